@@ -1,0 +1,1 @@
+"""Readers of source files into validated Arrow records, with quarantine of bad rows."""

@@ -1,0 +1,26 @@
+"""The domain vocabulary: records, enums and their Arrow schemas. Imports nothing else of tradeperf."""
+
+from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
+from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
+from tradeperf.records.trade import (
+    TIMESTAMP_TYPE,
+    TRADE_SCHEMA,
+    PositionSide,
+    Trade,
+    TradeStatus,
+    trades_to_table,
+)
+
+__all__ = [
+    "MONEY_TYPE",
+    "QUARANTINE_SCHEMA",
+    "TIMESTAMP_TYPE",
+    "TRADE_SCHEMA",
+    "ZERO",
+    "PositionSide",
+    "RejectedRow",
+    "Trade",
+    "TradeStatus",
+    "to_decimal",
+    "trades_to_table",
+]

@@ -1,0 +1,137 @@
+"""The round-trip trade: the record of a position opened and closed again.
+
+A trade log written by a bot holds one `Trade` per line; the ledger derives the same records
+from fills. `TRADE_SCHEMA` is the one Arrow layout that readers produce, the store keeps and
+analytics consume.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+import pyarrow as pa
+
+from tradeperf.records.money import MONEY_TYPE
+
+#: Arrow type of every timestamp: microseconds, UTC.
+TIMESTAMP_TYPE: Final = pa.timestamp("us", tz="UTC")
+
+
+class TradeStatus(enum.StrEnum):
+    """Life-cycle state of a trade. Only CLOSED trades count in performance figures."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+
+
+class PositionSide(enum.StrEnum):
+    """Direction of a round-trip trade: LONG buys first, SHORT sells first."""
+
+    LONG = "long"
+    SHORT = "short"
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One round-trip trade.
+
+    Money fields are exact Decimals in the account currency; times are timezone-aware UTC.
+    ``net_pnl = gross_pnl - fees`` always holds when all three are present (readers derive the
+    missing one). ``return_pct`` is a fraction (0.01 = 1 %) of the entry notional.
+
+    Raises
+    ------
+    ValueError
+        If ``exit_time`` precedes ``entry_time``, a time is naive, or a CLOSED trade lacks its
+        exit time or net P&L.
+    """
+
+    trade_id: str
+    symbol: str
+    side: PositionSide
+    status: TradeStatus
+    entry_time: datetime | None
+    exit_time: datetime | None
+    quantity: Decimal | None
+    entry_price: Decimal | None = None
+    exit_price: Decimal | None = None
+    fees: Decimal = Decimal(0)
+    gross_pnl: Decimal | None = None
+    net_pnl: Decimal | None = None
+    strategy: str = "default"
+    return_pct: float | None = None
+    risk_reward: float | None = None
+    signal_id: str | None = None
+    exit_reason: str | None = None
+    currency: str | None = None
+    tags: tuple[str, ...] = ()
+    news_event_ids: tuple[str, ...] = ()
+    sentiment_json: str | None = None
+    metadata_json: str | None = None
+    source: str | None = None
+    source_line: int | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("entry_time", "exit_time"):
+            t = getattr(self, name)
+            if t is not None and t.tzinfo is None:
+                raise ValueError(f"{name} must be timezone-aware")
+        if self.entry_time and self.exit_time and self.exit_time < self.entry_time:
+            raise ValueError("exit_time is before entry_time")
+        if self.status is TradeStatus.CLOSED:
+            if self.exit_time is None:
+                raise ValueError("a CLOSED trade needs an exit time")
+            if self.net_pnl is None:
+                raise ValueError("a CLOSED trade needs its P&L (or prices and quantity)")
+
+
+#: One Arrow schema for trades, in the store and between stages.
+TRADE_SCHEMA: Final = pa.schema(
+    [
+        pa.field("trade_id", pa.string(), nullable=False),
+        pa.field("strategy", pa.string(), nullable=False),
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("side", pa.string(), nullable=False),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("entry_time", TIMESTAMP_TYPE),
+        pa.field("exit_time", TIMESTAMP_TYPE),
+        pa.field("quantity", MONEY_TYPE),
+        pa.field("entry_price", MONEY_TYPE),
+        pa.field("exit_price", MONEY_TYPE),
+        pa.field("fees", MONEY_TYPE, nullable=False),
+        pa.field("gross_pnl", MONEY_TYPE),
+        pa.field("net_pnl", MONEY_TYPE),
+        pa.field("return_pct", pa.float64()),
+        pa.field("risk_reward", pa.float64()),
+        pa.field("signal_id", pa.string()),
+        pa.field("exit_reason", pa.string()),
+        pa.field("currency", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("news_event_ids", pa.list_(pa.string())),
+        pa.field("sentiment_json", pa.string()),
+        pa.field("metadata_json", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("source_line", pa.int64()),
+    ]
+)
+
+
+def trades_to_table(trades: list[Trade]) -> pa.Table:
+    """Convert trades to a `TRADE_SCHEMA` Arrow table (money stays exact)."""
+    columns: dict[str, list[object]] = {f.name: [] for f in TRADE_SCHEMA}
+    for t in trades:
+        for name in columns:
+            value = getattr(t, name)
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, tuple):
+                value = list(value)
+            columns[name].append(value)
+    return pa.table(columns, schema=TRADE_SCHEMA)
