@@ -1,4 +1,7 @@
-"""The domain vocabulary: records, enums and their Arrow schemas. Imports nothing else of tradeperf."""
+"""The domain vocabulary: records, enums and their Arrow schemas.
+
+Imports nothing else of tradeperf.
+"""
 
 from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow

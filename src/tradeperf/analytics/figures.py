@@ -1,0 +1,189 @@
+"""The figures of one group of closed trades (a whole period, a window, a strategy, a symbol).
+
+Every figure is defined once in `tradeperf.metrics` (the registry and its functions); this
+module only selects the trades and the equity they start from, and sums money exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+
+from tradeperf.metrics import drawdown, returns, trades
+
+#: Days a year for annualising the summaries' daily ratios: every calendar day is a period
+#: (bots trade on weekends; a day without a closed trade has a 0 return).
+CALENDAR_DAYS_PER_YEAR: Final = 365
+
+Figure = int | float | Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedTrades:
+    """Closed trades as columns, in exit order (exit time, then entry time, then trade id).
+
+    Attributes
+    ----------
+    net, gross, fees : exact per-trade amounts (Decimal) in the account currency.
+    net_f : ``net`` as float64, for statistics.
+    exit_us, entry_us : UTC microseconds since the epoch (entry may be missing: -1).
+    day : local calendar day of the exit (``datetime64[D]``) in the reporting timezone.
+    strategy, symbol : labels per trade.
+    """
+
+    net: list[Decimal]
+    gross: list[Decimal]
+    fees: list[Decimal]
+    net_f: np.ndarray
+    exit_us: np.ndarray
+    entry_us: np.ndarray
+    day: np.ndarray
+    strategy: np.ndarray
+    symbol: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: pa.Table, day: np.ndarray) -> ClosedTrades:
+        """Build from a `TRADE_SCHEMA` table already in exit order and its local days."""
+        net = table.column("net_pnl").to_pylist()
+        fees = [f if f is not None else Decimal(0) for f in table.column("fees").to_pylist()]
+        gross = [
+            g if g is not None else n + f
+            for g, n, f in zip(table.column("gross_pnl").to_pylist(), net, fees, strict=True)
+        ]
+        entry = table.column("entry_time").cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return cls(
+            net=net,
+            gross=gross,
+            fees=fees,
+            net_f=np.array([float(x) for x in net], dtype=np.float64),
+            exit_us=table.column("exit_time").cast(pa.int64()).to_numpy(zero_copy_only=False),
+            entry_us=np.nan_to_num(entry.astype(np.float64), nan=-1).astype(np.int64),
+            day=day,
+            strategy=np.array(table.column("strategy").to_pylist(), dtype=object),
+            symbol=np.array(table.column("symbol").to_pylist(), dtype=object),
+        )
+
+    def __len__(self) -> int:
+        return len(self.net)
+
+    def take(self, idx: np.ndarray) -> ClosedTrades:
+        """The trades at positions ``idx`` (kept in the given order)."""
+        return ClosedTrades(
+            net=[self.net[i] for i in idx],
+            gross=[self.gross[i] for i in idx],
+            fees=[self.fees[i] for i in idx],
+            net_f=self.net_f[idx],
+            exit_us=self.exit_us[idx],
+            entry_us=self.entry_us[idx],
+            day=self.day[idx],
+            strategy=self.strategy[idx],
+            symbol=self.symbol[idx],
+        )
+
+
+def daily_returns(
+    group: ClosedTrades, *, equity_start: Decimal, first_day: dt.date, last_day: dt.date
+) -> np.ndarray:
+    """Daily simple returns of the account over every calendar day from ``first_day`` to
+    ``last_day`` (inclusive): the day's net P&L over the equity at the start of the day.
+
+    Equity at the start of a day is ``equity_start`` plus the net P&L of earlier days; days
+    with no closed trade return 0. Returns a float64 array with one value per day.
+    """
+    n_days = (last_day - first_day).days + 1
+    if n_days <= 0:
+        return np.empty(0)
+    offsets = (group.day - np.datetime64(first_day, "D")).astype(np.int64)
+    inside = (offsets >= 0) & (offsets < n_days)
+    pnl = np.bincount(offsets[inside], weights=group.net_f[inside], minlength=n_days)
+    start_equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(pnl)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(start_equity > 0, pnl / start_equity, np.nan)
+
+
+def group_figures(
+    group: ClosedTrades,
+    *,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+) -> dict[str, Figure]:
+    """All summary figures of ``group``, keyed by their registry names.
+
+    Parameters
+    ----------
+    group : the closed trades, in exit order.
+    equity_start : account equity (currency) before the group's first trade: the starting
+        capital plus the net P&L of every earlier trade.
+    first_day, last_day : the calendar days over which daily returns are taken (None when the
+        group is empty).
+
+    Returns
+    -------
+    dict from figure name (see docs/metrics.md) to its value: ints for counts, Decimal for
+    exact money sums, float for statistics (NaN when undefined, inf where documented).
+    """
+    pnl = group.net_f
+    wins, losses, breakevens = trades.trade_outcomes(pnl)
+    net = sum(group.net, Decimal(0))
+    positives = [x for x in group.net if x > 0]
+    negatives = [x for x in group.net if x < 0]
+    win_streak, loss_streak = trades.longest_streaks(pnl)
+    equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(pnl)))
+    dd = drawdown.equity_drawdown(equity)
+    has_entry = group.entry_us >= 0
+    holding = (
+        trades.average_holding_time(group.entry_us[has_entry] / 1e6, group.exit_us[has_entry] / 1e6)
+        if has_entry.any()
+        else float("nan")
+    )
+    if first_day is not None and last_day is not None:
+        rets = daily_returns(
+            group, equity_start=equity_start, first_day=first_day, last_day=last_day
+        )
+    else:
+        rets = np.empty(0)
+    day_pnl = _pnl_by_day(group)
+    return {
+        "trades": len(group),
+        "wins": wins,
+        "losses": losses,
+        "breakevens": breakevens,
+        "win_rate": trades.win_rate(pnl),
+        "average_win": trades.average_win(pnl),
+        "average_loss": trades.average_loss(pnl),
+        "payoff_ratio": trades.payoff_ratio(pnl),
+        "profit_factor": trades.profit_factor(pnl),
+        "expectancy": trades.expectancy(pnl),
+        "gross_pnl": sum(group.gross, Decimal(0)),
+        "fees": sum(group.fees, Decimal(0)),
+        "net_pnl": net,
+        "return_pct": float(net / equity_start) if equity_start > 0 else float("nan"),
+        "largest_win": max(positives) if positives else None,
+        "largest_loss": min(negatives) if negatives else None,
+        "longest_win_streak": win_streak,
+        "longest_loss_streak": loss_streak,
+        "average_holding_seconds": holding,
+        "max_drawdown": dd.max_drawdown,
+        "max_drawdown_abs": dd.max_drawdown_abs,
+        "sharpe_ratio": returns.sharpe_ratio(rets, periods_per_year=CALENDAR_DAYS_PER_YEAR),
+        "sortino_ratio": returns.sortino_ratio(rets, periods_per_year=CALENDAR_DAYS_PER_YEAR),
+        "trading_days": len(day_pnl),
+        "winning_days": sum(1 for v in day_pnl.values() if v > 0),
+        "losing_days": sum(1 for v in day_pnl.values() if v < 0),
+        "equity_start": equity_start,
+        "equity_end": equity_start + net,
+    }
+
+
+def _pnl_by_day(group: ClosedTrades) -> dict[np.datetime64, Decimal]:
+    """Exact net P&L per local day that has at least one closed trade."""
+    out: dict[np.datetime64, Decimal] = {}
+    for d, x in zip(group.day, group.net, strict=True):
+        out[d] = out.get(d, Decimal(0)) + x
+    return out

@@ -1,0 +1,220 @@
+"""The performance summary: figures overall, per calendar window, per strategy and per symbol.
+
+This is the one place that reads the store and hands arrays to the metric functions; reports
+only format the `Summary` it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, ClosedTrades, Figure, group_figures
+from tradeperf.analytics.windows import (
+    WindowKind,
+    local_days,
+    local_midnight,
+    make_window,
+    resolve_timezone,
+    window_start_days,
+)
+from tradeperf.records import TradeStatus
+from tradeperf.store import Store, TradeQuery
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRequest:
+    """What to summarise.
+
+    Attributes
+    ----------
+    timezone : IANA name of the reporting timezone (windows are local calendar periods).
+    capital : starting capital of the account, in ``currency``.
+    currency : the account currency the P&L is in.
+    windows : which window kinds to break the period into.
+    start, end : local calendar days bounding the period (``end`` inclusive); None = all.
+    strategies, symbols : keep only these (empty = all).
+    """
+
+    timezone: str = "UTC"
+    capital: Decimal = Decimal(10_000)
+    currency: str = "USD"
+    windows: tuple[WindowKind, ...] = (WindowKind.DAILY, WindowKind.WEEKLY, WindowKind.MONTHLY)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    strategies: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class WindowFigures:
+    """The figures of one calendar window."""
+
+    kind: WindowKind
+    label: str
+    start: dt.datetime
+    end: dt.datetime
+    figures: dict[str, Figure]
+
+
+@dataclass(slots=True)
+class Summary:
+    """A computed summary, ready to be formatted by `tradeperf.reports`.
+
+    Money figures are exact Decimals in ``currency``; ratios are floats (NaN = undefined).
+    """
+
+    request: SummaryRequest
+    generated_at: dt.datetime
+    first_exit: dt.datetime | None
+    last_exit: dt.datetime | None
+    overall: dict[str, Figure]
+    windows: dict[WindowKind, list[WindowFigures]]
+    by_strategy: dict[str, dict[str, Figure]]
+    by_symbol: dict[str, dict[str, Figure]]
+    status_counts: dict[str, int]
+    rejected_rows: int
+    unreadable_files: int
+    periods_per_year: int = CALENDAR_DAYS_PER_YEAR
+    positions: dict[str, Figure] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        """True when some input could not be read, so the figures may miss trades."""
+        return self.rejected_rows > 0 or self.unreadable_files > 0
+
+
+def summarize(store: Store, request: SummaryRequest) -> Summary:
+    """Compute the summary of the trades in ``store`` that ``request`` selects.
+
+    Only CLOSED trades count in figures; trades of other statuses are counted in
+    ``status_counts``. A trade belongs to the window of its exit time.
+
+    Raises
+    ------
+    ConfigError
+        If the timezone is unknown or ``start`` is after ``end``.
+    """
+    tz = resolve_timezone(request.timezone)
+    if request.start and request.end and request.start > request.end:
+        from tradeperf.errors import ConfigError
+
+        raise ConfigError(f"start {request.start} is after end {request.end}")
+    table = store.trades(TradeQuery(strategies=request.strategies, symbols=request.symbols))
+    start_utc = local_midnight(request.start, tz) if request.start else None
+    end_utc = local_midnight(request.end + dt.timedelta(days=1), tz) if request.end else None
+
+    status = table.column("status")
+    closed = table.filter(pc.equal(status, TradeStatus.CLOSED.value))
+    others = table.filter(pc.not_equal(status, TradeStatus.CLOSED.value))
+    before, closed = _split_period(closed, start_utc, end_utc)
+
+    prior = sum((x for x in before.column("net_pnl").to_pylist() if x is not None), Decimal(0))
+    equity_start = request.capital + prior
+    trades = ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
+
+    counts = Counter(others.column("status").to_pylist())
+    counts[TradeStatus.CLOSED.value] = len(trades)
+    status_counts = {s.value: counts.get(s.value, 0) for s in TradeStatus}
+
+    first_day = trades.day.min().item() if len(trades) else request.start
+    last_day = trades.day.max().item() if len(trades) else request.end
+    if request.start:
+        first_day = request.start
+    if request.end:
+        last_day = request.end
+
+    overall = group_figures(
+        trades, equity_start=equity_start, first_day=first_day, last_day=last_day
+    )
+    windows = {
+        kind: _window_figures(trades, kind, tz, equity_start, first_day, last_day)
+        for kind in request.windows
+    }
+    by_strategy = _breakdown(trades, trades.strategy, equity_start, first_day, last_day)
+    by_symbol = _breakdown(trades, trades.symbol, equity_start, first_day, last_day)
+    quarantine = store.info()
+    return Summary(
+        request=request,
+        generated_at=dt.datetime.now(dt.UTC),
+        first_exit=_to_datetime(trades.exit_us.min()) if len(trades) else None,
+        last_exit=_to_datetime(trades.exit_us.max()) if len(trades) else None,
+        overall=overall,
+        windows=windows,
+        by_strategy=by_strategy,
+        by_symbol=by_symbol,
+        status_counts=status_counts,
+        rejected_rows=quarantine.rejected_rows,
+        unreadable_files=quarantine.unreadable_files,
+    )
+
+
+def _split_period(
+    closed: pa.Table, start: dt.datetime | None, end: dt.datetime | None
+) -> tuple[pa.Table, pa.Table]:
+    """(trades closed before ``start``, trades closed in [start, end))."""
+    exit_time = closed.column("exit_time")
+    if start is not None:
+        before = closed.filter(pc.less(exit_time, pa.scalar(start, exit_time.type)))
+        closed = closed.filter(pc.greater_equal(exit_time, pa.scalar(start, exit_time.type)))
+    else:
+        before = closed.slice(0, 0)
+    if end is not None:
+        exit_time = closed.column("exit_time")
+        closed = closed.filter(pc.less(exit_time, pa.scalar(end, exit_time.type)))
+    return before, closed
+
+
+def _to_datetime(us: np.int64) -> dt.datetime:
+    return dt.datetime.fromtimestamp(0, dt.UTC) + dt.timedelta(microseconds=int(us))
+
+
+def _window_figures(
+    trades: ClosedTrades,
+    kind: WindowKind,
+    tz: object,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+) -> list[WindowFigures]:
+    """Figures of every window of ``kind`` that has at least one closed trade, in order."""
+    if not len(trades):
+        return []
+    starts = window_start_days(trades.day, kind)
+    out = []
+    equity = equity_start
+    # trades are in exit order, so each window's trades are one contiguous run
+    boundaries = np.flatnonzero(starts[1:] != starts[:-1]) + 1
+    for run in np.split(np.arange(len(trades)), boundaries):
+        window = make_window(starts[run[0]].item(), kind, tz)  # type: ignore[arg-type]
+        group = trades.take(run)
+        lo = max(window.first_day, first_day) if first_day else window.first_day
+        hi_window = window.end_local.date() - dt.timedelta(days=1)
+        hi = min(hi_window, last_day) if last_day else hi_window
+        figures = group_figures(group, equity_start=equity, first_day=lo, last_day=hi)
+        out.append(WindowFigures(kind, window.label, window.start, window.end, figures))
+        equity = equity + figures["net_pnl"]  # type: ignore[operator]
+    return out
+
+
+def _breakdown(
+    trades: ClosedTrades,
+    labels: np.ndarray,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+) -> dict[str, dict[str, Figure]]:
+    """Figures per label (strategy or symbol), each as if it traded the whole account."""
+    out = {}
+    for label in sorted(set(labels.tolist())):
+        idx = np.flatnonzero(labels == label)
+        out[label] = group_figures(
+            trades.take(idx), equity_start=equity_start, first_day=first_day, last_day=last_day
+        )
+    return out

@@ -1,0 +1,165 @@
+"""Calendar windows in the reporting timezone: days, ISO weeks (Monday first) and months.
+
+A trade belongs to the window that contains its exit time, seen in the reporting timezone.
+Window bounds are local midnights turned back into UTC instants, so a window that spans a
+daylight-saving change is 23 or 25 hours long (a day) and still begins at local midnight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import zoneinfo
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tradeperf.errors import ConfigError
+
+
+class WindowKind(enum.StrEnum):
+    """The calendar windows a summary is broken into."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+def resolve_timezone(name: str) -> zoneinfo.ZoneInfo:
+    """The IANA timezone called ``name`` (``"UTC"``, ``"Europe/London"``).
+
+    Raises
+    ------
+    ConfigError
+        If no such timezone exists.
+
+    Examples
+    --------
+    >>> resolve_timezone("Europe/London").key
+    'Europe/London'
+    """
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(
+            f"unknown timezone {name!r}: use an IANA name such as 'UTC' or 'Europe/London'"
+        ) from None
+
+
+def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
+    """The local calendar day (``datetime64[D]``) of each UTC timestamp in ``tz``.
+
+    Examples
+    --------
+    >>> ts = pa.array([dt.datetime(2024, 3, 30, 23, 30, tzinfo=dt.UTC)], pa.timestamp("us", "UTC"))
+    >>> local_days(ts, resolve_timezone("Europe/Berlin")).tolist()
+    [datetime.date(2024, 3, 31)]
+    """
+    zoned = pc.cast(utc_times, pa.timestamp("us", tz=tz.key))
+    local = pc.local_timestamp(zoned)
+    days = pc.cast(local, pa.date32())
+    if isinstance(days, pa.ChunkedArray):
+        days = days.combine_chunks()
+    return days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
+def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
+    """The first local day of the window of ``kind`` containing each of ``days``.
+
+    Examples
+    --------
+    >>> d = np.array(["2024-01-03", "2024-01-08"], dtype="datetime64[D]")
+    >>> window_start_days(d, WindowKind.WEEKLY).astype(str).tolist()
+    ['2024-01-01', '2024-01-08']
+    """
+    if kind is WindowKind.DAILY:
+        return days
+    if kind is WindowKind.WEEKLY:
+        # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays.
+        weekday = (days.astype("int64") + 3) % 7
+        return days - weekday.astype("timedelta64[D]")
+    return days.astype("datetime64[M]").astype("datetime64[D]")
+
+
+def next_window_start(start: dt.date, kind: WindowKind) -> dt.date:
+    """The first day of the window after the one beginning on ``start``."""
+    if kind is WindowKind.DAILY:
+        return start + dt.timedelta(days=1)
+    if kind is WindowKind.WEEKLY:
+        return start + dt.timedelta(days=7)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def window_label(start: dt.date, kind: WindowKind) -> str:
+    """``2024-03-11`` for a day, ``2024-W11`` for an ISO week, ``2024-03`` for a month."""
+    if kind is WindowKind.DAILY:
+        return start.isoformat()
+    if kind is WindowKind.WEEKLY:
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{start.year:04d}-{start.month:02d}"
+
+
+def local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The aware datetime of local midnight starting ``day`` in ``tz`` (the first instant of
+    the day where midnight is skipped by a daylight-saving change)."""
+    naive = dt.datetime.combine(day, dt.time(0))
+    aware = naive.replace(tzinfo=tz)
+    # A skipped local midnight does not survive a round trip through UTC: move forward.
+    back = aware.astimezone(dt.UTC).astimezone(tz)
+    if back.replace(tzinfo=None) != naive:
+        aware = back
+    return aware
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One calendar window: label, kind and bounds (``end`` exclusive).
+
+    ``start`` and ``end`` are UTC instants of the local midnights that bound the window;
+    ``start_local``/``end_local`` show them in the reporting timezone.
+    """
+
+    kind: WindowKind
+    label: str
+    first_day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    tz: zoneinfo.ZoneInfo
+
+    @property
+    def start_local(self) -> dt.datetime:
+        """``start`` in the reporting timezone."""
+        return self.start.astimezone(self.tz)
+
+    @property
+    def end_local(self) -> dt.datetime:
+        """``end`` in the reporting timezone."""
+        return self.end.astimezone(self.tz)
+
+    @property
+    def days(self) -> int:
+        """Calendar days in the window."""
+        return (self.end_local.date() - self.first_day).days
+
+
+def make_window(first_day: dt.date, kind: WindowKind, tz: zoneinfo.ZoneInfo) -> Window:
+    """The window of ``kind`` starting on ``first_day`` in ``tz``.
+
+    Examples
+    --------
+    >>> w = make_window(dt.date(2024, 3, 31), WindowKind.DAILY, resolve_timezone("Europe/London"))
+    >>> (w.end - w.start).total_seconds() / 3600
+    23.0
+    """
+    nxt = next_window_start(first_day, kind)
+    return Window(
+        kind=kind,
+        label=window_label(first_day, kind),
+        first_day=first_day,
+        start=local_midnight(first_day, tz).astimezone(dt.UTC),
+        end=local_midnight(nxt, tz).astimezone(dt.UTC),
+        tz=tz,
+    )

@@ -1,0 +1,371 @@
+"""The ``tradeperf`` command: thin wrappers that parse options, call the library, present.
+
+Errors a user can cause (`TradeperfError`) become one line on stderr and the error's exit
+code: 1 general, 2 bad input, 3 bad option or setting, 4 store. Only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tradeperf import jobs
+from tradeperf.analytics.summary import summarize
+from tradeperf.analytics.windows import WindowKind
+from tradeperf.config import load_config
+from tradeperf.errors import ConfigError, TradeperfError
+from tradeperf.reports import markdown
+from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
+from tradeperf.reports.schema import SCHEMA_NAMES, load_schema
+from tradeperf.store import open_store
+
+app = typer.Typer(
+    name="tradeperf",
+    help="Track the performance of trading: ingest trade logs and fills, report figures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+store_app = typer.Typer(help="Inspect and maintain the store.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    str | None, typer.Option("--store", help="Store URL (env TRADEPERF_STORE).", show_default=False)
+]
+TzOpt = Annotated[
+    str | None,
+    typer.Option("--tz", help="Reporting timezone, IANA name (env TRADEPERF_TIMEZONE)."),
+]
+CapitalOpt = Annotated[
+    str | None, typer.Option("--capital", help="Starting capital (env TRADEPERF_CAPITAL).")
+]
+CurrencyOpt = Annotated[
+    str | None, typer.Option("--currency", help="Account currency (env TRADEPERF_CURRENCY).")
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file (env TRADEPERF_CONFIG).")
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="Force the reader: jsonl, csv, parquet, freqtrade (default: detect)."
+    ),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Column mapping canonical=source (repeat or comma-separate), or a YAML/JSON file.",
+    ),
+]
+StrategyOpt = Annotated[
+    list[str] | None, typer.Option("--strategy", help="Only this strategy (repeatable).")
+]
+SymbolOpt = Annotated[
+    list[str] | None, typer.Option("--symbol", help="Only this symbol (repeatable).")
+]
+StartOpt = Annotated[
+    str | None, typer.Option("--start", help="First local day (YYYY-MM-DD), inclusive.")
+]
+EndOpt = Annotated[
+    str | None, typer.Option("--end", help="Last local day (YYYY-MM-DD), inclusive.")
+]
+PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders of records.")]
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--{name}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _mapping(values: list[str] | None) -> dict[str, str] | None:
+    if not values:
+        return None
+    from tradeperf.ingest.mapping import parse_mapping
+
+    return parse_mapping(values)
+
+
+def _config(**flags: Any) -> Any:
+    config_file = flags.pop("config_file", None)
+    return load_config(flags, config_file=config_file)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _figures_table(doc: dict[str, Any], title: str) -> Table:
+    cur = doc["currency"]
+    table = Table(title=title)
+    table.add_column("Group")
+    for _, label, _ in markdown.COLUMNS:
+        table.add_column(label, justify="right")
+    rows = [("overall", doc["overall"])] + [
+        (f"strategy {k}", v) for k, v in sorted(doc["by_strategy"].items())
+    ]
+    for label, figures in rows:
+        table.add_row(
+            label,
+            *(markdown._cell(figures, name, kind, cur) for name, _, kind in markdown.COLUMNS),
+        )
+    return table
+
+
+def _windows_table(doc: dict[str, Any]) -> Table:
+    cur = doc["currency"]
+    table = Table(title=f"{doc['kind']} windows ({doc['timezone']})")
+    table.add_column("Window")
+    for _, label, _ in markdown.COLUMNS:
+        table.add_column(label, justify="right")
+    for w in doc["windows"]:
+        f = w["figures"]
+        table.add_row(
+            w["window"], *(markdown._cell(f, name, kind, cur) for name, _, kind in markdown.COLUMNS)
+        )
+    return table
+
+
+def _partial_warning(doc: dict[str, Any]) -> None:
+    if doc["partial"]:
+        err.print(
+            f"[yellow]partial:[/] {doc['rejected_rows']} rejected rows, "
+            f"{doc['unreadable_files']} unreadable files (see `tradeperf quarantine`)"
+        )
+
+
+@app.command()
+def report(
+    paths: PathsArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path(
+        "tradeperf-report"
+    ),
+    store: StoreOpt = None,
+    tz: TzOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    config_file: ConfigOpt = None,
+    format: FormatOpt = None,
+    map: MapOpt = None,
+    strategy: StrategyOpt = None,
+    symbol: SymbolOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+) -> None:
+    """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
+    )
+    with _progress() as progress:
+        task = progress.add_task("ingesting", total=None)
+        result = jobs.run_report(
+            paths,
+            out_dir,
+            config,
+            format=format,
+            mapping=_mapping(map),
+            on_start=lambda n: progress.update(task, total=n),
+            on_file=lambda _p: progress.advance(task),
+            strategies=tuple(strategy or ()),
+            symbols=tuple(symbol or ()),
+            start=_date(start, "start"),
+            end=_date(end, "end"),
+        )
+    ing = result.ingest
+    err.print(
+        f"ingested {ing.files_read} files ({ing.files_skipped} unchanged): "
+        f"{ing.rows_new} new records, {ing.rejected_rows} rejected rows"
+    )
+    doc = summary_to_json(result.summary)
+    out.print(_figures_table(doc, f"Performance ({doc['currency']}, {doc['timezone']})"))
+    _partial_warning(doc)
+    err.print(f"wrote {len(result.files)} files to {out_dir}")
+
+
+@app.command()
+def ingest(
+    paths: PathsArg,
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    format: FormatOpt = None,
+    map: MapOpt = None,
+) -> None:
+    """Ingest PATHS (files or folders) into the store; unchanged files are skipped."""
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st, _progress() as progress:
+        task = progress.add_task("ingesting", total=None)
+        rep = jobs.ingest(
+            st,
+            paths,
+            format=format,
+            mapping=_mapping(map),
+            on_start=lambda n: progress.update(task, total=n),
+            on_file=lambda _p: progress.advance(task),
+        )
+    out.print(
+        f"{rep.files_read} files read, {rep.files_skipped} unchanged, "
+        f"{rep.files_appended} appended; {rep.rows_new} new records "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(rep.kinds.items())) or 'none'}); "
+        f"{rep.rejected_rows} rejected rows, {len(rep.unreadable_files)} unreadable files"
+    )
+
+
+@app.command()
+def summary(
+    window: Annotated[
+        WindowKind | None, typer.Option("--window", help="Show one window kind.")
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    tz: TzOpt = None,
+    strategy: StrategyOpt = None,
+    symbol: SymbolOpt = None,
+    output: Annotated[str, typer.Option("--format", help="Output: table, json or md.")] = "table",
+    store: StoreOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Summarise what is stored: overall, or per --window, in the reporting timezone."""
+    if output not in ("table", "json", "md"):
+        raise ConfigError(f"--format: choose table, json or md, not {output!r}")
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
+    )
+    kinds = (window,) if window else tuple(WindowKind)
+    request = jobs.summary_request(
+        config,
+        windows=kinds,
+        start=_date(start, "start"),
+        end=_date(end, "end"),
+        strategies=tuple(strategy or ()),
+        symbols=tuple(symbol or ()),
+    )
+    with open_store(config.store) as st:
+        result = summarize(st, request)
+    if window:
+        doc = windows_to_json(result, window)
+        if output == "json":
+            sys.stdout.write(dumps(doc))
+        elif output == "md":
+            sys.stdout.write(markdown.render_windows(doc))
+        else:
+            out.print(_windows_table(doc))
+    else:
+        doc = summary_to_json(result)
+        if output == "json":
+            sys.stdout.write(dumps(doc))
+        elif output == "md":
+            sys.stdout.write(markdown.render_summary(doc))
+        else:
+            out.print(_figures_table(doc, f"Performance ({doc['currency']}, {doc['timezone']})"))
+    _partial_warning(doc)
+
+
+@app.command()
+def quarantine(
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    output: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
+) -> None:
+    """List the quarantined input rows with file, line, field and reason."""
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        rows = st.quarantine().to_pylist()
+    if output == "json":
+        for r in rows:
+            r["ingested_at"] = r["ingested_at"].isoformat() if r["ingested_at"] else None
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title=f"Quarantine ({len(rows)} rows)")
+    for col in ("file", "line", "field", "reason"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["source"], str(r["line"] or ""), r["field"] or "", r["reason"])
+    out.print(table)
+
+
+@app.command()
+def schema(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMA_NAMES)}.")] = "summary",
+) -> None:
+    """Print a shipped JSON Schema (summary, window or figures)."""
+    sys.stdout.write(json.dumps(load_schema(name), indent=2) + "\n")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the sample and report.")
+    ] = Path("tradeperf-demo"),
+    store: StoreOpt = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the sample.")] = 7,
+) -> None:
+    """Write a year of realistic sample bot logs to --out/logs and report on them."""
+    from tradeperf.sample import write_sample
+
+    files = write_sample(out_dir, seed=seed)
+    err.print(f"wrote {len(files)} sample log files to {out_dir / 'logs'}")
+    store_url = store or f"duckdb://{out_dir / 'tradeperf.duckdb'}"
+    report(paths=[out_dir / "logs"], out_dir=out_dir / "report", store=store_url)
+
+
+@store_app.command("info")
+def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
+    """Show what the store holds: counts, date range, sources, rejects, size."""
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        info = st.info()
+    table = Table(title=f"Store {info.url} (schema v{info.schema_version})", show_header=False)
+    for k, v in info.counts.items():
+        table.add_row(f"{k} rows", f"{v:,}")
+    table.add_row("first exit", str(info.first_exit or "–"))
+    table.add_row("last exit", str(info.last_exit or "–"))
+    table.add_row("sources", str(info.sources))
+    table.add_row("unreadable files", str(info.unreadable_files))
+    table.add_row("rejected rows", str(info.rejected_rows))
+    if info.size_bytes is not None:
+        table.add_row("size", f"{info.size_bytes / 1e6:.1f} MB")
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except TradeperfError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
