@@ -1,0 +1,558 @@
+"""Returns and risk-adjusted ratios of periodic simple returns.
+
+Conventions (see docs/metrics.md): returns are simple returns per period (0.01 = 1 %); NaN
+values are dropped before a statistic is computed; "undefined" is NaN; standard deviations are
+sample (ddof=1) like empyrical-reloaded; functions sharing a name with empyrical-reloaded return
+its values with its defaults (daily periods, 252 a year, zero risk-free and required return).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tradeperf.metrics._input import ArrayLike, FloatArray, as_float_array, drop_nan
+
+__all__ = [
+    "alpha_beta",
+    "annual_return",
+    "annual_volatility",
+    "cagr",
+    "calmar_ratio",
+    "cumulative_return",
+    "downside_deviation",
+    "excess_sharpe",
+    "information_ratio",
+    "log_returns",
+    "omega_ratio",
+    "sharpe_ratio",
+    "simple_returns",
+    "sortino_ratio",
+    "stability",
+    "tail_ratio",
+    "tracking_error",
+]
+
+
+def simple_returns(equity: ArrayLike) -> FloatArray:
+    """Simple returns r_t = E_t / E_{t-1} - 1 of an equity (level) series.
+
+    Parameters
+    ----------
+    equity : 1-D array-like of levels (currency), shape (n,); first element is the start.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n - 1,). Empty for n < 2. A NaN level gives NaN on both
+    sides of it; a zero level gives inf/NaN (the return is undefined).
+
+    Examples
+    --------
+    >>> simple_returns([100.0, 110.0, 99.0])
+    array([ 0.1, -0.1])
+    """
+    e = as_float_array(equity, name="equity")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return e[1:] / e[:-1] - 1.0
+
+
+def log_returns(equity: ArrayLike) -> FloatArray:
+    """Log returns l_t = ln(E_t / E_{t-1}) of an equity (level) series.
+
+    Parameters
+    ----------
+    equity : 1-D array-like of levels (currency), shape (n,); first element is the start.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n - 1,); NaN where a level is NaN or not positive.
+
+    Examples
+    --------
+    >>> np.round(log_returns([100.0, 110.0, 121.0]), 6)
+    array([0.09531, 0.09531])
+    """
+    e = as_float_array(equity, name="equity")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(e[1:] / e[:-1])
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def cumulative_return(returns: ArrayLike) -> float:
+    """Compounded return over the whole series, prod(1 + r) - 1.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+
+    Returns
+    -------
+    float, fraction. NaN for empty input.
+
+    Notes
+    -----
+    Equals empyrical's ``cum_returns_final(returns)``.
+
+    Examples
+    --------
+    >>> round(cumulative_return([0.1, -0.1]), 10)
+    -0.01
+    """
+    r = drop_nan(returns)
+    if r.size == 0:
+        return float("nan")
+    return float(np.prod(1.0 + r) - 1.0)
+
+
+def annual_return(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
+    """Compound annual growth rate (CAGR) of periodic simple returns.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped (a NaN period does
+        not count as elapsed time; empyrical counts it).
+    periods_per_year : 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
+
+    Returns
+    -------
+    float, fraction per year. NaN for empty input or a negative ending wealth; -1.0 after a
+    total loss.
+
+    Notes
+    -----
+    CAGR = (prod(1 + r))^(P / n) - 1 with n observations and P periods per year
+    (Bacon, *Practical Portfolio Performance Measurement and Attribution*, 2nd ed., 2008, §4).
+    Same as empyrical's ``annual_return``/``cagr``.
+
+    Examples
+    --------
+    >>> round(annual_return([0.01] * 252), 6)
+    11.274002
+    """
+    r = drop_nan(returns)
+    if r.size == 0:
+        return float("nan")
+    ending = float(np.prod(1.0 + r))
+    if ending < 0:
+        return float("nan")
+    return ending ** (periods_per_year / r.size) - 1.0
+
+
+cagr = annual_return
+
+
+def annual_volatility(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
+    """Annualized standard deviation of periodic returns.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    periods_per_year : annualization factor P.
+
+    Returns
+    -------
+    float, fraction per sqrt(year). NaN for fewer than 2 observations; 0.0 for constant returns.
+
+    Notes
+    -----
+    sigma_ann = std(r, ddof=1) * sqrt(P) (square-root-of-time rule), as empyrical.
+
+    Examples
+    --------
+    >>> round(annual_volatility([0.01, -0.01, 0.02, 0.0]), 6)
+    0.204939
+    """
+    r = drop_nan(returns)
+    if r.size < 2:
+        return float("nan")
+    return float(np.std(r, ddof=1) * np.sqrt(periods_per_year))
+
+
+def _std_or_zero(x: FloatArray) -> float:
+    # The sample deviation of identical values is exactly 0; the floating-point mean can
+    # differ from them in the last bit and leave ~1e-18, which would turn an infinite ratio
+    # into an arbitrary huge number (empyrical guards the same way).
+    if x.max() == x.min():
+        return 0.0
+    return float(np.std(x, ddof=1))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    if denominator == 0.0:
+        if numerator == 0.0 or np.isnan(numerator):
+            return float("nan")
+        return float(np.copysign(np.inf, numerator))
+    return numerator / denominator
+
+
+def sharpe_ratio(
+    returns: ArrayLike, *, risk_free: float = 0.0, periods_per_year: float = 252.0
+) -> float:
+    """Annualized Sharpe ratio of periodic simple returns.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    risk_free : risk-free return per period (not annual), subtracted from every return.
+    periods_per_year : annualization factor P (252 daily, 365 calendar days, 12 monthly).
+
+    Returns
+    -------
+    float, ratio. NaN for fewer than 2 observations; +inf/-inf for constant non-zero excess
+    returns (zero deviation, as empyrical); NaN for constant zero excess returns.
+
+    Notes
+    -----
+    SR = mean(r - rf) / std(r - rf, ddof=1) * sqrt(P)
+    (Sharpe, W. F. (1994). The Sharpe ratio. Journal of Portfolio Management 21(1), 49-58).
+    Same as empyrical's ``sharpe_ratio``; quantstats' ``sharpe`` agrees for rf = 0 (it takes an
+    annual rf and de-annualizes it).
+
+    Examples
+    --------
+    >>> round(sharpe_ratio([0.01, -0.02, 0.015, 0.003]), 4)
+    2.0522
+    """
+    r = drop_nan(returns)
+    if r.size < 2:
+        return float("nan")
+    excess = r - risk_free
+    return _ratio(float(np.mean(excess)), _std_or_zero(excess)) * float(np.sqrt(periods_per_year))
+
+
+def downside_deviation(
+    returns: ArrayLike, *, required_return: float = 0.0, periods_per_year: float = 252.0
+) -> float:
+    """Annualized downside deviation below a per-period target.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    required_return : per-period target t.
+    periods_per_year : annualization factor P.
+
+    Returns
+    -------
+    float. NaN for empty input.
+
+    Notes
+    -----
+    DD = sqrt(mean(min(r - t, 0)^2)) * sqrt(P), the mean taken over all periods
+    (Sortino & Price 1994). Same as empyrical's ``downside_risk``.
+
+    Examples
+    --------
+    >>> round(downside_deviation([0.01, -0.02, 0.015, 0.003]), 6)
+    0.158745
+    """
+    r = drop_nan(returns)
+    if r.size == 0:
+        return float("nan")
+    short = np.minimum(r - required_return, 0.0)
+    return float(np.sqrt(np.mean(short * short)) * np.sqrt(periods_per_year))
+
+
+def sortino_ratio(
+    returns: ArrayLike, *, required_return: float = 0.0, periods_per_year: float = 252.0
+) -> float:
+    """Annualized Sortino ratio of periodic simple returns.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period (0.01 = 1 %); NaN are dropped.
+    required_return : per-period target; only shortfalls below it count as risk.
+    periods_per_year : 252 for daily, 365 calendar days, 52 weekly, 12 monthly.
+
+    Returns
+    -------
+    float. NaN for fewer than 2 observations; +inf when no period falls short and the mean
+    excess is positive (as empyrical); NaN when the mean excess is 0 and nothing falls short.
+
+    Notes
+    -----
+    S = mean(r - t) * P / DD, DD = sqrt(mean(min(r - t, 0)^2)) * sqrt(P) over all periods.
+    quantstats' ``sortino`` agrees for t = 0 but returns NaN instead of +inf without shortfalls.
+
+    References
+    ----------
+    Sortino, F. & Price, L. (1994). Performance measurement in a downside risk framework.
+    Journal of Investing 3(3), 59-64.
+
+    Examples
+    --------
+    >>> round(sortino_ratio([0.01, -0.02, 0.015, 0.003]), 4)
+    3.1749
+    """
+    r = drop_nan(returns)
+    if r.size < 2:
+        return float("nan")
+    excess = r - required_return
+    short = np.minimum(excess, 0.0)
+    dd = float(np.sqrt(np.mean(short * short)) * np.sqrt(periods_per_year))
+    return _ratio(float(np.mean(excess)) * periods_per_year, dd)
+
+
+def calmar_ratio(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
+    """Calmar ratio: CAGR divided by the magnitude of the maximum drawdown.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    periods_per_year : annualization factor P for the CAGR.
+
+    Returns
+    -------
+    float. NaN when there is no drawdown (empyrical) or the result is infinite.
+
+    Notes
+    -----
+    Calmar = CAGR / |MDD| (Young, T. W. (1991). Calmar ratio: a smoother tool. Futures 20(1)).
+    Computed over the whole series, as empyrical (Young used the last 36 months).
+
+    Examples
+    --------
+    >>> round(calmar_ratio([0.01, -0.02, 0.015, 0.003]), 4)
+    30.8684
+    """
+    from tradeperf.metrics.drawdown import max_drawdown
+
+    r = drop_nan(returns)
+    mdd = max_drawdown(r)
+    if not mdd < 0:
+        return float("nan")
+    out = annual_return(r, periods_per_year=periods_per_year) / abs(mdd)
+    return float("nan") if np.isinf(out) else out
+
+
+def omega_ratio(
+    returns: ArrayLike,
+    *,
+    risk_free: float = 0.0,
+    required_return: float = 0.0,
+    periods_per_year: float = 252.0,
+) -> float:
+    """Omega ratio: probability-weighted gains over losses relative to a threshold.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    risk_free : per-period risk-free return subtracted first.
+    required_return : ANNUAL minimum acceptable return, de-annualized as
+        (1 + required_return)^(1/P) - 1 (empyrical's convention); P = 1 uses it as is.
+    periods_per_year : P, used only to de-annualize `required_return`.
+
+    Returns
+    -------
+    float. NaN for fewer than 2 observations, for required_return <= -1, and when no period
+    falls below the threshold.
+
+    Notes
+    -----
+    Omega = sum(max(r - rf - L, 0)) / sum(max(L - r + rf, 0))
+    (Keating, C. & Shadwick, W. F. (2002). A universal performance measure. Journal of
+    Performance Measurement 6(3), 59-84).
+
+    Examples
+    --------
+    >>> round(omega_ratio([0.01, -0.02, 0.015, 0.003]), 4)
+    1.4
+    """
+    r = drop_nan(returns)
+    if r.size < 2:
+        return float("nan")
+    if periods_per_year == 1:
+        threshold = required_return
+    elif required_return <= -1:
+        return float("nan")
+    else:
+        threshold = (1.0 + required_return) ** (1.0 / periods_per_year) - 1.0
+    d = r - risk_free - threshold
+    gains = float(d[d > 0].sum())
+    losses = float(-d[d < 0].sum())
+    return gains / losses if losses > 0 else float("nan")
+
+
+def tail_ratio(returns: ArrayLike) -> float:
+    """Ratio of the 95th percentile to the magnitude of the 5th percentile of returns.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+
+    Returns
+    -------
+    float. NaN for empty input; +inf when the 5th percentile is exactly 0 (as empyrical;
+    quantstats returns NaN there).
+
+    Notes
+    -----
+    TR = |q_0.95(r)| / |q_0.05(r)|, percentiles by linear interpolation (NumPy's default),
+    as empyrical's ``tail_ratio``.
+
+    Examples
+    --------
+    >>> round(tail_ratio([0.01, -0.02, 0.015, 0.003]), 4)
+    0.861
+    """
+    r = drop_nan(returns)
+    if r.size == 0:
+        return float("nan")
+    hi, lo = np.percentile(r, [95.0, 5.0])
+    return _ratio(abs(float(hi)), abs(float(lo)))
+
+
+def stability(returns: ArrayLike) -> float:
+    """R-squared of a straight-line fit to cumulative log returns (stability of the equity curve).
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped.
+
+    Returns
+    -------
+    float in [0, 1]. NaN for fewer than 2 observations or a flat log-equity curve.
+
+    Notes
+    -----
+    y_t = sum_{s<=t} ln(1 + r_s); R^2 = corr(t, y)^2 of the OLS fit y ~ a + b t.
+    Same as empyrical's ``stability_of_timeseries``.
+
+    Examples
+    --------
+    >>> round(stability([0.01, 0.012, 0.009, 0.011]), 6)
+    0.997314
+    """
+    r = drop_nan(returns)
+    if r.size < 2:
+        return float("nan")
+    y = np.cumsum(np.log1p(r))
+    t = np.arange(y.size, dtype=np.float64)
+    tc = t - t.mean()
+    yc = y - y.mean()
+    syy = float(np.dot(yc, yc))
+    if syy == 0.0 or not np.isfinite(syy):
+        return float("nan")
+    sty = float(np.dot(tc, yc))
+    return sty * sty / (float(np.dot(tc, tc)) * syy)
+
+
+def _paired(returns: ArrayLike, benchmark: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    r = as_float_array(returns, name="returns")
+    b = as_float_array(benchmark, name="benchmark")
+    if r.shape != b.shape:
+        raise ValueError(f"returns and benchmark differ in length: {r.size} != {b.size}")
+    keep = ~(np.isnan(r) | np.isnan(b))
+    return r[keep], b[keep]
+
+
+def excess_sharpe(returns: ArrayLike, benchmark: ArrayLike) -> float:
+    """Per-period information ratio: mean active return over its deviation (not annualized).
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,).
+    benchmark : 1-D array-like of benchmark returns for the same periods, shape (n,).
+        Periods where either is NaN are dropped.
+
+    Returns
+    -------
+    float. NaN for fewer than 2 pairs; +/-inf for a constant non-zero active return
+    (as empyrical; quantstats returns 0 there).
+
+    Notes
+    -----
+    IR = mean(r - b) / std(r - b, ddof=1) (Grinold, R. & Kahn, R. (2000). Active Portfolio
+    Management, 2nd ed., ch. 5). Same as empyrical's ``excess_sharpe`` and quantstats'
+    ``information_ratio``; multiply by sqrt(P) for the annualized figure.
+
+    Examples
+    --------
+    >>> round(excess_sharpe([0.01, -0.02, 0.015], [0.0, -0.01, 0.01]), 4)
+    0.1601
+    """
+    r, b = _paired(returns, benchmark)
+    if r.size < 2:
+        return float("nan")
+    active = r - b
+    return _ratio(float(np.mean(active)), _std_or_zero(active))
+
+
+information_ratio = excess_sharpe
+
+
+def tracking_error(
+    returns: ArrayLike, benchmark: ArrayLike, *, periods_per_year: float = 252.0
+) -> float:
+    """Annualized tracking error: standard deviation of active returns.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,).
+    benchmark : 1-D array-like of benchmark returns, shape (n,); pairs with a NaN are dropped.
+    periods_per_year : annualization factor P.
+
+    Returns
+    -------
+    float. NaN for fewer than 2 pairs.
+
+    Notes
+    -----
+    TE = std(r - b, ddof=1) * sqrt(P) (Grinold & Kahn 2000).
+
+    Examples
+    --------
+    >>> round(tracking_error([0.01, -0.02, 0.015], [0.0, -0.01, 0.01], periods_per_year=1), 4)
+    0.0104
+    """
+    r, b = _paired(returns, benchmark)
+    if r.size < 2:
+        return float("nan")
+    return _std_or_zero(r - b) * float(np.sqrt(periods_per_year))
+
+
+def alpha_beta(
+    returns: ArrayLike,
+    benchmark: ArrayLike,
+    *,
+    risk_free: float = 0.0,
+    periods_per_year: float = 252.0,
+) -> tuple[float, float]:
+    """Annualized Jensen's alpha and beta against a benchmark (CAPM regression).
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,).
+    benchmark : 1-D array-like of benchmark returns, shape (n,); pairs with a NaN are dropped.
+    risk_free : per-period risk-free return subtracted from both series.
+    periods_per_year : annualization factor P for alpha.
+
+    Returns
+    -------
+    (alpha, beta) : alpha as a fraction per year, beta dimensionless. Both NaN for fewer than
+    2 pairs or a benchmark variance below 1e-30.
+
+    Notes
+    -----
+    beta = cov(r - rf, b - rf) / var(b - rf) (population moments, the ddof cancels);
+    alpha = (1 + mean((r - rf) - beta (b - rf)))^P - 1 (Jensen, M. (1968). The performance of
+    mutual funds in the period 1945-1964. Journal of Finance 23(2)). Compounded annualization
+    as empyrical's ``alpha_beta``; quantstats' ``greeks`` annualizes alpha as mean * P.
+
+    Examples
+    --------
+    >>> a, b = alpha_beta([0.02, -0.01, 0.03, 0.0], [0.01, -0.005, 0.015, 0.0], periods_per_year=1)
+    >>> round(a, 6), round(b, 6)
+    (0.0, 2.0)
+    """
+    r, b = _paired(returns, benchmark)
+    if r.size < 2:
+        return float("nan"), float("nan")
+    y = r - risk_free
+    x = b - risk_free
+    xc = x - x.mean()
+    var = float(np.mean(xc * xc))
+    if var < 1.0e-30:
+        return float("nan"), float("nan")
+    beta = float(np.mean(xc * y)) / var
+    alpha = (1.0 + float(np.mean(y - beta * x))) ** periods_per_year - 1.0
+    return alpha, beta

@@ -1,0 +1,327 @@
+"""Trade statistics on per-trade net P&L (currency), one value per closed round trip.
+
+A win is pnl > 0, a loss pnl < 0, a breakeven pnl == 0; the order of the array is the order
+in which trades closed (it matters only for streaks). NaN values are dropped. Every trade count
+includes breakevens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tradeperf.metrics._input import ArrayLike, FloatArray, as_seconds_array, drop_nan
+
+__all__ = [
+    "average_holding_time",
+    "average_loss",
+    "average_win",
+    "expectancy",
+    "kelly_fraction",
+    "longest_streaks",
+    "payoff_ratio",
+    "profit_factor",
+    "sqn",
+    "trade_outcomes",
+    "win_rate",
+]
+
+
+def _pnl(pnl: ArrayLike) -> FloatArray:
+    return drop_nan(pnl, name="pnl")
+
+
+def trade_outcomes(pnl: ArrayLike) -> tuple[int, int, int]:
+    """Count wins (pnl > 0), losses (pnl < 0) and breakevens (pnl == 0).
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L (currency), shape (n,); NaN are dropped.
+
+    Returns
+    -------
+    (wins, losses, breakevens) : ints summing to the number of non-NaN trades.
+
+    Examples
+    --------
+    >>> trade_outcomes([10.0, -5.0, 0.0, 3.0])
+    (2, 1, 1)
+    """
+    p = _pnl(pnl)
+    wins = int(np.count_nonzero(p > 0))
+    losses = int(np.count_nonzero(p < 0))
+    return wins, losses, int(p.size - wins - losses)
+
+
+def win_rate(pnl: ArrayLike) -> float:
+    """Fraction of trades that won: wins / trades (breakevens count as trades, not wins).
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L (currency); NaN are dropped.
+
+    Returns
+    -------
+    float in [0, 1]. NaN without trades.
+
+    Notes
+    -----
+    quantstats' ``win_rate`` divides by the non-zero periods only; freqtrade's ``winrate``
+    divides by all trades like here.
+
+    Examples
+    --------
+    >>> win_rate([10.0, -5.0, 0.0, 3.0])
+    0.5
+    """
+    p = _pnl(pnl)
+    if p.size == 0:
+        return float("nan")
+    return float(np.count_nonzero(p > 0)) / p.size
+
+
+def average_win(pnl: ArrayLike) -> float:
+    """Mean P&L of the winning trades (currency).
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+
+    Returns
+    -------
+    float > 0. NaN without wins.
+
+    Examples
+    --------
+    >>> average_win([10.0, -5.0, 0.0, 3.0])
+    6.5
+    """
+    p = _pnl(pnl)
+    w = p[p > 0]
+    return float(np.mean(w)) if w.size else float("nan")
+
+
+def average_loss(pnl: ArrayLike) -> float:
+    """Mean P&L of the losing trades (currency), a NEGATIVE number.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+
+    Returns
+    -------
+    float < 0. NaN without losses.
+
+    Examples
+    --------
+    >>> average_loss([10.0, -5.0, -1.0, 3.0])
+    -3.0
+    """
+    p = _pnl(pnl)
+    losses = p[p < 0]
+    return float(np.mean(losses)) if losses.size else float("nan")
+
+
+def payoff_ratio(pnl: ArrayLike) -> float:
+    """Average win over the magnitude of the average loss.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+
+    Returns
+    -------
+    float > 0. NaN without wins or without losses.
+
+    Notes
+    -----
+    R = mean(pnl | pnl > 0) / |mean(pnl | pnl < 0)|; quantstats' ``payoff_ratio`` is the same on
+    per-period returns.
+
+    Examples
+    --------
+    >>> payoff_ratio([10.0, -5.0, -1.0, 3.0])
+    2.1666666666666665
+    """
+    return average_win(pnl) / abs(average_loss(pnl))
+
+
+def profit_factor(pnl: ArrayLike) -> float:
+    """Gross profit over gross loss.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+
+    Returns
+    -------
+    float >= 0. +inf when there are wins but no losses; NaN when both sums are 0 (no trades,
+    or only breakevens); 0.0 with losses and no wins.
+
+    Notes
+    -----
+    PF = sum(pnl | pnl > 0) / |sum(pnl | pnl < 0)|. freqtrade returns 0.0 in its summary and
+    inf elsewhere for "no losses"; quantstats returns inf but 0.0 when both sums are 0.
+
+    Examples
+    --------
+    >>> profit_factor([10.0, -5.0, -1.0, 3.0])
+    2.1666666666666665
+    >>> profit_factor([1.0, 2.0])
+    inf
+    """
+    p = _pnl(pnl)
+    gains = float(p[p > 0].sum())
+    losses = float(-p[p < 0].sum())
+    if losses == 0.0:
+        return float("inf") if gains > 0 else float("nan")
+    return gains / losses
+
+
+def expectancy(pnl: ArrayLike) -> float:
+    """Mean P&L per trade (currency), breakevens included.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+
+    Returns
+    -------
+    float, currency. NaN without trades.
+
+    Notes
+    -----
+    E = mean(pnl) = W * avg_win + (1 - W - B) * avg_loss with W, B the win and breakeven rates
+    (Tharp, V. K. (2007). Trade Your Way to Financial Freedom, 2nd ed.).
+
+    Examples
+    --------
+    >>> expectancy([10.0, -5.0, 0.0, 3.0])
+    2.0
+    """
+    p = _pnl(pnl)
+    return float(np.mean(p)) if p.size else float("nan")
+
+
+def longest_streaks(pnl: ArrayLike) -> tuple[int, int]:
+    """Longest runs of consecutive wins and of consecutive losses, in the given order.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L in closing order; NaN are dropped (they do not
+        break a run); a breakeven breaks both runs.
+
+    Returns
+    -------
+    (longest_win_streak, longest_loss_streak) : ints, (0, 0) without trades.
+
+    Examples
+    --------
+    >>> longest_streaks([1.0, 2.0, 0.0, 3.0, -1.0, -2.0, -3.0, 4.0])
+    (2, 3)
+    """
+    p = _pnl(pnl)
+    return _longest_run(p > 0), _longest_run(p < 0)
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    if not mask.any():
+        return 0
+    edges = np.diff(mask.astype(np.int8), prepend=0, append=0)
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    return int(np.max(ends - starts))
+
+
+def sqn(pnl: ArrayLike) -> float:
+    """Van Tharp's System Quality Number.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L (or R-multiples); NaN are dropped.
+
+    Returns
+    -------
+    float. NaN for fewer than 2 trades; +/-inf when every trade has the same non-zero P&L,
+    NaN when they are all 0 (zero deviation, as `sharpe_ratio`).
+
+    Notes
+    -----
+    SQN = sqrt(n) * mean(pnl) / std(pnl, ddof=1), n not capped (Tharp, V. K. (2008). The
+    Definitive Guide to Position Sizing; Tharp caps n at 100 in later writing).
+
+    Examples
+    --------
+    >>> round(sqn([10.0, -5.0, 0.0, 3.0]), 4)
+    0.6378
+    """
+    p = _pnl(pnl)
+    if p.size < 2:
+        return float("nan")
+    mean = float(np.mean(p))
+    std = 0.0 if p.max() == p.min() else float(np.std(p, ddof=1))
+    if std == 0.0:
+        return float("nan") if mean == 0.0 else float(np.copysign(np.inf, mean))
+    return float(np.sqrt(p.size)) * mean / std
+
+
+def kelly_fraction(pnl: ArrayLike) -> float:
+    """Kelly fraction of capital to risk per trade, from win rate and payoff ratio.
+
+    Parameters
+    ----------
+    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+
+    Returns
+    -------
+    float (negative means the system loses: do not trade it). NaN when the payoff ratio is
+    undefined (no wins or no losses).
+
+    Notes
+    -----
+    f* = W - (1 - W) / R, W the win rate (breakevens in the denominator), R the payoff ratio
+    (Kelly, J. L. (1956). A new interpretation of information rate. Bell System Technical
+    Journal 35(4); trading form as in Thorp (2006), quantstats' ``kelly_criterion``).
+
+    Examples
+    --------
+    >>> round(kelly_fraction([10.0, -5.0, -1.0, 3.0]), 6)
+    0.269231
+    """
+    w = win_rate(pnl)
+    r = payoff_ratio(pnl)
+    if np.isnan(r):
+        return float("nan")
+    return w - (1.0 - w) / r
+
+
+def average_holding_time(entry_times: ArrayLike, exit_times: ArrayLike) -> float:
+    """Mean time between entry and exit of the trades, in seconds.
+
+    Parameters
+    ----------
+    entry_times : 1-D datetime64 data (NumPy, pandas, Polars, PyArrow) or epoch seconds, shape (n,).
+    exit_times : same kind and shape; trades with a missing entry or exit are dropped.
+
+    Returns
+    -------
+    float, seconds. NaN without complete trades.
+
+    Raises
+    ------
+    ValueError
+        When the two arrays differ in length.
+
+    Examples
+    --------
+    >>> t0 = np.array(["2024-01-01T00:00", "2024-01-02T00:00"], dtype="datetime64[s]")
+    >>> t1 = np.array(["2024-01-01T01:00", "2024-01-02T03:00"], dtype="datetime64[s]")
+    >>> average_holding_time(t0, t1)
+    7200.0
+    """
+    a = as_seconds_array(entry_times, name="entry_times")
+    b = as_seconds_array(exit_times, name="exit_times")
+    if a.shape != b.shape:
+        raise ValueError(f"entry_times and exit_times differ in length: {a.size} != {b.size}")
+    held = b - a
+    held = held[~np.isnan(held)]
+    return float(np.mean(held)) if held.size else float("nan")
