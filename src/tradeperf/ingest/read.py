@@ -1,0 +1,151 @@
+"""The entry points: find source files, and read one file with the right reader.
+
+`read_source` never raises for bad content: a file that cannot be opened or understood comes
+back ``unreadable`` with one `RejectedRow` saying why, bad rows are quarantined, good rows are
+kept. It raises only for impossible requests (an unknown format, a bad column mapping, an
+offset on a format that has none). An empty file (or only blank lines) is fine: zero rows, no
+rejects, not unreadable, ``format="empty"``.
+
+Sources are named by their absolute path (symlinks resolved); a derived trade id depends on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Final
+
+import tradeperf.ingest.trades  # noqa: F401  (registers the TRADES kind)
+from tradeperf.errors import InputError
+from tradeperf.ingest.assemble import parse_mapping, unreadable
+from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.detect import FORMATS, sniff_format
+from tradeperf.ingest.freqtrade import read_freqtrade
+from tradeperf.ingest.jsonl import read_json_records, read_jsonl
+from tradeperf.ingest.tabular import read_csv, read_parquet
+
+#: File name endings picked up when a folder is given (case-insensitive).
+SOURCE_SUFFIXES: Final = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".log")
+#: Endings skipped in folders: freqtrade's run metadata beside a backtest export.
+SKIPPED_SUFFIXES: Final = (".meta.json",)
+
+
+def discover(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into the list of source files to read.
+
+    A file named explicitly is always taken, whatever its extension. A folder is searched
+    recursively for files ending in `SOURCE_SUFFIXES`, skipping hidden files and folders
+    (names starting with ``.``) and freqtrade's ``*.meta.json``. The result is sorted within
+    each folder, in the order the paths were given, without duplicates, as absolute paths.
+
+    Parameters
+    ----------
+    paths : one path or several.
+
+    Returns
+    -------
+    list of absolute file paths.
+
+    Raises
+    ------
+    InputError
+        If a path does not exist, or a folder holds no source files.
+    """
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    if not items:
+        raise InputError("no input paths given")
+    found: dict[Path, None] = {}
+    for item in items:
+        path = Path(item).expanduser()
+        if not path.exists():
+            raise InputError("no such file or folder", path=str(item))
+        if path.is_file():
+            found[path.resolve()] = None
+            continue
+        picked = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.name.lower().endswith(SOURCE_SUFFIXES)
+            and not p.name.lower().endswith(SKIPPED_SUFFIXES)
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not picked:
+            raise InputError(
+                "folder holds no trade files (looked for "
+                + ", ".join(f"*{s}" for s in SOURCE_SUFFIXES)
+                + ", skipping hidden files)",
+                path=str(item),
+            )
+        found.update(dict.fromkeys(p.resolve() for p in picked))
+    return list(found)
+
+
+def read_source(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    mapping: str | Path | Mapping[str, str] | None = None,
+    start_offset: int = 0,
+    kind: RecordKind | None = None,
+) -> ReadResult:
+    """Read one source file into validated records and quarantined rows.
+
+    Parameters
+    ----------
+    path : the file.
+    format : one of `FORMATS` to skip detection by content; None detects.
+    mapping : column mapping, canonical=source: ``"pnl=profit_usd,qty=size"``, the path of a
+        YAML/JSON mapping file, or a dict.
+    start_offset : byte offset to start a JSONL file at (the previous ``end_offset``).
+    kind : the record kind; None detects it from the columns.
+
+    Returns
+    -------
+    ReadResult; ``source`` is the absolute path.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``format``, a mapping naming a column the file lacks, or a
+        ``start_offset`` on a file that is not JSONL.
+    ConfigError
+        For a malformed ``mapping``.
+    """
+    if format is not None and format not in FORMATS:
+        raise InputError(f"unknown format {format!r} (known: {', '.join(FORMATS)})")
+    columns = parse_mapping(mapping)
+    p = Path(path).expanduser()
+    try:
+        p = p.resolve()
+        source = str(p)
+        sniffed = None if format else sniff_format(p)
+        fmt = format or (sniffed.format if sniffed else None)
+        reason = sniffed.reason if sniffed else ""
+    except OSError as exc:
+        return unreadable(str(p), f"cannot read file: {exc.strerror or exc}")
+    if start_offset and fmt not in ("jsonl", "empty"):
+        raise InputError(
+            f"a start offset applies to JSONL files only; this file is {fmt or 'unreadable'}",
+            path=source,
+        )
+    try:
+        if fmt is None:
+            return unreadable(source, reason)
+        if fmt == "empty":
+            result = read_jsonl(p, source=source, kind=kind, start_offset=start_offset)
+            result.format = "empty"
+            return result
+        if fmt == "jsonl":
+            return read_jsonl(
+                p, source=source, kind=kind, mapping=columns, start_offset=start_offset
+            )
+        if fmt == "json":
+            return read_json_records(p, source=source, kind=kind, mapping=columns)
+        if fmt == "csv":
+            return read_csv(p, source=source, kind=kind, mapping=columns)
+        if fmt == "parquet":
+            return read_parquet(p, source=source, kind=kind, mapping=columns)
+        return read_freqtrade(p, source=source)
+    except OSError as exc:
+        return unreadable(source, f"cannot read file: {exc.strerror or exc}", fmt=fmt or "")

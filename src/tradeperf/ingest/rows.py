@@ -1,0 +1,291 @@
+"""Helpers shared by row validators: column aliases, row origin, and parsing of raw values.
+
+Format readers hand each row to a kind's validator as a plain mapping of column name to raw
+value. Two reserved keys carry where the row came from, so that a validator can fill the
+``source``/``source_line`` columns and derive stable ids: `SOURCE_KEY` (the file, as a string)
+and `LINE_KEY` (the 1-based line or row number). No real column can start with ``@`` after
+alias resolution, so they never collide with data.
+
+Column names are matched case-insensitively, with surrounding whitespace removed; each record
+kind registers its aliases (source name -> canonical name) with `register_aliases`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Final
+
+from tradeperf.ingest.base import RecordKind
+from tradeperf.ingest.kinds import RowError
+from tradeperf.records import to_decimal
+
+#: Reserved row key: the source file the row came from (a string).
+SOURCE_KEY: Final = "@source"
+#: Reserved row key: the 1-based line (or row) number of the row in its source.
+LINE_KEY: Final = "@line"
+
+_ALIASES: dict[RecordKind, dict[str, str]] = {}
+
+
+def normalize_name(name: str) -> str:
+    """Normalise a column name for matching: trimmed, lower case, spaces and dashes as ``_``."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def register_aliases(kind: RecordKind, aliases: Mapping[str, str]) -> None:
+    """Add column aliases (source name -> canonical name) for ``kind``.
+
+    Parameters
+    ----------
+    kind : the record kind the aliases apply to.
+    aliases : mapping of an alternative column name to the canonical column name; both are
+        matched case-insensitively.
+    """
+    table = _ALIASES.setdefault(kind, {})
+    for alias, canonical in aliases.items():
+        table[normalize_name(alias)] = normalize_name(canonical)
+
+
+def canonical_name(kind: RecordKind, name: str) -> str:
+    """The canonical column name of ``name`` for ``kind`` (the normalised name if no alias)."""
+    key = normalize_name(name)
+    return _ALIASES.get(kind, {}).get(key, key)
+
+
+def canonical_columns(kind: RecordKind, names: Iterable[str]) -> frozenset[str]:
+    """Canonical names of a set of source columns, for signature matching."""
+    return frozenset(canonical_name(kind, n) for n in names)
+
+
+def resolve_row(
+    kind: RecordKind, row: Mapping[str, object], *, canonical: frozenset[str]
+) -> dict[str, object]:
+    """Rename a row's keys to canonical names.
+
+    A column that already carries a canonical name wins over an alias of it; among several
+    aliases of one name, the first in the row wins. Reserved keys (`SOURCE_KEY`, `LINE_KEY`)
+    are passed through unchanged.
+
+    Parameters
+    ----------
+    kind : the record kind whose aliases apply.
+    row : raw column name -> value.
+    canonical : the kind's canonical column names.
+
+    Returns
+    -------
+    dict of canonical (or normalised unknown) name -> value.
+    """
+    out: dict[str, object] = {}
+    exact: set[str] = set()
+    for key, value in row.items():
+        if key in (SOURCE_KEY, LINE_KEY):
+            out[key] = value
+            continue
+        norm = normalize_name(key)
+        if norm in canonical:
+            out[norm] = value
+            exact.add(norm)
+            continue
+        target = canonical_name(kind, norm)
+        if target in exact or target in out:
+            continue
+        out[target] = value
+    return out
+
+
+def is_missing(value: object) -> bool:
+    """True for None, an empty or blank string, and the usual null spellings of logs and CSV."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in ("", "null", "none", "nan", "n/a", "na")
+    return isinstance(value, float) and value != value
+
+
+def parse_money(value: object, field: str) -> Decimal | None:
+    """Read an exact amount (JSON number, Decimal or decimal string); None when missing.
+
+    Raises
+    ------
+    RowError
+        If the value is present but not a finite number.
+    """
+    if is_missing(value):
+        return None
+    try:
+        return to_decimal(value)
+    except ValueError as exc:
+        raise RowError(f"not a number: {value!r} ({exc})", field=field) from None
+
+
+def parse_float(value: object, field: str) -> float | None:
+    """Read a ratio or score as float64; None when missing.
+
+    Raises
+    ------
+    RowError
+        If the value is present but not a finite number.
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise RowError(f"expected a number, got {value!r}", field=field)
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise RowError(f"not a number: {value!r}", field=field) from None
+    if result != result or result in (float("inf"), float("-inf")):
+        raise RowError(f"not a finite number: {value!r}", field=field)
+    return result
+
+
+def parse_text(value: object, field: str) -> str | None:
+    """Read a text field; numbers are written as their text; None when missing.
+
+    Raises
+    ------
+    RowError
+        If the value is a list or an object.
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool | dict | list | tuple):
+        raise RowError(f"expected text, got {type(value).__name__}", field=field)
+    return str(value)
+
+
+#: Epoch magnitudes: below 1e11 seconds (until year 5138), below 1e14 milliseconds,
+#: below 1e17 microseconds, else nanoseconds.
+_EPOCH_LIMITS: Final = ((Decimal("1e11"), 0), (Decimal("1e14"), 3), (Decimal("1e17"), 6))
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_NUMERIC = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
+
+
+def parse_timestamp(value: object, field: str) -> datetime | None:
+    """Read a point in time as a timezone-aware UTC datetime; None when missing.
+
+    Accepted: ISO-8601 text with ``Z`` or an offset (``2024-03-01T14:05:00Z``,
+    ``2024-03-01 14:05:00+01:00``); naive ISO text is taken as UTC; a date alone is midnight
+    UTC; a datetime object (naive -> UTC); an epoch number or numeric string, whose unit is
+    told by its magnitude: below 1e11 seconds, below 1e14 milliseconds, below 1e17
+    microseconds, otherwise nanoseconds. Precision is kept to the microsecond.
+
+    Raises
+    ------
+    RowError
+        If the value is present but not a recognisable time.
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, bool):
+        raise RowError(f"not a time: {value!r}", field=field)
+    if isinstance(value, int | float | Decimal):
+        return _from_epoch(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    if not isinstance(value, str):
+        raise RowError(f"not a time: {value!r}", field=field)
+    text = value.strip()
+    if _NUMERIC.match(text):
+        return _from_epoch(Decimal(text))
+    iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        raise RowError(f"not an ISO-8601 time or epoch number: {value!r}", field=field) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _from_epoch(number: Decimal) -> datetime:
+    digits = 9
+    for limit, scale in _EPOCH_LIMITS:
+        if abs(number) < limit:
+            digits = scale
+            break
+    micros = int((number.scaleb(6 - digits)).to_integral_value())
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def parse_text_list(value: object, field: str) -> list[str]:
+    """Read a list of short texts (tags, ids): a JSON list, a JSON-list string, or a comma- or
+    semicolon-separated string. Objects in a list give their ``id``/``event_id`` (or their JSON).
+
+    Raises
+    ------
+    RowError
+        If the value is neither a list nor text.
+    """
+    if is_missing(value):
+        return []
+    items: list[object]
+    if isinstance(value, list | tuple):
+        items = list(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                loaded = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError:
+                raise RowError(f"malformed list: {value!r}", field=field) from None
+            items = loaded if isinstance(loaded, list) else [loaded]
+        else:
+            items = [p for p in re.split(r"[,;|]", text) if p.strip()]
+    else:
+        raise RowError(f"expected a list, got {type(value).__name__}", field=field)
+    out: list[str] = []
+    for item in items:
+        if is_missing(item):
+            continue
+        if isinstance(item, dict):
+            ident = item.get("id", item.get("event_id"))
+            out.append(str(ident) if ident is not None else to_json_text(item))
+        else:
+            out.append(str(item).strip())
+    return out
+
+
+def to_json_text(value: object) -> str:
+    """Serialise a value to compact JSON with sorted keys (Decimals written as numbers)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def parse_json_field(value: object, field: str) -> tuple[str | None, object]:
+    """Read a free-form JSON field (an object, or text holding JSON).
+
+    Returns
+    -------
+    (compact JSON text or None when missing, the parsed value). Text that is not JSON is
+    kept as a JSON string.
+    """
+    if is_missing(value):
+        return None, None
+    if isinstance(value, str):
+        try:
+            parsed: object = json.loads(value, parse_float=Decimal)
+        except json.JSONDecodeError:
+            parsed = value
+    else:
+        parsed = value
+    try:
+        return to_json_text(parsed), parsed
+    except (TypeError, ValueError):
+        raise RowError(f"cannot be written as JSON: {value!r}", field=field) from None

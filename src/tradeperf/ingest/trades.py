@@ -1,0 +1,377 @@
+"""The TRADES record kind: round-trip trades as bots log them, validated into `TRADE_SCHEMA` rows.
+
+Importing this module registers the kind (its `KindSpec` and its column aliases).
+
+Layouts read
+------------
+- The canonical layout: the column names of `TRADE_SCHEMA` (``sentiment`` and ``metadata``
+  are accepted for ``sentiment_json`` and ``metadata_json``).
+- The layout news-driven bots write: ``trade_id, signal_id, asset, entry_time, exit_time,
+  entry_price, exit_price, position_size, pnl, pnl_percentage, status, news_events,
+  sentiment_scores, fees, metadata``. ``asset`` is the symbol, ``position_size`` the quantity,
+  ``pnl`` the NET P&L in the account currency, ``pnl_percentage`` a percent (``2.5`` means a
+  return of 0.025). Such logs have no side column: the side is taken from ``metadata``
+  (key ``side``, ``direction`` or ``position_side``) and is LONG when absent there too.
+- Common aliases, matched case-insensitively (see `TRADE_ALIASES`): ``pair``/``ticker``/
+  ``instrument`` for the symbol, ``qty``/``size``/``amount`` for the quantity, ``profit``/
+  ``net_profit``/``realized_pnl`` for net P&L, ``fee``/``commission`` for fees,
+  ``open_time``/``close_time`` and ``entry_ts``/``exit_ts`` for times, ``strategy_name``,
+  ``direction`` for the side.
+
+Rules
+-----
+- Money (prices, quantity, fees, P&L) is read exactly from JSON numbers or decimal strings.
+- Times: see `tradeperf.ingest.rows.parse_timestamp` (ISO-8601 with ``Z``/offset, naive = UTC,
+  epoch seconds/ms/µs/ns told apart by magnitude).
+- ``status`` defaults to CLOSED when the row has exit data (an exit time or exit price), OPEN
+  otherwise. A CLOSED row needs an exit time and its P&L: ``net_pnl``, or ``gross_pnl``, or
+  entry and exit price with quantity (and side). The missing one of gross/net is derived with
+  ``net = gross - fees`` and ``gross = sign * (exit_price - entry_price) * quantity`` (sign +1
+  long, -1 short). When both are given they must agree with the fees exactly.
+- ``fees`` default to 0; negative fees (rebates) are allowed. A negative quantity or price, or
+  an exit before the entry, rejects the row naming the field.
+- A row without ``trade_id`` gets a deterministic one, ``row-`` and the first 20 hex digits of
+  SHA-256 of ``"<source>:<line>"``, so that re-reading the same file yields the same ids.
+- OPEN, CANCELLED and FAILED rows are kept (counted and shown; only CLOSED rows count in
+  performance).
+- Columns the layout does not know are ignored.
+"""
+
+from __future__ import annotations
+
+import decimal
+import hashlib
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Final
+
+from tradeperf.ingest.base import RecordKind
+from tradeperf.ingest.kinds import KindSpec, RowError, register_kind
+from tradeperf.ingest.rows import (
+    LINE_KEY,
+    SOURCE_KEY,
+    is_missing,
+    parse_float,
+    parse_json_field,
+    parse_money,
+    parse_text,
+    parse_text_list,
+    parse_timestamp,
+    register_aliases,
+    resolve_row,
+)
+from tradeperf.records import TRADE_SCHEMA, ZERO, PositionSide, TradeStatus, to_decimal
+
+#: Alias -> canonical column, besides the canonical names themselves. ``return_percent`` and
+#: ``is_short`` are input-only columns (a percent return and freqtrade's short flag).
+TRADE_ALIASES: Final[dict[str, str]] = {
+    # identity
+    "id": "trade_id",
+    "tradeid": "trade_id",
+    "position_id": "trade_id",
+    "strategy_name": "strategy",
+    "strategy_id": "strategy",
+    "asset": "symbol",
+    "pair": "symbol",
+    "ticker": "symbol",
+    "instrument": "symbol",
+    "market": "symbol",
+    "security": "symbol",
+    "direction": "side",
+    "position_side": "side",
+    "trade_side": "side",
+    "state": "status",
+    "trade_status": "status",
+    # times
+    "open_time": "entry_time",
+    "entry_ts": "entry_time",
+    "entry_timestamp": "entry_time",
+    "entry_date": "entry_time",
+    "open_date": "entry_time",
+    "open_timestamp": "entry_time",
+    "opened_at": "entry_time",
+    "close_time": "exit_time",
+    "exit_ts": "exit_time",
+    "exit_timestamp": "exit_time",
+    "exit_date": "exit_time",
+    "close_date": "exit_time",
+    "close_timestamp": "exit_time",
+    "closed_at": "exit_time",
+    # amounts
+    "qty": "quantity",
+    "size": "quantity",
+    "amount": "quantity",
+    "position_size": "quantity",
+    "units": "quantity",
+    "shares": "quantity",
+    "open_price": "entry_price",
+    "open_rate": "entry_price",
+    "avg_entry_price": "entry_price",
+    "close_price": "exit_price",
+    "close_rate": "exit_price",
+    "avg_exit_price": "exit_price",
+    "fee": "fees",
+    "commission": "fees",
+    "commissions": "fees",
+    "total_fees": "fees",
+    "gross_profit": "gross_pnl",
+    "pnl_gross": "gross_pnl",
+    "pnl": "net_pnl",
+    "profit": "net_pnl",
+    "net_profit": "net_pnl",
+    "realized_pnl": "net_pnl",
+    "pnl_net": "net_pnl",
+    "profit_abs": "net_pnl",
+    "return": "return_pct",
+    "profit_ratio": "return_pct",
+    "pnl_percentage": "return_percent",
+    "pnl_percent": "return_percent",
+    "pnl_pct": "return_percent",
+    "profit_pct": "return_percent",
+    "profit_percent": "return_percent",
+    "rr": "risk_reward",
+    "r_multiple": "risk_reward",
+    "risk_reward_ratio": "risk_reward",
+    "signal": "signal_id",
+    "close_reason": "exit_reason",
+    "exit_type": "exit_reason",
+    "sell_reason": "exit_reason",
+    "ccy": "currency",
+    "stake_currency": "currency",
+    "account_currency": "currency",
+    "tag": "tags",
+    "labels": "tags",
+    "enter_tag": "tags",
+    "news_events": "news_event_ids",
+    "news_ids": "news_event_ids",
+    "news_event_id": "news_event_ids",
+    "sentiment": "sentiment_json",
+    "sentiment_scores": "sentiment_json",
+    "sentiment_score": "sentiment_json",
+    "metadata": "metadata_json",
+    "meta": "metadata_json",
+}
+
+_CANONICAL: Final = frozenset(f.name for f in TRADE_SCHEMA) | {"return_percent", "is_short"}
+
+#: Column groups that mark a source as holding trades (after alias resolution).
+TRADE_SIGNATURE: Final = (
+    frozenset({"symbol", "net_pnl"}),
+    frozenset({"symbol", "gross_pnl"}),
+    frozenset({"symbol", "entry_price", "exit_price"}),
+    frozenset({"symbol", "entry_time", "exit_time"}),
+    frozenset({"trade_id", "symbol", "status"}),
+)
+
+#: Enough digits for sums and products of stored amounts (38 digits, 18 fractional) to be exact.
+_EXACT: Final = decimal.Context(prec=80)
+
+_SIDES: Final = {
+    "long": PositionSide.LONG,
+    "buy": PositionSide.LONG,
+    "b": PositionSide.LONG,
+    "l": PositionSide.LONG,
+    "bull": PositionSide.LONG,
+    "1": PositionSide.LONG,
+    "short": PositionSide.SHORT,
+    "sell": PositionSide.SHORT,
+    "s": PositionSide.SHORT,
+    "bear": PositionSide.SHORT,
+    "-1": PositionSide.SHORT,
+}
+
+_STATUSES: Final = {
+    "open": TradeStatus.OPEN,
+    "opened": TradeStatus.OPEN,
+    "active": TradeStatus.OPEN,
+    "closed": TradeStatus.CLOSED,
+    "close": TradeStatus.CLOSED,
+    "cancelled": TradeStatus.CANCELLED,
+    "canceled": TradeStatus.CANCELLED,
+    "cancel": TradeStatus.CANCELLED,
+    "failed": TradeStatus.FAILED,
+    "fail": TradeStatus.FAILED,
+    "error": TradeStatus.FAILED,
+    "rejected": TradeStatus.FAILED,
+}
+
+
+def derived_trade_id(source: object, line: object) -> str:
+    """The deterministic id of a row that has none: ``row-`` + SHA-256 of ``source:line``.
+
+    Parameters
+    ----------
+    source : the file the row came from (as the reader names it).
+    line : its 1-based line or row number.
+
+    Examples
+    --------
+    >>> derived_trade_id("/logs/a.jsonl", 3) == derived_trade_id("/logs/a.jsonl", 3)
+    True
+    """
+    digest = hashlib.sha256(f"{source}:{line}".encode()).hexdigest()
+    return f"row-{digest[:20]}"
+
+
+def _parse_side(value: object, metadata: object) -> PositionSide:
+    if is_missing(value) and isinstance(metadata, dict):
+        for key in ("side", "direction", "position_side"):
+            if not is_missing(metadata.get(key)):
+                value = metadata[key]
+                break
+    if is_missing(value):
+        return PositionSide.LONG
+    text = str(value).strip().lower()
+    if text not in _SIDES:
+        raise RowError(f"unknown side {value!r} (expected long/short or buy/sell)", field="side")
+    return _SIDES[text]
+
+
+def _parse_status(value: object, *, has_exit: bool) -> TradeStatus:
+    if is_missing(value):
+        return TradeStatus.CLOSED if has_exit else TradeStatus.OPEN
+    text = str(value).strip().lower()
+    if text not in _STATUSES:
+        raise RowError(
+            f"unknown status {value!r} (expected OPEN, CLOSED, CANCELLED or FAILED)",
+            field="status",
+        )
+    return _STATUSES[text]
+
+
+def _non_negative(value: Decimal | None, field: str) -> Decimal | None:
+    if value is not None and value < 0:
+        raise RowError(f"must not be negative: {value}", field=field)
+    return value
+
+
+def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
+    """Validate one raw trade row into a `TRADE_SCHEMA` row.
+
+    Parameters
+    ----------
+    row : raw column name -> value, in any layout the module docstring lists; may carry the
+        reserved keys `SOURCE_KEY` and `LINE_KEY` (used for ``source``, ``source_line`` and a
+        derived ``trade_id``).
+
+    Returns
+    -------
+    dict with every `TRADE_SCHEMA` column: money as Decimal, times as UTC datetimes, lists as
+    lists of str, ``side``/``status`` as their enum values.
+
+    Raises
+    ------
+    RowError
+        Naming the field, when a value is invalid or a CLOSED trade lacks its exit time or P&L.
+
+    Examples
+    --------
+    >>> r = validate_trade({"asset": "BTC-USD", "exit_time": "2024-01-02T00:00:00Z",
+    ...                     "pnl": "0.1", "fees": 0.2})
+    >>> r["status"], r["side"], str(r["net_pnl"]), str(r["gross_pnl"])
+    ('CLOSED', 'long', '0.100000000000000000', '0.300000000000000000')
+    """
+    r = resolve_row(RecordKind.TRADES, row, canonical=_CANONICAL)
+    source = r.get(SOURCE_KEY)
+    line = r.get(LINE_KEY)
+
+    metadata_json, metadata = parse_json_field(r.get("metadata_json"), "metadata_json")
+    sentiment_json, _ = parse_json_field(r.get("sentiment_json"), "sentiment_json")
+
+    symbol = parse_text(r.get("symbol"), "symbol")
+    if not symbol:
+        raise RowError("missing symbol", field="symbol")
+    trade_id = parse_text(r.get("trade_id"), "trade_id") or derived_trade_id(source, line)
+    strategy = parse_text(r.get("strategy"), "strategy")
+    if strategy is None and isinstance(metadata, dict):
+        strategy = parse_text(metadata.get("strategy"), "strategy")
+
+    is_short = r.get("is_short")
+    side_value = r.get("side")
+    if is_missing(side_value) and isinstance(is_short, bool):
+        side_value = "short" if is_short else "long"
+    side = _parse_side(side_value, metadata)
+
+    entry_time = parse_timestamp(r.get("entry_time"), "entry_time")
+    exit_time = parse_timestamp(r.get("exit_time"), "exit_time")
+    if entry_time is not None and exit_time is not None and exit_time < entry_time:
+        raise RowError(f"exit_time {exit_time} is before entry_time {entry_time}", "exit_time")
+
+    quantity = _non_negative(parse_money(r.get("quantity"), "quantity"), "quantity")
+    entry_price = _non_negative(parse_money(r.get("entry_price"), "entry_price"), "entry_price")
+    exit_price = _non_negative(parse_money(r.get("exit_price"), "exit_price"), "exit_price")
+    fees = parse_money(r.get("fees"), "fees")
+    fees = ZERO if fees is None else fees
+    gross = parse_money(r.get("gross_pnl"), "gross_pnl")
+    net = parse_money(r.get("net_pnl"), "net_pnl")
+
+    status = _parse_status(
+        r.get("status"), has_exit=exit_time is not None or exit_price is not None
+    )
+
+    with decimal.localcontext(_EXACT):
+        if gross is None and net is None:
+            if entry_price is not None and exit_price is not None and quantity is not None:
+                sign = 1 if side is PositionSide.LONG else -1
+                gross = to_decimal(sign * (exit_price - entry_price) * quantity)
+        if net is None and gross is not None:
+            net = to_decimal(gross - fees)
+        elif gross is None and net is not None:
+            gross = to_decimal(net + fees)
+        elif gross is not None and net is not None and gross - fees != net:
+            raise RowError(
+                f"net_pnl {net} differs from gross_pnl {gross} minus fees {fees}",
+                field="net_pnl",
+            )
+
+    if status is TradeStatus.CLOSED:
+        if exit_time is None:
+            raise RowError("a CLOSED trade needs its exit time", field="exit_time")
+        if net is None:
+            raise RowError(
+                "a CLOSED trade needs net_pnl, gross_pnl, or entry/exit price and quantity",
+                field="net_pnl",
+            )
+
+    return_pct = parse_float(r.get("return_pct"), "return_pct")
+    if return_pct is None:
+        percent = parse_float(r.get("return_percent"), "return_percent")
+        return_pct = None if percent is None else percent / 100.0
+
+    return {
+        "trade_id": trade_id,
+        "strategy": strategy or "default",
+        "symbol": symbol,
+        "side": side.value,
+        "status": status.value,
+        "entry_time": entry_time,
+        "exit_time": exit_time,
+        "quantity": quantity,
+        "entry_price": entry_price,
+        "exit_price": exit_price,
+        "fees": fees,
+        "gross_pnl": gross,
+        "net_pnl": net,
+        "return_pct": return_pct,
+        "risk_reward": parse_float(r.get("risk_reward"), "risk_reward"),
+        "signal_id": parse_text(r.get("signal_id"), "signal_id"),
+        "exit_reason": parse_text(r.get("exit_reason"), "exit_reason"),
+        "currency": parse_text(r.get("currency"), "currency"),
+        "tags": parse_text_list(r.get("tags"), "tags"),
+        "news_event_ids": parse_text_list(r.get("news_event_ids"), "news_event_ids"),
+        "sentiment_json": sentiment_json,
+        "metadata_json": metadata_json,
+        "source": None if source is None else str(source),
+        "source_line": line if isinstance(line, int) else None,
+    }
+
+
+TRADES_SPEC: Final = KindSpec(
+    kind=RecordKind.TRADES,
+    schema=TRADE_SCHEMA,
+    signature=TRADE_SIGNATURE,
+    validate=validate_trade,
+)
+
+register_aliases(RecordKind.TRADES, TRADE_ALIASES)
+register_kind(TRADES_SPEC)
