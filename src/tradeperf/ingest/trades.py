@@ -310,10 +310,15 @@ def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
     )
 
     with decimal.localcontext(_EXACT):
-        if gross is None and net is None:
-            if entry_price is not None and exit_price is not None and quantity is not None:
-                sign = 1 if side is PositionSide.LONG else -1
-                gross = to_decimal(sign * (exit_price - entry_price) * quantity)
+        if (
+            gross is None
+            and net is None
+            and entry_price is not None
+            and exit_price is not None
+            and quantity is not None
+        ):
+            sign = 1 if side is PositionSide.LONG else -1
+            gross = to_decimal(sign * (exit_price - entry_price) * quantity)
         if net is None and gross is not None:
             net = to_decimal(gross - fees)
         elif gross is None and net is not None:
