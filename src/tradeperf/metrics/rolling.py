@@ -1,0 +1,308 @@
+"""Rolling figures over the last N periods or a trailing time window, in one vectorised pass.
+
+Each function returns one value per input period (shape (n,)), the value of the figure over
+the window ending at that period. `window` is either a number of periods (int) or a duration
+("30D", "7D", "12h", "90min", a numpy timedelta64 or datetime.timedelta) together with
+`timestamps`; a time window ending at t covers the periods with timestamp in (t - window, t],
+as pandas' ``rolling("30D")``. NaN returns are left out of a window; a window with fewer than
+`min_periods` valid values gives NaN (default: the full window length for a period window, as
+pandas, and 2 - or 1 for drawdowns - for a time window).
+
+Means and variances come from cumulative sums of values centred on the global mean; a window
+whose variance is within rounding error of zero (relative 1e-13 of the cumulative scale) counts
+as zero variance.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+import numpy as np
+
+from tradeperf.metrics._input import ArrayLike, FloatArray, as_float_array, as_seconds_array
+
+__all__ = [
+    "rolling_max_drawdown",
+    "rolling_mean",
+    "rolling_sharpe",
+    "rolling_sortino",
+    "rolling_volatility",
+]
+
+Window = int | str | np.timedelta64 | _dt.timedelta
+
+_UNITS = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "min": 60.0, "t": 60.0, "s": 1.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|d|h|min|t|s)\s*$", re.IGNORECASE)
+
+
+def _seconds(window: str | np.timedelta64 | _dt.timedelta) -> float:
+    if isinstance(window, np.timedelta64):
+        return float(window / np.timedelta64(1, "s"))
+    if isinstance(window, _dt.timedelta):
+        return window.total_seconds()
+    m = _DURATION.match(window)
+    if not m:
+        raise ValueError(f"cannot read the time window {window!r}; use e.g. '30D', '12h', '90min'")
+    return float(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def _starts(
+    n: int, window: Window, timestamps: ArrayLike | None, min_periods: int | None, *, floor: int
+) -> tuple[np.ndarray, int]:
+    """First index of each window and the effective min_periods."""
+    if isinstance(window, int | np.integer) and not isinstance(window, bool):
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        starts = np.maximum(np.arange(n) - int(window) + 1, 0)
+        return starts, int(window) if min_periods is None else min_periods
+    if timestamps is None:
+        raise ValueError("a time window needs `timestamps`")
+    ts = as_seconds_array(timestamps, name="timestamps")
+    if ts.size != n:
+        raise ValueError(f"timestamps and returns differ in length: {ts.size} != {n}")
+    if np.isnan(ts).any() or np.any(np.diff(ts) < 0):
+        raise ValueError("timestamps must be complete and sorted ascending")
+    starts = np.searchsorted(ts, ts - _seconds(window), side="right")
+    return starts, floor if min_periods is None else min_periods
+
+
+def _window_sums(
+    x: FloatArray, starts: np.ndarray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Count, mean, sample variance (>= 0) per window, and the variance rounding tolerance."""
+    valid = ~np.isnan(x)
+    center = float(np.mean(x[valid])) if valid.any() else 0.0
+    xc = np.where(valid, x - center, 0.0)
+    c = np.concatenate(([0], np.cumsum(valid)))
+    s1 = np.concatenate(([0.0], np.cumsum(xc)))
+    s2 = np.concatenate(([0.0], np.cumsum(xc * xc)))
+    end = np.arange(1, x.size + 1)
+    cnt = (c[end] - c[starts]).astype(np.float64)
+    s = s1[end] - s1[starts]
+    q = s2[end] - s2[starts]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_c = s / cnt
+        var = (q - s * mean_c) / (cnt - 1.0)
+        tol = 1e3 * np.finfo(np.float64).eps * (s2[end] + np.abs(s1[end]) * np.abs(mean_c))
+        tol = tol / np.maximum(cnt - 1.0, 1.0)
+    var = np.where(var <= tol, 0.0, var)
+    return cnt, mean_c + center, var, tol
+
+
+def _divide(num: FloatArray, den: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    zero = den == 0
+    out[zero & (num == 0)] = np.nan
+    return out
+
+
+def rolling_mean(
+    returns: ArrayLike,
+    window: Window,
+    *,
+    timestamps: ArrayLike | None = None,
+    min_periods: int | None = None,
+) -> FloatArray:
+    """Rolling arithmetic mean per window.
+
+    Parameters
+    ----------
+    returns : 1-D array-like, shape (n,); NaN left out.
+    window : number of periods or a duration (with `timestamps`).
+    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods : fewest valid values for a result (module docstring gives the default).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,).
+
+    Examples
+    --------
+    >>> rolling_mean([1.0, 2.0, 3.0, 4.0], 2)
+    array([nan, 1.5, 2.5, 3.5])
+    """
+    x = as_float_array(returns, name="returns")
+    starts, mp = _starts(x.size, window, timestamps, min_periods, floor=1)
+    cnt, mean, _, _ = _window_sums(x, starts)
+    return np.where(cnt >= max(mp, 1), mean, np.nan)
+
+
+def rolling_volatility(
+    returns: ArrayLike,
+    window: Window,
+    *,
+    periods_per_year: float = 252.0,
+    timestamps: ArrayLike | None = None,
+    min_periods: int | None = None,
+) -> FloatArray:
+    """Rolling annualized volatility, std(ddof=1) * sqrt(P) per window.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,); NaN left out.
+    window : number of periods or a duration (with `timestamps`).
+    periods_per_year : annualization factor P.
+    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods : fewest valid values for a result (at least 2 are always needed).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,). Equals `annual_volatility` on each window.
+
+    Examples
+    --------
+    >>> rolling_volatility([0.01, -0.01, 0.02, 0.0], 2, periods_per_year=1).round(6)
+    array([     nan, 0.014142, 0.021213, 0.014142])
+    """
+    x = as_float_array(returns, name="returns")
+    starts, mp = _starts(x.size, window, timestamps, min_periods, floor=2)
+    cnt, _, var, _ = _window_sums(x, starts)
+    out = np.sqrt(var) * np.sqrt(periods_per_year)
+    return np.where(cnt >= max(mp, 2), out, np.nan)
+
+
+def rolling_sharpe(
+    returns: ArrayLike,
+    window: Window,
+    *,
+    risk_free: float = 0.0,
+    periods_per_year: float = 252.0,
+    timestamps: ArrayLike | None = None,
+    min_periods: int | None = None,
+) -> FloatArray:
+    """Rolling annualized Sharpe ratio, `sharpe_ratio` on each window.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,); NaN left out.
+    window : number of periods or a duration (with `timestamps`).
+    risk_free : per-period risk-free return.
+    periods_per_year : annualization factor P.
+    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods : fewest valid values for a result (at least 2 are always needed).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,); +/-inf / NaN for zero-variance windows as
+    `sharpe_ratio`.
+
+    Examples
+    --------
+    >>> rolling_sharpe([0.01, -0.01, 0.02, 0.0], 3, periods_per_year=1).round(4)
+    array([   nan,    nan, 0.4364, 0.2182])
+    """
+    x = as_float_array(returns, name="returns")
+    starts, mp = _starts(x.size, window, timestamps, min_periods, floor=2)
+    cnt, mean, var, _ = _window_sums(x, starts)
+    out = _divide(mean - risk_free, np.sqrt(var)) * np.sqrt(periods_per_year)
+    return np.where(cnt >= max(mp, 2), out, np.nan)
+
+
+def rolling_sortino(
+    returns: ArrayLike,
+    window: Window,
+    *,
+    required_return: float = 0.0,
+    periods_per_year: float = 252.0,
+    timestamps: ArrayLike | None = None,
+    min_periods: int | None = None,
+) -> FloatArray:
+    """Rolling annualized Sortino ratio, `sortino_ratio` on each window.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,); NaN left out.
+    window : number of periods or a duration (with `timestamps`).
+    required_return : per-period target.
+    periods_per_year : annualization factor P.
+    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods : fewest valid values for a result (at least 2 are always needed).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,); +inf where nothing falls short and the mean excess
+    is positive.
+
+    Examples
+    --------
+    >>> rolling_sortino([0.01, -0.01, 0.02, 0.0], 3, periods_per_year=1).round(4)
+    array([   nan,    nan, 1.1547, 0.5774])
+    """
+    x = as_float_array(returns, name="returns")
+    starts, mp = _starts(x.size, window, timestamps, min_periods, floor=2)
+    excess = x - required_return
+    short = np.minimum(excess, 0.0)
+    short2 = np.where(np.isnan(x), np.nan, short * short)
+    cnt, mean, _, _ = _window_sums(excess, starts)
+    _, down2, _, _ = _window_sums(short2, starts)
+    down = np.sqrt(np.maximum(down2, 0.0))
+    # The centred sums leave ~1e-20 where no period fell short; that is exactly zero.
+    down[down2 <= 1e3 * np.finfo(np.float64).eps * np.nanmax(np.abs(short2), initial=0.0)] = 0.0
+    out = _divide(mean * periods_per_year, down * np.sqrt(periods_per_year))
+    return np.where(cnt >= max(mp, 2), out, np.nan)
+
+
+_CHUNK_ELEMENTS = 4_000_000
+
+
+def rolling_max_drawdown(
+    returns: ArrayLike,
+    window: Window,
+    *,
+    timestamps: ArrayLike | None = None,
+    min_periods: int | None = None,
+) -> FloatArray:
+    """Rolling maximum drawdown, `max_drawdown` of the returns inside each window.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period, shape (n,); NaN counts as 0 but
+        not towards `min_periods`.
+    window : number of periods or a duration (with `timestamps`).
+    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods : fewest valid values for a result (time-window default 1).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,), negative fractions (empyrical's sign). NaN for
+    windows after a return of -100 % (wealth 0: drawdown undefined).
+
+    Notes
+    -----
+    On log wealth L: DD_i = expm1(min_j (L_j - max_{start_i <= k <= j} L_k)) over the window
+    including its opening level; evaluated on blocks of windows of at most 4e6 values.
+
+    Examples
+    --------
+    >>> rolling_max_drawdown([0.1, -0.5, 0.2, -0.1], 2).round(4)
+    array([ nan, -0.5, -0.5, -0.1])
+    """
+    x = as_float_array(returns, name="returns")
+    n = x.size
+    starts, mp = _starts(n, window, timestamps, min_periods, floor=1)
+    if n == 0:
+        return np.empty(0)
+    valid = ~np.isnan(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.concatenate(([0.0], np.cumsum(np.log1p(np.where(valid, x, 0.0)))))
+    counts = np.concatenate(([0], np.cumsum(valid)))
+    cnt = counts[1:] - counts[starts]
+    span = int(np.max(np.arange(n) - starts)) + 2  # levels per window, opening level included
+    offsets = np.arange(span)
+    out = np.empty(n)
+    rows = max(1, _CHUNK_ELEMENTS // span)
+    for lo in range(0, n, rows):
+        hi = min(lo + rows, n)
+        ends = np.arange(lo, hi) + 1  # last level index of each window
+        idx = ends[:, None] - (span - 1) + offsets[None, :]
+        # Positions before a window's opening level repeat that level: it is the window's
+        # first peak, so repeating it leaves the drawdown unchanged.
+        idx = np.maximum(idx, starts[lo:hi, None])
+        path = level[idx]
+        with np.errstate(invalid="ignore"):
+            out[lo:hi] = np.min(path - np.maximum.accumulate(path, axis=1), axis=1)
+    with np.errstate(invalid="ignore"):
+        out = np.expm1(out)
+    return np.where(cnt >= max(mp, 1), out, np.nan)
