@@ -3,6 +3,22 @@
 Imports nothing else of tradeperf.
 """
 
+from tradeperf.records.fill import (
+    CASH_FLOW_SCHEMA,
+    FILL_SCHEMA,
+    FUNDING_SCHEMA,
+    MARK_SCHEMA,
+    CashFlow,
+    Fill,
+    FundingPayment,
+    Liquidity,
+    Mark,
+    Side,
+    cash_flows_to_table,
+    fills_to_table,
+    funding_to_table,
+    marks_to_table,
+)
 from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
 from tradeperf.records.trade import (
@@ -15,6 +31,20 @@ from tradeperf.records.trade import (
 )
 
 __all__ = [
+    "CASH_FLOW_SCHEMA",
+    "FILL_SCHEMA",
+    "FUNDING_SCHEMA",
+    "MARK_SCHEMA",
+    "CashFlow",
+    "Fill",
+    "FundingPayment",
+    "Liquidity",
+    "Mark",
+    "Side",
+    "cash_flows_to_table",
+    "fills_to_table",
+    "funding_to_table",
+    "marks_to_table",
     "MONEY_TYPE",
     "QUARANTINE_SCHEMA",
     "TIMESTAMP_TYPE",

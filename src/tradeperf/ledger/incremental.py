@@ -1,0 +1,523 @@
+"""The incremental ledger: one event at a time, plain Python, exact Decimals (the live path).
+
+`Ledger.apply` takes a `Fill`, `Mark`, `FundingPayment` or `CashFlow`; `Ledger.snapshot`
+returns positions, P&L and equity. Cost is O(1) amortized per event: a fill touches only the
+lots it closes (each lot is closed once) and its position's running sums.
+
+Accounting rules: ``docs/ledger.md``.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from tradeperf.ledger._exact import EXACT, round18, round_ratio
+from tradeperf.ledger.model import (
+    EVENT_RANK,
+    CostBasis,
+    PositionView,
+    RealizedEvent,
+    RoundTrip,
+    TradeParts,
+    make_trade,
+)
+from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Trade
+
+ZERO = Decimal(0)
+Event = Fill | Mark | FundingPayment | CashFlow
+
+
+class _Lot:
+    """An open lot: what remains of one opening fill."""
+
+    __slots__ = ("alloc", "fee", "fill", "fill_qty", "price", "qty", "time")
+
+    def __init__(self, fill: Fill, qty: Decimal, fee: Decimal, alloc: Decimal) -> None:
+        self.fill = fill
+        self.time = fill.timestamp
+        self.price = fill.price
+        self.qty = qty  # remaining, > 0
+        self.fee = fee  # converted fee of the whole fill
+        self.fill_qty = fill.quantity
+        self.alloc = alloc  # quantity of the fill whose fee share is already allocated
+
+
+class _Episode:
+    """Running sums of a flat-to-flat round trip that is still open."""
+
+    __slots__ = (
+        "entry_fees",
+        "entry_notional",
+        "entry_qty",
+        "entry_time",
+        "exit_fees",
+        "exit_notional",
+        "funding",
+        "number",
+        "pmax",
+        "pmin",
+        "realized",
+        "sign",
+        "strategy",
+    )
+
+    def __init__(self, number: int, sign: int, time: datetime, strategy: str) -> None:
+        self.number = number
+        self.sign = sign
+        self.entry_time = time
+        self.strategy = strategy
+        self.entry_qty = ZERO
+        self.entry_notional = ZERO
+        self.exit_notional = ZERO
+        self.entry_fees = ZERO
+        self.exit_fees = ZERO
+        self.funding = ZERO
+        self.realized = ZERO
+        self.pmin: Decimal | None = None
+        self.pmax: Decimal | None = None
+
+
+class _Position:
+    __slots__ = (
+        "account",
+        "cost",
+        "currency",
+        "episode",
+        "episodes",
+        "lots",
+        "multiplier",
+        "qty",
+        "symbol",
+    )
+
+    def __init__(self, account: str, symbol: str, multiplier: Decimal, currency: str | None):
+        self.account = account
+        self.symbol = symbol
+        self.multiplier = multiplier
+        self.currency = currency
+        self.qty = ZERO  # signed
+        self.cost = ZERO  # Σ price × qty of the open quantity (no multiplier), ≥ 0 for price ≥ 0
+        self.lots: deque[_Lot] = deque()
+        self.episode: _Episode | None = None
+        self.episodes = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSnapshot:
+    """The books at one moment.
+
+    Attributes
+    ----------
+    timestamp : time of the last event applied (None before any).
+    capital : starting capital.
+    cash_flows : Σ deposits (+) and withdrawals (−).
+    realized_pnl : Σ realized P&L before fees and funding.
+    unrealized_pnl : Σ unrealized P&L of open positions that have a mark.
+    fees : Σ fees in the P&L currency (including converted foreign fees).
+    fees_other : fees in other currencies that could not be converted, per currency.
+    funding : Σ funding received (+) or paid (−).
+    cash : trading cash change = −Σ side × quantity × price × multiplier − fees + funding.
+    equity : capital + cash_flows + realized + unrealized − fees + funding.
+    positions : the open positions.
+    """
+
+    timestamp: datetime | None
+    capital: Decimal
+    cash_flows: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    fees_other: dict[str, Decimal]
+    funding: Decimal
+    cash: Decimal
+    equity: Decimal
+    positions: list[PositionView]
+
+
+class Ledger:
+    """Incremental books from fills, marks, funding and cash flows.
+
+    Parameters
+    ----------
+    cost_basis : FIFO (default), LIFO or AVERAGE.
+    round_trip : FLAT_TO_FLAT (default: a trade runs from flat to flat) or PER_LOT (one trade
+        per matched pair of opening and closing fill; FIFO/LIFO only).
+    capital : starting capital, in the P&L currency.
+
+    Raises
+    ------
+    ValueError
+        If PER_LOT is asked with AVERAGE cost.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> t = datetime(2024, 1, 2, tzinfo=UTC)
+    >>> led = Ledger()
+    >>> _ = led.apply(Fill("1", t, "X", "BUY", Decimal(2), Decimal(10)))
+    >>> [tr.gross_pnl for tr in led.apply(Fill("2", t, "X", "SELL", Decimal(2), Decimal(11)))]
+    [Decimal('2.000000000000000000')]
+    """
+
+    def __init__(
+        self,
+        *,
+        cost_basis: CostBasis = CostBasis.FIFO,
+        round_trip: RoundTrip = RoundTrip.FLAT_TO_FLAT,
+        capital: Decimal = ZERO,
+    ) -> None:
+        self.cost_basis = CostBasis(cost_basis)
+        self.round_trip = RoundTrip(round_trip)
+        if self.round_trip is RoundTrip.PER_LOT and self.cost_basis is CostBasis.AVERAGE:
+            raise ValueError("per-lot round trips need FIFO or LIFO lots, not average cost")
+        self.capital = Decimal(capital)
+        self._positions: dict[tuple[str, str], _Position] = {}
+        self._by_symbol: dict[str, list[_Position]] = {}
+        self._marks: dict[str, Decimal] = {}
+        self._seen_ids: set[str] = set()
+        self.trades: list[Trade] = []
+        self.realized_events: list[RealizedEvent] = []
+        self.realized_pnl = ZERO
+        self.fees = ZERO
+        self.fees_other: dict[str, Decimal] = {}
+        self.funding = ZERO
+        self.cash_flows = ZERO
+        self.cash = ZERO
+        self.last_time: datetime | None = None
+
+    # -- events -------------------------------------------------------------------------
+    def apply(self, event: Event) -> list[Trade]:
+        """Apply one event; return the round-trip trades it closed (often none).
+
+        Parameters
+        ----------
+        event : a Fill, Mark, FundingPayment or CashFlow, in time order (equal times:
+            marks, fills, funding, cash flows; then input order, as `merge_events` sorts).
+
+        Raises
+        ------
+        ValueError
+            On a duplicate fill id, or a fill whose multiplier differs from the position's.
+        TypeError
+            For anything that is not one of the four event records.
+        """
+        with decimal.localcontext(EXACT):
+            if isinstance(event, Fill):
+                out = self._fill(event)
+            elif isinstance(event, Mark):
+                self._mark(event)
+                out = []
+            elif isinstance(event, FundingPayment):
+                self._funding(event)
+                out = []
+            elif isinstance(event, CashFlow):
+                self.cash_flows += event.amount
+                out = []
+            else:
+                raise TypeError(f"not a ledger event: {type(event).__name__}")
+        self.last_time = event.timestamp
+        return out
+
+    def apply_all(self, events: Iterable[Event]) -> list[Trade]:
+        """Apply events in the given order; return the trades they closed."""
+        out: list[Trade] = []
+        for e in events:
+            out.extend(self.apply(e))
+        return out
+
+    def _mark(self, mark: Mark) -> None:
+        price = mark.price
+        self._marks[mark.symbol] = price
+        for pos in self._by_symbol.get(mark.symbol, ()):
+            ep = pos.episode
+            if ep is not None:
+                if ep.pmin is None or price < ep.pmin:
+                    ep.pmin = price
+                if ep.pmax is None or price > ep.pmax:
+                    ep.pmax = price
+
+    def _funding(self, pay: FundingPayment) -> None:
+        self.funding += pay.amount
+        self.cash += pay.amount
+        pos = self._positions.get((pay.account, pay.symbol))
+        if pos is not None and pos.episode is not None:
+            pos.episode.funding += pay.amount
+
+    def _convert_fee(self, fill: Fill) -> Decimal:
+        ccy = fill.fee_currency
+        if ccy is None or ccy == fill.currency or fill.fee == 0:
+            return fill.fee
+        rate = self._marks.get(ccy)
+        if rate is None:
+            self.fees_other[ccy] = self.fees_other.get(ccy, ZERO) + fill.fee
+            return ZERO
+        return round18(fill.fee * rate)
+
+    def _position(self, fill: Fill) -> _Position:
+        key = (fill.account, fill.symbol)
+        pos = self._positions.get(key)
+        if pos is None:
+            pos = _Position(fill.account, fill.symbol, fill.multiplier, fill.currency)
+            self._positions[key] = pos
+            self._by_symbol.setdefault(fill.symbol, []).append(pos)
+        elif fill.multiplier != pos.multiplier:
+            raise ValueError(
+                f"fill {fill.fill_id}: multiplier {fill.multiplier} differs from "
+                f"{pos.multiplier} of {fill.account}/{fill.symbol}"
+            )
+        return pos
+
+    def _fill(self, fill: Fill) -> list[Trade]:
+        if fill.fill_id in self._seen_ids:
+            raise ValueError(f"duplicate fill id {fill.fill_id!r}")
+        self._seen_ids.add(fill.fill_id)
+        pos = self._position(fill)
+        fee = self._convert_fee(fill)
+        self.fees += fee
+        m = pos.multiplier
+        sign = 1 if fill.side.value == "BUY" else -1
+        self.cash -= sign * fill.quantity * fill.price * m + fee
+
+        remaining = fill.quantity
+        realized = ZERO
+        trades: list[Trade] = []
+        closed = ZERO
+        if pos.qty != 0 and (pos.qty > 0) != (sign > 0):
+            closed = min(remaining, abs(pos.qty))
+            realized, trades = self._close(pos, fill, closed, fee)
+            remaining -= closed
+        if remaining > 0:
+            self._open(pos, fill, remaining, fee, closed)
+        self.realized_pnl += realized
+        self.realized_events.append(
+            RealizedEvent(
+                fill.timestamp,
+                fill.fill_id,
+                fill.account,
+                fill.strategy,
+                fill.symbol,
+                pos.currency,
+                realized,
+                fee,
+            )
+        )
+        self.trades.extend(trades)
+        return trades
+
+    def _open(
+        self, pos: _Position, fill: Fill, qty: Decimal, fee: Decimal, closed: Decimal
+    ) -> None:
+        sign = 1 if fill.side.value == "BUY" else -1
+        if pos.qty == 0:
+            pos.episodes += 1
+            pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy)
+        ep = pos.episode
+        assert ep is not None
+        # the opening part's fee share: what the closing part did not take
+        share = fee - (round_ratio(fee, closed, fill.quantity) if closed else ZERO)
+        ep.entry_fees += share
+        ep.entry_qty += qty
+        ep.entry_notional += qty * fill.price
+        pos.qty += sign * qty
+        pos.cost += qty * fill.price
+        if self.cost_basis is not CostBasis.AVERAGE:
+            pos.lots.append(_Lot(fill, qty, fee, closed))
+
+    def _close(
+        self, pos: _Position, fill: Fill, qty: Decimal, fee: Decimal
+    ) -> tuple[Decimal, list[Trade]]:
+        ep = pos.episode
+        assert ep is not None
+        lot_sign = 1 if pos.qty > 0 else -1
+        m = pos.multiplier
+        price = fill.price
+        trades: list[Trade] = []
+        exit_share = fee if qty == fill.quantity else round_ratio(fee, qty, fill.quantity)
+        if self.cost_basis is CostBasis.AVERAGE:
+            held = abs(pos.qty)
+            removed = pos.cost if qty == held else round_ratio(pos.cost, qty, held)
+            pos.cost -= removed
+            realized = lot_sign * (price * qty - removed) * m
+        else:
+            realized = ZERO
+            left = qty
+            lots = pos.lots
+            fifo = self.cost_basis is CostBasis.FIFO
+            per_lot = self.round_trip is RoundTrip.PER_LOT
+            close_alloc = ZERO
+            while left > 0:
+                lot = lots[0] if fifo else lots[-1]
+                q = lot.qty if lot.qty <= left else left
+                gross = lot_sign * (price - lot.price) * q * m
+                realized += gross
+                pos.cost -= q * lot.price
+                if per_lot:
+                    new_alloc = lot.alloc + q
+                    entry_share = round_ratio(lot.fee, new_alloc, lot.fill_qty) - round_ratio(
+                        lot.fee, lot.alloc, lot.fill_qty
+                    )
+                    lot.alloc = new_alloc
+                    exit_new = close_alloc + q
+                    exit_piece = round_ratio(fee, exit_new, fill.quantity) - round_ratio(
+                        fee, close_alloc, fill.quantity
+                    )
+                    close_alloc = exit_new
+                    trades.append(
+                        make_trade(
+                            TradeParts(
+                                trade_id=f"{pos.account}/{pos.symbol}/"
+                                f"{lot.fill.fill_id}/{fill.fill_id}",
+                                account=pos.account,
+                                symbol=pos.symbol,
+                                strategy=lot.fill.strategy,
+                                currency=pos.currency,
+                                sign=lot_sign,
+                                multiplier=m,
+                                entry_time=lot.time,
+                                exit_time=fill.timestamp,
+                                quantity=q,
+                                entry_notional=q * lot.price,
+                                exit_notional=q * price,
+                                gross=gross,
+                                entry_fees=entry_share,
+                                exit_fees=exit_piece,
+                                funding=ZERO,
+                            )
+                        )
+                    )
+                lot.qty -= q
+                left -= q
+                if lot.qty == 0:
+                    if fifo:
+                        lots.popleft()
+                    else:
+                        lots.pop()
+        ep.realized += realized
+        ep.exit_notional += qty * price
+        ep.exit_fees += exit_share
+        pos.qty -= lot_sign * qty
+        if pos.qty == 0:
+            pos.episode = None
+            pos.cost = ZERO
+            if self.round_trip is RoundTrip.FLAT_TO_FLAT:
+                trades.append(
+                    make_trade(
+                        TradeParts(
+                            trade_id=f"{pos.account}/{pos.symbol}/{ep.number}",
+                            account=pos.account,
+                            symbol=pos.symbol,
+                            strategy=ep.strategy,
+                            currency=pos.currency,
+                            sign=ep.sign,
+                            multiplier=m,
+                            entry_time=ep.entry_time,
+                            exit_time=fill.timestamp,
+                            quantity=ep.entry_qty,
+                            entry_notional=ep.entry_notional,
+                            exit_notional=ep.exit_notional,
+                            gross=ep.realized,
+                            entry_fees=ep.entry_fees,
+                            exit_fees=ep.exit_fees,
+                            funding=ep.funding,
+                            price_min=ep.pmin,
+                            price_max=ep.pmax,
+                        )
+                    )
+                )
+        return realized, trades
+
+    # -- views --------------------------------------------------------------------------
+    def positions(self) -> list[PositionView]:
+        """Open positions, sorted by (account, symbol), valued at the latest marks."""
+        out = []
+        with decimal.localcontext(EXACT):
+            for key in sorted(self._positions):
+                pos = self._positions[key]
+                if pos.qty == 0:
+                    continue
+                held = abs(pos.qty)
+                sign = 1 if pos.qty > 0 else -1
+                mark = self._marks.get(pos.symbol)
+                unreal = None if mark is None else sign * pos.multiplier * (mark * held - pos.cost)
+                out.append(
+                    PositionView(
+                        pos.account,
+                        pos.symbol,
+                        pos.qty,
+                        round_ratio(pos.cost, Decimal(1), held),
+                        mark,
+                        unreal,
+                        pos.multiplier,
+                        pos.currency,
+                    )
+                )
+        return out
+
+    def inventory_value(self) -> Decimal:
+        """Σ signed quantity × multiplier × latest mark over positions with a mark."""
+        with decimal.localcontext(EXACT):
+            total = ZERO
+            for pos in self._positions.values():
+                mark = self._marks.get(pos.symbol)
+                if pos.qty != 0 and mark is not None:
+                    total += pos.qty * pos.multiplier * mark
+            return total
+
+    def snapshot(self) -> LedgerSnapshot:
+        """The books now: P&L, fees, funding, cash flows, equity and open positions.
+
+        Notes
+        -----
+        equity = capital + cash_flows + realized + unrealized − fees + funding, with
+        unrealized from the latest mark of each symbol (positions without a mark count 0).
+        """
+        positions = self.positions()
+        with decimal.localcontext(EXACT):
+            unreal = sum((p.unrealized_pnl or ZERO for p in positions), ZERO)
+            equity = (
+                self.capital
+                + self.cash_flows
+                + self.realized_pnl
+                + unreal
+                - self.fees
+                + self.funding
+            )
+        return LedgerSnapshot(
+            timestamp=self.last_time,
+            capital=self.capital,
+            cash_flows=self.cash_flows,
+            realized_pnl=self.realized_pnl,
+            unrealized_pnl=unreal,
+            fees=self.fees,
+            fees_other=dict(self.fees_other),
+            funding=self.funding,
+            cash=self.cash,
+            equity=equity,
+            positions=positions,
+        )
+
+
+def merge_events(
+    fills: Iterable[Fill] = (),
+    marks: Iterable[Mark] = (),
+    funding: Iterable[FundingPayment] = (),
+    cash_flows: Iterable[CashFlow] = (),
+) -> list[Event]:
+    """All events in ledger order: timestamp, then kind (mark, fill, funding, cash flow),
+    then input order. The batch kernel uses the same order."""
+    keyed: list[tuple[datetime, int, int, Event]] = []
+    for kind, items in (
+        ("mark", marks),
+        ("fill", fills),
+        ("funding", funding),
+        ("cash_flow", cash_flows),
+    ):
+        rank = EVENT_RANK[kind]
+        keyed.extend((e.timestamp, rank, i, e) for i, e in enumerate(items))
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return [k[3] for k in keyed]
