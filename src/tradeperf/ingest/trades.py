@@ -295,7 +295,9 @@ def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
     entry_time = parse_timestamp(r.get("entry_time"), "entry_time")
     exit_time = parse_timestamp(r.get("exit_time"), "exit_time")
     if entry_time is not None and exit_time is not None and exit_time < entry_time:
-        raise RowError(f"exit_time {exit_time} is before entry_time {entry_time}", "exit_time")
+        raise RowError(
+            f"exit_time {exit_time} is before entry_time {entry_time}", field="exit_time"
+        )
 
     quantity = _non_negative(parse_money(r.get("quantity"), "quantity"), "quantity")
     entry_price = _non_negative(parse_money(r.get("entry_price"), "entry_price"), "entry_price")
