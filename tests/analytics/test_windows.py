@@ -66,7 +66,8 @@ def test_iso_weeks_start_on_monday_and_cross_the_year() -> None:
 def test_months_have_their_calendar_length() -> None:
     tz = resolve_timezone("America/New_York")
     feb = make_window(dt.date(2024, 2, 1), WindowKind.MONTHLY, tz)
-    assert feb.label == "2024-02" and feb.days == 29
+    assert feb.label == "2024-02"
+    assert feb.days == 29
     nov = make_window(dt.date(2024, 11, 1), WindowKind.MONTHLY, tz)
     assert nov.end - nov.start == dt.timedelta(days=30, hours=1)  # DST ends on Nov 3
 
