@@ -5,6 +5,7 @@ The CLI (and later the service) only parse options, call these and present the r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from tradeperf.analytics.summary import Summary, SummaryRequest, summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import InputError
+from tradeperf.ingest.freqtrade import freqtrade_summary
 from tradeperf.ingest.read import discover
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
 from tradeperf.reports.markdown import render_summary, render_windows
@@ -89,6 +91,26 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
     )
 
 
+def account_from_sources(store: Store, files: Sequence[Path], config: Config) -> Config:
+    """``config`` with capital and currency taken from a freqtrade export among ``files``,
+    for the settings the user did not give explicitly."""
+    missing = {"capital", "currency"} - config.explicit
+    if not missing:
+        return config
+    for path in files:
+        entry = store.source_entry(str(path.resolve()))
+        if entry is None or entry.format != "freqtrade":
+            continue
+        for ft in freqtrade_summary(path).values():
+            changes: dict[str, object] = {}
+            if "capital" in missing and ft.starting_balance is not None:
+                changes["capital"] = ft.starting_balance
+            if "currency" in missing and ft.stake_currency:
+                changes["currency"] = ft.stake_currency
+            return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+    return config
+
+
 def run_report(
     paths: Sequence[Path],
     out_dir: Path,
@@ -101,11 +123,17 @@ def run_report(
     on_file: Callable[[Path], None] | None = None,
     **request: object,
 ) -> ReportResult:
-    """Ingest ``paths`` into the configured store, summarise it and write the report files."""
+    """Ingest ``paths`` into the configured store, summarise it and write the report files.
+
+    When the inputs include a freqtrade backtest export and the user set no capital or
+    currency, the export's ``starting_balance`` and ``stake_currency`` are used.
+    """
+    files = discover(paths)
+    if on_start is not None:
+        on_start(len(files))
     with open_store(config.store) as store:
-        report = ingest(
-            store, paths, format=format, mapping=mapping, on_start=on_start, on_file=on_file
-        )
+        report = ingest_paths(store, files, format=format, mapping=mapping, on_file=on_file)
+        config = account_from_sources(store, files, config)
         summary = summarize(store, summary_request(config, windows=windows, **request))
     files = write_report(summary, out_dir)
     return ReportResult(ingest=report, summary=summary, files=files)

@@ -96,9 +96,11 @@ def _date(value: str | None, name: str) -> dt.date | None:
 def _mapping(values: list[str] | None) -> dict[str, str] | None:
     if not values:
         return None
-    from tradeperf.ingest.mapping import parse_mapping
+    from tradeperf.ingest.assemble import parse_mapping
 
-    return parse_mapping(values)
+    if len(values) == 1:
+        return parse_mapping(values[0])
+    return parse_mapping(",".join(values))
 
 
 def _config(**flags: Any) -> Any:
@@ -118,19 +120,28 @@ def _progress() -> Progress:
     )
 
 
+#: The short table printed in a terminal: (figure, title, format).
+TERMINAL_COLUMNS = (
+    ("trades", "Trades", "int"),
+    ("win_rate", "Win %", "pct"),
+    ("net_pnl", "Net P&L", "money"),
+    ("profit_factor", "PF", "ratio"),
+    ("max_drawdown", "Max DD", "pct"),
+    ("sharpe_ratio", "Sharpe", "ratio"),
+)
+
+
 def _figures_table(doc: dict[str, Any], title: str) -> Table:
     cur = doc["currency"]
     table = Table(title=title)
-    table.add_column("Group")
-    for _, label, _ in markdown.COLUMNS:
-        table.add_column(label, justify="right")
-    rows = [("overall", doc["overall"])] + [
-        (f"strategy {k}", v) for k, v in sorted(doc["by_strategy"].items())
-    ]
+    table.add_column("Group", no_wrap=True)
+    for _, label, _ in TERMINAL_COLUMNS:
+        table.add_column(label, justify="right", no_wrap=True)
+    rows = [("overall", doc["overall"])] + sorted(doc["by_strategy"].items())
     for label, figures in rows:
         table.add_row(
             label,
-            *(markdown._cell(figures, name, kind, cur) for name, _, kind in markdown.COLUMNS),
+            *(markdown.cell(figures, name, kind, cur) for name, _, kind in TERMINAL_COLUMNS),
         )
     return table
 
@@ -144,7 +155,7 @@ def _windows_table(doc: dict[str, Any]) -> Table:
     for w in doc["windows"]:
         f = w["figures"]
         table.add_row(
-            w["window"], *(markdown._cell(f, name, kind, cur) for name, _, kind in markdown.COLUMNS)
+            w["window"], *(markdown.cell(f, name, kind, cur) for name, _, kind in markdown.COLUMNS)
         )
     return table
 

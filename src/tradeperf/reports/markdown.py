@@ -113,7 +113,8 @@ def fmt(value: Any, kind: str, currency: str, reason: str | None = None) -> str:
     return f"{value:.2f}"
 
 
-def _cell(figures: dict[str, Any], name: str, kind: str, currency: str) -> str:
+def cell(figures: dict[str, Any], name: str, kind: str, currency: str) -> str:
+    """One figure of a JSON figures object, formatted (∞ or – for null, by its reason)."""
     reason = figures.get("null_reasons", {}).get(name)
     return fmt(figures.get(name), kind, currency, reason)
 
@@ -123,7 +124,7 @@ def _table(rows: list[tuple[str, dict[str, Any]]], first: str, currency: str) ->
     sep = "|" + "---|" + "|".join("---:" for _ in COLUMNS) + "|"
     lines = [head, sep]
     for label, figures in rows:
-        cells = [_cell(figures, name, kind, currency) for name, _, kind in COLUMNS]
+        cells = [cell(figures, name, kind, currency) for name, _, kind in COLUMNS]
         lines.append("| " + " | ".join([label, *cells]) + " |")
     return lines
 
@@ -158,7 +159,7 @@ def render_summary(doc: dict[str, Any]) -> str:
     overall = doc["overall"]
     for name, label, kind in OVERALL_ROWS:
         if name in overall:
-            lines.append(f"| {label} | {_cell(overall, name, kind, cur)} |")
+            lines.append(f"| {label} | {cell(overall, name, kind, cur)} |")
     counts = doc["status_counts"]
     lines += [
         "",
