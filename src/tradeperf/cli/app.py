@@ -137,7 +137,7 @@ def _figures_table(doc: dict[str, Any], title: str) -> Table:
     table.add_column("Group", no_wrap=True)
     for _, label, _ in TERMINAL_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
-    rows = [("overall", doc["overall"])] + sorted(doc["by_strategy"].items())
+    rows = [("overall", doc["overall"]), *sorted(doc["by_strategy"].items())]
     for label, figures in rows:
         table.add_row(
             label,

@@ -60,7 +60,8 @@ def as_float_array(values: ArrayLike, *, name: str = "values") -> FloatArray:
 
     Returns
     -------
-    numpy.ndarray of float64, shape (n,). Not writeable; never the caller's buffer opened for writing.
+    numpy.ndarray of float64, shape (n,). Not writeable: never the caller's buffer opened
+    for writing.
 
     Raises
     ------
