@@ -87,7 +87,12 @@ def _window_sums(
         tol = 1e3 * np.finfo(np.float64).eps * (s2[end] + np.abs(s1[end]) * np.abs(mean_c))
         tol = tol / np.maximum(cnt - 1.0, 1.0)
     var = np.where(var <= tol, 0.0, var)
-    return cnt, mean_c + center, var, tol
+    mean = mean_c + center
+    # A zero-variance window holds one value; take it exactly rather than its rounded mean,
+    # so that a window of zeros has mean 0 (Sharpe NaN, not +/-inf).
+    exact = (var == 0.0) & valid
+    mean[exact] = x[exact]
+    return cnt, mean, var, tol
 
 
 def _divide(num: FloatArray, den: FloatArray) -> FloatArray:

@@ -1,0 +1,82 @@
+"""PSR, DSR and MinTRL against Bailey & López de Prado's worked examples; bootstrap intervals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tradeperf import metrics as m
+
+
+def test_expected_max_sharpe_of_ten_trials_is_1_57_as_in_bailey_et_al_2014():
+    # Bailey, Borwein, López de Prado & Zhu (2014), "Pseudo-mathematics and financial
+    # charlatanism", eq. 4: E[max] of 10 standard-normal trials is about 1.57.
+    assert m.expected_max_sharpe(10, sharpe_variance=1.0) == pytest.approx(1.57, abs=0.005)
+
+
+def test_minimum_backtest_length_example_45_trials_5_years():
+    # Same paper: with 45 trials an annualized SR of 1 is expected from noise in 5 years.
+    assert (m.expected_max_sharpe(45, sharpe_variance=1.0) / 1.0) ** 2 == pytest.approx(5.0, abs=0.01)
+
+
+def test_deflated_sharpe_ratio_worked_example_of_the_2014_paper():
+    # Bailey & López de Prado (2014), The deflated Sharpe ratio, numerical example: N = 100
+    # trials, annualized trial-SR variance 1/2, best annualized SR 2.5, T = 1250 daily
+    # observations, skewness -3, kurtosis 10, 250 days a year: SR0 = 0.1132, DSR = 0.9004.
+    sr0 = m.expected_max_sharpe(100, sharpe_variance=0.5 / 250)
+    assert sr0 == pytest.approx(0.1132, abs=5e-5)
+    dsr = m.psr_from_moments(
+        2.5 / math.sqrt(250), n=1250, skewness=-3.0, kurtosis=10.0, benchmark_sharpe=sr0
+    )
+    assert dsr == pytest.approx(0.9004, abs=5e-5)
+
+
+def test_psr_at_the_minimum_track_record_length_equals_the_confidence():
+    sr, skew, kurt = 0.12, -1.2, 7.0
+    n = m.min_trl_from_moments(sr, skewness=skew, kurtosis=kurt, benchmark_sharpe=0.02)
+    psr = m.psr_from_moments(sr, n=n, skewness=skew, kurtosis=kurt, benchmark_sharpe=0.02)
+    assert psr == pytest.approx(0.95, abs=1e-12)
+
+
+def test_min_trl_is_infinite_when_the_sharpe_does_not_beat_the_benchmark():
+    assert m.min_trl_from_moments(0.05, benchmark_sharpe=0.1) == math.inf
+
+
+def test_psr_from_returns_uses_moment_skewness_and_kurtosis(realistic_returns):
+    r = realistic_returns
+    c = r - r.mean()
+    g1 = np.mean(c**3) / np.mean(c**2) ** 1.5
+    g2 = np.mean(c**4) / np.mean(c**2) ** 2
+    sr = r.mean() / r.std(ddof=1)
+    z = sr * math.sqrt(r.size - 1) / math.sqrt(1 - g1 * sr + (g2 - 1) / 4 * sr**2)
+    assert m.probabilistic_sharpe_ratio(r) == pytest.approx(0.5 * math.erfc(-z / math.sqrt(2)))
+
+
+def test_deflated_sharpe_with_one_trial_is_the_psr_against_zero(realistic_returns):
+    assert m.deflated_sharpe_ratio(
+        realistic_returns, n_trials=1, sharpe_variance=0.1
+    ) == m.probabilistic_sharpe_ratio(realistic_returns)
+
+
+def test_bootstrap_is_reproducible_with_a_seed_and_brackets_the_estimate(realistic_returns):
+    a = m.bootstrap_sharpe_ci(realistic_returns, seed=11, n_resamples=400)
+    b = m.bootstrap_sharpe_ci(realistic_returns, seed=11, n_resamples=400)
+    assert a == b
+    assert a.low < a.estimate < a.high
+    assert a.estimate == m.sharpe_ratio(realistic_returns)
+
+
+def test_bootstrap_mean_interval_matches_a_naive_loop():
+    x = np.array([5.0, -3.0, 2.0, 8.0, -1.0, 0.0, 4.0])
+    ci = m.bootstrap_mean_ci(x, seed=5, n_resamples=300, confidence=0.9)
+    rng = np.random.default_rng(5)
+    draws = rng.integers(0, x.size, size=(300, x.size))
+    means = [np.mean([x[j] for j in row]) for row in draws]
+    assert (ci.low, ci.high) == pytest.approx(tuple(np.quantile(means, [0.05, 0.95])))
+
+
+def test_bootstrap_of_too_few_values_is_undefined():
+    ci = m.bootstrap_sharpe_ci([0.01], seed=1)
+    assert math.isnan(ci.low) and math.isnan(ci.high) and math.isnan(ci.estimate)
