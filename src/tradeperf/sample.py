@@ -359,11 +359,16 @@ def _add_malformed(
     candidates = sorted(d for d in lines if lines[d] and (d - start).days < days)
     if not candidates:
         return
+    spoilt: set[tuple[date, int]] = set()
     for kind in MALFORMED_KINDS:
         picks = rng.choice(len(candidates), size=min(per_kind, len(candidates)), replace=False)
         for pick in sorted(int(p) for p in picks):
             day_lines = lines[candidates[pick]]
-            closed = [i for i, (_, text) in enumerate(day_lines) if '"status": "CLOSED"' in text]
+            closed = [
+                i
+                for i, (_, text) in enumerate(day_lines)
+                if '"status": "CLOSED"' in text and (candidates[pick], i) not in spoilt
+            ]
             if not closed:
                 continue
             i = closed[int(rng.integers(len(closed)))]
@@ -379,3 +384,4 @@ def _add_malformed(
                 row["exit_time"] = None
                 spoiled = json.dumps(row, separators=(", ", ": "))
             day_lines[i] = (t, spoiled)
+            spoilt.add((candidates[pick], i))

@@ -48,7 +48,9 @@ def test_csv_keeps_good_rows_and_line_numbers_of_bad_ones(tmp_path: Path) -> Non
 
 def test_semicolon_csv_with_bom(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    path.write_bytes("\ufeffsymbol;net_pnl;exit_time\nX;0,5x;2024-01-01\nY;1.5;2024-01-01\n".encode())
+    path.write_bytes(
+        "\ufeffsymbol;net_pnl;exit_time\nX;0,5x;2024-01-01\nY;1.5;2024-01-01\n".encode()
+    )
     result = read_source(path)
     assert result.table.column("symbol").to_pylist() == ["Y"]
     assert [(r.line, r.field) for r in result.rejected] == [(2, "net_pnl")]

@@ -95,9 +95,7 @@ def test_canonical_column_wins_over_its_alias() -> None:
 
 
 def test_decimal_strings_are_exact() -> None:
-    r = validate_trade(
-        {"symbol": "X", "exit_time": "2024-01-02", "net_pnl": "0.1", "fees": "0.2"}
-    )
+    r = validate_trade({"symbol": "X", "exit_time": "2024-01-02", "net_pnl": "0.1", "fees": "0.2"})
     assert r["gross_pnl"] == Decimal("0.3")
     assert r["gross_pnl"] - r["net_pnl"] == r["fees"]
 
