@@ -29,8 +29,9 @@ def parse_mapping(spec: str | Path | Mapping[str, str] | None) -> dict[str, str]
 
     Parameters
     ----------
-    spec : ``"pnl=profit_usd,qty=size"``; or the path of a ``.yaml``/``.yml``/``.json`` file
-        holding an object of canonical -> source column; or such a mapping; or None.
+    spec : ``"pnl=profit_usd,qty=size"``; or the path of a YAML or JSON file (``.json`` is
+        read as JSON, anything else as YAML) holding an object of canonical -> source column;
+        or such a mapping; or None. Text with ``=`` is pairs, text without is a file path.
 
     Returns
     -------
@@ -54,17 +55,18 @@ def parse_mapping(spec: str | Path | Mapping[str, str] | None) -> dict[str, str]
     else:
         text = str(spec)
         path = Path(text)
-        if path.suffix.lower() in (".yaml", ".yml", ".json") or ("=" not in text and path.exists()):
+        if "=" not in text:
             loaded = _load_mapping_file(path)
         else:
-            loaded = {}
+            pairs: dict[str, str] = {}
+            loaded = pairs
             for part in text.split(","):
                 if not part.strip():
                     continue
                 name, sep, column = part.partition("=")
                 if not sep or not name.strip() or not column.strip():
                     raise ConfigError(f"bad column mapping {part.strip()!r}: use name=column")
-                loaded[name.strip()] = column.strip()
+                pairs[name.strip()] = column.strip()
     if not isinstance(loaded, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()
     ):

@@ -3,8 +3,8 @@
 Format readers hand each row to a kind's validator as a plain mapping of column name to raw
 value. Two reserved keys carry where the row came from, so that a validator can fill the
 ``source``/``source_line`` columns and derive stable ids: `SOURCE_KEY` (the file, as a string)
-and `LINE_KEY` (the 1-based line or row number). No real column can start with ``@`` after
-alias resolution, so they never collide with data.
+and `LINE_KEY` (the 1-based line or row number). Readers set them after applying the column mapping,
+replacing any source column of the same name (an ``@`` prefix does not occur in real logs).
 
 Column names are matched case-insensitively, with surrounding whitespace removed; each record
 kind registers its aliases (source name -> canonical name) with `register_aliases`.
