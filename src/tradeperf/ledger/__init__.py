@@ -30,3 +30,7 @@ __all__ = [
     "positions_to_table",
     "realized_events_to_table",
 ]
+
+from tradeperf.ledger.batch import LedgerResult, run_ledger
+
+__all__ += ["LedgerResult", "run_ledger"]

@@ -1,0 +1,147 @@
+"""Numba kernels of the batch ledger: lot matching on int64 scaled quantities, mark ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Match lots per group in processing order.
+
+    Parameters
+    ----------
+    gorder : int64 fill indices, sorted by group then by ledger order (time, input order).
+    codes : int64 group code (account, symbol) per fill.
+    sq : int64 signed scaled quantity per fill (+ buy, − sell), never 0.
+    lifo : True for LIFO, False for FIFO.
+
+    Returns
+    -------
+    rows_open, rows_close, rows_q, rows_ep : one row per matched piece (opening fill index,
+        closing fill index, quantity, episode id), grouped by closing fill in ledger order.
+    closed_part : per fill, the quantity it closed.
+    open_ep, close_ep : per fill, the episode its opening / closing part belongs to (−1).
+    ep_first, ep_last, ep_group, ep_num : per episode, its first opening fill, the fill that
+        closed it (−1 while open), its group code, its 1-based number within the group.
+    rem_fill, rem_q : open lots left at the end (fill index, remaining quantity), by group.
+    """
+    n = gorder.shape[0]
+    cap = 2 * n + 1
+    rows_open = np.empty(cap, np.int64)
+    rows_close = np.empty(cap, np.int64)
+    rows_q = np.empty(cap, np.int64)
+    rows_ep = np.empty(cap, np.int64)
+    closed_part = np.zeros(n, np.int64)
+    open_ep = np.full(n, -1, np.int64)
+    close_ep = np.full(n, -1, np.int64)
+    ep_first = np.empty(n, np.int64)
+    ep_last = np.full(n, -1, np.int64)
+    ep_group = np.empty(n, np.int64)
+    ep_num = np.empty(n, np.int64)
+    lot_fill = np.empty(n, np.int64)
+    lot_q = np.empty(n, np.int64)
+    rem_fill = np.empty(n, np.int64)
+    rem_q = np.empty(n, np.int64)
+    m = 0
+    n_ep = 0
+    n_rem = 0
+    i = 0
+    while i < n:
+        g = codes[gorder[i]]
+        head = 0
+        tail = 0
+        pos = 0
+        cur = -1
+        num = 0
+        while i < n and codes[gorder[i]] == g:
+            f = gorder[i]
+            s = sq[f]
+            left = s if s > 0 else -s
+            if pos != 0 and (pos > 0) != (s > 0):
+                held = pos if pos > 0 else -pos
+                c = left if left < held else held
+                closed_part[f] = c
+                close_ep[f] = cur
+                take = c
+                while take > 0:
+                    j = tail - 1 if lifo else head
+                    q = lot_q[j] if lot_q[j] < take else take
+                    rows_open[m] = lot_fill[j]
+                    rows_close[m] = f
+                    rows_q[m] = q
+                    rows_ep[m] = cur
+                    m += 1
+                    lot_q[j] -= q
+                    take -= q
+                    if lot_q[j] == 0:
+                        if lifo:
+                            tail -= 1
+                        else:
+                            head += 1
+                pos += c if s > 0 else -c
+                left -= c
+                if pos == 0:
+                    ep_last[cur] = f
+                    cur = -1
+                    head = 0
+                    tail = 0
+            if left > 0:
+                if pos == 0:
+                    cur = n_ep
+                    n_ep += 1
+                    num += 1
+                    ep_first[cur] = f
+                    ep_group[cur] = g
+                    ep_num[cur] = num
+                open_ep[f] = cur
+                lot_fill[tail] = f
+                lot_q[tail] = left
+                tail += 1
+                pos += left if s > 0 else -left
+            i += 1
+        for j in range(head, tail):
+            rem_fill[n_rem] = lot_fill[j]
+            rem_q[n_rem] = lot_q[j]
+            n_rem += 1
+    return (
+        rows_open[:m],
+        rows_close[:m],
+        rows_q[:m],
+        rows_ep[:m],
+        closed_part,
+        open_ep,
+        close_ep,
+        ep_first[:n_ep],
+        ep_last[:n_ep],
+        ep_group[:n_ep],
+        ep_num[:n_ep],
+        rem_fill[:n_rem],
+        rem_q[:n_rem],
+    )
+
+
+@njit(cache=True, nogil=True)
+def range_min_max(prices, lo, hi):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Min and max of ``prices[lo[k]:hi[k]]`` per k; ``has[k]`` False for an empty range."""
+    k_n = lo.shape[0]
+    pmin = np.zeros(k_n, np.int64)
+    pmax = np.zeros(k_n, np.int64)
+    has = np.zeros(k_n, np.bool_)
+    for k in range(k_n):
+        a = lo[k]
+        b = hi[k]
+        if b > a:
+            mn = prices[a]
+            mx = prices[a]
+            for j in range(a + 1, b):
+                v = prices[j]
+                if v < mn:
+                    mn = v
+                if v > mx:
+                    mx = v
+            pmin[k] = mn
+            pmax[k] = mx
+            has[k] = True
+    return pmin, pmax, has
