@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tradeperf.errors import StoreError
-from tradeperf.store.base import SourceEntry, Store, StoreInfo, TradeQuery
+from tradeperf.store.base import SourceEntry, SourceWrite, Store, StoreInfo, TradeQuery
 
-__all__ = ["SourceEntry", "Store", "StoreInfo", "TradeQuery", "open_store"]
+__all__ = ["SourceEntry", "SourceWrite", "Store", "StoreInfo", "TradeQuery", "open_store"]
 
 
 def open_store(url: str) -> Store:

@@ -8,6 +8,7 @@ crash leaves the store as it was before that file or fully after it.
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -50,6 +51,16 @@ class SourceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceWrite:
+    """One source to write: its index entry, what was read, and whether it replaces the
+    source's earlier rows (True) or adds to them (False)."""
+
+    entry: SourceEntry
+    result: ReadResult
+    replace: bool
+
+
+@dataclass(frozen=True, slots=True)
 class TradeQuery:
     """Which trades to load: all filters optional, times are UTC, ``end`` exclusive."""
 
@@ -84,26 +95,30 @@ class Store(abc.ABC):
         """The index entry of ``path`` (absolute), or None if it was never ingested."""
 
     @abc.abstractmethod
-    def write_source(self, entry: SourceEntry, result: ReadResult, *, replace: bool) -> int:
-        """Store one source's rows, rejects and index entry in one transaction.
+    def source_entries(self) -> dict[str, SourceEntry]:
+        """Every index entry, by path."""
 
-        Parameters
-        ----------
-        entry : the index entry to record for the source.
-        result : what the reader produced.
-        replace : True to first delete everything earlier read from this source (the file was
-            rewritten); False to add to it (a grown log read from its offset).
+    @abc.abstractmethod
+    def write_sources(self, items: Sequence[SourceWrite]) -> int:
+        """Store several sources' rows, rejects and index entries in one transaction.
+
+        Each item either replaces what was read earlier from its source (the file was
+        rewritten: ``replace=True``) or adds to it (a grown log read from its offset). Rows
+        whose natural key is already stored are skipped, so re-reading never counts twice.
 
         Returns
         -------
-        int, the number of new rows stored (rows whose natural key was already stored are
-        skipped).
+        int, the number of new rows stored.
 
         Raises
         ------
         StoreError
-            If the write fails; nothing of the source is then stored.
+            If the write fails; then nothing of any of the items is stored.
         """
+
+    def write_source(self, entry: SourceEntry, result: ReadResult, *, replace: bool) -> int:
+        """`write_sources` for one source."""
+        return self.write_sources([SourceWrite(entry, result, replace=replace)])
 
     @abc.abstractmethod
     def trades(self, query: TradeQuery | None = None) -> pa.Table:

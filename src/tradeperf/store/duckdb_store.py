@@ -83,12 +83,6 @@ class DuckDBStore(SQLStore):
             raise
         self.con.execute("COMMIT")
 
-    def _table_exists(self, name: str) -> bool:
-        rows = self._fetch(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        )
-        return bool(rows[0][0])
-
     def _size_bytes(self) -> int | None:
         return os.path.getsize(self.path) if os.path.exists(self.path) else None
 

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeperf.ingest.read import read_source
-from tradeperf.store.base import SourceEntry, Store
+from tradeperf.store.base import SourceEntry, SourceWrite, Store
 
 _CHUNK = 1 << 20
+#: Files are written in batches, one transaction each: a batch is stored whole or not at all,
+#: so every file in it is too.
+BATCH_ROWS = 200_000
+BATCH_FILES = 500
 
 
 @dataclass(slots=True)
@@ -66,7 +70,7 @@ def ingest_paths(
     format : force a reader (``jsonl``, ``csv``, ``parquet``, ``freqtrade``...) instead of
         detecting it from the content.
     mapping : column mapping, canonical name -> source column name.
-    on_file : called after each file (for a progress bar).
+    on_file : called after each file is read (for a progress bar).
 
     Returns
     -------
@@ -78,27 +82,38 @@ def ingest_paths(
         If the store cannot be written (then the file being written is not stored at all).
     """
     report = IngestReport()
+    known = store.source_entries()
+    pending: list[SourceWrite] = []
+    pending_rows = 0
     for path in files:
-        _ingest_one(store, path.resolve(), report, format=format, mapping=mapping)
+        write = _read_one(path.resolve(), known, report, format=format, mapping=mapping)
+        if write is not None:
+            pending.append(write)
+            pending_rows += write.result.table.num_rows + len(write.result.rejected)
+        if pending_rows >= BATCH_ROWS or len(pending) >= BATCH_FILES:
+            report.rows_new += store.write_sources(pending)
+            pending, pending_rows = [], 0
         if on_file is not None:
             on_file(path)
+    report.rows_new += store.write_sources(pending)
     return report
 
 
-def _ingest_one(
-    store: Store,
+def _read_one(
     path: Path,
+    known: dict[str, SourceEntry],
     report: IngestReport,
     *,
     format: str | None,
     mapping: dict[str, str] | None,
-) -> None:
+) -> SourceWrite | None:
+    """Read ``path`` as far as it is new; None when it is unchanged since last stored."""
     stat = path.stat()
     checksum = _sha256(path)
-    previous = store.source_entry(str(path))
+    previous = known.get(str(path))
     if previous is not None and previous.checksum == checksum:
         report.files_skipped += 1
-        return
+        return None
     start = 0
     replace = True
     if (
@@ -125,12 +140,12 @@ def _ingest_one(
         unreadable=result.unreadable,
         ingested_at=dt.datetime.now(dt.UTC),
     )
-    new = store.write_source(entry, result, replace=replace)
     report.files_read += 1
     report.files_appended += 0 if replace else 1
     report.rows_read += result.table.num_rows
-    report.rows_new += new
     report.rejected_rows += len(result.rejected)
     if result.unreadable:
         report.unreadable_files.append(str(path))
-    report.kinds[result.kind.value] = report.kinds.get(result.kind.value, 0) + new
+    report.kinds[result.kind.value] = report.kinds.get(result.kind.value, 0) + result.table.num_rows
+    # a file never stored before has nothing to replace
+    return SourceWrite(entry, result, replace=replace and previous is not None)

@@ -101,14 +101,6 @@ class PostgresStore(SQLStore):
         with self.con.transaction():
             yield
 
-    def _table_exists(self, name: str) -> bool:
-        rows = self._fetch(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_name = ? AND table_schema = current_schema()",
-            [name],
-        )
-        return bool(rows[0][0])
-
     def _size_bytes(self) -> int | None:
         rows = self._fetch(
             "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Final
 
 import pyarrow as pa
 
 from tradeperf.errors import StoreError
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.records import QUARANTINE_SCHEMA, TRADE_SCHEMA
-from tradeperf.store.base import NATURAL_KEYS, SourceEntry, Store, StoreInfo, TradeQuery
+from tradeperf.ingest.base import RecordKind
+from tradeperf.records import QUARANTINE_SCHEMA, TRADE_SCHEMA, RejectedRow
+from tradeperf.store.base import (
+    NATURAL_KEYS,
+    SourceEntry,
+    SourceWrite,
+    Store,
+    StoreInfo,
+    TradeQuery,
+)
 from tradeperf.store.sqltypes import create_table_sql
 
 #: The ingestion index: one row per source file.
@@ -80,10 +88,6 @@ class SQLStore(Store):
     def _transaction(self) -> Any:
         """A context manager: commit on success, roll back on error."""
 
-    @abc.abstractmethod
-    def _table_exists(self, name: str) -> bool:
-        """True if the table exists in the store's schema."""
-
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
         self._exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -106,15 +110,27 @@ class SQLStore(Store):
         return int(rows[0][0] or 0) if rows else 0
 
     def _ensure_kind_table(self, kind: RecordKind, schema: pa.Schema) -> None:
-        if not self._table_exists(kind.value):
+        if not self._has_table(kind.value):
             sql = create_table_sql(kind.value, schema, key=NATURAL_KEYS[kind], dialect=self.dialect)
             self._exec(sql)
 
     def _columns(self, name: str) -> set[str]:
-        rows = self._fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
-        )
-        return {r[0] for r in rows}
+        """The columns of table ``name`` (cached: tables only ever gain columns by migration)."""
+        cache: dict[str, set[str]] = self.__dict__.setdefault("_column_cache", {})
+        if name not in cache:
+            rows = self._fetch(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()",
+                [name],
+            )
+            if not rows:
+                return set()
+            cache[name] = {r[0] for r in rows}
+        return cache[name]
+
+    def _has_table(self, name: str) -> bool:
+        """True if table ``name`` exists (remembered once seen: tables are never dropped)."""
+        return bool(self._columns(name))
 
     # -- index --------------------------------------------------------------------------
     def source_entry(self, path: str) -> SourceEntry | None:
@@ -123,48 +139,78 @@ class SQLStore(Store):
         rows = self._fetch(f"SELECT {cols} FROM sources WHERE path = ?", [path])
         return SourceEntry(*rows[0]) if rows else None
 
+    def source_entries(self) -> dict[str, SourceEntry]:
+        """See `Store.source_entries`."""
+        cols = ", ".join(f.name for f in SOURCES_SCHEMA)
+        return {r[0]: SourceEntry(*r) for r in self._fetch(f"SELECT {cols} FROM sources")}
+
     # -- writes -------------------------------------------------------------------------
-    def write_source(self, entry: SourceEntry, result: ReadResult, *, replace: bool) -> int:
-        """See `Store.write_source`."""
-        table = _with_source(result.table, entry.path)
-        keys = ", ".join(f'"{k}"' for k in NATURAL_KEYS[result.kind])
-        cols = ", ".join(f'"{c}"' for c in table.column_names)
+    def write_sources(self, items: Sequence[SourceWrite]) -> int:
+        """See `Store.write_sources`."""
+        if not items:
+            return 0
+        names = ", ".join(repr(w.entry.path) for w in items[:3])
+        where = f"{names}{' and others' if len(items) > 3 else ''}"
         inserted = 0
         try:
             with self._transaction():
-                if table.num_rows:
-                    self._ensure_kind_table(result.kind, table.schema)
-                    unknown = set(table.column_names) - self._columns(result.kind.value)
-                    if unknown:
-                        raise StoreError(
-                            f"cannot store {entry.path}: no columns {sorted(unknown)} "
-                            f"in table {result.kind.value}"
-                        )
-                if replace:
-                    for kind in RecordKind:
-                        if self._table_exists(kind.value):
-                            self._exec(f'DELETE FROM "{kind.value}" WHERE source = ?', [entry.path])
-                    self._exec("DELETE FROM quarantine WHERE source = ?", [entry.path])
-                if table.num_rows:
-                    self._stage("_batch", table)
-                    inserted = self._exec(
-                        f'INSERT INTO "{result.kind.value}" ({cols}) '
-                        f"SELECT DISTINCT ON ({keys}) {cols} FROM _batch "
-                        f"ORDER BY {keys} ON CONFLICT DO NOTHING"
-                    )
-                    self._unstage("_batch")
-                if result.rejected:
-                    self._stage("_rejects", _rejects_table(result))
-                    names = ", ".join(f.name for f in QUARANTINE_SCHEMA)
-                    self._exec(f"INSERT INTO quarantine ({names}) SELECT {names} FROM _rejects")
+                replaced = [w.entry.path for w in items if w.replace]
+                if replaced:
+                    self._delete_sources(replaced)
+                by_kind: dict[RecordKind, list[pa.Table]] = {}
+                for w in items:
+                    if w.result.table.num_rows:
+                        table = _with_source(w.result.table, w.entry.path)
+                        by_kind.setdefault(w.result.kind, []).append(table)
+                for kind, tables in by_kind.items():
+                    inserted += self._insert_new(kind, pa.concat_tables(tables), where)
+                rejects = [r for w in items for r in w.result.rejected]
+                if rejects:
+                    self._stage("_rejects", _rejects_table(rejects))
+                    cols = ", ".join(f.name for f in QUARANTINE_SCHEMA)
+                    self._exec(f"INSERT INTO quarantine ({cols}) SELECT {cols} FROM _rejects")
                     self._unstage("_rejects")
-                self._exec("DELETE FROM sources WHERE path = ?", [entry.path])
-                marks = ", ".join("?" for _ in SOURCES_SCHEMA)
-                self._exec(f"INSERT INTO sources VALUES ({marks})", _entry_row(entry))
+                entries = pa.Table.from_pylist(
+                    [_entry_row(w.entry) for w in items], schema=SOURCES_SCHEMA
+                )
+                paths = [w.entry.path for w in items]
+                self._exec(
+                    f"DELETE FROM sources WHERE path IN ({', '.join('?' for _ in paths)})", paths
+                )
+                self._stage("_entries", entries)
+                self._exec("INSERT INTO sources SELECT * FROM _entries")
+                self._unstage("_entries")
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(f"cannot store {entry.path}: {exc}") from exc
+            raise StoreError(f"cannot store {where}: {exc}") from exc
+        return inserted
+
+    def _delete_sources(self, paths: list[str]) -> None:
+        """Delete every record, reject and index entry read earlier from ``paths``."""
+        marks = ", ".join("?" for _ in paths)
+        for kind in RecordKind:
+            if self._has_table(kind.value):
+                self._exec(f'DELETE FROM "{kind.value}" WHERE source IN ({marks})', paths)
+        self._exec(f"DELETE FROM quarantine WHERE source IN ({marks})", paths)
+
+    def _insert_new(self, kind: RecordKind, table: pa.Table, where: str) -> int:
+        """Insert the rows of ``table`` whose natural key is not stored yet; return how many."""
+        self._ensure_kind_table(kind, table.schema)
+        unknown = set(table.column_names) - self._columns(kind.value)
+        if unknown:
+            raise StoreError(
+                f"cannot store {where}: no columns {sorted(unknown)} in table {kind.value}"
+            )
+        keys = ", ".join(f'"{k}"' for k in NATURAL_KEYS[kind])
+        cols = ", ".join(f'"{c}"' for c in table.column_names)
+        self._stage("_batch", table)
+        inserted = self._exec(
+            f'INSERT INTO "{kind.value}" ({cols}) '
+            f"SELECT DISTINCT ON ({keys}) {cols} FROM _batch "
+            f"ORDER BY {keys} ON CONFLICT DO NOTHING"
+        )
+        self._unstage("_batch")
         return inserted
 
     # -- reads --------------------------------------------------------------------------
@@ -192,7 +238,7 @@ class SQLStore(Store):
 
     def records(self, kind: RecordKind) -> pa.Table:
         """See `Store.records`."""
-        if not self._table_exists(kind.value):
+        if not self._has_table(kind.value):
             return pa.table({})
         order = "exit_time, trade_id" if kind is RecordKind.TRADES else "timestamp"
         return self._fetch_arrow(f'SELECT * FROM "{kind.value}" ORDER BY {order}')
@@ -210,7 +256,7 @@ class SQLStore(Store):
         """See `Store.info`."""
         counts: dict[str, int] = {}
         for kind in RecordKind:
-            if self._table_exists(kind.value):
+            if self._has_table(kind.value):
                 counts[kind.value] = int(self._fetch(f'SELECT count(*) FROM "{kind.value}"')[0][0])
         counts["quarantine"] = int(self._fetch("SELECT count(*) FROM quarantine")[0][0])
         first, last = self._fetch("SELECT min(exit_time), max(exit_time) FROM trades")[0]
@@ -244,10 +290,10 @@ def _with_source(table: pa.Table, path: str) -> pa.Table:
     return table.append_column("source", column)
 
 
-def _rejects_table(result: ReadResult) -> pa.Table:
+def _rejects_table(rejected: list[RejectedRow]) -> pa.Table:
     now = dt.datetime.now(dt.UTC)
     rows: dict[str, list[Any]] = {f.name: [] for f in QUARANTINE_SCHEMA}
-    for r in result.rejected:
+    for r in rejected:
         rows["source"].append(r.source)
         rows["line"].append(r.line)
         rows["field"].append(r.field)
@@ -257,5 +303,5 @@ def _rejects_table(result: ReadResult) -> pa.Table:
     return pa.table(rows, schema=QUARANTINE_SCHEMA)
 
 
-def _entry_row(e: SourceEntry) -> list[object]:
-    return [getattr(e, f.name) for f in SOURCES_SCHEMA]
+def _entry_row(e: SourceEntry) -> dict[str, object]:
+    return {f.name: getattr(e, f.name) for f in SOURCES_SCHEMA}
