@@ -18,7 +18,9 @@ def test_expected_max_sharpe_of_ten_trials_is_1_57_as_in_bailey_et_al_2014():
 
 def test_minimum_backtest_length_example_45_trials_5_years():
     # Same paper: with 45 trials an annualized SR of 1 is expected from noise in 5 years.
-    assert (m.expected_max_sharpe(45, sharpe_variance=1.0) / 1.0) ** 2 == pytest.approx(5.0, abs=0.01)
+    assert (m.expected_max_sharpe(45, sharpe_variance=1.0) / 1.0) ** 2 == pytest.approx(
+        5.0, abs=0.01
+    )
 
 
 def test_deflated_sharpe_ratio_worked_example_of_the_2014_paper():
@@ -79,4 +81,6 @@ def test_bootstrap_mean_interval_matches_a_naive_loop():
 
 def test_bootstrap_of_too_few_values_is_undefined():
     ci = m.bootstrap_sharpe_ci([0.01], seed=1)
-    assert math.isnan(ci.low) and math.isnan(ci.high) and math.isnan(ci.estimate)
+    assert math.isnan(ci.low)
+    assert math.isnan(ci.high)
+    assert math.isnan(ci.estimate)

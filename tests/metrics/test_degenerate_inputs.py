@@ -19,27 +19,56 @@ NAN_INSIDE = [0.01, NAN, -0.02, 0.03]
 
 # (function, input, expected)
 TABLE = [
-    (m.sharpe_ratio, EMPTY, NAN), (m.sharpe_ratio, ONE, NAN), (m.sharpe_ratio, CONST, INF),
-    (m.sharpe_ratio, ZEROS, NAN), (m.sortino_ratio, ONE, NAN), (m.sortino_ratio, WINS, INF),
-    (m.sortino_ratio, ZEROS, NAN), (m.annual_volatility, ONE, NAN),
-    (m.annual_volatility, CONST, 0.0), (m.cagr, EMPTY, NAN), (m.max_drawdown, EMPTY, NAN),
-    (m.max_drawdown, WINS, 0.0), (m.calmar_ratio, WINS, NAN), (m.omega_ratio, ONE, NAN),
-    (m.omega_ratio, WINS, NAN), (m.tail_ratio, EMPTY, NAN), (m.stability, ONE, NAN),
-    (m.stability, ZEROS, NAN), (m.value_at_risk, EMPTY, NAN),
-    (m.conditional_value_at_risk, EMPTY, NAN), (m.skewness, CONST, NAN),
-    (m.excess_kurtosis, CONST, NAN), (m.ulcer_index, EMPTY, NAN), (m.ulcer_index, WINS, 0.0),
-    (m.time_to_recovery, WINS, 0.0), (m.time_to_recovery, [0.1, -0.5], NAN),
-    (m.win_rate, EMPTY, NAN), (m.win_rate, WINS, 1.0), (m.average_loss, WINS, NAN),
-    (m.average_win, [-1.0], NAN), (m.payoff_ratio, WINS, NAN), (m.profit_factor, WINS, INF),
-    (m.profit_factor, ZEROS, NAN), (m.profit_factor, EMPTY, NAN), (m.profit_factor, [-1.0], 0.0),
-    (m.expectancy, EMPTY, NAN), (m.sqn, ONE, NAN), (m.sqn, CONST, INF), (m.sqn, ZEROS, NAN),
-    (m.kelly_fraction, WINS, NAN), (m.probabilistic_sharpe_ratio, CONST, NAN),
-    (m.minimum_track_record_length, ONE, NAN), (m.cumulative_return, EMPTY, NAN),
+    (m.sharpe_ratio, EMPTY, NAN),
+    (m.sharpe_ratio, ONE, NAN),
+    (m.sharpe_ratio, CONST, INF),
+    (m.sharpe_ratio, ZEROS, NAN),
+    (m.sortino_ratio, ONE, NAN),
+    (m.sortino_ratio, WINS, INF),
+    (m.sortino_ratio, ZEROS, NAN),
+    (m.annual_volatility, ONE, NAN),
+    (m.annual_volatility, CONST, 0.0),
+    (m.cagr, EMPTY, NAN),
+    (m.max_drawdown, EMPTY, NAN),
+    (m.max_drawdown, WINS, 0.0),
+    (m.calmar_ratio, WINS, NAN),
+    (m.omega_ratio, ONE, NAN),
+    (m.omega_ratio, WINS, NAN),
+    (m.tail_ratio, EMPTY, NAN),
+    (m.stability, ONE, NAN),
+    (m.stability, ZEROS, NAN),
+    (m.value_at_risk, EMPTY, NAN),
+    (m.conditional_value_at_risk, EMPTY, NAN),
+    (m.skewness, CONST, NAN),
+    (m.excess_kurtosis, CONST, NAN),
+    (m.ulcer_index, EMPTY, NAN),
+    (m.ulcer_index, WINS, 0.0),
+    (m.time_to_recovery, WINS, 0.0),
+    (m.time_to_recovery, [0.1, -0.5], NAN),
+    (m.win_rate, EMPTY, NAN),
+    (m.win_rate, WINS, 1.0),
+    (m.average_loss, WINS, NAN),
+    (m.average_win, [-1.0], NAN),
+    (m.payoff_ratio, WINS, NAN),
+    (m.profit_factor, WINS, INF),
+    (m.profit_factor, ZEROS, NAN),
+    (m.profit_factor, EMPTY, NAN),
+    (m.profit_factor, [-1.0], 0.0),
+    (m.expectancy, EMPTY, NAN),
+    (m.sqn, ONE, NAN),
+    (m.sqn, CONST, INF),
+    (m.sqn, ZEROS, NAN),
+    (m.kelly_fraction, WINS, NAN),
+    (m.probabilistic_sharpe_ratio, CONST, NAN),
+    (m.minimum_track_record_length, ONE, NAN),
+    (m.cumulative_return, EMPTY, NAN),
 ]
 
 
 @pytest.mark.parametrize(
-    ("fn", "data", "expected"), TABLE, ids=[f"{f.__name__}-{i}" for i, (f, _, _) in enumerate(TABLE)]
+    ("fn", "data", "expected"),
+    TABLE,
+    ids=[f"{f.__name__}-{i}" for i, (f, _, _) in enumerate(TABLE)],
 )
 def test_degenerate_input_gives_the_documented_value(fn, data, expected):
     got = fn(np.array(data, dtype=float))
@@ -50,8 +79,20 @@ def test_degenerate_input_gives_the_documented_value(fn, data, expected):
 
 
 @pytest.mark.parametrize(
-    "fn", [m.sharpe_ratio, m.sortino_ratio, m.annual_volatility, m.cagr, m.tail_ratio, m.sqn,
-           m.value_at_risk, m.profit_factor, m.win_rate, m.skewness, m.stability],
+    "fn",
+    [
+        m.sharpe_ratio,
+        m.sortino_ratio,
+        m.annual_volatility,
+        m.cagr,
+        m.tail_ratio,
+        m.sqn,
+        m.value_at_risk,
+        m.profit_factor,
+        m.win_rate,
+        m.skewness,
+        m.stability,
+    ],
 )
 def test_nan_inside_is_dropped(fn):
     data = np.array(NAN_INSIDE)
@@ -72,10 +113,12 @@ def test_trade_outcomes_and_streaks_on_degenerate_input():
 def test_equity_drawdown_edge_cases():
     assert m.equity_drawdown([100.0, 110.0]) == m.EquityDrawdown(0.0, 0.0, -1, -1)
     empty = m.equity_drawdown([])
-    assert math.isnan(empty.max_drawdown_abs) and empty.peak_index == -1
+    assert math.isnan(empty.max_drawdown_abs)
+    assert empty.peak_index == -1
     # A P&L curve starting at 0: the fraction of a non-positive peak is undefined.
     pnl_curve = m.equity_drawdown([0.0, -5.0, 3.0])
-    assert pnl_curve.max_drawdown_abs == 5.0 and math.isnan(pnl_curve.max_drawdown)
+    assert pnl_curve.max_drawdown_abs == 5.0
+    assert math.isnan(pnl_curve.max_drawdown)
     # NaN levels are skipped; indices refer to the input.
     assert m.equity_drawdown([100.0, NAN, 120.0, 90.0]).peak_index == 2
 

@@ -15,17 +15,21 @@ import quantstats as qs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
 from tests.metrics.conftest import as_series
+
 from tradeperf import metrics as m
 
 RTOL = 1e-9
 
-returns_arrays = arrays(
-    np.float64,
-    st.integers(min_value=3, max_value=300),
-    elements=st.floats(min_value=-0.3, max_value=0.3, allow_nan=False, width=64),
-).map(lambda a: np.round(a, 6)).filter(lambda a: np.ptp(a) > 1e-6)
+returns_arrays = (
+    arrays(
+        np.float64,
+        st.integers(min_value=3, max_value=300),
+        elements=st.floats(min_value=-0.3, max_value=0.3, allow_nan=False, width=64),
+    )
+    .map(lambda a: np.round(a, 6))
+    .filter(lambda a: np.ptp(a) > 1e-6)
+)
 # Rounded to 1e-6 so that no drawdown is a rounding residue (a 1e-10 drawdown makes the Calmar
 # ratio ill-conditioned in both libraries alike).
 
