@@ -334,6 +334,10 @@ def demo(
     ] = Path("tradeperf-demo"),
     store: StoreOpt = None,
     seed: Annotated[int, typer.Option(help="Random seed of the sample.")] = 7,
+    capital: Annotated[
+        str, typer.Option("--capital", help="Starting capital of the sample account (USD).")
+    ] = "100000",
+    tz: TzOpt = None,
 ) -> None:
     """Write a year of realistic sample bot logs to --out/logs and report on them."""
     from tradeperf.sample import write_sample
@@ -341,7 +345,14 @@ def demo(
     files = write_sample(out_dir, seed=seed)
     err.print(f"wrote {len(files)} sample log files to {out_dir / 'logs'}")
     store_url = store or f"duckdb://{out_dir / 'tradeperf.duckdb'}"
-    report(paths=[out_dir / "logs"], out_dir=out_dir / "report", store=store_url)
+    report(
+        paths=[out_dir / "logs"],
+        out_dir=out_dir / "report",
+        store=store_url,
+        capital=capital,
+        currency="USD",
+        tz=tz,
+    )
 
 
 @store_app.command("info")
