@@ -123,6 +123,8 @@ def test_bad_lines_are_quarantined_and_the_summary_is_partial(tmp_path: Path) ->
         (["report", "logs", "--map", "net_pnl=,x"], 3, "name=column"),
         (["summary", "--store", "mysql://x/y"], 4, "unknown store URL scheme"),
         (["schema", "nope"], 3, "no schema"),
+        (["report", "logs", "--bogus"], 2, "No such option"),
+        (["summary", "--window", "hourly"], 2, "hourly"),
     ],
 )
 def test_bad_input_gives_one_line_and_an_exit_code(

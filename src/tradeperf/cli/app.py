@@ -375,19 +375,12 @@ def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
 
 
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line and an exit code."""
-    try:
-        app(standalone_mode=False)
-    except TradeperfError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
+    """Entry point: run the app, turning user errors into one line and an exit code.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    Usage errors (unknown option, bad choice) are reported by Typer with exit code 2.
+    """
+    try:
+        app()
+    except TradeperfError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
