@@ -63,3 +63,25 @@ def test_units_are_from_the_known_list_and_names_match_keys():
 def test_unknown_figure_names_the_known_ones():
     with pytest.raises(KeyError, match="sharpe_ratio"):
         get_figure("sharp")
+
+
+def test_every_figure_a_summary_emits_is_registered_and_in_the_schema():
+    import datetime as dt
+    import json
+    from decimal import Decimal
+    from importlib import resources
+
+    import numpy as np
+
+    from tradeperf.analytics.figures import ClosedTrades, group_figures
+
+    empty = ClosedTrades([], [], [], np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64),
+                         np.empty(0, "datetime64[D]"), np.empty(0, object), np.empty(0, object))  # fmt: skip
+    keys = set(group_figures(empty, equity_start=Decimal(1), first_day=dt.date(2024, 1, 1),
+                             last_day=dt.date(2024, 1, 2)))  # fmt: skip
+    assert keys <= set(FIGURES)
+    schema = json.loads(
+        resources.files("tradeperf.reports.schemas").joinpath("figures.schema.json").read_text()
+    )
+    assert set(schema["required"]) == keys
+    assert set(schema["properties"]) - {"null_reasons"} <= set(FIGURES)

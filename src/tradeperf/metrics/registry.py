@@ -113,6 +113,11 @@ _ALL = [
     ),
     _F("open_positions", "count", None, "Positions with non-zero quantity at the end.", None),
     _F("return_pct", "fraction", True, "net P&L / starting equity of the window.", None),
+    _F("equity_start", "currency", None, "Account equity before the window's first trade.", None),
+    _F("equity_end", "currency", True, "equity_start + net_pnl.", None),
+    _F("trading_days", "count", None, "Local calendar days with at least one exit.", None),
+    _F("winning_days", "count", True, "Days whose summed net P&L is > 0.", None),
+    _F("losing_days", "count", False, "Days whose summed net P&L is < 0.", None),
     # returns
     _F("cumulative_return", "fraction", True, "prod(1 + r) - 1.", returns.cumulative_return),
     _F("cagr", "fraction", True, "Compound annual growth rate.", returns.annual_return),
