@@ -75,10 +75,14 @@ def test_every_figure_a_summary_emits_is_registered_and_in_the_schema():
 
     from tradeperf.analytics.figures import ClosedTrades, group_figures
 
-    empty = ClosedTrades([], [], [], np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64),
-                         np.empty(0, "datetime64[D]"), np.empty(0, object), np.empty(0, object))  # fmt: skip
-    keys = set(group_figures(empty, equity_start=Decimal(1), first_day=dt.date(2024, 1, 1),
-                             last_day=dt.date(2024, 1, 2)))  # fmt: skip
+    ints = np.empty(0, np.int64)
+    labels = np.empty(0, object)
+    days = np.empty(0, "datetime64[D]")
+    empty = ClosedTrades([], [], [], np.empty(0), ints, ints, days, labels, labels)
+    figures = group_figures(
+        empty, equity_start=Decimal(1), first_day=dt.date(2024, 1, 1), last_day=dt.date(2024, 1, 2)
+    )
+    keys = set(figures)
     assert keys <= set(FIGURES)
     schema = json.loads(
         resources.files("tradeperf.reports.schemas").joinpath("figures.schema.json").read_text()
