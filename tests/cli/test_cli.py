@@ -175,3 +175,19 @@ def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
     assert proc.returncode == 0
     for command in ("report", "ingest", "summary", "quarantine", "schema", "demo", "store"):
         assert command in proc.stdout
+
+
+def test_demo_writes_a_year_of_logs_and_reports_on_them(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    logs = sorted((tmp_path / "demo" / "logs").glob("*.jsonl"))
+    assert len(logs) == 365
+    summary = json.loads((tmp_path / "demo" / "report" / "summary.json").read_text())
+    validate(summary, "summary")
+    assert summary["overall"]["trades"] > 5000
+    assert len(summary["by_strategy"]) >= 3
+    assert len(summary["windows"]["monthly"]) == 12
+    # real logs have a few malformed lines: they are quarantined, the rest is kept
+    assert summary["partial"] is True
+    assert 0 < summary["rejected_rows"] < 100
+    assert summary["status_counts"]["OPEN"] + summary["status_counts"]["CANCELLED"] > 0
