@@ -793,7 +793,10 @@ def _lot_trades(*, fills_cols, ts, buy, P, Q, M, kp, kq, km, rows, Fc, closed_pa
         )
         for j in range(k)
     ]
-    return pa.table(
+    order_rank = np.empty(len(ts), np.int64)
+    order_rank[np.argsort(ts, kind="stable")] = np.arange(len(ts))
+    out_order = np.argsort(order_rank[r_close], kind="stable")
+    tbl = pa.table(
         {
             "trade_id": pa.array(trade_id, pa.string()),
             "strategy": strategy.take(pa.array(r_open)),
@@ -822,6 +825,7 @@ def _lot_trades(*, fills_cols, ts, buy, P, Q, M, kp, kq, km, rows, Fc, closed_pa
         },
         schema=TRADE_SCHEMA,
     )
+    return tbl.take(pa.array(out_order))
 
 
 def _positions(
