@@ -1,0 +1,378 @@
+"""The FILLS, MARKS, FUNDING and CASH_FLOWS record kinds: validators and column signatures.
+
+Importing this module registers the four kinds (their `KindSpec` and column aliases), so the
+generic JSONL/CSV/Parquet readers read them with the same validation and quarantine rules as
+trades.
+
+Canonical columns
+-----------------
+- fills: ``fill_id, timestamp, symbol, side, quantity, price, fee``; optional ``account,
+  venue, strategy, fee_currency, liquidity, order_id, multiplier, currency, tags``. A
+  missing ``fill_id`` is derived from the source and line (``row-`` + SHA-256). ``side`` is
+  BUY/SELL (also b/s, buy/sell, long/short in any case); quantity must be > 0 (a zero-size
+  fill is rejected naming ``quantity``); a negative quantity with no side is read as a SELL.
+- marks: ``timestamp, symbol, price``.
+- funding: ``timestamp, symbol, amount`` (optional ``account, currency``).
+- cash flows: ``timestamp, amount`` (+ deposit, − withdrawal; optional ``account, currency``,
+  or a ``type`` column DEPOSIT/WITHDRAWAL giving the sign of an unsigned amount).
+
+Detection: fills need a side and a quantity and a price with a timestamp; marks are
+``timestamp, symbol, price`` with a lower priority, so that a fills file is never taken for
+marks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Final
+
+from tradeperf.ingest.base import RecordKind
+from tradeperf.ingest.kinds import KindSpec, RowError, register_kind
+from tradeperf.ingest.rows import (
+    LINE_KEY,
+    SOURCE_KEY,
+    is_missing,
+    parse_money,
+    parse_text,
+    parse_text_list,
+    parse_timestamp,
+    register_aliases,
+    resolve_row,
+)
+from tradeperf.ingest.trades import derived_trade_id
+from tradeperf.records import (
+    CASH_FLOW_SCHEMA,
+    FILL_SCHEMA,
+    FUNDING_SCHEMA,
+    MARK_SCHEMA,
+)
+
+FILL_ALIASES: Final[dict[str, str]] = {
+    "id": "fill_id",
+    "exec_id": "fill_id",
+    "execution_id": "fill_id",
+    "trade_id": "fill_id",
+    "tradeid": "fill_id",
+    "time": "timestamp",
+    "ts": "timestamp",
+    "datetime": "timestamp",
+    "date_time": "timestamp",
+    "exec_time": "timestamp",
+    "pair": "symbol",
+    "ticker": "symbol",
+    "instrument": "symbol",
+    "asset": "symbol",
+    "market": "symbol",
+    "direction": "side",
+    "buy_sell": "side",
+    "buysell": "side",
+    "qty": "quantity",
+    "size": "quantity",
+    "amount": "quantity",
+    "filled_qty": "quantity",
+    "last_qty": "quantity",
+    "px": "price",
+    "fill_price": "price",
+    "exec_price": "price",
+    "last_px": "price",
+    "commission": "fee",
+    "fees": "fee",
+    "fee_ccy": "fee_currency",
+    "commission_currency": "fee_currency",
+    "commission_asset": "fee_currency",
+    "exchange": "venue",
+    "account_id": "account",
+    "strategy_name": "strategy",
+    "maker_taker": "liquidity",
+    "orderid": "order_id",
+    "contract_multiplier": "multiplier",
+    "ccy": "currency",
+    "tag": "tags",
+}
+MARK_ALIASES: Final[dict[str, str]] = {
+    "time": "timestamp",
+    "ts": "timestamp",
+    "datetime": "timestamp",
+    "date": "timestamp",
+    "pair": "symbol",
+    "ticker": "symbol",
+    "instrument": "symbol",
+    "asset": "symbol",
+    "mark": "price",
+    "mark_price": "price",
+    "mid": "price",
+    "last": "price",
+    "close": "price",
+}
+FUNDING_ALIASES: Final[dict[str, str]] = {
+    "time": "timestamp",
+    "ts": "timestamp",
+    "pair": "symbol",
+    "instrument": "symbol",
+    "funding": "amount",
+    "funding_amount": "amount",
+    "funding_fee": "amount",
+    "payment": "amount",
+    "ccy": "currency",
+    "asset": "currency",
+}
+CASH_FLOW_ALIASES: Final[dict[str, str]] = {
+    "time": "timestamp",
+    "ts": "timestamp",
+    "date": "timestamp",
+    "ccy": "currency",
+    "flow_type": "type",
+    "kind": "type",
+}
+
+_FILL_CANON: Final = frozenset(f.name for f in FILL_SCHEMA)
+_MARK_CANON: Final = frozenset(f.name for f in MARK_SCHEMA)
+_FUNDING_CANON: Final = frozenset(f.name for f in FUNDING_SCHEMA) | {"funding_rate"}
+_CASH_CANON: Final = frozenset(f.name for f in CASH_FLOW_SCHEMA) | {"type"}
+
+_SIDES: Final = {
+    "buy": "BUY",
+    "b": "BUY",
+    "bot": "BUY",
+    "long": "BUY",
+    "bid": "BUY",
+    "1": "BUY",
+    "sell": "SELL",
+    "s": "SELL",
+    "sld": "SELL",
+    "short": "SELL",
+    "ask": "SELL",
+    "-1": "SELL",
+}
+_LIQUIDITY: Final = {
+    "maker": "MAKER",
+    "m": "MAKER",
+    "add": "MAKER",
+    "taker": "TAKER",
+    "t": "TAKER",
+    "remove": "TAKER",
+}
+
+
+def _origin(r: Mapping[str, object]) -> tuple[str | None, int | None]:
+    source = r.get(SOURCE_KEY)
+    line = r.get(LINE_KEY)
+    return (None if source is None else str(source)), (line if isinstance(line, int) else None)
+
+
+def _required_time(r: Mapping[str, object]) -> object:
+    ts = parse_timestamp(r.get("timestamp"), "timestamp")
+    if ts is None:
+        raise RowError("missing timestamp", field="timestamp")
+    return ts
+
+
+def _required_text(r: Mapping[str, object], name: str) -> str:
+    value = parse_text(r.get(name), name)
+    if not value:
+        raise RowError(f"missing {name}", field=name)
+    return value
+
+
+def _required_money(r: Mapping[str, object], name: str) -> Decimal:
+    value = parse_money(r.get(name), name)
+    if value is None:
+        raise RowError(f"missing {name}", field=name)
+    return value
+
+
+def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
+    """Validate one raw fill row into a `FILL_SCHEMA` row.
+
+    Parameters
+    ----------
+    row : raw column name -> value (canonical names or aliases), with optional reserved
+        keys `SOURCE_KEY` / `LINE_KEY`.
+
+    Returns
+    -------
+    dict of every `FILL_SCHEMA` column (money as Decimal, timestamp as UTC datetime).
+
+    Raises
+    ------
+    RowError
+        Naming the field: missing/invalid timestamp, symbol, side, price; a quantity that is
+        zero or negative (with an explicit side); a multiplier ≤ 0; an unknown liquidity.
+
+    Examples
+    --------
+    >>> r = validate_fill({"fill_id": "7", "timestamp": "2024-01-02T00:00:00Z",
+    ...                    "symbol": "ES", "side": "b", "qty": "2", "price": "4800.25"})
+    >>> r["side"], str(r["quantity"]), str(r["fee"])
+    ('BUY', '2.000000000000000000', '0E-18')
+    """
+    r = resolve_row(RecordKind.FILLS, row, canonical=_FILL_CANON)
+    source, line = _origin(r)
+    ts = _required_time(r)
+    symbol = _required_text(r, "symbol")
+    qty = _required_money(r, "quantity")
+    side_raw = r.get("side")
+    if is_missing(side_raw):
+        if qty == 0:
+            raise RowError("zero-size fill", field="quantity")
+        side = "BUY" if qty > 0 else "SELL"
+        qty = abs(qty)
+    else:
+        text = str(side_raw).strip().lower()
+        if text not in _SIDES:
+            raise RowError(f"unknown side {side_raw!r} (expected BUY or SELL)", field="side")
+        side = _SIDES[text]
+        if qty == 0:
+            raise RowError("zero-size fill", field="quantity")
+        if qty < 0:
+            raise RowError(f"quantity must be > 0 when a side is given, got {qty}", "quantity")
+    price = _required_money(r, "price")
+    fee = parse_money(r.get("fee"), "fee")
+    mult = parse_money(r.get("multiplier"), "multiplier")
+    if mult is not None and mult <= 0:
+        raise RowError(f"multiplier must be > 0, got {mult}", field="multiplier")
+    liq_raw = r.get("liquidity")
+    liquidity = None
+    if not is_missing(liq_raw):
+        key = str(liq_raw).strip().lower()
+        if key not in _LIQUIDITY:
+            raise RowError(f"unknown liquidity {liq_raw!r} (MAKER/TAKER)", field="liquidity")
+        liquidity = _LIQUIDITY[key]
+    fill_id = parse_text(r.get("fill_id"), "fill_id") or derived_trade_id(source, line)
+    return {
+        "fill_id": fill_id,
+        "timestamp": ts,
+        "account": parse_text(r.get("account"), "account") or "default",
+        "venue": parse_text(r.get("venue"), "venue"),
+        "strategy": parse_text(r.get("strategy"), "strategy") or "default",
+        "symbol": symbol,
+        "side": side,
+        "quantity": qty,
+        "price": price,
+        "fee": Decimal(0) if fee is None else fee,
+        "fee_currency": parse_text(r.get("fee_currency"), "fee_currency"),
+        "liquidity": liquidity,
+        "order_id": parse_text(r.get("order_id"), "order_id"),
+        "multiplier": Decimal(1) if mult is None else mult,
+        "currency": parse_text(r.get("currency"), "currency"),
+        "tags": parse_text_list(r.get("tags"), "tags"),
+        "source": source,
+        "source_line": line,
+    }
+
+
+def validate_mark(row: Mapping[str, object]) -> dict[str, object]:
+    """Validate one raw mark row into a `MARK_SCHEMA` row.
+
+    Raises
+    ------
+    RowError
+        Naming the field when the timestamp, symbol or price is missing or invalid.
+    """
+    r = resolve_row(RecordKind.MARKS, row, canonical=_MARK_CANON)
+    source, line = _origin(r)
+    return {
+        "timestamp": _required_time(r),
+        "symbol": _required_text(r, "symbol"),
+        "price": _required_money(r, "price"),
+        "source": source,
+        "source_line": line,
+    }
+
+
+def validate_funding(row: Mapping[str, object]) -> dict[str, object]:
+    """Validate one raw funding row into a `FUNDING_SCHEMA` row (amount + received).
+
+    Raises
+    ------
+    RowError
+        Naming the field when the timestamp, symbol or amount is missing or invalid.
+    """
+    r = resolve_row(RecordKind.FUNDING, row, canonical=_FUNDING_CANON)
+    source, line = _origin(r)
+    return {
+        "timestamp": _required_time(r),
+        "account": parse_text(r.get("account"), "account") or "default",
+        "symbol": _required_text(r, "symbol"),
+        "amount": _required_money(r, "amount"),
+        "currency": parse_text(r.get("currency"), "currency"),
+        "source": source,
+        "source_line": line,
+    }
+
+
+def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
+    """Validate one raw cash-flow row into a `CASH_FLOW_SCHEMA` row.
+
+    A ``type`` of DEPOSIT/WITHDRAWAL (DEP/WITH) sets the sign of an unsigned amount.
+
+    Raises
+    ------
+    RowError
+        Naming the field when the timestamp or amount is missing or invalid, or the type is
+        unknown.
+    """
+    r = resolve_row(RecordKind.CASH_FLOWS, row, canonical=_CASH_CANON)
+    source, line = _origin(r)
+    amount = _required_money(r, "amount")
+    kind = parse_text(r.get("type"), "type")
+    if kind is not None:
+        k = kind.lower()
+        if k in ("deposit", "dep", "in"):
+            amount = abs(amount)
+        elif k in ("withdrawal", "with", "withdraw", "out"):
+            amount = -abs(amount)
+        else:
+            raise RowError(f"unknown cash flow type {kind!r}", field="type")
+    return {
+        "timestamp": _required_time(r),
+        "account": parse_text(r.get("account"), "account") or "default",
+        "amount": amount,
+        "currency": parse_text(r.get("currency"), "currency"),
+        "source": source,
+        "source_line": line,
+    }
+
+
+FILLS_SPEC: Final = KindSpec(
+    kind=RecordKind.FILLS,
+    schema=FILL_SCHEMA,
+    signature=(
+        frozenset({"fill_id", "side", "quantity", "price", "timestamp"}),
+        frozenset({"symbol", "side", "quantity", "price", "timestamp"}),
+    ),
+    validate=validate_fill,
+    priority=20,
+)
+MARKS_SPEC: Final = KindSpec(
+    kind=RecordKind.MARKS,
+    schema=MARK_SCHEMA,
+    signature=(frozenset({"timestamp", "symbol", "price"}),),
+    validate=validate_mark,
+    priority=-10,
+)
+FUNDING_SPEC: Final = KindSpec(
+    kind=RecordKind.FUNDING,
+    schema=FUNDING_SCHEMA,
+    signature=(
+        frozenset({"timestamp", "symbol", "funding_rate", "amount"}),
+        frozenset({"timestamp", "symbol", "amount"}),
+    ),
+    validate=validate_funding,
+    priority=5,
+)
+CASH_FLOWS_SPEC: Final = KindSpec(
+    kind=RecordKind.CASH_FLOWS,
+    schema=CASH_FLOW_SCHEMA,
+    signature=(frozenset({"timestamp", "amount", "type"}),),
+    validate=validate_cash_flow,
+    priority=0,
+)
+
+register_aliases(RecordKind.FILLS, FILL_ALIASES)
+register_aliases(RecordKind.MARKS, MARK_ALIASES)
+register_aliases(RecordKind.FUNDING, FUNDING_ALIASES)
+register_aliases(RecordKind.CASH_FLOWS, CASH_FLOW_ALIASES)
+for _spec in (FILLS_SPEC, MARKS_SPEC, FUNDING_SPEC, CASH_FLOWS_SPEC):
+    register_kind(_spec)
