@@ -12,6 +12,7 @@ from tradeperf.errors import StoreError
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.records import PositionSide, RejectedRow, Trade, TradeStatus, trades_to_table
 from tradeperf.store import SourceEntry, TradeQuery, open_store
+from tradeperf.store.sql import SCHEMA_VERSION
 
 T0 = dt.datetime(2024, 3, 30, 22, 0, tzinfo=dt.UTC)
 
@@ -135,7 +136,7 @@ def test_store_reopens_with_its_data_and_schema_version(store_url: str) -> None:
         store.write_source(_entry("/a", 1), _result("/a", [_trade(1, "1")]), replace=True)
     with open_store(store_url) as store:
         assert store.trades().num_rows == 1
-        assert store.info().schema_version == 1
+        assert store.info().schema_version == SCHEMA_VERSION
 
 
 def test_unknown_store_scheme_is_a_clear_error() -> None:

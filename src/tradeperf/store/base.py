@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Final
 
 import pyarrow as pa
@@ -72,7 +72,12 @@ class TradeQuery:
 
 @dataclass(frozen=True, slots=True)
 class StoreInfo:
-    """What a store holds: rows per table, the trade date range, sources and rejects."""
+    """What a store holds: rows per table, the trade date range, sources and rejects.
+
+    ``partial_days`` maps each maintained reporting timezone to (days with partials, first
+    day, last day); ``recent_sources`` lists the last files ingested as (path, kind, rows,
+    rejected, ingested_at).
+    """
 
     url: str
     schema_version: int
@@ -83,6 +88,8 @@ class StoreInfo:
     unreadable_files: int
     rejected_rows: int
     size_bytes: int | None
+    partial_days: dict[str, tuple[int, date | None, date | None]] = field(default_factory=dict)
+    recent_sources: list[tuple[object, ...]] = field(default_factory=list)
 
 
 class Store(abc.ABC):
@@ -126,12 +133,74 @@ class Store(abc.ABC):
         by exit time, entry time and trade id."""
 
     @abc.abstractmethod
+    def status_counts(self, query: TradeQuery | None = None) -> dict[str, int]:
+        """Stored trades matching ``query`` counted per status (counted in the engine)."""
+
+    @abc.abstractmethod
     def records(self, kind: RecordKind) -> pa.Table:
         """All stored records of ``kind`` (fills, marks, ...) in timestamp order."""
 
     @abc.abstractmethod
     def quarantine(self) -> pa.Table:
         """The quarantined rows (`QUARANTINE_SCHEMA`), by source and line."""
+
+    @abc.abstractmethod
+    def ensure_partials(self, tz: str, *, rebuild: bool = False) -> int:
+        """Make sure the daily partials of reporting timezone ``tz`` exist and are kept.
+
+        The first call for a timezone builds its partials from every stored trade (in one
+        transaction) and registers it, so later writes keep them up to date; ``rebuild``
+        forces a rebuild. A store keeps UTC partials from the start.
+
+        Returns
+        -------
+        int, the number of local days with partials in ``tz``.
+
+        Raises
+        ------
+        InputError
+            If ``tz`` is not an IANA timezone name.
+        StoreError
+            If the partials cannot be built.
+        """
+
+    @abc.abstractmethod
+    def partials(
+        self,
+        tz: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        strategy: str = "*",
+        symbol: str = "*",
+    ) -> pa.Table:
+        """The daily partials (`PARTIALS_SCHEMA`) of ``tz`` for one strategy and one symbol
+        (``"*"`` = all of them, rolled up over the interleaved trades), local days
+        ``start``..``end`` inclusive, in day order. Builds the timezone's partials first if
+        needed (see `ensure_partials`)."""
+
+    @abc.abstractmethod
+    def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:
+        """The strategies and the symbols that have partials in ``tz``, sorted."""
+
+    @abc.abstractmethod
+    def prune(
+        self, kinds: Sequence[str], *, older_than: timedelta, now: datetime | None = None
+    ) -> dict[str, int]:
+        """Delete raw records of ``kinds`` (marks, quotes, fills, funding) whose timestamp is
+        older than ``now - older_than``; trades and the daily partials are kept.
+
+        Returns
+        -------
+        dict, rows deleted per kind (0 for a kind with no table).
+
+        Raises
+        ------
+        InputError
+            For a kind that cannot be pruned (trades, quarantine...) or a non-positive age.
+        StoreError
+            If the delete fails (then nothing is deleted).
+        """
 
     @abc.abstractmethod
     def info(self) -> StoreInfo:

@@ -147,5 +147,6 @@ def _read_one(
     if result.unreadable:
         report.unreadable_files.append(str(path))
     report.kinds[result.kind.value] = report.kinds.get(result.kind.value, 0) + result.table.num_rows
-    # a file never stored before has nothing to replace
-    return SourceWrite(entry, result, replace=replace and previous is not None)
+    # A full read always replaces: harmless for a file never stored, and right when another
+    # process stored it meanwhile (see `SQLStore.write_sources`).
+    return SourceWrite(entry, result, replace=replace)

@@ -101,6 +101,13 @@ class PostgresStore(SQLStore):
         with self.con.transaction():
             yield
 
+    def _lock(self) -> None:
+        """One writer at a time per schema: a transaction-scoped advisory lock, so concurrent
+        writers, and processes migrating a new schema at once, wait for each other instead of
+        racing on DDL, on the index rows or on the partials of a shared day. Reading and
+        parsing files happens before, outside the lock."""
+        self._exec("SELECT pg_advisory_xact_lock(hashtext('tradeperf:' || current_schema()))")
+
     def _size_bytes(self) -> int | None:
         rows = self._fetch(
             "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 import pyarrow as pa
 
-from tradeperf.errors import StoreError
+from tradeperf.errors import InputError, StoreError
 from tradeperf.ingest.base import RecordKind
-from tradeperf.records import QUARANTINE_SCHEMA, TRADE_SCHEMA, RejectedRow
+from tradeperf.records import QUARANTINE_SCHEMA, TRADE_SCHEMA, RejectedRow, TradeStatus
 from tradeperf.store.base import (
     NATURAL_KEYS,
     SourceEntry,
@@ -25,6 +26,13 @@ from tradeperf.store.base import (
     Store,
     StoreInfo,
     TradeQuery,
+)
+from tradeperf.store.partials_sql import (
+    ALL,
+    PARTIALS_KEY,
+    PARTIALS_SCHEMA,
+    local_day_sql,
+    partials_select_sql,
 )
 from tradeperf.store.sqltypes import create_table_sql
 
@@ -47,15 +55,63 @@ SOURCES_SCHEMA: Final = pa.schema(
 )
 
 
-def migrations(dialect: str) -> dict[int, list[str]]:
-    """Numbered schema migrations for ``dialect``; each runs once, in order."""
+#: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
+#: ``quotes`` is listed ahead of its table: pruning a table that does not exist deletes nothing.
+PRUNABLE: Final[dict[str, str]] = {
+    "marks": "timestamp",
+    "quotes": "timestamp",
+    "fills": "timestamp",
+    "funding": "timestamp",
+}
+
+_CLOSED: Final = TradeStatus.CLOSED.value
+
+#: The reporting timezone whose partials every store maintains from the start.
+DEFAULT_PARTIALS_TZ: Final = "UTC"
+
+Migration = str | Callable[["SQLStore"], None]
+
+
+def migrations(dialect: str) -> dict[int, list[Migration]]:
+    """Numbered schema migrations for ``dialect``; each runs once, in order, on open.
+
+    A step is a SQL statement or a function of the store (for data migrations).
+    """
+    v2: list[Migration] = [
+        create_table_sql("daily_partials", PARTIALS_SCHEMA, key=PARTIALS_KEY, dialect=dialect),
+        "CREATE TABLE IF NOT EXISTS partial_timezones "
+        "(timezone VARCHAR PRIMARY KEY, built_at TIMESTAMPTZ NOT NULL)",
+        lambda store: store._build_partials(DEFAULT_PARTIALS_TZ),
+    ]
+    if dialect == "postgres":
+        # DuckDB scans by zone maps; an ART index would only slow its bulk inserts
+        v2[:0] = [
+            "CREATE INDEX IF NOT EXISTS trades_exit_time ON trades (exit_time)",
+            "CREATE INDEX IF NOT EXISTS trades_source ON trades (source)",
+            "CREATE INDEX IF NOT EXISTS quarantine_source ON quarantine (source, line)",
+        ]
     return {
         1: [
             create_table_sql("trades", TRADE_SCHEMA, key=("trade_id",), dialect=dialect),
             create_table_sql("quarantine", QUARANTINE_SCHEMA, key=(), dialect=dialect),
             create_table_sql("sources", SOURCES_SCHEMA, key=("path",), dialect=dialect),
         ],
+        2: v2,
     }
+
+
+#: The schema version a store has once opened by this code.
+SCHEMA_VERSION: Final = max(migrations("duckdb"))
+
+
+def _validate_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InputError(
+            f"unknown timezone {name!r}: use an IANA name such as 'UTC' or 'Europe/London'"
+        ) from None
+    return name
 
 
 class SQLStore(Store):
@@ -88,21 +144,37 @@ class SQLStore(Store):
     def _transaction(self) -> Any:
         """A context manager: commit on success, roll back on error."""
 
+    def _lock(self) -> None:
+        """Serialise writers: called first in every writing transaction, holds until its end.
+
+        DuckDB allows one writing process per file, so nothing to do; PostgreSQL takes a
+        transaction-scoped advisory lock.
+        """
+
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
-        self._exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        rows = self._fetch("SELECT max(version) FROM schema_version")
-        current = (rows[0][0] if rows else None) or 0
-        for version, statements in sorted(migrations(self.dialect).items()):
-            if version <= current:
-                continue
-            try:
-                with self._transaction():
-                    for stmt in statements:
-                        self._exec(stmt)
+        """Apply the migrations this store lacks, all in one transaction (under the writers'
+        lock, so processes opening a new store at once do not race)."""
+        try:
+            with self._transaction():
+                self._lock()
+                self._exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                rows = self._fetch("SELECT max(version) FROM schema_version")
+                current = (rows[0][0] if rows else None) or 0
+                for version, steps in sorted(migrations(self.dialect).items()):
+                    if version <= current:
+                        continue
+                    for step in steps:
+                        if isinstance(step, str):
+                            self._exec(step)
+                        else:
+                            step(self)
                     self._exec("INSERT INTO schema_version VALUES (?)", [version])
-            except Exception as exc:
-                raise StoreError(f"{self.url}: migration {version} failed: {exc}") from exc
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"{self.url}: migration failed: {exc}") from exc
+        self.__dict__.pop("_column_cache", None)
 
     def schema_version(self) -> int:
         """The store's schema version (the last migration applied)."""
@@ -146,7 +218,13 @@ class SQLStore(Store):
 
     # -- writes -------------------------------------------------------------------------
     def write_sources(self, items: Sequence[SourceWrite]) -> int:
-        """See `Store.write_sources`."""
+        """See `Store.write_sources`.
+
+        Under the writers' lock, an item whose file is already stored with the same checksum
+        (another process got there first) is skipped; a full read replaces what was stored
+        from its file; an appended part replaces the rejects of its own lines. The partials
+        of every day the write touches are recomputed in the same transaction.
+        """
         if not items:
             return 0
         names = ", ".join(repr(w.entry.path) for w in items[:3])
@@ -154,8 +232,15 @@ class SQLStore(Store):
         inserted = 0
         try:
             with self._transaction():
+                self._lock()
+                items = self._not_yet_stored(items)
+                if not items:
+                    return 0
+                zones = self._partial_timezones()
+                touched: dict[str, set[dt.date]] = {tz: set() for tz in zones}
                 replaced = [w.entry.path for w in items if w.replace]
                 if replaced:
+                    self._trade_days(touched, "trades", "source IN ({})", replaced)
                     self._delete_sources(replaced)
                 by_kind: dict[RecordKind, list[pa.Table]] = {}
                 for w in items:
@@ -163,7 +248,15 @@ class SQLStore(Store):
                         table = _with_source(w.result.table, w.entry.path)
                         by_kind.setdefault(w.result.kind, []).append(table)
                 for kind, tables in by_kind.items():
-                    inserted += self._insert_new(kind, pa.concat_tables(tables), where)
+                    inserted += self._insert_new(kind, pa.concat_tables(tables), where, touched)
+                for w in items:
+                    lines = sorted({r.line for r in w.result.rejected if r.line is not None})
+                    if not w.replace and lines:
+                        marks = ", ".join("?" for _ in lines)
+                        self._exec(
+                            f"DELETE FROM quarantine WHERE source = ? AND line IN ({marks})",
+                            [w.entry.path, *lines],
+                        )
                 rejects = [r for w in items for r in w.result.rejected]
                 if rejects:
                     self._stage("_rejects", _rejects_table(rejects))
@@ -180,22 +273,42 @@ class SQLStore(Store):
                 self._stage("_entries", entries)
                 self._exec("INSERT INTO sources SELECT * FROM _entries")
                 self._unstage("_entries")
-        except StoreError:
+                for tz, days in touched.items():
+                    self._refresh_partials(tz, days)
+        except (StoreError, InputError):
             raise
         except Exception as exc:
             raise StoreError(f"cannot store {where}: {exc}") from exc
         return inserted
 
+    def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
+        """``items`` less those whose file is stored already with the same checksum."""
+        paths = [w.entry.path for w in items]
+        marks = ", ".join("?" for _ in paths)
+        stored = dict(
+            self._fetch(f"SELECT path, checksum FROM sources WHERE path IN ({marks})", paths)
+        )
+        return [w for w in items if stored.get(w.entry.path) != w.entry.checksum]
+
     def _delete_sources(self, paths: list[str]) -> None:
-        """Delete every record, reject and index entry read earlier from ``paths``."""
+        """Delete every record and reject read earlier from ``paths``."""
         marks = ", ".join("?" for _ in paths)
         for kind in RecordKind:
             if self._has_table(kind.value):
                 self._exec(f'DELETE FROM "{kind.value}" WHERE source IN ({marks})', paths)
         self._exec(f"DELETE FROM quarantine WHERE source IN ({marks})", paths)
 
-    def _insert_new(self, kind: RecordKind, table: pa.Table, where: str) -> int:
-        """Insert the rows of ``table`` whose natural key is not stored yet; return how many."""
+    def _insert_new(
+        self,
+        kind: RecordKind,
+        table: pa.Table,
+        where: str,
+        touched: dict[str, set[dt.date]] | None = None,
+    ) -> int:
+        """Insert the rows of ``table`` whose natural key is not stored yet; return how many.
+
+        For trades, the local days of the batch's closed trades are added to ``touched``.
+        """
         self._ensure_kind_table(kind, table.schema)
         unknown = set(table.column_names) - self._columns(kind.value)
         if unknown:
@@ -210,12 +323,140 @@ class SQLStore(Store):
             f"SELECT DISTINCT ON ({keys}) {cols} FROM _batch "
             f"ORDER BY {keys} ON CONFLICT DO NOTHING"
         )
+        if kind is RecordKind.TRADES and touched:
+            self._trade_days(touched, "_batch", "TRUE", [])
         self._unstage("_batch")
         return inserted
 
+    # -- partials -----------------------------------------------------------------------
+    def _partial_timezones(self) -> list[str]:
+        return [r[0] for r in self._fetch("SELECT timezone FROM partial_timezones ORDER BY 1")]
+
+    def _trade_days(
+        self, touched: dict[str, set[dt.date]], table: str, cond: str, params: list[Any]
+    ) -> None:
+        """Add to ``touched[tz]`` the local days of the closed trades of ``table`` matching
+        ``cond`` (``{}`` in it stands for ``params``' placeholders)."""
+        cond = cond.format(", ".join("?" for _ in params))
+        for tz, days in touched.items():
+            day = local_day_sql("exit_time", tz, dialect=self.dialect)
+            rows = self._fetch(
+                f"SELECT DISTINCT {day} FROM {table} WHERE {cond} "
+                f"AND status = '{_CLOSED}' AND exit_time IS NOT NULL",
+                params,
+            )
+            days.update(r[0] for r in rows)
+
+    def _refresh_partials(self, tz: str, days: Iterable[dt.date] | None) -> None:
+        """Recompute the partials of ``tz`` for ``days`` (all days when None)."""
+        cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
+        if days is None:
+            self._exec("DELETE FROM daily_partials WHERE timezone = ?", [tz])
+            select = partials_select_sql(tz, dialect=self.dialect, day_filter=None)
+            self._exec(f"INSERT INTO daily_partials ({cols}) {select}")
+            return
+        ordered = sorted(days)
+        for i in range(0, len(ordered), 1000):
+            chunk = ordered[i : i + 1000]
+            listed = ", ".join(f"DATE '{d.isoformat()}'" for d in chunk)
+            # a local day lies within a day and a half of its UTC date: a sargable prefilter
+            lo = dt.datetime.combine(chunk[0], dt.time(0), dt.UTC) - dt.timedelta(days=2)
+            hi = dt.datetime.combine(chunk[-1], dt.time(0), dt.UTC) + dt.timedelta(days=3)
+            cond = (
+                f"exit_time >= TIMESTAMPTZ '{lo.isoformat()}' "
+                f"AND exit_time < TIMESTAMPTZ '{hi.isoformat()}' AND day IN ({listed})"
+            )
+            self._exec(f"DELETE FROM daily_partials WHERE timezone = ? AND day IN ({listed})", [tz])
+            select = partials_select_sql(tz, dialect=self.dialect, day_filter=cond)
+            self._exec(f"INSERT INTO daily_partials ({cols}) {select}")
+
+    def _build_partials(self, tz: str) -> None:
+        """(Re)build every partial of ``tz`` and register ``tz`` (inside a transaction)."""
+        self._refresh_partials(tz, None)
+        self._exec("DELETE FROM partial_timezones WHERE timezone = ?", [tz])
+        self._exec("INSERT INTO partial_timezones VALUES (?, ?)", [tz, dt.datetime.now(dt.UTC)])
+
+    def ensure_partials(self, tz: str, *, rebuild: bool = False) -> int:
+        """See `Store.ensure_partials`."""
+        _validate_timezone(tz)
+        try:
+            with self._transaction():
+                self._lock()
+                if rebuild or tz not in self._partial_timezones():
+                    self._build_partials(tz)
+                rows = self._fetch(
+                    "SELECT count(DISTINCT day) FROM daily_partials WHERE timezone = ?", [tz]
+                )
+        except Exception as exc:
+            raise StoreError(f"cannot build the daily partials for {tz}: {exc}") from exc
+        return int(rows[0][0])
+
+    def partials(
+        self,
+        tz: str,
+        *,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        strategy: str = ALL,
+        symbol: str = ALL,
+    ) -> pa.Table:
+        """See `Store.partials`."""
+        self.ensure_partials(tz)
+        where = ["timezone = ?", "strategy = ?", "symbol = ?"]
+        params: list[Any] = [tz, strategy, symbol]
+        if start is not None:
+            where.append("day >= ?")
+            params.append(start)
+        if end is not None:
+            where.append("day <= ?")
+            params.append(end)
+        cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
+        sql = f"SELECT {cols} FROM daily_partials WHERE {' AND '.join(where)} ORDER BY day"
+        return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+
+    def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:
+        """See `Store.partial_labels`."""
+        self.ensure_partials(tz)
+        out: tuple[list[str], list[str]] = ([], [])
+        for i, column in enumerate(("strategy", "symbol")):
+            rows = self._fetch(
+                f"SELECT DISTINCT {column} FROM daily_partials "
+                f"WHERE timezone = ? AND {column} <> ? ORDER BY 1",
+                [tz, ALL],
+            )
+            out[i].extend(r[0] for r in rows)
+        return out
+
+    # -- retention ----------------------------------------------------------------------
+    def prune(
+        self, kinds: Sequence[str], *, older_than: dt.timedelta, now: dt.datetime | None = None
+    ) -> dict[str, int]:
+        """See `Store.prune`."""
+        unknown = [k for k in kinds if k not in PRUNABLE]
+        if unknown:
+            raise InputError(
+                f"cannot prune {', '.join(unknown)}: only raw {', '.join(PRUNABLE)} are pruned "
+                "(trades feed the daily partials and are kept)"
+            )
+        if older_than <= dt.timedelta(0):
+            raise InputError(f"--older-than must be positive, got {older_than}")
+        cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
+        out: dict[str, int] = {}
+        try:
+            with self._transaction():
+                self._lock()
+                for kind in kinds:
+                    if not self._has_table(kind):
+                        out[kind] = 0
+                        continue
+                    column = PRUNABLE[kind]
+                    out[kind] = self._exec(f'DELETE FROM "{kind}" WHERE "{column}" < ?', [cutoff])
+        except Exception as exc:
+            raise StoreError(f"cannot prune {self.url}: {exc}") from exc
+        return out
+
     # -- reads --------------------------------------------------------------------------
-    def trades(self, query: TradeQuery | None = None) -> pa.Table:
-        """See `Store.trades`."""
+    def _trade_filter(self, query: TradeQuery | None) -> tuple[str, list[Any]]:
         q = query or TradeQuery()
         where: list[str] = []
         params: list[Any] = []
@@ -229,12 +470,21 @@ class SQLStore(Store):
             if values:
                 where.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
+        return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def trades(self, query: TradeQuery | None = None) -> pa.Table:
+        """See `Store.trades`."""
+        where, params = self._trade_filter(query)
         cols = ", ".join(f'"{f.name}"' for f in TRADE_SCHEMA)
-        sql = f"SELECT {cols} FROM trades"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql = f"SELECT {cols} FROM trades{where}"
         sql += " ORDER BY exit_time NULLS LAST, entry_time NULLS FIRST, trade_id"
         return self._fetch_arrow(sql, params).cast(TRADE_SCHEMA)
+
+    def status_counts(self, query: TradeQuery | None = None) -> dict[str, int]:
+        """See `Store.status_counts`."""
+        where, params = self._trade_filter(query)
+        rows = self._fetch(f"SELECT status, count(*) FROM trades{where} GROUP BY status", params)
+        return {str(status): int(n) for status, n in rows}
 
     def records(self, kind: RecordKind) -> pa.Table:
         """See `Store.records`."""
@@ -269,6 +519,19 @@ class SQLStore(Store):
                 "WHERE s.unreadable"
             )[0][0]
         )
+        partial_days = {
+            tz: (int(n), first_day, last_day)
+            for tz, n, first_day, last_day in self._fetch(
+                "SELECT timezone, count(DISTINCT day), min(day), max(day) FROM daily_partials "
+                "GROUP BY timezone ORDER BY timezone"
+            )
+        }
+        for tz in self._partial_timezones():
+            partial_days.setdefault(tz, (0, None, None))
+        recent = self._fetch(
+            "SELECT path, kind, rows, rejected, ingested_at FROM sources "
+            "ORDER BY ingested_at DESC, path LIMIT 5"
+        )
         return StoreInfo(
             url=self.url,
             schema_version=self.schema_version(),
@@ -279,6 +542,8 @@ class SQLStore(Store):
             unreadable_files=int(unreadable),
             rejected_rows=counts["quarantine"] - unreadable_rejects,
             size_bytes=self._size_bytes(),
+            partial_days=partial_days,
+            recent_sources=[tuple(r) for r in recent],
         )
 
 

@@ -29,6 +29,8 @@ def sql_type(arrow_type: pa.DataType, *, dialect: str) -> str:
         return "BIGINT"
     if pa.types.is_boolean(arrow_type):
         return "BOOLEAN"
+    if pa.types.is_date32(arrow_type):
+        return "DATE"
     if pa.types.is_list(arrow_type) and pa.types.is_string(arrow_type.value_type):
         return "TEXT[]" if pg else "VARCHAR[]"
     raise StoreError(f"no column type for Arrow type {arrow_type}")

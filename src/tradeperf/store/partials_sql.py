@@ -1,0 +1,188 @@
+"""Daily partial aggregates of closed trades, computed inside the engine.
+
+One row per (reporting timezone, local day of the exit, strategy, symbol) holds figures that
+merge exactly into any longer window (see `tradeperf.analytics.partials`): counts, exact
+decimal sums, a float sum of squares, extremes, first/last exit, the ends and the longest of
+the day's win and loss runs, and the running-sum extremes that make drawdowns mergeable.
+
+Besides the (strategy, symbol) rows, every day has roll-up rows with ``strategy = '*'`` and/or
+``symbol = '*'`` (`ALL`): streaks and drawdowns follow the order of the trades, which a merge
+of per-symbol rows cannot recover when symbols interleave within a day, so the roll-ups are
+computed over the interleaved trades themselves.
+
+The SQL is written by hand, once, in the subset both DuckDB and PostgreSQL understand
+(window functions, ``FILTER``, ``greatest``/``least``); the two engine hooks are the local day
+of a timestamp and the epoch in microseconds. See docs/store.md for why not Ibis.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+from tradeperf.records import TradeStatus
+
+_CLOSED: Final = TradeStatus.CLOSED.value
+
+#: The strategy/symbol value of a roll-up row ("every strategy", "every symbol").
+ALL: Final = "*"
+
+MONEY: Final = pa.decimal128(38, 18)
+
+#: Columns of ``daily_partials`` (key first).
+PARTIALS_SCHEMA: Final = pa.schema(
+    [
+        pa.field("timezone", pa.string(), nullable=False),
+        pa.field("day", pa.date32(), nullable=False),
+        pa.field("strategy", pa.string(), nullable=False),
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("trades", pa.int64(), nullable=False),
+        pa.field("wins", pa.int64(), nullable=False),
+        pa.field("losses", pa.int64(), nullable=False),
+        pa.field("breakevens", pa.int64(), nullable=False),
+        pa.field("net_pnl", MONEY, nullable=False),
+        pa.field("gross_pnl", MONEY, nullable=False),
+        pa.field("fees", MONEY, nullable=False),
+        pa.field("win_sum", MONEY, nullable=False),
+        pa.field("loss_sum", MONEY, nullable=False),
+        pa.field("net_sq_sum", pa.float64(), nullable=False),
+        pa.field("max_win", MONEY),
+        pa.field("min_loss", MONEY),
+        pa.field("holding_us_sum", pa.int64(), nullable=False),
+        pa.field("holding_count", pa.int64(), nullable=False),
+        pa.field("first_exit", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("last_exit", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("lead_win", pa.int64(), nullable=False),
+        pa.field("trail_win", pa.int64(), nullable=False),
+        pa.field("best_win_run", pa.int64(), nullable=False),
+        pa.field("lead_loss", pa.int64(), nullable=False),
+        pa.field("trail_loss", pa.int64(), nullable=False),
+        pa.field("best_loss_run", pa.int64(), nullable=False),
+        pa.field("max_prefix", MONEY, nullable=False),
+        pa.field("min_prefix", MONEY, nullable=False),
+        pa.field("max_drawdown", MONEY, nullable=False),
+    ]
+)
+
+PARTIALS_KEY: Final = ("timezone", "day", "strategy", "symbol")
+
+
+def quote_literal(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def local_day_sql(column: str, tz: str, *, dialect: str) -> str:
+    """SQL for the local calendar day of the TIMESTAMPTZ ``column`` in the IANA zone ``tz``."""
+    if dialect == "postgres":
+        return f"CAST(({column} AT TIME ZONE {quote_literal(tz)}) AS DATE)"
+    return f"CAST(timezone({quote_literal(tz)}, {column}) AS DATE)"
+
+
+def _epoch_us_sql(column: str, *, dialect: str) -> str:
+    if dialect == "postgres":
+        return f"CAST(extract(epoch FROM {column}) * 1000000 AS BIGINT)"
+    return f"epoch_us({column})"
+
+
+def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str:
+    """A SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``trades``.
+
+    Parameters
+    ----------
+    tz : IANA timezone of the local days (already validated).
+    dialect : ``duckdb`` or ``postgres``.
+    day_filter : a SQL condition on the trades' columns plus ``day`` (their local day), e.g.
+        ``day IN (...)``; None for every day.
+    """
+    day = local_day_sql("exit_time", tz, dialect=dialect)
+    hold = (
+        f"CASE WHEN entry_time IS NULL THEN NULL ELSE "
+        f"{_epoch_us_sql('exit_time', dialect=dialect)} - "
+        f"{_epoch_us_sql('entry_time', dialect=dialect)} END"
+    )
+    where = f"WHERE {day_filter}" if day_filter else ""
+    levels = " UNION ALL ".join(
+        f"SELECT day, {gs} AS gs, {gy} AS gy, x, g, f, exit_time, entry_time, trade_id, "
+        f"hold_us, o FROM t"
+        for gs, gy in (
+            ("strategy", "symbol"),
+            ("strategy", quote_literal(ALL)),
+            (quote_literal(ALL), "symbol"),
+            (quote_literal(ALL), quote_literal(ALL)),
+        )
+    )
+    part = "PARTITION BY day, gs, gy"
+    order = "ORDER BY exit_time, entry_time NULLS FIRST, trade_id"
+    return f"""
+WITH base AS (
+  SELECT {day} AS day, strategy, symbol, net_pnl AS x,
+         coalesce(gross_pnl, net_pnl + fees) AS g, fees AS f,
+         exit_time, entry_time, trade_id, {hold} AS hold_us,
+         CASE WHEN net_pnl > 0 THEN 1 WHEN net_pnl < 0 THEN -1 ELSE 0 END AS o
+  FROM trades
+  WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL
+),
+t AS (SELECT * FROM base {where}),
+lv AS ({levels}),
+seq AS (
+  SELECT lv.*,
+         row_number() OVER ({part} {order}) AS rn,
+         row_number() OVER ({part}, o {order}) AS rn_o,
+         count(*) OVER ({part}) AS n,
+         sum(x) OVER ({part} {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS p
+  FROM lv
+),
+peak AS (
+  SELECT seq.*,
+         max(p) OVER ({part} ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           AS runmax
+  FROM seq
+),
+runs AS (
+  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn,
+         max(n) AS n
+  FROM seq WHERE o <> 0
+  GROUP BY day, gs, gy, o, rn - rn_o
+),
+streaks AS (
+  SELECT day, gs, gy,
+         coalesce(max(len) FILTER (WHERE o = 1 AND first_rn = 1), 0) AS lead_win,
+         coalesce(max(len) FILTER (WHERE o = 1 AND last_rn = n), 0) AS trail_win,
+         coalesce(max(len) FILTER (WHERE o = 1), 0) AS best_win_run,
+         coalesce(max(len) FILTER (WHERE o = -1 AND first_rn = 1), 0) AS lead_loss,
+         coalesce(max(len) FILTER (WHERE o = -1 AND last_rn = n), 0) AS trail_loss,
+         coalesce(max(len) FILTER (WHERE o = -1), 0) AS best_loss_run
+  FROM runs GROUP BY day, gs, gy
+),
+agg AS (
+  SELECT day, gs, gy,
+         count(*) AS trades,
+         count(*) FILTER (WHERE o = 1) AS wins,
+         count(*) FILTER (WHERE o = -1) AS losses,
+         count(*) FILTER (WHERE o = 0) AS breakevens,
+         sum(x) AS net_pnl, sum(g) AS gross_pnl, sum(f) AS fees,
+         coalesce(sum(x) FILTER (WHERE o = 1), 0) AS win_sum,
+         coalesce(sum(x) FILTER (WHERE o = -1), 0) AS loss_sum,
+         sum(CAST(x AS DOUBLE PRECISION) * CAST(x AS DOUBLE PRECISION)) AS net_sq_sum,
+         max(x) FILTER (WHERE o = 1) AS max_win,
+         min(x) FILTER (WHERE o = -1) AS min_loss,
+         coalesce(sum(hold_us), 0) AS holding_us_sum,
+         count(hold_us) AS holding_count,
+         min(exit_time) AS first_exit, max(exit_time) AS last_exit,
+         greatest(0, max(p)) AS max_prefix,
+         least(0, min(p)) AS min_prefix,
+         greatest(0, max(greatest(runmax, 0) - p)) AS max_drawdown
+  FROM peak GROUP BY day, gs, gy
+)
+SELECT {quote_literal(tz)} AS timezone, agg.day AS day, agg.gs AS strategy, agg.gy AS symbol,
+       trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,
+       net_sq_sum, max_win, min_loss, holding_us_sum, holding_count, first_exit, last_exit,
+       coalesce(lead_win, 0) AS lead_win, coalesce(trail_win, 0) AS trail_win,
+       coalesce(best_win_run, 0) AS best_win_run, coalesce(lead_loss, 0) AS lead_loss,
+       coalesce(trail_loss, 0) AS trail_loss, coalesce(best_loss_run, 0) AS best_loss_run,
+       max_prefix, min_prefix, max_drawdown
+FROM agg LEFT JOIN streaks
+  ON agg.day = streaks.day AND agg.gs = streaks.gs AND agg.gy = streaks.gy
+"""
