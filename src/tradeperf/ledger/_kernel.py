@@ -14,7 +14,8 @@ def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # prag
     ----------
     gorder : int64 fill indices, sorted by group then by ledger order (time, input order).
     codes : int64 group code (account, symbol) per fill.
-    sq : int64 signed scaled quantity per fill (+ buy, − sell), never 0.
+    sq : int64 signed scaled quantity per fill (+ buy, − sell), never 0. Call ``.py_func``
+        with an object array of Python ints when the scaled quantities exceed int64.
     lifo : True for LIFO, False for FIFO.
 
     Returns
@@ -28,12 +29,13 @@ def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # prag
     rem_fill, rem_q : open lots left at the end (fill index, remaining quantity), by group.
     """
     n = gorder.shape[0]
-    cap = 2 * n + 1
+    cap = 2 * n
     rows_open = np.empty(cap, np.int64)
     rows_close = np.empty(cap, np.int64)
-    rows_q = np.empty(cap, np.int64)
+    # quantities take the dtype of ``sq`` (int64 compiled; Python ints through ``.py_func``)
+    rows_q = np.concatenate((np.zeros_like(sq), np.zeros_like(sq)))
     rows_ep = np.empty(cap, np.int64)
-    closed_part = np.zeros(n, np.int64)
+    closed_part = np.zeros_like(sq)
     open_ep = np.full(n, -1, np.int64)
     close_ep = np.full(n, -1, np.int64)
     ep_first = np.empty(n, np.int64)
@@ -41,9 +43,9 @@ def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # prag
     ep_group = np.empty(n, np.int64)
     ep_num = np.empty(n, np.int64)
     lot_fill = np.empty(n, np.int64)
-    lot_q = np.empty(n, np.int64)
+    lot_q = np.zeros_like(sq)
     rem_fill = np.empty(n, np.int64)
-    rem_q = np.empty(n, np.int64)
+    rem_q = np.zeros_like(sq)
     m = 0
     n_ep = 0
     n_rem = 0

@@ -1,8 +1,8 @@
 """The batch ledger: the same books as `Ledger`, from columnar fills, for millions of fills.
 
 Lot MATCHING runs in a Numba kernel on int64 quantities scaled by 10**k (k = the largest
-number of fractional digits in the column, so the scaling is exact; an error is raised if a
-scaled quantity would not fit in int64). It emits one row per matched piece (opening fill,
+number of fractional digits in the column, so the scaling is exact). When a scaled quantity
+would not fit in int64 the same kernel runs as plain Python on Python integers (exact, slower). It emits one row per matched piece (opening fill,
 closing fill, quantity). MONEY is then computed exactly and vectorised on scaled integers
 (int64 where a bound proves no overflow, Python integers in NumPy object arrays otherwise),
 with the very roundings of the incremental ledger, so both give identical results.
@@ -250,8 +250,6 @@ def run_ledger(
     )
     kq = _frac_digits(qty_arr)
     Q = _ints(qty_arr, kq)
-    if Q.dtype == object:
-        raise ValueError(f"quantities scaled by 10**{kq} do not fit in int64")
     if n and int(Q.min()) <= 0:
         raise ValueError("every fill quantity must be > 0")
 
@@ -284,7 +282,8 @@ def run_ledger(
         if np.any(change):
             f = int(gorder[1:][change][0])
             raise ValueError(f"fill {fill_id[f].as_py()}: multiplier differs within its position")
-    sq = np.where(buy, Q, -Q).astype(np.int64)
+    big = Q.dtype == object or _maxabs(Q) * 2 >= _I64
+    sq = np.where(buy, Q, -Q).astype(object if big else np.int64)
 
     (
         r_open,
@@ -300,7 +299,7 @@ def run_ledger(
         ep_num,
         rem_fill,
         rem_q,
-    ) = match_lots(gorder, codes, sq, cost_basis is CostBasis.LIFO)
+    ) = (match_lots.py_func if big else match_lots)(gorder, codes, sq, cost_basis is CostBasis.LIFO)
 
     # fee conversion (marks of the fee currency, at or before the fill)
     fees_other: dict[str, Decimal] = {}
