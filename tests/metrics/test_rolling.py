@@ -62,3 +62,65 @@ def test_time_window_needs_timestamps_and_a_readable_duration():
         m.rolling_sharpe([0.1, 0.2], "30D")
     with pytest.raises(ValueError, match="time window"):
         m.rolling_sharpe([0.1, 0.2], "thirty days", timestamps=[0.0, 1.0])
+
+
+def naive_drawdown(r, starts):
+    """Per window: its returns (NaN as 0) -> wealth from 1 -> min(W / running max W - 1)."""
+    out = np.empty(r.size)
+    for i, a in enumerate(starts):
+        w = np.cumprod(np.concatenate(([1.0], 1.0 + np.nan_to_num(r[a : i + 1], nan=0.0))))
+        out[i] = np.min(w / np.maximum.accumulate(w) - 1.0)
+    return out
+
+
+nan_series = arrays(
+    np.float64,
+    st.integers(1, 120),
+    elements=st.one_of(st.floats(-0.5, 0.5, allow_nan=False), st.just(np.nan), st.just(0.0)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(r=nan_series, window=st.integers(1, 40), min_periods=st.none() | st.integers(0, 5))
+def test_rolling_max_drawdown_kernel_equals_a_naive_wealth_path_per_window(r, window, min_periods):
+    got = m.rolling_max_drawdown(r, window, min_periods=min_periods)
+    starts = np.maximum(np.arange(r.size) - window + 1, 0)
+    cnt = np.array([np.sum(~np.isnan(r[a : i + 1])) for i, a in enumerate(starts)])
+    mp = window if min_periods is None else min_periods
+    want = np.where(cnt >= max(mp, 1), naive_drawdown(r, starts), np.nan)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    r=nan_series,
+    gaps=st.lists(st.integers(0, 3), min_size=120, max_size=120),
+    seconds=st.integers(1, 12),
+)
+def test_rolling_max_drawdown_time_window_equals_the_naive_path(r, gaps, seconds):
+    ts = np.cumsum(gaps[: r.size]).astype(np.float64)
+    got = m.rolling_max_drawdown(r, f"{seconds}s", timestamps=ts)
+    starts = np.searchsorted(ts, ts - seconds, side="right")
+    cnt = np.array([np.sum(~np.isnan(r[a : i + 1])) for i, a in enumerate(starts)])
+    want = np.where(cnt >= 1, naive_drawdown(r, starts), np.nan)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
+
+
+def test_rolling_max_drawdown_after_a_total_loss_is_nan():
+    r = np.array([0.1, -0.2, -1.0, 0.5, 0.1, 0.2])
+    got = m.rolling_max_drawdown(r, 2)
+    np.testing.assert_array_equal(got[:3], [np.nan, -0.2, -1.0])
+    assert got[3] == -1.0  # the window still opens before the loss
+    assert np.isnan(got[4:]).all()  # wealth 0 at the opening: undefined
+
+
+def test_rolling_max_drawdown_long_window_on_a_long_series():
+    # Windows longer than the front/back stacks of the kernel are rebuilt many times.
+    rng = np.random.default_rng(4)
+    r = rng.normal(0.0, 0.01, 5000)
+    r[rng.random(r.size) < 0.05] = np.nan
+    got = m.rolling_max_drawdown(r, 700, min_periods=1)
+    starts = np.maximum(np.arange(r.size) - 699, 0)
+    np.testing.assert_allclose(got, naive_drawdown(r, starts), rtol=1e-9, atol=1e-15)

@@ -20,6 +20,7 @@ import datetime as _dt
 import re
 
 import numpy as np
+from numba import njit
 
 from tradeperf.metrics._input import ArrayLike, FloatArray, as_float_array, as_seconds_array
 
@@ -254,7 +255,100 @@ def rolling_sortino(
     return np.where(cnt >= max(mp, 2), out, np.nan)
 
 
-_CHUNK_ELEMENTS = 4_000_000
+@njit(cache=True, nogil=True)
+def _drawdown_kernel(level, starts):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Per window, NumPy's ``min(path - maximum.accumulate(path))`` on its log-wealth levels.
+
+    Parameters
+    ----------
+    level : float64 log wealth, shape (n + 1,), level[0] the opening level 0.
+    starts : int64 first period of each window, non-decreasing, shape (n,); window i holds
+        the levels starts[i] .. i + 1 (opening level included).
+
+    Returns
+    -------
+    float64, shape (n,): min over starts[i] <= k <= j <= i + 1 of level[j] - level[k], with
+    NumPy's NaN and -inf.
+
+    Notes
+    -----
+    Sliding-window queue of two stacks, amortised O(1) per window: the front stack stores
+    suffix aggregates (max, min, deepest fall) and is rebuilt from the back stack when it runs
+    empty; the back stack keeps one running aggregate; fall(A then B) = min(fall A, fall B,
+    min B - max A). Rounding is monotone, so the min over pairs of fl(L_j - L_k) is the float
+    fl(L_j - running max) of NumPy's one pass gives: same results, not just close ones. A
+    cumulative sum that leaves the finite numbers never comes back, so the levels from the
+    first non-finite one on follow NumPy's rule directly: a path holding NaN or +inf, or
+    opening at -inf, gives NaN; a finite opening followed by -inf gives -inf.
+    """
+    n = starts.shape[0]
+    out = np.empty(n)
+    first_bad = n + 1  # first non-finite level
+    for j in range(n + 1):
+        if not np.isfinite(level[j]):
+            first_bad = j
+            break
+    first_nan = first_bad  # first level from first_bad on that is not -inf (NaN or +inf)
+    while first_nan <= n and level[first_nan] == -np.inf:
+        first_nan += 1
+    f_max = np.empty(n + 1)  # front stack: aggregates of the levels k .. b0 - 1
+    f_min = np.empty(n + 1)
+    f_dd = np.empty(n + 1)
+    b0 = 0  # back stack: the levels b0 .. top, empty when top < b0
+    top = -1
+    b_max = 0.0
+    b_min = 0.0
+    b_dd = 0.0
+    for i in range(n):
+        end = i + 1
+        s = starts[i]
+        if s > end:  # window of no period (duration <= 0 with tied timestamps): one level
+            out[i] = level[s] - level[s]
+            continue
+        if end >= first_bad:
+            if s >= first_bad or end >= first_nan:
+                out[i] = np.nan
+            else:
+                out[i] = -np.inf
+            continue
+        while top < end:  # push the new levels onto the back stack
+            top += 1
+            lv = level[top]
+            if top == b0:
+                b_max = lv
+                b_min = lv
+                b_dd = lv - lv
+            else:
+                d = lv - b_max
+                if d < b_dd:
+                    b_dd = d
+                if lv > b_max:
+                    b_max = lv
+                if lv < b_min:
+                    b_min = lv
+        if s >= b0:  # front empty: move the back stack's levels s .. top onto it
+            lv = level[top]
+            f_max[top] = lv
+            f_min[top] = lv
+            f_dd[top] = lv - lv
+            for k in range(top - 1, s - 1, -1):
+                lv = level[k]
+                d = f_min[k + 1] - lv
+                f_dd[k] = d if d < f_dd[k + 1] else f_dd[k + 1]
+                f_max[k] = lv if lv > f_max[k + 1] else f_max[k + 1]
+                f_min[k] = lv if lv < f_min[k + 1] else f_min[k + 1]
+            b0 = top + 1
+            out[i] = f_dd[s]
+        else:
+            dd = f_dd[s]
+            if top >= b0:
+                if b_dd < dd:
+                    dd = b_dd
+                d = b_min - f_max[s]
+                if d < dd:
+                    dd = d
+            out[i] = dd
+    return out
 
 
 def rolling_max_drawdown(
@@ -282,7 +376,9 @@ def rolling_max_drawdown(
     Notes
     -----
     On log wealth L: DD_i = expm1(min_j (L_j - max_{start_i <= k <= j} L_k)) over the window
-    including its opening level; evaluated on blocks of windows of at most 4e6 values.
+    including its opening level. A compiled sliding-window pass (Numba, two-stack queue of
+    (max, min, deepest fall) aggregates): O(n) time and memory, amortised O(1) per window
+    whatever its length; the same floats as the per-window pass.
 
     Examples
     --------
@@ -299,20 +395,7 @@ def rolling_max_drawdown(
         level = np.concatenate(([0.0], np.cumsum(np.log1p(np.where(valid, x, 0.0)))))
     counts = np.concatenate(([0], np.cumsum(valid)))
     cnt = counts[1:] - counts[starts]
-    span = int(np.max(np.arange(n) - starts)) + 2  # levels per window, opening level included
-    offsets = np.arange(span)
-    out = np.empty(n)
-    rows = max(1, _CHUNK_ELEMENTS // span)
-    for lo in range(0, n, rows):
-        hi = min(lo + rows, n)
-        ends = np.arange(lo, hi) + 1  # last level index of each window
-        idx = ends[:, None] - (span - 1) + offsets[None, :]
-        # Positions before a window's opening level repeat that level: it is the window's
-        # first peak, so repeating it leaves the drawdown unchanged.
-        idx = np.maximum(idx, starts[lo:hi, None])
-        path = level[idx]
-        with np.errstate(invalid="ignore"):
-            out[lo:hi] = np.min(path - np.maximum.accumulate(path, axis=1), axis=1)
+    out = _drawdown_kernel(level, np.ascontiguousarray(starts, dtype=np.int64))
     with np.errstate(invalid="ignore"):
         out = np.expm1(out)
     return np.where(cnt >= max(mp, 1), out, np.nan)
