@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from decimal import Decimal
 
@@ -51,7 +52,7 @@ def _brute(xs: list[Decimal]) -> dict[str, object]:
 @given(st.lists(pnl, max_size=40), st.lists(st.integers(0, 40), max_size=6))
 def test_partials_merged_in_any_split_equal_the_whole(xs: list[Decimal], cuts: list[int]) -> None:
     bounds = sorted({0, len(xs), *(min(c, len(xs)) for c in cuts)})
-    chunks = [xs[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    chunks = [xs[a:b] for a, b in itertools.pairwise(bounds)]
     parts = [merge(Partial.of_trade(x) for x in chunk) for chunk in chunks]
     total = merge(parts)
     want = _brute(xs)
