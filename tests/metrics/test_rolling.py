@@ -124,3 +124,15 @@ def test_rolling_max_drawdown_long_window_on_a_long_series():
     got = m.rolling_max_drawdown(r, 700, min_periods=1)
     starts = np.maximum(np.arange(r.size) - 699, 0)
     np.testing.assert_allclose(got, naive_drawdown(r, starts), rtol=1e-9, atol=1e-15)
+
+
+def test_a_numpy_timedelta_window_is_a_time_window_not_a_period_count():
+    import numpy as np
+
+    from tradeperf.metrics.rolling import rolling_volatility
+
+    r = np.random.default_rng(1).normal(0, 0.01, 100)
+    ts = np.arange(100) * 86400.0
+    by_text = rolling_volatility(r, window="30D", timestamps=ts)
+    by_timedelta = rolling_volatility(r, window=np.timedelta64(30, "D"), timestamps=ts)
+    np.testing.assert_array_equal(by_timedelta, by_text)

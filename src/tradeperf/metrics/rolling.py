@@ -53,7 +53,8 @@ def _starts(
     n: int, window: Window, timestamps: ArrayLike | None, min_periods: int | None, *, floor: int
 ) -> tuple[np.ndarray, int]:
     """First index of each window and the effective min_periods."""
-    if isinstance(window, int | np.integer) and not isinstance(window, bool):
+    # np.timedelta64 is a subclass of np.signedinteger: test for it before integers
+    if isinstance(window, int | np.integer) and not isinstance(window, bool | np.timedelta64):
         if window < 1:
             raise ValueError(f"window must be >= 1, got {window}")
         starts = np.maximum(np.arange(n) - int(window) + 1, 0)

@@ -28,11 +28,13 @@ def _moments(r: FloatArray) -> tuple[float, float, float, float]:
     """Mean, sample deviation (ddof=1), population skewness and excess kurtosis."""
     mean = float(np.mean(r))
     c = r - mean
-    m2 = float(np.mean(c * c))
+    c2 = c * c
+    m2 = float(np.mean(c2))
     if m2 == 0.0:
         return mean, 0.0, float("nan"), float("nan")
-    m3 = float(np.mean(c**3))
-    m4 = float(np.mean(c**4))
+    # products, not general powers: np.power with a float exponent is ~20x slower
+    m3 = float(np.mean(c2 * c))
+    m4 = float(np.mean(c2 * c2))
     std = float(np.sqrt(m2 * r.size / (r.size - 1)))
     return mean, std, m3 / m2**1.5, m4 / (m2 * m2) - 3.0
 
