@@ -25,7 +25,7 @@ from tradeperf.errors import ConfigError, TradeperfError
 from tradeperf.reports import markdown
 from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
 from tradeperf.reports.schema import SCHEMA_NAMES, load_schema
-from tradeperf.store import open_store
+from tradeperf.store import open_store, parse_age
 
 app = typer.Typer(
     name="tradeperf",
@@ -357,7 +357,7 @@ def demo(
 
 @store_app.command("info")
 def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
-    """Show what the store holds: counts, date range, sources, rejects, size."""
+    """Show what the store holds: counts, date range, sources, rejects, partial days, size."""
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
         info = st.info()
@@ -369,9 +369,30 @@ def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
     table.add_row("sources", str(info.sources))
     table.add_row("unreadable files", str(info.unreadable_files))
     table.add_row("rejected rows", str(info.rejected_rows))
+    for tz, (days, first, last) in info.partial_days.items():
+        table.add_row(f"partial days ({tz})", f"{days:,} ({first or '–'} to {last or '–'})")
+    for path, kind, rows, rejected, at in info.recent_sources:
+        table.add_row("recent source", f"{path} ({kind}, {rows:,} rows, {rejected} rejected, {at})")
     if info.size_bytes is not None:
         table.add_row("size", f"{info.size_bytes / 1e6:.1f} MB")
     out.print(table)
+
+
+@store_app.command("prune")
+def store_prune(
+    older_than: Annotated[str, typer.Option("--older-than", help="Age to keep, e.g. 90d.")],
+    kinds: Annotated[str, typer.Option("--kinds", help="Raw kinds to prune.")] = "marks,quotes",
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades and
+    the daily partial aggregates are kept."""
+    config = _config(store=store, config_file=config_file)
+    age = parse_age(older_than)
+    with open_store(config.store) as st:
+        deleted = st.prune([k.strip() for k in kinds.split(",") if k.strip()], older_than=age)
+    for kind, n in deleted.items():
+        out.print(f"{kind}: {n:,} rows older than {older_than} deleted")
 
 
 def main() -> None:

@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
-from tradeperf.errors import StoreError
+import datetime as dt
+import re
+
+from tradeperf.errors import InputError, StoreError
 from tradeperf.store.base import SourceEntry, SourceWrite, Store, StoreInfo, TradeQuery
 
-__all__ = ["SourceEntry", "SourceWrite", "Store", "StoreInfo", "TradeQuery", "open_store"]
+__all__ = [
+    "SourceEntry",
+    "SourceWrite",
+    "Store",
+    "StoreInfo",
+    "TradeQuery",
+    "open_store",
+    "parse_age",
+]
+
+_AGE = re.compile(r"^\s*(\d+)\s*([dhw])\s*$")
+_UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
+
+
+def parse_age(text: str) -> dt.timedelta:
+    """An age such as ``90d``, ``12h`` or ``2w`` as a timedelta.
+
+    Raises
+    ------
+    InputError
+        If ``text`` is not a positive whole number followed by h, d or w.
+
+    Examples
+    --------
+    >>> parse_age("90d")
+    datetime.timedelta(days=90)
+    """
+    m = _AGE.match(text)
+    if not m or int(m.group(1)) <= 0:
+        raise InputError(f"age {text!r} is not like 90d, 12h or 2w")
+    return int(m.group(1)) * _UNITS[m.group(2)]
 
 
 def open_store(url: str) -> Store:
