@@ -40,7 +40,18 @@ _I64 = 2**62  # bound under which int64 arithmetic is used
 
 # -- scaled integers ------------------------------------------------------------------------
 def _frac_digits(arr: pa.Array) -> int:
-    """Smallest k such that every value has at most k fractional digits (0..18)."""
+    """Smallest k such that every value has at most k fractional digits (0..18).
+
+    The k of a sample is tried on the whole column first (one cast); a binary search over
+    casts runs only when the sample's k is too small.
+    """
+    if len(arr) > 4096:
+        k = _frac_digits(arr.slice(0, 4096))
+        try:
+            arr.cast(pa.decimal128(38, k))
+            return k
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     lo, hi = 0, 18
     while lo < hi:
         mid = (lo + hi) // 2
