@@ -26,9 +26,10 @@ from tradeperf.ledger.model import (
     TradeParts,
     make_trade,
 )
-from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Trade
+from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Side, Trade
 
 ZERO = Decimal(0)
+_BUY = Side.BUY
 Event = Fill | Mark | FundingPayment | CashFlow
 
 
@@ -284,7 +285,7 @@ class Ledger:
         fee = self._convert_fee(fill)
         self.fees += fee
         m = pos.multiplier
-        sign = 1 if fill.side.value == "BUY" else -1
+        sign = 1 if fill.side is _BUY else -1
         self.cash -= sign * fill.quantity * fill.price * m + fee
 
         remaining = fill.quantity
@@ -316,7 +317,7 @@ class Ledger:
     def _open(
         self, pos: _Position, fill: Fill, qty: Decimal, fee: Decimal, closed: Decimal
     ) -> None:
-        sign = 1 if fill.side.value == "BUY" else -1
+        sign = 1 if fill.side is _BUY else -1
         if pos.qty == 0:
             pos.episodes += 1
             pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy)
