@@ -28,7 +28,8 @@ def test_fill_row_validates_into_fill_schema() -> None:
     spec = kind_spec(RecordKind.FILLS)
     table = pa.Table.from_pylist([out], schema=spec.schema)
     assert table.column("price").to_pylist() == [Decimal("4800.25")]
-    assert out["side"] == "SELL" and out["account"] == "default"
+    assert out["side"] == "SELL"
+    assert out["account"] == "default"
 
 
 @pytest.mark.parametrize("qty", ["0", 0, "0.000"])

@@ -56,10 +56,7 @@ def round_ratio(a: Decimal, b: Decimal, c: Decimal) -> Decimal:
     if ic == 0:
         raise ZeroDivisionError("round_ratio by zero")
     e = ea + eb - ec + SCALE
-    if e >= 0:
-        units = div_round(ia * ib * 10**e, ic)
-    else:
-        units = div_round(ia * ib, ic * 10 ** (-e))
+    units = div_round(ia * ib * 10**e, ic) if e >= 0 else div_round(ia * ib, ic * 10 ** (-e))
     return from_units(units)
 
 

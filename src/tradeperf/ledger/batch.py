@@ -2,7 +2,8 @@
 
 Lot MATCHING runs in a Numba kernel on int64 quantities scaled by 10**k (k = the largest
 number of fractional digits in the column, so the scaling is exact). When a scaled quantity
-would not fit in int64 the same kernel runs as plain Python on Python integers (exact, slower). It emits one row per matched piece (opening fill,
+would not fit in int64 the same kernel runs as plain Python on Python integers (exact,
+slower). It emits one row per matched piece (opening fill,
 closing fill, quantity). MONEY is then computed exactly and vectorised on scaled integers
 (int64 where a bound proves no overflow, Python integers in NumPy object arrays otherwise),
 with the very roundings of the incremental ledger, so both give identical results.
@@ -572,7 +573,7 @@ def _episode_marks(trade_sym, entry_ts, exit_ts, marks):  # type: ignore[no-unty
 def _flat_trades(
     *, fills_cols, ts, buy, P, M, kp, kq, km, rows, eps, shares, group_keys, marks, funding
 ):  # type: ignore[no-untyped-def]
-    fill_id, account, symbol, strategy, currency = fills_cols
+    _fill_id, account, symbol, strategy, currency = fills_cols
     r_open, r_close, r_q, r_ep, gross_rows = rows
     ep_first, ep_last, ep_group, ep_num = eps
     open_share, close_share, open_ep, close_ep = shares
