@@ -1,0 +1,209 @@
+"""Benchmark: the store on DuckDB and PostgreSQL against a bare DuckDB scan of Parquet.
+
+Run ``python bench/store.py`` (PostgreSQL from ``TRADEPERF_BENCH_PG`` or ``TRADEPERF_TEST_PG``,
+a throwaway schema is created and dropped; without either only DuckDB runs). Data is generated
+(seeded) in a temporary folder, never committed. Measures:
+
+- backfill of 30k trades from one JSONL, CSV and Parquet file (read, validate, write, and
+  the daily partials), in rows/s;
+- the floor: a bare DuckDB query scanning and aggregating the same Parquet file
+  (count and sum of net P&L per strategy, symbol and day);
+- summaries from 5 years of stored partials (about 55k trades): one week, one month, and the
+  whole `summarize_partials` with weekly or monthly windows (median of repeats), beside the
+  direct `summarize` that loads every trade;
+- incremental re-ingest after appending 1,000 lines to a 200k-line log.
+
+Goals (issue 5): backfill of 30k trades < 0.3 s on DuckDB; a window summary from partials
+< 20 ms median. Prints one table; the ratio column is the time over the floor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from tradeperf.analytics.partials import DailyPartials, figures, summarize_partials
+from tradeperf.analytics.summary import SummaryRequest, summarize
+from tradeperf.analytics.windows import WindowKind
+from tradeperf.store import open_store
+from tradeperf.store.loader import ingest_paths
+
+T0 = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+
+def trade_rows(n: int, *, days: int, seed: int, prefix: str = "t") -> list[dict[str, str]]:
+    """``n`` closed trades in the canonical layout spread over ``days`` days, in exit order."""
+    rng = np.random.default_rng(seed)
+    exits = np.sort(rng.integers(0, days * 86_400, n))
+    held = rng.integers(5, 7200, n)
+    pnl = np.round(rng.standard_t(3, n) * 12.0, 2)
+    strategies = rng.choice(["mr", "bo", "nm"], n)
+    symbols = rng.choice(["BTC-USD", "ETH-USD", "SOL-USD", "AAPL", "TSLA"], n)
+    out = []
+    for i in range(n):
+        exit_at = T0 + dt.timedelta(seconds=int(exits[i]))
+        out.append(
+            {
+                "trade_id": f"{prefix}{i}",
+                "strategy": str(strategies[i]),
+                "symbol": str(symbols[i]),
+                "side": "long",
+                "status": "CLOSED",
+                "entry_time": (exit_at - dt.timedelta(seconds=int(held[i]))).isoformat(),
+                "exit_time": exit_at.isoformat(),
+                "quantity": "1.5",
+                "entry_price": "100.25",
+                "exit_price": "101.5",
+                "fees": "0.35",
+                "net_pnl": f"{pnl[i]:.2f}",
+            }
+        )
+    return out
+
+
+def write_jsonl(path: Path, rows: list[dict[str, str]], mode: str = "w") -> None:
+    with path.open(mode) as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+
+
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+
+def fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True) as con:
+        con.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with psycopg.connect(base, autocommit=True) as con:
+            con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def main() -> None:
+    pg = os.environ.get("TRADEPERF_BENCH_PG") or os.environ.get("TRADEPERF_TEST_PG")
+    work = Path(tempfile.mkdtemp(prefix="tp-bench-"))
+    rows = trade_rows(30_000, days=365, seed=1)
+    table = pa.Table.from_pylist(rows)
+    files = {
+        "jsonl": work / "trades.jsonl",
+        "csv": work / "trades.csv",
+        "parquet": work / "trades.parquet",
+    }
+    write_jsonl(files["jsonl"], rows)
+    pacsv.write_csv(table, files["csv"])
+    typed = table.set_column(
+        table.column_names.index("net_pnl"),
+        "net_pnl",
+        table.column("net_pnl").cast(pa.decimal128(18, 2)),
+    )
+    pq.write_table(typed, files["parquet"])
+    history = trade_rows(55_000, days=5 * 365 + 1, seed=2, prefix="h")
+    write_jsonl(work / "history.jsonl", history)
+    big = work / "big.jsonl"
+    write_jsonl(big, trade_rows(200_000, days=365, seed=3, prefix="b"))
+    extra = trade_rows(1_000, days=1, seed=4, prefix="x")
+
+    results: list[tuple[str, str, float, str]] = []  # (what, backend, ms, note)
+
+    con = duckdb.connect()
+    floor_sql = (
+        f"SELECT strategy, symbol, CAST(exit_time AS DATE) AS day, count(*), sum(net_pnl) "
+        f"FROM read_parquet('{files['parquet']}') GROUP BY ALL"
+    )
+    floor = median_ms(lambda: con.sql(floor_sql).fetchall(), 7)
+    results.append(("floor: DuckDB scan+aggregate of the Parquet file", "duckdb", floor, "30k"))
+
+    backends: list[tuple[str, Callable[[], tuple[str, Callable[[], None]]]]] = [
+        ("duckdb", lambda: (f"duckdb://{work / f'{uuid.uuid4().hex}.duckdb'}", lambda: None))
+    ]
+    if pg:
+        backends.append(("postgres", lambda: fresh_pg(pg)))
+
+    for name, make in backends:
+        for fmt, path in files.items():
+            url, drop = make()
+            with open_store(url) as store:
+                t = time.perf_counter()
+                report = ingest_paths(store, [path])
+                took = (time.perf_counter() - t) * 1e3
+            drop()
+            rate = report.rows_new / (took / 1e3)
+            results.append((f"backfill 30k trades from {fmt}", name, took, f"{rate:,.0f} rows/s"))
+
+        url, drop = make()
+        with open_store(url) as store:
+            t = time.perf_counter()
+            ingest_paths(store, [work / "history.jsonl"])
+            took = (time.perf_counter() - t) * 1e3
+            results.append(("backfill 55k trades over 5 years (jsonl)", name, took, ""))
+            last_week = (dt.date(2024, 12, 23), dt.date(2024, 12, 29))
+            last_month = (dt.date(2024, 12, 1), dt.date(2024, 12, 31))
+            for label, (lo, hi) in (("one week", last_week), ("one month", last_month)):
+
+                def one(lo: dt.date = lo, hi: dt.date = hi) -> object:
+                    daily = DailyPartials.from_table(store.partials("UTC", start=lo, end=hi))
+                    return figures(daily, equity_start=Decimal(10_000), first_day=lo, last_day=hi)
+
+                ms = median_ms(one, 21)
+                results.append((f"summary of {label} from partials", name, ms, "goal < 20 ms"))
+            for kind in (WindowKind.WEEKLY, WindowKind.MONTHLY):
+                request = SummaryRequest(windows=(kind,))
+                ms = median_ms(lambda r=request: summarize_partials(store, r), 5)
+                n = len(summarize_partials(store, request).windows[kind])
+                results.append(
+                    (f"5 years, all {kind.value} windows from partials", name, ms, f"{n} windows")
+                )
+                ms = median_ms(lambda r=request: summarize(store, r), 3)
+                results.append((f"5 years, all {kind.value} windows, direct", name, ms, ""))
+            ingest_paths(store, [big])
+            write_jsonl(big, extra, mode="a")
+            t = time.perf_counter()
+            report = ingest_paths(store, [big])
+            took = (time.perf_counter() - t) * 1e3
+            results.append(
+                (
+                    "re-ingest after appending 1,000 lines to a 200k-line log",
+                    name,
+                    took,
+                    f"{report.rows_read} rows read, appended={report.files_appended}",
+                )
+            )
+        drop()
+
+    width = max(len(r[0]) for r in results)
+    print(f"{'measure':<{width}}  {'backend':<8}  {'ms':>9}  {'x floor':>8}  note")
+    for what, backend, ms, note in results:
+        print(f"{what:<{width}}  {backend:<8}  {ms:9.1f}  {ms / floor:8.1f}  {note}")
+    print(f"(floor = {floor:.2f} ms; python {sys.version.split()[0]}, duckdb {duckdb.__version__})")
+
+
+if __name__ == "__main__":
+    main()
