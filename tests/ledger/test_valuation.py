@@ -1,0 +1,36 @@
+"""The books at window ends, from the cash identity, equal the incremental ledger replayed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tradeperf.ledger import CostBasis, Ledger, merge_events, run_ledger
+from tradeperf.ledger.valuation import books_at
+from tradeperf.records import fills_to_table, marks_to_table
+
+from test_properties import T0, streams
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=streams(),
+    cost_basis=st.sampled_from(list(CostBasis)),
+    offsets=st.lists(st.integers(min_value=0, max_value=130_000), min_size=1, max_size=6),
+)
+def test_books_at_each_instant_equal_the_ledger_replayed_up_to_it(data, cost_basis, offsets):
+    fills, marks, _funding = data
+    result = run_ledger(fills_to_table(fills), marks_to_table(marks), cost_basis=cost_basis)
+    times = [T0 + timedelta(milliseconds=ms) for ms in offsets]
+    got = books_at(fills_to_table(fills), marks_to_table(marks), result.realized_events, times)
+    for t, books in zip(times, got, strict=True):
+        ledger = Ledger(cost_basis=cost_basis)
+        ledger.apply_all(
+            merge_events([f for f in fills if f.timestamp < t], [m for m in marks if m.timestamp < t])
+        )
+        snap = ledger.snapshot()
+        assert books.realized_pnl == snap.realized_pnl
+        assert books.unrealized_pnl == snap.unrealized_pnl
+        assert books.open_positions == sum(1 for p in snap.positions if p.quantity != 0)
