@@ -6,12 +6,11 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_properties import T0, streams
 
 from tradeperf.ledger import CostBasis, Ledger, merge_events, run_ledger
 from tradeperf.ledger.valuation import books_at
 from tradeperf.records import fills_to_table, marks_to_table
-
-from test_properties import T0, streams
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -27,9 +26,9 @@ def test_books_at_each_instant_equal_the_ledger_replayed_up_to_it(data, cost_bas
     got = books_at(fills_to_table(fills), marks_to_table(marks), result.realized_events, times)
     for t, books in zip(times, got, strict=True):
         ledger = Ledger(cost_basis=cost_basis)
-        ledger.apply_all(
-            merge_events([f for f in fills if f.timestamp < t], [m for m in marks if m.timestamp < t])
-        )
+        before_fills = [f for f in fills if f.timestamp < t]
+        before_marks = [m for m in marks if m.timestamp < t]
+        ledger.apply_all(merge_events(before_fills, before_marks))
         snap = ledger.snapshot()
         assert books.realized_pnl == snap.realized_pnl
         assert books.unrealized_pnl == snap.unrealized_pnl
