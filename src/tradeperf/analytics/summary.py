@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tradeperf.analytics.books import Books, load_books, position_figures
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, ClosedTrades, Figure, group_figures
 from tradeperf.analytics.windows import (
     WindowKind,
@@ -24,6 +25,7 @@ from tradeperf.analytics.windows import (
     resolve_timezone,
     window_start_days,
 )
+from tradeperf.ledger import CostBasis
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
 
@@ -40,6 +42,7 @@ class SummaryRequest:
     windows : which window kinds to break the period into.
     start, end : local calendar days bounding the period (``end`` inclusive); None = all.
     strategies, symbols : keep only these (empty = all).
+    cost_basis : how fills are matched into lots (FIFO, LIFO, average cost).
     """
 
     timezone: str = "UTC"
@@ -50,6 +53,7 @@ class SummaryRequest:
     end: dt.date | None = None
     strategies: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
+    cost_basis: CostBasis = CostBasis.FIFO
 
 
 @dataclass(slots=True)
@@ -82,7 +86,6 @@ class Summary:
     rejected_rows: int
     unreadable_files: int
     periods_per_year: int = CALENDAR_DAYS_PER_YEAR
-    positions: dict[str, Figure] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:
@@ -107,6 +110,14 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
 
         raise ConfigError(f"start {request.start} is after end {request.end}")
     table = store.trades(TradeQuery(strategies=request.strategies, symbols=request.symbols))
+    books = load_books(
+        store,
+        strategies=request.strategies,
+        symbols=request.symbols,
+        cost_basis=request.cost_basis,
+    )
+    if books is not None:
+        table = _in_exit_order(pa.concat_tables([table, books.trades]))
     start_utc = local_midnight(request.start, tz) if request.start else None
     end_utc = local_midnight(request.end + dt.timedelta(days=1), tz) if request.end else None
 
@@ -133,10 +144,19 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     overall = group_figures(
         trades, equity_start=equity_start, first_day=first_day, last_day=last_day
     )
+    extra_days = np.empty(0, "datetime64[D]")
+    if books is not None:
+        events = books.realized_times()
+        lo = _to_us(start_utc) if start_utc else np.iinfo(np.int64).min
+        hi = _to_us(end_utc) if end_utc else np.iinfo(np.int64).max
+        events = events[(events >= lo) & (events < hi)]
+        extra_days = local_days(pa.array(events, pa.timestamp("us", tz="UTC")), tz)
     windows = {
-        kind: _window_figures(trades, kind, tz, equity_start, first_day, last_day)
+        kind: _window_figures(trades, kind, tz, equity_start, first_day, last_day, extra_days)
         for kind in request.windows
     }
+    if books is not None:
+        _add_positions(books, overall, windows, start_utc, end_utc)
     by_strategy = _breakdown(trades, trades.strategy, equity_start, first_day, last_day)
     by_symbol = _breakdown(trades, trades.symbol, equity_start, first_day, last_day)
     quarantine = store.info()
@@ -153,6 +173,47 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         rejected_rows=quarantine.rejected_rows,
         unreadable_files=quarantine.unreadable_files,
     )
+
+
+def _in_exit_order(table: pa.Table) -> pa.Table:
+    """Trades sorted by exit time, entry time, trade id (the documented tie-break)."""
+    order = pc.sort_indices(
+        table,
+        sort_keys=[
+            ("exit_time", "ascending", "at_end"),
+            ("entry_time", "ascending", "at_start"),
+            ("trade_id", "ascending", "at_end"),
+        ],
+    )
+    return table.take(order)
+
+
+def _to_us(t: dt.datetime) -> int:
+    return (t - dt.datetime.fromtimestamp(0, dt.UTC)) // dt.timedelta(microseconds=1)
+
+
+_BEGINNING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_END_OF_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def _add_positions(
+    books: Books,
+    overall: dict[str, Figure],
+    windows: dict[WindowKind, list[WindowFigures]],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> None:
+    """Add realized P&L, unrealized P&L and open positions to the overall and window figures."""
+    bounds = {start or _BEGINNING, end or _END_OF_TIME}
+    for ws in windows.values():
+        for w in ws:
+            bounds.update((w.start, w.end))
+    ordered = sorted(bounds)
+    at = dict(zip(ordered, books.at(ordered), strict=True))
+    overall.update(position_figures(at[start or _BEGINNING], at[end or _END_OF_TIME]))
+    for ws in windows.values():
+        for w in ws:
+            w.figures.update(position_figures(at[w.start], at[w.end]))
 
 
 def _split_period(
@@ -182,18 +243,20 @@ def _window_figures(
     equity_start: Decimal,
     first_day: dt.date | None,
     last_day: dt.date | None,
+    extra_days: np.ndarray,
 ) -> list[WindowFigures]:
-    """Figures of every window of ``kind`` that has at least one closed trade, in order."""
-    if not len(trades):
-        return []
+    """Figures of every window of ``kind`` that has a closed trade or one of ``extra_days``
+    (days with realized P&L from fills, such as a partial exit), in order."""
     starts = window_start_days(trades.day, kind)
+    all_starts = np.union1d(starts, window_start_days(extra_days, kind))
     out = []
     equity = equity_start
     # trades are in exit order, so each window's trades are one contiguous run
-    boundaries = np.flatnonzero(starts[1:] != starts[:-1]) + 1
-    for run in np.split(np.arange(len(trades)), boundaries):
-        window = make_window(starts[run[0]].item(), kind, tz)  # type: ignore[arg-type]
-        group = trades.take(run)
+    lo = np.searchsorted(starts, all_starts, side="left")
+    hi = np.searchsorted(starts, all_starts, side="right")
+    for first, a, b in zip(all_starts, lo, hi, strict=True):
+        window = make_window(first.item(), kind, tz)  # type: ignore[arg-type]
+        group = trades.take(np.arange(a, b))
         lo = max(window.first_day, first_day) if first_day else window.first_day
         hi_window = window.end_local.date() - dt.timedelta(days=1)
         hi = min(hi_window, last_day) if last_day else hi_window

@@ -22,6 +22,7 @@ from tradeperf.analytics.summary import summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
+from tradeperf.ledger import CostBasis
 from tradeperf.reports import markdown
 from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
 from tradeperf.reports.schema import SCHEMA_NAMES, load_schema
@@ -80,6 +81,10 @@ StartOpt = Annotated[
 ]
 EndOpt = Annotated[
     str | None, typer.Option("--end", help="Last local day (YYYY-MM-DD), inclusive.")
+]
+CostBasisOpt = Annotated[
+    CostBasis,
+    typer.Option("--cost-basis", help="Lot matching of fills: fifo, lifo or average."),
 ]
 PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders of records.")]
 
@@ -185,6 +190,7 @@ def report(
     symbol: SymbolOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
+    cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
     config = _config(
@@ -204,6 +210,7 @@ def report(
             symbols=tuple(symbol or ()),
             start=_date(start, "start"),
             end=_date(end, "end"),
+            cost_basis=cost_basis,
         )
     ing = result.ingest
     err.print(
@@ -259,6 +266,7 @@ def summary(
     capital: CapitalOpt = None,
     currency: CurrencyOpt = None,
     config_file: ConfigOpt = None,
+    cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Summarise what is stored: overall, or per --window, in the reporting timezone."""
     if output not in ("table", "json", "md"):
@@ -274,6 +282,7 @@ def summary(
         end=_date(end, "end"),
         strategies=tuple(strategy or ()),
         symbols=tuple(symbol or ()),
+        cost_basis=cost_basis,
     )
     with open_store(config.store) as st:
         result = summarize(st, request)

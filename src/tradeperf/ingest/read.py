@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
+import tradeperf.ingest.fills
 import tradeperf.ingest.trades  # noqa: F401  (registers the TRADES kind)
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import parse_mapping, unreadable

@@ -95,8 +95,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
 
     req = summary.request
     tz = resolve_timezone(req.timezone)
-    overall = dict(summary.overall)
-    overall.update(summary.positions)
+    overall = summary.overall
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": summary.generated_at.isoformat(),

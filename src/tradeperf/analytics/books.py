@@ -1,0 +1,109 @@
+"""Books kept from stored fills: round-trip trades for the summaries, and realized P&L,
+unrealized P&L and open positions at window bounds.
+
+The one place that hands the store's fills, marks, funding and cash flows to the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tradeperf.errors import InputError
+from tradeperf.ingest.base import RecordKind
+from tradeperf.ledger import CostBasis, LedgerResult, run_ledger
+from tradeperf.ledger.valuation import BooksAt, books_at
+from tradeperf.records import (
+    CASH_FLOW_SCHEMA,
+    FILL_SCHEMA,
+    FUNDING_SCHEMA,
+    MARK_SCHEMA,
+    TRADE_SCHEMA,
+)
+from tradeperf.store import Store
+
+
+def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table | None:
+    """The columns of ``schema`` that ``table`` has, cast to their types (None if empty)."""
+    if table.num_rows == 0:
+        return None
+    names = [f.name for f in schema if f.name in table.column_names]
+    fields = [schema.field(n) for n in names]
+    return table.select(names).cast(pa.schema(fields))
+
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    """The ledger's view of the stored fills selected by a summary's filters."""
+
+    fills: pa.Table
+    marks: pa.Table | None
+    result: LedgerResult
+
+    @property
+    def trades(self) -> pa.Table:
+        """Round-trip trades derived from the fills (`TRADE_SCHEMA`, all CLOSED)."""
+        return self.result.trades.select([f.name for f in TRADE_SCHEMA]).cast(TRADE_SCHEMA)
+
+    def realized_times(self) -> np.ndarray:
+        """UTC microseconds of every realized-P&L event (a reducing fill)."""
+        ts = self.result.realized_events.column("timestamp").cast(pa.int64())
+        return ts.to_numpy(zero_copy_only=False)
+
+    def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
+        """Realized P&L so far, unrealized P&L and open positions just before each instant."""
+        return books_at(self.fills, self.marks, self.result.realized_events, times)
+
+
+def load_books(
+    store: Store,
+    *,
+    strategies: tuple[str, ...] = (),
+    symbols: tuple[str, ...] = (),
+    cost_basis: CostBasis = CostBasis.FIFO,
+) -> Books | None:
+    """Run the ledger over the stored fills (filtered), or None when there are none.
+
+    A strategy filter books that strategy's fills alone, as if it had its own account; marks,
+    funding and cash flows are all passed (marks of currencies convert foreign fees).
+
+    Raises
+    ------
+    InputError
+        If the fills cannot be booked (a multiplier that changes within a position, ...).
+    """
+    fills = _as_schema(store.records(RecordKind.FILLS), FILL_SCHEMA)
+    if fills is None:
+        return None
+    if strategies:
+        fills = fills.filter(pc.is_in(fills.column("strategy"), pa.array(strategies)))
+    if symbols:
+        fills = fills.filter(pc.is_in(fills.column("symbol"), pa.array(symbols)))
+    if fills.num_rows == 0:
+        return None
+    marks = _as_schema(store.records(RecordKind.MARKS), MARK_SCHEMA)
+    funding = _as_schema(store.records(RecordKind.FUNDING), FUNDING_SCHEMA)
+    cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS), CASH_FLOW_SCHEMA)
+    try:
+        result = run_ledger(
+            fills, marks, cost_basis=cost_basis, funding=funding, cash_flows=cash_flows
+        )
+    except ValueError as exc:
+        raise InputError(f"the stored fills cannot be booked: {exc}") from None
+    return Books(fills=fills, marks=marks, result=result)
+
+
+def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int]:
+    """Figures of the books over a window: realized P&L booked in it (including the realized
+    part of positions still open), unrealized P&L and open positions at its end."""
+    return {
+        "realized_pnl": after.realized_pnl - before.realized_pnl,
+        "unrealized_pnl": after.unrealized_pnl,
+        "open_positions": after.open_positions,
+    }

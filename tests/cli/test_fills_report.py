@@ -1,0 +1,90 @@
+"""`tradeperf report` on fills and marks: trades derived by the ledger, P&L by day."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tradeperf.cli.app import app
+from tradeperf.reports.schema import validate
+
+FILLS = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
+f1,2024-05-01T09:00:00Z,BTC-USD,buy,2,60000,6,mm
+f2,2024-05-01T15:00:00Z,BTC-USD,sell,1,61000,3,mm
+f3,2024-05-02T10:00:00Z,BTC-USD,sell,1,59500,3,mm
+f4,2024-05-03T10:00:00Z,ETH-USD,sell,10,3000,1.5,mm
+"""
+MARKS = """timestamp,symbol,price
+2024-05-03T20:00:00Z,ETH-USD,2950
+2024-05-01T20:00:00Z,BTC-USD,60500
+"""
+
+
+def _report(tmp_path: Path, *extra: str) -> dict:
+    (tmp_path / "fills.csv").write_text(FILLS)
+    (tmp_path / "marks.csv").write_text(MARKS)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report", str(tmp_path / "fills.csv"), str(tmp_path / "marks.csv"), "--out", str(out),
+            "--store", f"duckdb://{tmp_path / 's.duckdb'}", "--capital", "100000", *extra,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "summary.json").read_text())
+    validate(doc, "summary")
+    return doc
+
+
+def test_fills_become_a_round_trip_and_a_partial_exit_is_booked_on_its_own_day(
+    tmp_path: Path,
+) -> None:
+    doc = _report(tmp_path)
+    overall = doc["overall"]
+    # BTC: bought 2 @ 60000, sold 1 @ 61000 on May 1 and 1 @ 59500 on May 2 -> one round trip
+    assert overall["trades"] == 1
+    assert overall["gross_pnl"] == 500.0  # (61000 + 59500 - 2 * 60000)
+    assert overall["fees"] == 12.0
+    assert overall["net_pnl"] == 488.0
+    assert overall["realized_pnl"] == 500.0
+    # ETH: short 10 @ 3000, marked at 2950 -> +500 open
+    assert overall["unrealized_pnl"] == 500.0
+    assert overall["open_positions"] == 1
+    days = {w["window"]: w["figures"] for w in doc["windows"]["daily"]}
+    assert list(days) == ["2024-05-01", "2024-05-02", "2024-05-03"]
+    assert days["2024-05-01"]["realized_pnl"] == 1000.0  # the partial exit, on its own day
+    assert days["2024-05-01"]["unrealized_pnl"] == 500.0  # 1 BTC left, marked at 60500
+    assert days["2024-05-02"]["realized_pnl"] == -500.0
+    assert days["2024-05-02"]["trades"] == 1
+    assert days["2024-05-02"]["open_positions"] == 0
+    assert days["2024-05-03"]["unrealized_pnl"] == 500.0
+
+
+@pytest.mark.parametrize(
+    ("basis", "day1", "day2"), [("fifo", 20.0, 20.0), ("lifo", 10.0, 30.0), ("average", 15.0, 25.0)]
+)
+def test_cost_basis_moves_realized_pnl_between_days_but_not_the_round_trip(
+    tmp_path: Path, basis: str, day1: float, day2: float
+) -> None:
+    fills = tmp_path / "lots.csv"
+    fills.write_text(
+        "fill_id,timestamp,symbol,side,quantity,price,fee\n"
+        "a,2024-05-01T09:00:00Z,X,buy,1,100,0\n"
+        "b,2024-05-01T10:00:00Z,X,buy,1,110,0\n"
+        "c,2024-05-01T11:00:00Z,X,sell,1,120,0\n"
+        "d,2024-05-02T11:00:00Z,X,sell,1,130,0\n"
+    )
+    result = CliRunner().invoke(
+        app,
+        ["report", str(fills), "--out", str(tmp_path / "out"), "--cost-basis", basis,
+         "--store", f"duckdb://{tmp_path / 's.duckdb'}"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    days = [w["figures"]["realized_pnl"] for w in doc["windows"]["daily"]]
+    assert days == [day1, day2]
+    assert doc["overall"]["net_pnl"] == 40.0  # the flat-to-flat round trip is the same
