@@ -68,3 +68,15 @@ def test_mark_and_cash_flow_rows() -> None:
     assert validate_mark({"ts": 1704067200, "symbol": "X", "mid": "1.5"})["price"] == Decimal("1.5")
     out = validate_cash_flow({"timestamp": "2024-01-01", "amount": "100", "type": "WITH"})
     assert out["amount"] == Decimal(-100)
+
+
+def test_a_negative_quantity_with_a_side_is_rejected_naming_the_field(tmp_path):
+    from tradeperf.ingest.read import read_source
+
+    path = tmp_path / "fills.csv"
+    path.write_text(
+        "fill_id,timestamp,symbol,side,quantity,price,fee\na,2024-01-01T00:00:00Z,X,buy,-1,10,0\n"
+    )
+    result = read_source(path)
+    assert result.table.num_rows == 0
+    assert [(r.line, r.field) for r in result.rejected] == [(2, "quantity")]

@@ -252,14 +252,14 @@ def _window_figures(
     out = []
     equity = equity_start
     # trades are in exit order, so each window's trades are one contiguous run
-    lo = np.searchsorted(starts, all_starts, side="left")
-    hi = np.searchsorted(starts, all_starts, side="right")
-    for first, a, b in zip(all_starts, lo, hi, strict=True):
+    run_starts = np.searchsorted(starts, all_starts, side="left")
+    run_ends = np.searchsorted(starts, all_starts, side="right")
+    for first, a, b in zip(all_starts, run_starts, run_ends, strict=True):
         window = make_window(first.item(), kind, tz)  # type: ignore[arg-type]
         group = trades.take(np.arange(a, b))
         lo = max(window.first_day, first_day) if first_day else window.first_day
-        hi_window = window.end_local.date() - dt.timedelta(days=1)
-        hi = min(hi_window, last_day) if last_day else hi_window
+        last_of_window = window.end_local.date() - dt.timedelta(days=1)
+        hi = min(last_of_window, last_day) if last_day else last_of_window
         figures = group_figures(group, equity_start=equity, first_day=lo, last_day=hi)
         out.append(WindowFigures(kind, window.label, window.start, window.end, figures))
         equity = equity + figures["net_pnl"]  # type: ignore[operator]

@@ -226,7 +226,9 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
         if qty == 0:
             raise RowError("zero-size fill", field="quantity")
         if qty < 0:
-            raise RowError(f"quantity must be > 0 when a side is given, got {qty}", "quantity")
+            raise RowError(
+                f"quantity must be > 0 when a side is given, got {qty}", field="quantity"
+            )
     price = _required_money(r, "price")
     fee = parse_money(r.get("fee"), "fee")
     mult = parse_money(r.get("multiplier"), "multiplier")

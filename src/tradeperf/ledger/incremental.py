@@ -516,12 +516,13 @@ def merge_events(
     """All events in ledger order: timestamp, then kind (mark, fill, funding, cash flow),
     then input order. The batch kernel uses the same order."""
     keyed: list[tuple[datetime, int, int, Event]] = []
-    for kind, items in (
+    groups: tuple[tuple[str, Iterable[Event]], ...] = (
         ("mark", marks),
         ("fill", fills),
         ("funding", funding),
         ("cash_flow", cash_flows),
-    ):
+    )
+    for kind, items in groups:
         rank = EVENT_RANK[kind]
         keyed.extend((e.timestamp, rank, i, e) for i, e in enumerate(items))
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))

@@ -66,6 +66,8 @@ def _starts(
         raise ValueError(f"timestamps and returns differ in length: {ts.size} != {n}")
     if np.isnan(ts).any() or np.any(np.diff(ts) < 0):
         raise ValueError("timestamps must be complete and sorted ascending")
+    if isinstance(window, bool):
+        raise ValueError("window must be a period count or a duration, not a bool")
     starts = np.searchsorted(ts, ts - _seconds(window), side="right")
     return starts, floor if min_periods is None else min_periods
 
