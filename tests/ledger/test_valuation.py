@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import T0, streams
 
+from tests.ledger.test_properties import T0, streams
 from tradeperf.ledger import CostBasis, Ledger, merge_events, run_ledger
 from tradeperf.ledger.valuation import books_at
 from tradeperf.records import fills_to_table, marks_to_table

@@ -15,8 +15,8 @@ import quantstats as qs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from tests.metrics.conftest import as_series
 
+from tests.metrics.conftest import as_series
 from tradeperf import metrics as m
 
 RTOL = 1e-9

@@ -32,9 +32,12 @@ from tradeperf.ingest.read import discover
 from tradeperf.store import open_store
 from tradeperf.store import loader
 loader.BATCH_FILES = int(sys.argv[3])
+def progress(_path):
+    sys.stdout.write(".")
+    sys.stdout.flush()
 with open_store(sys.argv[1]) as store:
     files = [p for arg in sys.argv[2].split(",") for p in discover(Path(arg))]
-    loader.ingest_paths(store, files)
+    loader.ingest_paths(store, files, on_file=progress)
 """
 
 
@@ -105,9 +108,17 @@ def _run_ingest(url: str, folders: list[Path], batch_files: int = 2) -> subproce
     return subprocess.Popen(
         [sys.executable, "-c", INGEST_SCRIPT, *args],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def _wait_for_progress(proc: subprocess.Popen[bytes], files: int) -> None:
+    """Block until the process has read ``files`` files (one ``.`` each) or has ended."""
+    assert proc.stdout is not None
+    seen = 0
+    while seen < files and proc.stdout.read(1):
+        seen += 1
 
 
 def _mutate(folder: Path, rng: random.Random, step: int) -> None:
@@ -132,21 +143,23 @@ def test_killed_ingestion_ends_as_one_clean_ingest(store_url: str, tmp_path: Pat
     folder = tmp_path / "data"
     write_sample(folder, days=90, seed=3)
     logs = folder / "logs"
-    started = time.monotonic()
+    n_files = len(discover(logs))
     interrupted = 0
     for step in range(kills):
         if step % 2:
             _mutate(logs, rng, step)
         proc = _run_ingest(store_url, [logs])
-        time.sleep(rng.uniform(0.3, 1.1))
+        # kill at a random point: after a random number of files, a random moment later
+        _wait_for_progress(proc, rng.randint(1, n_files - 10))
+        time.sleep(rng.uniform(0.0, 0.02))
         interrupted += proc.poll() is None
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     final = _run_ingest(store_url, [logs])
     _, err = final.communicate(timeout=120)
     assert final.returncode == 0, err.decode()
-    # most kills land while the process still works (the loop itself is bounded: about 20 s)
-    assert interrupted >= kills // 2, (interrupted, time.monotonic() - started)
+    # the kills land while the process still works (files remain after the chosen point)
+    assert interrupted >= kills * 3 // 4, interrupted
 
     with open_store(f"duckdb://{tmp_path / 'clean.duckdb'}") as clean:
         ingest_paths(clean, discover(logs))

@@ -205,7 +205,7 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
     >>> r = validate_fill({"fill_id": "7", "timestamp": "2024-01-02T00:00:00Z",
     ...                    "symbol": "ES", "side": "b", "qty": "2", "price": "4800.25"})
     >>> r["side"], str(r["quantity"]), str(r["fee"])
-    ('BUY', '2.000000000000000000', '0E-18')
+    ('BUY', '2.000000000000000000', '0')
     """
     r = resolve_row(RecordKind.FILLS, row, canonical=_FILL_CANON)
     source, line = _origin(r)
