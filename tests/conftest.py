@@ -58,6 +58,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "duckdb":
         yield f"duckdb://{tmp_path / 'store.duckdb'}"
         return
+    yield from _pg_schema_url()
+
+
+@pytest.fixture
+def pg_store_url() -> Iterator[str]:
+    """A fresh PostgreSQL store URL (for what only a server can do: several writers)."""
+    yield from _pg_schema_url()
+
+
+def _pg_schema_url() -> Iterator[str]:
     base = _pg_url()
     if base is None:
         pytest.skip("TRADEPERF_TEST_PG is not set: PostgreSQL store tests need a server")

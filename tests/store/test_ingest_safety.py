@@ -15,8 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tradeperf.ingest.read import discover
 from tradeperf.sample import write_sample
 from tradeperf.store import Store, open_store
@@ -230,9 +228,8 @@ def test_log_rewritten_before_its_offset_is_read_again_and_replaced(
         assert sum(r["net_pnl"] for r in partials) == sum(net.values())
 
 
-def test_concurrent_writers_lose_and_duplicate_nothing(store_url: str, tmp_path: Path) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("one DuckDB file has one writing process; concurrency is PostgreSQL's")
+def test_concurrent_writers_lose_and_duplicate_nothing(pg_store_url: str, tmp_path: Path) -> None:
+    store_url = pg_store_url
     folder = tmp_path / "data"
     write_sample(folder, days=48, seed=11)
     files = sorted((folder / "logs").glob("*.jsonl"))
