@@ -74,7 +74,7 @@ def test_bootstrap_mean_interval_matches_a_naive_loop():
     x = np.array([5.0, -3.0, 2.0, 8.0, -1.0, 0.0, 4.0])
     ci = m.bootstrap_mean_ci(x, seed=5, n_resamples=300, confidence=0.9)
     rng = np.random.default_rng(5)
-    draws = rng.integers(0, x.size, size=(300, x.size))
+    draws = rng.integers(0, x.size, size=(300, x.size), dtype=np.uint32)
     means = [np.mean([x[j] for j in row]) for row in draws]
     assert (ci.low, ci.high) == pytest.approx(tuple(np.quantile(means, [0.05, 0.95])))
 
@@ -109,7 +109,8 @@ def test_bootstrap_sharpe_interval_equals_the_numpy_resampling():
     rows = 4_000_000 // x.size
     srs = []
     for start in range(0, 450, rows):
-        sample = x[draws.integers(0, x.size, size=(min(rows, 450 - start), x.size))]
+        shape = (min(rows, 450 - start), x.size)
+        sample = x[draws.integers(0, x.size, size=shape, dtype=np.uint32)]
         srs.extend(sample.mean(axis=1) / sample.std(axis=1, ddof=1))
     tail = (1.0 - 0.95) / 2.0  # as the function computes it (not exactly 0.025)
     assert (ci.low, ci.high) == tuple(np.quantile(srs, [tail, 1.0 - tail]))
