@@ -12,6 +12,7 @@ kind registers its aliases (source name -> canonical name) with `register_aliase
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -31,9 +32,16 @@ LINE_KEY: Final = "@line"
 _ALIASES: dict[RecordKind, dict[str, str]] = {}
 
 
+_SEPARATORS: Final = re.compile(r"[\s\-]+")
+
+
+@functools.lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
-    """Normalise a column name for matching: trimmed, lower case, spaces and dashes as ``_``."""
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+    """Normalise a column name for matching: trimmed, lower case, spaces and dashes as ``_``.
+
+    Cached: a file repeats the same few column names on every row.
+    """
+    return _SEPARATORS.sub("_", name.strip().lower())
 
 
 def register_aliases(kind: RecordKind, aliases: Mapping[str, str]) -> None:
@@ -53,7 +61,8 @@ def register_aliases(kind: RecordKind, aliases: Mapping[str, str]) -> None:
 def canonical_name(kind: RecordKind, name: str) -> str:
     """The canonical column name of ``name`` for ``kind`` (the normalised name if no alias)."""
     key = normalize_name(name)
-    return _ALIASES.get(kind, {}).get(key, key)
+    aliases = _ALIASES.get(kind)
+    return aliases.get(key, key) if aliases else key
 
 
 def canonical_columns(kind: RecordKind, names: Iterable[str]) -> frozenset[str]:
@@ -98,12 +107,15 @@ def resolve_row(
     return out
 
 
+_NULL_SPELLINGS: Final = frozenset(("", "null", "none", "nan", "n/a", "na"))
+
+
 def is_missing(value: object) -> bool:
     """True for None, an empty or blank string, and the usual null spellings of logs and CSV."""
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip().lower() in ("", "null", "none", "nan", "n/a", "na")
+        return value.strip().lower() in _NULL_SPELLINGS
     return isinstance(value, float) and value != value
 
 
