@@ -125,14 +125,14 @@ def _progress() -> Progress:
     )
 
 
-#: The short table printed in a terminal: (figure, title, format).
+#: The short table printed in a terminal: (figure, title).
 TERMINAL_COLUMNS = (
-    ("trades", "Trades", "int"),
-    ("win_rate", "Win %", "pct"),
-    ("net_pnl", "Net P&L", "money"),
-    ("profit_factor", "PF", "ratio"),
-    ("max_drawdown", "Max DD", "pct"),
-    ("sharpe_ratio", "Sharpe", "ratio"),
+    ("trades", "Trades"),
+    ("win_rate", "Win %"),
+    ("net_pnl", "Net P&L"),
+    ("profit_factor", "PF"),
+    ("max_drawdown", "Max DD"),
+    ("sharpe_ratio", "Sharpe"),
 )
 
 
@@ -140,13 +140,13 @@ def _figures_table(doc: dict[str, Any], title: str) -> Table:
     cur = doc["currency"]
     table = Table(title=title)
     table.add_column("Group", no_wrap=True)
-    for _, label, _ in TERMINAL_COLUMNS:
+    for _, label in TERMINAL_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
     rows = [("overall", doc["overall"]), *sorted(doc["by_strategy"].items())]
     for label, figures in rows:
         table.add_row(
             label,
-            *(markdown.cell(figures, name, kind, cur) for name, _, kind in TERMINAL_COLUMNS),
+            *(markdown.cell(figures, name, cur) for name, _ in TERMINAL_COLUMNS),
         )
     return table
 
@@ -155,13 +155,11 @@ def _windows_table(doc: dict[str, Any]) -> Table:
     cur = doc["currency"]
     table = Table(title=f"{doc['kind']} windows ({doc['timezone']})")
     table.add_column("Window")
-    for _, label, _ in markdown.COLUMNS:
+    for _, label in markdown.COLUMNS:
         table.add_column(label, justify="right")
     for w in doc["windows"]:
         f = w["figures"]
-        table.add_row(
-            w["window"], *(markdown.cell(f, name, kind, cur) for name, _, kind in markdown.COLUMNS)
-        )
+        table.add_row(w["window"], *(markdown.cell(f, name, cur) for name, _ in markdown.COLUMNS))
     return table
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from tradeperf.metrics.registry import get_figure
+
 #: Currencies shown with 2 decimals; any other (BTC, ETH, USDT...) gets 8.
 FIAT: Final = frozenset(
     {
@@ -35,52 +37,69 @@ FIAT: Final = frozenset(
     }
 )
 
-#: (figure, column title, format) shown in tables, in order.
+#: (figure, column title) shown in tables, in order; formats follow the registry's units.
 COLUMNS: Final = (
-    ("trades", "Trades", "int"),
-    ("win_rate", "Win rate", "pct"),
-    ("net_pnl", "Net P&L", "money"),
-    ("fees", "Fees", "money"),
-    ("profit_factor", "Profit factor", "ratio"),
-    ("expectancy", "Expectancy", "money"),
-    ("max_drawdown", "Max DD", "pct"),
-    ("sharpe_ratio", "Sharpe", "ratio"),
+    ("trades", "Trades"),
+    ("win_rate", "Win rate"),
+    ("net_pnl", "Net P&L"),
+    ("fees", "Fees"),
+    ("profit_factor", "Profit factor"),
+    ("expectancy", "Expectancy"),
+    ("max_drawdown", "Max DD"),
+    ("sharpe_ratio", "Sharpe"),
 )
 
-#: Rows of the overall figures table: (figure, label, format).
+#: Rows of the overall figures table: (figure, label).
 OVERALL_ROWS: Final = (
-    ("trades", "Closed trades", "int"),
-    ("wins", "Wins", "int"),
-    ("losses", "Losses", "int"),
-    ("breakevens", "Breakevens", "int"),
-    ("win_rate", "Win rate", "pct"),
-    ("average_win", "Average win", "money"),
-    ("average_loss", "Average loss", "money"),
-    ("payoff_ratio", "Payoff ratio", "ratio"),
-    ("profit_factor", "Profit factor", "ratio"),
-    ("expectancy", "Expectancy per trade", "money"),
-    ("gross_pnl", "Gross P&L", "money"),
-    ("fees", "Fees", "money"),
-    ("net_pnl", "Net P&L", "money"),
-    ("return_pct", "Return on starting equity", "pct"),
-    ("largest_win", "Largest win", "money"),
-    ("largest_loss", "Largest loss", "money"),
-    ("longest_win_streak", "Longest winning streak (trades)", "int"),
-    ("longest_loss_streak", "Longest losing streak (trades)", "int"),
-    ("average_holding_seconds", "Average holding time", "duration"),
-    ("max_drawdown", "Maximum drawdown (of peak equity)", "pct"),
-    ("max_drawdown_abs", "Maximum drawdown", "money"),
-    ("sharpe_ratio", "Sharpe ratio (daily, annualised)", "ratio"),
-    ("sortino_ratio", "Sortino ratio (daily, annualised)", "ratio"),
-    ("trading_days", "Days with closed trades", "int"),
-    ("winning_days", "Winning days", "int"),
-    ("losing_days", "Losing days", "int"),
-    ("equity_start", "Equity at start", "money"),
-    ("equity_end", "Equity at end", "money"),
-    ("realized_pnl", "Realized P&L (ledger)", "money"),
-    ("unrealized_pnl", "Unrealized P&L (at last mark)", "money"),
-    ("open_positions", "Open positions", "int"),
+    ("trades", "Closed trades"),
+    ("wins", "Wins"),
+    ("losses", "Losses"),
+    ("breakevens", "Breakevens"),
+    ("win_rate", "Win rate"),
+    ("average_win", "Average win"),
+    ("average_loss", "Average loss"),
+    ("payoff_ratio", "Payoff ratio"),
+    ("profit_factor", "Profit factor"),
+    ("expectancy", "Expectancy per trade"),
+    ("gross_pnl", "Gross P&L"),
+    ("fees", "Fees"),
+    ("net_pnl", "Net P&L"),
+    ("return_pct", "Return on starting equity"),
+    ("largest_win", "Largest win"),
+    ("largest_loss", "Largest loss"),
+    ("longest_win_streak", "Longest winning streak (trades)"),
+    ("longest_loss_streak", "Longest losing streak (trades)"),
+    ("average_holding_seconds", "Average holding time"),
+    ("max_drawdown", "Maximum drawdown (of peak equity)"),
+    ("max_drawdown_abs", "Maximum drawdown"),
+    ("sharpe_ratio", "Sharpe ratio (daily, annualised)"),
+    ("sortino_ratio", "Sortino ratio (daily, annualised)"),
+    ("trading_days", "Days with closed trades"),
+    ("winning_days", "Winning days"),
+    ("losing_days", "Losing days"),
+    ("equity_start", "Equity at start"),
+    ("equity_end", "Equity at end"),
+    ("realized_pnl", "Realized P&L (ledger)"),
+    ("unrealized_pnl", "Unrealized P&L (at last mark)"),
+    ("open_positions", "Open positions"),
 )
+
+
+#: How each registry unit is shown.
+_FORMAT_OF_UNIT: Final = {
+    "count": "int",
+    "currency": "money",
+    "fraction": "pct",
+    "ratio": "ratio",
+    "seconds": "duration",
+    "periods": "int",
+    "probability": "pct",
+}
+
+
+def format_of(name: str) -> str:
+    """The display format of figure ``name``, from its unit in the metrics registry."""
+    return _FORMAT_OF_UNIT[get_figure(name).unit]
 
 
 def fmt(value: Any, kind: str, currency: str, reason: str | None = None) -> str:
@@ -113,18 +132,18 @@ def fmt(value: Any, kind: str, currency: str, reason: str | None = None) -> str:
     return f"{value:.2f}"
 
 
-def cell(figures: dict[str, Any], name: str, kind: str, currency: str) -> str:
-    """One figure of a JSON figures object, formatted (∞ or – for null, by its reason)."""
+def cell(figures: dict[str, Any], name: str, currency: str) -> str:
+    """One figure of a JSON figures object, formatted by its unit (∞ or – for null)."""
     reason = figures.get("null_reasons", {}).get(name)
-    return fmt(figures.get(name), kind, currency, reason)
+    return fmt(figures.get(name), format_of(name), currency, reason)
 
 
 def _table(rows: list[tuple[str, dict[str, Any]]], first: str, currency: str) -> list[str]:
-    head = "| " + " | ".join([first, *(c[1] for c in COLUMNS)]) + " |"
+    head = "| " + " | ".join([first, *(title for _, title in COLUMNS)]) + " |"
     sep = "|" + "---|" + "|".join("---:" for _ in COLUMNS) + "|"
     lines = [head, sep]
     for label, figures in rows:
-        cells = [cell(figures, name, kind, currency) for name, _, kind in COLUMNS]
+        cells = [cell(figures, name, currency) for name, _ in COLUMNS]
         lines.append("| " + " | ".join([label, *cells]) + " |")
     return lines
 
@@ -157,9 +176,9 @@ def render_summary(doc: dict[str, Any]) -> str:
         "|---|---:|",
     ]
     overall = doc["overall"]
-    for name, label, kind in OVERALL_ROWS:
+    for name, label in OVERALL_ROWS:
         if name in overall:
-            lines.append(f"| {label} | {cell(overall, name, kind, cur)} |")
+            lines.append(f"| {label} | {cell(overall, name, cur)} |")
     counts = doc["status_counts"]
     lines += [
         "",
