@@ -177,6 +177,10 @@ class Ledger:
         if self.round_trip is RoundTrip.PER_LOT and self.cost_basis is CostBasis.AVERAGE:
             raise ValueError("per-lot round trips need FIFO or LIFO lots, not average cost")
         self.capital = Decimal(capital)
+        # the enum tests of the hot path, decided once
+        self._average = self.cost_basis is CostBasis.AVERAGE
+        self._fifo = self.cost_basis is CostBasis.FIFO
+        self._per_lot = self.round_trip is RoundTrip.PER_LOT
         self._positions: dict[tuple[str, str], _Position] = {}
         self._by_symbol: dict[str, list[_Position]] = {}
         self._marks: dict[str, Decimal] = {}
@@ -330,7 +334,7 @@ class Ledger:
         ep.entry_notional += qty * fill.price
         pos.qty += sign * qty
         pos.cost += qty * fill.price
-        if self.cost_basis is not CostBasis.AVERAGE:
+        if not self._average:
             pos.lots.append(_Lot(fill, qty, fee, closed))
 
     def _close(
@@ -343,7 +347,7 @@ class Ledger:
         price = fill.price
         trades: list[Trade] = []
         exit_share = fee if qty == fill.quantity else round_ratio(fee, qty, fill.quantity)
-        if self.cost_basis is CostBasis.AVERAGE:
+        if self._average:
             held = abs(pos.qty)
             removed = pos.cost if qty == held else round_ratio(pos.cost, qty, held)
             pos.cost -= removed
@@ -352,8 +356,8 @@ class Ledger:
             realized = ZERO
             left = qty
             lots = pos.lots
-            fifo = self.cost_basis is CostBasis.FIFO
-            per_lot = self.round_trip is RoundTrip.PER_LOT
+            fifo = self._fifo
+            per_lot = self._per_lot
             close_alloc = ZERO
             while left > 0:
                 lot = lots[0] if fifo else lots[-1]
@@ -409,7 +413,7 @@ class Ledger:
         if pos.qty == 0:
             pos.episode = None
             pos.cost = ZERO
-            if self.round_trip is RoundTrip.FLAT_TO_FLAT:
+            if not self._per_lot:
                 trades.append(
                     make_trade(
                         TradeParts(

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 import pyarrow as pa
 
@@ -54,12 +54,13 @@ class PositionView:
     currency: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RealizedEvent:
+class RealizedEvent(NamedTuple):
     """P&L booked by one fill at its time: realized P&L of the part it closed, and its fee.
 
     ``fees`` is the fee in the P&L currency (converted when it was paid in another currency
     with a mark of that currency, 0 when it could not be converted: see ``fees_other``).
+    A named tuple (immutable) rather than a frozen dataclass: the live ledger makes one per
+    fill, and a tuple is built in a third of the time.
     """
 
     timestamp: datetime
