@@ -69,22 +69,25 @@ def _naive_figures(
     pnls = [t.net_pnl for t in trades]
     wins = [p for p in pnls if p > 0]
     losses = [p for p in pnls if p < 0]
-    equity, peak, max_dd, max_dd_frac = capital, capital, Decimal(0), 0.0
+    # the currency drawdown follows the trades one by one
+    equity, peak, max_dd = capital, capital, Decimal(0)
     for p in pnls:
         equity += p
         peak = max(peak, equity)
         max_dd = max(max_dd, peak - equity)
-        max_dd_frac = max(max_dd_frac, float((peak - equity) / peak))
     by_day: dict[dt.date, Decimal] = {}
     for t in trades:
         d = t.exit_time.astimezone(tz).date()
         by_day[d] = by_day.get(d, Decimal(0)) + t.net_pnl
-    rets, eq = [], capital
+    # returns and the fractional drawdown follow end-of-day equity, every calendar day
+    rets, eq, eod_peak, max_dd_frac = [], capital, capital, 0.0
     day = first
     while day <= last:
         p = by_day.get(day, Decimal(0))
         rets.append(float(p) / float(eq))
         eq += p
+        eod_peak = max(eod_peak, eq)
+        max_dd_frac = max(max_dd_frac, float((eod_peak - eq) / eod_peak))
         day += dt.timedelta(days=1)
     sharpe = (
         statistics.fmean(rets) / statistics.stdev(rets) * math.sqrt(365)

@@ -86,24 +86,53 @@ class ClosedTrades:
         )
 
 
-def daily_returns(
-    group: ClosedTrades, *, equity_start: Decimal, first_day: dt.date, last_day: dt.date
+def calendar_day_pnl(
+    days: np.ndarray, pnl: np.ndarray, *, first_day: dt.date, last_day: dt.date
 ) -> np.ndarray:
-    """Daily simple returns of the account over every calendar day from ``first_day`` to
-    ``last_day`` (inclusive): the day's net P&L over the equity at the start of the day.
+    """Net P&L per calendar day from ``first_day`` to ``last_day`` (inclusive), float64.
 
-    Equity at the start of a day is ``equity_start`` plus the net P&L of earlier days; days
-    with no closed trade return 0. Returns a float64 array with one value per day.
+    ``days`` (``datetime64[D]``) and ``pnl`` pair each amount with its local day; amounts
+    outside the range are left out and days without any are 0.
     """
     n_days = (last_day - first_day).days + 1
     if n_days <= 0:
         return np.empty(0)
-    offsets = (group.day - np.datetime64(first_day, "D")).astype(np.int64)
+    offsets = (days.astype("datetime64[D]") - np.datetime64(first_day, "D")).astype(np.int64)
     inside = (offsets >= 0) & (offsets < n_days)
-    pnl = np.bincount(offsets[inside], weights=group.net_f[inside], minlength=n_days)
-    start_equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(pnl)[:-1]))
+    return np.bincount(offsets[inside], weights=pnl[inside], minlength=n_days)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPath:
+    """What the summaries take from the end-of-day equity path.
+
+    Attributes
+    ----------
+    returns : one simple return per calendar day: the day's net P&L over the equity at the
+        start of the day (NaN where that equity is not positive).
+    max_drawdown : the largest fall of end-of-day equity below its running peak, as a positive
+        fraction of the peak; the starting equity is the first peak.
+    """
+
+    returns: np.ndarray
+    max_drawdown: float
+
+
+def daily_path(day_pnl: np.ndarray, *, equity_start: Decimal) -> DailyPath:
+    """Daily returns and the end-of-day drawdown of an account starting at ``equity_start``
+    whose net P&L per calendar day is ``day_pnl``.
+
+    Examples
+    --------
+    >>> p = daily_path(np.array([100.0, -220.0, 60.0]), equity_start=Decimal(1000))
+    >>> p.returns.round(4).tolist(), round(p.max_drawdown, 4)
+    ([0.1, -0.2, 0.0682], 0.2)
+    """
+    equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(day_pnl)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(start_equity > 0, pnl / start_equity, np.nan)
+        rets = np.where(equity[:-1] > 0, day_pnl / equity[:-1], np.nan)
+    dd = drawdown.equity_drawdown(equity).max_drawdown if day_pnl.size else float("nan")
+    return DailyPath(returns=rets, max_drawdown=dd)
 
 
 def group_figures(
@@ -120,8 +149,8 @@ def group_figures(
     group : the closed trades, in exit order.
     equity_start : account equity (currency) before the group's first trade: the starting
         capital plus the net P&L of every earlier trade.
-    first_day, last_day : the calendar days over which daily returns are taken (None when the
-        group is empty).
+    first_day, last_day : the calendar days over which daily returns and the end-of-day
+        drawdown are taken (None when the group is empty).
 
     Returns
     -------
@@ -129,13 +158,12 @@ def group_figures(
     exact money sums, float for statistics (NaN when undefined, inf where documented).
     """
     pnl = group.net_f
-    wins, losses, breakevens = trades.trade_outcomes(pnl)
+    totals = trades.TradeTotals.of(pnl)
     net = sum(group.net, Decimal(0))
     positives = [x for x in group.net if x > 0]
     negatives = [x for x in group.net if x < 0]
     win_streak, loss_streak = trades.longest_streaks(pnl)
     equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(pnl)))
-    dd = drawdown.equity_drawdown(equity)
     has_entry = group.entry_us >= 0
     holding = (
         trades.average_holding_time(group.entry_us[has_entry] / 1e6, group.exit_us[has_entry] / 1e6)
@@ -143,23 +171,22 @@ def group_figures(
         else float("nan")
     )
     if first_day is not None and last_day is not None:
-        rets = daily_returns(
-            group, equity_start=equity_start, first_day=first_day, last_day=last_day
-        )
+        days = calendar_day_pnl(group.day, pnl, first_day=first_day, last_day=last_day)
     else:
-        rets = np.empty(0)
+        days = np.empty(0)
+    path = daily_path(days, equity_start=equity_start)
     day_pnl = _pnl_by_day(group)
     return {
         "trades": len(group),
-        "wins": wins,
-        "losses": losses,
-        "breakevens": breakevens,
-        "win_rate": trades.win_rate(pnl),
-        "average_win": trades.average_win(pnl),
-        "average_loss": trades.average_loss(pnl),
-        "payoff_ratio": trades.payoff_ratio(pnl),
-        "profit_factor": trades.profit_factor(pnl),
-        "expectancy": trades.expectancy(pnl),
+        "wins": totals.wins,
+        "losses": totals.losses,
+        "breakevens": totals.breakevens,
+        "win_rate": totals.win_rate,
+        "average_win": totals.average_win,
+        "average_loss": totals.average_loss,
+        "payoff_ratio": totals.payoff_ratio,
+        "profit_factor": totals.profit_factor,
+        "expectancy": totals.expectancy,
         "gross_pnl": sum(group.gross, Decimal(0)),
         "fees": sum(group.fees, Decimal(0)),
         "net_pnl": net,
@@ -169,10 +196,12 @@ def group_figures(
         "longest_win_streak": win_streak,
         "longest_loss_streak": loss_streak,
         "average_holding_seconds": holding,
-        "max_drawdown": dd.max_drawdown,
-        "max_drawdown_abs": dd.max_drawdown_abs,
-        "sharpe_ratio": returns.sharpe_ratio(rets, periods_per_year=CALENDAR_DAYS_PER_YEAR),
-        "sortino_ratio": returns.sortino_ratio(rets, periods_per_year=CALENDAR_DAYS_PER_YEAR),
+        "max_drawdown": path.max_drawdown,
+        "max_drawdown_abs": drawdown.equity_drawdown(equity).max_drawdown_abs,
+        "sharpe_ratio": returns.sharpe_ratio(path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR),
+        "sortino_ratio": returns.sortino_ratio(
+            path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR
+        ),
         "trading_days": len(day_pnl),
         "winning_days": sum(1 for v in day_pnl.values() if v > 0),
         "losing_days": sum(1 for v in day_pnl.values() if v < 0),

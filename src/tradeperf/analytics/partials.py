@@ -20,9 +20,10 @@ Which parts merge how (a = earlier, b = later):
   lies in a, in b, or runs from a's highest point to b's lowest). The account's absolute
   drawdown over a window is D: the equity curve is the starting equity plus P.
 
-The drawdown as a FRACTION of the running peak does not merge with a fixed-size summary (it
-depends on where each fall sits relative to the equity level), so `figures` gives NaN for
-``max_drawdown``; ``max_drawdown_abs`` is exact.
+The drawdown of the trade-by-trade path as a FRACTION of the running peak would not merge
+with a fixed-size summary (it depends on where each fall sits relative to the equity level);
+that is why the summaries define ``max_drawdown`` on end-of-day equity, which merges from the
+daily net P&L, while ``max_drawdown_abs`` (trade by trade) is exact through D.
 
 The entry point for a whole summary is `summarize_partials`, a drop-in for
 `tradeperf.analytics.summary.summarize`.
@@ -34,7 +35,7 @@ import dataclasses
 import datetime as dt
 import decimal
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -42,8 +43,13 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
-from tradeperf.analytics.summary import Summary, SummaryRequest, WindowFigures
+from tradeperf.analytics.figures import (
+    CALENDAR_DAYS_PER_YEAR,
+    Figure,
+    calendar_day_pnl,
+    daily_path,
+)
+from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
 from tradeperf.analytics.windows import (
     WindowKind,
     make_window,
@@ -52,6 +58,7 @@ from tradeperf.analytics.windows import (
 )
 from tradeperf.errors import ConfigError, InputError
 from tradeperf.metrics import returns
+from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
 
@@ -222,32 +229,6 @@ class DailyPartials:
         return DailyPartials([self.days[i] for i in keep], [self.parts[i] for i in keep])
 
 
-def daily_returns(
-    days: Sequence[dt.date],
-    day_net: Sequence[Decimal],
-    *,
-    equity_start: Decimal,
-    first_day: dt.date,
-    last_day: dt.date,
-) -> np.ndarray:
-    """Daily simple returns over every calendar day ``first_day``..``last_day``: the day's net
-    P&L over the equity at its start (as `tradeperf.analytics.figures.daily_returns`).
-
-    Returns a float64 array, one value per day; NaN where the starting equity is not positive.
-    """
-    n_days = (last_day - first_day).days + 1
-    if n_days <= 0:
-        return np.empty(0)
-    pnl = np.zeros(n_days)
-    for d, x in zip(days, day_net, strict=True):
-        i = (d - first_day).days
-        if 0 <= i < n_days:
-            pnl[i] += float(x)
-    start_equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(pnl)[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(start_equity > 0, pnl / start_equity, np.nan)
-
-
 def figures(
     daily: DailyPartials,
     *,
@@ -267,38 +248,40 @@ def figures(
     Returns
     -------
     dict of figures: counts and money exactly as the direct path; float figures within
-    rounding (about 1e-12 relative); ``max_drawdown`` (fraction) is NaN: not mergeable.
+    rounding (about 1e-12 relative). ``max_drawdown`` (fraction) is taken on end-of-day
+    equity, so it merges from daily P&L like the direct path's.
     """
     p = merge(daily.parts)
-    n = p.trades
-    avg_win = float(p.win_sum) / p.wins if p.wins else float("nan")
-    avg_loss = float(p.loss_sum) / p.losses if p.losses else float("nan")
-    if p.loss_sum == 0:
-        pf = float("inf") if p.win_sum > 0 else float("nan")
-    else:
-        pf = float(p.win_sum) / float(-p.loss_sum)
+    totals = TradeTotals(
+        wins=p.wins,
+        losses=p.losses,
+        breakevens=p.breakevens,
+        win_sum=float(p.win_sum),
+        loss_sum=float(p.loss_sum),
+        net_sum=float(p.net_pnl),
+    )
     if first_day is not None and last_day is not None:
-        rets = daily_returns(
-            daily.days,
-            [x.net_pnl for x in daily.parts],
-            equity_start=equity_start,
+        days = calendar_day_pnl(
+            np.array(daily.days, dtype="datetime64[D]"),
+            np.array([float(x.net_pnl) for x in daily.parts], dtype=np.float64),
             first_day=first_day,
             last_day=last_day,
         )
     else:
-        rets = np.empty(0)
+        days = np.empty(0)
+    path = daily_path(days, equity_start=equity_start)
     day_net = [x.net_pnl for x in daily.parts if x.trades]
     return {
-        "trades": n,
-        "wins": p.wins,
-        "losses": p.losses,
-        "breakevens": p.breakevens,
-        "win_rate": p.wins / n if n else float("nan"),
-        "average_win": avg_win,
-        "average_loss": avg_loss,
-        "payoff_ratio": avg_win / abs(avg_loss),
-        "profit_factor": pf,
-        "expectancy": float(p.net_pnl) / n if n else float("nan"),
+        "trades": p.trades,
+        "wins": totals.wins,
+        "losses": totals.losses,
+        "breakevens": totals.breakevens,
+        "win_rate": totals.win_rate,
+        "average_win": totals.average_win,
+        "average_loss": totals.average_loss,
+        "payoff_ratio": totals.payoff_ratio,
+        "profit_factor": totals.profit_factor,
+        "expectancy": totals.expectancy,
         "gross_pnl": p.gross_pnl,
         "fees": p.fees,
         "net_pnl": p.net_pnl,
@@ -310,10 +293,12 @@ def figures(
         "average_holding_seconds": (
             p.holding_us_sum / p.holding_count / 1e6 if p.holding_count else float("nan")
         ),
-        "max_drawdown": float("nan"),
+        "max_drawdown": path.max_drawdown,
         "max_drawdown_abs": float(p.max_drawdown),
-        "sharpe_ratio": returns.sharpe_ratio(rets, periods_per_year=CALENDAR_DAYS_PER_YEAR),
-        "sortino_ratio": returns.sortino_ratio(rets, periods_per_year=CALENDAR_DAYS_PER_YEAR),
+        "sharpe_ratio": returns.sharpe_ratio(path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR),
+        "sortino_ratio": returns.sortino_ratio(
+            path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR
+        ),
         "trading_days": len(day_net),
         "winning_days": sum(1 for v in day_net if v > 0),
         "losing_days": sum(1 for v in day_net if v < 0),
@@ -374,12 +359,12 @@ def _one(values: tuple[str, ...], what: str) -> str:
 
 
 def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
-    """`tradeperf.analytics.summary.summarize` computed from the store's daily partials.
+    """`tradeperf.analytics.summary.summarize_trades` computed from the store's daily partials.
 
     Reads only the partials (a few thousand rows for years of history) and one count of
     trades per status; builds the partials of ``request.timezone`` first if the store does
     not keep them yet. Figures equal the direct path's (counts and money exactly, floats to
-    rounding), except ``max_drawdown`` (fraction of peak), which is NaN: it does not merge.
+    rounding).
 
     Raises
     ------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -16,7 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.books import Books, load_books, position_figures
-from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, ClosedTrades, Figure, group_figures
+from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
+
+__all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
+from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
+from tradeperf.analytics.partials import summarize_partials
 from tradeperf.analytics.windows import (
     WindowKind,
     local_days,
@@ -25,75 +28,33 @@ from tradeperf.analytics.windows import (
     resolve_timezone,
     window_start_days,
 )
-from tradeperf.ledger import CostBasis
+from tradeperf.ingest.base import RecordKind
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryRequest:
-    """What to summarise.
-
-    Attributes
-    ----------
-    timezone : IANA name of the reporting timezone (windows are local calendar periods).
-    capital : starting capital of the account, in ``currency``.
-    currency : the account currency the P&L is in.
-    windows : which window kinds to break the period into.
-    start, end : local calendar days bounding the period (``end`` inclusive); None = all.
-    strategies, symbols : keep only these (empty = all).
-    cost_basis : how fills are matched into lots (FIFO, LIFO, average cost).
-    """
-
-    timezone: str = "UTC"
-    capital: Decimal = Decimal(10_000)
-    currency: str = "USD"
-    windows: tuple[WindowKind, ...] = (WindowKind.DAILY, WindowKind.WEEKLY, WindowKind.MONTHLY)
-    start: dt.date | None = None
-    end: dt.date | None = None
-    strategies: tuple[str, ...] = ()
-    symbols: tuple[str, ...] = ()
-    cost_basis: CostBasis = CostBasis.FIFO
-
-
-@dataclass(slots=True)
-class WindowFigures:
-    """The figures of one calendar window."""
-
-    kind: WindowKind
-    label: str
-    start: dt.datetime
-    end: dt.datetime
-    figures: dict[str, Figure]
-
-
-@dataclass(slots=True)
-class Summary:
-    """A computed summary, ready to be formatted by `tradeperf.reports`.
-
-    Money figures are exact Decimals in ``currency``; ratios are floats (NaN = undefined).
-    """
-
-    request: SummaryRequest
-    generated_at: dt.datetime
-    first_exit: dt.datetime | None
-    last_exit: dt.datetime | None
-    overall: dict[str, Figure]
-    windows: dict[WindowKind, list[WindowFigures]]
-    by_strategy: dict[str, dict[str, Figure]]
-    by_symbol: dict[str, dict[str, Figure]]
-    status_counts: dict[str, int]
-    rejected_rows: int
-    unreadable_files: int
-    periods_per_year: int = CALENDAR_DAYS_PER_YEAR
-
-    @property
-    def partial(self) -> bool:
-        """True when some input could not be read, so the figures may miss trades."""
-        return self.rejected_rows > 0 or self.unreadable_files > 0
-
-
 def summarize(store: Store, request: SummaryRequest) -> Summary:
+    """Compute the summary of the trades in ``store`` that ``request`` selects.
+
+    Figures are merged from the store's daily partial aggregates when they can be (no fills
+    to book, at most one strategy and one symbol selected): then no trade is read. Otherwise
+    they are computed from the trades (`summarize_trades`); the two give the same figures
+    (tests/analytics/test_partials.py).
+
+    Raises
+    ------
+    ConfigError
+        If the timezone is unknown or ``start`` is after ``end``.
+    InputError
+        If stored fills cannot be booked.
+    """
+    single = len(request.strategies) <= 1 and len(request.symbols) <= 1
+    if single and not store.has_records(RecordKind.FILLS):
+        return summarize_partials(store, request)
+    return summarize_trades(store, request)
+
+
+def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
     Only CLOSED trades count in figures; trades of other statuses are counted in

@@ -7,11 +7,14 @@ includes breakevens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from tradeperf.metrics._input import ArrayLike, FloatArray, as_seconds_array, drop_nan
 
 __all__ = [
+    "TradeTotals",
     "average_holding_time",
     "average_loss",
     "average_win",
@@ -28,6 +31,88 @@ __all__ = [
 
 def _pnl(pnl: ArrayLike) -> FloatArray:
     return drop_nan(pnl, name="pnl")
+
+
+@dataclass(frozen=True, slots=True)
+class TradeTotals:
+    """Counts and sums of a set of trades, from which the outcome figures follow.
+
+    The one definition of win rate, average win and loss, payoff ratio, profit factor and
+    expectancy: the per-array functions below and the summaries merged from daily partial
+    aggregates both compute them here.
+
+    Attributes
+    ----------
+    wins, losses, breakevens : trades with net P&L > 0, < 0, == 0.
+    win_sum : sum of the winning trades' P&L (currency, >= 0).
+    loss_sum : sum of the losing trades' P&L (currency, <= 0).
+    net_sum : sum of all trades' P&L (currency).
+    """
+
+    wins: int
+    losses: int
+    breakevens: int
+    win_sum: float
+    loss_sum: float
+    net_sum: float
+
+    @classmethod
+    def of(cls, pnl: ArrayLike) -> TradeTotals:
+        """The totals of per-trade P&L ``pnl`` (NaN dropped).
+
+        Examples
+        --------
+        >>> TradeTotals.of([10.0, -5.0, 0.0]).profit_factor
+        2.0
+        """
+        p = _pnl(pnl)
+        w = p[p > 0]
+        lo = p[p < 0]
+        return cls(
+            wins=int(w.size),
+            losses=int(lo.size),
+            breakevens=int(p.size - w.size - lo.size),
+            win_sum=float(w.sum()),
+            loss_sum=float(lo.sum()),
+            net_sum=float(p.sum()),
+        )
+
+    @property
+    def trades(self) -> int:
+        """Number of trades, breakevens included."""
+        return self.wins + self.losses + self.breakevens
+
+    @property
+    def win_rate(self) -> float:
+        """wins / trades, a fraction; NaN without trades."""
+        return self.wins / self.trades if self.trades else float("nan")
+
+    @property
+    def average_win(self) -> float:
+        """Mean P&L of winning trades; NaN without wins."""
+        return self.win_sum / self.wins if self.wins else float("nan")
+
+    @property
+    def average_loss(self) -> float:
+        """Mean P&L of losing trades (negative); NaN without losses."""
+        return self.loss_sum / self.losses if self.losses else float("nan")
+
+    @property
+    def payoff_ratio(self) -> float:
+        """average_win / |average_loss|; NaN when either is undefined."""
+        return self.average_win / abs(self.average_loss)
+
+    @property
+    def profit_factor(self) -> float:
+        """win_sum / |loss_sum|; +inf when only wins, NaN when neither wins nor losses."""
+        if self.loss_sum == 0:
+            return float("inf") if self.win_sum > 0 else float("nan")
+        return self.win_sum / -self.loss_sum
+
+    @property
+    def expectancy(self) -> float:
+        """Mean P&L per trade (currency); NaN without trades."""
+        return self.net_sum / self.trades if self.trades else float("nan")
 
 
 def trade_outcomes(pnl: ArrayLike) -> tuple[int, int, int]:
@@ -73,10 +158,7 @@ def win_rate(pnl: ArrayLike) -> float:
     >>> win_rate([10.0, -5.0, 0.0, 3.0])
     0.5
     """
-    p = _pnl(pnl)
-    if p.size == 0:
-        return float("nan")
-    return float(np.count_nonzero(p > 0)) / p.size
+    return TradeTotals.of(pnl).win_rate
 
 
 def average_win(pnl: ArrayLike) -> float:
@@ -95,9 +177,7 @@ def average_win(pnl: ArrayLike) -> float:
     >>> average_win([10.0, -5.0, 0.0, 3.0])
     6.5
     """
-    p = _pnl(pnl)
-    w = p[p > 0]
-    return float(np.mean(w)) if w.size else float("nan")
+    return TradeTotals.of(pnl).average_win
 
 
 def average_loss(pnl: ArrayLike) -> float:
@@ -116,9 +196,7 @@ def average_loss(pnl: ArrayLike) -> float:
     >>> average_loss([10.0, -5.0, -1.0, 3.0])
     -3.0
     """
-    p = _pnl(pnl)
-    losses = p[p < 0]
-    return float(np.mean(losses)) if losses.size else float("nan")
+    return TradeTotals.of(pnl).average_loss
 
 
 def payoff_ratio(pnl: ArrayLike) -> float:
@@ -142,7 +220,7 @@ def payoff_ratio(pnl: ArrayLike) -> float:
     >>> payoff_ratio([10.0, -5.0, -1.0, 3.0])
     2.1666666666666665
     """
-    return average_win(pnl) / abs(average_loss(pnl))
+    return TradeTotals.of(pnl).payoff_ratio
 
 
 def profit_factor(pnl: ArrayLike) -> float:
@@ -169,12 +247,7 @@ def profit_factor(pnl: ArrayLike) -> float:
     >>> profit_factor([1.0, 2.0])
     inf
     """
-    p = _pnl(pnl)
-    gains = float(p[p > 0].sum())
-    losses = float(-p[p < 0].sum())
-    if losses == 0.0:
-        return float("inf") if gains > 0 else float("nan")
-    return gains / losses
+    return TradeTotals.of(pnl).profit_factor
 
 
 def expectancy(pnl: ArrayLike) -> float:
@@ -198,8 +271,7 @@ def expectancy(pnl: ArrayLike) -> float:
     >>> expectancy([10.0, -5.0, 0.0, 3.0])
     2.0
     """
-    p = _pnl(pnl)
-    return float(np.mean(p)) if p.size else float("nan")
+    return TradeTotals.of(pnl).expectancy
 
 
 def longest_streaks(pnl: ArrayLike) -> tuple[int, int]:

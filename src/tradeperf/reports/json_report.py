@@ -31,7 +31,7 @@ _UNDEFINED: Final = {
     "largest_win": "no winning trades",
     "largest_loss": "no losing trades",
     "average_holding_seconds": "no trade has an entry time",
-    "max_drawdown": "equity never positive",
+    "max_drawdown": "no days in the period, or equity never positive",
     "max_drawdown_abs": "no closed trades",
     "sharpe_ratio": "fewer than 2 daily returns or zero volatility",
     "sortino_ratio": "fewer than 2 daily returns",

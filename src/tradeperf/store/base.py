@@ -141,6 +141,10 @@ class Store(abc.ABC):
         """All stored records of ``kind`` (fills, marks, ...) in timestamp order."""
 
     @abc.abstractmethod
+    def has_records(self, kind: RecordKind) -> bool:
+        """True if at least one record of ``kind`` is stored."""
+
+    @abc.abstractmethod
     def quarantine(self) -> pa.Table:
         """The quarantined rows (`QUARANTINE_SCHEMA`), by source and line."""
 

@@ -493,6 +493,12 @@ class SQLStore(Store):
         order = "exit_time, trade_id" if kind is RecordKind.TRADES else "timestamp"
         return self._fetch_arrow(f'SELECT * FROM "{kind.value}" ORDER BY {order}')
 
+    def has_records(self, kind: RecordKind) -> bool:
+        """See `Store.has_records`."""
+        if not self._has_table(kind.value):
+            return False
+        return bool(self._fetch(f'SELECT EXISTS (SELECT 1 FROM "{kind.value}")')[0][0])
+
     def quarantine(self) -> pa.Table:
         """See `Store.quarantine`."""
         names = ", ".join(f.name for f in QUARANTINE_SCHEMA)

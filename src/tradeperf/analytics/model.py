@@ -1,0 +1,74 @@
+"""What a summary is asked for and what it gives: the typed results reports format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
+from tradeperf.analytics.windows import WindowKind
+from tradeperf.ledger import CostBasis
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRequest:
+    """What to summarise.
+
+    Attributes
+    ----------
+    timezone : IANA name of the reporting timezone (windows are local calendar periods).
+    capital : starting capital of the account, in ``currency``.
+    currency : the account currency the P&L is in.
+    windows : which window kinds to break the period into.
+    start, end : local calendar days bounding the period (``end`` inclusive); None = all.
+    strategies, symbols : keep only these (empty = all).
+    cost_basis : how fills are matched into lots (FIFO, LIFO, average cost).
+    """
+
+    timezone: str = "UTC"
+    capital: Decimal = Decimal(10_000)
+    currency: str = "USD"
+    windows: tuple[WindowKind, ...] = (WindowKind.DAILY, WindowKind.WEEKLY, WindowKind.MONTHLY)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    strategies: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ()
+    cost_basis: CostBasis = CostBasis.FIFO
+
+
+@dataclass(slots=True)
+class WindowFigures:
+    """The figures of one calendar window."""
+
+    kind: WindowKind
+    label: str
+    start: dt.datetime
+    end: dt.datetime
+    figures: dict[str, Figure]
+
+
+@dataclass(slots=True)
+class Summary:
+    """A computed summary, ready to be formatted by `tradeperf.reports`.
+
+    Money figures are exact Decimals in ``currency``; ratios are floats (NaN = undefined).
+    """
+
+    request: SummaryRequest
+    generated_at: dt.datetime
+    first_exit: dt.datetime | None
+    last_exit: dt.datetime | None
+    overall: dict[str, Figure]
+    windows: dict[WindowKind, list[WindowFigures]]
+    by_strategy: dict[str, dict[str, Figure]]
+    by_symbol: dict[str, dict[str, Figure]]
+    status_counts: dict[str, int]
+    rejected_rows: int
+    unreadable_files: int
+    periods_per_year: int = CALENDAR_DAYS_PER_YEAR
+
+    @property
+    def partial(self) -> bool:
+        """True when some input could not be read, so the figures may miss trades."""
+        return self.rejected_rows > 0 or self.unreadable_files > 0
