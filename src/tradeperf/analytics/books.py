@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tradeperf.analytics.figures import CashFlows
+from tradeperf.analytics.windows import local_days, resolve_timezone
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger import CostBasis, LedgerResult, run_ledger
@@ -97,6 +99,15 @@ def load_books(
     except ValueError as exc:
         raise InputError(f"the stored fills cannot be booked: {exc}") from None
     return Books(fills=fills, marks=marks, result=result)
+
+
+def load_cash_flows(store: Store, tz: str) -> CashFlows:
+    """The stored deposits and withdrawals, by local day in ``tz`` (all accounts)."""
+    table = _as_schema(store.records(RecordKind.CASH_FLOWS), CASH_FLOW_SCHEMA)
+    if table is None:
+        return CashFlows.none()
+    days = local_days(table.column("timestamp"), resolve_timezone(tz))
+    return CashFlows.of(days, table.column("amount").to_pylist())
 
 
 def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int]:

@@ -103,36 +103,108 @@ def calendar_day_pnl(
 
 
 @dataclass(frozen=True, slots=True)
+class CashFlows:
+    """Deposits (+) and withdrawals (−) of the account by local day, exact.
+
+    Cash flows change equity but are not profit: daily returns are time-weighted (a flow is
+    taken to arrive at the start of its day), and the drawdown follows the time-weighted
+    wealth index, so a withdrawal is not a loss.
+    """
+
+    days: np.ndarray
+    cumulative: list[Decimal]
+
+    @classmethod
+    def of(cls, days: np.ndarray, amounts: list[Decimal]) -> CashFlows:
+        """Flows of ``amounts`` on local ``days`` (``datetime64[D]``), in any order."""
+        order = np.argsort(days, kind="stable")
+        total = Decimal(0)
+        cumulative = [total]
+        for i in order:
+            total += amounts[i]
+            cumulative.append(total)
+        return cls(days=days[order].astype("datetime64[D]"), cumulative=cumulative)
+
+    @classmethod
+    def none(cls) -> CashFlows:
+        """No flows."""
+        return cls(days=np.empty(0, "datetime64[D]"), cumulative=[Decimal(0)])
+
+    def __bool__(self) -> bool:
+        return bool(self.days.size)
+
+    def before(self, day: dt.date | None) -> Decimal:
+        """Sum of the flows on days before ``day`` (0 for None)."""
+        if day is None:
+            return Decimal(0)
+        return self.cumulative[int(np.searchsorted(self.days, np.datetime64(day, "D")))]
+
+    def between(self, first: dt.date | None, last: dt.date | None) -> Decimal:
+        """Sum of the flows from ``first`` to ``last`` inclusive (0 when either is None)."""
+        if first is None or last is None:
+            return Decimal(0)
+        return self.before(last + dt.timedelta(days=1)) - self.before(first)
+
+    def per_day(self, first: dt.date, last: dt.date) -> np.ndarray:
+        """Flows per calendar day from ``first`` to ``last`` inclusive, float64."""
+        amounts = np.diff(np.array([float(c) for c in self.cumulative]))
+        return calendar_day_pnl(self.days, amounts, first_day=first, last_day=last)
+
+
+@dataclass(frozen=True, slots=True)
 class DailyPath:
     """What the summaries take from the end-of-day equity path.
 
     Attributes
     ----------
-    returns : one simple return per calendar day: the day's net P&L over the equity at the
-        start of the day (NaN where that equity is not positive).
-    max_drawdown : the largest fall of end-of-day equity below its running peak, as a positive
-        fraction of the peak; the starting equity is the first peak.
+    returns : one time-weighted simple return per calendar day: the day's net P&L over the
+        equity at the start of the day, that day's cash flow included (NaN where that equity
+        is not positive).
+    max_drawdown : the largest fall of the end-of-day wealth index below its running peak, as
+        a positive fraction of the peak; the start counts as the first peak. Without cash
+        flows the wealth index is end-of-day equity over the starting equity.
+    total_return : the compounded return over the days, prod(1 + r) − 1.
     """
 
     returns: np.ndarray
     max_drawdown: float
+    total_return: float
 
 
-def daily_path(day_pnl: np.ndarray, *, equity_start: Decimal) -> DailyPath:
-    """Daily returns and the end-of-day drawdown of an account starting at ``equity_start``
-    whose net P&L per calendar day is ``day_pnl``.
+def daily_path(
+    day_pnl: np.ndarray, *, equity_start: Decimal, day_flows: np.ndarray | None = None
+) -> DailyPath:
+    """Daily returns, end-of-day drawdown and total return of an account starting at
+    ``equity_start`` whose net P&L per calendar day is ``day_pnl`` and whose deposits (+) and
+    withdrawals (−) per day are ``day_flows`` (arriving at the start of their day).
 
     Examples
     --------
     >>> p = daily_path(np.array([100.0, -220.0, 60.0]), equity_start=Decimal(1000))
-    >>> p.returns.round(4).tolist(), round(p.max_drawdown, 4)
-    ([0.1, -0.2, 0.0682], 0.2)
+    >>> p.returns.round(4).tolist(), round(p.max_drawdown, 4), round(p.total_return, 4)
+    ([0.1, -0.2, 0.0682], 0.2, -0.06)
+    >>> # a withdrawal of half the account is not a loss
+    >>> p = daily_path(np.array([0.0, 50.0]), equity_start=Decimal(1000),
+    ...                day_flows=np.array([-500.0, 0.0]))
+    >>> p.returns.tolist(), p.max_drawdown, round(p.total_return, 12)
+    ([0.0, 0.1], 0.0, 0.1)
     """
-    equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(day_pnl)))
+    if day_pnl.size == 0:
+        return DailyPath(returns=np.empty(0), max_drawdown=float("nan"), total_return=float("nan"))
+    flows = np.zeros_like(day_pnl) if day_flows is None else day_flows
+    end = float(equity_start) + np.cumsum(day_pnl + flows)
+    start_of_day = np.concatenate(([float(equity_start)], end[:-1])) + flows
     with np.errstate(divide="ignore", invalid="ignore"):
-        rets = np.where(equity[:-1] > 0, day_pnl / equity[:-1], np.nan)
-    dd = drawdown.equity_drawdown(equity).max_drawdown if day_pnl.size else float("nan")
-    return DailyPath(returns=rets, max_drawdown=dd)
+        rets = np.where(start_of_day > 0, day_pnl / start_of_day, np.nan)
+    if not flows.any():
+        # end-of-day equity itself: exact to the last float rounding, and defined for a
+        # negative equity (NaN only where the peak is not positive)
+        path = np.concatenate(([float(equity_start)], end))
+    else:
+        path = np.concatenate(([1.0], np.cumprod(1.0 + rets)))
+    dd = drawdown.equity_drawdown(path).max_drawdown
+    total = float(path[-1] / path[0] - 1.0) if path[0] > 0 else float("nan")
+    return DailyPath(returns=rets, max_drawdown=dd, total_return=total)
 
 
 def group_figures(
@@ -141,6 +213,7 @@ def group_figures(
     equity_start: Decimal,
     first_day: dt.date | None,
     last_day: dt.date | None,
+    flows: CashFlows | None = None,
 ) -> dict[str, Figure]:
     """All summary figures of ``group``, keyed by their registry names.
 
@@ -151,6 +224,7 @@ def group_figures(
         capital plus the net P&L of every earlier trade.
     first_day, last_day : the calendar days over which daily returns and the end-of-day
         drawdown are taken (None when the group is empty).
+    flows : the account's deposits and withdrawals (None for a breakdown group).
 
     Returns
     -------
@@ -170,11 +244,14 @@ def group_figures(
         if has_entry.any()
         else float("nan")
     )
-    if first_day is not None and last_day is not None:
-        days = calendar_day_pnl(group.day, pnl, first_day=first_day, last_day=last_day)
-    else:
-        days = np.empty(0)
-    path = daily_path(days, equity_start=equity_start)
+    path, flows_in = path_of_days(
+        group.day,
+        pnl,
+        equity_start=equity_start,
+        first_day=first_day,
+        last_day=last_day,
+        flows=flows,
+    )
     day_pnl = _pnl_by_day(group)
     return {
         "trades": len(group),
@@ -190,7 +267,8 @@ def group_figures(
         "gross_pnl": sum(group.gross, Decimal(0)),
         "fees": sum(group.fees, Decimal(0)),
         "net_pnl": net,
-        "return_pct": float(net / equity_start) if equity_start > 0 else float("nan"),
+        "return_pct": path.total_return,
+        "cash_flows": flows_in,
         "largest_win": max(positives) if positives else None,
         "largest_loss": min(negatives) if negatives else None,
         "longest_win_streak": win_streak,
@@ -206,8 +284,29 @@ def group_figures(
         "winning_days": sum(1 for v in day_pnl.values() if v > 0),
         "losing_days": sum(1 for v in day_pnl.values() if v < 0),
         "equity_start": equity_start,
-        "equity_end": equity_start + net,
+        "equity_end": equity_start + flows_in + net,
     }
+
+
+def path_of_days(
+    days: np.ndarray,
+    pnl: np.ndarray,
+    *,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+    flows: CashFlows | None,
+) -> tuple[DailyPath, Decimal]:
+    """The `DailyPath` of P&L amounts ``pnl`` on local ``days`` over ``first_day``..``last_day``
+    with the account's cash ``flows``, and the flows in that range (exact)."""
+    if first_day is None or last_day is None:
+        return daily_path(np.empty(0), equity_start=equity_start), Decimal(0)
+    day_pnl = calendar_day_pnl(days, pnl, first_day=first_day, last_day=last_day)
+    if not flows:
+        return daily_path(day_pnl, equity_start=equity_start), Decimal(0)
+    day_flows = flows.per_day(first_day, last_day)
+    path = daily_path(day_pnl, equity_start=equity_start, day_flows=day_flows)
+    return path, flows.between(first_day, last_day)
 
 
 def _pnl_by_day(group: ClosedTrades) -> dict[np.datetime64, Decimal]:

@@ -43,11 +43,12 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from tradeperf.analytics.books import load_cash_flows
 from tradeperf.analytics.figures import (
     CALENDAR_DAYS_PER_YEAR,
+    CashFlows,
     Figure,
-    calendar_day_pnl,
-    daily_path,
+    path_of_days,
 )
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
 from tradeperf.analytics.windows import (
@@ -235,6 +236,7 @@ def figures(
     equity_start: Decimal,
     first_day: dt.date | None,
     last_day: dt.date | None,
+    flows: CashFlows | None = None,
 ) -> dict[str, Figure]:
     """The summary figures (the keys of `tradeperf.analytics.figures.group_figures`) of the
     trades whose partials are ``daily``.
@@ -260,16 +262,14 @@ def figures(
         loss_sum=float(p.loss_sum),
         net_sum=float(p.net_pnl),
     )
-    if first_day is not None and last_day is not None:
-        days = calendar_day_pnl(
-            np.array(daily.days, dtype="datetime64[D]"),
-            np.array([float(x.net_pnl) for x in daily.parts], dtype=np.float64),
-            first_day=first_day,
-            last_day=last_day,
-        )
-    else:
-        days = np.empty(0)
-    path = daily_path(days, equity_start=equity_start)
+    path, flows_in = path_of_days(
+        np.array(daily.days, dtype="datetime64[D]"),
+        np.array([float(x.net_pnl) for x in daily.parts], dtype=np.float64),
+        equity_start=equity_start,
+        first_day=first_day,
+        last_day=last_day,
+        flows=flows,
+    )
     day_net = [x.net_pnl for x in daily.parts if x.trades]
     return {
         "trades": p.trades,
@@ -285,7 +285,8 @@ def figures(
         "gross_pnl": p.gross_pnl,
         "fees": p.fees,
         "net_pnl": p.net_pnl,
-        "return_pct": float(p.net_pnl / equity_start) if equity_start > 0 else float("nan"),
+        "return_pct": path.total_return,
+        "cash_flows": flows_in,
         "largest_win": p.max_win,
         "largest_loss": p.min_loss,
         "longest_win_streak": p.best_win_run,
@@ -303,7 +304,7 @@ def figures(
         "winning_days": sum(1 for v in day_net if v > 0),
         "losing_days": sum(1 for v in day_net if v < 0),
         "equity_start": equity_start,
-        "equity_end": equity_start + p.net_pnl,
+        "equity_end": equity_start + flows_in + p.net_pnl,
     }
 
 
@@ -315,6 +316,7 @@ def window_figures(
     equity_start: Decimal,
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
+    flows: CashFlows | None = None,
 ) -> list[WindowFigures]:
     """Figures of every window of ``kind`` with at least one closed trade, in order, as
     `tradeperf.analytics.summary.summarize` computes them (each window's equity starts where
@@ -342,7 +344,14 @@ def window_figures(
         hi_window = window.end_local.date() - dt.timedelta(days=1)
         hi = min(hi_window, last_day) if last_day else hi_window
         group = DailyPartials([d for d, _ in active[i:j]], [p for _, p in active[i:j]])
-        figs = figures(group, equity_start=equity, first_day=lo, last_day=hi)
+        cash = flows or CashFlows.none()
+        figs = figures(
+            group,
+            equity_start=equity + cash.before(lo) - cash.before(first_day),
+            first_day=lo,
+            last_day=hi,
+            flows=flows,
+        )
         out.append(WindowFigures(kind, window.label, window.start, window.end, figs))
         equity = equity + figs["net_pnl"]  # type: ignore[operator]
         i = j
@@ -381,6 +390,7 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     symbol = _one(request.symbols, "symbol")
     every = DailyPartials.from_table(store.partials(tz, strategy=strategy, symbol=symbol))
     before = daily_before(every, request.start)
+    flows = load_cash_flows(store, tz)
     equity_start = request.capital + merge(before.parts).net_pnl
     period = every.between(request.start, request.end)
     active_days = [d for d, p in zip(period.days, period.parts, strict=True) if p.trades]
@@ -388,10 +398,19 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     last_day = request.end or (active_days[-1] if active_days else None)
     total = merge(period.parts)
 
-    overall = figures(period, equity_start=equity_start, first_day=first_day, last_day=last_day)
+    equity_start += flows.before(first_day)
+    overall = figures(
+        period, equity_start=equity_start, first_day=first_day, last_day=last_day, flows=flows
+    )
     windows = {
         kind: window_figures(
-            period, kind, tz, equity_start=equity_start, first_day=first_day, last_day=last_day
+            period,
+            kind,
+            tz,
+            equity_start=equity_start,
+            first_day=first_day,
+            last_day=last_day,
+            flows=flows,
         )
         for kind in request.windows
     }

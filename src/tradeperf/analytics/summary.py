@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import Books, load_books, position_figures
-from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
+from tradeperf.analytics.books import Books, load_books, load_cash_flows, position_figures
+from tradeperf.analytics.figures import CashFlows, ClosedTrades, Figure, group_figures
 
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
@@ -88,7 +88,8 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     before, closed = _split_period(closed, start_utc, end_utc)
 
     prior = sum((x for x in before.column("net_pnl").to_pylist() if x is not None), Decimal(0))
-    equity_start = request.capital + prior
+    flows = load_cash_flows(store, tz.key)
+    pnl_start = request.capital + prior
     trades = ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
 
     counts = Counter(others.column("status").to_pylist())
@@ -102,8 +103,9 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     if request.end:
         last_day = request.end
 
+    equity_start = pnl_start + flows.before(first_day)
     overall = group_figures(
-        trades, equity_start=equity_start, first_day=first_day, last_day=last_day
+        trades, equity_start=equity_start, first_day=first_day, last_day=last_day, flows=flows
     )
     extra_days = np.empty(0, "datetime64[D]")
     if books is not None:
@@ -113,7 +115,9 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         events = events[(events >= lo) & (events < hi)]
         extra_days = local_days(pa.array(events, pa.timestamp("us", tz="UTC")), tz)
     windows = {
-        kind: _window_figures(trades, kind, tz, equity_start, first_day, last_day, extra_days)
+        kind: _window_figures(
+            trades, kind, tz, equity_start, first_day, last_day, extra_days, flows
+        )
         for kind in request.windows
     }
     if books is not None:
@@ -205,6 +209,7 @@ def _window_figures(
     first_day: dt.date | None,
     last_day: dt.date | None,
     extra_days: np.ndarray,
+    flows: CashFlows,
 ) -> list[WindowFigures]:
     """Figures of every window of ``kind`` that has a closed trade or one of ``extra_days``
     (days with realized P&L from fills, such as a partial exit), in order."""
@@ -221,7 +226,13 @@ def _window_figures(
         lo = max(window.first_day, first_day) if first_day else window.first_day
         last_of_window = window.end_local.date() - dt.timedelta(days=1)
         hi = min(last_of_window, last_day) if last_day else last_of_window
-        figures = group_figures(group, equity_start=equity, first_day=lo, last_day=hi)
+        figures = group_figures(
+            group,
+            equity_start=equity + flows.before(lo) - flows.before(first_day),
+            first_day=lo,
+            last_day=hi,
+            flows=flows,
+        )
         out.append(WindowFigures(kind, window.label, window.start, window.end, figures))
         equity = equity + figures["net_pnl"]  # type: ignore[operator]
     return out

@@ -112,9 +112,16 @@ _ALL = [
         "unrealized_pnl", "currency", True, "Mark-to-market P&L of open positions at the end.", None
     ),
     _F("open_positions", "count", None, "Positions with non-zero quantity at the end.", None),
-    _F("return_pct", "fraction", True, "net P&L / starting equity of the window.", None),
+    _F(
+        "return_pct",
+        "fraction",
+        True,
+        "Time-weighted return of the window, prod(1 + daily return) - 1.",
+        None,
+    ),
     _F("equity_start", "currency", None, "Account equity before the window's first trade.", None),
-    _F("equity_end", "currency", True, "equity_start + net_pnl.", None),
+    _F("equity_end", "currency", True, "equity_start + cash_flows + net_pnl.", None),
+    _F("cash_flows", "currency", None, "Deposits minus withdrawals in the window.", None),
     _F("trading_days", "count", None, "Local calendar days with at least one exit.", None),
     _F("winning_days", "count", True, "Days whose summed net P&L is > 0.", None),
     _F("losing_days", "count", False, "Days whose summed net P&L is < 0.", None),

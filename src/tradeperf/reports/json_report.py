@@ -27,7 +27,7 @@ _UNDEFINED: Final = {
     "payoff_ratio": "needs both winning and losing trades",
     "profit_factor": "no winning and no losing trades",
     "expectancy": "no closed trades",
-    "return_pct": "starting equity is not positive",
+    "return_pct": "no days in the period, or equity not positive",
     "largest_win": "no winning trades",
     "largest_loss": "no losing trades",
     "average_holding_seconds": "no trade has an entry time",
