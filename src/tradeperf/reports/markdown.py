@@ -45,7 +45,7 @@ COLUMNS: Final = (
     ("fees", "Fees"),
     ("profit_factor", "Profit factor"),
     ("expectancy", "Expectancy"),
-    ("max_drawdown", "Max DD"),
+    ("max_drawdown", "Max DD (EOD)"),
     ("sharpe_ratio", "Sharpe"),
 )
 
@@ -70,8 +70,8 @@ OVERALL_ROWS: Final = (
     ("longest_win_streak", "Longest winning streak (trades)"),
     ("longest_loss_streak", "Longest losing streak (trades)"),
     ("average_holding_seconds", "Average holding time"),
-    ("max_drawdown", "Maximum drawdown (of peak equity)"),
-    ("max_drawdown_abs", "Maximum drawdown"),
+    ("max_drawdown", "Maximum drawdown (end-of-day equity, of its peak)"),
+    ("max_drawdown_abs", "Maximum drawdown (trade by trade)"),
     ("sharpe_ratio", "Sharpe ratio (daily, annualised)"),
     ("sortino_ratio", "Sortino ratio (daily, annualised)"),
     ("trading_days", "Days with closed trades"),
