@@ -220,12 +220,7 @@ class RowCollector:
 
     def result(self, fmt: str, *, end_offset: int | None = None) -> ReadResult:
         """The good rows as an Arrow table in the kind's schema, with the rejects."""
-        schema = self.spec.schema
-        try:
-            table = pa.Table.from_pylist(self.rows, schema=schema)
-        except (pa.ArrowException, ValueError, TypeError, OverflowError):
-            table = self._table_row_by_row()
-        rejected = sorted(self.rejected, key=lambda r: (r.line is None, r.line or 0))
+        table, _, rejected = self.finish()
         return ReadResult(
             source=self.source,
             kind=self.spec.kind,
@@ -235,8 +230,20 @@ class RowCollector:
             end_offset=end_offset,
         )
 
-    def _table_row_by_row(self) -> pa.Table:
+    def finish(self) -> tuple[pa.Table, list[int | None], list[RejectedRow]]:
+        """The good rows as a table, the line of each, and the rejects sorted by line."""
+        schema = self.spec.schema
+        try:
+            table = pa.Table.from_pylist(self.rows, schema=schema)
+            lines = self.lines
+        except (pa.ArrowException, ValueError, TypeError, OverflowError):
+            table, lines = self._table_row_by_row()
+        rejected = sorted(self.rejected, key=lambda r: (r.line is None, r.line or 0))
+        return table, lines, rejected
+
+    def _table_row_by_row(self) -> tuple[pa.Table, list[int | None]]:
         good: list[dict[str, object]] = []
+        lines: list[int | None] = []
         for row, line, raw in zip(self.rows, self.lines, self.raws, strict=True):
             try:
                 pa.Table.from_pylist([row], schema=self.spec.schema)
@@ -249,4 +256,5 @@ class RowCollector:
                 )
                 continue
             good.append(row)
-        return pa.Table.from_pylist(good, schema=self.spec.schema)
+            lines.append(line)
+        return pa.Table.from_pylist(good, schema=self.spec.schema), lines

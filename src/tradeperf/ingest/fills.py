@@ -27,6 +27,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tradeperf.ingest import columnar as col
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import KindSpec, RowError, register_kind
 from tradeperf.ingest.rows import (
@@ -337,6 +342,132 @@ def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
     }
 
 
+def _source_columns(batch: col.ColumnBatch, ok: np.ndarray) -> dict[str, pa.Array]:
+    lines = batch.lines[ok]
+    return {
+        "source": pa.array([batch.source] * len(lines), pa.string()),
+        "source_line": pa.array(lines, pa.int64()),
+    }
+
+
+def derived_ids(ids: pa.Array, batch: col.ColumnBatch, ok: np.ndarray) -> pa.Array:
+    """``ids`` of the kept rows, with `derived_trade_id` where an id is missing."""
+    kept = ids.filter(pa.array(ok))
+    missing = np.flatnonzero(col.to_mask(pc.is_null(kept)))
+    if not len(missing):
+        return kept
+    values = kept.to_pylist()
+    lines = batch.lines[ok]
+    for i in missing:
+        values[i] = derived_trade_id(batch.source, int(lines[i]))
+    return pa.array(values, pa.string())
+
+
+def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
+    """Vectorised `validate_fill` (see `tradeperf.ingest.columnar` for the contract).
+
+    Sure rows: ISO-8601 or typed timestamps, plain decimals, a known side (or none, then the
+    sign of the quantity), a known liquidity, no tags. Everything else is left to
+    `validate_fill`.
+    """
+    n = batch.num_rows
+    c = col.resolve_columns(batch, RecordKind.FILLS, _FILL_CANON)
+    ts, unsure = col.timestamp_values(c.get("timestamp"), n)
+    symbol, u = col.text_values(c.get("symbol"), n)
+    unsure |= u
+    qty, u = col.money_values(c.get("quantity"), n)
+    unsure |= u
+    side_text, u = col.text_values(c.get("side"), n)
+    unsure |= u
+    side, u = col.lookup(side_text, _SIDES)
+    unsure |= u
+    price, u = col.money_values(c.get("price"), n)
+    unsure |= u
+    fee, u = col.money_values(c.get("fee"), n)
+    unsure |= u
+    mult, u = col.money_values(c.get("multiplier"), n)
+    unsure |= u
+    liq_text, u = col.text_values(c.get("liquidity"), n)
+    unsure |= u
+    liquidity, u = col.lookup(liq_text, _LIQUIDITY)
+    unsure |= u
+    tags_unsure = _tags_present(c.get("tags"), n)
+    texts = {}
+    for name in ("fill_id", "account", "venue", "strategy", "fee_currency", "order_id", "currency"):
+        texts[name], u = col.text_values(c.get(name), n)
+        unsure |= u
+    positive, negative = col.is_positive(qty), col.is_negative(qty)
+    no_side = col.to_mask(pc.is_null(side))
+    unsure |= tags_unsure
+    unsure |= col.to_mask(pc.is_null(ts)) | col.to_mask(pc.is_null(symbol))
+    unsure |= col.to_mask(pc.is_null(price)) | ~(positive | (no_side & negative))
+    unsure |= col.to_mask(pc.is_valid(mult)) & ~col.is_positive(mult)
+    ok = ~unsure
+    keep = pa.array(ok)
+    qty = pc.if_else(pa.array(negative), pc.negate(qty), qty)
+    side = pc.if_else(pa.array(no_side), pc.if_else(pa.array(negative), "SELL", "BUY"), side)
+    m = int(ok.sum())
+    table = pa.table(
+        {
+            "fill_id": derived_ids(texts["fill_id"], batch, ok),
+            "timestamp": ts.filter(keep),
+            "account": texts["account"].filter(keep).fill_null("default"),
+            "venue": texts["venue"].filter(keep),
+            "strategy": texts["strategy"].filter(keep).fill_null("default"),
+            "symbol": symbol.filter(keep),
+            "side": side.filter(keep),
+            "quantity": qty.filter(keep),
+            "price": price.filter(keep),
+            "fee": fee.filter(keep).fill_null(col.money_constant(0, 1)[0]),
+            "fee_currency": texts["fee_currency"].filter(keep),
+            "liquidity": liquidity.filter(keep),
+            "order_id": texts["order_id"].filter(keep),
+            "multiplier": mult.filter(keep).fill_null(col.money_constant(1, 1)[0]),
+            "currency": texts["currency"].filter(keep),
+            "tags": pa.array([[]] * m, pa.list_(pa.string())),
+            **_source_columns(batch, ok),
+        },
+        schema=FILL_SCHEMA,
+    )
+    return table, ok
+
+
+def _tags_present(values: pa.Array | None, n: int) -> np.ndarray:
+    """Rows whose tags are not empty (left to the row path: `parse_text_list` is involved)."""
+    if values is None:
+        return col.none_mask(n)
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
+        return col.to_mask(pc.greater(pc.list_value_length(array), 0))
+    text, unsure = col.text_values(array, n)
+    return unsure | col.to_mask(pc.is_valid(text))
+
+
+def fast_validate_mark(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
+    """Vectorised `validate_mark` (see `tradeperf.ingest.columnar` for the contract)."""
+    n = batch.num_rows
+    c = col.resolve_columns(batch, RecordKind.MARKS, _MARK_CANON)
+    ts, unsure = col.timestamp_values(c.get("timestamp"), n)
+    symbol, u = col.text_values(c.get("symbol"), n)
+    unsure |= u
+    price, u = col.money_values(c.get("price"), n)
+    unsure |= u
+    unsure |= col.to_mask(pc.is_null(ts)) | col.to_mask(pc.is_null(symbol))
+    unsure |= col.to_mask(pc.is_null(price))
+    ok = ~unsure
+    keep = pa.array(ok)
+    table = pa.table(
+        {
+            "timestamp": ts.filter(keep),
+            "symbol": symbol.filter(keep),
+            "price": price.filter(keep),
+            **_source_columns(batch, ok),
+        },
+        schema=MARK_SCHEMA,
+    )
+    return table, ok
+
+
 FILLS_SPEC: Final = KindSpec(
     kind=RecordKind.FILLS,
     schema=FILL_SCHEMA,
@@ -346,6 +477,7 @@ FILLS_SPEC: Final = KindSpec(
     ),
     validate=validate_fill,
     priority=20,
+    fast_validate=fast_validate_fill,
 )
 MARKS_SPEC: Final = KindSpec(
     kind=RecordKind.MARKS,
@@ -353,6 +485,7 @@ MARKS_SPEC: Final = KindSpec(
     signature=(frozenset({"timestamp", "symbol", "price"}),),
     validate=validate_mark,
     priority=-10,
+    fast_validate=fast_validate_mark,
 )
 FUNDING_SPEC: Final = KindSpec(
     kind=RecordKind.FUNDING,

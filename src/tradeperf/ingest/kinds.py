@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from tradeperf.ingest.base import RecordKind
+
+if TYPE_CHECKING:
+    from tradeperf.ingest.columnar import FastValidator
 
 
 class RowError(ValueError):
@@ -42,6 +46,9 @@ class KindSpec:
         group is taken to hold this kind (aliases are resolved before matching).
     validate : the row validator.
     priority : when several kinds match, the highest priority wins.
+    fast_validate : optional vectorised validator of whole columns (see
+        `tradeperf.ingest.columnar`); it returns only rows it is sure of, exactly as
+        ``validate`` would build them, and leaves the others to ``validate``.
     """
 
     kind: RecordKind
@@ -49,6 +56,7 @@ class KindSpec:
     signature: tuple[frozenset[str], ...]
     validate: RowValidator
     priority: int = 0
+    fast_validate: FastValidator | None = None
 
 
 _SPECS: dict[RecordKind, KindSpec] = {}

@@ -89,6 +89,7 @@ def read_source(
     mapping: str | Path | Mapping[str, str] | None = None,
     start_offset: int = 0,
     kind: RecordKind | None = None,
+    fast: bool | None = None,
 ) -> ReadResult:
     """Read one source file into validated records and quarantined rows.
 
@@ -100,6 +101,9 @@ def read_source(
         YAML/JSON mapping file, or a dict.
     start_offset : byte offset to start a JSONL file at (the previous ``end_offset``).
     kind : the record kind; None detects it from the columns.
+    fast : use the vectorised columnar path for CSV and Parquet (`tradeperf.ingest.columnar`)
+        where it applies; False forces the row path; None follows the environment variable
+        ``TRADEPERF_INGEST_FAST`` (``0`` turns it off; on by default). The result is the same.
 
     Returns
     -------
@@ -144,9 +148,9 @@ def read_source(
         if fmt == "json":
             return read_json_records(p, source=source, kind=kind, mapping=columns)
         if fmt == "csv":
-            return read_csv(p, source=source, kind=kind, mapping=columns)
+            return read_csv(p, source=source, kind=kind, mapping=columns, fast=fast)
         if fmt == "parquet":
-            return read_parquet(p, source=source, kind=kind, mapping=columns)
+            return read_parquet(p, source=source, kind=kind, mapping=columns, fast=fast)
         return read_freqtrade(p, source=source)
     except OSError as exc:
         return unreadable(source, f"cannot read file: {exc.strerror or exc}", fmt=fmt or "")

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from tradeperf.ingest.assemble import RowCollector, check_mapping_columns, empty_result, unreadable
 from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.columnar import fast_enabled, read_csv_fast, read_parquet_fast
 from tradeperf.ingest.detect import csv_delimiter, describe_signatures, detect_kind
 from tradeperf.ingest.kinds import KindSpec, kind_spec
 
@@ -42,6 +43,22 @@ def _no_kind(source: str, columns: list[str], fmt: str) -> ReadResult:
     )
 
 
+def _add_record(
+    collector: RowCollector, line: int, header: list[str], cells: list[str], header_line: int
+) -> None:
+    """One non-blank CSV record: quarantined when its cell count is off, else validated."""
+    raw = ",".join(cells)
+    if len(cells) != len(header):
+        collector.reject(
+            line,
+            f"row has {len(cells)} cells, the header (line {header_line}) has {len(header)}",
+            field=None,
+            raw=raw,
+        )
+        return
+    collector.add(line, dict(zip(header, cells, strict=True)), raw)
+
+
 def read_csv(
     path: Path,
     *,
@@ -49,6 +66,7 @@ def read_csv(
     kind: RecordKind | None = None,
     mapping: Mapping[str, str] | None = None,
     delimiter: str | None = None,
+    fast: bool | None = None,
 ) -> ReadResult:
     """Read a delimited text file with a header line.
 
@@ -59,6 +77,8 @@ def read_csv(
     kind : the record kind; detected from the header when None.
     mapping : canonical -> source column mapping.
     delimiter : the cell separator; told from the header when None.
+    fast : try the columnar fast path (`tradeperf.ingest.columnar`); None follows the
+        ``TRADEPERF_INGEST_FAST`` environment variable (on by default). Same result either way.
 
     Returns
     -------
@@ -72,6 +92,17 @@ def read_csv(
     """
     name = source or str(path)
     mapping = mapping or {}
+    if fast_enabled(fast=fast):
+        result = read_csv_fast(
+            path,
+            source=name,
+            mapping=mapping,
+            delimiter=delimiter,
+            detect=lambda header: _spec_for(header, kind, mapping),
+            add_record=_add_record,
+        )
+        if result is not None:
+            return result
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -101,16 +132,7 @@ def read_csv(
             collector = RowCollector(spec, name, mapping)
             continue
         assert collector is not None
-        raw = ",".join(cells)
-        if len(cells) != len(header):
-            collector.reject(
-                start,
-                f"row has {len(cells)} cells, the header (line {header_line}) has {len(header)}",
-                field=None,
-                raw=raw,
-            )
-            continue
-        collector.add(start, dict(zip(header, cells, strict=True)), raw)
+        _add_record(collector, start, header, cells, header_line)
     if collector is None:
         return empty_result(name, kind=kind or RecordKind.TRADES, fmt="csv")
     return collector.result("csv")
@@ -122,6 +144,7 @@ def read_parquet(
     source: str | None = None,
     kind: RecordKind | None = None,
     mapping: Mapping[str, str] | None = None,
+    fast: bool | None = None,
 ) -> ReadResult:
     """Read a Parquet file.
 
@@ -131,6 +154,7 @@ def read_parquet(
     source : the name recorded with rows and rejects (default ``str(path)``).
     kind : the record kind; detected from the column names when None.
     mapping : canonical -> source column mapping.
+    fast : try the columnar fast path; None follows ``TRADEPERF_INGEST_FAST`` (see `read_csv`).
 
     Returns
     -------
@@ -152,6 +176,10 @@ def read_parquet(
     spec = _spec_for(columns, kind, mapping)
     if spec is None:
         return _no_kind(name, columns, "parquet")
+    if fast_enabled(fast=fast):
+        result = read_parquet_fast(path, source=name, spec=spec, mapping=mapping)
+        if result is not None:
+            return result
     collector = RowCollector(spec, name, mapping)
     row_no = 0
     try:
