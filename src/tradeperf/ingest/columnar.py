@@ -29,6 +29,7 @@ import csv
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -171,7 +172,7 @@ def money_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.
         kind = array.type
     if pa.types.is_decimal128(kind) and 0 <= kind.scale <= 18:
         inside = (
-            pc.less(pc.abs(array), pa.scalar(10**20).cast(kind))
+            pc.less(pc.abs(array), pa.scalar(Decimal(10**20), kind))
             if (kind.precision - kind.scale > 20)
             else pc.is_valid(array)
         )

@@ -12,6 +12,7 @@ kind registers its aliases (source name -> canonical name) with `register_aliase
 
 from __future__ import annotations
 
+import decimal
 import functools
 import json
 import re
@@ -192,7 +193,7 @@ def parse_timestamp(value: object, field: str) -> datetime | None:
     Raises
     ------
     RowError
-        If the value is present but not a recognisable time.
+        If the value is present but not a recognisable time, or out of the range of datetime.
     """
     if is_missing(value):
         return None
@@ -202,21 +203,27 @@ def parse_timestamp(value: object, field: str) -> datetime | None:
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, bool):
         raise RowError(f"not a time: {value!r}", field=field)
-    if isinstance(value, int | float | Decimal):
-        return _from_epoch(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
-    if not isinstance(value, str):
-        raise RowError(f"not a time: {value!r}", field=field)
-    text = value.strip()
-    if _NUMERIC.match(text):
-        return _from_epoch(Decimal(text))
-    iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
     try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        raise RowError(f"not an ISO-8601 time or epoch number: {value!r}", field=field) from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        if isinstance(value, int | float | Decimal):
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            return _from_epoch(number)
+        if not isinstance(value, str):
+            raise RowError(f"not a time: {value!r}", field=field)
+        text = value.strip()
+        if _NUMERIC.match(text):
+            return _from_epoch(Decimal(text))
+        iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+        try:
+            parsed = datetime.fromisoformat(iso)
+        except ValueError:
+            raise RowError(
+                f"not an ISO-8601 time or epoch number: {value!r}", field=field
+            ) from None
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (OverflowError, decimal.InvalidOperation):
+        raise RowError(f"time out of range: {value!r}", field=field) from None
 
 
 def _from_epoch(number: Decimal) -> datetime:
