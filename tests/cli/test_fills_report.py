@@ -88,3 +88,20 @@ def test_cost_basis_moves_realized_pnl_between_days_but_not_the_round_trip(
     days = [w["figures"]["realized_pnl"] for w in doc["windows"]["daily"]]
     assert days == [day1, day2]
     assert doc["overall"]["net_pnl"] == 40.0  # the flat-to-flat round trip is the same
+
+
+def test_returns_and_drawdown_of_books_from_fills_are_marked_to_market(tmp_path: Path) -> None:
+    doc = _report(tmp_path)
+    # end of May 1: realized 1000, 1 BTC open marked +500, fees 9 -> +1491
+    # end of May 2: flat, realized 500, fees 12 -> +488 (the day lost 1003)
+    # end of May 3: + ETH short marked +500, fees 13.5 -> +986.5
+    overall = doc["overall"]
+    assert overall["return_pct"] == pytest.approx(986.5 / 100_000, rel=1e-12)
+    assert overall["max_drawdown"] == pytest.approx(1003 / 101_491, rel=1e-12)
+    assert overall["equity_end"] == 100_986.5  # exact: capital + the books marked to market
+    days = {w["window"]: w["figures"] for w in doc["windows"]["daily"]}
+    assert days["2024-05-01"]["return_pct"] == pytest.approx(1491 / 100_000, rel=1e-12)
+    assert days["2024-05-02"]["return_pct"] == pytest.approx(-1003 / 101_491, rel=1e-12)
+    assert days["2024-05-02"]["equity_start"] == 101_491.0
+    # the closed round trip's own P&L is unchanged: it closed on May 2
+    assert days["2024-05-02"]["net_pnl"] == 488.0

@@ -7,16 +7,18 @@ The one place that hands the store's fills, marks, funding and cash flows to the
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.figures import CashFlows
-from tradeperf.analytics.windows import local_days, resolve_timezone
+from tradeperf.analytics.figures import CashFlows, DailyAmounts
+from tradeperf.analytics.windows import local_days, local_midnight, resolve_timezone
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger import CostBasis, LedgerResult, run_ledger
@@ -46,6 +48,7 @@ class Books:
 
     fills: pa.Table
     marks: pa.Table | None
+    funding: pa.Table | None
     result: LedgerResult
 
     @property
@@ -60,7 +63,30 @@ class Books:
 
     def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
         """Realized P&L so far, unrealized P&L and open positions just before each instant."""
-        return books_at(self.fills, self.marks, self.result.realized_events, times)
+        return books_at(self.fills, self.marks, self.result.realized_events, times, self.funding)
+
+    def event_days(
+        self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
+    ) -> np.ndarray:
+        """Local days (``datetime64[D]``) of the fills and marks within [start, end)."""
+        stamps = [self.fills.column("timestamp")]
+        if self.marks is not None:
+            stamps.append(self.marks.column("timestamp"))
+        ts = pa.chunked_array([c for s in stamps for c in s.chunks], pa.timestamp("us", "UTC"))
+        if start is not None:
+            ts = ts.filter(pc.greater_equal(ts, pa.scalar(start, ts.type)))
+        if end is not None:
+            ts = ts.filter(pc.less(ts, pa.scalar(end, ts.type)))
+        return local_days(ts, tz)
+
+    def daily_pnl(self, first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> DailyAmounts:
+        """P&L of the books per local calendar day, marked to market: the change over each
+        day of realized + unrealized − fees + funding (exact)."""
+        n = (last_day - first_day).days + 1
+        days = np.arange(np.datetime64(first_day, "D"), np.datetime64(first_day, "D") + max(n, 0))
+        bounds = [local_midnight(first_day + dt.timedelta(days=i), tz) for i in range(n + 1)]
+        pnl = [b.trading_pnl for b in self.at(bounds)] if n > 0 else []
+        return DailyAmounts.of(days, [b - a for a, b in itertools.pairwise(pnl)])
 
 
 def load_books(
@@ -98,7 +124,7 @@ def load_books(
         )
     except ValueError as exc:
         raise InputError(f"the stored fills cannot be booked: {exc}") from None
-    return Books(fills=fills, marks=marks, result=result)
+    return Books(fills=fills, marks=marks, funding=funding, result=result)
 
 
 def load_cash_flows(store: Store, tz: str) -> CashFlows:

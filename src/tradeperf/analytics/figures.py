@@ -7,6 +7,7 @@ module only selects the trades and the equity they start from, and sums money ex
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -103,8 +104,9 @@ def calendar_day_pnl(
 
 
 @dataclass(frozen=True, slots=True)
-class CashFlows:
-    """Deposits (+) and withdrawals (−) of the account by local day, exact.
+class DailyAmounts:
+    """Exact amounts by local day: the account's deposits (+) and withdrawals (−), or the
+    P&L per day of books kept from fills.
 
     Cash flows change equity but are not profit: daily returns are time-weighted (a flow is
     taken to arrive at the start of its day), and the drawdown follows the time-weighted
@@ -115,7 +117,7 @@ class CashFlows:
     cumulative: list[Decimal]
 
     @classmethod
-    def of(cls, days: np.ndarray, amounts: list[Decimal]) -> CashFlows:
+    def of(cls, days: np.ndarray, amounts: list[Decimal]) -> DailyAmounts:
         """Flows of ``amounts`` on local ``days`` (``datetime64[D]``), in any order."""
         order = np.argsort(days, kind="stable")
         total = Decimal(0)
@@ -126,12 +128,22 @@ class CashFlows:
         return cls(days=days[order].astype("datetime64[D]"), cumulative=cumulative)
 
     @classmethod
-    def none(cls) -> CashFlows:
+    def none(cls) -> DailyAmounts:
         """No flows."""
         return cls(days=np.empty(0, "datetime64[D]"), cumulative=[Decimal(0)])
 
     def __bool__(self) -> bool:
         return bool(self.days.size)
+
+    def __add__(self, other: DailyAmounts) -> DailyAmounts:
+        """Both sets of amounts together."""
+        return DailyAmounts.of(
+            np.concatenate((self.days, other.days)), [*self.amounts(), *other.amounts()]
+        )
+
+    def amounts(self) -> list[Decimal]:
+        """The amounts, in day order."""
+        return [b - a for a, b in itertools.pairwise(self.cumulative)]
 
     def before(self, day: dt.date | None) -> Decimal:
         """Sum of the flows on days before ``day`` (0 for None)."""
@@ -149,6 +161,10 @@ class CashFlows:
         """Flows per calendar day from ``first`` to ``last`` inclusive, float64."""
         amounts = np.diff(np.array([float(c) for c in self.cumulative]))
         return calendar_day_pnl(self.days, amounts, first_day=first, last_day=last)
+
+
+#: Deposits and withdrawals by day.
+CashFlows = DailyAmounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +230,7 @@ def group_figures(
     first_day: dt.date | None,
     last_day: dt.date | None,
     flows: CashFlows | None = None,
+    account: DailyAmounts | None = None,
 ) -> dict[str, Figure]:
     """All summary figures of ``group``, keyed by their registry names.
 
@@ -225,6 +242,9 @@ def group_figures(
     first_day, last_day : the calendar days over which daily returns and the end-of-day
         drawdown are taken (None when the group is empty).
     flows : the account's deposits and withdrawals (None for a breakdown group).
+    account : the account's P&L by day when it is not the closed trades' (books kept from
+        fills, marked to market): daily returns, drawdown and ``equity_end`` then follow it.
+        None to take the group's net P&L by exit day.
 
     Returns
     -------
@@ -251,8 +271,14 @@ def group_figures(
         first_day=first_day,
         last_day=last_day,
         flows=flows,
+        day_pnl=(
+            account.per_day(first_day, last_day)
+            if account is not None and first_day is not None and last_day is not None
+            else None
+        ),
     )
-    day_pnl = _pnl_by_day(group)
+    moved = account.between(first_day, last_day) if account is not None else net
+    by_day = _pnl_by_day(group)
     return {
         "trades": len(group),
         "wins": totals.wins,
@@ -280,11 +306,11 @@ def group_figures(
         "sortino_ratio": returns.sortino_ratio(
             path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR
         ),
-        "trading_days": len(day_pnl),
-        "winning_days": sum(1 for v in day_pnl.values() if v > 0),
-        "losing_days": sum(1 for v in day_pnl.values() if v < 0),
+        "trading_days": len(by_day),
+        "winning_days": sum(1 for v in by_day.values() if v > 0),
+        "losing_days": sum(1 for v in by_day.values() if v < 0),
         "equity_start": equity_start,
-        "equity_end": equity_start + flows_in + net,
+        "equity_end": equity_start + flows_in + moved,
     }
 
 
@@ -296,12 +322,15 @@ def path_of_days(
     first_day: dt.date | None,
     last_day: dt.date | None,
     flows: CashFlows | None,
+    day_pnl: np.ndarray | None = None,
 ) -> tuple[DailyPath, Decimal]:
     """The `DailyPath` of P&L amounts ``pnl`` on local ``days`` over ``first_day``..``last_day``
-    with the account's cash ``flows``, and the flows in that range (exact)."""
+    (or of the given ``day_pnl`` per calendar day) with the account's cash ``flows``, and the
+    flows in that range (exact)."""
     if first_day is None or last_day is None:
         return daily_path(np.empty(0), equity_start=equity_start), Decimal(0)
-    day_pnl = calendar_day_pnl(days, pnl, first_day=first_day, last_day=last_day)
+    if day_pnl is None:
+        day_pnl = calendar_day_pnl(days, pnl, first_day=first_day, last_day=last_day)
     if not flows:
         return daily_path(day_pnl, equity_start=equity_start), Decimal(0)
     day_flows = flows.per_day(first_day, last_day)

@@ -9,13 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.books import Books, load_books, load_cash_flows, position_figures
-from tradeperf.analytics.figures import CashFlows, ClosedTrades, Figure, group_figures
+from tradeperf.analytics.figures import (
+    CashFlows,
+    ClosedTrades,
+    DailyAmounts,
+    Figure,
+    group_figures,
+)
 
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
@@ -77,6 +84,7 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         symbols=request.symbols,
         cost_basis=request.cost_basis,
     )
+    stored = table
     if books is not None:
         table = _in_exit_order(pa.concat_tables([table, books.trades]))
     start_utc = local_midnight(request.start, tz) if request.start else None
@@ -96,16 +104,28 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     counts[TradeStatus.CLOSED.value] = len(trades)
     status_counts = {s.value: counts.get(s.value, 0) for s in TradeStatus}
 
-    first_day = trades.day.min().item() if len(trades) else request.start
-    last_day = trades.day.max().item() if len(trades) else request.end
+    active = trades.day
+    if books is not None:
+        # books kept from fills are active from their first to their last fill or mark
+        active = np.concatenate((active, books.event_days(tz, start_utc, end_utc)))
+    first_day = active.min().item() if active.size else request.start
+    last_day = active.max().item() if active.size else request.end
     if request.start:
         first_day = request.start
     if request.end:
         last_day = request.end
 
     equity_start = pnl_start + flows.before(first_day)
+    account_days = None
+    if books is not None and first_day is not None and last_day is not None:
+        account_days = _account_day_pnl(stored, books, tz, first_day, last_day, start_utc, end_utc)
     overall = group_figures(
-        trades, equity_start=equity_start, first_day=first_day, last_day=last_day, flows=flows
+        trades,
+        equity_start=equity_start,
+        first_day=first_day,
+        last_day=last_day,
+        flows=flows,
+        account=account_days,
     )
     extra_days = np.empty(0, "datetime64[D]")
     if books is not None:
@@ -116,7 +136,7 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         extra_days = local_days(pa.array(events, pa.timestamp("us", tz="UTC")), tz)
     windows = {
         kind: _window_figures(
-            trades, kind, tz, equity_start, first_day, last_day, extra_days, flows
+            trades, kind, tz, equity_start, first_day, last_day, extra_days, flows, account_days
         )
         for kind in request.windows
     }
@@ -138,6 +158,27 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         rejected_rows=quarantine.rejected_rows,
         unreadable_files=quarantine.unreadable_files,
     )
+
+
+def _account_day_pnl(
+    stored: pa.Table,
+    books: Books,
+    tz: ZoneInfo,
+    first_day: dt.date,
+    last_day: dt.date,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> DailyAmounts:
+    """The account's P&L per calendar day when books are kept from fills: the closed trades
+    read from trade logs by exit day, plus the books marked to market (realized + unrealized
+    − fees + funding, day over day), so a partial exit or an open position's move counts on
+    its own day."""
+    closed = stored.filter(pc.equal(stored.column("status"), TradeStatus.CLOSED.value))
+    _, closed = _split_period(closed, start, end)
+    logs = DailyAmounts.of(
+        local_days(closed.column("exit_time"), tz), closed.column("net_pnl").to_pylist()
+    )
+    return logs + books.daily_pnl(first_day, last_day, tz)
 
 
 def _in_exit_order(table: pa.Table) -> pa.Table:
@@ -210,6 +251,7 @@ def _window_figures(
     last_day: dt.date | None,
     extra_days: np.ndarray,
     flows: CashFlows,
+    account_days: DailyAmounts | None,
 ) -> list[WindowFigures]:
     """Figures of every window of ``kind`` that has a closed trade or one of ``extra_days``
     (days with realized P&L from fills, such as a partial exit), in order."""
@@ -226,12 +268,13 @@ def _window_figures(
         lo = max(window.first_day, first_day) if first_day else window.first_day
         last_of_window = window.end_local.date() - dt.timedelta(days=1)
         hi = min(last_of_window, last_day) if last_day else last_of_window
+        start = equity + flows.before(lo) - flows.before(first_day)
+        if account_days is not None:
+            # books marked to market: the window starts from the equity they reached
+            start = equity_start + flows.before(lo) - flows.before(first_day)
+            start += account_days.before(lo)
         figures = group_figures(
-            group,
-            equity_start=equity + flows.before(lo) - flows.before(first_day),
-            first_day=lo,
-            last_day=hi,
-            flows=flows,
+            group, equity_start=start, first_day=lo, last_day=hi, flows=flows, account=account_days
         )
         out.append(WindowFigures(kind, window.label, window.start, window.end, figures))
         equity = equity + figures["net_pnl"]  # type: ignore[operator]

@@ -39,12 +39,22 @@ class BooksAt:
     realized_pnl : Σ realized P&L before fees of every fill before ``time`` (currency).
     unrealized_pnl : Σ unrealized P&L of the open positions that have a mark (currency).
     open_positions : positions (account, symbol) with non-zero quantity.
+    fees : Σ fees of the fills before ``time`` (in the P&L currency, as booked).
+    funding : Σ funding received (+) or paid (−) before ``time``.
     """
 
     time: dt.datetime
     realized_pnl: Decimal
     unrealized_pnl: Decimal
     open_positions: int
+    fees: Decimal = ZERO
+    funding: Decimal = ZERO
+
+    @property
+    def trading_pnl(self) -> Decimal:
+        """realized + unrealized − fees + funding: the books' P&L so far (equity less capital
+        and cash flows)."""
+        return self.realized_pnl + self.unrealized_pnl - self.fees + self.funding
 
 
 def _cumulative(times: list[dt.datetime], values: list[Decimal]) -> tuple[list, list[Decimal]]:
@@ -58,6 +68,7 @@ def books_at(
     marks: pa.Table | None,
     realized_events: pa.Table,
     times: Sequence[dt.datetime],
+    funding: pa.Table | None = None,
 ) -> list[BooksAt]:
     """The books just before each of ``times``.
 
@@ -68,6 +79,7 @@ def books_at(
     realized_events : `LedgerResult.realized_events` of the same fills (timestamp, account,
         symbol, realized_pnl).
     times : aware instants, in any order.
+    funding : `FUNDING_SCHEMA` table (timestamp, amount) or None.
 
     Returns
     -------
@@ -113,6 +125,16 @@ def books_at(
             ms.sort(key=lambda x: x[0])  # stable: the later row of equal instants wins
             mark_series[symbol] = ([t for t, _ in ms], [p for _, p in ms])
 
+    fee_ts, fee_cum = _cumulative(
+        realized_events.column("timestamp").to_pylist(), realized_events.column("fees").to_pylist()
+    )
+    if funding is not None and funding.num_rows:
+        fund_ts, fund_cum = _cumulative(
+            funding.column("timestamp").to_pylist(), funding.column("amount").to_pylist()
+        )
+    else:
+        fund_ts, fund_cum = [], [ZERO]
+
     out = []
     for t in times:
         total_realized = ZERO
@@ -133,5 +155,7 @@ def books_at(
             if k == 0:
                 continue
             unrealized += q[n] * series[1][k - 1] * mult + c[n] - r
-        out.append(BooksAt(t, total_realized, unrealized, open_count))
+        fees = fee_cum[bisect.bisect_left(fee_ts, t)]
+        paid = fund_cum[bisect.bisect_left(fund_ts, t)]
+        out.append(BooksAt(t, total_realized, unrealized, open_count, fees, paid))
     return out
