@@ -89,7 +89,8 @@ FastValidator = Callable[[ColumnBatch], tuple[pa.Table, Mask]]
 # Column helpers
 
 
-_PRINTABLE: Final = r"^[\t\x20-\x7e]*$"
+#: What `str.strip` removes from ASCII text.
+_ASCII_SPACE: Final = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _NULL_SPELLINGS: Final = pa.array(["", "null", "none", "nan", "n/a", "na"])
 #: Plain decimals that `to_decimal` reads exactly and Arrow casts to the same value: at most
 #: 20 integer and 18 fractional digits, no exponent, no ``_``.
@@ -131,7 +132,7 @@ def _unknown(values: pa.Array, n: int, to: pa.DataType) -> tuple[pa.Array, Mask]
 def text_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.Array, Mask]:
     """Text as `rows.parse_text` reads it: trimmed, null where missing.
 
-    Sure: printable ASCII text (and tab), integers (written as their digits), nulls.
+    Sure: ASCII text, integers (written as their digits), nulls.
     """
     if values is None:
         return pa.nulls(n, pa.string()), none_mask(n)
@@ -143,12 +144,11 @@ def text_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.A
         return array.cast(pa.string()), none_mask(n)
     if not pa.types.is_string(kind):
         return _unknown(array, n, pa.string())
-    printable = pc.match_substring_regex(array, _PRINTABLE)
-    unsure = pc.invert(printable)
-    trimmed = pc.utf8_trim(array, characters=" \t")
+    ascii = pc.string_is_ascii(array)
+    trimmed = pc.ascii_trim(array, characters=_ASCII_SPACE)
     missing = pc.is_in(pc.ascii_lower(trimmed), value_set=_NULL_SPELLINGS)
-    keep = pc.and_(printable, pc.invert(missing))
-    return pc.if_else(keep, trimmed, pa.scalar(None, pa.string())), to_mask(unsure)
+    keep = pc.and_(ascii, pc.invert(missing))
+    return pc.if_else(keep, trimmed, pa.scalar(None, pa.string())), to_mask(pc.invert(ascii))
 
 
 def money_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.Array, Mask]:
@@ -221,12 +221,13 @@ def _ints(values: pa.Array, width: int) -> np.ndarray:
 
 
 def _iso_times(text: pa.Array, unsure: Mask) -> tuple[pa.Array, Mask]:
-    matched = pc.match_substring_regex(text, _ISO_RE)
     present = to_mask(pc.is_valid(text))
-    good = to_mask(matched)
+    parts = pc.extract_regex(text, _ISO_RE)
+    good = to_mask(pc.is_valid(parts))
     unsure = unsure | (present & ~good)
-    filler = pa.scalar("1970-01-01", pa.string())
-    parts = pc.extract_regex(pc.if_else(matched, text, filler).fill_null(filler), _ISO_RE)
+    if not good.all():
+        filler = pc.extract_regex(pa.array(["1970-01-01"]), _ISO_RE)[0]
+        parts = pc.if_else(pa.array(good), parts, filler)
     field = {name: pc.struct_field(parts, name) for name in ("y", "mo", "d", "h", "mi", "s", "f")}
     y, mo, d = (_ints(field[k], 1) for k in ("y", "mo", "d"))
     h, mi, s = (_ints(field[k], 2) for k in ("h", "mi", "s"))
@@ -373,8 +374,25 @@ def read_parquet_fast(
     return _merge(fast, lines[ok], collector, "parquet")
 
 
-_BLANK_BYTES: Final = (0x20, 0x09)
 _QUOTE: Final = 0x22
+_ODD: Final = 1  # byte classes: control, non-ASCII or quote; space or tab; the delimiter
+_SPACE: Final = 2
+_DELIM: Final = 3
+
+
+def _one_line_record(text: str, delimiter: str) -> list[str]:
+    """The cells of one physical line, as `csv.reader` reads them within the whole file.
+
+    Raises
+    ------
+    _WholeFile
+        If a quoted field goes on past the end of the line.
+    """
+    reader = csv.reader(iter([text + "\n", "x\n"]), delimiter=delimiter)
+    record = next(reader, [])
+    if reader.line_num != 1:
+        raise _WholeFile("a quoted field spans lines")
+    return record
 
 
 def read_csv_fast(
@@ -435,14 +453,11 @@ def _read_csv_fast(
         delimiter = csv_delimiter(line_text(first).splitlines()[0])
     if delimiter not in (",", ";", "\t", "|"):
         return None
-    # The header: the first record with a non-blank cell, on one line without quotes.
+    # The header: the first record with a non-blank cell (each record up to it on one line).
     header: list[str] | None = None
     header_index = 0
     for i in range(len(starts)):
-        text = line_text(i)
-        if '"' in text:
-            return None
-        cells = next(csv.reader([text], delimiter=delimiter), [])
+        cells = _one_line_record(line_text(i), delimiter)
         if cells and any(c.strip() for c in cells):
             header, header_index = [c.strip() for c in cells], i
             break
@@ -453,21 +468,25 @@ def _read_csv_fast(
     if spec is None or spec.fast_validate is None:
         return None
 
-    # Classify the data lines with byte counts per line (cumulative sums over the file).
-    delim = ord(delimiter)
-    odd = (raw < 0x20) & (raw != 0x09) & (raw != 0x0D) | (raw >= 0x7F) | (raw == _QUOTE)
-    odd |= raw == 0x0D  # a \r inside a line (the line's own \r\n is outside content_ends)
-    filled = (raw != 0x20) & (raw != 0x09) & (raw != delim) & ~odd
-    cells = raw == delim
+    # Classify the data lines by counting byte classes per line (positions, binary search).
+    classes = np.zeros(256, dtype=np.uint8)
+    classes[:0x20] = _ODD
+    classes[0x7F:] = _ODD
+    classes[_QUOTE] = _ODD
+    classes[[0x20, 0x09]] = _SPACE
+    classes[ord(delimiter)] = _DELIM
+    kinds = classes[raw]
 
-    def per_line(mask: np.ndarray) -> np.ndarray:
-        total = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-        return total[content_ends] - total[starts]
+    def per_line(positions: np.ndarray) -> np.ndarray:
+        found = np.searchsorted(positions, content_ends) - np.searchsorted(positions, starts)
+        return np.asarray(found, dtype=np.int64)
 
-    n_odd, n_filled, n_delim = per_line(odd), per_line(filled), per_line(cells)
+    n_odd = per_line(np.flatnonzero(kinds == _ODD))
+    n_delim = per_line(np.flatnonzero(kinds == _DELIM))
+    n_empty = per_line(np.flatnonzero(kinds >= _SPACE))
     data_lines = np.arange(len(starts)) > header_index
-    blank = data_lines & (n_odd == 0) & (n_filled == 0)
-    plain = data_lines & (n_odd == 0) & (n_filled > 0) & (n_delim == len(header) - 1)
+    blank = data_lines & (n_empty == content_ends - starts)
+    plain = data_lines & ~blank & (n_odd == 0) & (n_delim == len(header) - 1)
     by_row = data_lines & ~blank & ~plain
 
     names = [f"c{i}" for i in range(len(header))]
@@ -510,11 +529,7 @@ def _read_csv_fast(
     collector = RowCollector(spec, source, mapping)
     for index in np.flatnonzero(by_row).tolist():
         i = int(index)
-        text = line_text(i)
-        reader = csv.reader(iter([text + "\n", "x\n"]), delimiter=delimiter)
-        record = next(reader, [])
-        if reader.line_num != 1:
-            raise _WholeFile("a quoted field spans lines")
+        record = _one_line_record(line_text(i), delimiter)
         if not record or all(not c.strip() for c in record):
             continue
         add_record(collector, i + 1, header, record, header_index + 1)
