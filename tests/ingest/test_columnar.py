@@ -27,7 +27,7 @@ from tradeperf.ingest.assemble import RowCollector
 from tradeperf.ingest.columnar import FAST_ENV, fast_enabled
 
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -134,11 +134,52 @@ MARK_COLUMNS = {
     "symbol": (["symbol", "ticker"], TEXT),
     "price": (["price", "mark", "close"], MONEY),
 }
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["", "2.5", "-1e3", "1e400", "abc", "1_0", " 3 ", ".5", "5.", "null"]),
+)
+TRADE_COLUMNS = {
+    "symbol": (["symbol", "asset", "pair"], TEXT),
+    "exit_time": (["exit_time", "close_time"], TIMES),
+    "net_pnl": (["net_pnl", "pnl", "profit"], MONEY),
+    "trade_id": (["trade_id", "id"], TEXT),
+    "strategy": (["strategy"], TEXT),
+    "side": (["side", "direction"], SIDES),
+    "status": (
+        ["status"],
+        st.sampled_from(["", "CLOSED", "open", "Cancelled", "failed", "x", "null", " closed "]),
+    ),
+    "entry_time": (["entry_time", "open_time"], TIMES),
+    "quantity": (["quantity", "position_size", "qty"], MONEY),
+    "entry_price": (["entry_price", "open_price"], MONEY),
+    "exit_price": (["exit_price", "close_price"], MONEY),
+    "fees": (["fees", "fee", "commission"], MONEY),
+    "gross_pnl": (["gross_pnl"], MONEY),
+    "return_pct": (["return_pct", "profit_ratio"], FLOATS),
+    "return_percent": (["pnl_percentage"], FLOATS),
+    "risk_reward": (["risk_reward", "rr"], FLOATS),
+    "signal_id": (["signal_id"], TEXT),
+    "exit_reason": (["exit_reason"], TEXT),
+    "currency": (["currency"], TEXT),
+    "tags": (["tags"], st.sampled_from(["", "a", "null", "a;b"])),
+    "news_event_ids": (["news_events"], st.sampled_from(["", '["n1"]', "null"])),
+    "sentiment_json": (["sentiment_scores"], st.sampled_from(["", '{"a": 0.5}', "null"])),
+    "metadata_json": (["metadata"], st.sampled_from(["", '{"side": "short"}', "null", "x"])),
+    "is_short": (["is_short"], st.sampled_from(["", "true", "false"])),
+}
 REQUIRED = {
+    RecordKind.TRADES: ["symbol", "exit_time", "net_pnl"],
     RecordKind.FILLS: ["timestamp", "symbol", "side", "quantity", "price"],
     RecordKind.MARKS: ["timestamp", "symbol", "price"],
 }
 CLEAN = {
+    "exit_time": "2024-03-01T15:00:00Z",
+    "entry_time": "2024-03-01T14:00:00+01:00",
+    "net_pnl": "12.5",
+    "status": "CLOSED",
+    "entry_price": "100.5",
+    "exit_price": "101",
+    "return_pct": "0.012",
     "timestamp": "2024-03-01T14:05:00.25Z",
     "symbol": "ES",
     "side": "buy",
@@ -151,13 +192,17 @@ CLEAN = {
 @st.composite
 def layouts(draw: st.DrawFn, kind: RecordKind) -> tuple[list[str], list[list[str]]]:
     """A header (aliases, optional columns, maybe a duplicate) and rows of raw cells."""
-    spec = FILL_COLUMNS if kind is RecordKind.FILLS else MARK_COLUMNS
+    spec = {
+        RecordKind.FILLS: FILL_COLUMNS,
+        RecordKind.MARKS: MARK_COLUMNS,
+        RecordKind.TRADES: TRADE_COLUMNS,
+    }[kind]
     optional = [c for c in spec if c not in REQUIRED[kind]]
     chosen = list(REQUIRED[kind])
     if optional:
         chosen += draw(st.lists(st.sampled_from(optional), unique=True))
     if draw(st.booleans()):
-        chosen.remove(draw(st.sampled_from(REQUIRED[kind][2:])))  # a missing column
+        chosen.remove(draw(st.sampled_from(REQUIRED[kind][1:])))  # a missing column
     header = [draw(st.sampled_from(spec[c][0])) for c in chosen]
     if draw(st.integers(0, 5)) == 0:
         chosen.append(chosen[-1])
@@ -207,7 +252,7 @@ def _write_csv(
     path.write_bytes(out.getvalue().encode("utf-8"))
 
 
-@pytest.mark.parametrize("kind", [RecordKind.FILLS, RecordKind.MARKS])
+@pytest.mark.parametrize("kind", [RecordKind.FILLS, RecordKind.MARKS, RecordKind.TRADES])
 @SETTINGS
 @given(data=st.data())
 def test_csv_fast_equals_row_path(tmp_path: Path, kind: RecordKind, data: st.DataObject) -> None:
@@ -251,7 +296,7 @@ def _typed(values: list[str], how: str) -> pa.Array:
     return pa.array(converted)
 
 
-@pytest.mark.parametrize("kind", [RecordKind.FILLS, RecordKind.MARKS])
+@pytest.mark.parametrize("kind", [RecordKind.FILLS, RecordKind.MARKS, RecordKind.TRADES])
 @SETTINGS
 @given(data=st.data())
 def test_parquet_fast_equals_row_path(
@@ -267,7 +312,7 @@ def test_parquet_fast_equals_row_path(
         columns[name] = pa.array(values, pa.string()) if how == "text" else _typed(values, how)
     path = tmp_path / "fills.parquet"
     pq.write_table(pa.table(columns), path)
-    _compare(path)
+    _compare(path, kind=kind if data.draw(st.booleans()) else None)
 
 
 def test_fast_path_reads_a_plain_file_by_column(

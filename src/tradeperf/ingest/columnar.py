@@ -267,6 +267,59 @@ def _iso_times(text: pa.Array, unsure: Mask) -> tuple[pa.Array, Mask]:
     return pc.if_else(pa.array(keep), stamps, pa.scalar(None, TIMESTAMP_TYPE)), unsure
 
 
+_FLOAT_RE: Final = r"^[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})([eE][+-]?\d{1,2})?$"
+
+
+def float_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.Array, Mask]:
+    """Ratios as `rows.parse_float` reads them (float64), null where missing.
+
+    Sure: plain decimal text with a short exponent (Arrow and Python both round correctly),
+    floats and integers.
+    """
+    if values is None:
+        return pa.nulls(n, pa.float64()), none_mask(n)
+    array = _plain(values)
+    kind = array.type
+    if pa.types.is_null(kind):
+        return pa.nulls(n, pa.float64()), none_mask(n)
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        out = array.cast(pa.float64(), safe=False)
+        finite = pc.is_finite(out)
+        missing_nan = pc.is_nan(out)  # NaN is a missing value; infinities are errors
+        unsure = pc.and_(pc.invert(finite), pc.invert(missing_nan))
+        return pc.if_else(finite, out, pa.scalar(None, pa.float64())), to_mask(unsure)
+    if not pa.types.is_string(kind):
+        return _unknown(array, n, pa.float64())
+    text, unsure = text_values(array, n)
+    plain = pc.match_substring_regex(text, _FLOAT_RE)
+    unsure |= to_mask(pc.invert(plain))
+    kept = pc.if_else(plain, text, pa.scalar(None, pa.string()))
+    return kept.cast(pa.float64()), unsure
+
+
+def list_present(values: pa.Array | pa.ChunkedArray | None, n: int) -> Mask:
+    """Rows holding a non-empty list or text (`rows.parse_text_list` is left to the row path)."""
+    if values is None:
+        return none_mask(n)
+    array = _plain(values)
+    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
+        return to_mask(pc.greater(pc.list_value_length(array), 0))
+    text, unsure = text_values(array, n)
+    return unsure | to_mask(pc.is_valid(text))
+
+
+_WIDE: Final = pa.decimal256(40, 18)
+_LIMIT: Final = pa.scalar(Decimal(10**20), _WIDE)
+
+
+def money_sum(a: pa.Array, b: pa.Array, *, subtract: bool) -> tuple[pa.Array, Mask]:
+    """``a + b`` or ``a - b`` exactly; null (and out of range, in the mask) past 1e20."""
+    wide = (pc.subtract if subtract else pc.add)(a.cast(_WIDE), b.cast(_WIDE))
+    inside = pc.less(pc.abs(wide), _LIMIT.cast(wide.type))
+    kept = pc.if_else(inside, wide, pa.scalar(None, wide.type))
+    return kept.cast(MONEY_TYPE), to_mask(pc.invert(inside))
+
+
 def lookup(text: pa.Array, table: Mapping[str, str]) -> tuple[pa.Array, Mask]:
     """Map trimmed text through ``table`` (keys lower case), case-insensitively.
 
@@ -293,6 +346,30 @@ def is_positive(money: pa.Array) -> Mask:
 def is_negative(money: pa.Array) -> Mask:
     """Rows whose amount is < 0 (null is False)."""
     return to_mask(pc.less(money, _MONEY_ZERO))
+
+
+def origin_columns(batch: ColumnBatch, ok: Mask) -> dict[str, pa.Array]:
+    """The ``source`` and ``source_line`` columns of the kept rows."""
+    lines = batch.lines[ok]
+    return {
+        "source": pa.array([batch.source] * len(lines), pa.string()),
+        "source_line": pa.array(lines, pa.int64()),
+    }
+
+
+def fill_ids(
+    ids: pa.Array, batch: ColumnBatch, ok: Mask, make_id: Callable[[str, int], str]
+) -> pa.Array:
+    """``ids`` of the kept rows, with ``make_id(source, line)`` where an id is missing."""
+    kept = ids.filter(pa.array(ok))
+    missing = np.flatnonzero(to_mask(pc.is_null(kept)))
+    if not len(missing):
+        return kept
+    values = kept.to_pylist()
+    lines = batch.lines[ok]
+    for i in missing.tolist():
+        values[i] = make_id(batch.source, int(lines[i]))
+    return pa.array(values, pa.string())
 
 
 def resolve_columns(

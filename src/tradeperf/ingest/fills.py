@@ -342,27 +342,6 @@ def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def _source_columns(batch: col.ColumnBatch, ok: np.ndarray) -> dict[str, pa.Array]:
-    lines = batch.lines[ok]
-    return {
-        "source": pa.array([batch.source] * len(lines), pa.string()),
-        "source_line": pa.array(lines, pa.int64()),
-    }
-
-
-def derived_ids(ids: pa.Array, batch: col.ColumnBatch, ok: np.ndarray) -> pa.Array:
-    """``ids`` of the kept rows, with `derived_trade_id` where an id is missing."""
-    kept = ids.filter(pa.array(ok))
-    missing = np.flatnonzero(col.to_mask(pc.is_null(kept)))
-    if not len(missing):
-        return kept
-    values = kept.to_pylist()
-    lines = batch.lines[ok]
-    for i in missing:
-        values[i] = derived_trade_id(batch.source, int(lines[i]))
-    return pa.array(values, pa.string())
-
-
 def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     """Vectorised `validate_fill` (see `tradeperf.ingest.columnar` for the contract).
 
@@ -391,7 +370,7 @@ def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     unsure |= u
     liquidity, u = col.lookup(liq_text, _LIQUIDITY)
     unsure |= u
-    tags_unsure = _tags_present(c.get("tags"), n)
+    tags_unsure = col.list_present(c.get("tags"), n)
     texts = {}
     for name in ("fill_id", "account", "venue", "strategy", "fee_currency", "order_id", "currency"):
         texts[name], u = col.text_values(c.get(name), n)
@@ -409,7 +388,7 @@ def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     m = int(ok.sum())
     table = pa.table(
         {
-            "fill_id": derived_ids(texts["fill_id"], batch, ok),
+            "fill_id": col.fill_ids(texts["fill_id"], batch, ok, derived_trade_id),
             "timestamp": ts.filter(keep),
             "account": texts["account"].filter(keep).fill_null("default"),
             "venue": texts["venue"].filter(keep),
@@ -425,22 +404,11 @@ def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
             "multiplier": mult.filter(keep).fill_null(col.money_constant(1, 1)[0]),
             "currency": texts["currency"].filter(keep),
             "tags": pa.array([[]] * m, pa.list_(pa.string())),
-            **_source_columns(batch, ok),
+            **col.origin_columns(batch, ok),
         },
         schema=FILL_SCHEMA,
     )
     return table, ok
-
-
-def _tags_present(values: pa.Array | None, n: int) -> np.ndarray:
-    """Rows whose tags are not empty (left to the row path: `parse_text_list` is involved)."""
-    if values is None:
-        return col.none_mask(n)
-    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
-        return col.to_mask(pc.greater(pc.list_value_length(array), 0))
-    text, unsure = col.text_values(array, n)
-    return unsure | col.to_mask(pc.is_valid(text))
 
 
 def fast_validate_mark(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
@@ -461,7 +429,7 @@ def fast_validate_mark(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
             "timestamp": ts.filter(keep),
             "symbol": symbol.filter(keep),
             "price": price.filter(keep),
-            **_source_columns(batch, ok),
+            **col.origin_columns(batch, ok),
         },
         schema=MARK_SCHEMA,
     )

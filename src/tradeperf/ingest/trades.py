@@ -45,6 +45,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tradeperf.ingest import columnar as col
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import KindSpec, RowError, register_kind
 from tradeperf.ingest.rows import (
@@ -373,11 +378,119 @@ def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
     }
 
 
+_SIDE_VALUES: Final = {k: v.value for k, v in _SIDES.items()}
+_STATUS_VALUES: Final = {k: v.value for k, v in _STATUSES.items()}
+
+
+def fast_validate_trade(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
+    """Vectorised `validate_trade` (see `tradeperf.ingest.columnar` for the contract).
+
+    Sure rows: no metadata, sentiment, tags or news ids (JSON and lists go by row), no
+    boolean ``is_short``, ISO-8601 or typed times, plain decimals, a known side and status,
+    and a P&L that is given (gross and/or net) rather than derived from prices.
+    """
+    n = batch.num_rows
+    c = col.resolve_columns(batch, RecordKind.TRADES, _CANONICAL)
+    unsure = col.none_mask(n)
+    for name in ("metadata_json", "sentiment_json", "tags", "news_event_ids"):
+        unsure |= col.list_present(c.get(name), n)
+    is_short = c.get("is_short")
+    if is_short is not None and pa.types.is_boolean(is_short.type):
+        unsure |= col.to_mask(pc.is_valid(is_short))
+    texts = {}
+    for name in ("symbol", "trade_id", "strategy", "side", "status", "signal_id"):
+        texts[name], u = col.text_values(c.get(name), n)
+        unsure |= u
+    for name in ("exit_reason", "currency"):
+        texts[name], u = col.text_values(c.get(name), n)
+        unsure |= u
+    unsure |= col.to_mask(pc.is_null(texts["symbol"]))
+    side, u = col.lookup(texts["side"], _SIDE_VALUES)
+    unsure |= u
+    side = side.fill_null(PositionSide.LONG.value)
+    entry_time, u = col.timestamp_values(c.get("entry_time"), n)
+    unsure |= u
+    exit_time, u = col.timestamp_values(c.get("exit_time"), n)
+    unsure |= u
+    unsure |= col.to_mask(pc.less(exit_time, entry_time))
+    money = {}
+    for name in ("quantity", "entry_price", "exit_price", "fees", "gross_pnl", "net_pnl"):
+        money[name], u = col.money_values(c.get(name), n)
+        unsure |= u
+    for name in ("quantity", "entry_price", "exit_price"):
+        unsure |= col.is_negative(money[name])
+    fees = money["fees"].fill_null(col.money_constant(0, 1)[0])
+    gross, net = money["gross_pnl"], money["net_pnl"]
+    has_gross, has_net = col.to_mask(pc.is_valid(gross)), col.to_mask(pc.is_valid(net))
+    priced = col.to_mask(
+        pc.and_(
+            pc.and_(pc.is_valid(money["entry_price"]), pc.is_valid(money["exit_price"])),
+            pc.is_valid(money["quantity"]),
+        )
+    )
+    unsure |= ~has_gross & ~has_net & priced  # gross from prices: by row
+    derived_net, u = col.money_sum(gross, fees, subtract=True)
+    unsure |= has_gross & u
+    derived_gross, u = col.money_sum(net, fees, subtract=False)
+    unsure |= has_net & u
+    unsure |= has_gross & has_net & ~col.to_mask(pc.equal(derived_net, net))
+    gross = pc.if_else(pa.array(has_gross), gross, derived_gross)
+    net = pc.if_else(pa.array(has_net), net, derived_net)
+    status, u = col.lookup(texts["status"], _STATUS_VALUES)
+    unsure |= u
+    has_exit = pc.or_(pc.is_valid(exit_time), pc.is_valid(money["exit_price"]))
+    default = pc.if_else(has_exit, TradeStatus.CLOSED.value, TradeStatus.OPEN.value)
+    status = pc.coalesce(status, default)
+    closed = col.to_mask(pc.equal(status, TradeStatus.CLOSED.value))
+    unsure |= closed & (col.to_mask(pc.is_null(exit_time)) | col.to_mask(pc.is_null(net)))
+    return_pct, u = col.float_values(c.get("return_pct"), n)
+    unsure |= u
+    percent, u = col.float_values(c.get("return_percent"), n)
+    no_ratio = col.to_mask(pc.is_null(return_pct))
+    unsure |= no_ratio & u
+    return_pct = pc.coalesce(return_pct, pc.divide(percent, 100.0))
+    risk_reward, u = col.float_values(c.get("risk_reward"), n)
+    unsure |= u
+    ok = ~unsure
+    keep = pa.array(ok)
+    m = int(ok.sum())
+    table = pa.table(
+        {
+            "trade_id": col.fill_ids(texts["trade_id"], batch, ok, derived_trade_id),
+            "strategy": texts["strategy"].filter(keep).fill_null("default"),
+            "symbol": texts["symbol"].filter(keep),
+            "side": side.filter(keep),
+            "status": status.filter(keep),
+            "entry_time": entry_time.filter(keep),
+            "exit_time": exit_time.filter(keep),
+            "quantity": money["quantity"].filter(keep),
+            "entry_price": money["entry_price"].filter(keep),
+            "exit_price": money["exit_price"].filter(keep),
+            "fees": fees.filter(keep),
+            "gross_pnl": gross.filter(keep),
+            "net_pnl": net.filter(keep),
+            "return_pct": return_pct.filter(keep),
+            "risk_reward": risk_reward.filter(keep),
+            "signal_id": texts["signal_id"].filter(keep),
+            "exit_reason": texts["exit_reason"].filter(keep),
+            "currency": texts["currency"].filter(keep),
+            "tags": pa.array([[]] * m, pa.list_(pa.string())),
+            "news_event_ids": pa.array([[]] * m, pa.list_(pa.string())),
+            "sentiment_json": pa.nulls(m, pa.string()),
+            "metadata_json": pa.nulls(m, pa.string()),
+            **col.origin_columns(batch, ok),
+        },
+        schema=TRADE_SCHEMA,
+    )
+    return table, ok
+
+
 TRADES_SPEC: Final = KindSpec(
     kind=RecordKind.TRADES,
     schema=TRADE_SCHEMA,
     signature=TRADE_SIGNATURE,
     validate=validate_trade,
+    fast_validate=fast_validate_trade,
 )
 
 register_aliases(RecordKind.TRADES, TRADE_ALIASES)
