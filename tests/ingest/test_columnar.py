@@ -234,10 +234,16 @@ def _compare(path: Path, **kwargs: object) -> ReadResult:
 
 
 def _write_csv(
-    path: Path, header: list[str], rows: list[list[str]], *, delimiter: str, noise: list[int]
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    delimiter: str,
+    noise: list[int],
+    quoting: int = csv.QUOTE_MINIMAL,
 ) -> None:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=quoting)
     writer.writerow(header)
     for i, row in enumerate(rows):
         kind = noise[i % len(noise)] if noise else 0
@@ -260,7 +266,8 @@ def test_csv_fast_equals_row_path(tmp_path: Path, kind: RecordKind, data: st.Dat
     delimiter = data.draw(st.sampled_from([",", ",", ";", "\t", "|"]))
     noise = data.draw(st.lists(st.integers(0, 6), max_size=4))
     path = tmp_path / "fills.csv"
-    _write_csv(path, header, rows, delimiter=delimiter, noise=noise)
+    quoting = data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    _write_csv(path, header, rows, delimiter=delimiter, noise=noise, quoting=quoting)
     if data.draw(st.booleans()):
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     _compare(path, kind=kind if data.draw(st.booleans()) else None)

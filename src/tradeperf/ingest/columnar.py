@@ -457,6 +457,29 @@ _SPACE: Final = 2
 _DELIM: Final = 3
 
 
+def _odd_quotes(
+    raw: np.ndarray, starts: np.ndarray, ends: np.ndarray, delims: np.ndarray, delim: int
+) -> np.ndarray:
+    """Per line, 1 where quotes are not simple (``"..."`` wrapping a whole cell, holding no
+    quote or delimiter), else 0. Simply quoted cells read the same in Arrow and `csv`."""
+    quotes = np.flatnonzero(raw == _QUOTE)
+    if not len(quotes):
+        return np.zeros(len(starts), dtype=np.int64)
+    line = np.searchsorted(starts, quotes, side="right") - 1
+    k = np.arange(len(quotes)) - np.searchsorted(quotes, starts[line])
+    before = raw[np.maximum(quotes - 1, 0)]
+    after = raw[np.minimum(quotes + 1, len(raw) - 1)]
+    opens = (quotes == starts[line]) | (before == delim)
+    closes = (quotes == ends[line] - 1) | (after == delim)
+    good = np.where(k % 2 == 0, opens & ~closes, closes & ~opens)
+    # an opening quote needs its closing quote on the same line with no delimiter between
+    following = np.concatenate([quotes[1:], [len(raw)]])
+    same_line = np.concatenate([line[1:] == line[:-1], [False]])
+    between = np.searchsorted(delims, following) - np.searchsorted(delims, quotes)
+    good &= (k % 2 == 1) | (same_line & (between == 0))
+    return np.bincount(line[~good], minlength=len(starts)).astype(np.int64)
+
+
 def _one_line_record(text: str, delimiter: str) -> list[str]:
     """The cells of one physical line, as `csv.reader` reads them within the whole file.
 
@@ -549,7 +572,7 @@ def _read_csv_fast(
     classes = np.zeros(256, dtype=np.uint8)
     classes[:0x20] = _ODD
     classes[0x7F:] = _ODD
-    classes[_QUOTE] = _ODD
+    classes[_QUOTE] = 0  # quotes are judged per line below
     classes[[0x20, 0x09]] = _SPACE
     classes[ord(delimiter)] = _DELIM
     kinds = classes[raw]
@@ -559,7 +582,9 @@ def _read_csv_fast(
         return np.asarray(found, dtype=np.int64)
 
     n_odd = per_line(np.flatnonzero(kinds == _ODD))
-    n_delim = per_line(np.flatnonzero(kinds == _DELIM))
+    delims = np.flatnonzero(kinds == _DELIM)
+    n_delim = per_line(delims)
+    n_odd += _odd_quotes(raw, starts, content_ends, delims, ord(delimiter))
     n_empty = per_line(np.flatnonzero(kinds >= _SPACE))
     data_lines = np.arange(len(starts)) > header_index
     blank = data_lines & (n_empty == content_ends - starts)
@@ -579,7 +604,7 @@ def _read_csv_fast(
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=False, escape_char=False, double_quote=False
+                delimiter=delimiter, quote_char='"', escape_char=False, double_quote=True
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
