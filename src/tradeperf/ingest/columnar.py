@@ -636,3 +636,71 @@ def _read_csv_fast(
             continue
         add_record(collector, i + 1, header, record, header_index + 1)
     return _merge(fast, fast_lines, collector, "csv")
+
+
+#: Value types of a JSON object the fast path reads (as text); ``bool`` is not among them.
+_JSON_SCALARS: Final = frozenset((str, int, Decimal, type(None)))
+#: Objects sharing one key sequence are read by column only when at least this many do; the
+#: rest are read by row (a file of ever-changing layouts would make many tiny batches).
+JSON_MIN_GROUP = 16
+
+
+def read_objects_fast(
+    objects: list[tuple[int, dict[str, object], str]],
+    collector: RowCollector,
+    fmt: str,
+) -> ReadResult:
+    """Validate parsed JSON objects: plain ones by column, the others by row.
+
+    ``objects`` holds (line, object, raw line) as `tradeperf.ingest.jsonl` parses them
+    (``parse_float=Decimal``), in line order. An object is plain when its raw line has no
+    escape (``\\``), no key starts with ``@``, and every value is text, an integer, a
+    Decimal or null. Plain objects are grouped by their exact key sequence (so alias and
+    mapping resolution, which depend on key order, match the row path's); each group of at
+    least `JSON_MIN_GROUP` objects becomes a batch of text columns (numbers as ``str(value)``,
+    which keeps every digit) for the kind's fast validator. Everything else, and every row the
+    validator is unsure of, goes to ``collector`` (which may already hold rejects).
+    """
+    spec = collector.spec
+    by_row = np.zeros(len(objects), dtype=bool)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    scalars = _JSON_SCALARS
+    for i, (_, obj, raw) in enumerate(objects):
+        if "\\" in raw or not all(type(v) in scalars for v in obj.values()):
+            by_row[i] = True
+            continue
+        groups.setdefault(tuple(obj), []).append(i)
+    fast_tables: list[pa.Table] = []
+    fast_lines: list[np.ndarray] = []
+    for keys, members in groups.items():
+        if len(members) < JSON_MIN_GROUP or any(k.startswith("@") for k in keys):
+            by_row[members] = True
+            continue
+        index = np.asarray(members, dtype=np.int64)
+        lines = np.asarray([objects[i][0] for i in members], dtype=np.int64)
+        values = list(zip(*[objects[i][1].values() for i in members], strict=True))
+        raw_columns: dict[str, object] = {}
+        for key, column in zip(keys, values, strict=True):
+            text = [v if v is None or v.__class__ is str else str(v) for v in column]
+            raw_columns[key] = pa.array(text, pa.string())
+        columns = apply_mapping(raw_columns, collector.mapping, spec.kind)
+        try:
+            table, ok = _run_fast(spec, columns, lines, collector.source)  # type: ignore[arg-type]
+        except _WholeFile:
+            by_row[index] = True
+            continue
+        by_row[index[~ok]] = True
+        fast_tables.append(table)
+        fast_lines.append(lines[ok])
+    for i in np.flatnonzero(by_row).tolist():
+        line, obj, raw = objects[i]
+        collector.add(line, obj, raw)
+    if fast_tables:
+        fast = pa.concat_tables(fast_tables)
+        all_lines = np.concatenate(fast_lines)
+        if len(fast_tables) > 1:
+            order = pa.array(np.argsort(all_lines, kind="stable"))
+            fast, all_lines = fast.take(order), all_lines[order.to_numpy()]
+    else:
+        fast, all_lines = spec.schema.empty_table(), np.zeros(0, dtype=np.int64)
+    return _merge(fast, all_lines, collector, fmt)

@@ -30,6 +30,7 @@ from tradeperf.ingest.assemble import (
     unreadable,
 )
 from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.columnar import fast_enabled, read_objects_fast
 from tradeperf.ingest.detect import describe_signatures, detect_kind
 from tradeperf.ingest.kinds import KindSpec, kind_spec
 from tradeperf.ingest.rows import to_json_text
@@ -75,6 +76,7 @@ def _finish(
     kind: RecordKind | None,
     mapping: Mapping[str, str],
     end_offset: int | None,
+    fast: bool | None = None,
 ) -> ReadResult:
     if not objects:
         result = empty_result(source, kind=kind or RecordKind.TRADES, fmt=fmt)
@@ -99,6 +101,10 @@ def _finish(
         return result
     collector = RowCollector(spec, source, mapping)
     collector.rejected.extend(rejected)
+    if spec.fast_validate is not None and fast_enabled(fast=fast):
+        result = read_objects_fast(objects, collector, fmt)
+        result.end_offset = end_offset
+        return result
     for line, obj, raw in objects:
         collector.add(line, obj, raw)
     return collector.result(fmt, end_offset=end_offset)
@@ -111,6 +117,7 @@ def read_jsonl(
     kind: RecordKind | None = None,
     mapping: Mapping[str, str] | None = None,
     start_offset: int = 0,
+    fast: bool | None = None,
 ) -> ReadResult:
     """Read a JSON Lines file from a byte offset.
 
@@ -123,6 +130,8 @@ def read_jsonl(
     start_offset : byte offset to start at (0 = the beginning); must be at a line start. An
         offset past the end of the file reads nothing and reports the file size as
         ``end_offset``, so a caller can tell that the file shrank (was rotated).
+    fast : validate plain objects by column (`tradeperf.ingest.columnar.read_objects_fast`);
+        None follows ``TRADEPERF_INGEST_FAST`` (on by default). Same result either way.
 
     Returns
     -------
@@ -188,7 +197,14 @@ def read_jsonl(
             continue
         objects.append((line_no, obj, raw))
     return _finish(
-        name, "jsonl", objects, rejected, kind=kind, mapping=mapping, end_offset=end_offset
+        name,
+        "jsonl",
+        objects,
+        rejected,
+        kind=kind,
+        mapping=mapping,
+        end_offset=end_offset,
+        fast=fast,
     )
 
 
@@ -210,6 +226,7 @@ def read_json_records(
     source: str | None = None,
     kind: RecordKind | None = None,
     mapping: Mapping[str, str] | None = None,
+    fast: bool | None = None,
 ) -> ReadResult:
     """Read a JSON document holding records: a list of objects or ``{"trades": [...]}``.
 
@@ -221,6 +238,7 @@ def read_json_records(
     source : the name recorded with rows and rejects (default ``str(path)``).
     kind : the record kind; detected from the records' keys when None.
     mapping : canonical -> source column mapping.
+    fast : validate plain records by column (as `read_jsonl`).
 
     Returns
     -------
@@ -251,7 +269,14 @@ def read_json_records(
                 )
             )
     return _finish(
-        name, "json", objects, rejected, kind=kind, mapping=mapping or {}, end_offset=None
+        name,
+        "json",
+        objects,
+        rejected,
+        kind=kind,
+        mapping=mapping or {},
+        end_offset=None,
+        fast=fast,
     )
 
 

@@ -101,7 +101,7 @@ def read_source(
         YAML/JSON mapping file, or a dict.
     start_offset : byte offset to start a JSONL file at (the previous ``end_offset``).
     kind : the record kind; None detects it from the columns.
-    fast : use the vectorised columnar path for CSV and Parquet (`tradeperf.ingest.columnar`)
+    fast : use the vectorised columnar path for CSV, Parquet and JSONL (`tradeperf.ingest.columnar`)
         where it applies; False forces the row path; None follows the environment variable
         ``TRADEPERF_INGEST_FAST`` (``0`` turns it off; on by default). The result is the same.
 
@@ -143,10 +143,15 @@ def read_source(
             return result
         if fmt == "jsonl":
             return read_jsonl(
-                p, source=source, kind=kind, mapping=columns, start_offset=start_offset
+                p,
+                source=source,
+                kind=kind,
+                mapping=columns,
+                start_offset=start_offset,
+                fast=fast,
             )
         if fmt == "json":
-            return read_json_records(p, source=source, kind=kind, mapping=columns)
+            return read_json_records(p, source=source, kind=kind, mapping=columns, fast=fast)
         if fmt == "csv":
             return read_csv(p, source=source, kind=kind, mapping=columns, fast=fast)
         if fmt == "parquet":
