@@ -4,17 +4,21 @@ Run ``python bench/ingest.py`` (add ``--10m`` for 10M fills, ``--rows-limit N`` 
 row path, which is slow: above it the row path is timed on the first N rows and scaled).
 Data is generated (seeded) in a temporary folder, never committed. For each file it prints
 rows/s of `read_source` with ``fast=True`` and ``fast=False`` and of the floor (a bare
-`pyarrow.csv.read_csv` / `pyarrow.parquet.read_table` of the same file, no validation), and
+`pyarrow.csv.read_csv` / `pyarrow.parquet.read_table` of the same file, or for JSONL
+``json.loads(line, parse_float=Decimal)`` of every line, no validation), and
 the ratios fast/row and floor/fast. Both paths are checked to give the same table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +27,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from tradeperf.ingest import read_source
+
+_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
 
 
 def _times(rng: np.random.Generator, n: int) -> list[str]:
@@ -76,6 +82,15 @@ def _clock(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def _parse_lines(path: Path) -> int:
+    count = 0
+    with path.open("rb") as f:
+        for line in f:
+            json.loads(line, parse_float=Decimal)
+            count += 1
+    return count
+
+
 def _row_path_seconds(path: Path, table: pa.Table, fmt: str, limit: int, tmp: Path) -> float:
     """The row path's time for the whole file, measured on at most ``limit`` rows."""
     if table.num_rows <= limit:
@@ -88,8 +103,25 @@ def _row_path_seconds(path: Path, table: pa.Table, fmt: str, limit: int, tmp: Pa
 def _write(path: Path, table: pa.Table, fmt: str) -> None:
     if fmt == "csv":
         pacsv.write_csv(table, path)
+    elif fmt == "jsonl":
+        _write_jsonl(path, table)
     else:
         pq.write_table(table, path)
+
+
+def _write_jsonl(path: Path, table: pa.Table) -> None:
+    """One object a line; decimal-looking cells as JSON numbers, the rest as strings."""
+    names = [json.dumps(n) for n in table.column_names]
+    columns = []
+    for column in table.columns:
+        values = column.to_pylist()
+        if all(_NUMBER.fullmatch(v) for v in values[:100]):
+            columns.append(values)
+        else:
+            columns.append([json.dumps(v) for v in values])
+    with path.open("w", encoding="utf-8") as f:
+        for row in zip(*columns, strict=True):
+            f.write("{" + ", ".join(f"{k}: {v}" for k, v in zip(names, row, strict=True)) + "}\n")
 
 
 def bench(name: str, table: pa.Table, fmt: str, tmp: Path, limit: int) -> list[str]:
@@ -99,6 +131,8 @@ def bench(name: str, table: pa.Table, fmt: str, tmp: Path, limit: int) -> list[s
     if fmt == "csv":
         opts = pacsv.ConvertOptions(column_types=dict.fromkeys(table.column_names, pa.string()))
         floor = _clock(lambda: pacsv.read_csv(path, convert_options=opts))
+    elif fmt == "jsonl":  # the floor: parsing each line exactly, no validation
+        floor = _clock(lambda: _parse_lines(path))
     else:
         floor = _clock(lambda: pq.read_table(path))
     fast_result = read_source(path, fast=True)  # warm-up and the check below
@@ -149,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for name, table in cases:
-            for fmt in ("csv", "parquet"):
+            for fmt in ("csv", "parquet", "jsonl"):
                 rows.append(bench(name, table, fmt, tmp, args.rows_limit))
                 print(" | ".join(rows[-1]), file=sys.stderr)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]

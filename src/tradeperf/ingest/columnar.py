@@ -664,9 +664,9 @@ def read_objects_fast(
     spec = collector.spec
     by_row = np.zeros(len(objects), dtype=bool)
     groups: dict[tuple[str, ...], list[int]] = {}
-    scalars = _JSON_SCALARS
+    plain = _JSON_SCALARS.issuperset
     for i, (_, obj, raw) in enumerate(objects):
-        if "\\" in raw or not all(type(v) in scalars for v in obj.values()):
+        if "\\" in raw or not plain(map(type, obj.values())):
             by_row[i] = True
             continue
         groups.setdefault(tuple(obj), []).append(i)

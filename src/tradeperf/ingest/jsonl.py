@@ -38,6 +38,8 @@ from tradeperf.records import RejectedRow
 
 #: Objects whose keys are pooled to detect the record kind.
 _DETECT_SAMPLE = 1000
+#: ``json.loads(text, parse_float=Decimal)`` without building a decoder for every line.
+_decode = json.JSONDecoder(parse_float=Decimal).decode
 
 
 def _count_newlines(path: Path, end: int) -> int:
@@ -181,7 +183,7 @@ def read_jsonl(
             )
             continue
         try:
-            obj = json.loads(raw, parse_float=Decimal)
+            obj = _decode(raw)
         except json.JSONDecodeError as exc:
             reason = f"malformed JSON ({exc.msg} at column {exc.colno})"
             if not complete:
