@@ -144,6 +144,19 @@ def test_inconsistent_gross_net_and_fees_are_rejected() -> None:
     assert info.value.field == "net_pnl"
 
 
+def test_a_derived_amount_out_of_range_is_a_row_error() -> None:
+    with pytest.raises(RowError) as info:
+        validate_trade(
+            {
+                "symbol": "X",
+                "exit_time": "2024-01-02",
+                "net_pnl": "99999999999999999999.5",
+                "fees": "0.5",
+            }
+        )
+    assert info.value.field == "gross_pnl"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

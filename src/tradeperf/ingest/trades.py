@@ -250,6 +250,14 @@ def _non_negative(value: Decimal | None, field: str) -> Decimal | None:
     return value
 
 
+def _derived(value: Decimal, field: str) -> Decimal:
+    """A derived amount as money; a `RowError` (not a crash) when it is out of range."""
+    try:
+        return to_decimal(value)
+    except ValueError:
+        raise RowError(f"derived {field} out of range: {value}", field=field) from None
+
+
 def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
     """Validate one raw trade row into a `TRADE_SCHEMA` row.
 
@@ -325,11 +333,11 @@ def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
             and quantity is not None
         ):
             sign = 1 if side is PositionSide.LONG else -1
-            gross = to_decimal(sign * (exit_price - entry_price) * quantity)
+            gross = _derived(sign * (exit_price - entry_price) * quantity, "gross_pnl")
         if net is None and gross is not None:
-            net = to_decimal(gross - fees)
+            net = _derived(gross - fees, "net_pnl")
         elif gross is None and net is not None:
-            gross = to_decimal(net + fees)
+            gross = _derived(net + fees, "gross_pnl")
         elif gross is not None and net is not None and gross - fees != net:
             raise RowError(
                 f"net_pnl {net} differs from gross_pnl {gross} minus fees {fees}",
