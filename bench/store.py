@@ -10,7 +10,7 @@ a throwaway schema is created and dropped; without either only DuckDB runs). Dat
   (count and sum of net P&L per strategy, symbol and day);
 - summaries from 5 years of stored partials (about 55k trades): one week, one month, and the
   whole `summarize_partials` with weekly or monthly windows (median of repeats), beside the
-  direct `summarize` that loads every trade;
+  direct `summarize_trades` that loads every trade;
 - incremental re-ingest after appending 1,000 lines to a 200k-line log.
 
 Goals (issue 5): backfill of 30k trades < 0.3 s on DuckDB; a window summary from partials
@@ -38,7 +38,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from tradeperf.analytics.partials import DailyPartials, figures, summarize_partials
-from tradeperf.analytics.summary import SummaryRequest, summarize
+from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.store import open_store
 from tradeperf.store.loader import ingest_paths
@@ -181,7 +181,7 @@ def main() -> None:
                 results.append(
                     (f"5 years, all {kind.value} windows from partials", name, ms, f"{n} windows")
                 )
-                ms = median_ms(lambda r=request: summarize(store, r), 3)
+                ms = median_ms(lambda r=request: summarize_trades(store, r), 3)
                 results.append((f"5 years, all {kind.value} windows, direct", name, ms, ""))
             ingest_paths(store, [big])
             write_jsonl(big, extra, mode="a")
