@@ -142,3 +142,40 @@ def test_store_reopens_with_its_data_and_schema_version(store_url: str) -> None:
 def test_unknown_store_scheme_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="unknown store URL scheme"):
         open_store("mysql://localhost/db")
+
+
+def test_alert_history_keeps_each_breach_once(store_url: str) -> None:
+    from tradeperf.records import Alert, Severity
+
+    fired = dt.datetime(2024, 5, 6, 7, 0, tzinfo=dt.UTC)
+    week1 = Alert("weekly-drawdown", "max_drawdown", Severity.WARNING, fired, "DD 12 % > 10 %",
+                  window="2024-W18", value=0.12, threshold=0.10)  # fmt: skip
+    again = Alert("weekly-drawdown", "max_drawdown", Severity.CRITICAL, fired, "DD 15 %",
+                  window="2024-W18", value=0.15, threshold=0.10)  # fmt: skip
+    later = fired + dt.timedelta(days=7)
+    week2 = Alert("weekly-drawdown", "max_drawdown", Severity.WARNING, later, "DD 11 %",
+                  window="2024-W19", value=0.11)  # fmt: skip
+    with open_store(store_url) as store:
+        assert store.alerts().num_rows == 0
+        assert store.write_alerts([week1, again]) == 1
+        assert store.write_alerts([week1, week2]) == 1
+        rows = store.alerts().to_pylist()
+        assert [(r["window"], r["severity"], r["value"]) for r in rows] == [
+            ("2024-W18", "warning", 0.12),
+            ("2024-W19", "warning", 0.11),
+        ]
+        assert [
+            r["window"] for r in store.alerts(since=fired + dt.timedelta(days=1)).to_pylist()
+        ] == ["2024-W19"]
+
+
+def test_every_record_kind_has_its_table_from_the_start(store_url: str) -> None:
+    from tradeperf.records import FILL_SCHEMA
+
+    with open_store(store_url) as store:
+        for kind in RecordKind:
+            assert not store.has_records(kind)
+            assert store.records(kind).num_rows == 0
+        assert store.info().schema_version == 3
+        fills = store.records(RecordKind.FILLS)
+    assert set(FILL_SCHEMA.names) <= set(fills.column_names)

@@ -3,6 +3,7 @@
 Imports nothing else of tradeperf.
 """
 
+from tradeperf.records.alert import ALERT_SCHEMA, Alert, Severity, alerts_to_table
 from tradeperf.records.fill import (
     CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
@@ -31,6 +32,7 @@ from tradeperf.records.trade import (
 )
 
 __all__ = [
+    "ALERT_SCHEMA",
     "CASH_FLOW_SCHEMA",
     "FILL_SCHEMA",
     "FUNDING_SCHEMA",
@@ -40,6 +42,7 @@ __all__ = [
     "TIMESTAMP_TYPE",
     "TRADE_SCHEMA",
     "ZERO",
+    "Alert",
     "CashFlow",
     "Fill",
     "FundingPayment",
@@ -47,9 +50,11 @@ __all__ = [
     "Mark",
     "PositionSide",
     "RejectedRow",
+    "Severity",
     "Side",
     "Trade",
     "TradeStatus",
+    "alerts_to_table",
     "cash_flows_to_table",
     "fills_to_table",
     "funding_to_table",

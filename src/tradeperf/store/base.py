@@ -16,6 +16,7 @@ from typing import Final
 import pyarrow as pa
 
 from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.records import Alert
 
 #: Natural key of each record kind: a row whose key is already stored is not stored again.
 NATURAL_KEYS: Final[dict[RecordKind, tuple[str, ...]]] = {
@@ -139,6 +140,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def records(self, kind: RecordKind) -> pa.Table:
         """All stored records of ``kind`` (fills, marks, ...) in timestamp order."""
+
+    @abc.abstractmethod
+    def write_alerts(self, alerts: Sequence[Alert]) -> int:
+        """Add alerts to the alert history; one already stored (same ``alert_id``) is not
+        stored again. Returns how many were new.
+
+        Raises
+        ------
+        StoreError
+            If the write fails (then none of them is stored).
+        """
+
+    @abc.abstractmethod
+    def alerts(self, since: datetime | None = None) -> pa.Table:
+        """The alert history (`ALERT_SCHEMA`), oldest first, fired at or after ``since``."""
 
     @abc.abstractmethod
     def has_records(self, kind: RecordKind) -> bool:

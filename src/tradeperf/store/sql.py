@@ -18,7 +18,19 @@ import pyarrow as pa
 
 from tradeperf.errors import InputError, StoreError
 from tradeperf.ingest.base import RecordKind
-from tradeperf.records import QUARANTINE_SCHEMA, TRADE_SCHEMA, RejectedRow, TradeStatus
+from tradeperf.records import (
+    ALERT_SCHEMA,
+    CASH_FLOW_SCHEMA,
+    FILL_SCHEMA,
+    FUNDING_SCHEMA,
+    MARK_SCHEMA,
+    QUARANTINE_SCHEMA,
+    TRADE_SCHEMA,
+    Alert,
+    RejectedRow,
+    TradeStatus,
+    alerts_to_table,
+)
 from tradeperf.store.base import (
     NATURAL_KEYS,
     SourceEntry,
@@ -90,6 +102,18 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "CREATE INDEX IF NOT EXISTS trades_source ON trades (source)",
             "CREATE INDEX IF NOT EXISTS quarantine_source ON quarantine (source, line)",
         ]
+    # every record kind's table from its record schema (until now created on first write),
+    # and the alert history
+    v3: list[Migration] = [
+        create_table_sql(kind.value, schema, key=NATURAL_KEYS[kind], dialect=dialect)
+        for kind, schema in (
+            (RecordKind.FILLS, FILL_SCHEMA),
+            (RecordKind.MARKS, MARK_SCHEMA),
+            (RecordKind.FUNDING, FUNDING_SCHEMA),
+            (RecordKind.CASH_FLOWS, CASH_FLOW_SCHEMA),
+        )
+    ]
+    v3.append(create_table_sql("alert_history", ALERT_SCHEMA, key=("alert_id",), dialect=dialect))
     return {
         1: [
             create_table_sql("trades", TRADE_SCHEMA, key=("trade_id",), dialect=dialect),
@@ -97,6 +121,7 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             create_table_sql("sources", SOURCES_SCHEMA, key=("path",), dialect=dialect),
         ],
         2: v2,
+        3: v3,
     }
 
 
@@ -492,6 +517,35 @@ class SQLStore(Store):
             return pa.table({})
         order = "exit_time, trade_id" if kind is RecordKind.TRADES else "timestamp"
         return self._fetch_arrow(f'SELECT * FROM "{kind.value}" ORDER BY {order}')
+
+    def write_alerts(self, alerts: Sequence[Alert]) -> int:
+        """See `Store.write_alerts`."""
+        if not alerts:
+            return 0
+        table = alerts_to_table(list(alerts))
+        cols = ", ".join(f'"{c}"' for c in table.column_names)
+        try:
+            with self._transaction():
+                self._stage("_alerts", table)
+                inserted = self._exec(
+                    f"INSERT INTO alert_history ({cols}) SELECT DISTINCT ON (alert_id) {cols} "
+                    "FROM _alerts ORDER BY alert_id, fired_at ON CONFLICT DO NOTHING"
+                )
+                self._unstage("_alerts")
+        except Exception as exc:
+            raise StoreError(f"cannot store alerts: {exc}") from exc
+        return inserted
+
+    def alerts(self, since: dt.datetime | None = None) -> pa.Table:
+        """See `Store.alerts`."""
+        cols = ", ".join(f'"{f.name}"' for f in ALERT_SCHEMA)
+        sql = f"SELECT {cols} FROM alert_history"
+        params: list[Any] = []
+        if since is not None:
+            sql += " WHERE fired_at >= ?"
+            params.append(since)
+        table = self._fetch_arrow(sql + " ORDER BY fired_at, alert_id", params)
+        return table.cast(ALERT_SCHEMA) if table.num_rows else ALERT_SCHEMA.empty_table()
 
     def has_records(self, kind: RecordKind) -> bool:
         """See `Store.has_records`."""
