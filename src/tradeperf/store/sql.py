@@ -569,6 +569,7 @@ class SQLStore(Store):
             if self._has_table(kind.value):
                 counts[kind.value] = int(self._fetch(f'SELECT count(*) FROM "{kind.value}"')[0][0])
         counts["quarantine"] = int(self._fetch("SELECT count(*) FROM quarantine")[0][0])
+        counts["alerts"] = int(self._fetch("SELECT count(*) FROM alert_history")[0][0])
         first, last = self._fetch("SELECT min(exit_time), max(exit_time) FROM trades")[0]
         n_sources, unreadable = self._fetch(
             "SELECT count(*), count(*) FILTER (WHERE unreadable) FROM sources"
