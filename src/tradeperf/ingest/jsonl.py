@@ -16,8 +16,10 @@ Line numbers count from the start of the file also when reading from an offset.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,6 +156,32 @@ def read_jsonl(
         result = empty_result(name, kind=kind or RecordKind.TRADES, fmt="jsonl")
         result.end_offset = size
         return result
+    with _gc_paused():
+        return _read_lines(path, name, kind, mapping, start_offset, fast=fast)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a big log makes millions of small objects (no
+    cycles), and collections triggered by their count would take a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_lines(
+    path: Path,
+    name: str,
+    kind: RecordKind | None,
+    mapping: Mapping[str, str],
+    start_offset: int,
+    *,
+    fast: bool | None,
+) -> ReadResult:
     line_no = _count_newlines(path, start_offset) if start_offset else 0
     with path.open("rb") as f:
         f.seek(start_offset)
