@@ -279,38 +279,83 @@ def group_figures(
     )
     moved = account.between(first_day, last_day) if account is not None else net
     by_day = _pnl_by_day(group)
+    return assemble_figures(
+        FigureInputs(
+            totals=totals,
+            path=path,
+            gross_pnl=sum(group.gross, Decimal(0)),
+            fees=sum(group.fees, Decimal(0)),
+            net_pnl=net,
+            cash_flows=flows_in,
+            largest_win=max(positives) if positives else None,
+            largest_loss=min(negatives) if negatives else None,
+            longest_win_streak=win_streak,
+            longest_loss_streak=loss_streak,
+            average_holding_seconds=holding,
+            max_drawdown_abs=drawdown.equity_drawdown(equity).max_drawdown_abs,
+            day_nets=list(by_day.values()),
+            equity_start=equity_start,
+            equity_moved=moved,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FigureInputs:
+    """What the summary figures of a group are made from, however it was aggregated (from
+    the trades themselves or merged from daily partials)."""
+
+    totals: trades.TradeTotals
+    path: DailyPath
+    gross_pnl: Decimal
+    fees: Decimal
+    net_pnl: Decimal
+    cash_flows: Decimal
+    largest_win: Decimal | None
+    largest_loss: Decimal | None
+    longest_win_streak: int
+    longest_loss_streak: int
+    average_holding_seconds: float
+    max_drawdown_abs: float
+    day_nets: list[Decimal]
+    equity_start: Decimal
+    equity_moved: Decimal
+
+
+def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
+    """The summary figures, keyed by their registry names: the one place that defines the set
+    a summary, a window and a breakdown carry."""
+    per_year = CALENDAR_DAYS_PER_YEAR
     return {
-        "trades": len(group),
-        "wins": totals.wins,
-        "losses": totals.losses,
-        "breakevens": totals.breakevens,
-        "win_rate": totals.win_rate,
-        "average_win": totals.average_win,
-        "average_loss": totals.average_loss,
-        "payoff_ratio": totals.payoff_ratio,
-        "profit_factor": totals.profit_factor,
-        "expectancy": totals.expectancy,
-        "gross_pnl": sum(group.gross, Decimal(0)),
-        "fees": sum(group.fees, Decimal(0)),
-        "net_pnl": net,
-        "return_pct": path.total_return,
-        "cash_flows": flows_in,
-        "largest_win": max(positives) if positives else None,
-        "largest_loss": min(negatives) if negatives else None,
-        "longest_win_streak": win_streak,
-        "longest_loss_streak": loss_streak,
-        "average_holding_seconds": holding,
-        "max_drawdown": path.max_drawdown,
-        "max_drawdown_abs": drawdown.equity_drawdown(equity).max_drawdown_abs,
-        "sharpe_ratio": returns.sharpe_ratio(path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR),
-        "sortino_ratio": returns.sortino_ratio(
-            path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR
-        ),
-        "trading_days": len(by_day),
-        "winning_days": sum(1 for v in by_day.values() if v > 0),
-        "losing_days": sum(1 for v in by_day.values() if v < 0),
-        "equity_start": equity_start,
-        "equity_end": equity_start + flows_in + moved,
+        "trades": x.totals.trades,
+        "wins": x.totals.wins,
+        "losses": x.totals.losses,
+        "breakevens": x.totals.breakevens,
+        "win_rate": x.totals.win_rate,
+        "average_win": x.totals.average_win,
+        "average_loss": x.totals.average_loss,
+        "payoff_ratio": x.totals.payoff_ratio,
+        "profit_factor": x.totals.profit_factor,
+        "expectancy": x.totals.expectancy,
+        "gross_pnl": x.gross_pnl,
+        "fees": x.fees,
+        "net_pnl": x.net_pnl,
+        "return_pct": x.path.total_return,
+        "cash_flows": x.cash_flows,
+        "largest_win": x.largest_win,
+        "largest_loss": x.largest_loss,
+        "longest_win_streak": x.longest_win_streak,
+        "longest_loss_streak": x.longest_loss_streak,
+        "average_holding_seconds": x.average_holding_seconds,
+        "max_drawdown": x.path.max_drawdown,
+        "max_drawdown_abs": x.max_drawdown_abs,
+        "sharpe_ratio": returns.sharpe_ratio(x.path.returns, periods_per_year=per_year),
+        "sortino_ratio": returns.sortino_ratio(x.path.returns, periods_per_year=per_year),
+        "trading_days": len(x.day_nets),
+        "winning_days": sum(1 for v in x.day_nets if v > 0),
+        "losing_days": sum(1 for v in x.day_nets if v < 0),
+        "equity_start": x.equity_start,
+        "equity_end": x.equity_start + x.cash_flows + x.equity_moved,
     }
 
 

@@ -45,9 +45,10 @@ import pyarrow as pa
 
 from tradeperf.analytics.books import load_cash_flows
 from tradeperf.analytics.figures import (
-    CALENDAR_DAYS_PER_YEAR,
     CashFlows,
     Figure,
+    FigureInputs,
+    assemble_figures,
     path_of_days,
 )
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
@@ -58,7 +59,6 @@ from tradeperf.analytics.windows import (
     window_start_days,
 )
 from tradeperf.errors import ConfigError, InputError
-from tradeperf.metrics import returns
 from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
@@ -270,42 +270,27 @@ def figures(
         last_day=last_day,
         flows=flows,
     )
-    day_net = [x.net_pnl for x in daily.parts if x.trades]
-    return {
-        "trades": p.trades,
-        "wins": totals.wins,
-        "losses": totals.losses,
-        "breakevens": totals.breakevens,
-        "win_rate": totals.win_rate,
-        "average_win": totals.average_win,
-        "average_loss": totals.average_loss,
-        "payoff_ratio": totals.payoff_ratio,
-        "profit_factor": totals.profit_factor,
-        "expectancy": totals.expectancy,
-        "gross_pnl": p.gross_pnl,
-        "fees": p.fees,
-        "net_pnl": p.net_pnl,
-        "return_pct": path.total_return,
-        "cash_flows": flows_in,
-        "largest_win": p.max_win,
-        "largest_loss": p.min_loss,
-        "longest_win_streak": p.best_win_run,
-        "longest_loss_streak": p.best_loss_run,
-        "average_holding_seconds": (
-            p.holding_us_sum / p.holding_count / 1e6 if p.holding_count else float("nan")
-        ),
-        "max_drawdown": path.max_drawdown,
-        "max_drawdown_abs": float(p.max_drawdown),
-        "sharpe_ratio": returns.sharpe_ratio(path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR),
-        "sortino_ratio": returns.sortino_ratio(
-            path.returns, periods_per_year=CALENDAR_DAYS_PER_YEAR
-        ),
-        "trading_days": len(day_net),
-        "winning_days": sum(1 for v in day_net if v > 0),
-        "losing_days": sum(1 for v in day_net if v < 0),
-        "equity_start": equity_start,
-        "equity_end": equity_start + flows_in + p.net_pnl,
-    }
+    return assemble_figures(
+        FigureInputs(
+            totals=totals,
+            path=path,
+            gross_pnl=p.gross_pnl,
+            fees=p.fees,
+            net_pnl=p.net_pnl,
+            cash_flows=flows_in,
+            largest_win=p.max_win,
+            largest_loss=p.min_loss,
+            longest_win_streak=p.best_win_run,
+            longest_loss_streak=p.best_loss_run,
+            average_holding_seconds=(
+                p.holding_us_sum / p.holding_count / 1e6 if p.holding_count else float("nan")
+            ),
+            max_drawdown_abs=float(p.max_drawdown),
+            day_nets=[x.net_pnl for x in daily.parts if x.trades],
+            equity_start=equity_start,
+            equity_moved=p.net_pnl,
+        )
+    )
 
 
 def window_figures(
