@@ -23,6 +23,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import (
     RowCollector,
@@ -40,6 +42,9 @@ from tradeperf.records import RejectedRow
 
 #: Objects whose keys are pooled to detect the record kind.
 _DETECT_SAMPLE = 1000
+#: Objects converted at a time when a log has no column mapping: bounds the memory a big log
+#: needs (a parsed object is about a kilobyte; the converted rows are compact Arrow).
+CHUNK_OBJECTS = 100_000
 #: ``json.loads(text, parse_float=Decimal)`` without building a decoder for every line.
 _decode = json.JSONDecoder(parse_float=Decimal).decode
 
@@ -103,15 +108,43 @@ def _finish(
         )
         result.end_offset = end_offset
         return result
+    result = _convert(spec, source, mapping, objects, fmt, fast=fast)
+    result.rejected[:0] = rejected
+    result.end_offset = end_offset
+    return result
+
+
+def _convert(
+    spec: KindSpec,
+    source: str,
+    mapping: Mapping[str, str],
+    objects: list[tuple[int, dict[str, object], str]],
+    fmt: str,
+    *,
+    fast: bool | None,
+) -> ReadResult:
+    """Validate parsed objects into records and rejects (by column where possible)."""
     collector = RowCollector(spec, source, mapping)
-    collector.rejected.extend(rejected)
     if spec.fast_validate is not None and fast_enabled(fast=fast):
-        result = read_objects_fast(objects, collector, fmt)
-        result.end_offset = end_offset
-        return result
+        return read_objects_fast(objects, collector, fmt)
     for line, obj, raw in objects:
         collector.add(line, obj, raw)
-    return collector.result(fmt, end_offset=end_offset)
+    return collector.result(fmt)
+
+
+def _concat(parts: list[ReadResult], rejected: list[RejectedRow], end_offset: int) -> ReadResult:
+    """One result from the results of a log's chunks (in line order) and its bad lines."""
+    first = parts[0]
+    table = pa.concat_tables([p.table for p in parts]) if len(parts) > 1 else first.table
+    out = ReadResult(
+        source=first.source,
+        kind=first.kind,
+        table=table,
+        rejected=[*rejected, *(r for p in parts for r in p.rejected)],
+        format=first.format,
+        end_offset=end_offset,
+    )
+    return out
 
 
 def read_jsonl(
@@ -188,6 +221,8 @@ def _read_lines(
         data = f.read()
     objects: list[tuple[int, dict[str, object], str]] = []
     rejected: list[RejectedRow] = []
+    parts: list[ReadResult] = []
+    spec: KindSpec | None = None
     position = start_offset
     end_offset = start_offset
     for chunk in data.split(b"\n"):
@@ -226,16 +261,28 @@ def _read_lines(
             )
             continue
         objects.append((line_no, obj, raw))
-    return _finish(
-        name,
-        "jsonl",
-        objects,
-        rejected,
-        kind=kind,
-        mapping=mapping,
-        end_offset=end_offset,
-        fast=fast,
-    )
+        if len(objects) >= CHUNK_OBJECTS and not mapping:
+            if spec is None:
+                spec = _choose_spec(objects, kind=kind, mapping=mapping)
+                if spec is None:  # no kind: the whole file is unreadable, say so now
+                    break
+            parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
+            objects = []
+    if not parts:
+        return _finish(
+            name,
+            "jsonl",
+            objects,
+            rejected,
+            kind=kind,
+            mapping=mapping,
+            end_offset=end_offset,
+            fast=fast,
+        )
+    assert spec is not None
+    if objects:
+        parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
+    return _concat(parts, rejected, end_offset)
 
 
 def _json_type(obj: object) -> str:
