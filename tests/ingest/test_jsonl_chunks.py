@@ -12,7 +12,7 @@ from tradeperf.sample import write_sample
 
 
 def _as_tuple(result):  # type: ignore[no-untyped-def]
-    rejects = sorted((r.line or 0, r.field or "", r.reason) for r in result.rejected)
+    rejects = [(r.line, r.field, r.reason) for r in result.rejected]
     return result.kind, result.table.to_pylist(), rejects, result.end_offset, result.format
 
 

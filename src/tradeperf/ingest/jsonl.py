@@ -109,9 +109,14 @@ def _finish(
         result.end_offset = end_offset
         return result
     result = _convert(spec, source, mapping, objects, fmt, fast=fast)
-    result.rejected[:0] = rejected
+    result.rejected = _by_line([*rejected, *result.rejected])
     result.end_offset = end_offset
     return result
+
+
+def _by_line(rejected: list[RejectedRow]) -> list[RejectedRow]:
+    """Rejects in line order (whole-file rejects last), as `RowCollector` gives them."""
+    return sorted(rejected, key=lambda r: (r.line is None, r.line or 0))
 
 
 def _convert(
@@ -140,7 +145,7 @@ def _concat(parts: list[ReadResult], rejected: list[RejectedRow], end_offset: in
         source=first.source,
         kind=first.kind,
         table=table,
-        rejected=[*rejected, *(r for p in parts for r in p.rejected)],
+        rejected=_by_line([*rejected, *(r for p in parts for r in p.rejected)]),
         format=first.format,
         end_offset=end_offset,
     )
