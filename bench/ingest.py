@@ -96,11 +96,11 @@ def _row_path_seconds(path: Path, table: pa.Table, fmt: str, limit: int, tmp: Pa
     if table.num_rows <= limit:
         return _clock(lambda: read_source(path, fast=False))
     part = tmp / f"part.{fmt}"
-    _write(part, table.slice(0, limit), fmt)
+    write_table(part, table.slice(0, limit), fmt)
     return _clock(lambda: read_source(part, fast=False)) * table.num_rows / limit
 
 
-def _write(path: Path, table: pa.Table, fmt: str) -> None:
+def write_table(path: Path, table: pa.Table, fmt: str) -> None:
     if fmt == "csv":
         pacsv.write_csv(table, path)
     elif fmt == "jsonl":
@@ -126,7 +126,7 @@ def _write_jsonl(path: Path, table: pa.Table) -> None:
 
 def bench(name: str, table: pa.Table, fmt: str, tmp: Path, limit: int) -> list[str]:
     path = tmp / f"{name}.{fmt}"
-    _write(path, table, fmt)
+    write_table(path, table, fmt)
     n = table.num_rows
     if fmt == "csv":
         opts = pacsv.ConvertOptions(column_types=dict.fromkeys(table.column_names, pa.string()))

@@ -11,7 +11,9 @@ a throwaway schema is created and dropped; without either only DuckDB runs). Dat
 - summaries from 5 years of stored partials (about 55k trades): one week, one month, and the
   whole `summarize_partials` with weekly or monthly windows (median of repeats), beside the
   direct `summarize_trades` that loads every trade;
-- incremental re-ingest after appending 1,000 lines to a 200k-line log.
+- incremental re-ingest after appending 1,000 lines to a 200k-line log;
+- ingest of 1M fills (``--fills N``; add ``--ten-million`` for 10M) from Parquet, CSV and
+  JSONL into the store, in rows/s.
 
 Goals (issue 5): backfill of 30k trades < 0.3 s on DuckDB; a window summary from partials
 < 20 ms median. Prints one table; the ratio column is the time over the floor.
@@ -19,6 +21,7 @@ Goals (issue 5): backfill of 30k trades < 0.3 s on DuckDB; a window summary from
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -37,6 +40,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ingest import fills_table, write_table
 from tradeperf.analytics.partials import DailyPartials, figures, summarize_partials
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
@@ -108,6 +112,10 @@ def fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--fills", type=int, default=1_000_000, help="fills to ingest (0: skip)")
+    ap.add_argument("--ten-million", action="store_true", help="also ingest 10M fills")
+    args = ap.parse_args()
     pg = os.environ.get("TRADEPERF_BENCH_PG") or os.environ.get("TRADEPERF_TEST_PG")
     work = Path(tempfile.mkdtemp(prefix="tp-bench-"))
     rows = trade_rows(30_000, days=365, seed=1)
@@ -197,6 +205,24 @@ def main() -> None:
                 )
             )
         drop()
+
+        sizes = [n for n in (args.fills, 10_000_000 if args.ten_million else 0) if n]
+        for n in sizes:
+            fills = fills_table(n)
+            for fmt in ("parquet", "csv", "jsonl"):
+                path = work / f"fills-{n}.{fmt}"
+                if not path.exists():
+                    write_table(path, fills, fmt)
+                url, drop = make()
+                with open_store(url) as store:
+                    t = time.perf_counter()
+                    report = ingest_paths(store, [path])
+                    took = (time.perf_counter() - t) * 1e3
+                drop()
+                rate = report.rows_new / (took / 1e3)
+                results.append(
+                    (f"ingest {n / 1e6:g}M fills from {fmt}", name, took, f"{rate:,.0f} rows/s")
+                )
 
     width = max(len(r[0]) for r in results)
     print(f"{'measure':<{width}}  {'backend':<8}  {'ms':>9}  {'x floor':>8}  note")
