@@ -38,19 +38,23 @@ class IngestReport:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
-def _sha256(path: Path, limit: int | None = None) -> str:
+def _sha256(path: Path, *, prefix: int | None = None) -> tuple[str, str | None]:
+    """SHA-256 of the whole file and, in the same pass, of its first ``prefix`` bytes (None
+    when no prefix is asked for or the file is shorter)."""
     h = hashlib.sha256()
-    remaining = limit
+    at_prefix = None
+    done = 0
     with path.open("rb") as f:
-        while remaining is None or remaining > 0:
-            n = _CHUNK if remaining is None else min(_CHUNK, remaining)
+        while True:
+            n = _CHUNK if prefix is None or done >= prefix else min(_CHUNK, prefix - done)
             block = f.read(n)
             if not block:
                 break
             h.update(block)
-            if remaining is not None:
-                remaining -= len(block)
-    return h.hexdigest()
+            done += len(block)
+            if prefix is not None and done == prefix:
+                at_prefix = h.hexdigest()  # hexdigest leaves the running hash as it is
+    return h.hexdigest(), at_prefix
 
 
 def ingest_paths(
@@ -109,8 +113,8 @@ def _read_one(
 ) -> SourceWrite | None:
     """Read ``path`` as far as it is new; None when it is unchanged since last stored."""
     stat = path.stat()
-    checksum = _sha256(path)
     previous = known.get(str(path))
+    checksum, prefix = _sha256(path, prefix=previous.end_offset if previous else None)
     if previous is not None and previous.checksum == checksum:
         report.files_skipped += 1
         return None
@@ -121,7 +125,7 @@ def _read_one(
         and previous.format == "jsonl"
         and format in (None, "jsonl")
         and stat.st_size > previous.end_offset > 0
-        and _sha256(path, previous.end_offset) == previous.prefix_checksum
+        and prefix == previous.prefix_checksum
     ):
         start, replace = previous.end_offset, False
     result = read_source(path, format=format, mapping=mapping, start_offset=start)
@@ -131,7 +135,7 @@ def _read_one(
         size=stat.st_size,
         mtime_ns=stat.st_mtime_ns,
         checksum=checksum,
-        prefix_checksum=checksum if end == stat.st_size else _sha256(path, end),
+        prefix_checksum=checksum if end == stat.st_size else _sha256(path, prefix=end)[1] or "",
         end_offset=end,
         format=result.format,
         kind=result.kind.value,
