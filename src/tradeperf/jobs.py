@@ -92,13 +92,13 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
 
 
 def account_from_sources(store: Store, files: Sequence[Path], config: Config) -> Config:
-    """``config`` with capital and currency taken from a freqtrade export among ``files``,
-    for the settings the user did not give explicitly."""
+    """``config`` with capital and currency taken from a freqtrade export among ``files``
+    (absolute paths), for the settings the user did not give explicitly."""
     missing = {"capital", "currency"} - config.explicit
     if not missing:
         return config
     for path in files:
-        entry = store.source_entry(str(path.resolve()))
+        entry = store.source_entry(str(path))
         if entry is None or entry.format != "freqtrade":
             continue
         for ft in freqtrade_summary(path).values():
@@ -128,12 +128,11 @@ def run_report(
     When the inputs include a freqtrade backtest export and the user set no capital or
     currency, the export's ``starting_balance`` and ``stake_currency`` are used.
     """
-    files = discover(paths)
-    if on_start is not None:
-        on_start(len(files))
     with open_store(config.store) as store:
-        report = ingest_paths(store, files, format=format, mapping=mapping, on_file=on_file)
-        config = account_from_sources(store, files, config)
+        report = ingest(
+            store, paths, format=format, mapping=mapping, on_start=on_start, on_file=on_file
+        )
+        config = account_from_sources(store, report.files, config)
         summary = summarize(store, summary_request(config, windows=windows, **request))
     files = write_report(summary, out_dir)
     return ReportResult(ingest=report, summary=summary, files=files)

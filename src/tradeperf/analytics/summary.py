@@ -35,6 +35,7 @@ from tradeperf.analytics.windows import (
     resolve_timezone,
     window_start_days,
 )
+from tradeperf.errors import ConfigError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
@@ -74,8 +75,6 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     """
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
-        from tradeperf.errors import ConfigError
-
         raise ConfigError(f"start {request.start} is after end {request.end}")
     table = store.trades(TradeQuery(strategies=request.strategies, symbols=request.symbols))
     books = load_books(

@@ -136,9 +136,9 @@ TERMINAL_COLUMNS = (
 )
 
 
-def _figures_table(doc: dict[str, Any], title: str) -> Table:
+def _figures_table(doc: dict[str, Any]) -> Table:
     cur = doc["currency"]
-    table = Table(title=title)
+    table = Table(title=f"Performance ({cur}, {doc['timezone']})")
     table.add_column("Group", no_wrap=True)
     for _, label in TERMINAL_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
@@ -216,7 +216,7 @@ def report(
         f"{ing.rows_new} new records, {ing.rejected_rows} rejected rows"
     )
     doc = summary_to_json(result.summary)
-    out.print(_figures_table(doc, f"Performance ({doc['currency']}, {doc['timezone']})"))
+    out.print(_figures_table(doc))
     _partial_warning(doc)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
@@ -286,20 +286,16 @@ def summary(
         result = summarize(st, request)
     if window:
         doc = windows_to_json(result, window)
-        if output == "json":
-            sys.stdout.write(dumps(doc))
-        elif output == "md":
-            sys.stdout.write(markdown.render_windows(doc))
-        else:
-            out.print(_windows_table(doc))
+        render, table = markdown.render_windows, _windows_table
     else:
         doc = summary_to_json(result)
-        if output == "json":
-            sys.stdout.write(dumps(doc))
-        elif output == "md":
-            sys.stdout.write(markdown.render_summary(doc))
-        else:
-            out.print(_figures_table(doc, f"Performance ({doc['currency']}, {doc['timezone']})"))
+        render, table = markdown.render_summary, _figures_table
+    if output == "json":
+        sys.stdout.write(dumps(doc))
+    elif output == "md":
+        sys.stdout.write(render(doc))
+    else:
+        out.print(table(doc))
     _partial_warning(doc)
 
 

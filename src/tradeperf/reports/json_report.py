@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from tradeperf.analytics.summary import Summary, WindowFigures
-from tradeperf.analytics.windows import WindowKind
+from tradeperf.analytics.windows import WindowKind, resolve_timezone
 from tradeperf.reports.schema import validate
 
 SCHEMA_VERSION: Final = 1
@@ -45,10 +45,6 @@ _INFINITE: Final = {
 }
 
 
-def _number(value: Decimal) -> int | float:
-    return float(value)
-
-
 def figures_to_json(figures: dict[str, Any]) -> dict[str, Any]:
     """JSON-ready figures: Decimals as numbers, NaN/inf/None as null with ``null_reasons``."""
     out: dict[str, Any] = {}
@@ -58,7 +54,7 @@ def figures_to_json(figures: dict[str, Any]) -> dict[str, Any]:
             out[name] = None
             reasons[name] = _UNDEFINED.get(name, "undefined")
         elif isinstance(value, Decimal):
-            out[name] = _number(value)
+            out[name] = float(value)
         elif isinstance(value, float) and not math.isfinite(value):
             out[name] = None
             reasons[name] = (
@@ -91,8 +87,6 @@ def window_to_json(w: WindowFigures, tz: Any) -> dict[str, Any]:
 
 def summary_to_json(summary: Summary) -> dict[str, Any]:
     """The summary document (``summary.json``), valid against ``summary.schema.json``."""
-    from tradeperf.analytics.windows import resolve_timezone
-
     req = summary.request
     tz = resolve_timezone(req.timezone)
     overall = summary.overall
@@ -101,7 +95,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "generated_at": summary.generated_at.isoformat(),
         "timezone": req.timezone,
         "currency": req.currency,
-        "capital": _number(req.capital),
+        "capital": float(req.capital),
         "periods_per_year": summary.periods_per_year,
         "period": {
             "start": req.start.isoformat() if req.start else None,
@@ -127,8 +121,6 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
 
 def windows_to_json(summary: Summary, kind: WindowKind) -> dict[str, Any]:
     """The document of one window kind (``daily.json``...), valid against ``window.schema.json``."""
-    from tradeperf.analytics.windows import resolve_timezone
-
     tz = resolve_timezone(summary.request.timezone)
     doc = {
         "schema_version": SCHEMA_VERSION,

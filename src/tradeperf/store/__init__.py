@@ -54,11 +54,10 @@ def open_store(url: str) -> Store:
     StoreError
         If the URL's scheme is unknown or the store cannot be opened.
     """
+    # backends are imported on use: a DuckDB user never loads psycopg, and the reverse
     if url.startswith(("postgresql://", "postgres://")):
-        try:
-            from tradeperf.store.postgres_store import PostgresStore
-        except ImportError as exc:  # the backend module is optional until it exists
-            raise StoreError(f"PostgreSQL store is not available: {exc}") from exc
+        from tradeperf.store.postgres_store import PostgresStore
+
         return PostgresStore(url)
     if "://" in url and not url.startswith("duckdb://"):
         raise StoreError(f"unknown store URL scheme in {url!r} (use duckdb:// or postgresql://)")

@@ -26,7 +26,8 @@ BATCH_FILES = 500
 
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingestion run did, file by file and in total."""
+    """What one ingestion run did, file by file and in total (``files``: the absolute paths
+    of the sources it was given)."""
 
     files_read: int = 0
     files_skipped: int = 0
@@ -36,6 +37,7 @@ class IngestReport:
     rejected_rows: int = 0
     unreadable_files: list[str] = field(default_factory=list)
     kinds: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
 
 
 def _sha256(path: Path, *, prefix: int | None = None) -> tuple[str, str | None]:
@@ -85,7 +87,7 @@ def ingest_paths(
     StoreError
         If the store cannot be written (then the file being written is not stored at all).
     """
-    report = IngestReport()
+    report = IngestReport(files=[p.resolve() for p in files])
     known = store.source_entries()
     pending: list[SourceWrite] = []
     pending_rows = 0
