@@ -354,3 +354,49 @@ def test_the_environment_variable_turns_the_fast_path_off(
     monkeypatch.setenv(FAST_ENV, "0")
     assert not fast_enabled()
     assert fast_enabled(fast=True)
+
+
+_TIME_SHAPES = (
+    lambda t: t.isoformat() + "Z",
+    lambda t: t.isoformat(),
+    lambda t: t.isoformat(sep=" "),
+    lambda t: t.isoformat(timespec="seconds") + "+02:00",
+    lambda t: t.isoformat(timespec="minutes") + "-05:30",
+    lambda t: t.isoformat(timespec="milliseconds") + "+23:59",
+    lambda t: t.date().isoformat(),
+)
+
+
+@SETTINGS
+@given(
+    times=st.lists(
+        st.datetimes(min_value=dt.datetime(2, 1, 2), max_value=dt.datetime(9998, 12, 30)),
+        min_size=1,
+        max_size=20,
+    ),
+    shape=st.sampled_from(range(len(_TIME_SHAPES))),
+    extra=st.sampled_from(
+        [
+            None,
+            "",
+            "0001-12-31T23:00:00-01:00",
+            "9998-12-31T23:59:59-00:01",
+            "2024-02-30",
+            "2024-03-01T12:00:00+24:00",
+        ]
+    ),
+)
+def test_whole_column_time_cast_equals_field_by_field(
+    times: list[dt.datetime], shape: int, extra: str | None
+) -> None:
+    """A column of one ISO shape is read by one Arrow cast; it must give what the
+    field-by-field parser gives, including at the ends of the year range."""
+    from tradeperf.ingest.columnar import _iso_times, text_values, timestamp_values
+
+    values = [_TIME_SHAPES[shape](t) for t in times] + ([] if extra is None else [extra])
+    array = pa.array(values)
+    text, unsure = text_values(array, len(values))
+    expected, expected_unsure = _iso_times(text, unsure)
+    got, got_unsure = timestamp_values(array, len(values))
+    assert got.to_pylist() == expected.to_pylist()
+    assert (got_unsure == expected_unsure).all()

@@ -212,7 +212,32 @@ def timestamp_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple
     if not pa.types.is_string(kind):
         return _unknown(array, n, TIMESTAMP_TYPE)
     text, unsure = text_values(array, n)
+    stamps = _iso_times_arrow(text)
+    if stamps is not None:
+        return stamps, unsure
     return _iso_times(text, unsure)
+
+
+def _iso_times_arrow(text: pa.Array) -> pa.Array | None:
+    """The common case in one Arrow cast: every present value has the ISO shape and Arrow's
+    own ISO-8601 parser reads all of them (it rejects impossible dates, times and offsets, as
+    the row path does), and their years as written are within 2-9998. None when any value
+    needs the field-by-field path."""
+    shaped = pc.all(pc.match_substring_regex(text, _ISO_RE), skip_nulls=True, min_count=0)
+    if not shaped.as_py():
+        return None
+    try:
+        stamps = text.cast(TIMESTAMP_TYPE)
+    except pa.ArrowInvalid:
+        try:  # no offset anywhere: the row path reads naive times as UTC
+            stamps = text.cast(pa.timestamp("us")).cast(TIMESTAMP_TYPE)
+        except pa.ArrowInvalid:
+            return None
+    years = pc.min_max(pc.utf8_slice_codeunits(text, 0, 4))  # four digits: text order
+    lo, hi = years["min"].as_py(), years["max"].as_py()
+    if lo is not None and (lo < "0002" or hi > "9998"):
+        return None
+    return stamps
 
 
 def _ints(values: pa.Array, width: int) -> np.ndarray:
