@@ -89,3 +89,23 @@ def test_every_instant_lies_in_the_window_assigned_to_it(
     w = make_window(start, kind, tz)
     assert w.start <= t < w.end
     assert t.astimezone(tz).date() == day[0].item()
+
+
+def test_local_days_follow_daylight_saving_after_2037() -> None:
+    """Arrow's zone rules end in 2037; the local day must still follow the zone's rule."""
+    tz = zoneinfo.ZoneInfo("America/New_York")
+    times = [
+        dt.datetime(2037, 7, 1, 3, 30, tzinfo=dt.UTC),
+        dt.datetime(2038, 7, 1, 3, 30, tzinfo=dt.UTC),  # 23:30 EDT on June 30
+        dt.datetime(2050, 7, 1, 3, 30, tzinfo=dt.UTC),
+        dt.datetime(2050, 1, 1, 4, 30, tzinfo=dt.UTC),  # 23:30 EST on Dec 31
+        None,
+    ]
+    days = local_days(pa.array(times, TS), tz)
+    assert days[:4].tolist() == [
+        dt.date(2037, 6, 30),
+        dt.date(2038, 6, 30),
+        dt.date(2050, 6, 30),
+        dt.date(2049, 12, 31),
+    ]
+    assert np.isnat(days[4])

@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import zoneinfo
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pyarrow as pa
@@ -62,7 +63,18 @@ def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> 
     days = pc.cast(local, pa.date32())
     if isinstance(days, pa.ChunkedArray):
         days = days.combine_chunks()
-    return days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    out = days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    # Arrow's time-zone rules stop at the end of 2037 (it ignores the rule that extends a
+    # zone file past its last listed change): later instants go through zoneinfo.
+    late = np.flatnonzero(out >= _ARROW_TZ_END)
+    for i in late:
+        stamp = utc_times[int(i)].as_py()
+        out[i] = np.datetime64(stamp.astimezone(tz).date(), "D")
+    return out
+
+
+#: The first local day from which `pc.local_timestamp` may be wrong.
+_ARROW_TZ_END: Final = np.datetime64("2037-12-31", "D")
 
 
 def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:

@@ -104,8 +104,7 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
     )
     where = f"WHERE {day_filter}" if day_filter else ""
     levels = " UNION ALL ".join(
-        f"SELECT day, {gs} AS gs, {gy} AS gy, x, g, f, exit_time, entry_time, trade_id, "
-        f"hold_us, o FROM t"
+        f"SELECT day, {gs} AS gs, {gy} AS gy, x, o, ord FROM t"
         for gs, gy in (
             ("strategy", "symbol"),
             ("strategy", quote_literal(ALL)),
@@ -114,7 +113,8 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
         )
     )
     part = "PARTITION BY day, gs, gy"
-    order = "ORDER BY exit_time, entry_time NULLS FIRST, trade_id"
+    cum = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    every = quote_literal(ALL)
     return f"""
 WITH base AS (
   SELECT {day} AS day, strategy, symbol, net_pnl AS x,
@@ -124,40 +124,14 @@ WITH base AS (
   FROM trades
   WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL
 ),
-t AS (SELECT * FROM base {where}),
-lv AS ({levels}),
-seq AS (
-  SELECT lv.*,
-         row_number() OVER ({part} {order}) AS rn,
-         row_number() OVER ({part}, o {order}) AS rn_o,
-         count(*) OVER ({part}) AS n,
-         sum(x) OVER ({part} {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS p
-  FROM lv
+t AS (
+  SELECT base.*, row_number() OVER (ORDER BY exit_time, entry_time NULLS FIRST, trade_id) AS ord
+  FROM base {where}
 ),
-peak AS (
-  SELECT seq.*,
-         max(p) OVER ({part} ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-           AS runmax
-  FROM seq
-),
-runs AS (
-  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn,
-         max(n) AS n
-  FROM seq WHERE o <> 0
-  GROUP BY day, gs, gy, o, rn - rn_o
-),
-streaks AS (
-  SELECT day, gs, gy,
-         coalesce(max(len) FILTER (WHERE o = 1 AND first_rn = 1), 0) AS lead_win,
-         coalesce(max(len) FILTER (WHERE o = 1 AND last_rn = n), 0) AS trail_win,
-         coalesce(max(len) FILTER (WHERE o = 1), 0) AS best_win_run,
-         coalesce(max(len) FILTER (WHERE o = -1 AND first_rn = 1), 0) AS lead_loss,
-         coalesce(max(len) FILTER (WHERE o = -1 AND last_rn = n), 0) AS trail_loss,
-         coalesce(max(len) FILTER (WHERE o = -1), 0) AS best_loss_run
-  FROM runs GROUP BY day, gs, gy
-),
-agg AS (
-  SELECT day, gs, gy,
+sums AS (
+  SELECT day,
+         CASE WHEN grouping(strategy) = 1 THEN {every} ELSE strategy END AS gs,
+         CASE WHEN grouping(symbol) = 1 THEN {every} ELSE symbol END AS gy,
          count(*) AS trades,
          count(*) FILTER (WHERE o = 1) AS wins,
          count(*) FILTER (WHERE o = -1) AS losses,
@@ -170,19 +144,55 @@ agg AS (
          min(x) FILTER (WHERE o = -1) AS min_loss,
          coalesce(sum(hold_us), 0) AS holding_us_sum,
          count(hold_us) AS holding_count,
-         min(exit_time) AS first_exit, max(exit_time) AS last_exit,
+         min(exit_time) AS first_exit, max(exit_time) AS last_exit
+  FROM t
+  GROUP BY GROUPING SETS ((day, strategy, symbol), (day, strategy), (day, symbol), (day))
+),
+lv AS ({levels}),
+seq AS (
+  SELECT day, gs, gy, x, o,
+         row_number() OVER ({part} ORDER BY ord) AS rn,
+         sum(x) OVER ({part} ORDER BY ord {cum}) AS p,
+         CASE WHEN o = lag(o) OVER ({part} ORDER BY ord) THEN 0 ELSE 1 END AS brk
+  FROM lv
+),
+peak AS (
+  SELECT day, gs, gy, o, rn, p,
+         max(p) OVER ({part} ORDER BY rn {cum}) AS runmax,
+         sum(brk) OVER ({part} ORDER BY rn {cum}) AS run
+  FROM seq
+),
+paths AS (
+  SELECT day, gs, gy,
          greatest(0, max(p)) AS max_prefix,
          least(0, min(p)) AS min_prefix,
          greatest(0, max(greatest(runmax, 0) - p)) AS max_drawdown
   FROM peak GROUP BY day, gs, gy
+),
+runs AS (
+  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn
+  FROM peak WHERE o <> 0
+  GROUP BY day, gs, gy, o, run
+),
+streaks AS (
+  SELECT r.day, r.gs, r.gy,
+         coalesce(max(len) FILTER (WHERE o = 1 AND first_rn = 1), 0) AS lead_win,
+         coalesce(max(len) FILTER (WHERE o = 1 AND last_rn = s.trades), 0) AS trail_win,
+         coalesce(max(len) FILTER (WHERE o = 1), 0) AS best_win_run,
+         coalesce(max(len) FILTER (WHERE o = -1 AND first_rn = 1), 0) AS lead_loss,
+         coalesce(max(len) FILTER (WHERE o = -1 AND last_rn = s.trades), 0) AS trail_loss,
+         coalesce(max(len) FILTER (WHERE o = -1), 0) AS best_loss_run
+  FROM runs r JOIN sums s ON r.day = s.day AND r.gs = s.gs AND r.gy = s.gy
+  GROUP BY r.day, r.gs, r.gy
 )
-SELECT {quote_literal(tz)} AS timezone, agg.day AS day, agg.gs AS strategy, agg.gy AS symbol,
+SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
        trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,
        net_sq_sum, max_win, min_loss, holding_us_sum, holding_count, first_exit, last_exit,
        coalesce(lead_win, 0) AS lead_win, coalesce(trail_win, 0) AS trail_win,
        coalesce(best_win_run, 0) AS best_win_run, coalesce(lead_loss, 0) AS lead_loss,
        coalesce(trail_loss, 0) AS trail_loss, coalesce(best_loss_run, 0) AS best_loss_run,
        max_prefix, min_prefix, max_drawdown
-FROM agg LEFT JOIN streaks
-  ON agg.day = streaks.day AND agg.gs = streaks.gs AND agg.gy = streaks.gy
+FROM sums s
+JOIN paths p ON s.day = p.day AND s.gs = p.gs AND s.gy = p.gy
+LEFT JOIN streaks k ON s.day = k.day AND s.gs = k.gs AND s.gy = k.gy
 """
