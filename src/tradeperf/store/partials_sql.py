@@ -153,11 +153,12 @@ seq AS (
   SELECT day, gs, gy, x, o,
          row_number() OVER ({part} ORDER BY ord) AS rn,
          sum(x) OVER ({part} ORDER BY ord {cum}) AS p,
-         CASE WHEN o = lag(o) OVER ({part} ORDER BY ord) THEN 0 ELSE 1 END AS brk
+         CASE WHEN o = lag(o) OVER ({part} ORDER BY ord) THEN 0 ELSE 1 END AS brk,
+         count(*) OVER ({part}) AS n
   FROM lv
 ),
 peak AS (
-  SELECT day, gs, gy, o, rn, p,
+  SELECT day, gs, gy, o, rn, p, n,
          max(p) OVER ({part} ORDER BY rn {cum}) AS runmax,
          sum(brk) OVER ({part} ORDER BY rn {cum}) AS run
   FROM seq
@@ -170,20 +171,19 @@ paths AS (
   FROM peak GROUP BY day, gs, gy
 ),
 runs AS (
-  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn
+  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn, max(n) AS n
   FROM peak WHERE o <> 0
   GROUP BY day, gs, gy, o, run
 ),
 streaks AS (
-  SELECT r.day, r.gs, r.gy,
+  SELECT day, gs, gy,
          coalesce(max(len) FILTER (WHERE o = 1 AND first_rn = 1), 0) AS lead_win,
-         coalesce(max(len) FILTER (WHERE o = 1 AND last_rn = s.trades), 0) AS trail_win,
+         coalesce(max(len) FILTER (WHERE o = 1 AND last_rn = n), 0) AS trail_win,
          coalesce(max(len) FILTER (WHERE o = 1), 0) AS best_win_run,
          coalesce(max(len) FILTER (WHERE o = -1 AND first_rn = 1), 0) AS lead_loss,
-         coalesce(max(len) FILTER (WHERE o = -1 AND last_rn = s.trades), 0) AS trail_loss,
+         coalesce(max(len) FILTER (WHERE o = -1 AND last_rn = n), 0) AS trail_loss,
          coalesce(max(len) FILTER (WHERE o = -1), 0) AS best_loss_run
-  FROM runs r JOIN sums s ON r.day = s.day AND r.gs = s.gs AND r.gy = s.gy
-  GROUP BY r.day, r.gs, r.gy
+  FROM runs GROUP BY day, gs, gy
 )
 SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
        trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,

@@ -270,6 +270,10 @@ class SQLStore(Store):
                 if replaced:
                     self._trade_days(touched, "trades", "source IN ({})", replaced)
                     self._delete_sources(replaced)
+                # into no trades at all (a backfill), every partial is rebuilt, unfiltered
+                rebuild = bool(zones) and not self._fetch("SELECT 1 FROM trades LIMIT 1")
+                if rebuild:
+                    touched = {}
                 by_kind: dict[RecordKind, list[pa.Table]] = {}
                 for w in items:
                     if w.result.table.num_rows:
@@ -301,8 +305,8 @@ class SQLStore(Store):
                 self._stage("_entries", entries)
                 self._exec("INSERT INTO sources SELECT * FROM _entries")
                 self._unstage("_entries")
-                for tz, days in touched.items():
-                    self._refresh_partials(tz, days)
+                for tz in zones:
+                    self._refresh_partials(tz, None if rebuild else touched[tz])
         except (StoreError, InputError):
             raise
         except Exception as exc:
