@@ -491,16 +491,16 @@ def _odd_quotes(
     if not len(quotes):
         return np.zeros(len(starts), dtype=np.int64)
     line = np.searchsorted(starts, quotes, side="right") - 1
-    k = np.arange(len(quotes)) - np.searchsorted(quotes, starts[line])
+    k = np.arange(len(quotes)) - np.searchsorted(quotes, starts)[line]  # index within its line
     before = raw[np.maximum(quotes - 1, 0)]
     after = raw[np.minimum(quotes + 1, len(raw) - 1)]
     opens = (quotes == starts[line]) | (before == delim)
     closes = (quotes == ends[line] - 1) | (after == delim)
     good = np.where(k % 2 == 0, opens & ~closes, closes & ~opens)
     # an opening quote needs its closing quote on the same line with no delimiter between
-    following = np.concatenate([quotes[1:], [len(raw)]])
     same_line = np.concatenate([line[1:] == line[:-1], [False]])
-    between = np.searchsorted(delims, following) - np.searchsorted(delims, quotes)
+    delims_before = np.searchsorted(delims, quotes)  # and the next quote's is the next entry
+    between = np.concatenate([delims_before[1:], [len(delims)]]) - delims_before
     good &= (k % 2 == 1) | (same_line & (between == 0))
     return np.bincount(line[~good], minlength=len(starts)).astype(np.int64)
 
