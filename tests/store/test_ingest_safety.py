@@ -3,7 +3,6 @@ rewritten, or run by several processes at once, the store ends as one clean inge
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -19,8 +18,8 @@ import pytest
 
 from tradeperf.ingest.read import discover
 from tradeperf.sample import write_sample
-from tradeperf.store import Store, open_store
-from tradeperf.store.loader import ingest_paths
+from tradeperf.store import Store, loader, open_store
+from tradeperf.store.loader import content_digest, ingest_paths
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -98,7 +97,7 @@ def _index_is_complete(store: Store, folder: Path) -> None:
     for path in discover(folder):
         data = path.resolve().read_bytes()
         entry = entries[str(path.resolve())]
-        assert entry.checksum == hashlib.sha256(data).hexdigest()
+        assert entry.checksum == content_digest(path.resolve(), len(data)).hexdigest
         assert entry.size == len(data)
 
 
@@ -198,6 +197,34 @@ def test_grown_log_reads_only_the_appended_lines(store_url: str, tmp_path: Path)
         partials = store.partials("UTC").to_pylist()
         assert sum(r["trades"] for r in partials) == store.trades().num_rows
         assert ingest_paths(store, [log]).rows_read == 0
+        # the digest of a log read in two parts is the digest of the whole file
+        assert entry.checksum == content_digest(log.resolve(), log.stat().st_size).hexdigest
+
+
+def test_unchanged_old_file_is_skipped_without_reading_it(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "old.jsonl"
+    log.write_text("\n".join(_log_lines(0, 50)) + "\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(log, (an_hour_ago, an_hour_ago))
+    fresh = tmp_path / "fresh.jsonl"
+    fresh.write_text("\n".join(_log_lines(50, 60)) + "\n")
+    with open_store(store_url) as store:
+        ingest_paths(store, [log, fresh])
+        digested: list[Path] = []
+        real = loader.content_digest
+
+        def spy(path: Path, size: int, resume: str = "") -> loader.ContentDigest:
+            digested.append(path)
+            return real(path, size, resume)
+
+        monkeypatch.setattr(loader, "content_digest", spy)
+        again = ingest_paths(store, [log, fresh])
+        assert (again.files_skipped, again.files_read) == (2, 0)
+        # size and time as stored, long before the ingestion: not even hashed; the file
+        # written just now is checked by its content (its time may not show a new change)
+        assert digested == [fresh.resolve()]
 
 
 def test_log_rewritten_before_its_offset_is_read_again_and_replaced(

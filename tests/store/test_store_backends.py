@@ -176,6 +176,6 @@ def test_every_record_kind_has_its_table_from_the_start(store_url: str) -> None:
         for kind in RecordKind:
             assert not store.has_records(kind)
             assert store.records(kind).num_rows == 0
-        assert store.info().schema_version == 3
+        assert store.info().schema_version == SCHEMA_VERSION
         fills = store.records(RecordKind.FILLS)
     assert set(FILL_SCHEMA.names) <= set(fills.column_names)

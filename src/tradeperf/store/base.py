@@ -33,8 +33,10 @@ class SourceEntry:
     """The ingestion-index entry of one source file.
 
     ``end_offset`` is the byte offset just past the last complete line read (line-oriented
-    formats) or the file size (whole-file formats); ``prefix_checksum`` is the SHA-256 of the
-    file's first ``end_offset`` bytes, so a grown log is recognised as the same log.
+    formats) or the file size (whole-file formats); ``checksum`` is the content digest and
+    ``prefix_checksum`` the fingerprint of the first ``end_offset`` bytes, by which a grown log
+    is recognised as the same log; ``digest_state`` lets the digest of a grown log go on
+    from its last whole block (all three defined in `tradeperf.store.loader`).
     """
 
     path: str
@@ -49,6 +51,7 @@ class SourceEntry:
     rejected: int
     unreadable: bool
     ingested_at: datetime
+    digest_state: str = ""
 
 
 @dataclass(frozen=True, slots=True)

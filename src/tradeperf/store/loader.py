@@ -1,15 +1,23 @@
 """Ingestion into the store: read each source, skip what is already stored, write atomically.
 
-Each file is fingerprinted (size, modification time, SHA-256). An unchanged file is skipped; a
-line-oriented log that only grew is read on from the byte offset of its last complete line; a
-file that changed before that offset (rewritten, rotated) is read again in full and replaces
-what was stored from it. Rows, rejects and the index entry of a file commit together.
+Each file is indexed by size, modification time, a content digest and the byte offset of its
+last complete line. A file whose size and modification time are unchanged (and were not
+racy, see `RACY_NS`) is skipped without being read; a line-oriented log whose read prefix
+still has the same `prefix_fingerprint` is read on from that offset, so a re-ingest costs in
+proportion to the appended bytes; any other file is hashed (skipped if its SHA-256 is the
+stored one) and otherwise read again in full, replacing what was stored from it. Rows,
+rejects and the index entry of a file commit together.
+
+The content digest (`content_digest`) is a SHA-256 chain over the file's 1 MiB blocks, so it
+depends on the content only, not on how the file was read, and a grown log's digest goes on
+from its last whole block before the read offset instead of starting again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +25,13 @@ from pathlib import Path
 from tradeperf.ingest.read import read_source
 from tradeperf.store.base import SourceEntry, SourceWrite, Store
 
-_CHUNK = 1 << 20
+#: The block of `content_digest`.
+DIGEST_BLOCK = 1 << 20
+#: Bytes at each end of a log's read prefix that `prefix_fingerprint` hashes.
+FINGERPRINT_BLOCK = 64 * 1024
+#: A file modified this close to its ingestion may have changed again within the clock's
+#: resolution without a new modification time: it is checked by content, not by stat.
+RACY_NS = 2_000_000_000
 #: Files are written in batches, one transaction each: a batch is stored whole or not at all,
 #: so every file in it is too.
 BATCH_ROWS = 200_000
@@ -40,23 +54,78 @@ class IngestReport:
     files: list[Path] = field(default_factory=list)
 
 
-def _sha256(path: Path, *, prefix: int | None = None) -> tuple[str, str | None]:
-    """SHA-256 of the whole file and, in the same pass, of its first ``prefix`` bytes (None
-    when no prefix is asked for or the file is shorter)."""
-    h = hashlib.sha256()
-    at_prefix = None
-    done = 0
+@dataclass(frozen=True, slots=True)
+class ContentDigest:
+    """The digest of a file's content and the chain state at each block boundary it passed
+    (``states``: (offset, chain) pairs in offset order, the starting state first)."""
+
+    hexdigest: str
+    states: list[tuple[int, bytes]]
+
+    def state_before(self, offset: int) -> str:
+        """The stored form (``"offset:chain-hex"``) of the last state at or before ``offset``."""
+        at, chain = max((s for s in self.states if s[0] <= offset), key=lambda s: s[0])
+        return f"{at}:{chain.hex()}"
+
+
+def content_digest(path: Path, size: int, resume: str = "") -> ContentDigest:
+    """The digest of the first ``size`` bytes of ``path``, going on from ``resume`` (a
+    `ContentDigest.state_before` string; empty or malformed: from the start).
+
+    Definition: ``c_0`` is empty; for each whole `DIGEST_BLOCK` ``b_k``,
+    ``c_k = sha256(c_{k-1} || sha256(b_k))``; the digest is the hex SHA-256 of ``c_n ||
+    sha256(rest) || size`` (``rest``: the bytes after the last whole block).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "x"
+    >>> _ = p.write_bytes(b"a" * (DIGEST_BLOCK + 10))
+    >>> whole = content_digest(p, DIGEST_BLOCK + 10)
+    >>> half = content_digest(p, DIGEST_BLOCK + 5)
+    >>> resumed = content_digest(p, DIGEST_BLOCK + 10, half.state_before(DIGEST_BLOCK + 5))
+    >>> resumed.hexdigest == whole.hexdigest, resumed.states[0][0] == DIGEST_BLOCK
+    (True, True)
+    """
+    at, chain = 0, b""
+    if resume:
+        offset, _, hexed = resume.partition(":")
+        try:
+            at, chain = int(offset), bytes.fromhex(hexed)
+        except ValueError:
+            at, chain = 0, b""
+        if at > size or at % DIGEST_BLOCK:
+            at, chain = 0, b""
+    states = [(at, chain)]
     with path.open("rb") as f:
-        while True:
-            n = _CHUNK if prefix is None or done >= prefix else min(_CHUNK, prefix - done)
-            block = f.read(n)
-            if not block:
-                break
-            h.update(block)
-            done += len(block)
-            if prefix is not None and done == prefix:
-                at_prefix = h.hexdigest()  # hexdigest leaves the running hash as it is
-    return h.hexdigest(), at_prefix
+        f.seek(at)
+        while size - at >= DIGEST_BLOCK:
+            block = f.read(DIGEST_BLOCK)
+            if len(block) < DIGEST_BLOCK:
+                break  # the file shrank under us: digest what is there
+            chain = hashlib.sha256(chain + hashlib.sha256(block).digest()).digest()
+            at += DIGEST_BLOCK
+            states.append((at, chain))
+        rest = f.read(size - at)
+    final = hashlib.sha256(chain + hashlib.sha256(rest).digest() + str(size).encode())
+    return ContentDigest(final.hexdigest(), states)
+
+
+def prefix_fingerprint(path: Path, end: int) -> str:
+    """A fingerprint of the first ``end`` bytes of ``path``: SHA-256 of their first and last
+    `FINGERPRINT_BLOCK` bytes and of ``end`` itself (all of them for a short prefix).
+
+    Reading the whole prefix again would make every re-ingest of a growing log cost its whole
+    size; a rotated or rewritten log differs at its head or just before the old offset (log
+    shippers such as Filebeat and Vector recognise a file by its head in the same way).
+    """
+    h = hashlib.sha256(f"{end}:".encode())
+    with path.open("rb") as f:
+        head = f.read(min(end, FINGERPRINT_BLOCK))
+        h.update(head)
+        tail_start = max(len(head), end - FINGERPRINT_BLOCK)
+        if tail_start < end:
+            f.seek(tail_start)
+            h.update(f.read(end - tail_start))
+    return "fp1:" + h.hexdigest()
 
 
 def ingest_paths(
@@ -116,28 +185,32 @@ def _read_one(
     """Read ``path`` as far as it is new; None when it is unchanged since last stored."""
     stat = path.stat()
     previous = known.get(str(path))
-    checksum, prefix = _sha256(path, prefix=previous.end_offset if previous else None)
-    if previous is not None and previous.checksum == checksum:
+    if previous is not None and _unchanged_by_stat(previous, stat):
         report.files_skipped += 1
         return None
-    start = 0
-    replace = True
     if (
         previous is not None
         and previous.format == "jsonl"
         and format in (None, "jsonl")
-        and stat.st_size > previous.end_offset > 0
-        and prefix == previous.prefix_checksum
+        and stat.st_size >= previous.end_offset > 0
+        and prefix_fingerprint(path, previous.end_offset) == previous.prefix_checksum
     ):
         start, replace = previous.end_offset, False
+        digest = content_digest(path, stat.st_size, previous.digest_state)
+    else:
+        start, replace = 0, True
+        digest = content_digest(path, stat.st_size)
+    if previous is not None and previous.checksum == digest.hexdigest:
+        report.files_skipped += 1  # touched, not changed
+        return None
     result = read_source(path, format=format, mapping=mapping, start_offset=start)
     end = result.end_offset if result.end_offset is not None else stat.st_size
     entry = SourceEntry(
         path=str(path),
         size=stat.st_size,
         mtime_ns=stat.st_mtime_ns,
-        checksum=checksum,
-        prefix_checksum=checksum if end == stat.st_size else _sha256(path, prefix=end)[1] or "",
+        checksum=digest.hexdigest,
+        prefix_checksum=prefix_fingerprint(path, end),
         end_offset=end,
         format=result.format,
         kind=result.kind.value,
@@ -145,6 +218,7 @@ def _read_one(
         rejected=len(result.rejected) + (previous.rejected if not replace and previous else 0),
         unreadable=result.unreadable,
         ingested_at=dt.datetime.now(dt.UTC),
+        digest_state=digest.state_before(end),
     )
     report.files_read += 1
     report.files_appended += 0 if replace else 1
@@ -156,3 +230,15 @@ def _read_one(
     # A full read always replaces: harmless for a file never stored, and right when another
     # process stored it meanwhile (see `SQLStore.write_sources`).
     return SourceWrite(entry, result, replace=replace)
+
+
+def _unchanged_by_stat(previous: SourceEntry, stat: os.stat_result) -> bool:
+    """True when ``stat`` shows the file as it was stored: same size and modification time,
+    and that time well before the ingestion (else a change within the clock's resolution
+    could hide behind the same time)."""
+    ingested_ns = int(previous.ingested_at.timestamp() * 1e9)
+    return (
+        stat.st_size == previous.size
+        and stat.st_mtime_ns == previous.mtime_ns
+        and stat.st_mtime_ns < ingested_ns - RACY_NS
+    )

@@ -65,8 +65,11 @@ SOURCES_SCHEMA: Final = pa.schema(
         pa.field("rejected", pa.int64(), nullable=False),
         pa.field("unreadable", pa.bool_(), nullable=False),
         pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("digest_state", pa.string(), nullable=False),
     ]
 )
+#: The index as version 1 created it (``digest_state`` came with version 4).
+_SOURCES_V1: Final = SOURCES_SCHEMA.remove(SOURCES_SCHEMA.get_field_index("digest_state"))
 
 
 #: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
@@ -120,10 +123,12 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         1: [
             create_table_sql("trades", TRADE_SCHEMA, key=("trade_id",), dialect=dialect),
             create_table_sql("quarantine", QUARANTINE_SCHEMA, key=(), dialect=dialect),
-            create_table_sql("sources", SOURCES_SCHEMA, key=("path",), dialect=dialect),
+            create_table_sql("sources", _SOURCES_V1, key=("path",), dialect=dialect),
         ],
         2: v2,
         3: v3,
+        # the state that lets a grown log's content digest go on from its last block
+        4: ["ALTER TABLE sources ADD COLUMN digest_state VARCHAR NOT NULL DEFAULT ''"],
     }
 
 
@@ -303,7 +308,8 @@ class SQLStore(Store):
                     f"DELETE FROM sources WHERE path IN ({', '.join('?' for _ in paths)})", paths
                 )
                 self._stage("_entries", entries)
-                self._exec("INSERT INTO sources SELECT * FROM _entries")
+                cols = ", ".join(c for c in entries.column_names if c in self._columns("sources"))
+                self._exec(f"INSERT INTO sources ({cols}) SELECT {cols} FROM _entries")
                 self._unstage("_entries")
                 for tz in zones:
                     self._refresh_partials(tz, None if rebuild else touched[tz])
