@@ -11,7 +11,8 @@ a throwaway schema is created and dropped; without either only DuckDB runs). Dat
 - summaries from 5 years of stored partials (about 55k trades): one week, one month, and the
   whole `summarize_partials` with weekly or monthly windows (median of repeats), beside the
   direct `summarize_trades` that loads every trade;
-- incremental re-ingest after appending 1,000 lines to a 200k-line log;
+- the backfill of a 1M-line log (``--log-lines``), the re-ingest after appending 1,000 lines
+  to it, and the re-ingest of it unchanged;
 - ingest of 1M fills (``--fills N``; add ``--ten-million`` for 10M) from Parquet, CSV and
   JSONL into the store, in rows/s.
 
@@ -115,6 +116,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--fills", type=int, default=1_000_000, help="fills to ingest (0: skip)")
     ap.add_argument("--ten-million", action="store_true", help="also ingest 10M fills")
+    ap.add_argument("--log-lines", type=int, default=1_000_000, help="lines of the log appended to")
     args = ap.parse_args()
     pg = os.environ.get("TRADEPERF_BENCH_PG") or os.environ.get("TRADEPERF_TEST_PG")
     work = Path(tempfile.mkdtemp(prefix="tp-bench-"))
@@ -136,7 +138,8 @@ def main() -> None:
     history = trade_rows(55_000, days=5 * 365 + 1, seed=2, prefix="h")
     write_jsonl(work / "history.jsonl", history)
     big = work / "big.jsonl"
-    write_jsonl(big, trade_rows(200_000, days=365, seed=3, prefix="b"))
+    write_jsonl(big, trade_rows(args.log_lines, days=365, seed=3, prefix="b"))
+    log_label = f"{args.log_lines / 1e6:g}M" if args.log_lines >= 1e6 else f"{args.log_lines:,}"
     extra = trade_rows(1_000, days=1, seed=4, prefix="x")
 
     results: list[tuple[str, str, float, str]] = []  # (what, backend, ms, note)
@@ -191,17 +194,34 @@ def main() -> None:
                 )
                 ms = median_ms(lambda r=request: summarize_trades(store, r), 3)
                 results.append((f"5 years, all {kind.value} windows, direct", name, ms, ""))
+            t = time.perf_counter()
             ingest_paths(store, [big])
+            took = (time.perf_counter() - t) * 1e3
+            results.append((f"backfill the {log_label}-line log (jsonl)", name, took, ""))
             write_jsonl(big, extra, mode="a")
             t = time.perf_counter()
             report = ingest_paths(store, [big])
             took = (time.perf_counter() - t) * 1e3
             results.append(
                 (
-                    "re-ingest after appending 1,000 lines to a 200k-line log",
+                    f"re-ingest after appending 1,000 lines to the {log_label}-line log",
                     name,
                     took,
                     f"{report.rows_read} rows read, appended={report.files_appended}",
+                )
+            )
+            old = time.time() - 3600  # as a log left alone for an hour
+            os.utime(big, (old, old))
+            ingest_paths(store, [big])  # records the old time (an unchanged file, hashed)
+            t = time.perf_counter()
+            report = ingest_paths(store, [big])
+            took = (time.perf_counter() - t) * 1e3
+            results.append(
+                (
+                    f"re-ingest of the unchanged {log_label}-line log",
+                    name,
+                    took,
+                    f"skipped={report.files_skipped}",
                 )
             )
         drop()

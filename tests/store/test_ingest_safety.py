@@ -225,6 +225,16 @@ def test_unchanged_old_file_is_skipped_without_reading_it(
         # size and time as stored, long before the ingestion: not even hashed; the file
         # written just now is checked by its content (its time may not show a new change)
         assert digested == [fresh.resolve()]
+        # touched an hour later, not changed: hashed once, then known by its new time
+        os.utime(log, (an_hour_ago + 60, an_hour_ago + 60))
+        digested.clear()
+        for _ in range(2):
+            touched = ingest_paths(store, [log])
+            assert (touched.files_skipped, touched.rows_new) == (1, 0)
+        assert digested == [log.resolve()]
+        entry = store.source_entry(str(log.resolve()))
+        assert entry is not None and entry.mtime_ns == log.stat().st_mtime_ns
+        assert entry.rows == 50 - 50 // 97
 
 
 def test_log_rewritten_before_its_offset_is_read_again_and_replaced(

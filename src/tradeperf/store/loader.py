@@ -15,6 +15,7 @@ from its last whole block before the read offset instead of starting again.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -22,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.kinds import kind_spec
 from tradeperf.ingest.read import read_source
 from tradeperf.store.base import SourceEntry, SourceWrite, Store
 
@@ -201,8 +204,15 @@ def _read_one(
         start, replace = 0, True
         digest = content_digest(path, stat.st_size)
     if previous is not None and previous.checksum == digest.hexdigest:
-        report.files_skipped += 1  # touched, not changed
-        return None
+        report.files_skipped += 1
+        if stat.st_mtime_ns == previous.mtime_ns:
+            return None
+        # touched, not changed: store the new time, so that the next run needs only a stat
+        kind = RecordKind(previous.kind)
+        nothing = ReadResult(str(path), kind, kind_spec(kind).schema.empty_table())
+        now = dt.datetime.now(dt.UTC)
+        touched = dataclasses.replace(previous, mtime_ns=stat.st_mtime_ns, ingested_at=now)
+        return SourceWrite(touched, nothing, replace=False)
     result = read_source(path, format=format, mapping=mapping, start_offset=start)
     end = result.end_offset if result.end_offset is not None else stat.st_size
     entry = SourceEntry(

@@ -320,13 +320,17 @@ class SQLStore(Store):
         return inserted
 
     def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
-        """``items`` less those whose file is stored already with the same checksum."""
+        """``items`` less those whose file is stored already as it is now (same checksum and
+        modification time)."""
         paths = [w.entry.path for w in items]
         marks = ", ".join("?" for _ in paths)
-        stored = dict(
-            self._fetch(f"SELECT path, checksum FROM sources WHERE path IN ({marks})", paths)
+        rows = self._fetch(
+            f"SELECT path, checksum, mtime_ns FROM sources WHERE path IN ({marks})", paths
         )
-        return [w for w in items if stored.get(w.entry.path) != w.entry.checksum]
+        stored = {r[0]: (r[1], r[2]) for r in rows}
+        return [
+            w for w in items if stored.get(w.entry.path) != (w.entry.checksum, w.entry.mtime_ns)
+        ]
 
     def _delete_sources(self, paths: list[str]) -> None:
         """Delete every record and reject read earlier from ``paths``."""
