@@ -192,6 +192,7 @@ def test_grown_log_reads_only_the_appended_lines(store_url: str, tmp_path: Path)
         entry = store.source_entry(str(log.resolve()))
         assert entry is not None
         assert entry.end_offset == log.stat().st_size
+        assert entry.end_line == 6000  # so the next append is numbered without a recount
         assert entry.rows == 6000 - 6000 // 97
         # the partials follow: one day's roll-up holds every trade of that day
         partials = store.partials("UTC").to_pylist()

@@ -41,6 +41,7 @@ class ReadResult:
     format : the format that was used (``jsonl``, ``csv``, ``parquet``, ``freqtrade``, ...).
     end_offset : for line-oriented text, the byte offset just past the last complete line, so
         that a growing log can be read on from there; None for whole-file formats.
+    end_line : for line-oriented text, the number of lines before ``end_offset``.
     """
 
     source: str
@@ -50,3 +51,4 @@ class ReadResult:
     unreadable: bool = False
     format: str = ""
     end_offset: int | None = None
+    end_line: int | None = None

@@ -159,6 +159,7 @@ def read_jsonl(
     kind: RecordKind | None = None,
     mapping: Mapping[str, str] | None = None,
     start_offset: int = 0,
+    start_line: int | None = None,
     fast: bool | None = None,
 ) -> ReadResult:
     """Read a JSON Lines file from a byte offset.
@@ -172,6 +173,9 @@ def read_jsonl(
     start_offset : byte offset to start at (0 = the beginning); must be at a line start. An
         offset past the end of the file reads nothing and reports the file size as
         ``end_offset``, so a caller can tell that the file shrank (was rotated).
+    start_line : the number of lines before ``start_offset`` (the previous ``end_line``), so
+        rejects keep their line numbers from the start of the file; None counts them (which
+        reads the file up to ``start_offset``).
     fast : validate plain objects by column (`tradeperf.ingest.columnar.read_objects_fast`);
         None follows ``TRADEPERF_INGEST_FAST`` (on by default). Same result either way.
 
@@ -195,7 +199,7 @@ def read_jsonl(
         result.end_offset = size
         return result
     with _gc_paused():
-        return _read_lines(path, name, kind, mapping, start_offset, fast=fast)
+        return _read_lines(path, name, kind, mapping, start_offset, start_line, fast=fast)
 
 
 @contextlib.contextmanager
@@ -217,10 +221,13 @@ def _read_lines(
     kind: RecordKind | None,
     mapping: Mapping[str, str],
     start_offset: int,
+    start_line: int | None,
     *,
     fast: bool | None,
 ) -> ReadResult:
-    line_no = _count_newlines(path, start_offset) if start_offset else 0
+    if start_line is None:
+        start_line = _count_newlines(path, start_offset) if start_offset else 0
+    line_no = end_line = start_line
     with path.open("rb") as f:
         f.seek(start_offset)
         data = f.read()
@@ -235,7 +242,7 @@ def _read_lines(
         complete = position + len(chunk) < start_offset + len(data)
         position += len(chunk) + 1
         if complete:
-            end_offset = position
+            end_offset, end_line = position, line_no
         elif not chunk:
             break
         raw_bytes = chunk.rstrip(b"\r")
@@ -274,7 +281,7 @@ def _read_lines(
             parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
             objects = []
     if not parts:
-        return _finish(
+        result = _finish(
             name,
             "jsonl",
             objects,
@@ -284,10 +291,13 @@ def _read_lines(
             end_offset=end_offset,
             fast=fast,
         )
-    assert spec is not None
-    if objects:
-        parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
-    return _concat(parts, rejected, end_offset)
+    else:
+        assert spec is not None
+        if objects:
+            parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
+        result = _concat(parts, rejected, end_offset)
+    result.end_line = end_line
+    return result
 
 
 def _json_type(obj: object) -> str:

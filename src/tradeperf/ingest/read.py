@@ -88,6 +88,7 @@ def read_source(
     format: str | None = None,
     mapping: str | Path | Mapping[str, str] | None = None,
     start_offset: int = 0,
+    start_line: int | None = None,
     kind: RecordKind | None = None,
     fast: bool | None = None,
 ) -> ReadResult:
@@ -100,6 +101,8 @@ def read_source(
     mapping : column mapping, canonical=source: ``"pnl=profit_usd,qty=size"``, the path of a
         YAML/JSON mapping file, or a dict.
     start_offset : byte offset to start a JSONL file at (the previous ``end_offset``).
+    start_line : the number of lines before ``start_offset`` (the previous ``end_line``); None
+        counts them.
     kind : the record kind; None detects it from the columns.
     fast : use the vectorised columnar path for CSV, Parquet and JSONL (`tradeperf.ingest.columnar`)
         where it applies; False forces the row path; None follows the environment variable
@@ -148,6 +151,7 @@ def read_source(
                 kind=kind,
                 mapping=columns,
                 start_offset=start_offset,
+                start_line=start_line,
                 fast=fast,
             )
         if fmt == "json":

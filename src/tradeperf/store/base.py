@@ -36,7 +36,8 @@ class SourceEntry:
     formats) or the file size (whole-file formats); ``checksum`` is the content digest and
     ``prefix_checksum`` the fingerprint of the first ``end_offset`` bytes, by which a grown log
     is recognised as the same log; ``digest_state`` lets the digest of a grown log go on
-    from its last whole block (all three defined in `tradeperf.store.loader`).
+    from its last whole block (all three defined in `tradeperf.store.loader`); ``end_line``
+    is the number of lines before ``end_offset`` (0: not known).
     """
 
     path: str
@@ -52,6 +53,7 @@ class SourceEntry:
     unreadable: bool
     ingested_at: datetime
     digest_state: str = ""
+    end_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,8 +213,19 @@ def _read_one(
         now = dt.datetime.now(dt.UTC)
         touched = dataclasses.replace(previous, mtime_ns=stat.st_mtime_ns, ingested_at=now)
         return SourceWrite(touched, nothing, replace=False)
-    result = read_source(path, format=format, mapping=mapping, start_offset=start)
+    known_lines = previous.end_line if previous is not None and previous.end_line else None
+    result = read_source(
+        path,
+        format=format,
+        mapping=mapping,
+        start_offset=start,
+        start_line=known_lines if start else None,
+    )
     end = result.end_offset if result.end_offset is not None else stat.st_size
+    if result.end_line is not None:
+        end_line = result.end_line
+    else:  # nothing read past the offset (JSONL), or a whole-file format
+        end_line = previous.end_line if previous is not None and not replace else 0
     entry = SourceEntry(
         path=str(path),
         size=stat.st_size,
@@ -229,6 +240,7 @@ def _read_one(
         unreadable=result.unreadable,
         ingested_at=dt.datetime.now(dt.UTC),
         digest_state=digest.state_before(end),
+        end_line=end_line,
     )
     report.files_read += 1
     report.files_appended += 0 if replace else 1

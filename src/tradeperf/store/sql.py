@@ -66,10 +66,11 @@ SOURCES_SCHEMA: Final = pa.schema(
         pa.field("unreadable", pa.bool_(), nullable=False),
         pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("digest_state", pa.string(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
     ]
 )
-#: The index as version 1 created it (``digest_state`` came with version 4).
-_SOURCES_V1: Final = SOURCES_SCHEMA.remove(SOURCES_SCHEMA.get_field_index("digest_state"))
+#: The index as version 1 created it (``digest_state`` and ``end_line`` came with version 4).
+_SOURCES_V1: Final = pa.schema(list(SOURCES_SCHEMA)[:-2])
 
 
 #: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
@@ -127,8 +128,12 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         ],
         2: v2,
         3: v3,
-        # the state that lets a grown log's content digest go on from its last block
-        4: ["ALTER TABLE sources ADD COLUMN digest_state VARCHAR NOT NULL DEFAULT ''"],
+        # what lets a grown log be read on without reading its first part again: the state
+        # of its content digest at its last block, and its line count at the offset
+        4: [
+            "ALTER TABLE sources ADD COLUMN digest_state VARCHAR NOT NULL DEFAULT ''",
+            "ALTER TABLE sources ADD COLUMN end_line BIGINT NOT NULL DEFAULT 0",
+        ],
     }
 
 
