@@ -49,6 +49,8 @@ from tradeperf.store import open_store
 from tradeperf.store.loader import ingest_paths
 
 T0 = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+#: Backfills of the 30k trades per format and backend (the median is reported).
+BACKFILL_REPEATS = 5
 
 
 def trade_rows(n: int, *, days: int, seed: int, prefix: str = "t") -> list[dict[str, str]]:
@@ -116,7 +118,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--fills", type=int, default=1_000_000, help="fills to ingest (0: skip)")
     ap.add_argument("--ten-million", action="store_true", help="also ingest 10M fills")
-    ap.add_argument("--log-lines", type=int, default=1_000_000, help="lines of the log appended to")
+    ap.add_argument(
+        "--log-lines", type=int, default=1_000_000, help="lines of the log appended to (0: skip)"
+    )
+    ap.add_argument("--backend", choices=["duckdb", "postgres", "both"], default="both")
     args = ap.parse_args()
     pg = os.environ.get("TRADEPERF_BENCH_PG") or os.environ.get("TRADEPERF_TEST_PG")
     work = Path(tempfile.mkdtemp(prefix="tp-bench-"))
@@ -163,14 +168,18 @@ def main() -> None:
 
     for name, make in backends:
         for fmt, path in files.items():
-            url, drop = make()
-            with open_store(url) as store:
-                t = time.perf_counter()
-                report = ingest_paths(store, [path])
-                took = (time.perf_counter() - t) * 1e3
-            drop()
+            times = []
+            for _ in range(BACKFILL_REPEATS):  # each into a new store
+                url, drop = make()
+                with open_store(url) as store:
+                    t = time.perf_counter()
+                    report = ingest_paths(store, [path])
+                    times.append((time.perf_counter() - t) * 1e3)
+                drop()
+            took = statistics.median(times)
             rate = report.rows_new / (took / 1e3)
-            results.append((f"backfill 30k trades from {fmt}", name, took, f"{rate:,.0f} rows/s"))
+            note = f"{rate:,.0f} rows/s; min {min(times):.0f}, max {max(times):.0f} ms"
+            results.append((f"backfill 30k trades from {fmt} (median)", name, took, note))
 
         url, drop = make()
         with open_store(url) as store:

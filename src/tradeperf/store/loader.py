@@ -4,9 +4,13 @@ Each file is indexed by size, modification time, a content digest and the byte o
 last complete line. A file whose size and modification time are unchanged (and were not
 racy, see `RACY_NS`) is skipped without being read; a line-oriented log whose read prefix
 still has the same `prefix_fingerprint` is read on from that offset, so a re-ingest costs in
-proportion to the appended bytes; any other file is hashed (skipped if its SHA-256 is the
-stored one) and otherwise read again in full, replacing what was stored from it. Rows,
-rejects and the index entry of a file commit together.
+proportion to the appended bytes; any other file is hashed (skipped if its content digest
+is the stored one) and otherwise read again in full, replacing what was stored from it.
+Rows, rejects and the index entry of a file commit together.
+
+The fingerprint sees a change of the prefix's length, head or tail, as rotation and rewriting
+make; an in-place edit in the middle of a long log that keeps its length is not seen, as
+with any reader that follows a log's tail.
 
 The content digest (`content_digest`) is a SHA-256 chain over the file's 1 MiB blocks, so it
 depends on the content only, not on how the file was read, and a grown log's digest goes on
