@@ -163,20 +163,16 @@ peak AS (
          sum(brk) OVER ({part} ORDER BY rn {cum}) AS run
   FROM seq
 ),
+runs AS (
+  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn, max(n) AS n,
+         max(p) AS hi, min(p) AS lo, max(greatest(runmax, 0) - p) AS fall
+  FROM peak GROUP BY day, gs, gy, o, run
+),
 paths AS (
   SELECT day, gs, gy,
-         greatest(0, max(p)) AS max_prefix,
-         least(0, min(p)) AS min_prefix,
-         greatest(0, max(greatest(runmax, 0) - p)) AS max_drawdown
-  FROM peak GROUP BY day, gs, gy
-),
-runs AS (
-  SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn, max(n) AS n
-  FROM peak WHERE o <> 0
-  GROUP BY day, gs, gy, o, run
-),
-streaks AS (
-  SELECT day, gs, gy,
+         greatest(0, max(hi)) AS max_prefix,
+         least(0, min(lo)) AS min_prefix,
+         greatest(0, max(fall)) AS max_drawdown,
          coalesce(max(len) FILTER (WHERE o = 1 AND first_rn = 1), 0) AS lead_win,
          coalesce(max(len) FILTER (WHERE o = 1 AND last_rn = n), 0) AS trail_win,
          coalesce(max(len) FILTER (WHERE o = 1), 0) AS best_win_run,
@@ -188,11 +184,7 @@ streaks AS (
 SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
        trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,
        net_sq_sum, max_win, min_loss, holding_us_sum, holding_count, first_exit, last_exit,
-       coalesce(lead_win, 0) AS lead_win, coalesce(trail_win, 0) AS trail_win,
-       coalesce(best_win_run, 0) AS best_win_run, coalesce(lead_loss, 0) AS lead_loss,
-       coalesce(trail_loss, 0) AS trail_loss, coalesce(best_loss_run, 0) AS best_loss_run,
+       lead_win, trail_win, best_win_run, lead_loss, trail_loss, best_loss_run,
        max_prefix, min_prefix, max_drawdown
-FROM sums s
-JOIN paths p ON s.day = p.day AND s.gs = p.gs AND s.gy = p.gy
-LEFT JOIN streaks k ON s.day = k.day AND s.gs = k.gs AND s.gy = k.gy
+FROM sums s JOIN paths p ON s.day = p.day AND s.gs = p.gs AND s.gy = p.gy
 """
