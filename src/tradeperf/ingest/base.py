@@ -41,7 +41,8 @@ class ReadResult:
     format : the format that was used (``jsonl``, ``csv``, ``parquet``, ``freqtrade``, ...).
     end_offset : for line-oriented text, the byte offset just past the last complete line, so
         that a growing log can be read on from there; None for whole-file formats.
-    end_line : for line-oriented text, the number of lines before ``end_offset``.
+    end_line : for line-oriented text, the number of lines before ``end_offset`` (None when
+        not known).
     """
 
     source: str

@@ -197,6 +197,7 @@ def read_jsonl(
     if start_offset >= size:
         result = empty_result(name, kind=kind or RecordKind.TRADES, fmt="jsonl")
         result.end_offset = size
+        result.end_line = start_line
         return result
     with _gc_paused():
         return _read_lines(path, name, kind, mapping, start_offset, start_line, fast=fast)

@@ -43,11 +43,6 @@ class DuckDBStore(SQLStore):
     """
 
     dialect = "duckdb"
-    # DuckDB's own catalogue function: ten times quicker than information_schema
-    _columns_sql = (
-        "SELECT column_name FROM duckdb_columns() "
-        "WHERE table_name = ? AND schema_name = current_schema()"
-    )
 
     def __init__(self, url: str) -> None:
         self.url = url

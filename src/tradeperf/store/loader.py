@@ -217,19 +217,12 @@ def _read_one(
         now = dt.datetime.now(dt.UTC)
         touched = dataclasses.replace(previous, mtime_ns=stat.st_mtime_ns, ingested_at=now)
         return SourceWrite(touched, nothing, replace=False)
-    known_lines = previous.end_line if previous is not None and previous.end_line else None
+    # an appended read numbers its lines on from the stored count (0: not known, count them)
+    start_line = previous.end_line or None if previous is not None and start else None
     result = read_source(
-        path,
-        format=format,
-        mapping=mapping,
-        start_offset=start,
-        start_line=known_lines if start else None,
+        path, format=format, mapping=mapping, start_offset=start, start_line=start_line
     )
     end = result.end_offset if result.end_offset is not None else stat.st_size
-    if result.end_line is not None:
-        end_line = result.end_line
-    else:  # nothing read past the offset (JSONL), or a whole-file format
-        end_line = previous.end_line if previous is not None and not replace else 0
     entry = SourceEntry(
         path=str(path),
         size=stat.st_size,
@@ -244,7 +237,7 @@ def _read_one(
         unreadable=result.unreadable,
         ingested_at=dt.datetime.now(dt.UTC),
         digest_state=digest.state_before(end),
-        end_line=end_line,
+        end_line=result.end_line or 0,
     )
     report.files_read += 1
     report.files_appended += 0 if replace else 1

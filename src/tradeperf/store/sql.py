@@ -155,11 +155,6 @@ class SQLStore(Store):
     """A store on a SQL engine. Subclasses implement the connection hooks."""
 
     dialect: str
-    #: The column names of a table (``?``: its name) in the current schema.
-    _columns_sql: str = (
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_name = ? AND table_schema = current_schema()"
-    )
 
     # -- hooks --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -232,7 +227,11 @@ class SQLStore(Store):
         """The columns of table ``name`` (cached: tables only ever gain columns by migration)."""
         cache: dict[str, set[str]] = self.__dict__.setdefault("_column_cache", {})
         if name not in cache:
-            rows = self._fetch(self._columns_sql, [name])
+            rows = self._fetch(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()",
+                [name],
+            )
             if not rows:
                 return set()
             cache[name] = {r[0] for r in rows}
