@@ -15,6 +15,7 @@ from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import InputError
 from tradeperf.ingest.freqtrade import freqtrade_summary
+from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import discover
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
 from tradeperf.reports.markdown import render_summary, render_windows
@@ -35,8 +36,7 @@ def ingest(
     store: Store,
     paths: Sequence[Path],
     *,
-    format: str | None = None,
-    mapping: dict[str, str] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
 ) -> IngestReport:
@@ -50,7 +50,7 @@ def ingest(
     files = discover(paths)
     if on_start is not None:
         on_start(len(files))
-    return ingest_paths(store, files, format=format, mapping=mapping, on_file=on_file)
+    return ingest_paths(store, files, options=options, on_file=on_file)
 
 
 def write_report(summary: Summary, out_dir: Path) -> list[Path]:
@@ -116,8 +116,7 @@ def run_report(
     out_dir: Path,
     config: Config,
     *,
-    format: str | None = None,
-    mapping: dict[str, str] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
     windows: tuple[WindowKind, ...] = tuple(WindowKind),
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
@@ -129,9 +128,7 @@ def run_report(
     currency, the export's ``starting_balance`` and ``stake_currency`` are used.
     """
     with open_store(config.store) as store:
-        report = ingest(
-            store, paths, format=format, mapping=mapping, on_start=on_start, on_file=on_file
-        )
+        report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
         config = account_from_sources(store, report.files, config)
         summary = summarize(store, summary_request(config, windows=windows, **request))
     files = write_report(summary, out_dir)

@@ -13,6 +13,7 @@ from tradeperf.errors import InputError
 from tradeperf.ingest import discover, read_source
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.detect import detect_kind, sniff_format
+from tradeperf.ingest.options import ReadOptions
 
 ROW = {"symbol": "X", "exit_time": "2024-01-02T00:00:00Z", "net_pnl": "1.5"}
 
@@ -49,9 +50,9 @@ def test_first_line_truncated_is_still_jsonl(tmp_path: Path) -> None:
 def test_format_override_wins(tmp_path: Path) -> None:
     path = tmp_path / "t.data"
     path.write_text("symbol|exit_time|net_pnl\nX|2024-01-02|1\n")
-    assert read_source(path, format="csv").table.num_rows == 1
+    assert read_source(path, options=ReadOptions(input_format="csv")).table.num_rows == 1
     with pytest.raises(InputError, match="unknown format"):
-        read_source(path, format="xlsx")
+        read_source(path, options=ReadOptions(input_format="xlsx"))
 
 
 def test_binary_garbage_is_unreadable_not_an_exception(tmp_path: Path) -> None:
@@ -69,7 +70,7 @@ def test_forced_format_on_garbage_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "x.parquet"
     path.write_bytes(b"PAR1 not really")
     assert read_source(path).unreadable
-    assert read_source(path, format="freqtrade").unreadable
+    assert read_source(path, options=ReadOptions(input_format="freqtrade")).unreadable
 
 
 def test_plain_text_is_unreadable(tmp_path: Path) -> None:

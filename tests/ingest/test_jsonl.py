@@ -11,6 +11,8 @@ import pytest
 
 from tradeperf.errors import InputError
 from tradeperf.ingest import read_source
+from tradeperf.ingest.assemble import parse_mapping
+from tradeperf.ingest.options import ReadOptions
 
 CLOSED = {
     "trade_id": "A",
@@ -138,14 +140,14 @@ def test_offset_on_a_whole_file_format_is_refused(tmp_path: Path) -> None:
 def test_mapping_renames_columns(write_jsonl: Callable[..., Path]) -> None:
     row = {"sym": "X", "closed": "2024-01-02T00:00:00Z", "profit_usd": "5", "pnl": "99"}
     path = write_jsonl([row])
-    result = read_source(path, mapping="symbol=sym,exit_time=closed,pnl=profit_usd")
+    result = read_source(path, options=_opts("symbol=sym,exit_time=closed,pnl=profit_usd"))
     assert result.table.column("net_pnl").to_pylist() == [Decimal(5)]
 
 
 def test_mapping_naming_a_missing_column_is_an_error(write_jsonl: Callable[..., Path]) -> None:
     path = write_jsonl([CLOSED])
     with pytest.raises(InputError, match="profit_usd"):
-        read_source(path, mapping={"pnl": "profit_usd"})
+        read_source(path, options=_opts({"pnl": "profit_usd"}))
 
 
 def test_objects_of_no_known_kind_make_the_file_unreadable(
@@ -164,3 +166,7 @@ def test_json_document_with_a_list_of_records(tmp_path: Path) -> None:
     assert result.format == "json"
     assert result.table.column("trade_id").to_pylist() == ["T1", "T3"]
     assert [r.line for r in result.rejected] == [2]
+
+
+def _opts(mapping: object) -> ReadOptions:
+    return ReadOptions(mapping=parse_mapping(mapping))  # type: ignore[arg-type]

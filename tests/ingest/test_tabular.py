@@ -12,6 +12,7 @@ import pytest
 
 from tradeperf.errors import ConfigError, InputError
 from tradeperf.ingest import parse_mapping, read_source
+from tradeperf.ingest.options import ReadOptions
 
 CSV_TEXT = (
     "trade_id,pair,side,open_time,close_time,qty,entry_price,exit_price,fee,profit\n"
@@ -59,7 +60,7 @@ def test_semicolon_csv_with_bom(tmp_path: Path) -> None:
 def test_csv_mapping_from_option_text(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("Market,Closed At,profit_usd\nX,2024-01-01T00:00:00Z,0.1\n")
-    result = read_source(path, mapping="pnl=profit_usd, exit_time = Closed At")
+    result = read_source(path, options=_opts("pnl=profit_usd, exit_time = Closed At"))
     assert result.table.column("net_pnl").to_pylist() == [Decimal("0.1")]
 
 
@@ -73,7 +74,7 @@ def test_csv_mapping_from_file(tmp_path: Path, suffix: str) -> None:
         mapping_file.write_text(json.dumps(mapping))
     else:
         mapping_file.write_text("".join(f"{k}: {v}\n" for k, v in mapping.items()))
-    result = read_source(path, mapping=mapping_file)
+    result = read_source(path, options=_opts(mapping_file))
     assert result.table.column("symbol").to_pylist() == ["X"]
 
 
@@ -81,7 +82,7 @@ def test_mapping_errors(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("symbol,net_pnl,exit_time\nX,1,2024-01-01\n")
     with pytest.raises(InputError, match="profit_usd"):
-        read_source(path, mapping="pnl=profit_usd")
+        read_source(path, options=_opts("pnl=profit_usd"))
     with pytest.raises(ConfigError):
         parse_mapping("pnl")
     with pytest.raises(ConfigError):
@@ -121,3 +122,7 @@ def test_parquet_in_the_store_schema_round_trips(tmp_path: Path) -> None:
     assert {k: v for k, v in back.items() if k not in ("source", "source_line")} == {
         k: v for k, v in row.items() if k not in ("source", "source_line")
     }
+
+
+def _opts(mapping: object) -> ReadOptions:
+    return ReadOptions(mapping=parse_mapping(mapping))  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from tradeperf.analytics.summary import summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
+from tradeperf.ingest.options import ReadOptions
 from tradeperf.ledger import CostBasis
 from tradeperf.reports import markdown
 from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
@@ -200,8 +201,7 @@ def report(
             paths,
             out_dir,
             config,
-            format=format,
-            mapping=_mapping(map),
+            options=ReadOptions(input_format=format, mapping=_mapping(map) or {}),
             on_start=lambda n: progress.update(task, total=n),
             on_file=lambda _p: progress.advance(task),
             strategies=tuple(strategy or ()),
@@ -236,8 +236,7 @@ def ingest(
         rep = jobs.ingest(
             st,
             paths,
-            format=format,
-            mapping=_mapping(map),
+            options=ReadOptions(input_format=format, mapping=_mapping(map) or {}),
             on_start=lambda n: progress.update(task, total=n),
             on_file=lambda _p: progress.advance(task),
         )

@@ -11,17 +11,18 @@ Sources are named by their absolute path (symlinks resolved); a derived trade id
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
 import tradeperf.ingest.fills
 import tradeperf.ingest.trades  # noqa: F401  (registers the TRADES kind)
 from tradeperf.errors import InputError
-from tradeperf.ingest.assemble import parse_mapping, unreadable
+from tradeperf.ingest.assemble import unreadable
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.ingest.detect import FORMATS, sniff_format
 from tradeperf.ingest.freqtrade import read_freqtrade
+from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.jsonl import read_json_records, read_jsonl
 from tradeperf.ingest.tabular import read_csv, read_parquet
 
@@ -85,8 +86,7 @@ def discover(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 def read_source(
     path: str | Path,
     *,
-    format: str | None = None,
-    mapping: str | Path | Mapping[str, str] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
     start_offset: int = 0,
     start_line: int | None = None,
     kind: RecordKind | None = None,
@@ -97,16 +97,16 @@ def read_source(
     Parameters
     ----------
     path : the file.
-    format : one of `FORMATS` to skip detection by content; None detects.
-    mapping : column mapping, canonical=source: ``"pnl=profit_usd,qty=size"``, the path of a
-        YAML/JSON mapping file, or a dict.
+    options : the reader options: ``input_format`` (one of `FORMATS`) skips detection by
+        content; ``mapping`` renames source columns (canonical -> source); ``decimal`` is the
+        decimal mark of CSV numbers; ``limits`` bound lines, values and nesting.
     start_offset : byte offset to start a JSONL file at (the previous ``end_offset``).
     start_line : the number of lines before ``start_offset`` (the previous ``end_line``); None
         counts them.
     kind : the record kind; None detects it from the columns.
-    fast : use the vectorised columnar path for CSV, Parquet and JSONL (`tradeperf.ingest.columnar`)
-        where it applies; False forces the row path; None follows the environment variable
-        ``TRADEPERF_INGEST_FAST`` (``0`` turns it off; on by default). The result is the same.
+    fast : use the vectorised columnar path for CSV, Parquet and JSONL where it applies; False
+        forces the row path; None follows the environment variable ``TRADEPERF_INGEST_FAST``
+        (``0`` turns it off; on by default). The result is the same.
 
     Returns
     -------
@@ -115,14 +115,14 @@ def read_source(
     Raises
     ------
     InputError
-        For an unknown ``format``, a mapping naming a column the file lacks, or a
+        For an unknown ``input_format``, a mapping naming a column the file lacks, or a
         ``start_offset`` on a file that is not JSONL.
-    ConfigError
-        For a malformed ``mapping``.
     """
+    format = options.input_format
+    mapping = options.mapping
     if format is not None and format not in FORMATS:
         raise InputError(f"unknown format {format!r} (known: {', '.join(FORMATS)})")
-    columns = parse_mapping(mapping)
+    columns = dict(mapping)
     p = Path(path).expanduser()
     try:
         p = p.resolve()

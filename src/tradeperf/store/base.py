@@ -37,7 +37,9 @@ class SourceEntry:
     ``prefix_checksum`` the fingerprint of the first ``end_offset`` bytes, by which a grown log
     is recognised as the same log; ``digest_state`` lets the digest of a grown log go on
     from its last whole block (all three defined in `tradeperf.store.loader`); ``end_line``
-    is the number of lines before ``end_offset`` (0: not known).
+    is the number of lines before ``end_offset`` (0: not known); ``options`` is the
+    `tradeperf.ingest.options.ReadOptions.identity` the file was read with (a file read with
+    other options is read again in full).
     """
 
     path: str
@@ -54,16 +56,23 @@ class SourceEntry:
     ingested_at: datetime
     digest_state: str = ""
     end_line: int = 0
+    options: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SourceWrite:
     """One source to write: its index entry, what was read, and whether it replaces the
-    source's earlier rows (True) or adds to them (False)."""
+    source's earlier rows (True) or adds to them (False).
+
+    An appended part (``replace=False``) was read from line ``after_line + 1`` on: the rejects
+    stored earlier for those lines (a last line that was still being written) are replaced
+    by what this read found. ``after_line`` None: nothing was read again (an entry update).
+    """
 
     entry: SourceEntry
     result: ReadResult
     replace: bool
+    after_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

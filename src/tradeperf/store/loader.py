@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.jsonl import count_newlines
 from tradeperf.ingest.kinds import kind_spec
+from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import read_source
 from tradeperf.store.base import SourceEntry, SourceWrite, Store
 
@@ -139,8 +141,7 @@ def ingest_paths(
     store: Store,
     files: Sequence[Path],
     *,
-    format: str | None = None,
-    mapping: dict[str, str] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
     on_file: Callable[[Path], None] | None = None,
 ) -> IngestReport:
     """Ingest ``files`` (already discovered, see `tradeperf.ingest.read.discover`) into ``store``.
@@ -149,9 +150,8 @@ def ingest_paths(
     ----------
     store : the open store.
     files : source files.
-    format : force a reader (``jsonl``, ``csv``, ``parquet``, ``freqtrade``...) instead of
-        detecting it from the content.
-    mapping : column mapping, canonical name -> source column name.
+    options : the reader options (forced format, column mapping, decimal mark, limits); a
+        file stored with other options is read again in full.
     on_file : called after each file is read (for a progress bar).
 
     Returns
@@ -168,7 +168,7 @@ def ingest_paths(
     pending: list[SourceWrite] = []
     pending_rows = 0
     for path in files:
-        write = _read_one(path.resolve(), known, report, format=format, mapping=mapping)
+        write = _read_one(path.resolve(), known, report, options=options)
         if write is not None:
             pending.append(write)
             pending_rows += write.result.table.num_rows + len(write.result.rejected)
@@ -186,19 +186,21 @@ def _read_one(
     known: dict[str, SourceEntry],
     report: IngestReport,
     *,
-    format: str | None,
-    mapping: dict[str, str] | None,
+    options: ReadOptions,
 ) -> SourceWrite | None:
     """Read ``path`` as far as it is new; None when it is unchanged since last stored."""
     stat = path.stat()
+    identity = options.identity()
     previous = known.get(str(path))
+    if previous is not None and previous.options != identity:
+        previous = None  # read with other options: read it all again, replacing what it gave
     if previous is not None and _unchanged_by_stat(previous, stat):
         report.files_skipped += 1
         return None
     if (
         previous is not None
         and previous.format == "jsonl"
-        and format in (None, "jsonl")
+        and options.input_format in (None, "jsonl")
         and stat.st_size >= previous.end_offset > 0
         and prefix_fingerprint(path, previous.end_offset) == previous.prefix_checksum
     ):
@@ -218,10 +220,10 @@ def _read_one(
         touched = dataclasses.replace(previous, mtime_ns=stat.st_mtime_ns, ingested_at=now)
         return SourceWrite(touched, nothing, replace=False)
     # an appended read numbers its lines on from the stored count (0: not known, count them)
-    start_line = previous.end_line or None if previous is not None and start else None
-    result = read_source(
-        path, format=format, mapping=mapping, start_offset=start, start_line=start_line
-    )
+    start_line = None
+    if previous is not None and start:
+        start_line = previous.end_line or count_newlines(path, start)
+    result = read_source(path, options=options, start_offset=start, start_line=start_line)
     end = result.end_offset if result.end_offset is not None else stat.st_size
     entry = SourceEntry(
         path=str(path),
@@ -238,6 +240,7 @@ def _read_one(
         ingested_at=dt.datetime.now(dt.UTC),
         digest_state=digest.state_before(end),
         end_line=result.end_line or 0,
+        options=identity,
     )
     report.files_read += 1
     report.files_appended += 0 if replace else 1
@@ -248,7 +251,7 @@ def _read_one(
     report.kinds[result.kind.value] = report.kinds.get(result.kind.value, 0) + result.table.num_rows
     # A full read always replaces: harmless for a file never stored, and right when another
     # process stored it meanwhile (see `SQLStore.write_sources`).
-    return SourceWrite(entry, result, replace=replace)
+    return SourceWrite(entry, result, replace=replace, after_line=start_line)
 
 
 def _unchanged_by_stat(previous: SourceEntry, stat: os.stat_result) -> bool:

@@ -67,10 +67,12 @@ SOURCES_SCHEMA: Final = pa.schema(
         pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("digest_state", pa.string(), nullable=False),
         pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("options", pa.string(), nullable=False),
     ]
 )
-#: The index as version 1 created it (``digest_state`` and ``end_line`` came with version 4).
-_SOURCES_V1: Final = pa.schema(list(SOURCES_SCHEMA)[:-2])
+#: The index as version 1 created it (``digest_state`` and ``end_line`` came with version 4,
+#: ``options`` with version 5).
+_SOURCES_V1: Final = pa.schema(list(SOURCES_SCHEMA)[:-3])
 
 
 #: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
@@ -134,6 +136,8 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "ALTER TABLE sources ADD COLUMN digest_state VARCHAR NOT NULL DEFAULT ''",
             "ALTER TABLE sources ADD COLUMN end_line BIGINT NOT NULL DEFAULT 0",
         ],
+        # the reader options a file was read with: other options read it again
+        5: ["ALTER TABLE sources ADD COLUMN options VARCHAR NOT NULL DEFAULT ''"],
     }
 
 
@@ -290,13 +294,12 @@ class SQLStore(Store):
                         by_kind.setdefault(w.result.kind, []).append(table)
                 for kind, tables in by_kind.items():
                     inserted += self._insert_new(kind, pa.concat_tables(tables), where, touched)
+                stale: dict[str, int] = {}
                 for w in items:
-                    lines = sorted({r.line for r in w.result.rejected if r.line is not None})
-                    if not w.replace and lines:
-                        marks = ", ".join("?" for _ in lines)
-                        self._exec(
-                            f"DELETE FROM quarantine WHERE source = ? AND line IN ({marks})",
-                            [w.entry.path, *lines],
+                    if not w.replace and w.after_line is not None:
+                        stale[w.entry.path] = self._exec(
+                            "DELETE FROM quarantine WHERE source = ? AND line > ?",
+                            [w.entry.path, w.after_line],
                         )
                 rejects = [r for w in items for r in w.result.rejected]
                 if rejects:
@@ -305,7 +308,8 @@ class SQLStore(Store):
                     self._exec(f"INSERT INTO quarantine ({cols}) SELECT {cols} FROM _rejects")
                     self._unstage("_rejects")
                 entries = pa.Table.from_pylist(
-                    [_entry_row(w.entry) for w in items], schema=SOURCES_SCHEMA
+                    [_entry_row(w.entry, stale.get(w.entry.path, 0)) for w in items],
+                    schema=SOURCES_SCHEMA,
                 )
                 paths = [w.entry.path for w in items]
                 self._exec(
@@ -670,5 +674,8 @@ def _rejects_table(rejected: list[RejectedRow]) -> pa.Table:
     return pa.table(rows, schema=QUARANTINE_SCHEMA)
 
 
-def _entry_row(e: SourceEntry) -> dict[str, object]:
-    return {f.name: getattr(e, f.name) for f in SOURCES_SCHEMA}
+def _entry_row(e: SourceEntry, stale_rejects: int = 0) -> dict[str, object]:
+    """The index row of ``e``, less the ``stale_rejects`` an appended read replaced."""
+    row = {f.name: getattr(e, f.name) for f in SOURCES_SCHEMA}
+    row["rejected"] = max(e.rejected - stale_rejects, 0)
+    return row
