@@ -22,8 +22,8 @@ from tradeperf.ingest.assemble import unreadable
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.ingest.detect import FORMATS, sniff_format
 from tradeperf.ingest.freqtrade import read_freqtrade
-from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.jsonl import read_json_records, read_jsonl
+from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.tabular import read_csv, read_parquet
 
 #: File name endings picked up when a folder is given (case-insensitive).
