@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from tradeperf.ingest import ReadResult, RecordKind, read_source
 from tradeperf.ingest.assemble import RowCollector
-from tradeperf.ingest.columnar import FAST_ENV, fast_enabled
+from tradeperf.ingest.columns import FAST_ENV, fast_enabled
 
 SETTINGS = settings(
     max_examples=100,
@@ -391,7 +391,7 @@ def test_whole_column_time_cast_equals_field_by_field(
 ) -> None:
     """A column of one ISO shape is read by one Arrow cast; it must give what the
     field-by-field parser gives, including at the ends of the year range."""
-    from tradeperf.ingest.columnar import _iso_times, text_values, timestamp_values
+    from tradeperf.ingest.columns import _iso_times, text_values, timestamp_values
 
     values = [_TIME_SHAPES[shape](t) for t in times] + ([] if extra is None else [extra])
     array = pa.array(values)

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.ingest.test_columnar import SETTINGS, _assert_same, layouts
-from tradeperf.ingest import ReadResult, RecordKind, columnar, read_source
+from tradeperf.ingest import ReadResult, RecordKind, jsonl, read_source
 from tradeperf.ingest.assemble import RowCollector
 
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
@@ -202,7 +202,7 @@ def _compare(path: Path, **kwargs: object) -> ReadResult:
 def test_jsonl_fast_equals_row_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: RecordKind, data: st.DataObject
 ) -> None:
-    monkeypatch.setattr(columnar, "JSON_MIN_GROUP", data.draw(st.sampled_from([1, 1, 2, 16])))
+    monkeypatch.setattr(jsonl, "JSON_MIN_GROUP", data.draw(st.sampled_from([1, 1, 2, 16])))
     body = data.draw(jsonl_files(kind))
     path = tmp_path / "2024-03-01.jsonl"
     path.write_bytes(body)

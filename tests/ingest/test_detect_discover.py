@@ -12,7 +12,8 @@ import pytest
 from tradeperf.errors import InputError
 from tradeperf.ingest import discover, read_source
 from tradeperf.ingest.base import RecordKind
-from tradeperf.ingest.detect import detect_kind, sniff_format
+from tradeperf.ingest.catalog import detect_kind
+from tradeperf.ingest.formats import sniff_format
 from tradeperf.ingest.options import ReadOptions
 
 ROW = {"symbol": "X", "exit_time": "2024-01-02T00:00:00Z", "net_pnl": "1.5"}
@@ -51,7 +52,7 @@ def test_format_override_wins(tmp_path: Path) -> None:
     path = tmp_path / "t.data"
     path.write_text("symbol|exit_time|net_pnl\nX|2024-01-02|1\n")
     assert read_source(path, options=ReadOptions(input_format="csv")).table.num_rows == 1
-    with pytest.raises(InputError, match="unknown format"):
+    with pytest.raises(InputError, match="unknown input format"):
         read_source(path, options=ReadOptions(input_format="xlsx"))
 
 

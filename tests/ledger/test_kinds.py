@@ -8,8 +8,9 @@ import pyarrow as pa
 import pytest
 
 from tradeperf.ingest.base import RecordKind
+from tradeperf.ingest.catalog import KINDS, kind_spec
 from tradeperf.ingest.fills import validate_cash_flow, validate_fill, validate_mark
-from tradeperf.ingest.kinds import RowError, kind_spec, registered_kinds
+from tradeperf.ingest.kinds import RowError
 from tradeperf.ingest.rows import canonical_columns
 
 ROW = {
@@ -51,7 +52,7 @@ def test_bad_side_and_missing_price_name_their_field() -> None:
 
 
 def _detect(columns: list[str]) -> RecordKind | None:
-    for spec in registered_kinds():
+    for spec in KINDS:
         canon = canonical_columns(spec.kind, columns)
         if any(group <= canon for group in spec.signature):
             return spec.kind

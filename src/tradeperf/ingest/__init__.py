@@ -6,8 +6,9 @@ file (format told by content, record kind by columns) into a `ReadResult`.
 
 from tradeperf.ingest.assemble import parse_mapping
 from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ingest.detect import FORMATS
+from tradeperf.ingest.formats import FORMATS
 from tradeperf.ingest.freqtrade import FreqtradeSummary, freqtrade_summary
+from tradeperf.ingest.options import Limits, ReadOptions
 from tradeperf.ingest.read import discover, read_source
 from tradeperf.ingest.trades import TRADES_SPEC, validate_trade
 
@@ -15,6 +16,8 @@ __all__ = [
     "FORMATS",
     "TRADES_SPEC",
     "FreqtradeSummary",
+    "Limits",
+    "ReadOptions",
     "ReadResult",
     "RecordKind",
     "discover",

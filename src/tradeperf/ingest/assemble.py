@@ -12,11 +12,14 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tradeperf.errors import ConfigError, InputError
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ingest.kinds import KindSpec, RowError
+from tradeperf.ingest.base import SCHEMAS, ReadResult, RecordKind
+from tradeperf.ingest.kinds import ColumnBatch, KindSpec, Mask, RowError
+from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits
 from tradeperf.ingest.rows import LINE_KEY, SOURCE_KEY, canonical_name, normalize_name
 from tradeperf.records import RejectedRow
 
@@ -148,14 +151,8 @@ def mapped_columns(
 
 
 def empty_result(source: str, *, kind: RecordKind = RecordKind.TRADES, fmt: str = "") -> ReadResult:
-    """A result with no rows, in the schema of ``kind`` if registered (else no columns)."""
-    from tradeperf.ingest.kinds import kind_spec
-
-    try:
-        schema = kind_spec(kind).schema
-    except KeyError:
-        schema = pa.schema([])
-    return ReadResult(source=source, kind=kind, table=schema.empty_table(), format=fmt)
+    """A result with no rows, in the schema of ``kind``."""
+    return ReadResult(source=source, kind=kind, table=SCHEMAS[kind].empty_table(), format=fmt)
 
 
 def unreadable(
@@ -181,12 +178,21 @@ class RowCollector:
     spec : the record kind's spec.
     source : the file the rows come from.
     mapping : canonical -> source column mapping applied before validation.
+    limits : a text value longer than ``limits.max_field_chars`` rejects its row.
     """
 
-    def __init__(self, spec: KindSpec, source: str, mapping: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        spec: KindSpec,
+        source: str,
+        mapping: Mapping[str, str],
+        *,
+        limits: Limits = DEFAULT_OPTIONS.limits,
+    ) -> None:
         self.spec = spec
         self.source = source
         self.mapping = mapping
+        self.limits = limits
         self.rows: list[dict[str, object]] = []
         self.lines: list[int | None] = []
         self.raws: list[str | None] = []
@@ -202,6 +208,17 @@ class RowCollector:
 
     def add(self, line: int | None, row: Mapping[str, object], raw: str | None) -> None:
         """Validate one raw row; keep it or quarantine it with its reason."""
+        limit = self.limits.max_field_chars
+        for key, value in row.items():
+            if isinstance(value, str) and len(value) > limit:
+                self.reject(
+                    line,
+                    f"value is {len(value):,} characters long, over the limit of {limit:,} "
+                    "(max_field_chars)",
+                    field=key,
+                    raw=raw,
+                )
+                return
         data = apply_mapping(row, self.mapping, self.spec.kind)
         data[SOURCE_KEY] = self.source
         data[LINE_KEY] = line
@@ -258,3 +275,60 @@ class RowCollector:
             good.append(row)
             lines.append(line)
         return pa.Table.from_pylist(good, schema=self.spec.schema), lines
+
+
+class FastPathDeclined(Exception):
+    """The file is outside what a fast reader handles; read it by row."""
+
+
+def merge_fast(
+    fast: pa.Table, fast_lines: np.ndarray, collector: RowCollector, fmt: str
+) -> ReadResult:
+    """Fast rows and the row path's rows in line order, with the row path's rejects."""
+    slow, slow_lines, rejected = collector.finish()
+    if slow.num_rows == 0:
+        table = fast
+    elif fast.num_rows == 0:
+        table = slow
+    else:
+        table = pa.concat_tables([fast, slow])
+        lines = np.concatenate([fast_lines, np.asarray(slow_lines, dtype=np.int64)])
+        table = table.take(pa.array(np.argsort(lines, kind="stable")))
+    return ReadResult(
+        source=collector.source,
+        kind=collector.spec.kind,
+        table=table,
+        rejected=rejected,
+        format=fmt,
+    )
+
+
+def run_fast(
+    spec: KindSpec,
+    columns: dict[str, pa.Array],
+    lines: np.ndarray,
+    source: str,
+    max_field_chars: int,
+) -> tuple[pa.Table, Mask]:
+    """Run ``spec.fast_validate`` on ``columns`` (reserved keys left out); the rows it is
+    sure of and their mask.
+
+    Raises
+    ------
+    FastPathDeclined
+        If the validator breaks its contract (then the rows are read by row).
+    """
+    assert spec.fast_validate is not None
+    named = {k: v for k, v in columns.items() if k not in (SOURCE_KEY, LINE_KEY)}
+    table, ok = spec.fast_validate(ColumnBatch(columns=named, lines=lines, source=source))
+    if table.num_rows != int(ok.sum()) or table.schema != spec.schema:
+        raise FastPathDeclined("fast validator broke its contract")
+    long = np.zeros(len(lines), dtype=bool)
+    for values in named.values():
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            over = pc.greater(pc.utf8_length(values), max_field_chars)
+            long |= np.asarray(pc.fill_null(over, False).to_numpy(zero_copy_only=False), bool)
+    if (long & ok).any():  # the row path rejects them, naming the field
+        table = table.filter(pa.array(~long[ok]))
+        ok = ok & ~long
+    return table, ok

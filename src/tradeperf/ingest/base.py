@@ -10,11 +10,20 @@ does not exist, a mapping naming no column). A file it cannot read at all comes 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 import pyarrow as pa
 
-from tradeperf.records import RejectedRow
+from tradeperf.records import (
+    CASH_FLOW_SCHEMA,
+    FILL_SCHEMA,
+    FUNDING_SCHEMA,
+    MARK_SCHEMA,
+    TRADE_SCHEMA,
+    RejectedRow,
+)
 
 
 class RecordKind(enum.StrEnum):
@@ -25,6 +34,16 @@ class RecordKind(enum.StrEnum):
     MARKS = "marks"
     FUNDING = "funding"
     CASH_FLOWS = "cash_flows"
+
+
+#: The Arrow schema of each record kind's validated rows.
+SCHEMAS: Final[Mapping[RecordKind, pa.Schema]] = {
+    RecordKind.TRADES: TRADE_SCHEMA,
+    RecordKind.FILLS: FILL_SCHEMA,
+    RecordKind.MARKS: MARK_SCHEMA,
+    RecordKind.FUNDING: FUNDING_SCHEMA,
+    RecordKind.CASH_FLOWS: CASH_FLOW_SCHEMA,
+}
 
 
 @dataclass(slots=True)

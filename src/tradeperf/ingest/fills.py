@@ -1,8 +1,8 @@
 """The FILLS, MARKS, FUNDING and CASH_FLOWS record kinds: validators and column signatures.
 
-Importing this module registers the four kinds (their `KindSpec` and column aliases), so the
-generic JSONL/CSV/Parquet readers read them with the same validation and quarantine rules as
-trades.
+The four specs are listed in `tradeperf.ingest.catalog.KINDS` (aliases in
+`tradeperf.ingest.aliases`), so the generic JSONL/CSV/Parquet readers read them with the same
+validation and quarantine rules as trades.
 
 Canonical columns
 -----------------
@@ -31,9 +31,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.ingest import columnar as col
+from tradeperf.ingest import columns as col
 from tradeperf.ingest.base import RecordKind
-from tradeperf.ingest.kinds import KindSpec, RowError, register_kind
+from tradeperf.ingest.kinds import ColumnBatch, KindSpec, RowError
 from tradeperf.ingest.rows import (
     LINE_KEY,
     SOURCE_KEY,
@@ -42,7 +42,6 @@ from tradeperf.ingest.rows import (
     parse_text,
     parse_text_list,
     parse_timestamp,
-    register_aliases,
     resolve_row,
 )
 from tradeperf.ingest.trades import derived_trade_id
@@ -52,84 +51,6 @@ from tradeperf.records import (
     FUNDING_SCHEMA,
     MARK_SCHEMA,
 )
-
-FILL_ALIASES: Final[dict[str, str]] = {
-    "id": "fill_id",
-    "exec_id": "fill_id",
-    "execution_id": "fill_id",
-    "trade_id": "fill_id",
-    "tradeid": "fill_id",
-    "time": "timestamp",
-    "ts": "timestamp",
-    "datetime": "timestamp",
-    "date_time": "timestamp",
-    "exec_time": "timestamp",
-    "pair": "symbol",
-    "ticker": "symbol",
-    "instrument": "symbol",
-    "asset": "symbol",
-    "market": "symbol",
-    "direction": "side",
-    "buy_sell": "side",
-    "buysell": "side",
-    "qty": "quantity",
-    "size": "quantity",
-    "amount": "quantity",
-    "filled_qty": "quantity",
-    "last_qty": "quantity",
-    "px": "price",
-    "fill_price": "price",
-    "exec_price": "price",
-    "last_px": "price",
-    "commission": "fee",
-    "fees": "fee",
-    "fee_ccy": "fee_currency",
-    "commission_currency": "fee_currency",
-    "commission_asset": "fee_currency",
-    "exchange": "venue",
-    "account_id": "account",
-    "strategy_name": "strategy",
-    "maker_taker": "liquidity",
-    "orderid": "order_id",
-    "contract_multiplier": "multiplier",
-    "ccy": "currency",
-    "tag": "tags",
-}
-MARK_ALIASES: Final[dict[str, str]] = {
-    "time": "timestamp",
-    "ts": "timestamp",
-    "datetime": "timestamp",
-    "date": "timestamp",
-    "pair": "symbol",
-    "ticker": "symbol",
-    "instrument": "symbol",
-    "asset": "symbol",
-    "mark": "price",
-    "mark_price": "price",
-    "mid": "price",
-    "last": "price",
-    "close": "price",
-}
-FUNDING_ALIASES: Final[dict[str, str]] = {
-    "time": "timestamp",
-    "ts": "timestamp",
-    "pair": "symbol",
-    "instrument": "symbol",
-    "funding": "amount",
-    "funding_amount": "amount",
-    "funding_fee": "amount",
-    "payment": "amount",
-    "ccy": "currency",
-    "asset": "currency",
-}
-CASH_FLOW_ALIASES: Final[dict[str, str]] = {
-    "time": "timestamp",
-    "ts": "timestamp",
-    "date": "timestamp",
-    "ccy": "currency",
-    "flow_type": "type",
-    "kind": "type",
-}
 
 _FILL_CANON: Final = frozenset(f.name for f in FILL_SCHEMA)
 _MARK_CANON: Final = frozenset(f.name for f in MARK_SCHEMA)
@@ -342,7 +263,7 @@ def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
+def fast_validate_fill(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     """Vectorised `validate_fill` (see `tradeperf.ingest.columnar` for the contract).
 
     Sure rows: ISO-8601 or typed timestamps, plain decimals, a known side (or none, then the
@@ -411,7 +332,7 @@ def fast_validate_fill(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     return table, ok
 
 
-def fast_validate_mark(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
+def fast_validate_mark(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     """Vectorised `validate_mark` (see `tradeperf.ingest.columnar` for the contract)."""
     n = batch.num_rows
     c = col.resolve_columns(batch, RecordKind.MARKS, _MARK_CANON)
@@ -472,10 +393,3 @@ CASH_FLOWS_SPEC: Final = KindSpec(
     validate=validate_cash_flow,
     priority=0,
 )
-
-register_aliases(RecordKind.FILLS, FILL_ALIASES)
-register_aliases(RecordKind.MARKS, MARK_ALIASES)
-register_aliases(RecordKind.FUNDING, FUNDING_ALIASES)
-register_aliases(RecordKind.CASH_FLOWS, CASH_FLOW_ALIASES)
-for _spec in (FILLS_SPEC, MARKS_SPEC, FUNDING_SPEC, CASH_FLOWS_SPEC):
-    register_kind(_spec)

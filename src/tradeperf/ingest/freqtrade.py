@@ -38,8 +38,12 @@ from typing import Final
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import RowCollector, unreadable
 from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ingest.kinds import RowError, kind_spec
+from tradeperf.ingest.catalog import kind_spec
+from tradeperf.ingest.jsonl import json_depth_exceeds
+from tradeperf.ingest.kinds import RowError
+from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits
 from tradeperf.ingest.rows import is_missing, parse_money, parse_timestamp, to_json_text
+from tradeperf.ingest.text import load_text
 from tradeperf.records import to_decimal
 
 _EXACT: Final = decimal.Context(prec=80)
@@ -86,8 +90,18 @@ class FreqtradeSummary:
     figures: dict[str, object] = field(default_factory=dict)
 
 
-def _load(path: Path) -> object:
-    return json.loads(path.read_bytes(), parse_float=Decimal)
+def _load(path: Path, limits: Limits = DEFAULT_OPTIONS.limits) -> object:
+    """The export as parsed JSON (freqtrade writes NaN for undefined figures: allowed here).
+
+    Raises
+    ------
+    ValueError
+        If it is not JSON, or nests deeper than ``limits.max_depth``.
+    """
+    text = load_text(path).data.decode("utf-8")
+    if json_depth_exceeds(text, limits.max_depth):
+        raise ValueError(f"JSON nested deeper than {limits.max_depth} levels (max_depth)")
+    return json.loads(text, parse_float=Decimal)
 
 
 def _strategies(doc: object) -> list[tuple[str, dict[str, object]]]:
@@ -133,7 +147,7 @@ def freqtrade_summary(path: Path | str) -> dict[str, FreqtradeSummary]:
         doc = _load(p)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=str(p)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"not a JSON document: {exc}", path=str(p)) from None
     if not (isinstance(doc, dict) and isinstance(doc.get("strategy"), dict)):
         return {}
@@ -232,13 +246,17 @@ def freqtrade_row(
     return row
 
 
-def read_freqtrade(path: Path, *, source: str | None = None) -> ReadResult:
+def read_freqtrade(
+    path: Path, *, source: str | None = None, limits: Limits = DEFAULT_OPTIONS.limits
+) -> ReadResult:
     """Read the trades of a freqtrade backtest export (every strategy in it).
 
     Parameters
     ----------
     path : the export (JSON), a bare list of freqtrade trades, or ``{"trades": [...]}``.
     source : the name recorded with rows and rejects (default ``str(path)``).
+    limits : a document nested deeper than ``limits.max_depth`` is unreadable; a text value
+        longer than ``limits.max_field_chars`` rejects its trade.
 
     Returns
     -------
@@ -247,13 +265,15 @@ def read_freqtrade(path: Path, *, source: str | None = None) -> ReadResult:
     """
     name = source or str(path)
     try:
-        doc = _load(path)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = _load(path, limits)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         return unreadable(name, f"not a valid JSON document: {exc}", fmt="freqtrade")
+    except ValueError as exc:  # nested too deep, NaN
+        return unreadable(name, str(exc), fmt="freqtrade")
     strategies = _strategies(doc)
     if not strategies:
         return unreadable(name, "no freqtrade trades in this JSON document", fmt="freqtrade")
-    collector = RowCollector(kind_spec(RecordKind.TRADES), name, {})
+    collector = RowCollector(kind_spec(RecordKind.TRADES), name, {}, limits=limits)
     for strategy, result in strategies:
         trades = result.get("trades")
         currency = result.get("stake_currency")

@@ -19,25 +19,35 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Final
 
+import numpy as np
 import pyarrow as pa
 
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import (
+    RAW_LIMIT,
+    FastPathDeclined,
     RowCollector,
+    apply_mapping,
     check_mapping_columns,
     cut,
     empty_result,
+    merge_fast,
+    run_fast,
     unreadable,
 )
 from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ingest.columnar import fast_enabled, read_objects_fast
-from tradeperf.ingest.detect import describe_signatures, detect_kind
-from tradeperf.ingest.kinds import KindSpec, kind_spec
+from tradeperf.ingest.catalog import describe_signatures, detect_kind, kind_spec
+from tradeperf.ingest.columns import fast_enabled
+from tradeperf.ingest.kinds import KindSpec
+from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits, ReadOptions
 from tradeperf.ingest.rows import to_json_text
+from tradeperf.ingest.text import Text, load_text
 from tradeperf.records import RejectedRow
 
 #: Objects whose keys are pooled to detect the record kind.
@@ -45,8 +55,6 @@ _DETECT_SAMPLE = 1000
 #: Objects converted at a time when a log has no column mapping: bounds the memory a big log
 #: needs (a parsed object is about a kilobyte; the converted rows are compact Arrow).
 CHUNK_OBJECTS = 100_000
-#: ``json.loads(text, parse_float=Decimal)`` without building a decoder for every line.
-_decode = json.JSONDecoder(parse_float=Decimal).decode
 
 
 def count_newlines(path: Path, end: int) -> int:
@@ -87,6 +95,7 @@ def _finish(
     mapping: Mapping[str, str],
     end_offset: int | None,
     fast: bool | None = None,
+    limits: Limits = DEFAULT_OPTIONS.limits,
 ) -> ReadResult:
     if not objects:
         result = empty_result(source, kind=kind or RecordKind.TRADES, fmt=fmt)
@@ -109,7 +118,7 @@ def _finish(
         )
         result.end_offset = end_offset
         return result
-    result = _convert(spec, source, mapping, objects, fmt, fast=fast)
+    result = _convert(spec, source, mapping, objects, fmt, fast=fast, limits=limits)
     result.rejected = _by_line([*rejected, *result.rejected])
     result.end_offset = end_offset
     return result
@@ -128,9 +137,10 @@ def _convert(
     fmt: str,
     *,
     fast: bool | None,
+    limits: Limits,
 ) -> ReadResult:
     """Validate parsed objects into records and rejects (by column where possible)."""
-    collector = RowCollector(spec, source, mapping)
+    collector = RowCollector(spec, source, mapping, limits=limits)
     if spec.fast_validate is not None and fast_enabled(fast=fast):
         return read_objects_fast(objects, collector, fmt)
     for line, obj, raw in objects:
@@ -158,31 +168,37 @@ def read_jsonl(
     *,
     source: str | None = None,
     kind: RecordKind | None = None,
-    mapping: Mapping[str, str] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
     start_offset: int = 0,
     start_line: int | None = None,
     fast: bool | None = None,
 ) -> ReadResult:
     """Read a JSON Lines file from a byte offset.
 
+    Each line is judged alone (`parse_line`): a line of binary junk, invalid UTF-8, malformed
+    or non-standard JSON (NaN, Infinity), nesting deeper than the limit, a line or text value
+    over its size limit, or a lone surrogate is one rejected row with its reason; every other
+    line is kept. A file with no readable line at all is unreadable.
+
     Parameters
     ----------
-    path : the file.
+    path : the file (UTF-8, or UTF-16 with a byte-order mark).
     source : the name recorded with rows and rejects (default ``str(path)``).
     kind : the record kind; detected from the objects' keys when None.
-    mapping : canonical -> source column mapping.
+    options : the reader options (``mapping``: canonical -> source column; ``limits``).
     start_offset : byte offset to start at (0 = the beginning); must be at a line start. An
         offset past the end of the file reads nothing and reports the file size as
         ``end_offset``, so a caller can tell that the file shrank (was rotated).
     start_line : the number of lines before ``start_offset`` (the previous ``end_line``), so
         rejects keep their line numbers from the start of the file; None counts them (which
         reads the file up to ``start_offset``).
-    fast : validate plain objects by column (`tradeperf.ingest.columnar.read_objects_fast`);
-        None follows ``TRADEPERF_INGEST_FAST`` (on by default). Same result either way.
+    fast : validate plain objects by column (`read_objects_fast`); None follows
+        ``TRADEPERF_INGEST_FAST`` (on by default). Same result either way.
 
     Returns
     -------
-    ReadResult with ``format="jsonl"`` and ``end_offset`` in bytes.
+    ReadResult with ``format="jsonl"`` and ``end_offset`` in bytes (None for a UTF-16 file,
+    which is read whole every time).
 
     Raises
     ------
@@ -191,7 +207,6 @@ def read_jsonl(
         negative.
     """
     name = source or str(path)
-    mapping = mapping or {}
     if start_offset < 0:
         raise InputError(f"start offset must not be negative: {start_offset}", path=name)
     size = path.stat().st_size
@@ -200,8 +215,14 @@ def read_jsonl(
         result.end_offset = size
         result.end_line = start_line
         return result
+    text = load_text(path, start_offset=start_offset)
+    if not text.offsets:
+        start_offset, start_line = 0, 0
     with _gc_paused():
-        return _read_lines(path, name, kind, mapping, start_offset, start_line, fast=fast)
+        result = _read_lines(text, name, kind, options, start_offset, start_line, path, fast=fast)
+    if not text.offsets:
+        result.end_offset = None
+    return result
 
 
 @contextlib.contextmanager
@@ -217,56 +238,172 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class LineError(ValueError):
+    """Why one line is not a record (the reason a rejected row gives); ``binary`` when the
+    line is not text at all."""
+
+    def __init__(self, reason: str, *, binary: bool = False) -> None:
+        super().__init__(reason)
+        self.binary = binary
+
+
+def _no_constant(name: str) -> object:
+    raise LineError(f"{name} is not a JSON number (write null, or the value as text)")
+
+
+#: ``json.loads(text, parse_float=Decimal)``, strict: NaN and Infinity are errors.
+_decode = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant).decode
+_BRACKETS: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """True when JSON ``text`` nests objects and lists deeper than ``limit``.
+
+    Cheap for ordinary records (two counts); only text with more brackets than the limit is
+    scanned, brackets inside strings left out.
+
+    Examples
+    --------
+    >>> json_depth_exceeds('{"a": [1, {"b": "[[[["}]}', 3), json_depth_exceeds("[" * 5, 4)
+    (False, True)
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _BRACKETS.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _too_long_text(obj: object, limit: int) -> bool:
+    """True when a string in ``obj`` (keys included) is longer than ``limit`` characters."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) > limit:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _has_surrogate(obj: object) -> bool:
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def parse_line(raw_bytes: bytes, limits: Limits) -> tuple[object, str]:
+    """One JSONL line (without its line break) as a parsed JSON value and its text.
+
+    Raises
+    ------
+    LineError
+        Naming why the line is not a JSON value within the limits: longer than
+        ``max_line_bytes``, NUL bytes, not UTF-8, nested deeper than ``max_depth``, malformed or
+        non-standard JSON, a text value longer than ``max_field_chars``, a lone surrogate.
+    """
+    if len(raw_bytes) > limits.max_line_bytes:
+        raise LineError(
+            f"line is {len(raw_bytes):,} bytes long, over the limit of "
+            f"{limits.max_line_bytes:,} (max_line_bytes)"
+        )
+    if b"\x00" in raw_bytes:
+        raise LineError(
+            "NUL bytes in the line (binary junk, as a crash or a full disk leaves)", binary=True
+        )
+    try:
+        raw = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LineError(
+            f"not UTF-8 text (bad byte at column {exc.start + 1})", binary=True
+        ) from None
+    if json_depth_exceeds(raw, limits.max_depth):
+        raise LineError(f"JSON nested deeper than {limits.max_depth} levels (max_depth)")
+    try:
+        obj = _decode(raw)
+    except json.JSONDecodeError as exc:
+        raise LineError(f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise LineError(f"JSON nested deeper than {limits.max_depth} levels") from None
+    if len(raw) > limits.max_field_chars and _too_long_text(obj, limits.max_field_chars):
+        raise LineError(
+            f"a text value is longer than {limits.max_field_chars:,} characters (max_field_chars)"
+        )
+    if "\\u" in raw and _SURROGATE_ESCAPE.search(raw) and _has_surrogate(obj):
+        raise LineError("text holds a lone surrogate escape (not a Unicode character)")
+    return obj, raw
+
+
 def _read_lines(
-    path: Path,
+    text: Text,
     name: str,
     kind: RecordKind | None,
-    mapping: Mapping[str, str],
+    options: ReadOptions,
     start_offset: int,
     start_line: int | None,
+    path: Path,
     *,
     fast: bool | None,
 ) -> ReadResult:
+    mapping = options.mapping
+    limits = options.limits
     if start_line is None:
         start_line = count_newlines(path, start_offset) if start_offset else 0
     line_no = end_line = start_line
-    with path.open("rb") as f:
-        f.seek(start_offset)
-        data = f.read()
+    data = text.data
     objects: list[tuple[int, dict[str, object], str]] = []
     rejected: list[RejectedRow] = []
     parts: list[ReadResult] = []
     spec: KindSpec | None = None
-    position = start_offset
+    position = text.base
+    stop = text.base + len(data)
     end_offset = start_offset
+    readable = 0
     for chunk in data.split(b"\n"):
         line_no += 1
-        complete = position + len(chunk) < start_offset + len(data)
+        complete = position + len(chunk) < stop
         position += len(chunk) + 1
         if complete:
             end_offset, end_line = position, line_no
         elif not chunk:
             break
-        raw_bytes = chunk.rstrip(b"\r")
-        if line_no == 1 and raw_bytes.startswith(b"\xef\xbb\xbf"):
-            raw_bytes = raw_bytes[3:]
+        raw_bytes = chunk[:-1] if chunk.endswith(b"\r") else chunk
         if not raw_bytes.strip():
             continue
         try:
-            raw = raw_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            rejected.append(
-                RejectedRow(name, line_no, None, "not UTF-8 text", cut(repr(raw_bytes)))
-            )
-            continue
-        try:
-            obj = _decode(raw)
-        except json.JSONDecodeError as exc:
-            reason = f"malformed JSON ({exc.msg} at column {exc.colno})"
+            obj, raw = parse_line(raw_bytes, limits)
+        except LineError as exc:
+            readable += not exc.binary
+            reason = str(exc)
             if not complete:
                 reason += "; the last line has no newline (still being written?)"
-            rejected.append(RejectedRow(name, line_no, None, reason, cut(raw)))
+            shown = raw_bytes[:RAW_LIMIT].decode("utf-8", errors="backslashreplace")
+            rejected.append(RejectedRow(name, line_no, None, reason, cut(shown)))
             continue
+        readable += 1
         if not isinstance(obj, dict):
             rejected.append(
                 RejectedRow(
@@ -280,9 +417,11 @@ def _read_lines(
                 spec = _choose_spec(objects, kind=kind, mapping=mapping)
                 if spec is None:  # no kind: the whole file is unreadable, say so now
                     break
-            parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
+            parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast, limits=limits))
             objects = []
-    if not parts:
+    if not readable and rejected and start_offset == 0:
+        result = unreadable(name, "binary content: no readable line of JSON", fmt="jsonl")
+    elif not parts:
         result = _finish(
             name,
             "jsonl",
@@ -292,12 +431,14 @@ def _read_lines(
             mapping=mapping,
             end_offset=end_offset,
             fast=fast,
+            limits=limits,
         )
     else:
         assert spec is not None
         if objects:
-            parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast))
+            parts.append(_convert(spec, name, mapping, objects, "jsonl", fast=fast, limits=limits))
         result = _concat(parts, rejected, end_offset)
+    result.end_offset = end_offset
     result.end_line = end_line
     return result
 
@@ -319,19 +460,22 @@ def read_json_records(
     *,
     source: str | None = None,
     kind: RecordKind | None = None,
-    mapping: Mapping[str, str] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
     fast: bool | None = None,
 ) -> ReadResult:
     """Read a JSON document holding records: a list of objects or ``{"trades": [...]}``.
 
+    The list is read record by record (`iter_json_records`), so a hostile record (nested
+    deeper than the limit, NaN, a value over the size limit) is one rejected row, and a
+    document cut short (a crash while it was written) keeps every record before the cut.
     ``line`` of a rejected row is the 1-based position of the record in the list.
 
     Parameters
     ----------
-    path : the file.
+    path : the file (UTF-8, or UTF-16 with a byte-order mark).
     source : the name recorded with rows and rejects (default ``str(path)``).
     kind : the record kind; detected from the records' keys when None.
-    mapping : canonical -> source column mapping.
+    options : the reader options (``mapping``, ``limits``).
     fast : validate plain records by column (as `read_jsonl`).
 
     Returns
@@ -344,22 +488,23 @@ def read_json_records(
         If ``mapping`` names a column that no record has.
     """
     name = source or str(path)
-    try:
-        doc = json.loads(path.read_bytes(), parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return unreadable(name, f"not a valid JSON document: {exc}", fmt="json")
-    records = doc.get("trades") if isinstance(doc, dict) else doc
-    if not isinstance(records, list):
-        return unreadable(name, "a JSON document holding no list of records", fmt="json")
+    text = load_text(path).data.decode("utf-8", errors="replace")
     objects: list[tuple[int, dict[str, object], str]] = []
     rejected: list[RejectedRow] = []
-    for index, obj in enumerate(records, start=1):
+    start = _records_start(text)
+    if start is None:
+        return unreadable(name, "a JSON document holding no list of records", fmt="json")
+    for index, item in enumerate(iter_json_records(text, start, options.limits), start=1):
+        if isinstance(item, LineError):
+            rejected.append(RejectedRow(name, index, None, str(item), None))
+            continue
+        obj, raw = item
         if isinstance(obj, dict):
-            objects.append((index, obj, _dump(obj)))
+            objects.append((index, obj, raw))
         else:
             rejected.append(
                 RejectedRow(
-                    name, index, None, f"expected a JSON object, got {_json_type(obj)}", None
+                    name, index, None, f"expected a JSON object, got {_json_type(obj)}", cut(raw)
                 )
             )
     return _finish(
@@ -368,10 +513,135 @@ def read_json_records(
         objects,
         rejected,
         kind=kind,
-        mapping=mapping or {},
+        mapping=options.mapping,
         end_offset=None,
         fast=fast,
+        limits=options.limits,
     )
+
+
+_WRAPPER: Final = re.compile(r'\{\s*"trades"\s*:\s*\[')
+_SPACE: Final = re.compile(r"[\s\ufeff]*")
+
+
+def _records_start(text: str) -> int | None:
+    """The index just past the ``[`` that opens the list of records, or None."""
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    if text.startswith("[", at):
+        return at + 1
+    wrapper = _WRAPPER.match(text, at)
+    if wrapper is not None:
+        return wrapper.end()
+    doc = _loads_limited(text)
+    if isinstance(doc, dict) and isinstance(doc.get("trades"), list):
+        found = re.search(r'"trades"\s*:\s*\[', text)
+        return found.end() if found else None
+    return None
+
+
+def _loads_limited(text: str) -> object:
+    if json_depth_exceeds(text, DEFAULT_OPTIONS.limits.max_depth):
+        return None
+    try:
+        return _decode(text)
+    except (json.JSONDecodeError, LineError, RecursionError):
+        return None
+
+
+def _element_end(text: str, at: int) -> int | None:
+    """The index just past the list element starting at ``at`` (brackets balanced, strings
+    skipped), or None when the text ends first."""
+    depth = 0
+    for token in _ELEMENT_TOKENS.finditer(text, at):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return token.start()
+            depth -= 1
+            if depth == 0:
+                return token.end()
+        elif char == "," and depth == 0:
+            return token.start()
+    return None
+
+
+_ELEMENT_TOKENS: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _check_record(raw: str, value: object, limits: Limits) -> None:
+    if len(raw) > limits.max_line_bytes:
+        raise LineError(
+            f"record is {len(raw):,} characters long, over the limit of "
+            f"{limits.max_line_bytes:,} (max_line_bytes)"
+        )
+    if json_depth_exceeds(raw, limits.max_depth):
+        raise LineError(f"JSON nested deeper than {limits.max_depth} levels (max_depth)")
+    if len(raw) > limits.max_field_chars and _too_long_text(value, limits.max_field_chars):
+        raise LineError(
+            f"a text value is longer than {limits.max_field_chars:,} characters (max_field_chars)"
+        )
+    if "\\u" in raw and _has_surrogate(value):
+        raise LineError("text holds a lone surrogate escape (not a Unicode character)")
+
+
+def _element_error(raw: str, limits: Limits) -> LineError:
+    """Why a list element that does not parse is bad (depth first: it explains a
+    RecursionError)."""
+    if json_depth_exceeds(raw, limits.max_depth):
+        return LineError(f"JSON nested deeper than {limits.max_depth} levels (max_depth)")
+    try:
+        _decode(raw)
+    except json.JSONDecodeError as exc:
+        return LineError(f"malformed JSON ({exc.msg} at column {exc.colno})")
+    except LineError as exc:
+        return exc
+    except RecursionError:
+        pass
+    return LineError("malformed JSON")
+
+
+def iter_json_records(
+    text: str, start: int, limits: Limits
+) -> Iterator[tuple[object, str] | LineError]:
+    """The elements of the JSON list that opens just before ``start``, one at a time.
+
+    Yields ``(value, raw text)`` for each element within the limits, or a `LineError` for an
+    element that is not (its position still counts). A document that breaks off (text ends,
+    or junk where a ``,`` or ``]`` belongs) yields one `LineError` saying where, and stops.
+    """
+    decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+    at = start
+    n = len(text)
+    while True:
+        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+        if at >= n:
+            yield LineError(f"the document ends inside the list (at character {at})")
+            return
+        if text[at] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(text, at)
+            raw = text[at:end]
+            _check_record(raw, value, limits)
+            yield value, raw
+        except (json.JSONDecodeError, RecursionError, LineError) as exc:
+            # find where this element ends by its brackets, and go on from there
+            skip = _element_end(text, at)
+            if skip is None:
+                yield LineError(f"the document ends inside a record (at character {n})")
+                return
+            end = skip
+            yield exc if isinstance(exc, LineError) else _element_error(text[at:end], limits)
+        at = _SPACE.match(text, end).end()  # type: ignore[union-attr]
+        if at < n and text[at] == ",":
+            at += 1
+        elif at < n and text[at] == "]":
+            return
+        else:
+            yield LineError(f"the list breaks off at character {at}: no ',' or ']'")
+            return
 
 
 def _dump(obj: object) -> str:
@@ -379,3 +649,73 @@ def _dump(obj: object) -> str:
         return to_json_text(obj)
     except (TypeError, ValueError):
         return repr(obj)
+
+
+#: Value types of a JSON object the fast path reads (as text); ``bool`` is not among them.
+_JSON_SCALARS: Final = frozenset((str, int, Decimal, type(None)))
+#: Objects sharing one key sequence are read by column only when at least this many do; the
+#: rest are read by row (a file of ever-changing layouts would make many tiny batches).
+JSON_MIN_GROUP = 16
+
+
+def read_objects_fast(
+    objects: list[tuple[int, dict[str, object], str]],
+    collector: RowCollector,
+    fmt: str,
+) -> ReadResult:
+    """Validate parsed JSON objects: plain ones by column, the others by row.
+
+    ``objects`` holds (line, object, raw line) as `tradeperf.ingest.jsonl` parses them
+    (``parse_float=Decimal``), in line order. An object is plain when its raw line has no
+    escape (``\\``), no key starts with ``@``, and every value is text, an integer, a
+    Decimal or null. Plain objects are grouped by their exact key sequence (so alias and
+    mapping resolution, which depend on key order, match the row path's); each group of at
+    least `JSON_MIN_GROUP` objects becomes a batch of text columns (numbers as ``str(value)``,
+    which keeps every digit) for the kind's fast validator. Everything else, and every row the
+    validator is unsure of, goes to ``collector`` (which may already hold rejects).
+    """
+    spec = collector.spec
+    by_row = np.zeros(len(objects), dtype=bool)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    plain = _JSON_SCALARS.issuperset
+    for i, (_, obj, raw) in enumerate(objects):
+        if "\\" in raw or not plain(map(type, obj.values())):
+            by_row[i] = True
+            continue
+        groups.setdefault(tuple(obj), []).append(i)
+    fast_tables: list[pa.Table] = []
+    fast_lines: list[np.ndarray] = []
+    for keys, members in groups.items():
+        if len(members) < JSON_MIN_GROUP or any(k.startswith("@") for k in keys):
+            by_row[members] = True
+            continue
+        index = np.asarray(members, dtype=np.int64)
+        lines = np.asarray([objects[i][0] for i in members], dtype=np.int64)
+        values = list(zip(*[objects[i][1].values() for i in members], strict=True))
+        raw_columns: dict[str, object] = {}
+        for key, column in zip(keys, values, strict=True):
+            text = [v if v is None or v.__class__ is str else str(v) for v in column]
+            raw_columns[key] = pa.array(text, pa.string())
+        columns = apply_mapping(raw_columns, collector.mapping, spec.kind)
+        try:
+            table, ok = run_fast(
+                spec, columns, lines, collector.source, collector.limits.max_field_chars
+            )  # type: ignore[arg-type]
+        except FastPathDeclined:
+            by_row[index] = True
+            continue
+        by_row[index[~ok]] = True
+        fast_tables.append(table)
+        fast_lines.append(lines[ok])
+    for i in np.flatnonzero(by_row).tolist():
+        line, obj, raw = objects[i]
+        collector.add(line, obj, raw)
+    if fast_tables:
+        fast = pa.concat_tables(fast_tables)
+        all_lines = np.concatenate(fast_lines)
+        if len(fast_tables) > 1:
+            order = pa.array(np.argsort(all_lines, kind="stable"))
+            fast, all_lines = fast.take(order), all_lines[order.to_numpy()]
+    else:
+        fast, all_lines = spec.schema.empty_table(), np.zeros(0, dtype=np.int64)
+    return merge_fast(fast, all_lines, collector, fmt)

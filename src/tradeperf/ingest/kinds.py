@@ -1,22 +1,21 @@
-"""The record kinds readers know, how to recognise each by its columns, and how to validate a row.
+"""The contracts of a record kind: how to recognise it by its columns and validate its rows.
 
-Each kind registers one `KindSpec`. Format readers (JSONL, CSV, Parquet) are generic: they turn
-a source into row mappings and hand each row to the spec's ``validate``; detection compares a
-source's column names with each spec's ``signature``.
+A kind is one `KindSpec` (listed in `tradeperf.ingest.catalog.KINDS`). Format readers (JSONL,
+CSV, Parquet) are generic: they turn a source into row mappings and hand each row to the
+spec's ``validate`` (a `RowValidator`), or whole columns (a `ColumnBatch`) to its
+``fast_validate`` (a `FastValidator`); detection compares a source's column names with each
+spec's ``signature``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from tradeperf.ingest.base import RecordKind
-
-if TYPE_CHECKING:
-    from tradeperf.ingest.columnar import FastValidator
 
 
 class RowError(ValueError):
@@ -34,6 +33,35 @@ class RowError(ValueError):
 RowValidator = Callable[[Mapping[str, object]], dict[str, object]]
 
 
+Mask = np.ndarray  # 1-D bool, one entry per row
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnBatch:
+    """Raw columns of one source, for a kind's fast validator.
+
+    Attributes
+    ----------
+    columns : source column name (after the column mapping, in file order) -> raw values:
+        text for CSV, the stored type for Parquet.
+    lines : the 1-based line (CSV) or row (Parquet) number of each row, int64.
+    source : the file name recorded with rows.
+    """
+
+    columns: dict[str, pa.Array]
+    lines: np.ndarray
+    source: str
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.lines)
+
+
+#: A kind's fast validator: the rows it is sure of, in the kind's schema and in input order,
+#: and the mask of those rows (True = produced here; False = left to the row validator).
+FastValidator = Callable[[ColumnBatch], tuple[pa.Table, Mask]]
+
+
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     """How one record kind is read.
@@ -46,8 +74,8 @@ class KindSpec:
         group is taken to hold this kind (aliases are resolved before matching).
     validate : the row validator.
     priority : when several kinds match, the highest priority wins.
-    fast_validate : optional vectorised validator of whole columns (see
-        `tradeperf.ingest.columnar`); it returns only rows it is sure of, exactly as
+    fast_validate : optional vectorised validator of whole columns (helpers in
+        `tradeperf.ingest.columns`); it returns only rows it is sure of, exactly as
         ``validate`` would build them, and leaves the others to ``validate``.
     """
 
@@ -57,21 +85,3 @@ class KindSpec:
     validate: RowValidator
     priority: int = 0
     fast_validate: FastValidator | None = None
-
-
-_SPECS: dict[RecordKind, KindSpec] = {}
-
-
-def register_kind(spec: KindSpec) -> None:
-    """Register (or replace) the spec of a record kind."""
-    _SPECS[spec.kind] = spec
-
-
-def kind_spec(kind: RecordKind) -> KindSpec:
-    """The registered spec of ``kind``; raises KeyError if none is registered."""
-    return _SPECS[kind]
-
-
-def registered_kinds() -> list[KindSpec]:
-    """All registered specs, highest priority first."""
-    return sorted(_SPECS.values(), key=lambda s: -s.priority)

@@ -15,16 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
-import tradeperf.ingest.fills
-import tradeperf.ingest.trades  # noqa: F401  (registers the TRADES kind)
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import unreadable
 from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ingest.detect import FORMATS, sniff_format
-from tradeperf.ingest.freqtrade import read_freqtrade
-from tradeperf.ingest.jsonl import read_json_records, read_jsonl
+from tradeperf.ingest.formats import FORMATS, ReadRequest, Sniffed, get_format, sniff_format
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.ingest.tabular import read_csv, read_parquet
 
 #: File name endings picked up when a folder is given (case-insensitive).
 SOURCE_SUFFIXES: Final = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".log")
@@ -118,48 +113,37 @@ def read_source(
         For an unknown ``input_format``, a mapping naming a column the file lacks, or a
         ``start_offset`` on a file that is not JSONL.
     """
-    format = options.input_format
-    mapping = options.mapping
-    if format is not None and format not in FORMATS:
-        raise InputError(f"unknown format {format!r} (known: {', '.join(FORMATS)})")
-    columns = dict(mapping)
+    name = options.input_format
+    if name is not None and name not in FORMATS:
+        raise InputError(f"unknown input format {name!r} (known: {', '.join(FORMATS)})")
     p = Path(path).expanduser()
     try:
         p = p.resolve()
         source = str(p)
-        sniffed = None if format else sniff_format(p)
-        fmt = format or (sniffed.format if sniffed else None)
-        reason = sniffed.reason if sniffed else ""
+        sniffed = Sniffed(name) if name else sniff_format(p)
     except OSError as exc:
         return unreadable(str(p), f"cannot read file: {exc.strerror or exc}")
-    if start_offset and fmt not in ("jsonl", "empty"):
+    fmt = sniffed.format
+    if start_offset and not (fmt == "empty" or (fmt and get_format(fmt).appendable)):
         raise InputError(
             f"a start offset applies to JSONL files only; this file is {fmt or 'unreadable'}",
             path=source,
         )
+    if fmt is None:
+        return unreadable(source, sniffed.reason)
+    request = ReadRequest(
+        source=source,
+        options=options,
+        kind=kind,
+        start_offset=start_offset,
+        start_line=start_line,
+        fast=fast,
+    )
     try:
-        if fmt is None:
-            return unreadable(source, reason)
         if fmt == "empty":
-            result = read_jsonl(p, source=source, kind=kind, start_offset=start_offset)
+            result = get_format("jsonl").read(p, request)
             result.format = "empty"
             return result
-        if fmt == "jsonl":
-            return read_jsonl(
-                p,
-                source=source,
-                kind=kind,
-                mapping=columns,
-                start_offset=start_offset,
-                start_line=start_line,
-                fast=fast,
-            )
-        if fmt == "json":
-            return read_json_records(p, source=source, kind=kind, mapping=columns, fast=fast)
-        if fmt == "csv":
-            return read_csv(p, source=source, kind=kind, mapping=columns, fast=fast)
-        if fmt == "parquet":
-            return read_parquet(p, source=source, kind=kind, mapping=columns, fast=fast)
-        return read_freqtrade(p, source=source)
+        return get_format(fmt).read(p, request)
     except OSError as exc:
-        return unreadable(source, f"cannot read file: {exc.strerror or exc}", fmt=fmt or "")
+        return unreadable(source, f"cannot read file: {exc.strerror or exc}", fmt=fmt)

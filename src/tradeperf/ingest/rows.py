@@ -7,7 +7,7 @@ and `LINE_KEY` (the 1-based line or row number). Readers set them after applying
 replacing any source column of the same name (an ``@`` prefix does not occur in real logs).
 
 Column names are matched case-insensitively, with surrounding whitespace removed; each record
-kind registers its aliases (source name -> canonical name) with `register_aliases`.
+kind's aliases (source name -> canonical name) are in `tradeperf.ingest.aliases`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
+from tradeperf.ingest.aliases import ALIASES
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import RowError
 from tradeperf.records import to_decimal
@@ -29,9 +30,6 @@ from tradeperf.records import to_decimal
 SOURCE_KEY: Final = "@source"
 #: Reserved row key: the 1-based line (or row) number of the row in its source.
 LINE_KEY: Final = "@line"
-
-_ALIASES: dict[RecordKind, dict[str, str]] = {}
-
 
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
 
@@ -45,25 +43,16 @@ def normalize_name(name: str) -> str:
     return _SEPARATORS.sub("_", name.strip().lower())
 
 
-def register_aliases(kind: RecordKind, aliases: Mapping[str, str]) -> None:
-    """Add column aliases (source name -> canonical name) for ``kind``.
-
-    Parameters
-    ----------
-    kind : the record kind the aliases apply to.
-    aliases : mapping of an alternative column name to the canonical column name; both are
-        matched case-insensitively.
-    """
-    table = _ALIASES.setdefault(kind, {})
-    for alias, canonical in aliases.items():
-        table[normalize_name(alias)] = normalize_name(canonical)
+@functools.cache
+def _normalized_aliases(kind: RecordKind) -> dict[str, str]:
+    return {normalize_name(a): normalize_name(c) for a, c in ALIASES.get(kind, {}).items()}
 
 
 def canonical_name(kind: RecordKind, name: str) -> str:
-    """The canonical column name of ``name`` for ``kind`` (the normalised name if no alias)."""
+    """The canonical column name of ``name`` for ``kind`` (the normalised name if no alias;
+    aliases from `tradeperf.ingest.aliases.ALIASES`)."""
     key = normalize_name(name)
-    aliases = _ALIASES.get(kind)
-    return aliases.get(key, key) if aliases else key
+    return _normalized_aliases(kind).get(key, key)
 
 
 def canonical_columns(kind: RecordKind, names: Iterable[str]) -> frozenset[str]:

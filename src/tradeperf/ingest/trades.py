@@ -1,6 +1,7 @@
 """The TRADES record kind: round-trip trades as bots log them, validated into `TRADE_SCHEMA` rows.
 
-Importing this module registers the kind (its `KindSpec` and its column aliases).
+`TRADES_SPEC` is listed in `tradeperf.ingest.catalog.KINDS`; its aliases are in
+`tradeperf.ingest.aliases.TRADE_ALIASES`.
 
 Layouts read
 ------------
@@ -49,9 +50,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.ingest import columnar as col
+from tradeperf.ingest import columns as col
 from tradeperf.ingest.base import RecordKind
-from tradeperf.ingest.kinds import KindSpec, RowError, register_kind
+from tradeperf.ingest.kinds import ColumnBatch, KindSpec, RowError
 from tradeperf.ingest.rows import (
     LINE_KEY,
     SOURCE_KEY,
@@ -62,100 +63,9 @@ from tradeperf.ingest.rows import (
     parse_text,
     parse_text_list,
     parse_timestamp,
-    register_aliases,
     resolve_row,
 )
 from tradeperf.records import TRADE_SCHEMA, ZERO, PositionSide, TradeStatus, to_decimal
-
-#: Alias -> canonical column, besides the canonical names themselves. ``return_percent`` and
-#: ``is_short`` are input-only columns (a percent return and freqtrade's short flag).
-TRADE_ALIASES: Final[dict[str, str]] = {
-    # identity
-    "id": "trade_id",
-    "tradeid": "trade_id",
-    "position_id": "trade_id",
-    "strategy_name": "strategy",
-    "strategy_id": "strategy",
-    "asset": "symbol",
-    "pair": "symbol",
-    "ticker": "symbol",
-    "instrument": "symbol",
-    "market": "symbol",
-    "security": "symbol",
-    "direction": "side",
-    "position_side": "side",
-    "trade_side": "side",
-    "state": "status",
-    "trade_status": "status",
-    # times
-    "open_time": "entry_time",
-    "entry_ts": "entry_time",
-    "entry_timestamp": "entry_time",
-    "entry_date": "entry_time",
-    "open_date": "entry_time",
-    "open_timestamp": "entry_time",
-    "opened_at": "entry_time",
-    "close_time": "exit_time",
-    "exit_ts": "exit_time",
-    "exit_timestamp": "exit_time",
-    "exit_date": "exit_time",
-    "close_date": "exit_time",
-    "close_timestamp": "exit_time",
-    "closed_at": "exit_time",
-    # amounts
-    "qty": "quantity",
-    "size": "quantity",
-    "amount": "quantity",
-    "position_size": "quantity",
-    "units": "quantity",
-    "shares": "quantity",
-    "open_price": "entry_price",
-    "open_rate": "entry_price",
-    "avg_entry_price": "entry_price",
-    "close_price": "exit_price",
-    "close_rate": "exit_price",
-    "avg_exit_price": "exit_price",
-    "fee": "fees",
-    "commission": "fees",
-    "commissions": "fees",
-    "total_fees": "fees",
-    "gross_profit": "gross_pnl",
-    "pnl_gross": "gross_pnl",
-    "pnl": "net_pnl",
-    "profit": "net_pnl",
-    "net_profit": "net_pnl",
-    "realized_pnl": "net_pnl",
-    "pnl_net": "net_pnl",
-    "profit_abs": "net_pnl",
-    "return": "return_pct",
-    "profit_ratio": "return_pct",
-    "pnl_percentage": "return_percent",
-    "pnl_percent": "return_percent",
-    "pnl_pct": "return_percent",
-    "profit_pct": "return_percent",
-    "profit_percent": "return_percent",
-    "rr": "risk_reward",
-    "r_multiple": "risk_reward",
-    "risk_reward_ratio": "risk_reward",
-    "signal": "signal_id",
-    "close_reason": "exit_reason",
-    "exit_type": "exit_reason",
-    "sell_reason": "exit_reason",
-    "ccy": "currency",
-    "stake_currency": "currency",
-    "account_currency": "currency",
-    "tag": "tags",
-    "labels": "tags",
-    "enter_tag": "tags",
-    "news_events": "news_event_ids",
-    "news_ids": "news_event_ids",
-    "news_event_id": "news_event_ids",
-    "sentiment": "sentiment_json",
-    "sentiment_scores": "sentiment_json",
-    "sentiment_score": "sentiment_json",
-    "metadata": "metadata_json",
-    "meta": "metadata_json",
-}
 
 _CANONICAL: Final = frozenset(f.name for f in TRADE_SCHEMA) | {"return_percent", "is_short"}
 
@@ -390,7 +300,7 @@ _SIDE_VALUES: Final = {k: v.value for k, v in _SIDES.items()}
 _STATUS_VALUES: Final = {k: v.value for k, v in _STATUSES.items()}
 
 
-def fast_validate_trade(batch: col.ColumnBatch) -> tuple[pa.Table, np.ndarray]:
+def fast_validate_trade(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     """Vectorised `validate_trade` (see `tradeperf.ingest.columnar` for the contract).
 
     Sure rows: no metadata, sentiment, tags or news ids (JSON and lists go by row), no
@@ -500,6 +410,3 @@ TRADES_SPEC: Final = KindSpec(
     validate=validate_trade,
     fast_validate=fast_validate_trade,
 )
-
-register_aliases(RecordKind.TRADES, TRADE_ALIASES)
-register_kind(TRADES_SPEC)

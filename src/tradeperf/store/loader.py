@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import SCHEMAS, ReadResult, RecordKind
 from tradeperf.ingest.jsonl import count_newlines
-from tradeperf.ingest.kinds import kind_spec
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import read_source
 from tradeperf.store.base import SourceEntry, SourceWrite, Store
@@ -215,7 +214,7 @@ def _read_one(
             return None
         # touched, not changed: store the new time, so that the next run needs only a stat
         kind = RecordKind(previous.kind)
-        nothing = ReadResult(str(path), kind, kind_spec(kind).schema.empty_table())
+        nothing = ReadResult(str(path), kind, SCHEMAS[kind].empty_table())
         now = dt.datetime.now(dt.UTC)
         touched = dataclasses.replace(previous, mtime_ns=stat.st_mtime_ns, ingested_at=now)
         return SourceWrite(touched, nothing, replace=False)

@@ -1,0 +1,114 @@
+"""Text as line-oriented readers see it: byte-order marks, UTF-16, and what a readable line is.
+
+A log damaged by a crash or a full disk holds lines of NUL bytes or invalid UTF-8 among good
+ones. Readers split the bytes into lines first and judge each line alone, so a bad line costs
+that line only. Text with a UTF-16 byte-order mark (Excel's "Unicode text", MetaTrader 5
+reports) is decoded as a whole first and then read as UTF-8 like any other file; a UTF-8
+byte-order mark is dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+_UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF8_BOM: Final = codecs.BOM_UTF8
+_DELIMITERS: Final = ",;\t|"
+#: ASCII control characters other than tab, CR and LF: junk in a text line.
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A file's bytes as UTF-8, from a start offset.
+
+    Attributes
+    ----------
+    data : the bytes, UTF-8 (UTF-16 transcoded; a UTF-8 byte-order mark at offset 0 removed).
+    encoding : ``utf-8`` or ``utf-16``.
+    offsets : whether a byte offset in ``data`` plus ``base`` is an offset in the file (False
+        for transcoded UTF-16: such a file is read whole every time).
+    base : the file offset of ``data[0]``.
+    """
+
+    data: bytes
+    encoding: str
+    offsets: bool
+    base: int
+
+
+def has_utf16_bom(head: bytes) -> bool:
+    """True when ``head`` (a file's first bytes) starts with a UTF-16 byte-order mark."""
+    return head.startswith(_UTF16_BOMS)
+
+
+def load_text(path: Path, *, start_offset: int = 0) -> Text:
+    """The content of ``path`` from ``start_offset`` as UTF-8 bytes (see `Text`).
+
+    A UTF-16 file is decoded whole (``start_offset`` ignored); undecodable code units become
+    U+FFFD, so a damaged line is rejected by its reader, not the file.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    """
+    with path.open("rb") as f:
+        head = f.read(4)
+        if has_utf16_bom(head):
+            f.seek(0)
+            raw = f.read()
+            data = raw.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+            return Text(data, "utf-16", offsets=False, base=0)
+        f.seek(start_offset)
+        data = f.read()
+    base = start_offset
+    if start_offset == 0 and data.startswith(_UTF8_BOM):
+        data, base = data[3:], 3
+    return Text(data, "utf-8", offsets=True, base=base)
+
+
+def decode_head(head: bytes) -> str:
+    """A file's first bytes as text for detection: BOMs honoured, undecodable bytes replaced,
+    a character cut at the end dropped."""
+    if has_utf16_bom(head):
+        cut = len(head) - len(head) % 2
+        return head[:cut].decode("utf-16", errors="replace")
+    if head.startswith(_UTF8_BOM):
+        head = head[3:]
+    return head.decode("utf-8", errors="replace")
+
+
+def is_readable(line: str) -> bool:
+    """True for a line of text: no replacement character from bad bytes, no NUL or other
+    control character besides tab and CR."""
+    return "\ufffd" not in line and _CONTROL.search(line) is None
+
+
+def readable_lines(text: str, *, limit: int = 50) -> list[str]:
+    """The first ``limit`` non-blank readable lines of ``text`` (stripped), skipping junk."""
+    found: list[str] = []
+    for line in text.splitlines():
+        if line.strip() and is_readable(line):
+            found.append(line.strip())
+            if len(found) >= limit:
+                break
+    return found
+
+
+def delimiter_of(line: str) -> str | None:
+    """The cell delimiter of a CSV header line (``,``, ``;``, tab or ``|``: the one giving most
+    cells), or None when none gives two cells."""
+    counts = {d: next(csv.reader([line], delimiter=d), []) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: len(counts[d]))
+    return best if len(counts[best]) >= 2 else None
+
+
+def csv_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV header line (``,`` when none of ``,;<tab>|`` splits it)."""
+    return delimiter_of(first_line) or ","
