@@ -851,7 +851,7 @@ def test_damaged_parquet_never_raises(
 
 def test_unknown_input_format_is_still_an_input_error(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "t.jsonl", [trade_line(1)])
-    with pytest.raises(InputError, match="unknown format"):
+    with pytest.raises(InputError, match="unknown input format"):
         read_source(path, options=ReadOptions(input_format="xlsx"))
 
 

@@ -128,9 +128,12 @@ def money_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.
         return pa.nulls(n, MONEY_TYPE), none_mask(n)
     if pa.types.is_integer(kind):
         return array.cast(MONEY_TYPE), none_mask(n)
+    nan = none_mask(n)
     if pa.types.is_floating(kind):
-        # Arrow writes the shortest repr of a double, like Python's repr (maybe without ".0"
-        # or in another exponent style: exponents are left unsure below).
+        # NaN is no amount (the row path rejects it); Arrow writes the shortest repr of a
+        # double, like Python's repr (maybe without ".0" or in another exponent style:
+        # exponents are left unsure below)
+        nan = to_mask(pc.is_nan(array.cast(pa.float64())))
         array = array.cast(pa.float64()).cast(pa.string())
         kind = array.type
     if pa.types.is_decimal128(kind) and 0 <= kind.scale <= 18:
@@ -145,7 +148,7 @@ def money_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.
         return _unknown(array, n, MONEY_TYPE)
     text, unsure = text_values(array, n)
     plain = pc.match_substring_regex(text, _MONEY_RE)
-    unsure |= to_mask(pc.invert(plain))
+    unsure |= to_mask(pc.invert(plain)) | nan
     kept = pc.if_else(plain, text, pa.scalar(None, pa.string()))
     return kept.cast(MONEY_TYPE), unsure
 

@@ -38,6 +38,7 @@ _HEAD_BYTES: Final = 64 * 1024
 #: Whole-document JSON is parsed during detection only up to this size.
 _JSON_DOC_LIMIT: Final = 512 * 1024 * 1024
 _FREQTRADE_STRATEGY: Final = re.compile(r'"strategy"\s*:\s*\{\s*"[^"]*"\s*:\s*\{')
+_RECORDS_WRAPPER: Final = re.compile(r'\{\s*"trades"\s*:\s*\[')
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,15 +221,15 @@ def _json_family(head: Head) -> str | None:
     obj = _loads(first)
     if isinstance(obj, dict):
         return classify_json_document(obj) or "jsonl"
-    if obj is None and head.path.stat().st_size <= _JSON_DOC_LIMIT:
-        doc = _loads_file(head.path)
-        if doc is not None:
-            return classify_json_document(doc)
-    if isinstance(obj, list):
-        return classify_json_document(obj) or "json"
-    if stripped.startswith("{") and _first_is_object(head):
+    doc = _loads_file(head.path) if head.path.stat().st_size <= _JSON_DOC_LIMIT else None
+    if doc is not None:
+        return classify_json_document(doc)
+    # not one JSON document: a damaged or cut-off document, or lines of JSON
+    if obj is None and (stripped.startswith("[") or _RECORDS_WRAPPER.match(stripped)):
+        return "json"
+    if any(ln.startswith("{") for ln in head.lines):
         return "jsonl"
-    return None
+    return "json" if isinstance(obj, list) else None
 
 
 def _loads(text: str) -> object:

@@ -112,11 +112,17 @@ def is_missing(value: object) -> bool:
 def parse_money(value: object, field: str) -> Decimal | None:
     """Read an exact amount (JSON number, Decimal or decimal string); None when missing.
 
+    A float NaN (a typed column, as pandas writes one) is not an amount: missing money is
+    an empty cell or null, never NaN, so a NaN rejects the row rather than turning into a
+    default.
+
     Raises
     ------
     RowError
-        If the value is present but not a finite number.
+        If the value is present but not a finite number, or a float NaN.
     """
+    if isinstance(value, float) and value != value:
+        raise RowError("NaN is not an amount (leave a missing amount empty or null)", field=field)
     if is_missing(value):
         return None
     try:

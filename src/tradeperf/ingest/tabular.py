@@ -328,6 +328,8 @@ def _read_line(collector: RowCollector, lay: _Layout, i: int, *, spanning: bool)
             break
         try:
             parts.append(_line_text(more, limits))
+            if b'"' not in more:  # the field can only close on a line with a quote
+                continue
             cells, still_open = _parse("\n".join(parts), lay.delimiter)
         except _LineReject:
             break
@@ -374,6 +376,9 @@ def read_csv(
     """
     name = source or str(path)
     mapping = options.mapping
+    # our own limits bound a record; the csv module's field limit (128 KiB) must not cut in
+    if csv.field_size_limit() < options.limits.max_line_bytes:
+        csv.field_size_limit(options.limits.max_line_bytes)
     text = load_text(path)
     lay, junk = _layout(text.data, delimiter, options.limits)
     if lay.header_index < 0:
