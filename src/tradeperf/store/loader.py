@@ -31,6 +31,7 @@ from tradeperf.ingest.base import SCHEMAS, ReadResult, RecordKind
 from tradeperf.ingest.jsonl import count_newlines
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import read_source
+from tradeperf.ingest.text import has_utf16_bom
 from tradeperf.store.base import SourceEntry, SourceWrite, Store
 
 #: The block of `content_digest`.
@@ -201,6 +202,7 @@ def _read_one(
         and previous.format == "jsonl"
         and options.input_format in (None, "jsonl")
         and stat.st_size >= previous.end_offset > 0
+        and not _utf16(path)  # transcoded whole: no byte offset to go on from
         and prefix_fingerprint(path, previous.end_offset) == previous.prefix_checksum
     ):
         start, replace = previous.end_offset, False
@@ -251,6 +253,11 @@ def _read_one(
     # A full read always replaces: harmless for a file never stored, and right when another
     # process stored it meanwhile (see `SQLStore.write_sources`).
     return SourceWrite(entry, result, replace=replace, after_line=start_line)
+
+
+def _utf16(path: Path) -> bool:
+    with path.open("rb") as f:
+        return has_utf16_bom(f.read(2))
 
 
 def _unchanged_by_stat(previous: SourceEntry, stat: os.stat_result) -> bool:
