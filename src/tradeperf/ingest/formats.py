@@ -29,6 +29,7 @@ from typing import Final
 
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.ingest.freqtrade import read_freqtrade
+from tradeperf.ingest.ibkr import read_flex_source
 from tradeperf.ingest.jsonl import json_depth_exceeds, read_json_records, read_jsonl
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.tabular import read_csv, read_parquet
@@ -123,6 +124,15 @@ def _read_freqtrade(path: Path, r: ReadRequest) -> ReadResult:
     return read_freqtrade(path, source=r.source, limits=r.options.limits)
 
 
+def _read_ibkr(path: Path, r: ReadRequest) -> ReadResult:
+    return read_flex_source(path, source=r.source, options=r.options)
+
+
+def _is_flex(head: Head) -> bool:
+    start = head.text.lstrip("\ufeff \t\r\n")[:4096]
+    return start.startswith("<") and ("<FlexQueryResponse" in start or "<FlexStatement" in start)
+
+
 def _first_is_object(head: Head) -> bool:
     return bool(head.lines) and head.lines[0].startswith("{")
 
@@ -144,6 +154,7 @@ REGISTRY: Final[tuple[Format, ...]] = (
     Format("json", lambda h: h.json_family == "json", _read_json),
     Format("jsonl", _is_jsonl, _read_jsonl, (".jsonl", ".ndjson"), appendable=True),
     Format("csv", _is_csv, _read_csv, (".csv", ".tsv")),
+    Format("ibkr-flex", _is_flex, _read_ibkr),
 )
 #: Format names `ReadOptions.input_format` accepts.
 FORMATS: Final = tuple(f.name for f in REGISTRY)

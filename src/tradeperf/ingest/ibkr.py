@@ -1,7 +1,13 @@
 """Interactive Brokers Flex Query XML statements: executions, cash report, statement of funds.
 
 `read_flex` parses an Activity Flex statement (``FlexQueryResponse/FlexStatements/
-FlexStatement``) with the standard library's ``xml.etree`` (no DTDs or entities are resolved).
+FlexStatement``) with the standard library's ``xml.etree`` (no external entities are
+resolved; expat bounds entity expansion). `read_flex_source` is its reader in the format
+registry (``ibkr-flex``): the executions as fills, validated and quarantined like the fills of
+any other source (a bad ``Trade`` row is one rejected row, its ``line`` the row's 1-based
+position among the statement's executions). A statement with executions in more than one
+currency is refused whole, with the currencies named: one account's figures are never added
+across currencies.
 
 Mapping
 -------
@@ -27,7 +33,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tradeperf.errors import InputError
-from tradeperf.records import CashFlow, Fill
+from tradeperf.ingest.assemble import RowCollector, unreadable
+from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.fills import FILLS_SPEC
+from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
+from tradeperf.records import CashFlow, Fill, RejectedRow
 
 _CASH_FIELDS = (
     "startingCash",
@@ -64,6 +74,9 @@ class FlexStatement:
     mtm_pnl : per fill id, IBKR's ``mtmPnl`` of the execution.
     cash_report : per currency, the cash report line.
     cash_flows : deposits (+) and withdrawals (−) from the statement of funds.
+    fill_rows : the 1-based position of each fill among the statement's executions.
+    rejected : rows that could not be read (``line``: the 1-based position of the row among
+        the statement's rows of its element, ``field``: the element or attribute).
     """
 
     account: str | None
@@ -73,11 +86,25 @@ class FlexStatement:
     mtm_pnl: dict[str, Decimal] = field(default_factory=dict)
     cash_report: dict[str, CashReportLine] = field(default_factory=dict)
     cash_flows: list[CashFlow] = field(default_factory=list)
+    fill_rows: list[int] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
 
 
 def _dec(attrs: dict[str, str], name: str) -> Decimal | None:
     text = attrs.get(name, "").strip()
-    return Decimal(text) if text else None
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise ValueError(f"{name}: not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"{name}: not a finite number: {text!r}")
+    return value
+
+
+def _raw(row: ET.Element) -> str:
+    return ET.tostring(row, encoding="unicode")[:2000]
 
 
 def _when(attrs: dict[str, str], zone: ZoneInfo) -> datetime:
@@ -135,7 +162,8 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
     Raises
     ------
     InputError
-        If the file is not well-formed XML or a row cannot be read (with the row's field).
+        If the file is not well-formed XML. A row that cannot be read is not an error: it is
+        in the statement's ``rejected``.
     """
     zone = ZoneInfo(tz)
     try:
@@ -146,15 +174,21 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
     out = []
     for el in elements:
         st = FlexStatement(account=el.get("accountId"))
-        for row in el.iter("Trade"):
+        executions = (
+            r for r in el.iter("Trade") if r.get("levelOfDetail", "EXECUTION") == "EXECUTION"
+        )
+        for index, row in enumerate(executions, start=1):
             attrs = dict(row.attrib)
-            if attrs.get("levelOfDetail", "EXECUTION") != "EXECUTION":
-                continue
             try:
                 f = _fill(attrs, zone)
-            except (ValueError, KeyError) as exc:
-                raise InputError(f"bad Trade row: {exc}", path=str(path), field="Trade") from None
+            except (ValueError, KeyError, ArithmeticError) as exc:
+                reason = f"missing attribute {exc}" if isinstance(exc, KeyError) else str(exc)
+                st.rejected.append(
+                    RejectedRow(str(path), index, "Trade", f"bad Trade row: {reason}", _raw(row))
+                )
+                continue
             st.fills.append(f)
+            st.fill_rows.append(index)
             for name, target in (
                 ("fxRateToBase", st.fx_rate_to_base),
                 ("closePrice", st.close_price),
@@ -168,20 +202,97 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
             amounts = {n: v for n in _CASH_FIELDS if (v := _dec(attrs, n)) is not None}
             ccy = attrs.get("currency", "")
             st.cash_report[ccy] = CashReportLine(ccy, attrs.get("levelOfDetail", ""), amounts)
-        for row in el.iter("StatementOfFundsLine"):
+        for index, row in enumerate(el.iter("StatementOfFundsLine"), start=1):
             attrs = dict(row.attrib)
             if attrs.get("activityCode") not in ("DEP", "WITH"):
                 continue
-            amount = _dec(attrs, "amount")
-            if amount is None:
-                raise InputError("funds line without amount", path=str(path), field="amount")
-            st.cash_flows.append(
-                CashFlow(
+            try:
+                amount = _dec(attrs, "amount")
+                if amount is None:
+                    raise ValueError("funds line without amount")
+                flow = CashFlow(
                     timestamp=_when(attrs, zone),
                     amount=amount,
                     account=attrs.get("accountId") or "default",
                     currency=attrs.get("currency") or None,
                 )
-            )
+            except (ValueError, ArithmeticError) as exc:
+                st.rejected.append(
+                    RejectedRow(str(path), index, "StatementOfFundsLine", str(exc), _raw(row))
+                )
+                continue
+            st.cash_flows.append(flow)
         out.append(st)
     return out
+
+
+def read_flex_source(
+    path: Path,
+    *,
+    source: str | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    tz: str = "America/New_York",
+) -> ReadResult:
+    """Read the executions of an IBKR Flex statement as fills (the reader contract).
+
+    Parameters
+    ----------
+    path : the Flex Query XML file.
+    source : the name recorded with rows and rejects (default ``str(path)``).
+    options : the reader options (``limits`` bound the text values; a column mapping does
+        not apply to XML attributes).
+    tz : IANA zone of the statement's local times (see `read_flex`).
+
+    Returns
+    -------
+    ReadResult of FILLS with ``format="ibkr-flex"``: one fill per execution (as `read_flex`
+    maps it, then validated like any fill), bad rows quarantined; unreadable when the file
+    is not well-formed XML, holds no Flex statement, or has executions in several
+    currencies. The statement's cash flows are not part of it (`read_flex` has them).
+    """
+    name = source or str(path)
+    try:
+        statements = read_flex(path, tz=tz)
+    except InputError as exc:
+        return unreadable(name, exc.reason, kind=RecordKind.FILLS, fmt="ibkr-flex")
+    currencies = sorted({f.currency or "" for st in statements for f in st.fills})
+    if len(currencies) > 1:
+        named = ", ".join(c or "?" for c in currencies)
+        return unreadable(
+            name,
+            f"executions in {len(currencies)} currencies ({named}): a multi-currency account "
+            "is not summarised yet",
+            kind=RecordKind.FILLS,
+            fmt="ibkr-flex",
+        )
+    collector = RowCollector(FILLS_SPEC, name, {}, limits=options.limits)
+    before = 0  # rows of the earlier statements: lines count on through the file
+    for st in statements:
+        for reject in st.rejected:
+            if reject.field == "Trade" and reject.line is not None:
+                line = before + reject.line
+                collector.reject(line, reject.reason, field=reject.field, raw=reject.raw)
+        for fill, row in zip(st.fills, st.fill_rows, strict=True):
+            collector.add(before + row, _fill_row(fill), None)
+        before += len(st.fills) + sum(r.field == "Trade" for r in st.rejected)
+    return collector.result("ibkr-flex")
+
+
+def _fill_row(fill: Fill) -> dict[str, object]:
+    return {
+        "fill_id": fill.fill_id,
+        "timestamp": fill.timestamp.isoformat(),
+        "symbol": fill.symbol,
+        "side": str(fill.side),
+        "quantity": fill.quantity,
+        "price": fill.price,
+        "fee": fill.fee,
+        "account": fill.account,
+        "venue": fill.venue,
+        "strategy": fill.strategy,
+        "fee_currency": fill.fee_currency,
+        "order_id": fill.order_id,
+        "multiplier": fill.multiplier,
+        "currency": fill.currency,
+        "tags": list(fill.tags),
+    }
