@@ -247,6 +247,10 @@ class LineError(ValueError):
         self.binary = binary
 
 
+class _Unusual(Exception):
+    """A line the quick path leaves to `parse_line`."""
+
+
 def _no_constant(name: str) -> object:
     raise LineError(f"{name} is not a JSON number (write null, or the value as text)")
 
@@ -370,6 +374,7 @@ def _read_lines(
 ) -> ReadResult:
     mapping = options.mapping
     limits = options.limits
+    max_line, max_field, max_depth = limits.max_line_bytes, limits.max_field_chars, limits.max_depth
     if start_line is None:
         start_line = count_newlines(path, start_offset) if start_offset else 0
     line_no = end_line = start_line
@@ -393,11 +398,27 @@ def _read_lines(
         raw_bytes = chunk[:-1] if chunk.endswith(b"\r") else chunk
         if not raw_bytes.strip():
             continue
+        failure: LineError | None = None
         try:
-            obj, raw = parse_line(raw_bytes, limits)
-        except LineError as exc:
-            readable += not exc.binary
-            reason = str(exc)
+            # the common line in a few C calls; anything unusual gets `parse_line`'s checks
+            raw = raw_bytes.decode("utf-8")
+            if (
+                len(raw_bytes) > max_line
+                or len(raw) > max_field
+                or b"\x00" in raw_bytes
+                or raw.count("[") + raw.count("{") > max_depth
+                or "\\u" in raw
+            ):
+                raise _Unusual
+            obj = _decode(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError, LineError, _Unusual):
+            try:
+                obj, raw = parse_line(raw_bytes, limits)
+            except LineError as exc:
+                failure = exc
+        if failure is not None:
+            readable += not failure.binary
+            reason = str(failure)
             if not complete:
                 reason += "; the last line has no newline (still being written?)"
             shown = raw_bytes[:RAW_LIMIT].decode("utf-8", errors="backslashreplace")
