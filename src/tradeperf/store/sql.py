@@ -279,21 +279,24 @@ class SQLStore(Store):
                     return 0
                 zones = self._partial_timezones()
                 touched: dict[str, set[dt.date]] = {tz: set() for tz in zones}
+                by_kind: dict[RecordKind, list[pa.Table]] = {}
+                for w in items:
+                    if w.result.table.num_rows:
+                        table = _with_source(w.result.table, w.entry.path)
+                        by_kind.setdefault(w.result.kind, []).append(table)
+                batches = {kind: pa.concat_tables(tables) for kind, tables in by_kind.items()}
                 replaced = [w.entry.path for w in items if w.replace]
                 if replaced:
+                    # rows a file read again gives as before are stored again, not new
+                    inserted -= self._stored_from(batches, replaced)
                     self._trade_days(touched, "trades", "source IN ({})", replaced)
                     self._delete_sources(replaced)
                 # into no trades at all (a backfill), every partial is rebuilt, unfiltered
                 rebuild = bool(zones) and not self._fetch("SELECT 1 FROM trades LIMIT 1")
                 if rebuild:
                     touched = {}
-                by_kind: dict[RecordKind, list[pa.Table]] = {}
-                for w in items:
-                    if w.result.table.num_rows:
-                        table = _with_source(w.result.table, w.entry.path)
-                        by_kind.setdefault(w.result.kind, []).append(table)
-                for kind, tables in by_kind.items():
-                    inserted += self._insert_new(kind, pa.concat_tables(tables), where, touched)
+                for kind, batch in batches.items():
+                    inserted += self._insert_new(kind, batch, where, touched)
                 stale: dict[str, int] = {}
                 for w in items:
                     if not w.replace and w.after_line is not None:
@@ -339,6 +342,31 @@ class SQLStore(Store):
         return [
             w for w in items if stored.get(w.entry.path) != (w.entry.checksum, w.entry.mtime_ns)
         ]
+
+    def _stored_from(self, batches: dict[RecordKind, pa.Table], paths: list[str]) -> int:
+        """How many rows of ``batches`` have a natural key stored already from ``paths`` (the
+        files read again in full: their rows are replaced, so these are not new)."""
+        marks = ", ".join("?" for _ in paths)
+        had_rows = self._fetch(
+            f"SELECT count(*) FROM sources WHERE path IN ({marks}) AND rows > 0", paths
+        )[0][0]
+        if not batches or not had_rows:
+            return 0
+        found = 0
+        for kind, batch in batches.items():
+            if not self._has_table(kind.value):
+                continue
+            keys = NATURAL_KEYS[kind]
+            match = " AND ".join(f's."{k}" = b."{k}"' for k in keys)
+            self._stage("_again", first_per_key(batch, keys).select(list(keys)))
+            rows = self._fetch(
+                f'SELECT count(*) FROM _again b WHERE EXISTS (SELECT 1 FROM "{kind.value}" s '
+                f"WHERE {match} AND s.source IN ({marks}))",
+                paths,
+            )
+            self._unstage("_again")
+            found += int(rows[0][0])
+        return found
 
     def _delete_sources(self, paths: list[str]) -> None:
         """Delete every record and reject read earlier from ``paths``."""
