@@ -89,6 +89,10 @@ class TradeQuery:
 class StoreInfo:
     """What a store holds: rows per table, the trade date range, sources and rejects.
 
+    ``url`` is the store's URL with its password masked; ``rejected_rows`` counts the
+    rejected rows of readable files (an unreadable file counts once, in
+    ``unreadable_files``).
+
     ``partial_days`` maps each maintained reporting timezone to (days with partials, first
     day, last day); ``recent_sources`` lists the last files ingested as (path, kind, rows,
     rejected, ingested_at).
@@ -108,9 +112,16 @@ class StoreInfo:
 
 
 class Store(abc.ABC):
-    """A place that keeps records. Backends: `DuckDBStore` (default), `PostgresStore`."""
+    """A place that keeps records. Backends: `DuckDBStore` (default), `PostgresStore`.
+
+    ``url`` is the store's URL as it may be shown: a password in it is masked
+    (`tradeperf.store.redact_url`).
+    """
 
     url: str
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
 
     @abc.abstractmethod
     def source_entry(self, path: str) -> SourceEntry | None:
@@ -130,7 +141,8 @@ class Store(abc.ABC):
 
         Returns
         -------
-        int, the number of new rows stored.
+        int, the number of new rows stored: a row whose natural key was stored before this
+        write is not new, also when its file was read again in full and its rows replaced.
 
         Raises
         ------

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from tradeperf.errors import StoreError
 from tradeperf.ingest.base import RecordKind
+from tradeperf.store import redact_url
 from tradeperf.store.sql import SQLStore
 
 
@@ -29,7 +30,7 @@ def duckdb_path(url: str) -> str:
     """
     rest = url[len("duckdb://") :] if url.startswith("duckdb://") else url
     if not rest:
-        raise StoreError(f"store URL {url!r} names no file")
+        raise StoreError(f"store URL {redact_url(url)!r} names no file")
     return rest
 
 
@@ -45,14 +46,14 @@ class DuckDBStore(SQLStore):
     dialect = "duckdb"
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = redact_url(url)
         self.path = duckdb_path(url)
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(self.path)
         except (duckdb.Error, OSError) as exc:
-            raise StoreError(f"cannot open store {url}: {exc}") from None
+            raise StoreError(f"cannot open store {self.url}: {exc}") from None
         self.con.execute("SET TimeZone = 'UTC'")
         self._migrate()
         self._warm_column_cache()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,8 +19,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tradeperf.errors import StoreError
+from tradeperf.store import redact_message, redact_url
 from tradeperf.store.sql import SQLStore
 from tradeperf.store.sqltypes import create_table_sql
+
+#: psycopg's own lead-in to a connection error, which "cannot connect to URL" already says.
+_CONNECT_LEAD = re.compile(r"^(?:connection failed|connection is bad):\s*")
 
 
 def _pg_sql(sql: str) -> str:
@@ -49,6 +54,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 class PostgresStore(SQLStore):
     """A store in a PostgreSQL database (the schema comes from the URL's ``search_path``).
 
+    ``url`` is any libpq connection URI; the password is best kept out of it (``PGPASSWORD``,
+    a password file, or a service file and ``postgresql:///?service=NAME``). ``self.url``,
+    the store's messages and `info` show the URL with its password masked (`redact_url`).
+
     Raises
     ------
     StoreError
@@ -58,11 +67,12 @@ class PostgresStore(SQLStore):
     dialect = "postgres"
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = redact_url(url)
         try:
             self.con = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to {url}: {exc}".strip()) from None
+            reason = _CONNECT_LEAD.sub("", redact_message(str(exc), url))
+            raise StoreError(f"cannot connect to {self.url}: {reason}") from None
         self.con.execute("SET TIME ZONE 'UTC'")
         self._in_tx = False
         self._migrate()
