@@ -8,13 +8,22 @@ The config file is TOML: ``./tradeperf.toml`` if present, or the file named by
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass
+import zoneinfo
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 from tradeperf.errors import ConfigError
+from tradeperf.ingest.options import (
+    DECIMAL_MARKS,
+    MAX_DEPTH,
+    MAX_FIELD_CHARS,
+    MAX_LINE_BYTES,
+    Limits,
+)
 from tradeperf.records import to_decimal
 
 
@@ -51,29 +60,64 @@ SETTINGS: Final = (
         "currency",
         "TRADEPERF_CURRENCY",
         "USD",
-        "Account currency the P&L is in (a freqtrade export brings its own).",
+        "Account currency the P&L is in, a code of 2 to 12 capital letters or digits "
+        "(a freqtrade export brings its own).",
+    ),
+    Setting(
+        "decimal",
+        "TRADEPERF_DECIMAL",
+        "auto",
+        "Decimal mark of numbers in CSV text: `.`, `,` (then `.` or a space groups thousands, "
+        "as in `1.170,50`), or `auto` to tell it per file where unambiguous.",
+    ),
+    Setting(
+        "max_line_bytes",
+        "TRADEPERF_MAX_LINE_BYTES",
+        str(MAX_LINE_BYTES),
+        "Longest JSONL line or CSV record, in bytes (at least 64); a longer one is a rejected row.",
+    ),
+    Setting(
+        "max_depth",
+        "TRADEPERF_MAX_DEPTH",
+        str(MAX_DEPTH),
+        "Deepest nesting of a JSON value (at least 2); a deeper one is a rejected row.",
+    ),
+    Setting(
+        "max_field_chars",
+        "TRADEPERF_MAX_FIELD_CHARS",
+        str(MAX_FIELD_CHARS),
+        "Longest text value of a field, in characters (at least 16); a longer one is a "
+        "rejected row.",
     ),
 )
 
 _BY_NAME: Final = {s.name: s for s in SETTINGS}
+_CURRENCY: Final = re.compile(r"^[A-Z0-9]{2,12}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Resolved settings. ``explicit`` names the settings a user gave (file, env or flag)."""
+    """Resolved settings. ``explicit`` names the settings a user gave (file, env or flag).
+
+    ``decimal`` is None for ``auto``; ``limits`` holds the three size limits.
+    """
 
     store: str
     timezone: str
     capital: Decimal
     currency: str
     explicit: frozenset[str]
+    decimal: str | None = None
+    limits: Limits = field(default_factory=Limits)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     section = data.get("tradeperf", data)
     unknown = set(section) - set(_BY_NAME)
     if unknown:
@@ -92,7 +136,10 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
     Raises
     ------
     ConfigError
-        If the file is unreadable or has unknown keys, or the capital is not a number.
+        If the file is unreadable or has unknown keys, or a setting has a bad value: an
+        unknown timezone, a capital that is not a positive number, a currency that is not a
+        code, a decimal mark other than ``.``, ``,`` and ``auto``, a limit that is not a
+        whole number at or above its minimum.
     """
     values = {s.name: s.default for s in SETTINGS}
     explicit: set[str] = set()
@@ -113,14 +160,58 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
         if value is not None:
             values[name] = str(value)
             explicit.add(name)
-    try:
-        capital = to_decimal(values["capital"])
-    except ValueError as exc:
-        raise ConfigError(f"capital: {exc}") from None
     return Config(
         store=values["store"],
-        timezone=values["timezone"],
-        capital=capital,
-        currency=values["currency"],
+        timezone=_timezone(values["timezone"]),
+        capital=_capital(values["capital"]),
+        currency=_currency(values["currency"]),
         explicit=frozenset(explicit),
+        decimal=_decimal(values["decimal"]),
+        limits=Limits(**{name: _whole(name, values[name]) for name in _LIMITS}),
     )
+
+
+_LIMITS: Final = ("max_line_bytes", "max_depth", "max_field_chars")
+
+
+def _timezone(text: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(
+            f"unknown timezone {text!r}: use an IANA name such as 'UTC' or 'Europe/London'"
+        ) from None
+    return text
+
+
+def _capital(text: str) -> Decimal:
+    try:
+        capital = to_decimal(text)
+    except ValueError as exc:
+        raise ConfigError(f"capital: {exc}") from None
+    if capital <= 0:
+        raise ConfigError(f"capital: must be positive, got {text!r}")
+    return capital
+
+
+def _currency(text: str) -> str:
+    if not _CURRENCY.match(text):
+        raise ConfigError(
+            f"currency: use a code of 2 to 12 capital letters or digits (USD, USDT), not {text!r}"
+        )
+    return text
+
+
+def _decimal(text: str) -> str | None:
+    if text == "auto":
+        return None
+    if text not in DECIMAL_MARKS:
+        raise ConfigError(f"decimal: use '.', ',' or 'auto', not {text!r}")
+    return text
+
+
+def _whole(name: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {text!r}") from None

@@ -45,6 +45,27 @@ class InputError(TradeperfError):
         super().__init__(f"{prefix}{message}{suffix}")
 
 
+class NothingReadError(InputError):
+    """An input of which nothing at all could be read: its files gave no record, and at least
+    one was unreadable or had its rows rejected.
+
+    Parameters
+    ----------
+    unreadable_files : how many of the files could not be read at all.
+    rejected_rows : how many rows of the readable files were rejected.
+    """
+
+    def __init__(self, *, unreadable_files: int, rejected_rows: int) -> None:
+        self.unreadable_files = unreadable_files
+        self.rejected_rows = rejected_rows
+        counts = [
+            f"{n} {word}{'' if n == 1 else 's'}"
+            for n, word in ((unreadable_files, "unreadable file"), (rejected_rows, "rejected row"))
+            if n
+        ]
+        super().__init__(f"nothing could be read: {', '.join(counts)}; see `tradeperf quarantine`")
+
+
 class ConfigError(TradeperfError):
     """An invalid option or setting (unknown timezone, bad store URL, bad mapping)."""
 

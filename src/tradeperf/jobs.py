@@ -1,19 +1,23 @@
 """The main jobs as library calls: ingest sources, summarise, write the report files.
 
 The CLI (and later the service) only parse options, call these and present the result.
+Every option and setting is checked before a store is opened or a file written, so a bad
+one (exit 3 in the CLI) leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize
-from tradeperf.analytics.windows import WindowKind
+from tradeperf.analytics.windows import WindowKind, resolve_timezone
 from tradeperf.config import Config
-from tradeperf.errors import InputError
+from tradeperf.errors import ConfigError, InputError, NothingReadError
+from tradeperf.ingest import FORMATS
 from tradeperf.ingest.freqtrade import freqtrade_summary
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import discover
@@ -21,6 +25,9 @@ from tradeperf.reports.json_report import summary_to_json, windows_to_json, writ
 from tradeperf.reports.markdown import render_summary, render_windows
 from tradeperf.store import Store, open_store
 from tradeperf.store.loader import IngestReport, ingest_paths
+
+#: The kinds of report file `write_report` writes (by extension), in the order written.
+OUTPUTS: Final = ("json", "md")
 
 
 @dataclass(slots=True)
@@ -30,6 +37,74 @@ class ReportResult:
     ingest: IngestReport
     summary: Summary
     files: list[Path] = field(default_factory=list)
+
+
+def read_options(
+    config: Config, *, input_format: str | None = None, mapping: Mapping[str, str] | None = None
+) -> ReadOptions:
+    """The reader options of an ingestion: the forced reader and the column mapping given
+    by the caller, the decimal mark and the size limits from the settings.
+
+    Raises
+    ------
+    ConfigError
+        If ``input_format`` is not one of `tradeperf.ingest.FORMATS`.
+    """
+    options = ReadOptions(
+        input_format=input_format,
+        mapping=dict(mapping or {}),
+        decimal=config.decimal,
+        limits=config.limits,
+    )
+    check_read_options(options)
+    return options
+
+
+def check_read_options(options: ReadOptions) -> None:
+    """Check what `ReadOptions` does not check itself: the forced reader exists.
+
+    Raises
+    ------
+    ConfigError
+        If ``options.input_format`` is not one of `tradeperf.ingest.FORMATS`.
+    """
+    if options.input_format is not None and options.input_format not in FORMATS:
+        raise ConfigError(
+            f"unknown input format {options.input_format!r}: choose {', '.join(FORMATS)}"
+        )
+
+
+def parse_outputs(text: str) -> tuple[str, ...]:
+    """The report files to write, from a comma-separated list such as ``json,md``.
+
+    Raises
+    ------
+    ConfigError
+        If ``text`` names no output or one that is not in `OUTPUTS`.
+
+    Examples
+    --------
+    >>> parse_outputs("md, json")
+    ('md', 'json')
+    """
+    return check_outputs(tuple(p.strip() for p in text.split(",") if p.strip()))
+
+
+def check_outputs(outputs: Sequence[str]) -> tuple[str, ...]:
+    """``outputs`` without repeats, once checked against `OUTPUTS`.
+
+    Raises
+    ------
+    ConfigError
+        If ``outputs`` is empty or names an output that is not in `OUTPUTS`.
+    """
+    unknown = [o for o in outputs if o not in OUTPUTS]
+    if unknown or not outputs:
+        raise ConfigError(
+            f"outputs: choose one or more of {', '.join(OUTPUTS)}, "
+            f"not {', '.join(map(repr, unknown)) or 'none'}"
+        )
+    return tuple(dict.fromkeys(outputs))
 
 
 def ingest(
@@ -42,53 +117,100 @@ def ingest(
 ) -> IngestReport:
     """Discover the source files under ``paths`` and ingest them into ``store``.
 
+    Returns
+    -------
+    IngestReport of this run; its ``rejected_rows`` are the rejected rows of the files read
+    (an unreadable file counts once, in ``unreadable_files``, as in `Store.info`).
+
     Raises
     ------
+    ConfigError
+        If ``options`` names an unknown reader (nothing is read).
     InputError
         If a path does not exist or a folder holds no readable record file.
+    NothingReadError
+        If nothing at all could be read: the files gave no record, and at least one was
+        unreadable or had rows rejected. What was rejected is stored (the quarantine) first.
     """
+    check_read_options(options)
     files = discover(paths)
     if on_start is not None:
         on_start(len(files))
-    return ingest_paths(store, files, options=options, on_file=on_file)
+    report = ingest_paths(store, files, options=options, on_file=on_file)
+    # the loader counts an unreadable file's one whole-file reject
+    # (`tradeperf.ingest.assemble.unreadable`) among its rejected rows too
+    report.rejected_rows -= len(report.unreadable_files)
+    _check_something_read(store, report)
+    return report
 
 
-def write_report(summary: Summary, out_dir: Path) -> list[Path]:
-    """Write ``summary.json``/``.md`` and ``daily``/``weekly``/``monthly`` ``.json``/``.md``.
+def _check_something_read(store: Store, report: IngestReport) -> None:
+    """Raise `NothingReadError` when the files of ``report`` hold no stored record and some
+    of them were unreadable or rejected rows. An unchanged file skipped this run counts by
+    what was stored from it before."""
+    if report.rows_read:
+        return
+    entries = store.source_entries()
+    stored = [e for e in (entries.get(str(p)) for p in report.files) if e is not None]
+    if any(e.rows for e in stored):
+        return
+    unreadable = sum(1 for e in stored if e.unreadable)
+    rejected = sum(e.rejected for e in stored if not e.unreadable)
+    if unreadable or rejected:
+        raise NothingReadError(unreadable_files=unreadable, rejected_rows=rejected)
+
+
+def write_report(
+    summary: Summary, out_dir: Path, *, outputs: Sequence[str] = OUTPUTS
+) -> list[Path]:
+    """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as the ``outputs``
+    (``summary.json``, ``summary.md``, ``daily.json``, ...).
 
     Raises
     ------
+    ConfigError
+        If ``outputs`` names an output that is not in `OUTPUTS` (nothing is written).
     InputError
         If ``out_dir`` cannot be created or written.
     """
+    outputs = check_outputs(outputs)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             f"cannot create output folder: {exc.strerror}", path=str(out_dir)
         ) from None
-    doc = summary_to_json(summary)
-    files = [write_json(out_dir / "summary.json", doc)]
-    md = out_dir / "summary.md"
-    md.write_text(render_summary(doc), encoding="utf-8")
-    files.append(md)
-    for kind in summary.windows:
-        wdoc = windows_to_json(summary, kind)
-        files.append(write_json(out_dir / f"{kind.value}.json", wdoc))
-        wmd = out_dir / f"{kind.value}.md"
-        wmd.write_text(render_windows(wdoc), encoding="utf-8")
-        files.append(wmd)
+    docs = [("summary", summary_to_json(summary), render_summary)]
+    docs += [(k.value, windows_to_json(summary, k), render_windows) for k in summary.windows]
+    files = []
+    for name, doc, render in docs:
+        if "json" in outputs:
+            files.append(write_json(out_dir / f"{name}.json", doc))
+        if "md" in outputs:
+            md = out_dir / f"{name}.md"
+            md.write_text(render(doc), encoding="utf-8")
+            files.append(md)
     return files
 
 
 def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
-    """A `SummaryRequest` from resolved settings plus explicit options."""
-    return SummaryRequest(
+    """A `SummaryRequest` from resolved settings plus explicit options, checked.
+
+    Raises
+    ------
+    ConfigError
+        If the timezone is unknown or ``start`` is after ``end``.
+    """
+    request = SummaryRequest(
         timezone=config.timezone,
         capital=config.capital,
         currency=config.currency,
         **kwargs,  # type: ignore[arg-type]
     )
+    resolve_timezone(request.timezone)
+    if request.start and request.end and request.start > request.end:
+        raise ConfigError(f"start {request.start} is after end {request.end}")
+    return request
 
 
 def account_from_sources(store: Store, files: Sequence[Path], config: Config) -> Config:
@@ -118,6 +240,7 @@ def run_report(
     *,
     options: ReadOptions = DEFAULT_OPTIONS,
     windows: tuple[WindowKind, ...] = tuple(WindowKind),
+    outputs: Sequence[str] = OUTPUTS,
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
     **request: object,
@@ -126,10 +249,27 @@ def run_report(
 
     When the inputs include a freqtrade backtest export and the user set no capital or
     currency, the export's ``starting_balance`` and ``stake_currency`` are used.
+
+    Raises
+    ------
+    ConfigError
+        For a bad option (reader, outputs, timezone, ``start`` after ``end``), before the
+        store is opened: then nothing is read or written.
+    InputError
+        If ``out_dir`` is a file, a path is missing, or nothing could be read
+        (`NothingReadError`, then no report is written).
+    StoreError
+        If the store cannot be opened or written.
     """
+    check_read_options(options)
+    outputs = check_outputs(outputs)
+    wanted = summary_request(config, windows=windows, **request)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("the output folder is a file", path=str(out_dir))
     with open_store(config.store) as store:
         report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
         config = account_from_sources(store, report.files, config)
-        summary = summarize(store, summary_request(config, windows=windows, **request))
-    files = write_report(summary, out_dir)
+        account = {"capital": config.capital, "currency": config.currency}
+        summary = summarize(store, dataclasses.replace(wanted, **account))  # type: ignore[arg-type]
+    files = write_report(summary, out_dir, outputs=outputs)
     return ReportResult(ingest=report, summary=summary, files=files)

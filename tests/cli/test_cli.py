@@ -118,7 +118,7 @@ def test_bad_lines_are_quarantined_and_the_summary_is_partial(tmp_path: Path) ->
         (["summary", "--tz", "Mars/Olympus"], 3, "unknown timezone"),
         (["summary", "--start", "yesterday"], 3, "YYYY-MM-DD"),
         (["summary", "--format", "xml"], 3, "table, json or md"),
-        (["report", "logs", "--format", "xlsx"], 2, "unknown format"),
+        (["report", "logs", "--input-format", "xlsx"], 3, "unknown input format"),
         (["report", "logs", "--map", "net_pnl"], 3, "mapping"),
         (["report", "logs", "--map", "net_pnl=,x"], 3, "name=column"),
         (["summary", "--store", "mysql://x/y"], 4, "unknown store URL scheme"),

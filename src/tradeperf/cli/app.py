@@ -1,19 +1,25 @@
 """The ``tradeperf`` command: thin wrappers that parse options, call the library, present.
 
 Errors a user can cause (`TradeperfError`) become one line on stderr and the error's exit
-code: 1 general, 2 bad input, 3 bad option or setting, 4 store. Only bugs show a traceback.
+code: 1 general, 2 bad input (also: nothing could be read) or usage, 3 bad option value or
+setting, 4 store. Only bugs show a traceback. One flag means one thing everywhere:
+``--format`` is the printed output, ``--input-format`` the reader, ``--outputs`` the files
+``report`` writes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,12 +28,13 @@ from tradeperf.analytics.summary import summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
-from tradeperf.ingest.options import ReadOptions
+from tradeperf.ingest import FORMATS
 from tradeperf.ledger import CostBasis
 from tradeperf.reports import markdown
 from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
 from tradeperf.reports.schema import SCHEMA_NAMES, load_schema
-from tradeperf.store import open_store, parse_age
+from tradeperf.store import StoreInfo, open_store, parse_age, parse_kinds, redact_url
+from tradeperf.store.loader import IngestReport
 
 app = typer.Typer(
     name="tradeperf",
@@ -58,10 +65,18 @@ CurrencyOpt = Annotated[
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML config file (env TRADEPERF_CONFIG).")
 ]
-FormatOpt = Annotated[
+InputFormatOpt = Annotated[
     str | None,
     typer.Option(
-        "--format", help="Force the reader: jsonl, csv, parquet, freqtrade (default: detect)."
+        "--input-format",
+        help=f"Force the reader: {', '.join(FORMATS)} (default: detect from the content).",
+    ),
+]
+DecimalOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--decimal",
+        help="Decimal mark of CSV numbers: '.', ',' or auto (env TRADEPERF_DECIMAL).",
     ),
 ]
 MapOpt = Annotated[
@@ -88,6 +103,26 @@ CostBasisOpt = Annotated[
     typer.Option("--cost-basis", help="Lot matching of fills: fifo, lifo or average."),
 ]
 PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders of records.")]
+
+
+#: What ``--format`` prints: a summary (report, summary), or a listing (the other commands).
+REPORT_FORMATS = ("table", "json", "md")
+INGEST_FORMATS = ("table", "json")
+
+
+def _or(choices: Sequence[str]) -> str:
+    return f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+
+
+def _output_opt(choices: Sequence[str]) -> Any:
+    return typer.Option("--format", help=f"Printed output: {_or(choices)}.")
+
+
+def _output(value: str, choices: Sequence[str]) -> str:
+    if value in choices:
+        return value
+    hint = " (the reader is chosen with --input-format)" if value in FORMATS else ""
+    raise ConfigError(f"--format: choose {_or(choices)}, not {value!r}{hint}")
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
@@ -164,12 +199,62 @@ def _windows_table(doc: dict[str, Any]) -> Table:
     return table
 
 
+def _n(count: int, thing: str) -> str:
+    return f"{count:,} {thing}{'' if count == 1 else 's'}"
+
+
 def _partial_warning(doc: dict[str, Any]) -> None:
     if doc["partial"]:
         err.print(
-            f"[yellow]partial:[/] {doc['rejected_rows']} rejected rows, "
-            f"{doc['unreadable_files']} unreadable files (see `tradeperf quarantine`)"
+            f"[yellow]partial:[/] the store holds {_n(doc['rejected_rows'], 'rejected row')} "
+            f"and {_n(doc['unreadable_files'], 'unreadable file')}, left out of the figures "
+            "(see `tradeperf quarantine`)",
+            soft_wrap=True,
         )
+
+
+def _ingest_line(rep: IngestReport) -> str:
+    """This run's counts: files, records read and new, and the rejects of the files read."""
+    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(rep.kinds.items()) if v) or "none"
+    return (
+        f"this run: {_n(rep.files_read, 'file')} read ({rep.files_appended:,} appended), "
+        f"{rep.files_skipped:,} unchanged; {_n(rep.rows_new, 'new record')} of "
+        f"{rep.rows_read:,} read ({kinds}); in the files read "
+        f"{_n(rep.rejected_rows, 'rejected row')} and "
+        f"{_n(len(rep.unreadable_files), 'unreadable file')}"
+    )
+
+
+def _print_doc(
+    doc: dict[str, Any],
+    output: str,
+    render: Callable[[dict[str, Any]], str],
+    table: Callable[[dict[str, Any]], Table],
+) -> None:
+    if output == "json":
+        sys.stdout.write(dumps(doc))
+    elif output == "md":
+        sys.stdout.write(render(doc))
+    else:
+        out.print(table(doc))
+
+
+def _plain(value: object) -> object:
+    """A value of a dataclass made JSON-able (times as ISO text, paths as text)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _print_json(value: IngestReport | StoreInfo) -> None:
+    doc = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
 
 
 @app.command()
@@ -178,13 +263,18 @@ def report(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path(
         "tradeperf-report"
     ),
+    outputs: Annotated[
+        str, typer.Option("--outputs", help="Report files to write: json, md or json,md.")
+    ] = "json,md",
+    output: Annotated[str, _output_opt(REPORT_FORMATS)] = "table",
     store: StoreOpt = None,
     tz: TzOpt = None,
     capital: CapitalOpt = None,
     currency: CurrencyOpt = None,
     config_file: ConfigOpt = None,
-    format: FormatOpt = None,
+    input_format: InputFormatOpt = None,
     map: MapOpt = None,
+    decimal: DecimalOpt = None,
     strategy: StrategyOpt = None,
     symbol: SymbolOpt = None,
     start: StartOpt = None,
@@ -192,31 +282,39 @@ def report(
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
+    output = _output(output, REPORT_FORMATS)
     config = _config(
-        store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
+        store=store,
+        timezone=tz,
+        capital=capital,
+        currency=currency,
+        decimal=decimal,
+        config_file=config_file,
     )
+    options = jobs.read_options(config, input_format=input_format, mapping=_mapping(map))
+    request: dict[str, Any] = {
+        "strategies": tuple(strategy or ()),
+        "symbols": tuple(symbol or ()),
+        "start": _date(start, "start"),
+        "end": _date(end, "end"),
+        "cost_basis": cost_basis,
+    }
+    files = jobs.parse_outputs(outputs)
     with _progress() as progress:
         task = progress.add_task("ingesting", total=None)
         result = jobs.run_report(
             paths,
             out_dir,
             config,
-            options=ReadOptions(input_format=format, mapping=_mapping(map) or {}),
+            options=options,
+            outputs=files,
             on_start=lambda n: progress.update(task, total=n),
             on_file=lambda _p: progress.advance(task),
-            strategies=tuple(strategy or ()),
-            symbols=tuple(symbol or ()),
-            start=_date(start, "start"),
-            end=_date(end, "end"),
-            cost_basis=cost_basis,
+            **request,
         )
-    ing = result.ingest
-    err.print(
-        f"ingested {ing.files_read} files ({ing.files_skipped} unchanged): "
-        f"{ing.rows_new} new records, {ing.rejected_rows} rejected rows"
-    )
+    err.print(_ingest_line(result.ingest), highlight=False, soft_wrap=True)
     doc = summary_to_json(result.summary)
-    out.print(_figures_table(doc))
+    _print_doc(doc, output, markdown.render_summary, _figures_table)
     _partial_warning(doc)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
@@ -226,26 +324,28 @@ def ingest(
     paths: PathsArg,
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
-    format: FormatOpt = None,
+    input_format: InputFormatOpt = None,
     map: MapOpt = None,
+    decimal: DecimalOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """Ingest PATHS (files or folders) into the store; unchanged files are skipped."""
-    config = _config(store=store, config_file=config_file)
+    output = _output(output, INGEST_FORMATS)
+    config = _config(store=store, decimal=decimal, config_file=config_file)
+    options = jobs.read_options(config, input_format=input_format, mapping=_mapping(map))
     with open_store(config.store) as st, _progress() as progress:
         task = progress.add_task("ingesting", total=None)
         rep = jobs.ingest(
             st,
             paths,
-            options=ReadOptions(input_format=format, mapping=_mapping(map) or {}),
+            options=options,
             on_start=lambda n: progress.update(task, total=n),
             on_file=lambda _p: progress.advance(task),
         )
-    out.print(
-        f"{rep.files_read} files read, {rep.files_skipped} unchanged, "
-        f"{rep.files_appended} appended; {rep.rows_new} new records "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(rep.kinds.items())) or 'none'}); "
-        f"{rep.rejected_rows} rejected rows, {len(rep.unreadable_files)} unreadable files"
-    )
+    if output == "json":
+        _print_json(rep)
+    else:
+        out.print(_ingest_line(rep), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -258,7 +358,7 @@ def summary(
     tz: TzOpt = None,
     strategy: StrategyOpt = None,
     symbol: SymbolOpt = None,
-    output: Annotated[str, typer.Option("--format", help="Output: table, json or md.")] = "table",
+    output: Annotated[str, _output_opt(REPORT_FORMATS)] = "table",
     store: StoreOpt = None,
     capital: CapitalOpt = None,
     currency: CurrencyOpt = None,
@@ -266,8 +366,7 @@ def summary(
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Summarise what is stored: overall, or per --window, in the reporting timezone."""
-    if output not in ("table", "json", "md"):
-        raise ConfigError(f"--format: choose table, json or md, not {output!r}")
+    output = _output(output, REPORT_FORMATS)
     config = _config(
         store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
     )
@@ -289,12 +388,7 @@ def summary(
     else:
         doc = summary_to_json(result)
         render, table = markdown.render_summary, _figures_table
-    if output == "json":
-        sys.stdout.write(dumps(doc))
-    elif output == "md":
-        sys.stdout.write(render(doc))
-    else:
-        out.print(table(doc))
+    _print_doc(doc, output, render, table)
     _partial_warning(doc)
 
 
@@ -302,9 +396,10 @@ def summary(
 def quarantine(
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
-    output: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """List the quarantined input rows with file, line, field and reason."""
+    output = _output(output, INGEST_FORMATS)
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
         rows = st.quarantine().to_pylist()
@@ -358,11 +453,19 @@ def demo(
 
 
 @store_app.command("info")
-def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
+def store_info(
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
     """Show what the store holds: counts, date range, sources, rejects, partial days, size."""
+    output = _output(output, INGEST_FORMATS)
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
         info = st.info()
+    if output == "json":
+        _print_json(info)
+        return
     table = Table(title=f"Store {info.url} (schema v{info.schema_version})", show_header=False)
     for k, v in info.counts.items():
         table.add_row(f"{k} rows", f"{v:,}")
@@ -370,7 +473,7 @@ def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
     table.add_row("last exit", str(info.last_exit or "–"))
     table.add_row("sources", str(info.sources))
     table.add_row("unreadable files", str(info.unreadable_files))
-    table.add_row("rejected rows", str(info.rejected_rows))
+    table.add_row("rejected rows (of readable files)", str(info.rejected_rows))
     for tz, (days, first, last) in info.partial_days.items():
         table.add_row(f"partial days ({tz})", f"{days:,} ({first or '–'} to {last or '–'})")
     for path, kind, rows, rejected, at in info.recent_sources:
@@ -383,16 +486,18 @@ def store_info(store: StoreOpt = None, config_file: ConfigOpt = None) -> None:
 @store_app.command("prune")
 def store_prune(
     older_than: Annotated[str, typer.Option("--older-than", help="Age to keep, e.g. 90d.")],
-    kinds: Annotated[str, typer.Option("--kinds", help="Raw kinds to prune.")] = "marks,quotes",
+    kinds: Annotated[
+        str, typer.Option("--kinds", help="Raw kinds to prune: marks, quotes, fills, funding.")
+    ] = "marks,quotes",
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
     """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades and
     the daily partial aggregates are kept."""
+    age, chosen = parse_age(older_than), parse_kinds(kinds)
     config = _config(store=store, config_file=config_file)
-    age = parse_age(older_than)
     with open_store(config.store) as st:
-        deleted = st.prune([k.strip() for k in kinds.split(",") if k.strip()], older_than=age)
+        deleted = st.prune(chosen, older_than=age)
     for kind, n in deleted.items():
         out.print(f"{kind}: {n:,} rows older than {older_than} deleted")
 
@@ -400,10 +505,12 @@ def store_prune(
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and an exit code.
 
-    Usage errors (unknown option, bad choice) are reported by Typer with exit code 2.
+    Usage errors (unknown option, missing argument, bad choice) are reported by Typer with
+    exit code 2. A password in a URL in the message is masked (`redact_url`) here too.
     """
     try:
         app()
     except TradeperfError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        message = escape(" ".join(redact_url(str(exc)).split()))
+        err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

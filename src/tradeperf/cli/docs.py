@@ -26,6 +26,7 @@ store = "duckdb:///var/lib/tradeperf/bot.duckdb"
 timezone = "Europe/London"
 capital = 25000
 currency = "USD"
+decimal = ","
 ```
 
 ## Settings
@@ -39,15 +40,48 @@ Other environment variables: `TRADEPERF_CONFIG` (the config file). For the test-
 `TRADEPERF_SHARED_DATA` (folder of real data from other projects, read in place) and
 `TRADEPERF_TEST_PG` (URL of the PostgreSQL server the store tests use).
 
+## A PostgreSQL password stays out of the URL
+
+A store URL is shown in messages, `tradeperf store info` and errors, always with its password
+masked (`postgresql://bot:***@db.example/perf`); better still, keep the password out of the
+URL, the config file and the shell history altogether. The URL goes to libpq as it is, so
+libpq's own means work:
+
+- a service file: an entry in `~/.pg_service.conf` (or the file named by `PGSERVICEFILE`)
+
+  ```ini
+  [perf]
+  host=db.example
+  port=5432
+  dbname=perf
+  user=bot
+  password=s3cret
+  ```
+
+  and the store `postgresql:///?service=perf` (or `postgresql://?service=perf`); the file
+  should be readable by its owner only (`chmod 600`);
+- a password file: `~/.pgpass` (or the file named by `PGPASSFILE`, mode 600) with lines
+  `host:port:dbname:user:password`, and the store `postgresql://bot@db.example/perf`;
+- the environment variable `PGPASSWORD` (visible to the processes of the same user; the two
+  files above are safer).
+
+## Exit codes
+
+0 success (also when some input was rejected: the figures are then marked `partial`);
+1 other error; 2 bad input (a missing path, a folder with no record files, an input of which
+nothing at all could be read) or a usage error (an unknown option, a missing argument);
+3 a bad option value or setting; 4 the store cannot be opened or written.
+
 ## Commands and options
 """
 
 
-def _commands(command: Any, prefix: list[str]) -> list[tuple[list[str], Any]]:
+def commands(command: Any, prefix: list[str]) -> list[tuple[list[str], Any]]:
+    """Every command under the Click ``command`` as (path of names, command), sorted."""
     if hasattr(command, "commands"):
         out = []
         for name, sub in sorted(command.commands.items()):
-            out.extend(_commands(sub, [*prefix, name]))
+            out.extend(commands(sub, [*prefix, name]))
         return out
     return [(prefix, command)]
 
@@ -57,7 +91,7 @@ def render_configuration() -> str:
     lines = [_HEADER.rstrip("\n")]
     lines += [f"| `{s.name}` | `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
     lines.append(_ENV_NOTE)
-    for path, command in _commands(typer.main.get_command(app), []):
+    for path, command in commands(typer.main.get_command(app), []):
         lines += [f"### `tradeperf {' '.join(path)}`", ""]
         lines += [(command.help or "").strip().splitlines()[0], ""]
         for p in command.params:
