@@ -331,16 +331,20 @@ class SQLStore(Store):
         return inserted
 
     def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
-        """``items`` less those whose file is stored already as it is now (same checksum and
-        modification time)."""
+        """``items`` less those whose file is stored already as it is now (same checksum,
+        modification time and reader options)."""
         paths = [w.entry.path for w in items]
         marks = ", ".join("?" for _ in paths)
+        options = "options" if "options" in self._columns("sources") else "''"  # before v5
         rows = self._fetch(
-            f"SELECT path, checksum, mtime_ns FROM sources WHERE path IN ({marks})", paths
+            f"SELECT path, checksum, mtime_ns, {options} FROM sources WHERE path IN ({marks})",
+            paths,
         )
-        stored = {r[0]: (r[1], r[2]) for r in rows}
+        stored = {r[0]: (r[1], r[2], r[3]) for r in rows}
         return [
-            w for w in items if stored.get(w.entry.path) != (w.entry.checksum, w.entry.mtime_ns)
+            w
+            for w in items
+            if stored.get(w.entry.path) != (w.entry.checksum, w.entry.mtime_ns, w.entry.options)
         ]
 
     def _stored_from(self, batches: dict[RecordKind, pa.Table], paths: list[str]) -> int:
