@@ -170,3 +170,10 @@ def test_json_document_with_a_list_of_records(tmp_path: Path) -> None:
 
 def _opts(mapping: object) -> ReadOptions:
     return ReadOptions(mapping=parse_mapping(mapping))  # type: ignore[arg-type]
+
+
+def test_reason_of_a_cut_string_says_where_once(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"trade_id": "a", "symbol": "BT\n')
+    (reject,) = read_source(path).rejected
+    assert reject.reason == "malformed JSON (Unterminated string starting at column 31)"

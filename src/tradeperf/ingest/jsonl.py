@@ -319,6 +319,12 @@ def _has_surrogate(obj: object) -> bool:
     return False
 
 
+def _malformed(exc: json.JSONDecodeError) -> str:
+    """``malformed JSON (Expecting value at column 3)``; json's "... starting at" keeps one
+    "at"."""
+    return f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
+
+
 def parse_line(raw_bytes: bytes, limits: Limits) -> tuple[object, str]:
     """One JSONL line (without its line break) as a parsed JSON value and its text.
 
@@ -349,7 +355,7 @@ def parse_line(raw_bytes: bytes, limits: Limits) -> tuple[object, str]:
     try:
         obj = _decode(raw)
     except json.JSONDecodeError as exc:
-        raise LineError(f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+        raise LineError(_malformed(exc)) from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise LineError(f"JSON nested deeper than {limits.max_depth} levels") from None
     if len(raw) > limits.max_field_chars and _too_long_text(obj, limits.max_field_chars):
@@ -615,7 +621,7 @@ def _element_error(raw: str, limits: Limits) -> LineError:
     try:
         _decode(raw)
     except json.JSONDecodeError as exc:
-        return LineError(f"malformed JSON ({exc.msg} at column {exc.colno})")
+        return LineError(_malformed(exc))
     except LineError as exc:
         return exc
     except RecursionError:
