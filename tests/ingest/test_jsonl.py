@@ -176,4 +176,4 @@ def test_reason_of_a_cut_string_says_where_once(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text('{"trade_id": "a", "symbol": "BT\n')
     (reject,) = read_source(path).rejected
-    assert reject.reason == "malformed JSON (Unterminated string starting at column 31)"
+    assert reject.reason == "malformed JSON (Unterminated string starting at column 29)"
