@@ -91,12 +91,16 @@ def test_reader_settings_layer_and_build_one_read_options(
     assert load_config({"decimal": "auto"}).decimal is None
 
 
+def test_a_currency_code_is_read_in_capitals() -> None:
+    assert load_config({"currency": " usdt "}).currency == "USDT"
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
         ({"timezone": "Mars/Olympus"}, "unknown timezone"),
         ({"capital": "0"}, "capital: must be positive"),
-        ({"currency": "usd"}, "currency"),
+        ({"currency": "U$"}, "currency"),
         ({"decimal": ";"}, "decimal"),
         ({"max_depth": "1"}, "max_depth: must be at least 2"),
         ({"max_line_bytes": "1MB"}, "max_line_bytes: expected a whole number"),

@@ -60,7 +60,7 @@ SETTINGS: Final = (
         "currency",
         "TRADEPERF_CURRENCY",
         "USD",
-        "Account currency the P&L is in, a code of 2 to 12 capital letters or digits "
+        "Account currency the P&L is in, a code of 2 to 12 letters or digits (read in capitals) "
         "(a freqtrade export brings its own).",
     ),
     Setting(
@@ -195,11 +195,12 @@ def _capital(text: str) -> Decimal:
 
 
 def _currency(text: str) -> str:
-    if not _CURRENCY.match(text):
+    code = text.strip().upper()  # "usdt" in a bot's config means USDT
+    if not _CURRENCY.match(code):
         raise ConfigError(
-            f"currency: use a code of 2 to 12 capital letters or digits (USD, USDT), not {text!r}"
+            f"currency: use a code of 2 to 12 letters or digits (USD, USDT), not {text!r}"
         )
-    return text
+    return code
 
 
 def _decimal(text: str) -> str | None:

@@ -137,9 +137,6 @@ def ingest(
     if on_start is not None:
         on_start(len(files))
     report = ingest_paths(store, files, options=options, on_file=on_file)
-    # the loader counts an unreadable file's one whole-file reject
-    # (`tradeperf.ingest.assemble.unreadable`) among its rejected rows too
-    report.rejected_rows -= len(report.unreadable_files)
     _check_something_read(store, report)
     return report
 

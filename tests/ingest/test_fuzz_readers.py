@@ -1098,6 +1098,8 @@ TEXT_PIECES = st.sampled_from(
         "1.170,50",
         "-",
         "e9",
+        "e999999",
+        "E-99999999",
         "NaN",
         "Infinity",
         "null",

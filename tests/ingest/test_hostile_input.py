@@ -959,3 +959,27 @@ def test_decimal_point_semicolon_csv_is_not_taken_for_decimal_commas(
     result = read(path, fast=fast)
     assert result.rejected == []
     assert kept(result) == {"t1": Decimal("1.17"), "t2": Decimal("-0.25")}
+
+
+def test_parquet_text_that_is_not_utf8_costs_its_row(tmp_path: Path, fast: bool) -> None:
+    # a damaged data page can decode to bytes that are not UTF-8 in a string column
+    table = pa.Table.from_pylist([parquet_trade(i) for i in range(1, 4)], schema=PARQUET_SCHEMA)
+    values = [b"BTCUSDT", b"\xff\xfe", b"ETHUSDT"]
+    offsets = pa.array([0, 7, 9, 16], pa.int32()).buffers()[1]
+    symbol = pa.Array.from_buffers(pa.string(), 3, [None, offsets, pa.py_buffer(b"".join(values))])
+    table = table.set_column(table.schema.get_field_index("symbol"), "symbol", symbol)
+    pq.write_table(table, tmp_path / "t.parquet")
+    assert_one_reject_at(read(tmp_path / "t.parquet", fast=fast), 2, good(1, 3))
+
+
+@pytest.mark.parametrize("number", ["1e999999", "-1E+20", "1e-999999999"])
+def test_jsonl_amount_with_a_huge_exponent_costs_its_row(
+    tmp_path: Path, fast: bool, number: str
+) -> None:
+    bad = raw_value_line(2, "pnl", number)
+    path = write_lines(tmp_path / "trades.jsonl", [trade_line(1), bad, trade_line(3)])
+    result = read(path, fast=fast)
+    if number == "1e-999999999":  # a tiny amount rounds to zero at the stored scale
+        assert kept(result)["t2"] == 0
+    else:
+        assert_one_reject_at(result, 2, good(1, 3))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from tradeperf.errors import InputError
+from tradeperf.errors import ConfigError
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.records import MARK_SCHEMA, PositionSide, Trade, TradeStatus, trades_to_table
 from tradeperf.store import SourceEntry, open_store
@@ -81,7 +81,7 @@ def test_a_new_reporting_timezone_gets_its_own_partials(store_url: str) -> None:
             dt.date(2024, 3, 31): Decimal(-3),
             dt.date(2024, 4, 1): Decimal(5),
         }
-        with pytest.raises(InputError, match="unknown timezone"):
+        with pytest.raises(ConfigError, match="unknown timezone"):
             store.ensure_partials("Mars/Olympus")
         info = store.info()
         assert info.partial_days["Asia/Tokyo"] == (2, dt.date(2024, 3, 31), dt.date(2024, 4, 1))
@@ -108,7 +108,7 @@ def test_prune_deletes_old_raw_marks_and_keeps_trades_and_partials(store_url: st
         assert sorted(kept) == [1, 50, 89]
         assert store.trades().num_rows == 1
         assert store.partials("UTC").num_rows > 0
-        with pytest.raises(InputError, match="trades"):
+        with pytest.raises(ConfigError, match="trades"):
             store.prune(["trades"], older_than=dt.timedelta(days=1))
-        with pytest.raises(InputError, match="positive"):
+        with pytest.raises(ConfigError, match="positive"):
             store.prune(["marks"], older_than=dt.timedelta(0))

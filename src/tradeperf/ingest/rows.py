@@ -128,7 +128,9 @@ def parse_money(value: object, field: str) -> Decimal | None:
     try:
         return to_decimal(value)
     except ValueError as exc:
-        raise RowError(f"not a number: {value!r} ({exc})", field=field) from None
+        detail = str(exc)
+        reason = detail if repr(value) in detail else f"not a number: {value!r} ({detail})"
+        raise RowError(reason, field=field) from None
 
 
 def parse_float(value: object, field: str) -> float | None:

@@ -464,14 +464,35 @@ def read_parquet(
     row_no = 0
     try:
         for batch in parquet.iter_batches(batch_size=65536):
-            for row in batch.to_pylist():
+            for row in _batch_rows(batch):
                 row_no += 1
-                collector.add(row_no, row, None)
+                if isinstance(row, str):
+                    collector.reject(row_no, row, field=None, raw=None)
+                else:
+                    collector.add(row_no, row, None)
     except (pa.ArrowException, OSError) as exc:
         collector.reject(
             None, f"the file is damaged after row {row_no}: {exc}", field=None, raw=None
         )
     return collector.result("parquet")
+
+
+def _batch_rows(batch: pa.RecordBatch) -> list[dict[str, object] | str]:
+    """The rows of a Parquet batch; a row whose values a damaged page garbled is the reason
+    it cannot be read instead."""
+    try:
+        batch.validate(full=True)
+        return batch.to_pylist()
+    except (pa.ArrowException, ValueError):
+        rows: list[dict[str, object] | str] = []
+        for i in range(batch.num_rows):
+            one = batch.slice(i, 1)
+            try:
+                one.validate(full=True)
+                rows.extend(one.to_pylist())
+            except (pa.ArrowException, ValueError) as exc:
+                rows.append(f"a damaged value in this row ({exc})")
+        return rows
 
 
 def read_parquet_fast(
@@ -485,6 +506,7 @@ def read_parquet_fast(
         return None
     try:
         table = pq.read_table(path)
+        table.validate(full=True)  # damaged pages can hold text that is not UTF-8
     except (pa.ArrowException, OSError):
         return None
     names = table.column_names

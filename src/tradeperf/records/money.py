@@ -70,6 +70,8 @@ def to_decimal(value: object) -> Decimal:
         raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
     if not d.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
+    if d and d.adjusted() >= MONEY_PRECISION - MONEY_SCALE:  # before quantize, which would trap
+        raise ValueError(f"amount out of range: {value!r}")
     d = d.quantize(_QUANTUM, context=_CONTEXT)
     if abs(d) >= _LIMIT:
         raise ValueError(f"amount out of range: {value!r}")

@@ -50,7 +50,8 @@ BATCH_FILES = 500
 @dataclass(slots=True)
 class IngestReport:
     """What one ingestion run did, file by file and in total (``files``: the absolute paths
-    of the sources it was given)."""
+    of the sources it was given; ``rejected_rows``: the rejected rows of the readable files
+    read, an unreadable file counting once, in ``unreadable_files``)."""
 
     files_read: int = 0
     files_skipped: int = 0
@@ -246,9 +247,10 @@ def _read_one(
     report.files_read += 1
     report.files_appended += 0 if replace else 1
     report.rows_read += result.table.num_rows
-    report.rejected_rows += len(result.rejected)
-    if result.unreadable:
+    if result.unreadable:  # counted once, as an unreadable file, not also as a rejected row
         report.unreadable_files.append(str(path))
+    else:
+        report.rejected_rows += len(result.rejected)
     report.kinds[result.kind.value] = report.kinds.get(result.kind.value, 0) + result.table.num_rows
     # A full read always replaces: harmless for a file never stored, and right when another
     # process stored it meanwhile (see `SQLStore.write_sources`).

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.errors import InputError, StoreError
+from tradeperf.errors import ConfigError, InputError, StoreError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.records import (
     ALERT_SCHEMA,
@@ -149,7 +149,7 @@ def _validate_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InputError(
+        raise ConfigError(
             f"unknown timezone {name!r}: use an IANA name such as 'UTC' or 'Europe/London'"
         ) from None
     return name
@@ -324,7 +324,7 @@ class SQLStore(Store):
                 self._unstage("_entries")
                 for tz in zones:
                     self._refresh_partials(tz, None if rebuild else touched[tz])
-        except (StoreError, InputError):
+        except (StoreError, InputError, ConfigError):
             raise
         except Exception as exc:
             raise StoreError(f"cannot store {where}: {exc}") from exc
@@ -519,12 +519,12 @@ class SQLStore(Store):
         """See `Store.prune`."""
         unknown = [k for k in kinds if k not in PRUNABLE]
         if unknown:
-            raise InputError(
+            raise ConfigError(
                 f"cannot prune {', '.join(unknown)}: only raw {', '.join(PRUNABLE)} are pruned "
                 "(trades feed the daily partials and are kept)"
             )
         if older_than <= dt.timedelta(0):
-            raise InputError(f"--older-than must be positive, got {older_than}")
+            raise ConfigError(f"--older-than must be positive, got {older_than}")
         cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
         out: dict[str, int] = {}
         try:
