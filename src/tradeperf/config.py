@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from tradeperf.ingest.options import (
     Limits,
 )
 from tradeperf.records import to_decimal
+from tradeperf.timezones import resolve_timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +175,7 @@ _LIMITS: Final = ("max_line_bytes", "max_depth", "max_field_chars")
 
 
 def _timezone(text: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigError(
-            f"unknown timezone {text!r}: use an IANA name such as 'UTC' or 'Europe/London'"
-        ) from None
-    return text
+    return resolve_timezone(text).key
 
 
 def _capital(text: str) -> Decimal:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize
-from tradeperf.analytics.windows import WindowKind, resolve_timezone
+from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
 from tradeperf.ingest import FORMATS
@@ -25,6 +25,7 @@ from tradeperf.reports.json_report import summary_to_json, windows_to_json, writ
 from tradeperf.reports.markdown import render_summary, render_windows
 from tradeperf.store import Store, open_store
 from tradeperf.store.loader import IngestReport, ingest_paths
+from tradeperf.timezones import resolve_timezone
 
 #: The kinds of report file `write_report` writes (by extension), in the order written.
 OUTPUTS: Final = ("json", "md")

@@ -15,10 +15,10 @@ from tradeperf.analytics.windows import (
     WindowKind,
     local_days,
     make_window,
-    resolve_timezone,
     window_start_days,
 )
 from tradeperf.errors import ConfigError
+from tradeperf.timezones import resolve_timezone
 
 TS = pa.timestamp("us", tz="UTC")
 

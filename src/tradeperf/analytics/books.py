@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.figures import CashFlows, DailyAmounts
-from tradeperf.analytics.windows import local_days, local_midnight, resolve_timezone
+from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger import CostBasis, LedgerResult, run_ledger
@@ -31,6 +31,7 @@ from tradeperf.records import (
     TRADE_SCHEMA,
 )
 from tradeperf.store import Store
+from tradeperf.timezones import resolve_timezone
 
 
 def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table | None:

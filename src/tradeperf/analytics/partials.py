@@ -55,13 +55,13 @@ from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
 from tradeperf.analytics.windows import (
     WindowKind,
     make_window,
-    resolve_timezone,
     window_start_days,
 )
 from tradeperf.errors import ConfigError, InputError
 from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
+from tradeperf.timezones import resolve_timezone
 
 ZERO: Final = Decimal(0)
 #: Precision of the Decimal context merges run in: wider than any stored sum (38 digits).

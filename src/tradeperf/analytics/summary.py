@@ -23,6 +23,7 @@ from tradeperf.analytics.figures import (
     Figure,
     group_figures,
 )
+from tradeperf.timezones import resolve_timezone
 
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
@@ -32,7 +33,6 @@ from tradeperf.analytics.windows import (
     local_days,
     local_midnight,
     make_window,
-    resolve_timezone,
     window_start_days,
 )
 from tradeperf.errors import ConfigError

@@ -17,8 +17,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.errors import ConfigError
-
 
 class WindowKind(enum.StrEnum):
     """The calendar windows a summary is broken into."""
@@ -28,34 +26,13 @@ class WindowKind(enum.StrEnum):
     MONTHLY = "monthly"
 
 
-def resolve_timezone(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA timezone called ``name`` (``"UTC"``, ``"Europe/London"``).
-
-    Raises
-    ------
-    ConfigError
-        If no such timezone exists.
-
-    Examples
-    --------
-    >>> resolve_timezone("Europe/London").key
-    'Europe/London'
-    """
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigError(
-            f"unknown timezone {name!r}: use an IANA name such as 'UTC' or 'Europe/London'"
-        ) from None
-
-
 def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
     """The local calendar day (``datetime64[D]``) of each UTC timestamp in ``tz``.
 
     Examples
     --------
     >>> ts = pa.array([dt.datetime(2024, 3, 30, 23, 30, tzinfo=dt.UTC)], pa.timestamp("us", "UTC"))
-    >>> local_days(ts, resolve_timezone("Europe/Berlin")).tolist()
+    >>> local_days(ts, zoneinfo.ZoneInfo("Europe/Berlin")).tolist()
     [datetime.date(2024, 3, 31)]
     """
     zoned = pc.cast(utc_times, pa.timestamp("us", tz=tz.key))
@@ -162,7 +139,7 @@ def make_window(first_day: dt.date, kind: WindowKind, tz: zoneinfo.ZoneInfo) -> 
 
     Examples
     --------
-    >>> w = make_window(dt.date(2024, 3, 31), WindowKind.DAILY, resolve_timezone("Europe/London"))
+    >>> w = make_window(dt.date(2024, 3, 31), WindowKind.DAILY, zoneinfo.ZoneInfo("Europe/London"))
     >>> (w.end - w.start).total_seconds() / 3600
     23.0
     """

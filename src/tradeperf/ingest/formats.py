@@ -244,6 +244,7 @@ def _json_family(head: Head) -> str | None:
 
 
 def _loads(text: str) -> object:
+    """``text`` as JSON within the default depth, or None."""
     if json_depth_exceeds(text, DEFAULT_OPTIONS.limits.max_depth):
         return None
     try:
@@ -254,15 +255,8 @@ def _loads(text: str) -> object:
 
 def _loads_file(path: Path) -> object:
     try:
-        data = path.read_bytes()
-        text = decode_head(data)
+        return _loads(decode_head(path.read_bytes()))
     except OSError:
-        return None
-    if json_depth_exceeds(text, DEFAULT_OPTIONS.limits.max_depth):
-        return None
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except (json.JSONDecodeError, RecursionError):
         return None
 
 

@@ -286,36 +286,33 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _too_long_text(obj: object, limit: int) -> bool:
-    """True when a string in ``obj`` (keys included) is longer than ``limit`` characters."""
+def _strings(obj: object) -> Iterator[str]:
+    """Every string in a parsed JSON value, keys included (no recursion: depth is bounded
+    by the caller, but a stack costs nothing)."""
     stack = [obj]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if len(item) > limit:
-                return True
+            yield item
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+
+
+def _too_long_text(obj: object, limit: int) -> bool:
+    """True when a string in ``obj`` (keys included) is longer than ``limit`` characters."""
+    return any(len(text) > limit for text in _strings(obj))
 
 
 def _has_surrogate(obj: object) -> bool:
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    """True when a string in ``obj`` holds a lone surrogate (not encodable as UTF-8)."""
+    for text in _strings(obj):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
     return False
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from tradeperf.analytics.summary import Summary, WindowFigures
-from tradeperf.analytics.windows import WindowKind, resolve_timezone
+from tradeperf.analytics.windows import WindowKind
 from tradeperf.reports.schema import validate
+from tradeperf.timezones import resolve_timezone
 
 SCHEMA_VERSION: Final = 1
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
@@ -49,6 +48,7 @@ from tradeperf.store.partials_sql import (
     partials_select_sql,
 )
 from tradeperf.store.sqltypes import create_table_sql
+from tradeperf.timezones import resolve_timezone
 
 #: The ingestion index: one row per source file.
 SOURCES_SCHEMA: Final = pa.schema(
@@ -143,16 +143,6 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
 
 #: The schema version a store has once opened by this code.
 SCHEMA_VERSION: Final = max(migrations("duckdb"))
-
-
-def _validate_timezone(name: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigError(
-            f"unknown timezone {name!r}: use an IANA name such as 'UTC' or 'Europe/London'"
-        ) from None
-    return name
 
 
 class SQLStore(Store):
@@ -463,7 +453,7 @@ class SQLStore(Store):
 
     def ensure_partials(self, tz: str, *, rebuild: bool = False) -> int:
         """See `Store.ensure_partials`."""
-        _validate_timezone(tz)
+        resolve_timezone(tz)
         try:
             with self._transaction():
                 self._lock()
