@@ -264,7 +264,7 @@ def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
 
 
 def fast_validate_fill(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
-    """Vectorised `validate_fill` (see `tradeperf.ingest.columnar` for the contract).
+    """Vectorised `validate_fill` (see `tradeperf.ingest.columns` for the contract).
 
     Sure rows: ISO-8601 or typed timestamps, plain decimals, a known side (or none, then the
     sign of the quantity), a known liquidity, no tags. Everything else is left to
@@ -333,7 +333,7 @@ def fast_validate_fill(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
 
 
 def fast_validate_mark(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
-    """Vectorised `validate_mark` (see `tradeperf.ingest.columnar` for the contract)."""
+    """Vectorised `validate_mark` (see `tradeperf.ingest.columns` for the contract)."""
     n = batch.num_rows
     c = col.resolve_columns(batch, RecordKind.MARKS, _MARK_CANON)
     ts, unsure = col.timestamp_values(c.get("timestamp"), n)

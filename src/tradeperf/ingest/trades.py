@@ -301,7 +301,7 @@ _STATUS_VALUES: Final = {k: v.value for k, v in _STATUSES.items()}
 
 
 def fast_validate_trade(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
-    """Vectorised `validate_trade` (see `tradeperf.ingest.columnar` for the contract).
+    """Vectorised `validate_trade` (see `tradeperf.ingest.columns` for the contract).
 
     Sure rows: no metadata, sentiment, tags or news ids (JSON and lists go by row), no
     boolean ``is_short``, ISO-8601 or typed times, plain decimals, a known side and status,
