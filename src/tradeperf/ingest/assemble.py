@@ -326,8 +326,10 @@ def run_fast(
     long = np.zeros(len(lines), dtype=bool)
     for values in named.values():
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-            over = pc.greater(pc.utf8_length(values), max_field_chars)
-            long |= np.asarray(pc.fill_null(over, False).to_numpy(zero_copy_only=False), bool)
+            lengths = pc.utf8_length(values)
+            if (pc.max(lengths).as_py() or 0) > max_field_chars:
+                over = pc.fill_null(pc.greater(lengths, max_field_chars), False)
+                long |= np.asarray(over.to_numpy(zero_copy_only=False), bool)
     if (long & ok).any():  # the row path rejects them, naming the field
         table = table.filter(pa.array(~long[ok]))
         ok = ok & ~long
