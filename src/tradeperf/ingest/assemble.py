@@ -325,11 +325,11 @@ def run_fast(
         raise FastPathDeclined("fast validator broke its contract")
     long = np.zeros(len(lines), dtype=bool)
     for values in named.values():
-        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-            lengths = pc.utf8_length(values)
-            if (pc.max(lengths).as_py() or 0) > max_field_chars:
-                over = pc.fill_null(pc.greater(lengths, max_field_chars), False)
-                long |= np.asarray(over.to_numpy(zero_copy_only=False), bool)
+        text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+        # a value has at most as many characters as bytes: count them only when needed
+        if text and (pc.max(pc.binary_length(values)).as_py() or 0) > max_field_chars:
+            over = pc.fill_null(pc.greater(pc.utf8_length(values), max_field_chars), False)
+            long |= np.asarray(over.to_numpy(zero_copy_only=False), bool)
     if (long & ok).any():  # the row path rejects them, naming the field
         table = table.filter(pa.array(~long[ok]))
         ok = ok & ~long

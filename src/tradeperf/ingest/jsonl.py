@@ -380,7 +380,8 @@ def _read_lines(
 ) -> ReadResult:
     mapping = options.mapping
     limits = options.limits
-    max_line, max_field, max_depth = limits.max_line_bytes, limits.max_field_chars, limits.max_depth
+    quick_max = min(limits.max_line_bytes, limits.max_field_chars)
+    max_depth = limits.max_depth
     if start_line is None:
         start_line = count_newlines(path, start_offset) if start_offset else 0
     line_no = end_line = start_line
@@ -407,11 +408,10 @@ def _read_lines(
         failure: LineError | None = None
         try:
             # the common line in a few C calls; anything unusual gets `parse_line`'s checks
+            # (a NUL byte fails the strict scan; characters never outnumber bytes)
             raw = raw_bytes.decode("utf-8")
             if (
-                len(raw_bytes) > max_line
-                or len(raw) > max_field
-                or b"\x00" in raw_bytes
+                len(raw_bytes) > quick_max
                 or raw.count("[") + raw.count("{") > max_depth
                 or "\\u" in raw
             ):
