@@ -158,6 +158,26 @@ def _check_something_read(store: Store, report: IngestReport) -> None:
         raise NothingReadError(unreadable_files=unreadable, rejected_rows=rejected)
 
 
+def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
+    """Take the sources at ``paths`` out of ``store`` (`Store.forget`); a folder names every
+    source stored below it. A path need not exist any more.
+
+    Raises
+    ------
+    InputError
+        If a path names no stored source.
+    """
+    known = sorted(store.source_entries())
+    chosen: dict[str, None] = {}
+    for item in paths:
+        path = str(Path(item).expanduser().resolve())
+        below = [p for p in known if p == path or p.startswith(path.rstrip("/") + "/")]
+        if not below:
+            raise InputError("not a source of this store (see `tradeperf store info`)", path=path)
+        chosen.update(dict.fromkeys(below))
+    return store.forget(list(chosen))
+
+
 def write_report(
     summary: Summary, out_dir: Path, *, outputs: Sequence[str] = OUTPUTS
 ) -> list[Path]:

@@ -502,6 +502,22 @@ def store_prune(
         out.print(f"{kind}: {n:,} rows older than {older_than} deleted")
 
 
+@store_app.command("forget")
+def store_forget(
+    paths: Annotated[list[Path], typer.Argument(help="Source files or folders to take out.")],
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Take sources out of the store (records, rejects, index); a conflict they were part of
+    is settled when the versions left agree."""
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        removed = jobs.forget(st, paths)
+    restored = removed.pop("restored", 0)
+    rows = ", ".join(f"{kind} {n:,}" for kind, n in removed.items() if n) or "no rows"
+    out.print(f"forgot the sources: {rows}; {_n(restored, 'conflicted record')} count again")
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and an exit code.
 

@@ -242,10 +242,35 @@ class Store(abc.ABC):
 
         Raises
         ------
-        InputError
+        ConfigError
             For a kind that cannot be pruned (trades, quarantine...) or a non-positive age.
         StoreError
             If the delete fails (then nothing is deleted).
+        """
+
+    @abc.abstractmethod
+    def forget(self, paths: Sequence[str]) -> dict[str, int]:
+        """Take sources out of the store: their records, rejects and index entries, in one
+        transaction with the partials of the days they touched.
+
+        A conflict they were part of (`tradeperf.store.identity`) is settled when the
+        versions left agree: that record counts again.
+
+        Parameters
+        ----------
+        paths : source paths as stored (absolute).
+
+        Returns
+        -------
+        dict of rows removed per table (``trades``, ``fills``, ..., ``quarantine``) and
+        ``restored``, the conflicted keys that count again.
+
+        Raises
+        ------
+        InputError
+            If a path is not a source of the store (then nothing is removed).
+        StoreError
+            If the store cannot be written.
         """
 
     @abc.abstractmethod

@@ -40,6 +40,14 @@ from tradeperf.store.base import (
     StoreInfo,
     TradeQuery,
 )
+from tradeperf.store.identity import (
+    CONFLICT_KINDS,
+    CONFLICT_REASON,
+    conflict_table,
+    content_sql,
+    match_sql,
+    quarantine_sql,
+)
 from tradeperf.store.partials_sql import (
     ALL,
     PARTIALS_KEY,
@@ -85,6 +93,12 @@ PRUNABLE: Final[dict[str, str]] = {
 }
 
 _CLOSED: Final = TradeStatus.CLOSED.value
+#: The columns of each conflict table (those of its kind).
+_CONFLICT_SCHEMAS: Final = {
+    RecordKind.TRADES: TRADE_SCHEMA,
+    RecordKind.FILLS: FILL_SCHEMA,
+    RecordKind.MARKS: MARK_SCHEMA,
+}
 
 #: The reporting timezone whose partials every store maintains from the start.
 DEFAULT_PARTIALS_TZ: Final = "UTC"
@@ -138,6 +152,15 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         ],
         # the reader options a file was read with: other options read it again
         5: ["ALTER TABLE sources ADD COLUMN options VARCHAR NOT NULL DEFAULT ''"],
+        # every version of a natural key that arrived with conflicting content
+        6: [
+            create_table_sql(conflict_table(kind), schema, key=(), dialect=dialect)
+            for kind, schema in (
+                (RecordKind.TRADES, TRADE_SCHEMA),
+                (RecordKind.FILLS, FILL_SCHEMA),
+                (RecordKind.MARKS, MARK_SCHEMA),
+            )
+        ],
     }
 
 
@@ -281,6 +304,7 @@ class SQLStore(Store):
                     inserted -= self._stored_from(batches, replaced)
                     self._trade_days(touched, "trades", "source IN ({})", replaced)
                     self._delete_sources(replaced)
+                    self._restore_agreed(touched)
                 # into no trades at all (a backfill), every partial is rebuilt, unfiltered
                 rebuild = bool(zones) and not self._fetch("SELECT 1 FROM trades LIMIT 1")
                 if rebuild:
@@ -368,6 +392,9 @@ class SQLStore(Store):
         for kind in RecordKind:
             if self._has_table(kind.value):
                 self._exec(f'DELETE FROM "{kind.value}" WHERE source IN ({marks})', paths)
+        for kind in CONFLICT_KINDS:
+            if self._has_table(conflict_table(kind)):
+                self._exec(f"DELETE FROM {conflict_table(kind)} WHERE source IN ({marks})", paths)
         self._exec(f"DELETE FROM quarantine WHERE source IN ({marks})", paths)
 
     def _insert_new(
@@ -388,6 +415,8 @@ class SQLStore(Store):
                 f"cannot store {where}: no columns {sorted(unknown)} in table {kind.value}"
             )
         keys = NATURAL_KEYS[kind]
+        if kind in CONFLICT_KINDS and self._has_table(conflict_table(kind)):
+            return self._insert_checked(kind, table, touched)
         table = first_per_key(table, keys)
         cols = ", ".join(f'"{c}"' for c in table.column_names)
         match = " AND ".join(f's."{k}" = b."{k}"' for k in keys)
@@ -402,6 +431,155 @@ class SQLStore(Store):
             self._trade_days(touched, "_batch", "TRUE", [])
         self._unstage("_batch")
         return inserted
+
+    def _insert_checked(
+        self, kind: RecordKind, table: pa.Table, touched: dict[str, set[dt.date]] | None
+    ) -> int:
+        """`_insert_new` for a kind whose key can repeat across sources (`identity`): an
+        exact repeat is skipped, a conflicting one moves every version of its key to the
+        conflict table and the quarantine. Returns the rows inserted."""
+        keys = NATURAL_KEYS[kind]
+        first = first_per_key(table, keys)
+        repeats = first.num_rows != table.num_rows
+        names = table.column_names
+        cols = ", ".join(f'"{c}"' for c in names)
+        main, ct = f'"{kind.value}"', conflict_table(kind)
+        key_b = ", ".join(f'b."{k}"' for k in keys)
+        new_b, old_s = (content_sql(a, names, dialect=self.dialect) for a in ("b", "s"))
+        self._stage("_batch", table if repeats else first)
+        found = [
+            f"SELECT {key_b} FROM _batch b WHERE EXISTS "
+            f"(SELECT 1 FROM {ct} c WHERE {match_sql('b', 'c', keys)})",
+            f"SELECT {key_b} FROM _batch b JOIN {main} s ON {match_sql('b', 's', keys)} "
+            f"WHERE {old_s} <> {new_b}",
+        ]
+        if repeats:
+            found.append(
+                f"SELECT {key_b} FROM _batch b GROUP BY {key_b} HAVING count(DISTINCT {new_b}) > 1"
+            )
+        self._exec(
+            "CREATE TEMP TABLE _conflicted AS SELECT DISTINCT * FROM ("
+            + " UNION ALL ".join(found)
+            + ") q"
+        )
+        conflicted = int(self._fetch("SELECT count(*) FROM _conflicted")[0][0])
+
+        def listed(alias: str) -> str:
+            return f"EXISTS (SELECT 1 FROM _conflicted k WHERE {match_sql(alias, 'k', keys)})"
+
+        now = dt.datetime.now(dt.UTC)
+        if conflicted:
+            if kind is RecordKind.TRADES and touched:
+                self._trade_days(touched, main, listed(main), [])
+            self._exec(f"INSERT INTO {ct} ({cols}) SELECT {cols} FROM {main} s WHERE {listed('s')}")
+            self._exec(quarantine_sql(kind, main, keys, listed("r")), [now])
+            self._exec(f"DELETE FROM {main} WHERE {listed(main)}")
+            self._exec(f"INSERT INTO {ct} ({cols}) SELECT {cols} FROM _batch b WHERE {listed('b')}")
+            self._exec(quarantine_sql(kind, "_batch", keys, listed("r")), [now])
+        new = f"NOT EXISTS (SELECT 1 FROM {main} s WHERE {match_sql('b', 's', keys)})"
+        if conflicted:
+            new += f" AND NOT {listed('b')}"
+        if repeats:  # exact repeats within the batch: one of each, the same whatever the order
+            select = (
+                f"SELECT {cols} FROM (SELECT DISTINCT ON ({key_b}) {cols} FROM _batch b "
+                f"WHERE {new} ORDER BY {key_b}, b.source, b.source_line) d"
+            )
+        else:
+            select = f"SELECT {cols} FROM _batch b WHERE {new}"
+        inserted = self._exec(f"INSERT INTO {main} ({cols}) {select}")
+        if kind is RecordKind.TRADES and touched:
+            self._trade_days(touched, "_batch", "TRUE", [])
+        self._exec("DROP TABLE IF EXISTS _conflicted")
+        self._unstage("_batch")
+        return inserted
+
+    def _restore_agreed(self, touched: dict[str, set[dt.date]] | None) -> int:
+        """Restore every conflicted key whose remaining versions all agree (after versions
+        were removed); return how many keys came back."""
+        restored = 0
+        for kind in CONFLICT_KINDS:
+            ct = conflict_table(kind)
+            if not self._has_table(ct) or not self._fetch(f"SELECT 1 FROM {ct} LIMIT 1"):
+                continue
+            keys = NATURAL_KEYS[kind]
+            names = [f.name for f in _CONFLICT_SCHEMAS[kind]]
+            cols = ", ".join(f'"{c}"' for c in names)
+            key_c = ", ".join(f'c."{k}"' for k in keys)
+            same = content_sql("c", names, dialect=self.dialect)
+            self._exec(
+                f"CREATE TEMP TABLE _agreed AS SELECT {key_c} FROM {ct} c "
+                f"GROUP BY {key_c} HAVING count(DISTINCT {same}) = 1"
+            )
+            count = int(self._fetch("SELECT count(*) FROM _agreed")[0][0])
+            if count:
+
+                def agreed(alias: str, keys: Sequence[str] = keys) -> str:
+                    return f"EXISTS (SELECT 1 FROM _agreed k WHERE {match_sql(alias, 'k', keys)})"
+
+                main = f'"{kind.value}"'
+                if kind is RecordKind.TRADES and touched:
+                    self._trade_days(touched, ct, agreed(ct), [])
+                self._exec(
+                    f"INSERT INTO {main} ({cols}) SELECT {cols} FROM ("
+                    f"SELECT DISTINCT ON ({key_c}) {cols} FROM {ct} c WHERE {agreed('c')} "
+                    f"ORDER BY {key_c}, c.source, c.source_line) d"
+                )
+                self._exec(
+                    "DELETE FROM quarantine WHERE reason LIKE ? AND EXISTS (SELECT 1 FROM "
+                    f"{ct} c WHERE {agreed('c')} AND c.source = quarantine.source "
+                    "AND c.source_line = quarantine.line)",
+                    [f"{CONFLICT_REASON}%"],
+                )
+                self._exec(f"DELETE FROM {ct} WHERE {agreed(ct)}")
+                restored += count
+            self._exec("DROP TABLE IF EXISTS _agreed")
+        return restored
+
+    def forget(self, paths: Sequence[str]) -> dict[str, int]:
+        """See `Store.forget`."""
+        if not paths:
+            return {}
+        marks = ", ".join("?" for _ in paths)
+        try:
+            with self._transaction():
+                self._lock()
+                known = {
+                    r[0]
+                    for r in self._fetch(
+                        f"SELECT path FROM sources WHERE path IN ({marks})", list(paths)
+                    )
+                }
+                missing = [p for p in paths if p not in known]
+                if missing:
+                    raise InputError(
+                        "not a source of this store (see `tradeperf store info`)", path=missing[0]
+                    )
+                zones = self._partial_timezones()
+                touched: dict[str, set[dt.date]] = {tz: set() for tz in zones}
+                removed: dict[str, int] = {}
+                for kind in RecordKind:
+                    if self._has_table(kind.value):
+                        n = self._fetch(
+                            f'SELECT count(*) FROM "{kind.value}" WHERE source IN ({marks})',
+                            list(paths),
+                        )[0][0]
+                        if n:
+                            removed[kind.value] = int(n)
+                n = self._fetch(
+                    f"SELECT count(*) FROM quarantine WHERE source IN ({marks})", list(paths)
+                )[0][0]
+                removed["quarantine"] = int(n)
+                self._trade_days(touched, "trades", "source IN ({})", list(paths))
+                self._delete_sources(list(paths))
+                self._exec(f"DELETE FROM sources WHERE path IN ({marks})", list(paths))
+                removed["restored"] = self._restore_agreed(touched)
+                for tz in zones:
+                    self._refresh_partials(tz, touched[tz])
+        except (StoreError, InputError, ConfigError):
+            raise
+        except Exception as exc:
+            raise StoreError(f"cannot forget {', '.join(paths[:3])}: {exc}") from exc
+        return removed
 
     # -- partials -----------------------------------------------------------------------
     def _partial_timezones(self) -> list[str]:
