@@ -83,6 +83,7 @@ class TradeQuery:
     end: datetime | None = None
     strategies: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +165,14 @@ class Store(abc.ABC):
         """Stored trades matching ``query`` counted per status (counted in the engine)."""
 
     @abc.abstractmethod
-    def records(self, kind: RecordKind) -> pa.Table:
-        """All stored records of ``kind`` (fills, marks, ...) in timestamp order."""
+    def records(self, kind: RecordKind, *, sources: Sequence[str] = ()) -> pa.Table:
+        """All stored records of ``kind`` (fills, marks, ...) in timestamp order; only those
+        read from ``sources`` (absolute paths) when given."""
+
+    @abc.abstractmethod
+    def reject_counts(self, sources: Sequence[str] = ()) -> tuple[int, int]:
+        """(rejected rows, unreadable files) of ``sources``, or of the whole store when
+        empty; an unreadable file counts once, as an unreadable file."""
 
     @abc.abstractmethod
     def write_alerts(self, alerts: Sequence[Alert]) -> int:

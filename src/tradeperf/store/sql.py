@@ -719,7 +719,11 @@ class SQLStore(Store):
         if q.end is not None:
             where.append("exit_time < ?")
             params.append(q.end)
-        for column, values in (("strategy", q.strategies), ("symbol", q.symbols)):
+        for column, values in (
+            ("strategy", q.strategies),
+            ("symbol", q.symbols),
+            ("source", q.sources),
+        ):
             if values:
                 where.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
@@ -739,12 +743,34 @@ class SQLStore(Store):
         rows = self._fetch(f"SELECT status, count(*) FROM trades{where} GROUP BY status", params)
         return {str(status): int(n) for status, n in rows}
 
-    def records(self, kind: RecordKind) -> pa.Table:
+    def records(self, kind: RecordKind, *, sources: Sequence[str] = ()) -> pa.Table:
         """See `Store.records`."""
         if not self._has_table(kind.value):
             return pa.table({})
         order = "exit_time, trade_id" if kind is RecordKind.TRADES else "timestamp"
-        return self._fetch_arrow(f'SELECT * FROM "{kind.value}" ORDER BY {order}')
+        where = f" WHERE source IN ({', '.join('?' for _ in sources)})" if sources else ""
+        return self._fetch_arrow(
+            f'SELECT * FROM "{kind.value}"{where} ORDER BY {order}', [*sources]
+        )
+
+    def reject_counts(self, sources: Sequence[str] = ()) -> tuple[int, int]:
+        """See `Store.reject_counts`."""
+        marks = ", ".join("?" for _ in sources)
+        only_q = f" WHERE q.source IN ({marks})" if sources else ""
+        only_s = f" WHERE path IN ({marks})" if sources else ""
+        rejected = self._fetch(
+            "SELECT count(*) FROM quarantine q LEFT JOIN sources s ON q.source = s.path"
+            + (only_q + " AND" if sources else " WHERE")
+            + " (s.unreadable IS NULL OR NOT s.unreadable)",
+            [*sources],
+        )[0][0]
+        unreadable = self._fetch(
+            f"SELECT count(*) FROM sources{only_s}"
+            + (" AND" if sources else " WHERE")
+            + " unreadable",
+            [*sources],
+        )[0][0]
+        return int(rejected), int(unreadable)
 
     def write_alerts(self, alerts: Sequence[Alert]) -> int:
         """See `Store.write_alerts`."""
