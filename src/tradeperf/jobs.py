@@ -158,9 +158,9 @@ def _check_something_read(store: Store, report: IngestReport) -> None:
         raise NothingReadError(unreadable_files=unreadable, rejected_rows=rejected)
 
 
-def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
-    """Take the sources at ``paths`` out of ``store`` (`Store.forget`); a folder names every
-    source stored below it. A path need not exist any more.
+def stored_sources(store: Store, paths: Sequence[Path | str]) -> tuple[str, ...]:
+    """The stored sources that ``paths`` name: a file, or every source below a folder. A path
+    need not exist any more.
 
     Raises
     ------
@@ -175,7 +175,18 @@ def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
         if not below:
             raise InputError("not a source of this store (see `tradeperf store info`)", path=path)
         chosen.update(dict.fromkeys(below))
-    return store.forget(list(chosen))
+    return tuple(chosen)
+
+
+def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
+    """Take the sources at ``paths`` out of ``store`` (`Store.forget`, `stored_sources`).
+
+    Raises
+    ------
+    InputError
+        If a path names no stored source.
+    """
+    return store.forget(list(stored_sources(store, paths)))
 
 
 def write_report(
@@ -263,10 +274,13 @@ def run_report(
     on_file: Callable[[Path], None] | None = None,
     **request: object,
 ) -> ReportResult:
-    """Ingest ``paths`` into the configured store, summarise it and write the report files.
+    """Ingest ``paths`` into the configured store, summarise what they hold and write the
+    report files.
 
-    When the inputs include a freqtrade backtest export and the user set no capital or
-    currency, the export's ``starting_balance`` and ``stake_currency`` are used.
+    The report covers the records of the files under ``paths`` only, not whatever else the
+    store holds (``summary.request.sources`` lists them). When the inputs include a freqtrade
+    backtest export and the user set no capital or currency, the export's
+    ``starting_balance`` and ``stake_currency`` are used.
 
     Raises
     ------
@@ -287,7 +301,11 @@ def run_report(
     with open_store(config.store) as store:
         report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
         config = account_from_sources(store, report.files, config)
-        account = {"capital": config.capital, "currency": config.currency}
-        summary = summarize(store, dataclasses.replace(wanted, **account))  # type: ignore[arg-type]
+        scope = {
+            "capital": config.capital,
+            "currency": config.currency,
+            "sources": tuple(str(p) for p in report.files),
+        }
+        summary = summarize(store, dataclasses.replace(wanted, **scope))  # type: ignore[arg-type]
     files = write_report(summary, out_dir, outputs=outputs)
     return ReportResult(ingest=report, summary=summary, files=files)

@@ -59,3 +59,30 @@ def test_store_forget_settles_a_conflict(tradeperf: Tradeperf, tmp_path: Path) -
     missing = tradeperf("store", "forget", str(tmp_path / "nowhere.jsonl"))
     assert missing.code == 2
     assert "not a source of this store" in missing.err
+
+
+def test_report_covers_what_its_paths_hold(tradeperf: Tradeperf, tmp_path: Path) -> None:
+    old = _log(tmp_path / "old.jsonl", [("o1", "100"), ("o2", "-40")])
+    new = _log(tmp_path / "new.jsonl", [("n1", "7.5")])
+    assert tradeperf("ingest", str(old)).code == 0
+    assert tradeperf("report", str(new), "--out", "rep").code == 0
+    assert _net(tmp_path / "rep") == (Decimal("7.5"), False)
+    # the store still holds both; summary covers the store, or the sources named
+    whole = json.loads(tradeperf("summary", "--format", "json").out, parse_float=Decimal)
+    assert Decimal(str(whole["overall"]["net_pnl"])) == Decimal("67.5")
+    only = tradeperf("summary", "--format", "json", "--source", str(old))
+    assert only.code == 0
+    assert Decimal(str(json.loads(only.out)["overall"]["net_pnl"])) == Decimal(60)
+    # a report's rejects are its own files' rejects
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"trade_id": "b1"})
+        + "\n"
+        + json.dumps(
+            {"trade_id": "b2", "symbol": "X", "exit_time": "2024-03-02T00:00:00Z", "net_pnl": "1"}
+        )
+        + "\n"
+    )
+    assert tradeperf("report", str(bad), "--out", "bad").code == 0
+    assert tradeperf("report", str(new), "--out", "rep2").code == 0
+    assert _net(tmp_path / "rep2") == (Decimal("7.5"), False)

@@ -96,18 +96,20 @@ def load_books(
     strategies: tuple[str, ...] = (),
     symbols: tuple[str, ...] = (),
     cost_basis: CostBasis = CostBasis.FIFO,
+    sources: tuple[str, ...] = (),
 ) -> Books | None:
     """Run the ledger over the stored fills (filtered), or None when there are none.
 
     A strategy filter books that strategy's fills alone, as if it had its own account; marks,
-    funding and cash flows are all passed (marks of currencies convert foreign fees).
+    funding and cash flows are all passed (marks of currencies convert foreign fees). With
+    ``sources``, only the records read from those files are booked.
 
     Raises
     ------
     InputError
         If the fills cannot be booked (a multiplier that changes within a position, ...).
     """
-    fills = _as_schema(store.records(RecordKind.FILLS), FILL_SCHEMA)
+    fills = _as_schema(store.records(RecordKind.FILLS, sources=sources), FILL_SCHEMA)
     if fills is None:
         return None
     if strategies:
@@ -116,9 +118,9 @@ def load_books(
         fills = fills.filter(pc.is_in(fills.column("symbol"), pa.array(symbols)))
     if fills.num_rows == 0:
         return None
-    marks = _as_schema(store.records(RecordKind.MARKS), MARK_SCHEMA)
-    funding = _as_schema(store.records(RecordKind.FUNDING), FUNDING_SCHEMA)
-    cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS), CASH_FLOW_SCHEMA)
+    marks = _as_schema(store.records(RecordKind.MARKS, sources=sources), MARK_SCHEMA)
+    funding = _as_schema(store.records(RecordKind.FUNDING, sources=sources), FUNDING_SCHEMA)
+    cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
     try:
         result = run_ledger(
             fills, marks, cost_basis=cost_basis, funding=funding, cash_flows=cash_flows
@@ -128,9 +130,10 @@ def load_books(
     return Books(fills=fills, marks=marks, funding=funding, result=result)
 
 
-def load_cash_flows(store: Store, tz: str) -> CashFlows:
-    """The stored deposits and withdrawals, by local day in ``tz`` (all accounts)."""
-    table = _as_schema(store.records(RecordKind.CASH_FLOWS), CASH_FLOW_SCHEMA)
+def load_cash_flows(store: Store, tz: str, *, sources: tuple[str, ...] = ()) -> CashFlows:
+    """The stored deposits and withdrawals, by local day in ``tz`` (all accounts; only those
+    read from ``sources`` when given)."""
+    table = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
     if table is None:
         return CashFlows.none()
     days = local_days(table.column("timestamp"), resolve_timezone(tz))

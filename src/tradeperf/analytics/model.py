@@ -24,6 +24,8 @@ class SummaryRequest:
     start, end : local calendar days bounding the period (``end`` inclusive); None = all.
     strategies, symbols : keep only these (empty = all).
     cost_basis : how fills are matched into lots (FIFO, LIFO, average cost).
+    sources : only the records read from these files (absolute paths; empty = the whole
+        store): what ``tradeperf report PATHS`` covers.
     """
 
     timezone: str = "UTC"
@@ -35,6 +37,7 @@ class SummaryRequest:
     strategies: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
     cost_basis: CostBasis = CostBasis.FIFO
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

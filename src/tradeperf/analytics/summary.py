@@ -57,7 +57,8 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         If stored fills cannot be booked.
     """
     single = len(request.strategies) <= 1 and len(request.symbols) <= 1
-    if single and not store.has_records(RecordKind.FILLS):
+    # the partials are kept per day, strategy and symbol, not per source
+    if single and not request.sources and not store.has_records(RecordKind.FILLS):
         return summarize_partials(store, request)
     return summarize_trades(store, request)
 
@@ -76,12 +77,16 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
-    table = store.trades(TradeQuery(strategies=request.strategies, symbols=request.symbols))
+    query = TradeQuery(
+        strategies=request.strategies, symbols=request.symbols, sources=request.sources
+    )
+    table = store.trades(query)
     books = load_books(
         store,
         strategies=request.strategies,
         symbols=request.symbols,
         cost_basis=request.cost_basis,
+        sources=request.sources,
     )
     stored = table
     if books is not None:
@@ -95,7 +100,7 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     before, closed = _split_period(closed, start_utc, end_utc)
 
     prior = sum((x for x in before.column("net_pnl").to_pylist() if x is not None), Decimal(0))
-    flows = load_cash_flows(store, tz.key)
+    flows = load_cash_flows(store, tz.key, sources=request.sources)
     pnl_start = request.capital + prior
     trades = ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
 
@@ -143,7 +148,7 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         _add_positions(books, overall, windows, start_utc, end_utc)
     by_strategy = _breakdown(trades, trades.strategy, equity_start, first_day, last_day)
     by_symbol = _breakdown(trades, trades.symbol, equity_start, first_day, last_day)
-    quarantine = store.info()
+    rejected_rows, unreadable_files = store.reject_counts(request.sources)
     return Summary(
         request=request,
         generated_at=dt.datetime.now(dt.UTC),
@@ -154,8 +159,8 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         by_strategy=by_strategy,
         by_symbol=by_symbol,
         status_counts=status_counts,
-        rejected_rows=quarantine.rejected_rows,
-        unreadable_files=quarantine.unreadable_files,
+        rejected_rows=rejected_rows,
+        unreadable_files=unreadable_files,
     )
 
 

@@ -364,8 +364,13 @@ def summary(
     currency: CurrencyOpt = None,
     config_file: ConfigOpt = None,
     cost_basis: CostBasisOpt = CostBasis.FIFO,
+    source: Annotated[
+        list[Path] | None,
+        typer.Option("--source", help="Only the records of this file or folder (repeatable)."),
+    ] = None,
 ) -> None:
-    """Summarise what is stored: overall, or per --window, in the reporting timezone."""
+    """Summarise what is stored (or --source files): overall, or per --window, in the
+    reporting timezone."""
     output = _output(output, REPORT_FORMATS)
     config = _config(
         store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
@@ -381,6 +386,8 @@ def summary(
         cost_basis=cost_basis,
     )
     with open_store(config.store) as st:
+        if source:
+            request = dataclasses.replace(request, sources=jobs.stored_sources(st, source))
         result = summarize(st, request)
     if window:
         doc = windows_to_json(result, window)
