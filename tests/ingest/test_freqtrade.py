@@ -121,3 +121,26 @@ def test_real_export_matches_freqtrade_own_figures(freqtrade_export: Path) -> No
         expected = Decimal(entry["profit_total_abs"])
         assert abs(pnl - expected) <= abs(expected) * Decimal("1e-12") + Decimal("1e-17")
     assert sum(counts.values()) == 179
+
+
+def test_two_backtests_of_one_strategy_are_two_runs(tmp_path: Path) -> None:
+    from tradeperf.store import open_store
+    from tradeperf.store.loader import ingest_paths
+
+    paths = []
+    for name, run in (("a", "2024-03-01 10:00:00+00:00"), ("b", "2024-03-02 09:00:00+00:00")):
+        doc = _export([TRADE])
+        doc["strategy"]["MyStrat"]["backtest_run_start_ts"] = run  # type: ignore[index]
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc))
+        paths.append(path)
+    copy = tmp_path / "copy-of-a.json"
+    copy.write_text(paths[0].read_text())
+    with open_store(f"duckdb://{tmp_path / 's.duckdb'}") as store:
+        ingest_paths(store, [*paths, copy])
+        trades = store.trades().to_pylist()
+        # one trade per run: the copy of run a repeats it exactly and counts once
+        assert len({t["trade_id"] for t in trades}) == 2
+        runs = sorted(json.loads(t["metadata_json"])["run"] for t in trades)
+        assert runs == ["2024-03-01 10:00:00+00:00", "2024-03-02 09:00:00+00:00"]
+        assert store.quarantine().num_rows == 0

@@ -16,8 +16,10 @@ Field mapping (freqtrade name -> ours):
   -> exit_reason; ``enter_tag`` -> tags; stake currency -> currency; ``stake_amount``,
   ``leverage``, ``trade_duration`` and stop-loss fields are kept in metadata;
 - ``is_open`` true -> status OPEN, else CLOSED;
-- trade_id = ``ft-`` + the first 20 hex digits of SHA-256 of ``strategy|pair|open_timestamp``
-  (ms), stable across re-reads. A rejected trade's ``line`` is its 1-based position in its
+- trade_id = ``ft-`` + the first 20 hex digits of SHA-256 of ``run|strategy|pair|open_timestamp``
+  (ms), stable across re-reads. The run is the export's ``metadata`` run id or the strategy's
+  ``backtest_run_start_ts``, so two backtests of one strategy are two runs (left out when the
+  export names no run). A rejected trade's ``line`` is its 1-based position in its
   strategy's trade list.
 
 freqtrade's ``profit_abs`` conventions differ between versions (in some exports it excludes
@@ -168,21 +170,48 @@ def freqtrade_summary(path: Path | str) -> dict[str, FreqtradeSummary]:
     return out
 
 
-def freqtrade_trade_id(strategy: str, pair: str, open_timestamp_ms: int) -> str:
-    """The deterministic id of a freqtrade trade: ``ft-`` + SHA-256 of strategy|pair|open ms.
+def freqtrade_trade_id(strategy: str, pair: str, open_timestamp_ms: int, *, run: str = "") -> str:
+    """The deterministic id of a freqtrade trade: ``ft-`` + SHA-256 of
+    run|strategy|pair|open ms (strategy|pair|open ms when the export names no run).
+
+    Two backtests of one strategy are two runs whose trades stay apart; the same export read
+    twice gives the same ids.
 
     Parameters
     ----------
     strategy : the strategy name.
     pair : the pair, as freqtrade writes it (``ETH/BTC``).
     open_timestamp_ms : the opening time in epoch milliseconds.
+    run : the backtest run (`freqtrade_run`), empty when unknown.
+
+    Examples
+    --------
+    >>> a = freqtrade_trade_id("S", "ETH/BTC", 1, run="2024-01-01 00:00:00+00:00")
+    >>> a == freqtrade_trade_id("S", "ETH/BTC", 1, run="2024-02-01 00:00:00+00:00")
+    False
     """
-    digest = hashlib.sha256(f"{strategy}|{pair}|{open_timestamp_ms}".encode()).hexdigest()
-    return f"ft-{digest[:20]}"
+    text = (
+        f"{run}|{strategy}|{pair}|{open_timestamp_ms}"
+        if run
+        else f"{strategy}|{pair}|{open_timestamp_ms}"
+    )
+    return f"ft-{hashlib.sha256(text.encode()).hexdigest()[:20]}"
+
+
+def freqtrade_run(doc: object, strategy: str, result: dict[str, object]) -> str:
+    """The backtest run a strategy's result belongs to: the export's ``metadata`` run id, else
+    the strategy's ``backtest_run_start_ts`` (when the backtest was run); empty when neither
+    (a bare list of trades)."""
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    entry = meta.get(strategy) if isinstance(meta, dict) else None
+    run = entry.get("run_id") if isinstance(entry, dict) else None
+    if not run:
+        run = result.get("backtest_run_start_ts")
+    return str(run) if run else ""
 
 
 def freqtrade_row(
-    trade: dict[str, object], *, strategy: str, currency: str | None
+    trade: dict[str, object], *, strategy: str, currency: str | None, run: str = ""
 ) -> dict[str, object]:
     """Translate one freqtrade trade into a canonical trade row (before validation).
 
@@ -191,6 +220,7 @@ def freqtrade_row(
     trade : one element of freqtrade's ``trades`` list.
     strategy : the strategy it belongs to.
     currency : the stake currency, if known.
+    run : the backtest run (`freqtrade_run`): part of the trade id, kept in the metadata.
 
     Raises
     ------
@@ -222,9 +252,11 @@ def freqtrade_row(
         gross = None if net is None or fees is None else to_decimal(net + fees)
     open_ms = (opened - _EPOCH) // timedelta(milliseconds=1)
     metadata = {k: trade[k] for k in _METADATA_FIELDS if not is_missing(trade.get(k))}
+    if run:
+        metadata["run"] = run
     tag = trade.get("enter_tag")
     row: dict[str, object] = {
-        "trade_id": freqtrade_trade_id(strategy, str(pair), open_ms),
+        "trade_id": freqtrade_trade_id(strategy, str(pair), open_ms, run=run),
         "strategy": str(trade.get("strategy") or strategy),
         "symbol": pair,
         "side": "short" if trade.get("is_short") is True else "long",
@@ -277,6 +309,7 @@ def read_freqtrade(
     for strategy, result in strategies:
         trades = result.get("trades")
         currency = result.get("stake_currency")
+        run = freqtrade_run(doc, strategy, result)
         if not isinstance(trades, list):
             collector.reject(
                 None, f"strategy {strategy!r} has no trades list", field="trades", raw=None
@@ -292,6 +325,7 @@ def read_freqtrade(
                     trade,
                     strategy=strategy,
                     currency=currency if isinstance(currency, str) else None,
+                    run=run,
                 )
             except RowError as exc:
                 collector.reject(index, exc.reason, field=exc.field, raw=raw)
