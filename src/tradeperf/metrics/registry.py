@@ -127,7 +127,7 @@ _ALL = [
     _F("losing_days", "count", False, "Days whose summed net P&L is < 0.", None),
     # returns
     _F("cumulative_return", "fraction", True, "prod(1 + r) - 1.", returns.cumulative_return),
-    _F("cagr", "fraction", True, "Compound annual growth rate.", returns.annual_return),
+    _F("cagr", "fraction", True, "Compound annual growth rate.", returns.cagr),
     _F(
         "annual_volatility",
         "fraction",

@@ -20,6 +20,7 @@ __all__ = [
     "calmar_ratio",
     "cumulative_return",
     "downside_deviation",
+    "downside_risk",
     "excess_sharpe",
     "information_ratio",
     "log_returns",
@@ -105,12 +106,44 @@ def cumulative_return(returns: ArrayLike) -> float:
 
 
 def annual_return(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
-    """Compound annual growth rate (CAGR) of periodic simple returns.
+    """Compound annual growth rate of periodic simple returns, empyrical's ``annual_return``.
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped (a NaN period does
-        not count as elapsed time; empyrical counts it).
+    returns : 1-D array-like of simple returns per period. A NaN period adds no return but
+        counts as elapsed time, as in empyrical (`cagr` counts only non-NaN periods).
+    periods_per_year : 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
+
+    Returns
+    -------
+    float, fraction per year. NaN for empty or all-NaN input (empyrical gives 0.0 for all
+    NaN) and for a negative ending wealth; -1.0 after a total loss.
+
+    Notes
+    -----
+    (prod(1 + r))^(P / n) - 1 with the product over the non-NaN returns and n the number of
+    periods including NaN ones (Bacon, *Practical Portfolio Performance Measurement and
+    Attribution*, 2nd ed., 2008, §4). Equals empyrical's ``annual_return`` and ``cagr``.
+
+    Examples
+    --------
+    >>> round(annual_return([0.01] * 252), 6)
+    11.274002
+    >>> round(annual_return([float("nan")] + [0.01] * 251), 6)
+    11.152477
+    """
+    r = as_float_array(returns, name="returns")
+    return _compound_annual(drop_nan(r), r.size, periods_per_year)
+
+
+def cagr(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
+    """Compound annual growth rate (CAGR) over the non-NaN periods of a return series.
+
+    Parameters
+    ----------
+    returns : 1-D array-like of simple returns per period; NaN are dropped and a NaN period
+        does not count as elapsed time (empyrical's ``cagr`` counts it; `annual_return`
+        follows empyrical).
     periods_per_year : 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
 
     Returns
@@ -120,25 +153,27 @@ def annual_return(returns: ArrayLike, *, periods_per_year: float = 252.0) -> flo
 
     Notes
     -----
-    CAGR = (prod(1 + r))^(P / n) - 1 with n observations and P periods per year
-    (Bacon, *Practical Portfolio Performance Measurement and Attribution*, 2nd ed., 2008, §4).
-    Same as empyrical's ``annual_return``/``cagr``.
+    CAGR = (prod(1 + r))^(P / n) - 1 with n non-NaN observations and P periods per year
+    (Bacon 2008, §4). Without NaN it equals empyrical's ``cagr`` and quantstats' ``cagr``.
 
     Examples
     --------
-    >>> round(annual_return([0.01] * 252), 6)
+    >>> round(cagr([0.01] * 252), 6)
+    11.274002
+    >>> round(cagr([float("nan")] + [0.01] * 252), 6)
     11.274002
     """
     r = drop_nan(returns)
+    return _compound_annual(r, r.size, periods_per_year)
+
+
+def _compound_annual(r: FloatArray, periods: int, periods_per_year: float) -> float:
     if r.size == 0:
         return float("nan")
     ending = float(np.prod(1.0 + r))
     if ending < 0:
         return float("nan")
-    return ending ** (periods_per_year / r.size) - 1.0
-
-
-cagr = annual_return
+    return ending ** (periods_per_year / periods) - 1.0
 
 
 def annual_volatility(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
@@ -220,36 +255,46 @@ def sharpe_ratio(
     return _ratio(float(np.mean(excess)), _std_or_zero(excess)) * float(np.sqrt(periods_per_year))
 
 
-def downside_deviation(
+def downside_risk(
     returns: ArrayLike, *, required_return: float = 0.0, periods_per_year: float = 252.0
 ) -> float:
-    """Annualized downside deviation below a per-period target.
+    """Annualized downside deviation below a per-period target (empyrical's ``downside_risk``).
 
     Parameters
     ----------
     returns : 1-D array-like of simple returns per period; NaN are dropped.
-    required_return : per-period target t.
-    periods_per_year : annualization factor P.
+    required_return : per-period target t (0 by default, as empyrical); a target that varies
+        by period is subtracted from the returns first.
+    periods_per_year : annualization factor P (252 daily, as empyrical's ``period=DAILY``;
+        52 weekly, 12 monthly).
 
     Returns
     -------
-    float. NaN for empty input.
+    float, fraction per sqrt(year). NaN for empty or all-NaN input; 0.0 when no period falls
+    short of the target, also for a single return at or above it.
 
     Notes
     -----
-    DD = sqrt(mean(min(r - t, 0)^2)) * sqrt(P), the mean taken over all periods
-    (Sortino & Price 1994). Same as empyrical's ``downside_risk``.
+    DD = sqrt(mean(min(r - t, 0)^2)) * sqrt(P), the mean taken over ALL periods, not only
+    the short ones (Sortino, F. & Price, L. (1994). Performance measurement in a downside
+    risk framework. Journal of Investing 3(3), 59-64). The risk term of `sortino_ratio`.
+    ``downside_deviation`` is the same function under the registry's name.
 
     Examples
     --------
-    >>> round(downside_deviation([0.01, -0.02, 0.015, 0.003]), 6)
+    >>> round(downside_risk([0.01, -0.02, 0.015, 0.003]), 6)
     0.158745
+    >>> downside_risk([0.01, 0.02])
+    0.0
     """
     r = drop_nan(returns)
     if r.size == 0:
         return float("nan")
     short = np.minimum(r - required_return, 0.0)
     return float(np.sqrt(np.mean(short * short)) * np.sqrt(periods_per_year))
+
+
+downside_deviation = downside_risk
 
 
 def sortino_ratio(
@@ -297,7 +342,8 @@ def calmar_ratio(returns: ArrayLike, *, periods_per_year: float = 252.0) -> floa
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    returns : 1-D array-like of simple returns per period; a NaN period adds no return but
+        counts as elapsed time in the CAGR (`annual_return`, as empyrical).
     periods_per_year : annualization factor P for the CAGR.
 
     Returns
@@ -306,8 +352,9 @@ def calmar_ratio(returns: ArrayLike, *, periods_per_year: float = 252.0) -> floa
 
     Notes
     -----
-    Calmar = CAGR / |MDD| (Young, T. W. (1991). Calmar ratio: a smoother tool. Futures 20(1)).
-    Computed over the whole series, as empyrical (Young used the last 36 months).
+    Calmar = annual_return / |MDD| (Young, T. W. (1991). Calmar ratio: a smoother tool.
+    Futures 20(1)). Computed over the whole series, as empyrical (Young used the last 36
+    months).
 
     Examples
     --------
@@ -316,7 +363,7 @@ def calmar_ratio(returns: ArrayLike, *, periods_per_year: float = 252.0) -> floa
     """
     from tradeperf.metrics.drawdown import max_drawdown
 
-    r = drop_nan(returns)
+    r = as_float_array(returns, name="returns")
     mdd = max_drawdown(r)
     if not mdd < 0:
         return float("nan")
@@ -436,11 +483,22 @@ def stability(returns: ArrayLike) -> float:
     return sty * sty / (float(np.dot(tc, tc)) * syy)
 
 
+def _is_pandas_series(values: ArrayLike) -> bool:
+    return type(values).__module__.split(".", 1)[0] == "pandas" and hasattr(values, "index")
+
+
 def _paired(returns: ArrayLike, benchmark: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    # Two pandas Series are paired on their index (inner join), as empyrical aligns them;
+    # anything else is paired by position and must have one length.
+    if _is_pandas_series(returns) and _is_pandas_series(benchmark):
+        returns, benchmark = returns.align(benchmark, join="inner")
     r = as_float_array(returns, name="returns")
     b = as_float_array(benchmark, name="benchmark")
     if r.shape != b.shape:
-        raise ValueError(f"returns and benchmark differ in length: {r.size} != {b.size}")
+        raise ValueError(
+            f"returns and benchmark differ in length: {r.size} != {b.size}; arrays are "
+            "paired by position (pass two pandas Series to pair them on their index)"
+        )
     keep = ~(np.isnan(r) | np.isnan(b))
     return r[keep], b[keep]
 
@@ -451,13 +509,19 @@ def excess_sharpe(returns: ArrayLike, benchmark: ArrayLike) -> float:
     Parameters
     ----------
     returns : 1-D array-like of simple returns per period, shape (n,).
-    benchmark : 1-D array-like of benchmark returns for the same periods, shape (n,).
-        Periods where either is NaN are dropped.
+    benchmark : 1-D array-like of benchmark returns for the same periods, shape (n,). Two
+        pandas Series are paired on their index (inner join, as empyrical), anything else by
+        position. Periods where either is NaN are dropped.
 
     Returns
     -------
     float. NaN for fewer than 2 pairs; +/-inf for a constant non-zero active return
     (as empyrical; quantstats returns 0 there).
+
+    Raises
+    ------
+    ValueError
+        When the two are not both pandas Series and differ in length.
 
     Notes
     -----
@@ -488,12 +552,18 @@ def tracking_error(
     Parameters
     ----------
     returns : 1-D array-like of simple returns per period, shape (n,).
-    benchmark : 1-D array-like of benchmark returns, shape (n,); pairs with a NaN are dropped.
+    benchmark : 1-D array-like of benchmark returns, shape (n,); two pandas Series are paired
+        on their index (inner join), anything else by position; pairs with a NaN are dropped.
     periods_per_year : annualization factor P.
 
     Returns
     -------
     float. NaN for fewer than 2 pairs.
+
+    Raises
+    ------
+    ValueError
+        When the two are not both pandas Series and differ in length.
 
     Notes
     -----
@@ -522,7 +592,10 @@ def alpha_beta(
     Parameters
     ----------
     returns : 1-D array-like of simple returns per period, shape (n,).
-    benchmark : 1-D array-like of benchmark returns, shape (n,); pairs with a NaN are dropped.
+    benchmark : 1-D array-like of benchmark returns, shape (n,). Two pandas Series are paired
+        on their index (inner join of the dates, as empyrical's ``alpha_beta``); anything else
+        (arrays, lists, Polars, PyArrow, or one pandas Series) by position. Pairs with a NaN
+        are dropped.
     risk_free : per-period risk-free return subtracted from both series.
     periods_per_year : annualization factor P for alpha.
 
@@ -530,6 +603,11 @@ def alpha_beta(
     -------
     (alpha, beta) : alpha as a fraction per year, beta dimensionless. Both NaN for fewer than
     2 pairs or a benchmark variance below 1e-30.
+
+    Raises
+    ------
+    ValueError
+        When the two are not both pandas Series and differ in length.
 
     Notes
     -----

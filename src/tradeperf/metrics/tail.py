@@ -107,10 +107,26 @@ def excess_kurtosis(returns: ArrayLike, *, adjusted: bool = True) -> float:
 
 
 def _check(cutoff: float, method: str) -> None:
-    if not 0.0 < cutoff < 1.0:
-        raise ValueError(f"cutoff must be in (0, 1), got {cutoff}")
+    if not 0.0 <= cutoff <= 1.0:
+        raise ValueError(f"cutoff must be in [0, 1], got {cutoff}")
     if method not in ("historical", "gaussian", "cornish_fisher"):
         raise ValueError(f"unknown method {method!r}")
+
+
+def _end_quantile(cutoff: float, s: float, k: float, method: str) -> float:
+    """The limit of the parametric quantile (in deviations) as alpha -> 0 or 1: +/-inf.
+
+    The Cornish-Fisher quantile is the cubic a3 z^3 + a2 z^2 + a1 z + a0 of the normal
+    quantile z, which tends to -inf (alpha -> 0) or +inf (alpha -> 1); its sign at either end
+    is that of the leading non-zero coefficient times z's power.
+    """
+    z_sign = -1.0 if cutoff == 0.0 else 1.0
+    if method == "gaussian":
+        return z_sign * np.inf
+    for power, coef in ((3, k / 24 - s * s / 18), (2, s / 6), (1, 1 - k / 8 + 5 * s * s / 36)):
+        if coef != 0.0:
+            return float(np.copysign(np.inf, coef * z_sign**power))
+    return float("nan")
 
 
 def _cornish_fisher_z(z: float, s: float, k: float) -> float:
@@ -125,7 +141,11 @@ def value_at_risk(
     Parameters
     ----------
     returns : 1-D array-like of simple returns per period; NaN are dropped.
-    cutoff : tail probability alpha (0.05 = 95 % VaR).
+    cutoff : tail probability alpha in [0, 1] (0.05 = 95 % VaR). At 0 and 1 the historical
+        VaR is the smallest and the largest return (NumPy's percentile, as empyrical); the
+        parametric ones are their limits: -inf and +inf for the Gaussian; for Cornish-Fisher
+        the sign of its cubic's leading term, which can be +inf at 0 where the expansion is
+        not monotone (skewness large against kurtosis).
     method : "historical" (empirical quantile, linear interpolation, as empyrical),
         "gaussian" (mean + z_alpha * std, as quantstats' ``value_at_risk``) or
         "cornish_fisher" (z replaced by its Cornish-Fisher expansion with population skewness
@@ -140,7 +160,7 @@ def value_at_risk(
     Raises
     ------
     ValueError
-        For a cutoff outside (0, 1) or an unknown method.
+        For a cutoff outside [0, 1] or an unknown method.
 
     Notes
     -----
@@ -153,6 +173,8 @@ def value_at_risk(
     >>> r = [0.01, -0.02, 0.015, 0.003, 0.0, -0.007]
     >>> round(value_at_risk(r), 6), round(value_at_risk(r, method="gaussian"), 6)
     (-0.01675, -0.020415)
+    >>> value_at_risk(r, cutoff=0.0), value_at_risk(r, cutoff=1.0)
+    (-0.02, 0.015)
     """
     _check(cutoff, method)
     r = drop_nan(returns)
@@ -165,6 +187,8 @@ def value_at_risk(
     mean, std, s, k = _moments(r)
     if std == 0.0:
         return mean
+    if cutoff in (0.0, 1.0):
+        return mean + std * _end_quantile(cutoff, s, k, method)
     z = _STD_NORMAL.inv_cdf(cutoff)
     if method == "cornish_fisher":
         z = _cornish_fisher_z(z, s, k)
@@ -179,7 +203,8 @@ def conditional_value_at_risk(
     Parameters
     ----------
     returns : 1-D array-like of simple returns per period; NaN are dropped.
-    cutoff : tail probability alpha.
+    cutoff : tail probability alpha in [0, 1]. At 0 the CVaR is the VaR at 0 (historical:
+        the smallest return); at 1 it is the mean of all returns (every method).
     method : "historical" (mean of the floor((n - 1) alpha) + 1 lowest returns, as empyrical),
         "gaussian" (mu - sigma phi(z_alpha) / alpha) or "cornish_fisher" (the mean of the
         Cornish-Fisher quantile function over (0, alpha), in closed form).
@@ -192,7 +217,7 @@ def conditional_value_at_risk(
     Raises
     ------
     ValueError
-        For a cutoff outside (0, 1) or an unknown method.
+        For a cutoff outside [0, 1] or an unknown method.
 
     Notes
     -----
@@ -210,6 +235,8 @@ def conditional_value_at_risk(
     -0.02
     >>> round(conditional_value_at_risk(r, method="gaussian"), 6)
     -0.025643
+    >>> conditional_value_at_risk(r, cutoff=0.0), round(conditional_value_at_risk(r, cutoff=1.0), 6)
+    (-0.02, 0.000167)
     """
     _check(cutoff, method)
     r = drop_nan(returns)
@@ -221,8 +248,10 @@ def conditional_value_at_risk(
     if r.size < 2:
         return float("nan")
     mean, std, s, kurt = _moments(r)
-    if std == 0.0:
+    if std == 0.0 or cutoff == 1.0:
         return mean
+    if cutoff == 0.0:
+        return mean + std * _end_quantile(cutoff, s, kurt, method)
     z = _STD_NORMAL.inv_cdf(cutoff)
     phi = _STD_NORMAL.pdf(z)
     i0, i1, i2, i3 = cutoff, -phi, cutoff - z * phi, -(z * z + 2.0) * phi
