@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -18,7 +19,6 @@ from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
 from tradeperf.ingest import FORMATS
-from tradeperf.ingest.freqtrade import freqtrade_summary
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import discover
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
@@ -33,11 +33,13 @@ OUTPUTS: Final = ("json", "md")
 
 @dataclass(slots=True)
 class ReportResult:
-    """What `run_report` did: the ingestion report, the summary and the files written."""
+    """What `run_report` did: the ingestion report, the summary and the files written;
+    ``capital_assumed`` when no capital was given or stated and the default was used."""
 
     ingest: IngestReport
     summary: Summary
     files: list[Path] = field(default_factory=list)
+    capital_assumed: bool = False
 
 
 def read_options(
@@ -242,24 +244,60 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
     return request
 
 
-def account_from_sources(store: Store, files: Sequence[Path], config: Config) -> Config:
-    """``config`` with capital and currency taken from a freqtrade export among ``files``
-    (absolute paths), for the settings the user did not give explicitly."""
+def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tuple[Config, bool]:
+    """``config`` with the capital and currency its sources state for themselves (a freqtrade
+    export's starting balance and stake currency, stored at ingest), for the settings the
+    user did not give; and whether the capital is still the default, assumed.
+
+    Parameters
+    ----------
+    store : the open store.
+    config : the resolved settings (``explicit``: those the user gave).
+    sources : the sources summarised (absolute paths); empty: every stored source. They give
+        an account only when they agree on one.
+    """
     missing = {"capital", "currency"} - config.explicit
     if not missing:
-        return config
-    for path in files:
-        entry = store.source_entry(str(path))
-        if entry is None or entry.format != "freqtrade":
-            continue
-        for ft in freqtrade_summary(path).values():
-            changes: dict[str, object] = {}
-            if "capital" in missing and ft.starting_balance is not None:
-                changes["capital"] = ft.starting_balance
-            if "currency" in missing and ft.stake_currency:
-                changes["currency"] = ft.stake_currency
-            return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
-    return config
+        return config, False
+    entries = store.source_entries()
+    chosen = [entries[s] for s in sources if s in entries] if sources else entries.values()
+    accounts = {(e.capital, e.currency) for e in chosen if e.capital or e.currency}
+    if len(accounts) != 1:
+        return config, "capital" in missing
+    capital, currency = accounts.pop()
+    changes: dict[str, object] = {}
+    if "capital" in missing and capital:
+        changes["capital"] = Decimal(capital)
+    if "currency" in missing and currency:
+        changes["currency"] = currency
+    return dataclasses.replace(config, **changes), "capital" in missing and not capital  # type: ignore[arg-type]
+
+
+def run_summary(
+    config: Config, *, sources: Sequence[Path | str] = (), **request: object
+) -> tuple[Summary, bool]:
+    """Summarise the configured store, or the stored ``sources`` (files or folders), with the
+    account its sources state when the user gave none (`account_for`).
+
+    Returns
+    -------
+    (Summary, whether the default capital was assumed).
+
+    Raises
+    ------
+    ConfigError
+        For a bad timezone or ``start`` after ``end``.
+    InputError
+        If a source names nothing stored.
+    StoreError
+        If the store cannot be opened.
+    """
+    wanted = summary_request(config, **request)
+    with open_store(config.store) as store:
+        chosen = stored_sources(store, sources) if sources else ()
+        config, assumed = account_for(store, config, chosen)
+        scope = {"capital": config.capital, "currency": config.currency, "sources": chosen}
+        return summarize(store, dataclasses.replace(wanted, **scope)), assumed  # type: ignore[arg-type]
 
 
 def run_report(
@@ -300,12 +338,9 @@ def run_report(
         raise InputError("the output folder is a file", path=str(out_dir))
     with open_store(config.store) as store:
         report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
-        config = account_from_sources(store, report.files, config)
-        scope = {
-            "capital": config.capital,
-            "currency": config.currency,
-            "sources": tuple(str(p) for p in report.files),
-        }
+        sources = tuple(str(p) for p in report.files)
+        config, assumed = account_for(store, config, sources)
+        scope = {"capital": config.capital, "currency": config.currency, "sources": sources}
         summary = summarize(store, dataclasses.replace(wanted, **scope))  # type: ignore[arg-type]
     files = write_report(summary, out_dir, outputs=outputs)
-    return ReportResult(ingest=report, summary=summary, files=files)
+    return ReportResult(ingest=report, summary=summary, files=files, capital_assumed=assumed)

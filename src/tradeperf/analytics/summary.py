@@ -45,7 +45,8 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
     Figures are merged from the store's daily partial aggregates when they can be (no fills
-    to book, at most one strategy and one symbol selected): then no trade is read. Otherwise
+    to book, at most one strategy and one symbol selected, and the sources, if named, are all
+    the store holds): then no trade is read. Otherwise
     they are computed from the trades (`summarize_trades`); the two give the same figures
     (tests/analytics/test_partials.py).
 
@@ -57,8 +58,10 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         If stored fills cannot be booked.
     """
     single = len(request.strategies) <= 1 and len(request.symbols) <= 1
-    # the partials are kept per day, strategy and symbol, not per source
-    if single and not request.sources and not store.has_records(RecordKind.FILLS):
+    # the partials are kept per day, strategy and symbol, not per source: they serve sources
+    # that are the whole store (so `report X` into a new store equals `ingest X` + `summary`)
+    whole = not request.sources or set(store.source_entries()) <= set(request.sources)
+    if single and whole and not store.has_records(RecordKind.FILLS):
         return summarize_partials(store, request)
     return summarize_trades(store, request)
 

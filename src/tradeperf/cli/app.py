@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +25,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tradeperf import jobs
-from tradeperf.analytics.summary import summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
@@ -213,6 +213,17 @@ def _partial_warning(doc: dict[str, Any]) -> None:
         )
 
 
+def _assumed_capital(assumed: bool, doc: dict[str, Any]) -> None:
+    if assumed:
+        err.print(
+            f"[yellow]note:[/] returns and ratios assume the default capital of "
+            f"{Decimal(str(doc['capital'])).normalize():f} {doc['currency']}: no --capital was "
+            "given and no source states "
+            "one (setting `capital`)",
+            soft_wrap=True,
+        )
+
+
 def _ingest_line(rep: IngestReport) -> str:
     """This run's counts: files, records read and new, and the rejects of the files read."""
     kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(rep.kinds.items()) if v) or "none"
@@ -316,6 +327,7 @@ def report(
     doc = summary_to_json(result.summary)
     _print_doc(doc, output, markdown.render_summary, _figures_table)
     _partial_warning(doc)
+    _assumed_capital(result.capital_assumed, doc)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
 
@@ -375,20 +387,16 @@ def summary(
     config = _config(
         store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
     )
-    kinds = (window,) if window else tuple(WindowKind)
-    request = jobs.summary_request(
+    result, assumed = jobs.run_summary(
         config,
-        windows=kinds,
+        sources=source or (),
+        windows=(window,) if window else tuple(WindowKind),
         start=_date(start, "start"),
         end=_date(end, "end"),
         strategies=tuple(strategy or ()),
         symbols=tuple(symbol or ()),
         cost_basis=cost_basis,
     )
-    with open_store(config.store) as st:
-        if source:
-            request = dataclasses.replace(request, sources=jobs.stored_sources(st, source))
-        result = summarize(st, request)
     if window:
         doc = windows_to_json(result, window)
         render, table = markdown.render_windows, _windows_table
@@ -397,6 +405,7 @@ def summary(
         render, table = markdown.render_summary, _figures_table
     _print_doc(doc, output, render, table)
     _partial_warning(doc)
+    _assumed_capital(assumed, doc)
 
 
 @app.command()

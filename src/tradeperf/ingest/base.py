@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Final
 
 import pyarrow as pa
@@ -62,6 +63,8 @@ class ReadResult:
         that a growing log can be read on from there; None for whole-file formats.
     end_line : for line-oriented text, the number of lines before ``end_offset`` (None when
         not known).
+    capital, currency : the account a source states for itself (a freqtrade export's
+        ``starting_balance`` and ``stake_currency``); None when it states none.
     """
 
     source: str
@@ -72,3 +75,5 @@ class ReadResult:
     format: str = ""
     end_offset: int | None = None
     end_line: int | None = None
+    capital: Decimal | None = None
+    currency: str | None = None

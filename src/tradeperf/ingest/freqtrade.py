@@ -331,7 +331,12 @@ def read_freqtrade(
                 collector.reject(index, exc.reason, field=exc.field, raw=raw)
                 continue
             collector.add(index, row, raw)
-    return collector.result("freqtrade")
+    read = collector.result("freqtrade")
+    for _, first in strategies[:1]:  # the account of the export: its first strategy's
+        stake = first.get("stake_currency")
+        read.capital = _money_or_none(first.get("starting_balance"))
+        read.currency = stake if isinstance(stake, str) and stake else None
+    return read
 
 
 def _dump(obj: object) -> str:

@@ -39,7 +39,8 @@ class SourceEntry:
     from its last whole block (all three defined in `tradeperf.store.loader`); ``end_line``
     is the number of lines before ``end_offset`` (0: not known); ``options`` is the
     `tradeperf.ingest.options.ReadOptions.identity` the file was read with (a file read with
-    other options is read again in full).
+    other options is read again in full); ``capital`` and ``currency`` are the account the
+    source states for itself (`ReadResult.capital`), empty when none.
     """
 
     path: str
@@ -57,6 +58,8 @@ class SourceEntry:
     digest_state: str = ""
     end_line: int = 0
     options: str = ""
+    capital: str = ""
+    currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

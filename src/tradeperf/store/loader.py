@@ -25,6 +25,7 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from tradeperf.ingest.base import SCHEMAS, ReadResult, RecordKind
@@ -243,6 +244,8 @@ def _read_one(
         digest_state=digest.state_before(end),
         end_line=result.end_line or 0,
         options=identity,
+        capital=_account(result.capital, previous.capital if previous and not replace else ""),
+        currency=result.currency or (previous.currency if previous and not replace else ""),
     )
     report.files_read += 1
     report.files_appended += 0 if replace else 1
@@ -255,6 +258,10 @@ def _read_one(
     # A full read always replaces: harmless for a file never stored, and right when another
     # process stored it meanwhile (see `SQLStore.write_sources`).
     return SourceWrite(entry, result, replace=replace, after_line=start_line)
+
+
+def _account(capital: Decimal | None, before: str) -> str:
+    return before if capital is None else str(capital)
 
 
 def _utf16(path: Path) -> bool:

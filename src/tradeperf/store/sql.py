@@ -76,11 +76,13 @@ SOURCES_SCHEMA: Final = pa.schema(
         pa.field("digest_state", pa.string(), nullable=False),
         pa.field("end_line", pa.int64(), nullable=False),
         pa.field("options", pa.string(), nullable=False),
+        pa.field("capital", pa.string(), nullable=False),
+        pa.field("currency", pa.string(), nullable=False),
     ]
 )
 #: The index as version 1 created it (``digest_state`` and ``end_line`` came with version 4,
-#: ``options`` with version 5).
-_SOURCES_V1: Final = pa.schema(list(SOURCES_SCHEMA)[:-3])
+#: ``options`` with version 5, ``capital`` and ``currency`` with version 7).
+_SOURCES_V1: Final = pa.schema(list(SOURCES_SCHEMA)[:-5])
 
 
 #: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
@@ -160,6 +162,11 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
                 (RecordKind.FILLS, FILL_SCHEMA),
                 (RecordKind.MARKS, MARK_SCHEMA),
             )
+        ],
+        # the account a source states for itself (a freqtrade export's starting balance)
+        7: [
+            "ALTER TABLE sources ADD COLUMN capital VARCHAR NOT NULL DEFAULT ''",
+            "ALTER TABLE sources ADD COLUMN currency VARCHAR NOT NULL DEFAULT ''",
         ],
     }
 
