@@ -7,7 +7,9 @@ module only selects the trades and the equity they start from, and sums money ex
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import itertools
+import operator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -22,6 +24,29 @@ from tradeperf.metrics import drawdown, returns, trades
 CALENDAR_DAYS_PER_YEAR: Final = 365
 
 Figure = int | float | Decimal | None
+
+#: Precision of the Decimal context money is summed in: wider than any sum of stored amounts
+#: (38 digits each), so sums and the equity rebuild are exact.
+MONEY_CONTEXT_PREC: Final = 80
+
+
+def max_drawdown_abs(net: list[Decimal]) -> Decimal:
+    """The largest fall of the cumulative net P&L path P_0 = 0, P_k = x_1 + ... + x_k below
+    its running peak, ``max_{i <= j} (P_i - P_j)``, exactly (the account's trade-by-trade
+    drawdown in currency: the equity curve is the starting equity plus P).
+
+    The same figure as `tradeperf.metrics.drawdown.equity_drawdown` ``.max_drawdown_abs``,
+    summed in Decimal rather than rebuilt from floats; 0 for no trades.
+
+    Examples
+    --------
+    >>> max_drawdown_abs([Decimal("100.1"), Decimal("-30.2"), Decimal("10"), Decimal("-90")])
+    Decimal('110.2')
+    """
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+        path = list(itertools.accumulate(net, initial=Decimal(0)))
+        peaks = itertools.accumulate(path, max)
+        return max(map(operator.sub, peaks, path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,13 +276,32 @@ def group_figures(
     dict from figure name (see docs/metrics.md) to its value: ints for counts, Decimal for
     exact money sums, float for statistics (NaN when undefined, inf where documented).
     """
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+        return _group_figures(
+            group,
+            equity_start=equity_start,
+            first_day=first_day,
+            last_day=last_day,
+            flows=flows,
+            account=account,
+        )
+
+
+def _group_figures(
+    group: ClosedTrades,
+    *,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+    flows: CashFlows | None,
+    account: DailyAmounts | None,
+) -> dict[str, Figure]:
     pnl = group.net_f
     totals = trades.TradeTotals.of(pnl)
     net = sum(group.net, Decimal(0))
     positives = [x for x in group.net if x > 0]
     negatives = [x for x in group.net if x < 0]
     win_streak, loss_streak = trades.longest_streaks(pnl)
-    equity = float(equity_start) + np.concatenate(([0.0], np.cumsum(pnl)))
     has_entry = group.entry_us >= 0
     holding = (
         trades.average_holding_time(group.entry_us[has_entry] / 1e6, group.exit_us[has_entry] / 1e6)
@@ -292,7 +336,7 @@ def group_figures(
             longest_win_streak=win_streak,
             longest_loss_streak=loss_streak,
             average_holding_seconds=holding,
-            max_drawdown_abs=drawdown.equity_drawdown(equity).max_drawdown_abs,
+            max_drawdown_abs=max_drawdown_abs(group.net),
             day_nets=list(by_day.values()),
             equity_start=equity_start,
             equity_moved=moved,
@@ -316,7 +360,7 @@ class FigureInputs:
     longest_win_streak: int
     longest_loss_streak: int
     average_holding_seconds: float
-    max_drawdown_abs: float
+    max_drawdown_abs: Decimal | None
     day_nets: list[Decimal]
     equity_start: Decimal
     equity_moved: Decimal
@@ -325,6 +369,8 @@ class FigureInputs:
 def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
     """The summary figures, keyed by their registry names: the one place that defines the set
     a summary, a window and a breakdown carry."""
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+        equity_end = x.equity_start + x.cash_flows + x.equity_moved
     per_year = CALENDAR_DAYS_PER_YEAR
     return {
         "trades": x.totals.trades,
@@ -352,10 +398,11 @@ def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
         "sharpe_ratio": returns.sharpe_ratio(x.path.returns, periods_per_year=per_year),
         "sortino_ratio": returns.sortino_ratio(x.path.returns, periods_per_year=per_year),
         "trading_days": len(x.day_nets),
-        "winning_days": sum(1 for v in x.day_nets if v > 0),
-        "losing_days": sum(1 for v in x.day_nets if v < 0),
+        # a day's net P&L out of the store's range is NaN: neither winning nor losing
+        "winning_days": sum(1 for v in x.day_nets if not v.is_nan() and v > 0),
+        "losing_days": sum(1 for v in x.day_nets if not v.is_nan() and v < 0),
         "equity_start": x.equity_start,
-        "equity_end": x.equity_start + x.cash_flows + x.equity_moved,
+        "equity_end": equity_end,
     }
 
 

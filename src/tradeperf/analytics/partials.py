@@ -61,6 +61,7 @@ from tradeperf.errors import ConfigError, InputError
 from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
+from tradeperf.store.partials_sql import SUM_COLUMNS
 from tradeperf.timezones import resolve_timezone
 
 ZERO: Final = Decimal(0)
@@ -77,6 +78,9 @@ class Partial:
     Money (``net_pnl`` ... ``min_loss``, ``max_prefix``, ``min_prefix``, ``max_drawdown``) is
     exact Decimal in the account currency; ``net_sq_sum`` is a float (currency squared);
     ``holding_us_sum`` is microseconds over the ``holding_count`` trades with an entry time.
+    ``out_of_range`` marks a run with a day whose money sums the store could not hold
+    (docs/store.md, "range"; its sums are then 0 here and meaningless), and every merge
+    with one: the money figures built on it are null with a reason, never a wrong number.
     """
 
     trades: int = 0
@@ -104,6 +108,7 @@ class Partial:
     max_prefix: Decimal = ZERO
     min_prefix: Decimal = ZERO
     max_drawdown: Decimal = ZERO
+    out_of_range: bool = False
 
     @classmethod
     def of_trade(
@@ -180,7 +185,18 @@ class Partial:
             max_drawdown=max(
                 a.max_drawdown, b.max_drawdown, a.max_prefix - a.net_pnl - b.min_prefix
             ),
+            out_of_range=a.out_of_range or b.out_of_range,
         )
+
+
+#: A money figure the store's sums cannot represent (see `figures`).
+OUT_OF_RANGE: Final = Decimal("NaN")
+
+
+def _money(part: Partial, value: Decimal) -> Decimal:
+    """``value``, a money sum of ``part``, or `OUT_OF_RANGE` when the part has a day whose
+    sums the store could not hold."""
+    return OUT_OF_RANGE if part.out_of_range else value
 
 
 def _opt(f, x, y):  # type: ignore[no-untyped-def]
@@ -191,7 +207,10 @@ def _opt(f, x, y):  # type: ignore[no-untyped-def]
     return f(x, y)
 
 
-_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Partial))
+#: The stored columns, in the order of `Partial`'s fields (``out_of_range`` is not stored:
+#: it is a NULL in one of the `SUM_COLUMNS`).
+_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Partial) if f.name != "out_of_range")
+_SUMS: Final = tuple(i for i, name in enumerate(_FIELDS) if name in SUM_COLUMNS)
 
 
 def merge(parts: Iterable[Partial]) -> Partial:
@@ -201,6 +220,13 @@ def merge(parts: Iterable[Partial]) -> Partial:
         for p in parts:
             total = total + p
     return total
+
+
+def _out_of_range(values: tuple[object, ...]) -> Partial:
+    """The partial of a stored row with a NULL (out of range) sum: counts, extremes and
+    streaks as stored, sums 0, marked `Partial.out_of_range`."""
+    kept = [ZERO if i in _SUMS and v is None else v for i, v in enumerate(values)]
+    return dataclasses.replace(Partial(*kept), out_of_range=True)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +243,10 @@ class DailyPartials:
     def from_table(cls, table: pa.Table) -> DailyPartials:
         """From the store's `PARTIALS_SCHEMA` rows of one scope, in day order."""
         columns = [table.column(name).to_pylist() for name in _FIELDS]
-        parts = [Partial(*values) for values in zip(*columns, strict=True)]
+        parts = [
+            Partial(*values) if all(values[i] is not None for i in _SUMS) else _out_of_range(values)
+            for values in zip(*columns, strict=True)
+        ]
         return cls(days=table.column("day").to_pylist(), parts=parts)
 
     def between(self, first: dt.date | None, last: dt.date | None) -> DailyPartials:
@@ -251,20 +280,22 @@ def figures(
     -------
     dict of figures: counts and money exactly as the direct path; float figures within
     rounding (about 1e-12 relative). ``max_drawdown`` (fraction) is taken on end-of-day
-    equity, so it merges from daily P&L like the direct path's.
+    equity, so it merges from daily P&L like the direct path's. A money figure built on a
+    sum the store could not hold is ``Decimal("NaN")`` and the float figures built on it are
+    NaN (the JSON report writes them as null with the reason).
     """
     p = merge(daily.parts)
     totals = TradeTotals(
         wins=p.wins,
         losses=p.losses,
         breakevens=p.breakevens,
-        win_sum=float(p.win_sum),
-        loss_sum=float(p.loss_sum),
-        net_sum=float(p.net_pnl),
+        win_sum=float(_money(p, p.win_sum)),
+        loss_sum=float(_money(p, p.loss_sum)),
+        net_sum=float(_money(p, p.net_pnl)),
     )
     path, flows_in = path_of_days(
         np.array(daily.days, dtype="datetime64[D]"),
-        np.array([float(x.net_pnl) for x in daily.parts], dtype=np.float64),
+        np.array([float(_money(x, x.net_pnl)) for x in daily.parts], dtype=np.float64),
         equity_start=equity_start,
         first_day=first_day,
         last_day=last_day,
@@ -274,9 +305,9 @@ def figures(
         FigureInputs(
             totals=totals,
             path=path,
-            gross_pnl=p.gross_pnl,
-            fees=p.fees,
-            net_pnl=p.net_pnl,
+            gross_pnl=_money(p, p.gross_pnl),
+            fees=_money(p, p.fees),
+            net_pnl=_money(p, p.net_pnl),
             cash_flows=flows_in,
             largest_win=p.max_win,
             largest_loss=p.min_loss,
@@ -285,10 +316,10 @@ def figures(
             average_holding_seconds=(
                 p.holding_us_sum / p.holding_count / 1e6 if p.holding_count else float("nan")
             ),
-            max_drawdown_abs=float(p.max_drawdown),
-            day_nets=[x.net_pnl for x in daily.parts if x.trades],
+            max_drawdown_abs=_money(p, p.max_drawdown),
+            day_nets=[_money(x, x.net_pnl) for x in daily.parts if x.trades],
             equity_start=equity_start,
-            equity_moved=p.net_pnl,
+            equity_moved=_money(p, p.net_pnl),
         )
     )
 
@@ -376,7 +407,8 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     every = DailyPartials.from_table(store.partials(tz, strategy=strategy, symbol=symbol))
     before = daily_before(every, request.start)
     flows = load_cash_flows(store, tz)
-    equity_start = request.capital + merge(before.parts).net_pnl
+    earlier = merge(before.parts)
+    equity_start = request.capital + _money(earlier, earlier.net_pnl)
     period = every.between(request.start, request.end)
     active_days = [d for d, p in zip(period.days, period.parts, strict=True) if p.trades]
     first_day = request.start or (active_days[0] if active_days else None)

@@ -1,7 +1,10 @@
 """The JSON form of a summary and of its window files, validated against the shipped schemas.
 
-Money (exact Decimals inside) is written as JSON numbers; a non-finite figure (undefined or
-infinite) is written as ``null`` and its reason is given in the figures' ``null_reasons``.
+Money (exact Decimals inside) stays a Decimal in the documents and is written as a JSON number
+from the Decimal's own digits (`dumps`), never through a float: ``478.12`` is written
+``478.12``, not ``478.1200000000008``; a reader keeps it exact with
+``json.loads(text, parse_float=decimal.Decimal)``. A non-finite figure (undefined or infinite)
+is written as ``null`` and its reason is given in the figures' ``null_reasons``.
 """
 
 from __future__ import annotations
@@ -46,23 +49,33 @@ _INFINITE: Final = {
 }
 
 
+#: Why a money figure is ``Decimal("NaN")``: a sum beyond what the store's partials hold.
+OUT_OF_RANGE: Final = "out of range: a daily sum exceeds the store's money range (docs/store.md)"
+
+
 def figures_to_json(figures: dict[str, Any]) -> dict[str, Any]:
-    """JSON-ready figures: Decimals as numbers, NaN/inf/None as null with ``null_reasons``."""
+    """JSON-ready figures: Decimals as numbers, NaN/inf/None as null with ``null_reasons``.
+
+    A Decimal NaN is a money sum out of the store's range (`OUT_OF_RANGE`); the float
+    figures that are NaN beside one are undefined for that reason too.
+    """
     out: dict[str, Any] = {}
     reasons: dict[str, str] = {}
+    out_of_range = any(isinstance(v, Decimal) and v.is_nan() for v in figures.values())
     for name, value in figures.items():
         if value is None:
             out[name] = None
             reasons[name] = _UNDEFINED.get(name, "undefined")
         elif isinstance(value, Decimal):
-            out[name] = float(value)
+            out[name] = None if value.is_nan() else value
+            if value.is_nan():
+                reasons[name] = OUT_OF_RANGE
         elif isinstance(value, float) and not math.isfinite(value):
             out[name] = None
-            reasons[name] = (
-                _UNDEFINED.get(name, "undefined")
-                if math.isnan(value)
-                else _INFINITE.get(name, "infinite")
-            )
+            if math.isnan(value):
+                reasons[name] = OUT_OF_RANGE if out_of_range else _UNDEFINED.get(name, "undefined")
+            else:
+                reasons[name] = _INFINITE.get(name, "infinite")
         elif isinstance(value, float | int):
             out[name] = value
         else:
@@ -96,7 +109,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "generated_at": summary.generated_at.isoformat(),
         "timezone": req.timezone,
         "currency": req.currency,
-        "capital": float(req.capital),
+        "capital": req.capital,
         "periods_per_year": summary.periods_per_year,
         "period": {
             "start": req.start.isoformat() if req.start else None,
@@ -138,8 +151,62 @@ def windows_to_json(summary: Summary, kind: WindowKind) -> dict[str, Any]:
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    """Serialise a document as indented JSON (strict: no NaN)."""
-    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    """Serialise a document as indented JSON (strict: no NaN), Decimals from their own digits.
+
+    The layout is that of ``json.dumps(doc, indent=2)``.
+
+    Raises
+    ------
+    ValueError
+        If the document holds a non-finite float or Decimal.
+
+    Examples
+    --------
+    >>> print(dumps({"net_pnl": Decimal("478.120000000000000000"), "win_rate": 0.5}), end="")
+    {
+      "net_pnl": 478.12,
+      "win_rate": 0.5
+    }
+    """
+    return _encode(doc, "") + "\n"
+
+
+def decimal_text(value: Decimal) -> str:
+    """The JSON number text of ``value``: its exact digits in plain notation, trailing zeros
+    of the fraction dropped.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not finite.
+
+    Examples
+    --------
+    >>> [decimal_text(Decimal(t)) for t in ("-0E-18", "1E+21", "0.10")]
+    ['0', '1000000000000000000000', '0.1']
+    """
+    if not value.is_finite():
+        raise ValueError(f"a non-finite Decimal is not a JSON number: {value!r}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _encode(value: Any, indent: str) -> str:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = (f"{inner}{json.dumps(str(k))}: {_encode(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(inner + _encode(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, allow_nan=False)
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> Path:

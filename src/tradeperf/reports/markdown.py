@@ -6,36 +6,42 @@ JSON always show the same numbers.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Final
 
 from tradeperf.metrics.registry import get_figure
 
-#: Currencies shown with 2 decimals; any other (BTC, ETH, USDT...) gets 8.
-FIAT: Final = frozenset(
-    {
-        "USD",
-        "EUR",
-        "GBP",
-        "JPY",
-        "CHF",
-        "CAD",
-        "AUD",
-        "NZD",
-        "SEK",
-        "NOK",
-        "DKK",
-        "HKD",
-        "SGD",
-        "CNY",
-        "INR",
-        "BRL",
-        "MXN",
-        "ZAR",
-        "PLN",
-        "CZK",
-        "HUF",
-    }
-)
+#: Decimals money is shown with in Markdown and the terminal, by currency code: the minor unit
+#: of ISO 4217 for fiat money, the exchanges' usual precision for crypto (a satoshi is 1e-8 BTC).
+#: A currency not listed gets `DEFAULT_MONEY_DECIMALS`; a document's ``money_decimals`` (set
+#: from the ``money_decimals`` setting) overrides the table. JSON always carries every digit.
+CURRENCY_DECIMALS: Final = {
+    **dict.fromkeys(
+        (
+            "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "HKD", "SGD",
+            "CNY", "INR", "BRL", "MXN", "ZAR", "PLN", "CZK", "HUF", "USDT", "USDC", "DAI",
+            "BUSD", "TUSD", "FDUSD",
+        ),
+        2,
+    ),
+    **dict.fromkeys(("JPY", "KRW", "ISK", "CLP", "VND"), 0),
+    **dict.fromkeys(("KWD", "BHD", "OMR", "JOD", "TND"), 3),
+    **dict.fromkeys(("BTC", "ETH", "BNB", "LTC", "BCH", "SOL", "XRP", "ADA", "DOGE"), 8),
+}  # fmt: skip
+#: Decimals of a currency the table does not list.
+DEFAULT_MONEY_DECIMALS: Final = 2
+
+
+def money_decimals(currency: str) -> int:
+    """Decimals money in ``currency`` is shown with (`CURRENCY_DECIMALS`, else 2).
+
+    Examples
+    --------
+    >>> money_decimals("btc"), money_decimals("JPY"), money_decimals("XYZ")
+    (8, 0, 2)
+    """
+    return CURRENCY_DECIMALS.get(currency.upper(), DEFAULT_MONEY_DECIMALS)
+
 
 #: (figure, column title) shown in tables, in order; formats follow the registry's units.
 COLUMNS: Final = (
@@ -103,13 +109,27 @@ def format_of(name: str) -> str:
     return _FORMAT_OF_UNIT[get_figure(name).unit]
 
 
-def fmt(value: Any, kind: str, currency: str, reason: str | None = None) -> str:
+def fmt(
+    value: Any, kind: str, currency: str, reason: str | None = None, *, decimals: int | None = None
+) -> str:
     """Format one figure for people: money in the currency's decimals, fractions as percent.
+
+    Parameters
+    ----------
+    value : the figure (a Decimal, float or int), or None for a null figure.
+    kind : its display format (`format_of`): ``int``, ``money``, ``pct``, ``duration``, ``ratio``.
+    currency : the account currency, which sets the decimals of money (`money_decimals`).
+    reason : why the figure is null, when it is (``infinite...`` shows as ∞, anything else –).
+    decimals : decimals of money instead of the currency's.
+
+    Money is rounded half-even from its exact Decimal, never through a float.
 
     Examples
     --------
     >>> fmt(1234.5, "money", "USD")
     '1,234.50'
+    >>> fmt(Decimal("0.000012345"), "money", "BTC"), fmt(Decimal("1234.5"), "money", "JPY")
+    ('0.00001234', '1,234')
     >>> fmt(0.1234, "pct", "USD")
     '12.34 %'
     >>> fmt(None, "ratio", "USD", "infinite: no losing trades")
@@ -120,8 +140,9 @@ def fmt(value: Any, kind: str, currency: str, reason: str | None = None) -> str:
     if kind == "int":
         return f"{int(value):,}"
     if kind == "money":
-        decimals = 2 if currency.upper() in FIAT else 8
-        return f"{value:,.{decimals}f}"
+        places = money_decimals(currency) if decimals is None else decimals
+        amount = value if isinstance(value, Decimal) else Decimal(repr(value))
+        return f"{amount:,.{places}f}"
     if kind == "pct":
         return f"{100 * value:.2f} %"
     if kind == "duration":
@@ -133,10 +154,11 @@ def fmt(value: Any, kind: str, currency: str, reason: str | None = None) -> str:
     return f"{value:.2f}"
 
 
-def cell(figures: dict[str, Any], name: str, currency: str) -> str:
-    """One figure of a JSON figures object, formatted by its unit (∞ or – for null)."""
+def cell(figures: dict[str, Any], name: str, currency: str, *, decimals: int | None = None) -> str:
+    """One figure of a JSON figures object, formatted by its unit (∞ or – for null);
+    ``decimals`` of money instead of the currency's."""
     reason = figures.get("null_reasons", {}).get(name)
-    return fmt(figures.get(name), format_of(name), currency, reason)
+    return fmt(figures.get(name), format_of(name), currency, reason, decimals=decimals)
 
 
 def _table(rows: list[tuple[str, dict[str, Any]]], first: str, currency: str) -> list[str]:

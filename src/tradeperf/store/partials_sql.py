@@ -30,6 +30,16 @@ ALL: Final = "*"
 
 MONEY: Final = pa.decimal128(38, 18)
 
+#: The largest integer part of a stored money value: DECIMAL(38, 18) holds |s| < 1e20, so a
+#: stored sum s is kept when its integer part is within +/-LIMIT; see docs/store.md.
+LIMIT: Final = 10**20 - 1
+
+#: Money columns that hold sums (or running sums): NULL when the sum is out of range.
+SUM_COLUMNS: Final = frozenset(
+    {"net_pnl", "gross_pnl", "fees", "win_sum", "loss_sum", "max_prefix", "min_prefix",
+     "max_drawdown"}
+)  # fmt: skip
+
 #: Columns of ``daily_partials`` (key first).
 PARTIALS_SCHEMA: Final = pa.schema(
     [
@@ -41,11 +51,11 @@ PARTIALS_SCHEMA: Final = pa.schema(
         pa.field("wins", pa.int64(), nullable=False),
         pa.field("losses", pa.int64(), nullable=False),
         pa.field("breakevens", pa.int64(), nullable=False),
-        pa.field("net_pnl", MONEY, nullable=False),
-        pa.field("gross_pnl", MONEY, nullable=False),
-        pa.field("fees", MONEY, nullable=False),
-        pa.field("win_sum", MONEY, nullable=False),
-        pa.field("loss_sum", MONEY, nullable=False),
+        pa.field("net_pnl", MONEY),
+        pa.field("gross_pnl", MONEY),
+        pa.field("fees", MONEY),
+        pa.field("win_sum", MONEY),
+        pa.field("loss_sum", MONEY),
         pa.field("net_sq_sum", pa.float64(), nullable=False),
         pa.field("max_win", MONEY),
         pa.field("min_loss", MONEY),
@@ -59,9 +69,9 @@ PARTIALS_SCHEMA: Final = pa.schema(
         pa.field("lead_loss", pa.int64(), nullable=False),
         pa.field("trail_loss", pa.int64(), nullable=False),
         pa.field("best_loss_run", pa.int64(), nullable=False),
-        pa.field("max_prefix", MONEY, nullable=False),
-        pa.field("min_prefix", MONEY, nullable=False),
-        pa.field("max_drawdown", MONEY, nullable=False),
+        pa.field("max_prefix", MONEY),
+        pa.field("min_prefix", MONEY),
+        pa.field("max_drawdown", MONEY),
     ]
 )
 
@@ -86,6 +96,39 @@ def _epoch_us_sql(column: str, *, dialect: str) -> str:
     return f"epoch_us({column})"
 
 
+def _wide_type(dialect: str) -> str:
+    """An exact integer type far wider than 20 digits: HUGEINT (about 1.7e38) on DuckDB,
+    NUMERIC (unbounded) on PostgreSQL."""
+    return "NUMERIC" if dialect == "postgres" else "HUGEINT"
+
+
+def _split_sum(parts: tuple[str, str], *, name: str) -> str:
+    """Two aggregate columns, ``{name}_hi`` and ``{name}_lo``, of a sum split into integer
+    parts (``parts[0]``, in the wide type) and fractional parts in [0, 2) (``parts[1]``,
+    DECIMAL(38, 18)): neither can overflow, whatever the amounts (below 1.7e18 trades)."""
+    hi, lo = parts
+    return f"{hi} AS {name}_hi, {lo} AS {name}_lo"
+
+
+def _narrow(name: str, *, wide: str, pg: bool) -> str:
+    """The split sum ``{name}_hi + {name}_lo`` as DECIMAL(38, 18), or NULL when out of range.
+
+    The fractional sum's integer part is carried into the wide one, and a negative sum with
+    a fraction borrows one back, so the sum is h + r with h its integer part truncated
+    towards zero and r of its sign in (-1, 1): it fits 38 digits (|sum| < 1e20) exactly
+    when |h| <= LIMIT. Only h is cast, clamped first, so no engine traps on a wide value."""
+    dec = "NUMERIC(38,18)" if pg else "DECIMAL(38,18)"
+    hi, lo = f"{name}_hi", f"{name}_lo"
+    h0 = f"({hi} + CAST(floor({lo}) AS {wide}))"
+    r0 = f"({lo} - floor({lo}))"
+    borrow = f"({h0} < 0 AND {r0} > 0)"
+    h = f"(CASE WHEN {borrow} THEN {h0} + 1 ELSE {h0} END)"
+    r = f"(CASE WHEN {borrow} THEN {r0} - 1 ELSE {r0} END)"
+    fits = f"({h} BETWEEN -{LIMIT} AND {LIMIT})"
+    safe = f"CAST(CASE WHEN {fits} THEN {h} ELSE 0 END AS {dec})"
+    return f"CASE WHEN {fits} THEN CAST({safe} + {r} AS {dec}) END"
+
+
 def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str:
     """A SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``trades``.
 
@@ -103,8 +146,50 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
         f"{_epoch_us_sql('entry_time', dialect=dialect)} END"
     )
     where = f"WHERE {day_filter}" if day_filter else ""
+    pg = dialect == "postgres"
+    wide = _wide_type(dialect)
+
+    def whole(v: str) -> str:
+        return f"CAST(floor({v}) AS {wide})"
+
+    def frac(v: str) -> str:
+        return f"({v} - floor({v}))"
+
+    # gross defaults to net + fees, split part by part so the row sum cannot overflow either
+    g_hi = f"CASE WHEN g IS NULL THEN {whole('x')} + {whole('f')} ELSE {whole('g')} END"
+    g_lo = f"CASE WHEN g IS NULL THEN {frac('x')} + {frac('f')} ELSE {frac('g')} END"
+    money_sums = ",\n         ".join(
+        _split_sum(parts, name=name)
+        for name, parts in (
+            ("net_pnl", (f"sum({whole('x')})", f"sum({frac('x')})")),
+            ("gross_pnl", (f"sum({g_hi})", f"sum({g_lo})")),
+            ("fees", (f"sum({whole('f')})", f"sum({frac('f')})")),
+            (
+                "win_sum",
+                (
+                    f"coalesce(sum({whole('x')}) FILTER (WHERE o = 1), 0)",
+                    f"coalesce(sum({frac('x')}) FILTER (WHERE o = 1), 0)",
+                ),
+            ),
+            (
+                "loss_sum",
+                (
+                    f"coalesce(sum({whole('x')}) FILTER (WHERE o = -1), 0)",
+                    f"coalesce(sum({frac('x')}) FILTER (WHERE o = -1), 0)",
+                ),
+            ),
+        )
+    )
+    narrowed = ", ".join(
+        f"{_narrow(name, wide=wide, pg=pg)} AS {name}"
+        for name in ("net_pnl", "gross_pnl", "fees", "win_sum", "loss_sum")
+    )
+
+    def path(column: str) -> str:
+        return f"CASE WHEN p.ok = 1 THEN {column} END AS {column}"
+
     levels = " UNION ALL ".join(
-        f"SELECT day, {gs} AS gs, {gy} AS gy, x, o, ord FROM t"
+        f"SELECT day, {gs} AS gs, {gy} AS gy, xp AS x, o, ord, ok FROM t"
         for gs, gy in (
             ("strategy", "symbol"),
             ("strategy", quote_literal(ALL)),
@@ -117,16 +202,24 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
     every = quote_literal(ALL)
     return f"""
 WITH base AS (
-  SELECT {day} AS day, strategy, symbol, net_pnl AS x,
-         coalesce(gross_pnl, net_pnl + fees) AS g, fees AS f,
+  SELECT {day} AS day, strategy, symbol, net_pnl AS x, gross_pnl AS g, fees AS f,
          exit_time, entry_time, trade_id, {hold} AS hold_us,
          CASE WHEN net_pnl > 0 THEN 1 WHEN net_pnl < 0 THEN -1 ELSE 0 END AS o
   FROM trades
   WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL
 ),
-t AS (
-  SELECT base.*, row_number() OVER (ORDER BY exit_time, entry_time NULLS FIRST, trade_id) AS ord
+filtered AS (
+  SELECT base.*,
+         CASE WHEN sum({whole("abs(x)")}) OVER (PARTITION BY day)
+                   + CAST(floor(sum({frac("abs(x)")}) OVER (PARTITION BY day)) AS {wide})
+                   <= {LIMIT}
+              THEN 1 ELSE 0 END AS ok
   FROM base {where}
+),
+t AS (
+  SELECT filtered.*, CASE WHEN ok = 1 THEN x ELSE 0 END AS xp,
+         row_number() OVER (ORDER BY exit_time, entry_time NULLS FIRST, trade_id) AS ord
+  FROM filtered
 ),
 sums AS (
   SELECT day,
@@ -136,9 +229,7 @@ sums AS (
          count(*) FILTER (WHERE o = 1) AS wins,
          count(*) FILTER (WHERE o = -1) AS losses,
          count(*) FILTER (WHERE o = 0) AS breakevens,
-         sum(x) AS net_pnl, sum(g) AS gross_pnl, sum(f) AS fees,
-         coalesce(sum(x) FILTER (WHERE o = 1), 0) AS win_sum,
-         coalesce(sum(x) FILTER (WHERE o = -1), 0) AS loss_sum,
+         {money_sums},
          sum(CAST(x AS DOUBLE PRECISION) * CAST(x AS DOUBLE PRECISION)) AS net_sq_sum,
          max(x) FILTER (WHERE o = 1) AS max_win,
          min(x) FILTER (WHERE o = -1) AS min_loss,
@@ -150,7 +241,7 @@ sums AS (
 ),
 lv AS ({levels}),
 seq AS (
-  SELECT day, gs, gy, x, o,
+  SELECT day, gs, gy, x, o, ok,
          row_number() OVER ({part} ORDER BY ord) AS rn,
          sum(x) OVER ({part} ORDER BY ord {cum}) AS p,
          CASE WHEN o = lag(o) OVER ({part} ORDER BY ord) THEN 0 ELSE 1 END AS brk,
@@ -158,18 +249,18 @@ seq AS (
   FROM lv
 ),
 peak AS (
-  SELECT day, gs, gy, o, rn, p, n,
+  SELECT day, gs, gy, o, rn, p, n, ok,
          max(p) OVER ({part} ORDER BY rn {cum}) AS runmax,
          sum(brk) OVER ({part} ORDER BY rn {cum}) AS run
   FROM seq
 ),
 runs AS (
   SELECT day, gs, gy, o, count(*) AS len, min(rn) AS first_rn, max(rn) AS last_rn, max(n) AS n,
-         max(p) AS hi, min(p) AS lo, max(greatest(runmax, 0) - p) AS fall
+         min(ok) AS ok, max(p) AS hi, min(p) AS lo, max(greatest(runmax, 0) - p) AS fall
   FROM peak GROUP BY day, gs, gy, o, run
 ),
 paths AS (
-  SELECT day, gs, gy,
+  SELECT day, gs, gy, min(ok) AS ok,
          greatest(0, max(hi)) AS max_prefix,
          least(0, min(lo)) AS min_prefix,
          greatest(0, max(fall)) AS max_drawdown,
@@ -182,9 +273,9 @@ paths AS (
   FROM runs GROUP BY day, gs, gy
 )
 SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
-       trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,
+       trades, wins, losses, breakevens, {narrowed},
        net_sq_sum, max_win, min_loss, holding_us_sum, holding_count, first_exit, last_exit,
        lead_win, trail_win, best_win_run, lead_loss, trail_loss, best_loss_run,
-       max_prefix, min_prefix, max_drawdown
+       {path("max_prefix")}, {path("min_prefix")}, {path("max_drawdown")}
 FROM sums s JOIN paths p ON s.day = p.day AND s.gs = p.gs AND s.gy = p.gy
 """
