@@ -12,8 +12,11 @@ Adaptations that change no value: empyrical's ``period=DAILY/WEEKLY/MONTHLY/YEAR
 a risk-free rate or target given as a series is subtracted from the returns first (ours take a
 per-period scalar) and a constant series is passed as its scalar; a scalar benchmark is passed
 as a constant series of the same length. Cases of empyrical functions tradeperf does not have
-(``cum_returns`` series, ``aggregate_returns``, capture ratios, up/down alpha-beta, ``roll_*``,
-``gpd_risk_estimates``, ``batting_average``) are not run here.
+(``cum_returns`` series, ``aggregate_returns``, capture ratios, up/down alpha-beta, the rolling
+alpha-beta and capture functions, ``gpd_risk_estimates``, ``batting_average``) are not run
+here. ``roll_max_drawdown`` and ``roll_sharpe_ratio`` run against our ``rolling_max_drawdown``
+and ``rolling_sharpe``, which return one value per period (NaN before the first full window,
+as pandas) where empyrical returns the full windows only: we compare from the first window on.
 """
 
 from __future__ import annotations
@@ -66,15 +69,17 @@ SIMPLE_BENCHMARK_W_NOISE = _P(
 )
 
 
-def _conftest_random() -> tuple[np.ndarray, np.ndarray]:
-    """``noise`` and ``random_100k``: conftest's first draws from RandomState(1337)."""
+def _conftest_random() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``noise``, ``noise_uniform``, ``random_100k``: conftest's draws from RandomState(1337)."""
     rand = np.random.RandomState(1337)
     noise = rand.normal(0, 0.001, 1000)
-    rand.uniform(-0.01, 0.01, 1000)  # noise_uniform, drawn between the two
-    return noise, rand.randn(100_000)
+    noise_uniform = rand.uniform(-0.01, 0.01, 1000)
+    return noise, noise_uniform, rand.randn(100_000)
 
 
-NOISE, RANDOM_100K = _conftest_random()
+NOISE, NOISE_UNIFORM, RANDOM_100K = _conftest_random()
+FLAT_LINE_0 = np.zeros(1000)
+NEG_LINE = np.linspace(0, -1, num=1000)
 
 
 def daily(values: np.ndarray, start: str = "2000-01-30") -> pd.Series:
@@ -440,6 +445,35 @@ def test_annual_return_of_only_nan_is_nan_not_empyricals_zero():
     assert np.isnan(m.calmar_ratio([NAN, NAN]))
 
 
+# --- test_roll_max_drawdown, test_roll_sharpe_ratio (window 6) ----------------------------
+@pytest.mark.parametrize(
+    ("returns", "expected"),
+    [(EMPTY, []), (NEGATIVE, [-0.2282, -0.2745, -0.2899, -0.2747])],
+    ids=["empty", "negative"],
+)
+def test_roll_max_drawdown(kind, returns, expected):
+    observed = m.rolling_max_drawdown(kind(returns), 6)
+    np.testing.assert_almost_equal(observed[5:], expected, 4)  # empyrical checks 4 decimals
+
+
+@pytest.mark.parametrize(
+    ("returns", "min_periods", "expected"),
+    [
+        (EMPTY, None, []),
+        (NEGATIVE, None, [-18.09162052, -26.79897486, -26.69138263, -25.72298838]),
+        (MIXED, 5, [7.57445259, 8.22784105, 8.22784105, -3.1374751]),
+        # Deliberate difference (docs/metrics.md, "empyrical's own test suite"): a window needs
+        # min_periods valid values, by default the window length, as pandas; empyrical computes
+        # the first window of mixed_returns (a NaN and 5 returns) on its 5 returns.
+        (MIXED, None, [NAN, 8.22784105, 8.22784105, -3.1374751]),
+    ],
+    ids=["empty", "negative", "mixed_min_periods_5", "mixed"],
+)
+def test_roll_sharpe_ratio(kind, returns, min_periods, expected):
+    observed = m.rolling_sharpe(kind(returns), 6, min_periods=min_periods)
+    np.testing.assert_almost_equal(observed[5:], expected, DECIMAL_PLACES)
+
+
 # --- test_value_at_risk --------------------------------------------------------------------
 def test_value_at_risk():
     returns = [1.0, 2.0]
@@ -510,3 +544,172 @@ def test_downside_deviation_is_empyricals_downside_risk():
 
 def test_the_cagr_figure_keeps_counting_only_non_nan_periods():
     assert m.get_figure("cagr").function is m.cagr
+
+
+# --- empyrical's property tests (the same draws; its module-level RandomState where noted) --
+@pytest.mark.parametrize(
+    ("returns", "constant"),
+    [(NOISE, 0.0001), (NOISE, 0.001), (NOISE_UNIFORM, 0.01), (NOISE_UNIFORM, 0.1)],
+)
+def test_max_drawdown_translation(returns, constant):
+    max_dd = m.max_drawdown(returns)
+    assert max_dd <= m.max_drawdown(returns + constant)
+    assert m.max_drawdown(returns - constant) <= max_dd
+
+
+@pytest.mark.parametrize(
+    ("returns", "less", "more"), [(NOISE_UNIFORM, 0.0, 0.001), (NOISE, 0.001, 0.002)]
+)
+def test_omega_returns(returns, less, more):
+    # empyrical passes the value positionally, i.e. as risk_free
+    assert m.omega_ratio(returns, risk_free=less) > m.omega_ratio(returns, risk_free=more)
+
+
+@pytest.mark.parametrize(("risk_free", "translation"), [(0, 0.005), (0.005, 0.005)])
+def test_sharpe_translation_same(risk_free, translation):
+    r = NOISE_UNIFORM
+    sr = m.sharpe_ratio(r, risk_free=risk_free)
+    lower = m.sharpe_ratio(r - translation, risk_free=risk_free - translation)
+    higher = m.sharpe_ratio(r + translation, risk_free=risk_free + translation)
+    assert_empyrical(sr, lower)
+    assert_empyrical(sr, higher)
+
+
+@pytest.mark.parametrize(
+    ("risk_free", "t_returns", "t_rf"), [(0, 0.0002, 0.0001), (0.005, 0.0001, 0.0002)]
+)
+def test_sharpe_translation_diff(risk_free, t_returns, t_rf):
+    r = NOISE_UNIFORM
+    sr = m.sharpe_ratio(r, risk_free=risk_free)
+    assert sr != m.sharpe_ratio(r - t_returns, risk_free=risk_free - t_rf)
+    assert sr != m.sharpe_ratio(r + t_returns, risk_free=risk_free + t_rf)
+
+
+@pytest.mark.parametrize("returns", [NOISE_UNIFORM, NOISE])
+def test_sharpe_translation_1(returns):
+    sr = m.sharpe_ratio(returns)
+    assert m.sharpe_ratio(returns, risk_free=-0.005) > sr > m.sharpe_ratio(returns, risk_free=0.005)
+
+
+@pytest.mark.parametrize(("small", "large"), [(0.001, 0.002), (0.01, 0.02)])
+def test_sharpe_noise(small, large):
+    rand = np.random.RandomState(1337)  # empyrical: its module-level RandomState
+    smaller, larger = rand.normal(0.01, small, 1000), rand.normal(0.01, large, 1000)
+    assert m.sharpe_ratio(smaller, risk_free=0.001) > m.sharpe_ratio(larger, risk_free=0.001)
+
+
+@pytest.mark.parametrize("noise", [NOISE, NOISE_UNIFORM], ids=["noise", "noise_uniform"])
+def test_downside_risk_noisy(noise):
+    # noise for the first 250/500/750 periods, flat_line_0 after; the target is flat_line_0
+    risks = [m.downside_risk(np.concatenate((noise[:k], FLAT_LINE_0[k:]))) for k in (250, 500, 750)]
+    assert risks[0] <= risks[1] <= risks[2]
+
+
+@pytest.mark.parametrize("returns", [NOISE, NOISE_UNIFORM], ids=["noise", "noise_uniform"])
+def test_downside_risk_trans(returns):
+    risks = [m.downside_risk(returns, required_return=t) for t in (-0.005, 0.0, 0.005)]
+    assert risks[0] <= risks[1] <= risks[2]
+
+
+@pytest.mark.parametrize(("smaller", "larger"), [(0.001, 0.002), (0.001, 0.01), (0, 0.001)])
+def test_downside_risk_std(smaller, larger):
+    rand = np.random.RandomState(1337)
+    less = rand.normal(0, smaller, 1000) if smaller else np.zeros(1000)
+    more = rand.normal(0, larger, 1000) if larger else np.zeros(1000)
+    assert m.downside_risk(less) < m.downside_risk(more)
+
+
+@pytest.mark.parametrize("returns", [NOISE_UNIFORM, NOISE], ids=["noise_uniform", "noise"])
+def test_sortino_add_noise(returns):
+    returns = returns.copy()
+    sr_1 = m.sortino_ratio(returns)
+    upside = np.flatnonzero(returns > 0)
+    loss_at = np.random.RandomState(1337).choice(upside, 2)
+    returns[loss_at[0]] = -0.01
+    sr_2 = m.sortino_ratio(returns)
+    returns[loss_at[1]] = -0.01
+    sr_3 = m.sortino_ratio(returns)
+    assert sr_1 > sr_2 > sr_3
+
+
+@pytest.mark.parametrize("returns", [NOISE_UNIFORM, NOISE], ids=["noise_uniform", "noise"])
+def test_sortino_sub_noise(returns):
+    returns = returns.copy()
+    sr_1 = m.sortino_ratio(returns)
+    downside = np.flatnonzero(returns < 0)
+    lift_at = np.random.RandomState(1337).choice(downside, 2)
+    returns[lift_at[0]] = 0.0
+    sr_2 = m.sortino_ratio(returns)
+    returns[lift_at[1]] = 0.0
+    sr_3 = m.sortino_ratio(returns)
+    assert sr_1 <= sr_2 <= sr_3
+
+
+@pytest.mark.parametrize(("target", "translation"), [(0, 0.005), (0.005, 0.005)])
+def test_sortino_translation_same(target, translation):
+    r = NOISE_UNIFORM
+    sr = m.sortino_ratio(r, required_return=target)
+    lower = m.sortino_ratio(r - translation, required_return=target - translation)
+    higher = m.sortino_ratio(r + translation, required_return=target + translation)
+    assert_empyrical(sr, lower)
+    assert_empyrical(sr, higher)
+
+
+@pytest.mark.parametrize(("target", "t_returns", "t_target"), [(0, 0, 0.001), (0.005, 0.001, 0)])
+def test_sortino_translation_diff(target, t_returns, t_target):
+    r = NOISE_UNIFORM
+    sr = m.sortino_ratio(r, required_return=target)
+    assert sr != m.sortino_ratio(r - t_returns, required_return=target - t_target)
+    assert sr != m.sortino_ratio(r + t_returns, required_return=target + t_target)
+
+
+@pytest.mark.parametrize(
+    "returns", [FLAT_LINE_0, FLAT_LINE_1_TZ, NOISE], ids=["flat_line_0", "flat_line_1_tz", "noise"]
+)
+def test_excess_sharpe_noisy(returns):
+    # returns for the first 250/500/750 periods, then returns + benchmark (fill_value=0 adds
+    # the benchmark alone where returns are missing): the benchmark itself after k
+    b = POS_LINE
+    irs = [m.excess_sharpe(np.concatenate((returns[:k], b[k:])), b) for k in (250, 500, 750)]
+    assert abs(irs[0]) < abs(irs[1]) < abs(irs[2])
+
+
+@pytest.mark.parametrize(
+    ("returns", "noise"),
+    [(POS_LINE, NOISE), (POS_LINE, -NOISE), (NEG_LINE, NOISE), (NEG_LINE, -NOISE)],
+    ids=["pos_noise", "pos_inv_noise", "neg_noise", "neg_inv_noise"],
+)
+def test_excess_sharpe_trans(returns, noise):
+    ir = m.excess_sharpe(returns + noise, returns)
+    assert m.excess_sharpe(returns + noise - FLAT_LINE_1_TZ, returns) < ir
+    assert ir < m.excess_sharpe(returns + noise + FLAT_LINE_1_TZ, returns)
+
+
+@pytest.mark.parametrize("returns", [NOISE, NOISE_UNIFORM], ids=["noise", "noise_uniform"])
+def test_cagr_translation(returns):
+    assert m.cagr(returns - 0.01) < m.cagr(returns) < m.cagr(returns + 0.01)
+
+
+@pytest.mark.parametrize(
+    ("returns", "noise"),
+    [(POS_LINE, NOISE), (POS_LINE, NOISE_UNIFORM), (FLAT_LINE_1_TZ, NOISE)],
+    ids=["pos_line_noise", "pos_line_noise_uniform", "flat_line_1_tz_noise"],
+)
+def test_cagr_noisy(returns, noise):
+    cagr = m.cagr(returns)
+    np.testing.assert_approx_equal(cagr, m.cagr(returns + noise), 1)
+    np.testing.assert_approx_equal(cagr, m.cagr(returns - noise), 1)
+
+
+def test_alpha_beta_correlation():
+    rand = np.random.RandomState(1337)
+
+    def draw(corr: float) -> tuple[np.ndarray, np.ndarray]:
+        cov = [[0.01**2, 0.01 * 0.001 * corr], [0.01 * 0.001 * corr, 0.001**2]]
+        r, b = rand.multivariate_normal([0.01, 0.001], cov, 1000).T
+        return r, b
+
+    alpha_less, beta_less = m.alpha_beta(*draw(0.1))
+    alpha_more, beta_more = m.alpha_beta(*draw(0.9))
+    assert alpha_less > alpha_more
+    assert beta_less < beta_more
