@@ -261,8 +261,10 @@ def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tu
         return config, False
     entries = store.source_entries()
     chosen = [entries[s] for s in sources if s in entries] if sources else entries.values()
-    accounts = {(e.capital, e.currency) for e in chosen if e.capital or e.currency}
-    if len(accounts) != 1:
+    # sources that hold records and state no account are of the configured account: an
+    # account stated by some sources only is not everybody's
+    accounts = {(e.capital, e.currency) for e in chosen if e.rows}
+    if len(accounts) != 1 or accounts == {("", "")}:
         return config, "capital" in missing
     capital, currency = accounts.pop()
     changes: dict[str, object] = {}
@@ -298,6 +300,75 @@ def run_summary(
         config, assumed = account_for(store, config, chosen)
         scope = {"capital": config.capital, "currency": config.currency, "sources": chosen}
         return summarize(store, dataclasses.replace(wanted, **scope)), assumed  # type: ignore[arg-type]
+
+
+#: What `compare` puts side by side.
+COMPARE_BY: Final = ("source", "strategy")
+
+
+def compare(
+    config: Config, *, by: str = "source", sources: Sequence[Path | str] = (), **request: object
+) -> dict[str, object]:
+    """The overall figures of each source (a freqtrade backtest run, a bot's log) or each
+    strategy, side by side, as a JSON-able document ``{"by", "timezone", "groups": {label:
+    {"currency", "capital", "figures"}}}`` (figures as in ``summary.json``'s ``overall``;
+    each group's money is in its own currency: two runs in BTC and USD are never mixed).
+
+    Parameters
+    ----------
+    config : the resolved settings.
+    by : ``source`` (every stored source that holds records, or ``sources``) or
+        ``strategy`` (within ``sources``, or the whole store).
+    sources : stored files or folders to compare (empty: all).
+    request : further `SummaryRequest` fields (start, end, strategies, ...).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``by``.
+    InputError
+        If a source names nothing stored.
+    """
+    if by not in COMPARE_BY:
+        raise ConfigError(f"--by: choose {' or '.join(COMPARE_BY)}, not {by!r}")
+    wanted = summary_request(config, windows=(), **request)
+    groups: dict[str, object] = {}
+    with open_store(config.store) as store:
+        if sources:
+            chosen = stored_sources(store, sources)
+        else:
+            chosen = tuple(p for p, e in sorted(store.source_entries().items()) if e.rows)
+        if by == "strategy":  # within each account: its strategies' money in its currency
+            entries = store.source_entries()
+            accounts: dict[tuple[str, str], list[str]] = {}
+            for path in chosen:
+                accounts.setdefault((entries[path].capital, entries[path].currency), []).append(
+                    path
+                )
+            scopes: list[tuple[tuple[str, ...], str | None]] = [
+                (tuple(paths), None) for paths in accounts.values()
+            ]
+        else:
+            scopes = [((p,), p) for p in chosen]
+        for scope, label in scopes:
+            account, _ = account_for(store, config, scope)
+            summary = summarize(
+                store,
+                dataclasses.replace(
+                    wanted, sources=scope, capital=account.capital, currency=account.currency
+                ),
+            )
+            doc = summary_to_json(summary)
+            named = {label: doc["overall"]} if label else dict(sorted(doc["by_strategy"].items()))
+            for name, figures in named.items():
+                if name in groups:  # one strategy name in two accounts
+                    name = f"{name} ({doc['currency']}, {len(groups)})"
+                groups[name] = {
+                    "currency": doc["currency"],
+                    "capital": doc["capital"],
+                    "figures": figures,
+                }
+    return {"by": by, "timezone": wanted.timezone, "groups": groups}
 
 
 def run_report(

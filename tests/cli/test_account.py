@@ -51,3 +51,54 @@ def test_the_default_capital_is_never_assumed_in_silence(
     assert "default capital" not in given.err
     summary = tradeperf("summary")
     assert "assume the default capital" in summary.err
+
+
+def _export(path: Path, run: str, profit: float, currency: str) -> Path:
+    trade = {
+        "pair": "ETH/BTC", "amount": 1.0, "open_rate": 0.05, "close_rate": 0.051,
+        "open_date": "2024-01-01 10:00:00+00:00", "close_date": "2024-01-01 12:00:00+00:00",
+        "open_timestamp": 1704103200000, "fee_open": 0.0, "fee_close": 0.0,
+        "profit_abs": profit, "profit_ratio": 0.02, "is_open": False,
+    }  # fmt: skip
+    doc = {
+        "strategy": {
+            "S": {
+                "trades": [trade],
+                "stake_currency": currency,
+                "starting_balance": 1,
+                "backtest_run_start_ts": run,
+            }
+        }
+    }
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_compare_puts_two_runs_side_by_side(tradeperf: Tradeperf, tmp_path: Path) -> None:
+    a = _export(tmp_path / "run-a.json", "2024-02-01 00:00:00+00:00", 0.001, "BTC")
+    b = _export(tmp_path / "run-b.json", "2024-02-02 00:00:00+00:00", -0.002, "BTC")
+    log = tmp_path / "bot.jsonl"
+    log.write_text(
+        json.dumps(
+            {"trade_id": "u", "symbol": "X", "exit_time": "2024-01-03T10:00:00Z", "net_pnl": "7"}
+        )
+        + "\n"
+    )
+    assert tradeperf("ingest", str(a), str(b), str(log)).code == 0
+    ran = tradeperf("compare", "--format", "json")
+    assert ran.code == 0
+    groups = json.loads(ran.out)["groups"]
+    got = {
+        Path(k).name: (g["currency"], g["figures"]["trades"], g["figures"]["net_pnl"])
+        for k, g in groups.items()
+    }
+    assert got == {
+        "run-a.json": ("BTC", 1, 0.001),
+        "run-b.json": ("BTC", 1, -0.002),
+        "bot.jsonl": ("USD", 1, 7),
+    }
+    # by strategy, within each account: the runs' S in BTC, the bot's default in USD
+    by_strategy = json.loads(tradeperf("compare", "--by", "strategy", "--format", "json").out)
+    cur = {k: (g["currency"], g["figures"]["trades"]) for k, g in by_strategy["groups"].items()}
+    assert cur == {"S": ("BTC", 2), "default": ("USD", 1)}
+    assert tradeperf("compare", "--by", "pair").code == 3

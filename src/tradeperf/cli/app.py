@@ -218,8 +218,7 @@ def _assumed_capital(assumed: bool, doc: dict[str, Any]) -> None:
         err.print(
             f"[yellow]note:[/] returns and ratios assume the default capital of "
             f"{Decimal(str(doc['capital'])).normalize():f} {doc['currency']}: no --capital was "
-            "given and no source states "
-            "one (setting `capital`)",
+            "given, and the sources state none or disagree (setting `capital`)",
             soft_wrap=True,
         )
 
@@ -406,6 +405,45 @@ def summary(
     _print_doc(doc, output, render, table)
     _partial_warning(doc)
     _assumed_capital(assumed, doc)
+
+
+@app.command()
+def compare(
+    by: Annotated[str, typer.Option("--by", help="Side by side: source or strategy.")] = "source",
+    source: Annotated[
+        list[Path] | None,
+        typer.Option("--source", help="Only these stored files or folders (repeatable)."),
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    tz: TzOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+    store: StoreOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Compare runs, sources or strategies side by side (each in its own currency)."""
+    output = _output(output, INGEST_FORMATS)
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
+    )
+    doc = jobs.compare(
+        config, by=by, sources=source or (), start=_date(start, "start"), end=_date(end, "end")
+    )
+    if output == "json":
+        sys.stdout.write(dumps(doc))
+        return
+    table = Table(title=f"Compared by {doc['by']} ({doc['timezone']})")
+    table.add_column(str(doc["by"]).capitalize(), overflow="fold")
+    table.add_column("Cur.")
+    for _, label in TERMINAL_COLUMNS:
+        table.add_column(label, justify="right", no_wrap=True)
+    for name, group in doc["groups"].items():  # type: ignore[attr-defined]
+        cur = group["currency"]
+        cells = (markdown.cell(group["figures"], n, cur) for n, _ in TERMINAL_COLUMNS)
+        table.add_row(name, cur, *cells)
+    out.print(table)
 
 
 @app.command()
