@@ -298,7 +298,12 @@ def run_summary(
     with open_store(config.store) as store:
         chosen = stored_sources(store, sources) if sources else ()
         config, assumed = account_for(store, config, chosen)
-        scope = {"capital": config.capital, "currency": config.currency, "sources": chosen}
+        scope = {
+            "capital": config.capital,
+            "currency": config.currency,
+            "sources": chosen,
+            "capital_assumed": assumed,
+        }
         return summarize(store, dataclasses.replace(wanted, **scope)), assumed  # type: ignore[arg-type]
 
 
@@ -411,7 +416,12 @@ def run_report(
         report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
         sources = tuple(str(p) for p in report.files)
         config, assumed = account_for(store, config, sources)
-        scope = {"capital": config.capital, "currency": config.currency, "sources": sources}
+        scope = {
+            "capital": config.capital,
+            "currency": config.currency,
+            "sources": sources,
+            "capital_assumed": assumed,
+        }
         summary = summarize(store, dataclasses.replace(wanted, **scope))  # type: ignore[arg-type]
     files = write_report(summary, out_dir, outputs=outputs)
     return ReportResult(ingest=report, summary=summary, files=files, capital_assumed=assumed)

@@ -102,3 +102,24 @@ def test_compare_puts_two_runs_side_by_side(tradeperf: Tradeperf, tmp_path: Path
     cur = {k: (g["currency"], g["figures"]["trades"]) for k, g in by_strategy["groups"].items()}
     assert cur == {"S": ("BTC", 2), "default": ("USD", 1)}
     assert tradeperf("compare", "--by", "pair").code == 3
+
+
+def test_summary_json_says_which_sources_it_covers_and_whether_capital_was_assumed(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.jsonl"
+    log.write_text(
+        json.dumps(
+            {"trade_id": "a", "symbol": "X", "exit_time": "2024-03-01T10:00:00Z", "net_pnl": "5"}
+        )
+        + "\n"
+    )
+    assert tradeperf("report", str(log), "--out", "rep").code == 0
+    doc = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    assert doc["filters"]["sources"] == [str(log.resolve())]
+    assert doc["capital_assumed"] is True
+    assert "(the default: none given" in (tmp_path / "rep" / "summary.md").read_text()
+    assert tradeperf("report", str(log), "--out", "rep2", "--capital", "100").code == 0
+    assert json.loads((tmp_path / "rep2" / "summary.json").read_text())["capital_assumed"] is False
+    whole = json.loads(tradeperf("summary", "--format", "json", "--capital", "100").out)
+    assert (whole["filters"]["sources"], whole["capital_assumed"]) == ([], False)

@@ -26,6 +26,8 @@ class SummaryRequest:
     cost_basis : how fills are matched into lots (FIFO, LIFO, average cost).
     sources : only the records read from these files (absolute paths; empty = the whole
         store): what ``tradeperf report PATHS`` covers.
+    capital_assumed : the capital is the default, neither given nor stated by a source (the
+        output says so).
     """
 
     timezone: str = "UTC"
@@ -38,6 +40,7 @@ class SummaryRequest:
     symbols: tuple[str, ...] = ()
     cost_basis: CostBasis = CostBasis.FIFO
     sources: tuple[str, ...] = ()
+    capital_assumed: bool = False
 
 
 @dataclass(slots=True)

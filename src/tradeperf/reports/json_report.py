@@ -117,7 +117,12 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
             "first_exit": _iso(summary.first_exit),
             "last_exit": _iso(summary.last_exit),
         },
-        "filters": {"strategies": list(req.strategies), "symbols": list(req.symbols)},
+        "filters": {
+            "strategies": list(req.strategies),
+            "symbols": list(req.symbols),
+            "sources": list(req.sources),
+        },
+        "capital_assumed": req.capital_assumed,
         "partial": summary.partial,
         "rejected_rows": summary.rejected_rows,
         "unreadable_files": summary.unreadable_files,

@@ -190,7 +190,10 @@ def render_summary(doc: dict[str, Any]) -> str:
         "",
         f"Period: {period['first_exit'] or '–'} to {period['last_exit'] or '–'} (exits)  ",
         f"Timezone: {doc['timezone']} · Currency: {cur} · Starting capital: "
-        f"{fmt(doc['capital'], 'money', cur)}",
+        f"{fmt(doc['capital'], 'money', cur)}"
+        + (
+            " (the default: none given or stated by a source)" if doc.get("capital_assumed") else ""
+        ),
         "",
         *_partial_note(doc),
         "## Overall",
