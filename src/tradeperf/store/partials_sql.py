@@ -34,6 +34,10 @@ MONEY: Final = pa.decimal128(38, 18)
 #: stored sum s is kept when its integer part is within +/-LIMIT; see docs/store.md.
 LIMIT: Final = 10**20 - 1
 
+#: A day whose sum of |net| + |fees| + |gross| (in floats) is below this has every sum well
+#: inside the range, so its sums are plain DECIMAL sums; other days take the split sums.
+_PLAIN_BELOW: Final = "9e19"
+
 #: Money columns that hold sums (or running sums): NULL when the sum is out of range.
 SUM_COLUMNS: Final = frozenset(
     {"net_pnl", "gross_pnl", "fees", "win_sum", "loss_sum", "max_prefix", "min_prefix",
@@ -180,10 +184,29 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
             ),
         )
     )
-    narrowed = ", ".join(
+    narrowed = ",\n         ".join(
         f"{_narrow(name, wide=wide, pg=pg)} AS {name}"
         for name in ("net_pnl", "gross_pnl", "fees", "win_sum", "loss_sum")
     )
+    # the plain sums, for the days whose amounts are far from the range (nearly all): the
+    # split sums cost half as much again, so they run only over the other days
+    plain = """sum(x) AS net_pnl, sum(coalesce(g, x + f)) AS gross_pnl, sum(f) AS fees,
+         coalesce(sum(x) FILTER (WHERE o = 1), 0) AS win_sum,
+         coalesce(sum(x) FILTER (WHERE o = -1), 0) AS loss_sum"""
+    common = f"""day,
+         CASE WHEN grouping(strategy) = 1 THEN {quote_literal(ALL)} ELSE strategy END AS gs,
+         CASE WHEN grouping(symbol) = 1 THEN {quote_literal(ALL)} ELSE symbol END AS gy,
+         count(*) AS trades,
+         count(*) FILTER (WHERE o = 1) AS wins,
+         count(*) FILTER (WHERE o = -1) AS losses,
+         count(*) FILTER (WHERE o = 0) AS breakevens,
+         sum(CAST(x AS DOUBLE PRECISION) * CAST(x AS DOUBLE PRECISION)) AS net_sq_sum,
+         max(x) FILTER (WHERE o = 1) AS max_win,
+         min(x) FILTER (WHERE o = -1) AS min_loss,
+         coalesce(sum(hold_us), 0) AS holding_us_sum,
+         count(hold_us) AS holding_count,
+         min(exit_time) AS first_exit, max(exit_time) AS last_exit"""
+    sets = "GROUPING SETS ((day, strategy, symbol), (day, strategy), (day, symbol), (day))"
 
     def path(column: str) -> str:
         return f"CASE WHEN p.ok = 1 THEN {column} END AS {column}"
@@ -199,7 +222,6 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
     )
     part = "PARTITION BY day, gs, gy"
     cum = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-    every = quote_literal(ALL)
     return f"""
 WITH base AS (
   SELECT {day} AS day, strategy, symbol, net_pnl AS x, gross_pnl AS g, fees AS f,
@@ -213,7 +235,11 @@ filtered AS (
          CASE WHEN sum({whole("abs(x)")}) OVER (PARTITION BY day)
                    + CAST(floor(sum({frac("abs(x)")}) OVER (PARTITION BY day)) AS {wide})
                    <= {LIMIT}
-              THEN 1 ELSE 0 END AS ok
+              THEN 1 ELSE 0 END AS ok,
+         CASE WHEN sum(abs(CAST(x AS DOUBLE PRECISION)) + abs(CAST(f AS DOUBLE PRECISION))
+                       + abs(CAST(coalesce(g, 0) AS DOUBLE PRECISION))) OVER (PARTITION BY day)
+                   < {_PLAIN_BELOW}
+              THEN 1 ELSE 0 END AS plain
   FROM base {where}
 ),
 t AS (
@@ -222,22 +248,20 @@ t AS (
   FROM filtered
 ),
 sums AS (
-  SELECT day,
-         CASE WHEN grouping(strategy) = 1 THEN {every} ELSE strategy END AS gs,
-         CASE WHEN grouping(symbol) = 1 THEN {every} ELSE symbol END AS gy,
-         count(*) AS trades,
-         count(*) FILTER (WHERE o = 1) AS wins,
-         count(*) FILTER (WHERE o = -1) AS losses,
-         count(*) FILTER (WHERE o = 0) AS breakevens,
-         {money_sums},
-         sum(CAST(x AS DOUBLE PRECISION) * CAST(x AS DOUBLE PRECISION)) AS net_sq_sum,
-         max(x) FILTER (WHERE o = 1) AS max_win,
-         min(x) FILTER (WHERE o = -1) AS min_loss,
-         coalesce(sum(hold_us), 0) AS holding_us_sum,
-         count(hold_us) AS holding_count,
-         min(exit_time) AS first_exit, max(exit_time) AS last_exit
-  FROM t
-  GROUP BY GROUPING SETS ((day, strategy, symbol), (day, strategy), (day, symbol), (day))
+  SELECT {common},
+         {plain}
+  FROM t WHERE plain = 1
+  GROUP BY {sets}
+  UNION ALL
+  SELECT day, gs, gy, trades, wins, losses, breakevens, net_sq_sum, max_win, min_loss,
+         holding_us_sum, holding_count, first_exit, last_exit,
+         {narrowed}
+  FROM (
+    SELECT {common},
+           {money_sums}
+    FROM t WHERE plain = 0
+    GROUP BY {sets}
+  ) split
 ),
 lv AS ({levels}),
 seq AS (
@@ -273,7 +297,7 @@ paths AS (
   FROM runs GROUP BY day, gs, gy
 )
 SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
-       trades, wins, losses, breakevens, {narrowed},
+       trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,
        net_sq_sum, max_win, min_loss, holding_us_sum, holding_count, first_exit, last_exit,
        lead_win, trail_win, best_win_run, lead_loss, trail_loss, best_loss_run,
        {path("max_prefix")}, {path("min_prefix")}, {path("max_drawdown")}
