@@ -3,6 +3,7 @@ terminal in the currency's decimals."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -177,3 +178,23 @@ def test_freqtrade_btc_report_shows_satoshis(freqtrade_backtest: Path, tmp_path:
     kept = (t["profit_abs"].quantize(atto, rounding=ROUND_HALF_EVEN) for t in ft["trades"])
     want = ft["starting_balance"] + sum(kept, Decimal(0))
     assert doc["overall"]["equity_end"] == want
+
+
+def test_window_equity_is_carried_exactly_from_partials(store_url: str) -> None:
+    # 35 significant digits: the default Decimal context (28) would round the carried equity
+    nets = [Decimal("12345678901234567.123456789012345678"), Decimal("-0.000000000000000001")]
+    trades = _trades(nets)
+    trades[1] = dataclasses.replace(
+        trades[1],
+        entry_time=T0 + dt.timedelta(days=1),
+        exit_time=T0 + dt.timedelta(days=1, hours=1),
+    )
+    with open_store(store_url) as store:
+        table = trades_to_table(trades)
+        store.write_source(_entry(2), ReadResult("/m", RecordKind.TRADES, table), replace=False)
+        summary = summarize(store, SummaryRequest(timezone="UTC", capital=Decimal("10000.01")))
+    doc = json.loads(dumps(summary_to_json(summary)), parse_float=Decimal)
+    second = doc["windows"]["daily"][1]["figures"]
+    want = Fraction("10000.01") + Fraction(nets[0])
+    assert Fraction(second["equity_start"]) == want
+    assert Fraction(second["equity_end"]) == want + Fraction(nets[1])

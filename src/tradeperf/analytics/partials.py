@@ -34,11 +34,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -213,6 +214,22 @@ _FIELDS: Final = tuple(f.name for f in dataclasses.fields(Partial) if f.name != 
 _SUMS: Final = tuple(i for i, name in enumerate(_FIELDS) if name in SUM_COLUMNS)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _exact_money(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``fn`` in the exact Decimal context (`_PREC` digits): equity carried from window
+    to window is a sum of stored amounts, which the default 28 digits would round."""
+
+    @functools.wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(prec=_PREC):
+            return fn(*args, **kwargs)
+
+    return run
+
+
 def merge(parts: Iterable[Partial]) -> Partial:
     """The sum of ``parts`` in order (``Partial()`` when empty), in an exact Decimal context."""
     total = Partial()
@@ -324,6 +341,7 @@ def figures(
     )
 
 
+@_exact_money
 def window_figures(
     daily: DailyPartials,
     kind: WindowKind,
@@ -383,6 +401,7 @@ def _one(values: tuple[str, ...], what: str) -> str:
     return values[0] if values else ALL
 
 
+@_exact_money
 def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     """`tradeperf.analytics.summary.summarize_trades` computed from the store's daily partials.
 
