@@ -247,7 +247,8 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
 def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tuple[Config, bool]:
     """``config`` with the capital and currency its sources state for themselves (a freqtrade
     export's starting balance and stake currency, stored at ingest), for the settings the
-    user did not give; and whether the capital is still the default, assumed.
+    user did not give, else the one currency all their records name; and whether the capital
+    is still the default, assumed.
 
     Parameters
     ----------
@@ -265,6 +266,10 @@ def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tu
     # account stated by some sources only is not everybody's
     accounts = {(e.capital, e.currency) for e in chosen if e.rows}
     if len(accounts) != 1 or accounts == {("", "")}:
+        if "currency" in missing:  # records that all name one currency: that is the account's
+            held = store.currencies(config.currency, sources)
+            if len(held) == 1:
+                config = dataclasses.replace(config, currency=next(iter(held)))
         return config, "capital" in missing
     capital, currency = accounts.pop()
     changes: dict[str, object] = {}
@@ -308,7 +313,7 @@ def run_summary(
 
 
 #: What `compare` puts side by side.
-COMPARE_BY: Final = ("source", "strategy")
+COMPARE_BY: Final = ("source", "strategy", "currency")
 
 
 def compare(
@@ -322,8 +327,9 @@ def compare(
     Parameters
     ----------
     config : the resolved settings.
-    by : ``source`` (every stored source that holds records, or ``sources``) or
-        ``strategy`` (within ``sources``, or the whole store).
+    by : ``source`` (every stored source that holds records, or ``sources``),
+        ``strategy`` (within ``sources``, or the whole store), or ``currency`` (the records
+        of each currency alone).
     sources : stored files or folders to compare (empty: all).
     request : further `SummaryRequest` fields (start, end, strategies, ...).
 
@@ -343,6 +349,26 @@ def compare(
             chosen = stored_sources(store, sources)
         else:
             chosen = tuple(p for p, e in sorted(store.source_entries().items()) if e.rows)
+        if by == "currency":  # each currency's records alone, with the account's capital
+            held = store.currencies(config.currency, chosen)
+            for cur in sorted(held):
+                summary = summarize(
+                    store,
+                    dataclasses.replace(
+                        wanted,
+                        sources=chosen,
+                        capital=config.capital,
+                        currency=cur,
+                        unlabelled_currency=config.currency,
+                    ),
+                )
+                doc = summary_to_json(summary)
+                groups[cur] = {
+                    "currency": cur,
+                    "capital": doc["capital"],
+                    "figures": doc["overall"],
+                }
+            return {"by": by, "timezone": wanted.timezone, "groups": groups}
         if by == "strategy":  # within each account: its strategies' money in its currency
             entries = store.source_entries()
             accounts: dict[tuple[str, str], list[str]] = {}

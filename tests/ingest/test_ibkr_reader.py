@@ -4,6 +4,7 @@ damaged XML is unreadable; executions become fills validated like any other sour
 from __future__ import annotations
 
 import os
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -76,10 +77,15 @@ def test_cut_off_flex_file_is_unreadable_not_an_error(tmp_path: Path) -> None:
     assert "Flex XML" in result.rejected[0].reason
 
 
-def test_multi_currency_flex_statement_is_refused_whole() -> None:
+def test_multi_currency_flex_statement_keeps_each_fill_in_its_currency() -> None:
     root = os.environ.get("TRADEPERF_SHARED_DATA")
     if not root:
         pytest.skip("TRADEPERF_SHARED_DATA is not set: real-data checks need the shared data")
-    result = read_source(Path(root) / "ibkr-flex-gabbersepp" / "TestForCoding.xml")
-    assert result.unreadable
-    assert "EUR, GBP, USD" in result.rejected[0].reason
+    path = Path(root) / "ibkr-flex-gabbersepp" / "TestForCoding.xml"
+    result = read_source(path)
+    assert not result.unreadable
+    assert result.rejected == []
+    by_currency = Counter(result.table.column("currency").to_pylist())
+    flex = read_flex(path)[0]
+    assert by_currency == Counter(f.currency for f in flex.fills)
+    assert set(by_currency) == {"EUR", "GBP", "USD"}

@@ -97,12 +97,14 @@ def load_books(
     symbols: tuple[str, ...] = (),
     cost_basis: CostBasis = CostBasis.FIFO,
     sources: tuple[str, ...] = (),
+    currency: tuple[str, str] | None = None,
 ) -> Books | None:
     """Run the ledger over the stored fills (filtered), or None when there are none.
 
     A strategy filter books that strategy's fills alone, as if it had its own account; marks,
     funding and cash flows are all passed (marks of currencies convert foreign fees). With
-    ``sources``, only the records read from those files are booked.
+    ``sources``, only the records read from those files are booked; with ``currency``, only
+    the fills in ``currency[0]`` (a fill without a currency is in ``currency[1]``).
 
     Raises
     ------
@@ -116,6 +118,9 @@ def load_books(
         fills = fills.filter(pc.is_in(fills.column("strategy"), pa.array(strategies)))
     if symbols:
         fills = fills.filter(pc.is_in(fills.column("symbol"), pa.array(symbols)))
+    if currency is not None:
+        own = pc.fill_null(fills.column("currency"), currency[1])
+        fills = fills.filter(pc.equal(own, currency[0]))
     if fills.num_rows == 0:
         return None
     marks = _as_schema(store.records(RecordKind.MARKS, sources=sources), MARK_SCHEMA)

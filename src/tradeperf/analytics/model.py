@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
@@ -28,6 +28,8 @@ class SummaryRequest:
         store): what ``tradeperf report PATHS`` covers.
     capital_assumed : the capital is the default, neither given nor stated by a source (the
         output says so).
+    unlabelled_currency : the currency of records that name none (None: ``currency``), so
+        that a summary of another currency leaves them out.
     """
 
     timezone: str = "UTC"
@@ -41,6 +43,7 @@ class SummaryRequest:
     cost_basis: CostBasis = CostBasis.FIFO
     sources: tuple[str, ...] = ()
     capital_assumed: bool = False
+    unlabelled_currency: str | None = None
 
 
 @dataclass(slots=True)
@@ -59,6 +62,8 @@ class Summary:
     """A computed summary, ready to be formatted by `tradeperf.reports`.
 
     Money figures are exact Decimals in ``currency``; ratios are floats (NaN = undefined).
+    ``other_currencies``: the trades and fills in other currencies, left out of the figures
+    (amounts of two currencies are never added), by currency.
     """
 
     request: SummaryRequest
@@ -73,6 +78,7 @@ class Summary:
     rejected_rows: int
     unreadable_files: int
     periods_per_year: int = CALENDAR_DAYS_PER_YEAR
+    other_currencies: dict[str, int] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:

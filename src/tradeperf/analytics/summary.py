@@ -44,6 +44,11 @@ from tradeperf.store import Store, TradeQuery
 def summarize(store: Store, request: SummaryRequest) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
+    Amounts in two currencies are never added: when the trades or fills in scope are in
+    other currencies than ``request.currency`` (a record without one is in it), the figures
+    are those of the account currency's records alone, and ``other_currencies`` counts the
+    records left out, per currency (summarise those with their own ``currency``).
+
     Figures are merged from the store's daily partial aggregates when they can be (no fills
     to book, at most one strategy and one symbol selected, and the sources, if named, are all
     the store holds): then no trade is read. Otherwise
@@ -61,16 +66,27 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     # the partials are kept per day, strategy and symbol, not per source: they serve sources
     # that are the whole store (so `report X` into a new store equals `ingest X` + `summary`)
     whole = not request.sources or set(store.source_entries()) <= set(request.sources)
+    unlabelled = request.unlabelled_currency or request.currency
+    currencies = store.currencies(unlabelled, request.sources)
+    others = {c: n for c, n in sorted(currencies.items()) if c != request.currency}
+    if others:  # amounts of two currencies are never added: this one's figures, the rest named
+        summary = summarize_trades(store, request, only_currency=True)
+        summary.other_currencies = others
+        return summary
     if single and whole and not store.has_records(RecordKind.FILLS):
         return summarize_partials(store, request)
     return summarize_trades(store, request)
 
 
-def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
+def summarize_trades(
+    store: Store, request: SummaryRequest, *, only_currency: bool = False
+) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
     Only CLOSED trades count in figures; trades of other statuses are counted in
-    ``status_counts``. A trade belongs to the window of its exit time.
+    ``status_counts``. A trade belongs to the window of its exit time. With
+    ``only_currency``, only the trades and fills in the account currency count (a record
+    without a currency is in it).
 
     Raises
     ------
@@ -80,8 +96,13 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
+    unlabelled = request.unlabelled_currency or request.currency
+    currency = (request.currency, unlabelled) if only_currency else None
     query = TradeQuery(
-        strategies=request.strategies, symbols=request.symbols, sources=request.sources
+        strategies=request.strategies,
+        symbols=request.symbols,
+        sources=request.sources,
+        currency=currency,
     )
     table = store.trades(query)
     books = load_books(
@@ -90,6 +111,7 @@ def summarize_trades(store: Store, request: SummaryRequest) -> Summary:
         symbols=request.symbols,
         cost_basis=request.cost_basis,
         sources=request.sources,
+        currency=(request.currency, unlabelled) if only_currency else None,
     )
     stored = table
     if books is not None:

@@ -213,6 +213,17 @@ def _partial_warning(doc: dict[str, Any]) -> None:
         )
 
 
+def _other_currencies(doc: dict[str, Any]) -> None:
+    others = doc.get("other_currencies") or {}
+    if others:
+        listed = ", ".join(f"{n:,} in {cur}" for cur, n in others.items())
+        err.print(
+            f"[yellow]note:[/] not in these {doc['currency']} figures (amounts of two "
+            f"currencies are never added): {listed}; summarise them with --currency",
+            soft_wrap=True,
+        )
+
+
 def _assumed_capital(assumed: bool, doc: dict[str, Any]) -> None:
     if assumed:
         err.print(
@@ -326,6 +337,7 @@ def report(
     doc = summary_to_json(result.summary)
     _print_doc(doc, output, markdown.render_summary, _figures_table)
     _partial_warning(doc)
+    _other_currencies(doc)
     _assumed_capital(result.capital_assumed, doc)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
@@ -404,12 +416,15 @@ def summary(
         render, table = markdown.render_summary, _figures_table
     _print_doc(doc, output, render, table)
     _partial_warning(doc)
+    _other_currencies(doc)
     _assumed_capital(assumed, doc)
 
 
 @app.command()
 def compare(
-    by: Annotated[str, typer.Option("--by", help="Side by side: source or strategy.")] = "source",
+    by: Annotated[
+        str, typer.Option("--by", help="Side by side: source, strategy or currency.")
+    ] = "source",
     source: Annotated[
         list[Path] | None,
         typer.Option("--source", help="Only these stored files or folders (repeatable)."),

@@ -5,9 +5,8 @@ FlexStatement``) with the standard library's ``xml.etree`` (no external entities
 resolved; expat bounds entity expansion). `read_flex_source` is its reader in the format
 registry (``ibkr-flex``): the executions as fills, validated and quarantined like the fills of
 any other source (a bad ``Trade`` row is one rejected row, its ``line`` the row's 1-based
-position among the statement's executions). A statement with executions in more than one
-currency is refused whole, with the currencies named: one account's figures are never added
-across currencies.
+position among the statement's executions). Each fill keeps its currency; summaries never
+add two currencies (`tradeperf.analytics.summary.summarize`).
 
 Mapping
 -------
@@ -246,25 +245,15 @@ def read_flex_source(
     Returns
     -------
     ReadResult of FILLS with ``format="ibkr-flex"``: one fill per execution (as `read_flex`
-    maps it, then validated like any fill), bad rows quarantined; unreadable when the file
-    is not well-formed XML, holds no Flex statement, or has executions in several
-    currencies. The statement's cash flows are not part of it (`read_flex` has them).
+    maps it, then validated like any fill, in its own currency), bad rows quarantined;
+    unreadable when the file is not well-formed XML. The statement's cash flows are not part
+    of it (`read_flex` has them).
     """
     name = source or str(path)
     try:
         statements = read_flex(path, tz=tz)
     except InputError as exc:
         return unreadable(name, exc.reason, kind=RecordKind.FILLS, fmt="ibkr-flex")
-    currencies = sorted({f.currency or "" for st in statements for f in st.fills})
-    if len(currencies) > 1:
-        named = ", ".join(c or "?" for c in currencies)
-        return unreadable(
-            name,
-            f"executions in {len(currencies)} currencies ({named}): a multi-currency account "
-            "is not summarised yet",
-            kind=RecordKind.FILLS,
-            fmt="ibkr-flex",
-        )
     collector = RowCollector(FILLS_SPEC, name, {}, limits=options.limits)
     before = 0  # rows of the earlier statements: lines count on through the file
     for st in statements:

@@ -181,6 +181,19 @@ def _partial_note(doc: dict[str, Any]) -> list[str]:
     ]
 
 
+def _currency_note(doc: dict[str, Any]) -> list[str]:
+    """A line naming the records in other currencies, left out of these figures."""
+    others = doc.get("other_currencies") or {}
+    if not others:
+        return []
+    listed = ", ".join(f"{n:,} in {cur}" for cur, n in others.items())
+    return [
+        f"> Not in these {doc['currency']} figures (amounts of two currencies are never "
+        f"added): {listed} trades and fills; summarise them with `--currency`.",
+        "",
+    ]
+
+
 def render_summary(doc: dict[str, Any]) -> str:
     """``summary.md`` from the ``summary.json`` document."""
     cur = doc["currency"]
@@ -196,6 +209,7 @@ def render_summary(doc: dict[str, Any]) -> str:
         ),
         "",
         *_partial_note(doc),
+        *_currency_note(doc),
         "## Overall",
         "",
         "| Figure | Value |",

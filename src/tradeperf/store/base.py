@@ -87,6 +87,9 @@ class TradeQuery:
     strategies: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    #: (currency, account currency): only trades in ``currency``, a trade without one being
+    #: in the account currency; None: every currency.
+    currency: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,11 @@ class Store(abc.ABC):
     def records(self, kind: RecordKind, *, sources: Sequence[str] = ()) -> pa.Table:
         """All stored records of ``kind`` (fills, marks, ...) in timestamp order; only those
         read from ``sources`` (absolute paths) when given."""
+
+    @abc.abstractmethod
+    def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
+        """The currencies of the trades and fills (of ``sources``, or all), with how many
+        records each; a record without a currency is in ``account``."""
 
     @abc.abstractmethod
     def reject_counts(self, sources: Sequence[str] = ()) -> tuple[int, int]:

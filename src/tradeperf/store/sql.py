@@ -734,7 +734,25 @@ class SQLStore(Store):
             if values:
                 where.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
+        if q.currency is not None:
+            where.append("coalesce(currency, ?) = ?")
+            params.extend([q.currency[1], q.currency[0]])
         return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
+        """See `Store.currencies`."""
+        only = f" WHERE source IN ({', '.join('?' for _ in sources)})" if sources else ""
+        out: dict[str, int] = {}
+        for kind in (RecordKind.TRADES, RecordKind.FILLS):
+            if not self._has_table(kind.value):
+                continue
+            rows = self._fetch(
+                f'SELECT coalesce(currency, ?), count(*) FROM "{kind.value}"{only} GROUP BY 1',
+                [account, *sources],
+            )
+            for currency, n in rows:
+                out[str(currency)] = out.get(str(currency), 0) + int(n)
+        return out
 
     def trades(self, query: TradeQuery | None = None) -> pa.Table:
         """See `Store.trades`."""
