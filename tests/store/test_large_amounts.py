@@ -142,3 +142,29 @@ def test_an_amount_out_of_range_is_one_rejected_row(
     assert ids == ["b1", "b4"]
     assert report.rejected_rows == 2
     assert all("out of range" in r for r in reasons), reasons
+
+
+def test_a_store_made_before_the_wide_sums_takes_them_after_its_migration(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradeperf.store import sql as store_sql
+    from tradeperf.store.partials_sql import SUM_COLUMNS
+
+    real = store_sql.migrations
+
+    def before(dialect: str) -> dict[int, list[store_sql.Migration]]:
+        # version 7 as it was: the partial sums NOT NULL
+        steps = {v: list(s) for v, s in real(dialect).items() if v <= 7}
+        steps[7] += [
+            f'ALTER TABLE daily_partials ALTER COLUMN "{c}" SET NOT NULL' for c in SUM_COLUMNS
+        ]
+        return steps
+
+    monkeypatch.setattr(store_sql, "migrations", before)
+    with open_store(store_url) as store:
+        assert store.schema_version() == 7  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    rows = [_trade(1, pnl=BIG, day=4), _trade(2, pnl=BIG, day=4)]
+    report, stored, merged, _ = _ingest(store_url, tmp_path / "big.jsonl", rows)
+    assert (report.rows_new, stored) == (2, 2)
+    assert merged.overall["net_pnl"].is_nan()

@@ -7,6 +7,7 @@ only format the `Summary` it returns.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 
 from tradeperf.analytics.books import Books, load_books, load_cash_flows, position_figures
 from tradeperf.analytics.figures import (
+    MONEY_CONTEXT_PREC,
     CashFlows,
     ClosedTrades,
     DailyAmounts,
@@ -93,6 +95,13 @@ def summarize_trades(
     ConfigError
         If the timezone is unknown or ``start`` is after ``end``.
     """
+    # money sums carried across windows in 80 digits: the default 28 would round amounts
+    # near the stored range (20 integer and 18 fractional digits)
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+        return _summarize_trades(store, request, only_currency=only_currency)
+
+
+def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: bool) -> Summary:
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")

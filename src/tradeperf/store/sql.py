@@ -52,6 +52,7 @@ from tradeperf.store.partials_sql import (
     ALL,
     PARTIALS_KEY,
     PARTIALS_SCHEMA,
+    SUM_COLUMNS,
     local_day_sql,
     partials_select_sql,
 )
@@ -167,6 +168,11 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         7: [
             "ALTER TABLE sources ADD COLUMN capital VARCHAR NOT NULL DEFAULT ''",
             "ALTER TABLE sources ADD COLUMN currency VARCHAR NOT NULL DEFAULT ''",
+        ],
+        # a daily sum beyond the money range is stored as NULL (docs/store.md, range)
+        8: [
+            f'ALTER TABLE daily_partials ALTER COLUMN "{column}" DROP NOT NULL'
+            for column in sorted(SUM_COLUMNS)
         ],
     }
 
