@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -71,6 +72,14 @@ SETTINGS: Final = (
         "as in `1.170,50`), or `auto` to tell it per file where unambiguous.",
     ),
     Setting(
+        "money_decimals",
+        "TRADEPERF_MONEY_DECIMALS",
+        "",
+        "Decimals money is shown with in Markdown and terminal tables: `N` for every currency, "
+        "or `CUR=N,...` per currency (`BTC=6,JPY=0`); empty: each currency's own (USD 2, JPY 0, "
+        "BTC 8; unknown 2). JSON always keeps every digit.",
+    ),
+    Setting(
         "max_line_bytes",
         "TRADEPERF_MAX_LINE_BYTES",
         str(MAX_LINE_BYTES),
@@ -99,7 +108,9 @@ _CURRENCY: Final = re.compile(r"^[A-Z0-9]{2,12}$")
 class Config:
     """Resolved settings. ``explicit`` names the settings a user gave (file, env or flag).
 
-    ``decimal`` is None for ``auto``; ``limits`` holds the three size limits.
+    ``decimal`` is None for ``auto``; ``limits`` holds the three size limits;
+    ``money_decimals`` maps a currency code (or ``*``, every currency) to the decimals money
+    is shown with.
     """
 
     store: str
@@ -109,6 +120,7 @@ class Config:
     explicit: frozenset[str]
     decimal: str | None = None
     limits: Limits = field(default_factory=Limits)
+    money_decimals: Mapping[str, int] = field(default_factory=dict)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -168,7 +180,25 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
         explicit=frozenset(explicit),
         decimal=_decimal(values["decimal"]),
         limits=Limits(**{name: _whole(name, values[name]) for name in _LIMITS}),
+        money_decimals=_money_decimals(values["money_decimals"]),
     )
+
+
+def _money_decimals(text: str) -> dict[str, int]:
+    """``"4"`` -> ``{"*": 4}``; ``"BTC=6, jpy=0"`` -> ``{"BTC": 6, "JPY": 0}``; ``""`` -> {}."""
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        code, sep, number = part.rpartition("=")
+        code = code.strip().upper() if sep else "*"
+        if (sep and not _CURRENCY.match(code)) or not number.strip().isdigit():
+            raise ConfigError(f"money_decimals: use N or CUR=N,... (BTC=6,JPY=0), not {text!r}")
+        places = int(number)
+        if places > 18:
+            raise ConfigError(f"money_decimals: at most 18 decimals are stored, not {places}")
+        out[code] = places
+    return out
 
 
 _LIMITS: Final = ("max_line_bytes", "max_depth", "max_field_chars")

@@ -192,10 +192,15 @@ def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
 
 
 def write_report(
-    summary: Summary, out_dir: Path, *, outputs: Sequence[str] = OUTPUTS
+    summary: Summary,
+    out_dir: Path,
+    *,
+    outputs: Sequence[str] = OUTPUTS,
+    money_decimals: Mapping[str, int] | None = None,
 ) -> list[Path]:
     """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as the ``outputs``
-    (``summary.json``, ``summary.md``, ``daily.json``, ...).
+    (``summary.json``, ``summary.md``, ``daily.json``, ...); Markdown money with
+    ``money_decimals`` (the setting: currency or ``*`` -> decimals).
 
     Raises
     ------
@@ -219,7 +224,7 @@ def write_report(
             files.append(write_json(out_dir / f"{name}.json", doc))
         if "md" in outputs:
             md = out_dir / f"{name}.md"
-            md.write_text(render(doc), encoding="utf-8")
+            md.write_text(render(doc, overrides=money_decimals), encoding="utf-8")
             files.append(md)
     return files
 
@@ -449,5 +454,5 @@ def run_report(
             "capital_assumed": assumed,
         }
         summary = summarize(store, dataclasses.replace(wanted, **scope))  # type: ignore[arg-type]
-    files = write_report(summary, out_dir, outputs=outputs)
+    files = write_report(summary, out_dir, outputs=outputs, money_decimals=config.money_decimals)
     return ReportResult(ingest=report, summary=summary, files=files, capital_assumed=assumed)

@@ -62,3 +62,23 @@ def test_records_that_all_name_one_currency_set_the_account_currency(
         Decimal(7),
         {},
     )
+
+
+def test_money_decimals_setting_sets_the_shown_precision(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    log = _log(tmp_path / "btc.jsonl", [("0.123456789", "BTC", "1")])
+    ran = tradeperf("report", str(log), "--out", "rep")
+    assert "0.12345679" in (tmp_path / "rep" / "summary.md").read_text()  # BTC: 8, half-even
+    (tmp_path / "tradeperf.toml").write_text('money_decimals = "BTC=3"\n')
+    ran = tradeperf("report", str(log), "--out", "rep3")
+    assert ran.code == 0
+    text = (tmp_path / "rep3" / "summary.md").read_text()
+    assert "0.123" in text
+    assert "0.1234" not in text
+    assert "0.123" in ran.out  # the terminal table too
+    # JSON keeps every digit
+    doc = _doc((tmp_path / "rep3" / "summary.json").read_text())
+    assert doc["overall"]["net_pnl"] == Decimal("0.123456789")  # type: ignore[index]
+    (tmp_path / "tradeperf.toml").write_text('money_decimals = "BTC=x"\n')
+    assert tradeperf("report", str(log), "--out", "rep4").code == 3

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -172,7 +172,7 @@ TERMINAL_COLUMNS = (
 )
 
 
-def _figures_table(doc: dict[str, Any]) -> Table:
+def _figures_table(doc: dict[str, Any], places: int) -> Table:
     cur = doc["currency"]
     table = Table(title=f"Performance ({cur}, {doc['timezone']})")
     table.add_column("Group", no_wrap=True)
@@ -182,12 +182,12 @@ def _figures_table(doc: dict[str, Any]) -> Table:
     for label, figures in rows:
         table.add_row(
             label,
-            *(markdown.cell(figures, name, cur) for name, _ in TERMINAL_COLUMNS),
+            *(markdown.cell(figures, name, cur, decimals=places) for name, _ in TERMINAL_COLUMNS),
         )
     return table
 
 
-def _windows_table(doc: dict[str, Any]) -> Table:
+def _windows_table(doc: dict[str, Any], places: int) -> Table:
     cur = doc["currency"]
     table = Table(title=f"{doc['kind']} windows ({doc['timezone']})")
     table.add_column("Window")
@@ -195,7 +195,8 @@ def _windows_table(doc: dict[str, Any]) -> Table:
         table.add_column(label, justify="right")
     for w in doc["windows"]:
         f = w["figures"]
-        table.add_row(w["window"], *(markdown.cell(f, name, cur) for name, _ in markdown.COLUMNS))
+        cells = (markdown.cell(f, name, cur, decimals=places) for name, _ in markdown.COLUMNS)
+        table.add_row(w["window"], *cells)
     return table
 
 
@@ -249,15 +250,18 @@ def _ingest_line(rep: IngestReport) -> str:
 def _print_doc(
     doc: dict[str, Any],
     output: str,
-    render: Callable[[dict[str, Any]], str],
-    table: Callable[[dict[str, Any]], Table],
+    render: Callable[..., str],
+    table: Callable[[dict[str, Any], int], Table],
+    money_decimals: Mapping[str, int],
 ) -> None:
+    """Print a summary or window document as JSON, Markdown or a table (money decimals from
+    the ``money_decimals`` setting, else the currency's)."""
     if output == "json":
         sys.stdout.write(dumps(doc))
     elif output == "md":
-        sys.stdout.write(render(doc))
+        sys.stdout.write(render(doc, overrides=money_decimals))
     else:
-        out.print(table(doc))
+        out.print(table(doc, markdown.money_decimals(doc["currency"], money_decimals)))
 
 
 def _plain(value: object) -> object:
@@ -335,7 +339,7 @@ def report(
         )
     err.print(_ingest_line(result.ingest), highlight=False, soft_wrap=True)
     doc = summary_to_json(result.summary)
-    _print_doc(doc, output, markdown.render_summary, _figures_table)
+    _print_doc(doc, output, markdown.render_summary, _figures_table, config.money_decimals)
     _partial_warning(doc)
     _other_currencies(doc)
     _assumed_capital(result.capital_assumed, doc)
@@ -414,7 +418,7 @@ def summary(
     else:
         doc = summary_to_json(result)
         render, table = markdown.render_summary, _figures_table
-    _print_doc(doc, output, render, table)
+    _print_doc(doc, output, render, table, config.money_decimals)
     _partial_warning(doc)
     _other_currencies(doc)
     _assumed_capital(assumed, doc)
@@ -456,7 +460,10 @@ def compare(
         table.add_column(label, justify="right", no_wrap=True)
     for name, group in doc["groups"].items():  # type: ignore[attr-defined]
         cur = group["currency"]
-        cells = (markdown.cell(group["figures"], n, cur) for n, _ in TERMINAL_COLUMNS)
+        places = markdown.money_decimals(cur, config.money_decimals)
+        cells = (
+            markdown.cell(group["figures"], n, cur, decimals=places) for n, _ in TERMINAL_COLUMNS
+        )
         table.add_row(name, cur, *cells)
     out.print(table)
 

@@ -6,6 +6,7 @@ JSON always show the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -13,8 +14,8 @@ from tradeperf.metrics.registry import get_figure
 
 #: Decimals money is shown with in Markdown and the terminal, by currency code: the minor unit
 #: of ISO 4217 for fiat money, the exchanges' usual precision for crypto (a satoshi is 1e-8 BTC).
-#: A currency not listed gets `DEFAULT_MONEY_DECIMALS`; a document's ``money_decimals`` (set
-#: from the ``money_decimals`` setting) overrides the table. JSON always carries every digit.
+#: A currency not listed gets `DEFAULT_MONEY_DECIMALS`; the ``money_decimals`` setting
+#: overrides the table (`money_decimals`). JSON always carries every digit.
 CURRENCY_DECIMALS: Final = {
     **dict.fromkeys(
         (
@@ -32,15 +33,24 @@ CURRENCY_DECIMALS: Final = {
 DEFAULT_MONEY_DECIMALS: Final = 2
 
 
-def money_decimals(currency: str) -> int:
-    """Decimals money in ``currency`` is shown with (`CURRENCY_DECIMALS`, else 2).
+def money_decimals(currency: str, overrides: Mapping[str, int] | None = None) -> int:
+    """Decimals money in ``currency`` is shown with: ``overrides`` (currency code, or ``*``
+    for every currency: the ``money_decimals`` setting), else `CURRENCY_DECIMALS`, else 2.
 
     Examples
     --------
     >>> money_decimals("btc"), money_decimals("JPY"), money_decimals("XYZ")
     (8, 0, 2)
+    >>> money_decimals("BTC", {"BTC": 6}), money_decimals("USD", {"*": 4, "BTC": 6})
+    (6, 4)
     """
-    return CURRENCY_DECIMALS.get(currency.upper(), DEFAULT_MONEY_DECIMALS)
+    code = currency.upper()
+    if overrides:
+        if code in overrides:
+            return overrides[code]
+        if "*" in overrides:
+            return overrides["*"]
+    return CURRENCY_DECIMALS.get(code, DEFAULT_MONEY_DECIMALS)
 
 
 #: (figure, column title) shown in tables, in order; formats follow the registry's units.
@@ -161,12 +171,14 @@ def cell(figures: dict[str, Any], name: str, currency: str, *, decimals: int | N
     return fmt(figures.get(name), format_of(name), currency, reason, decimals=decimals)
 
 
-def _table(rows: list[tuple[str, dict[str, Any]]], first: str, currency: str) -> list[str]:
+def _table(
+    rows: list[tuple[str, dict[str, Any]]], first: str, currency: str, decimals: int
+) -> list[str]:
     head = "| " + " | ".join([first, *(title for _, title in COLUMNS)]) + " |"
     sep = "|" + "---|" + "|".join("---:" for _ in COLUMNS) + "|"
     lines = [head, sep]
     for label, figures in rows:
-        cells = [cell(figures, name, currency) for name, _ in COLUMNS]
+        cells = [cell(figures, name, currency, decimals=decimals) for name, _ in COLUMNS]
         lines.append("| " + " | ".join([label, *cells]) + " |")
     return lines
 
@@ -194,16 +206,18 @@ def _currency_note(doc: dict[str, Any]) -> list[str]:
     ]
 
 
-def render_summary(doc: dict[str, Any]) -> str:
-    """``summary.md`` from the ``summary.json`` document."""
+def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
+    """``summary.md`` from the ``summary.json`` document (money decimals: `money_decimals`
+    with ``overrides``)."""
     cur = doc["currency"]
+    places = money_decimals(cur, overrides)
     period = doc["period"]
     lines = [
         "# Trading performance summary",
         "",
         f"Period: {period['first_exit'] or '–'} to {period['last_exit'] or '–'} (exits)  ",
         f"Timezone: {doc['timezone']} · Currency: {cur} · Starting capital: "
-        f"{fmt(doc['capital'], 'money', cur)}"
+        f"{fmt(doc['capital'], 'money', cur, decimals=places)}"
         + (
             " (the default: none given or stated by a source)" if doc.get("capital_assumed") else ""
         ),
@@ -218,7 +232,7 @@ def render_summary(doc: dict[str, Any]) -> str:
     overall = doc["overall"]
     for name, label in OVERALL_ROWS:
         if name in overall:
-            lines.append(f"| {label} | {cell(overall, name, cur)} |")
+            lines.append(f"| {label} | {cell(overall, name, cur, decimals=places)} |")
     counts = doc["status_counts"]
     lines += [
         "",
@@ -226,33 +240,35 @@ def render_summary(doc: dict[str, Any]) -> str:
         "",
         "## By strategy",
         "",
-        *_table(sorted(doc["by_strategy"].items()), "Strategy", cur),
+        *_table(sorted(doc["by_strategy"].items()), "Strategy", cur, places),
         "",
         "## By symbol",
         "",
-        *_table(sorted(doc["by_symbol"].items()), "Symbol", cur),
+        *_table(sorted(doc["by_symbol"].items()), "Symbol", cur, places),
         "",
     ]
     for kind in ("monthly", "weekly"):
         windows = doc["windows"].get(kind)
         if windows:
             lines += [f"## {kind.capitalize()}", ""]
-            lines += _table([(w["window"], w["figures"]) for w in windows], "Window", cur)
+            lines += _table([(w["window"], w["figures"]) for w in windows], "Window", cur, places)
             lines.append("")
     lines.append("Figures are defined in docs/metrics.md of tradeperf.")
     return "\n".join(lines) + "\n"
 
 
-def render_windows(doc: dict[str, Any]) -> str:
-    """``daily.md`` / ``weekly.md`` / ``monthly.md`` from a window document."""
+def render_windows(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
+    """``daily.md`` / ``weekly.md`` / ``monthly.md`` from a window document (money decimals:
+    `money_decimals` with ``overrides``)."""
     cur = doc["currency"]
+    places = money_decimals(cur, overrides)
     lines = [
         f"# {doc['kind'].capitalize()} performance",
         "",
         f"Timezone: {doc['timezone']} · Currency: {cur}",
         "",
         *_partial_note(doc),
-        *_table([(w["window"], w["figures"]) for w in doc["windows"]], "Window", cur),
+        *_table([(w["window"], w["figures"]) for w in doc["windows"]], "Window", cur, places),
         "",
     ]
     return "\n".join(lines)
