@@ -105,3 +105,23 @@ def test_returns_and_drawdown_of_books_from_fills_are_marked_to_market(tmp_path:
     assert days["2024-05-02"]["equity_start"] == 101_491.0
     # the closed round trip's own P&L is unchanged: it closed on May 2
     assert days["2024-05-02"]["net_pnl"] == 488.0
+
+
+def test_an_open_position_with_no_mark_has_no_unrealized_pnl_not_zero(tmp_path: Path) -> None:
+    (tmp_path / "fills.csv").write_text(FILLS)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report", str(tmp_path / "fills.csv"), "--out", str(out),
+            "--store", f"duckdb://{tmp_path / 's.duckdb'}", "--capital", "100000",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    overall = json.loads((out / "summary.json").read_text())["overall"]
+    # the ETH short is open and nothing marks it: its P&L is unknown
+    assert overall["open_positions"] == 1
+    assert overall["unrealized_pnl"] is None
+    assert "no mark" in overall["null_reasons"]["unrealized_pnl"]
+    assert overall["realized_pnl"] == 500.0
+    assert "–" in (out / "summary.md").read_text()

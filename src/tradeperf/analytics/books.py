@@ -145,11 +145,13 @@ def load_cash_flows(store: Store, tz: str, *, sources: tuple[str, ...] = ()) -> 
     return CashFlows.of(days, table.column("amount").to_pylist())
 
 
-def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int]:
+def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int | None]:
     """Figures of the books over a window: realized P&L booked in it (including the realized
-    part of positions still open), unrealized P&L and open positions at its end."""
+    part of positions still open), unrealized P&L and open positions at its end. The
+    unrealized P&L is None (null, with its reason) when an open position has no mark: it is
+    unknown, never shown as 0."""
     return {
         "realized_pnl": after.realized_pnl - before.realized_pnl,
-        "unrealized_pnl": after.unrealized_pnl,
+        "unrealized_pnl": None if after.unmarked_positions else after.unrealized_pnl,
         "open_positions": after.open_positions,
     }

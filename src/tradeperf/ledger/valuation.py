@@ -39,6 +39,8 @@ class BooksAt:
     realized_pnl : Σ realized P&L before fees of every fill before ``time`` (currency).
     unrealized_pnl : Σ unrealized P&L of the open positions that have a mark (currency).
     open_positions : positions (account, symbol) with non-zero quantity.
+    unmarked_positions : the open positions with no mark before ``time`` (their unrealized
+        P&L is unknown, not 0; they count at cost in ``trading_pnl``).
     fees : Σ fees of the fills before ``time`` (in the P&L currency, as booked).
     funding : Σ funding received (+) or paid (−) before ``time``.
     """
@@ -49,6 +51,7 @@ class BooksAt:
     open_positions: int
     fees: Decimal = ZERO
     funding: Decimal = ZERO
+    unmarked_positions: int = 0
 
     @property
     def trading_pnl(self) -> Decimal:
@@ -139,7 +142,7 @@ def books_at(
     for t in times:
         total_realized = ZERO
         unrealized = ZERO
-        open_count = 0
+        open_count = unmarked = 0
         for key, (ts, q, c, mult) in positions.items():
             n = bisect.bisect_left(ts, t)
             r_ts, r_cum = realized.get(key, ([], [ZERO]))
@@ -149,13 +152,12 @@ def books_at(
                 continue
             open_count += 1
             series = mark_series.get(key[1])
-            if series is None:
-                continue
-            k = bisect.bisect_left(series[0], t)
-            if k == 0:
+            k = 0 if series is None else bisect.bisect_left(series[0], t)
+            if series is None or k == 0:
+                unmarked += 1
                 continue
             unrealized += q[n] * series[1][k - 1] * mult + c[n] - r
         fees = fee_cum[bisect.bisect_left(fee_ts, t)]
         paid = fund_cum[bisect.bisect_left(fund_ts, t)]
-        out.append(BooksAt(t, total_realized, unrealized, open_count, fees, paid))
+        out.append(BooksAt(t, total_realized, unrealized, open_count, fees, paid, unmarked))
     return out

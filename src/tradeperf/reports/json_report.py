@@ -39,6 +39,7 @@ _UNDEFINED: Final = {
     "max_drawdown_abs": "no closed trades",
     "sharpe_ratio": "fewer than 2 daily returns or zero volatility",
     "sortino_ratio": "fewer than 2 daily returns",
+    "unrealized_pnl": "an open position has no mark (ingest marks: timestamp, symbol, price)",
 }
 #: Why a figure can be +/-inf, by figure name.
 _INFINITE: Final = {
