@@ -458,24 +458,41 @@ class SQLStore(Store):
         cols = ", ".join(f'"{c}"' for c in names)
         main, ct = f'"{kind.value}"', conflict_table(kind)
         key_b = ", ".join(f'b."{k}"' for k in keys)
+        key_m = ", ".join(f'm."{k}"' for k in keys)
         new_b, old_s = (content_sql(a, names, dialect=self.dialect) for a in ("b", "s"))
         self._stage("_batch", table if repeats else first)
+        # one pass over the stored rows: the batch keys stored already, and whether the
+        # content differs (hashed for those rows only)
+        self._exec(
+            f"CREATE TEMP TABLE _matched AS SELECT {key_b}, ({old_s} <> {new_b}) AS differs "
+            f"FROM _batch b JOIN {main} s ON {match_sql('b', 's', keys)}"
+        )
         found = [
             f"SELECT {key_b} FROM _batch b WHERE EXISTS "
             f"(SELECT 1 FROM {ct} c WHERE {match_sql('b', 'c', keys)})",
-            f"SELECT {key_b} FROM _batch b JOIN {main} s ON {match_sql('b', 's', keys)} "
-            f"WHERE {old_s} <> {new_b}",
+            f"SELECT {key_m} FROM _matched m WHERE m.differs",
         ]
         if repeats:
             found.append(
                 f"SELECT {key_b} FROM _batch b GROUP BY {key_b} HAVING count(DISTINCT {new_b}) > 1"
             )
-        self._exec(
-            "CREATE TEMP TABLE _conflicted AS SELECT DISTINCT * FROM ("
-            + " UNION ALL ".join(found)
-            + ") q"
+        # the usual batch (no repeats, no stored key with other content, no conflict kept)
+        # needs no conflict table at all
+        quiet = not repeats and not any(
+            self._fetch(sql)
+            for sql in (
+                f"SELECT 1 FROM {ct} LIMIT 1",
+                "SELECT 1 FROM _matched WHERE differs LIMIT 1",
+            )
         )
-        conflicted = int(self._fetch("SELECT count(*) FROM _conflicted")[0][0])
+        conflicted = 0
+        if not quiet:
+            self._exec(
+                "CREATE TEMP TABLE _conflicted AS SELECT DISTINCT * FROM ("
+                + " UNION ALL ".join(found)
+                + ") q"
+            )
+            conflicted = int(self._fetch("SELECT count(*) FROM _conflicted")[0][0])
 
         def listed(alias: str) -> str:
             return f"EXISTS (SELECT 1 FROM _conflicted k WHERE {match_sql(alias, 'k', keys)})"
@@ -489,7 +506,7 @@ class SQLStore(Store):
             self._exec(f"DELETE FROM {main} WHERE {listed(main)}")
             self._exec(f"INSERT INTO {ct} ({cols}) SELECT {cols} FROM _batch b WHERE {listed('b')}")
             self._exec(quarantine_sql(kind, "_batch", keys, listed("r")), [now])
-        new = f"NOT EXISTS (SELECT 1 FROM {main} s WHERE {match_sql('b', 's', keys)})"
+        new = f"NOT EXISTS (SELECT 1 FROM _matched m WHERE {match_sql('b', 'm', keys)})"
         if conflicted:
             new += f" AND NOT {listed('b')}"
         if repeats:  # exact repeats within the batch: one of each, the same whatever the order
@@ -503,6 +520,7 @@ class SQLStore(Store):
         if kind is RecordKind.TRADES and touched:
             self._trade_days(touched, "_batch", "TRUE", [])
         self._exec("DROP TABLE IF EXISTS _conflicted")
+        self._exec("DROP TABLE IF EXISTS _matched")
         self._unstage("_batch")
         return inserted
 
