@@ -285,6 +285,21 @@ def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tu
     return dataclasses.replace(config, **changes), "capital" in missing and not capital  # type: ignore[arg-type]
 
 
+def scoped_request(
+    store: Store, config: Config, request: SummaryRequest, sources: tuple[str, ...]
+) -> SummaryRequest:
+    """``request`` narrowed to ``sources`` (empty: the whole store), with the account they
+    state when the user gave none (`account_for`) and whether the capital was assumed."""
+    config, assumed = account_for(store, config, sources)
+    return dataclasses.replace(
+        request,
+        capital=config.capital,
+        currency=config.currency,
+        sources=sources,
+        capital_assumed=assumed,
+    )
+
+
 def run_summary(
     config: Config, *, sources: Sequence[Path | str] = (), **request: object
 ) -> tuple[Summary, bool]:
@@ -307,14 +322,8 @@ def run_summary(
     wanted = summary_request(config, **request)
     with open_store(config.store) as store:
         chosen = stored_sources(store, sources) if sources else ()
-        config, assumed = account_for(store, config, chosen)
-        scope = {
-            "capital": config.capital,
-            "currency": config.currency,
-            "sources": chosen,
-            "capital_assumed": assumed,
-        }
-        return summarize(store, dataclasses.replace(wanted, **scope)), assumed  # type: ignore[arg-type]
+        scoped = scoped_request(store, config, wanted, chosen)
+        return summarize(store, scoped), scoped.capital_assumed
 
 
 #: What `compare` puts side by side.
@@ -387,14 +396,7 @@ def compare(
         else:
             scopes = [((p,), p) for p in chosen]
         for scope, label in scopes:
-            account, _ = account_for(store, config, scope)
-            summary = summarize(
-                store,
-                dataclasses.replace(
-                    wanted, sources=scope, capital=account.capital, currency=account.currency
-                ),
-            )
-            doc = summary_to_json(summary)
+            doc = summary_to_json(summarize(store, scoped_request(store, config, wanted, scope)))
             named = {label: doc["overall"]} if label else dict(sorted(doc["by_strategy"].items()))
             for name, figures in named.items():
                 if name in groups:  # one strategy name in two accounts
@@ -445,14 +447,9 @@ def run_report(
         raise InputError("the output folder is a file", path=str(out_dir))
     with open_store(config.store) as store:
         report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
-        sources = tuple(str(p) for p in report.files)
-        config, assumed = account_for(store, config, sources)
-        scope = {
-            "capital": config.capital,
-            "currency": config.currency,
-            "sources": sources,
-            "capital_assumed": assumed,
-        }
-        summary = summarize(store, dataclasses.replace(wanted, **scope))  # type: ignore[arg-type]
+        scoped = scoped_request(store, config, wanted, tuple(str(p) for p in report.files))
+        summary = summarize(store, scoped)
     files = write_report(summary, out_dir, outputs=outputs, money_decimals=config.money_decimals)
-    return ReportResult(ingest=report, summary=summary, files=files, capital_assumed=assumed)
+    return ReportResult(
+        ingest=report, summary=summary, files=files, capital_assumed=scoped.capital_assumed
+    )

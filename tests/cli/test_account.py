@@ -34,16 +34,16 @@ def test_ingest_then_summary_gives_the_figures_of_report(
     assert str(json.loads(flagged.out)["capital"]).startswith("5")
 
 
+def _one_trade(path: Path) -> Path:
+    row = {"trade_id": "a", "symbol": "X", "exit_time": "2024-03-01T10:00:00Z", "net_pnl": "5"}
+    path.write_text(json.dumps(row) + "\n")
+    return path
+
+
 def test_the_default_capital_is_never_assumed_in_silence(
     tradeperf: Tradeperf, tmp_path: Path
 ) -> None:
-    log = tmp_path / "bot.jsonl"
-    log.write_text(
-        json.dumps(
-            {"trade_id": "a", "symbol": "X", "exit_time": "2024-03-01T10:00:00Z", "net_pnl": "5"}
-        )
-        + "\n"
-    )
+    log = _one_trade(tmp_path / "bot.jsonl")
     plain = tradeperf("report", str(log), "--out", "rep")
     assert plain.code == 0
     assert "assume the default capital of 10000 USD" in plain.err
@@ -107,13 +107,7 @@ def test_compare_puts_two_runs_side_by_side(tradeperf: Tradeperf, tmp_path: Path
 def test_summary_json_says_which_sources_it_covers_and_whether_capital_was_assumed(
     tradeperf: Tradeperf, tmp_path: Path
 ) -> None:
-    log = tmp_path / "bot.jsonl"
-    log.write_text(
-        json.dumps(
-            {"trade_id": "a", "symbol": "X", "exit_time": "2024-03-01T10:00:00Z", "net_pnl": "5"}
-        )
-        + "\n"
-    )
+    log = _one_trade(tmp_path / "bot.jsonl")
     assert tradeperf("report", str(log), "--out", "rep").code == 0
     doc = json.loads((tmp_path / "rep" / "summary.json").read_text())
     assert doc["filters"]["sources"] == [str(log.resolve())]
