@@ -125,3 +125,29 @@ def test_an_open_position_with_no_mark_has_no_unrealized_pnl_not_zero(tmp_path: 
     assert "no mark" in overall["null_reasons"]["unrealized_pnl"]
     assert overall["realized_pnl"] == 500.0
     assert "–" in (out / "summary.md").read_text()
+
+
+def test_a_winning_day_is_judged_as_the_daily_returns_are(tmp_path: Path) -> None:
+    # bought at 100 and marked at 110 on May 1 (+10), sold at 105 on May 2 (-5 that day):
+    # one winning round trip, but a winning day and a losing day, as the returns say
+    (tmp_path / "fills.csv").write_text(
+        "fill_id,timestamp,symbol,side,quantity,price\n"
+        "a,2024-05-01T09:00:00Z,X,buy,1,100\nb,2024-05-02T09:00:00Z,X,sell,1,105\n"
+    )
+    (tmp_path / "marks.csv").write_text("timestamp,symbol,price\n2024-05-01T20:00:00Z,X,110\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report", str(tmp_path / "fills.csv"), str(tmp_path / "marks.csv"), "--out", str(out),
+            "--store", f"duckdb://{tmp_path / 's.duckdb'}", "--capital", "1000",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "summary.json").read_text())
+    overall = doc["overall"]
+    assert overall["trades"] == 1
+    assert overall["wins"] == 1
+    assert (overall["winning_days"], overall["losing_days"]) == (1, 1)
+    returns = [w["figures"]["return_pct"] for w in doc["windows"]["daily"]]
+    assert returns[0] > 0 > returns[1]

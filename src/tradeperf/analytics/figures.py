@@ -182,6 +182,15 @@ class DailyAmounts:
             return Decimal(0)
         return self.before(last + dt.timedelta(days=1)) - self.before(first)
 
+    def by_day(self, first: dt.date, last: dt.date) -> dict[np.datetime64, Decimal]:
+        """The exact amount of each listed day from ``first`` to ``last`` inclusive."""
+        lo, hi = np.datetime64(first, "D"), np.datetime64(last, "D")
+        out: dict[np.datetime64, Decimal] = {}
+        for day, amount in zip(self.days, self.amounts(), strict=True):
+            if lo <= day <= hi:
+                out[day] = out.get(day, Decimal(0)) + amount
+        return out
+
     def per_day(self, first: dt.date, last: dt.date) -> np.ndarray:
         """Flows per calendar day from ``first`` to ``last`` inclusive, float64."""
         amounts = np.diff(np.array([float(c) for c in self.cumulative]))
@@ -322,7 +331,13 @@ def _group_figures(
         ),
     )
     moved = account.between(first_day, last_day) if account is not None else net
-    by_day = _pnl_by_day(group)
+    # a winning day is one whose P&L in the returns' own measure is positive: the account's
+    # marked-to-market P&L when books are kept from fills, else the closed trades'
+    by_day = (
+        account.by_day(first_day, last_day)
+        if account is not None and first_day is not None and last_day is not None
+        else _pnl_by_day(group)
+    )
     return assemble_figures(
         FigureInputs(
             totals=totals,

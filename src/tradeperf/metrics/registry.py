@@ -122,9 +122,15 @@ _ALL = [
     _F("equity_start", "currency", None, "Account equity before the window's first trade.", None),
     _F("equity_end", "currency", True, "equity_start + cash_flows + net_pnl.", None),
     _F("cash_flows", "currency", None, "Deposits minus withdrawals in the window.", None),
-    _F("trading_days", "count", None, "Local calendar days with at least one exit.", None),
-    _F("winning_days", "count", True, "Days whose summed net P&L is > 0.", None),
-    _F("losing_days", "count", False, "Days whose summed net P&L is < 0.", None),
+    _F(
+        "trading_days",
+        "count",
+        None,
+        "Local calendar days with at least one exit (or booked P&L).",
+        None,
+    ),
+    _F("winning_days", "count", True, "Days whose P&L (as the returns measure it) is > 0.", None),
+    _F("losing_days", "count", False, "Days whose P&L (as the returns measure it) is < 0.", None),
     # returns
     _F("cumulative_return", "fraction", True, "prod(1 + r) - 1.", returns.cumulative_return),
     _F("cagr", "fraction", True, "Compound annual growth rate.", returns.cagr),
