@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,17 +24,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tradeperf import jobs
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
 from tradeperf.ingest import FORMATS
 from tradeperf.ledger import CostBasis
-from tradeperf.reports import markdown
-from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
-from tradeperf.reports.schema import SCHEMA_NAMES, load_schema
-from tradeperf.store import StoreInfo, open_store, parse_age, parse_kinds, redact_url
-from tradeperf.store.loader import IngestReport
+from tradeperf.reports.schema import SCHEMA_NAMES
+from tradeperf.store import redact_url
+
+if TYPE_CHECKING:
+    from tradeperf.store import StoreInfo
+    from tradeperf.store.loader import IngestReport
+
+# The commands import the library where they use it: `tradeperf --help` loads no reader,
+# ledger kernel or report code.
 
 app = typer.Typer(
     name="tradeperf",
@@ -173,6 +176,8 @@ TERMINAL_COLUMNS = (
 
 
 def _figures_table(doc: dict[str, Any], places: int) -> Table:
+    from tradeperf.reports import markdown
+
     cur = doc["currency"]
     table = Table(title=f"Performance ({cur}, {doc['timezone']})")
     table.add_column("Group", no_wrap=True)
@@ -188,6 +193,8 @@ def _figures_table(doc: dict[str, Any], places: int) -> Table:
 
 
 def _windows_table(doc: dict[str, Any], places: int) -> Table:
+    from tradeperf.reports import markdown
+
     cur = doc["currency"]
     table = Table(title=f"{doc['kind']} windows ({doc['timezone']})")
     table.add_column("Window")
@@ -256,6 +263,9 @@ def _print_doc(
 ) -> None:
     """Print a summary or window document as JSON, Markdown or a table (money decimals from
     the ``money_decimals`` setting, else the currency's)."""
+    from tradeperf.reports import markdown
+    from tradeperf.reports.json_report import dumps
+
     if output == "json":
         sys.stdout.write(dumps(doc))
     elif output == "md":
@@ -307,6 +317,10 @@ def report(
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
+    from tradeperf import jobs
+    from tradeperf.reports import markdown
+    from tradeperf.reports.json_report import summary_to_json
+
     output = _output(output, REPORT_FORMATS)
     config = _config(
         store=store,
@@ -357,6 +371,9 @@ def ingest(
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """Ingest PATHS (files or folders) into the store; unchanged files are skipped."""
+    from tradeperf import jobs
+    from tradeperf.store import open_store
+
     output = _output(output, INGEST_FORMATS)
     config = _config(store=store, decimal=decimal, config_file=config_file)
     options = jobs.read_options(config, input_format=input_format, mapping=_mapping(map))
@@ -398,6 +415,10 @@ def summary(
 ) -> None:
     """Summarise what is stored (or --source files): overall, or per --window, in the
     reporting timezone."""
+    from tradeperf import jobs
+    from tradeperf.reports import markdown
+    from tradeperf.reports.json_report import summary_to_json, windows_to_json
+
     output = _output(output, REPORT_FORMATS)
     config = _config(
         store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
@@ -443,6 +464,10 @@ def compare(
     config_file: ConfigOpt = None,
 ) -> None:
     """Compare runs, sources or strategies side by side (each in its own currency)."""
+    from tradeperf import jobs
+    from tradeperf.reports import markdown
+    from tradeperf.reports.json_report import dumps
+
     output = _output(output, INGEST_FORMATS)
     config = _config(
         store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
@@ -475,6 +500,8 @@ def quarantine(
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """List the quarantined input rows with file, line, field and reason."""
+    from tradeperf.store import open_store
+
     output = _output(output, INGEST_FORMATS)
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
@@ -497,6 +524,8 @@ def schema(
     name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMA_NAMES)}.")] = "summary",
 ) -> None:
     """Print a shipped JSON Schema (summary, window or figures)."""
+    from tradeperf.reports.schema import load_schema
+
     sys.stdout.write(json.dumps(load_schema(name), indent=2) + "\n")
 
 
@@ -535,6 +564,8 @@ def store_info(
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """Show what the store holds: counts, date range, sources, rejects, partial days, size."""
+    from tradeperf.store import open_store
+
     output = _output(output, INGEST_FORMATS)
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
@@ -570,6 +601,8 @@ def store_prune(
 ) -> None:
     """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades and
     the daily partial aggregates are kept."""
+    from tradeperf.store import open_store, parse_age, parse_kinds
+
     age, chosen = parse_age(older_than), parse_kinds(kinds)
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
@@ -586,6 +619,9 @@ def store_forget(
 ) -> None:
     """Take sources out of the store (records, rejects, index); a conflict they were part of
     is settled when the versions left agree."""
+    from tradeperf import jobs
+    from tradeperf.store import open_store
+
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
         removed = jobs.forget(st, paths)

@@ -18,22 +18,16 @@ How a file's format is chosen (`choose_format`):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Final
 
 from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ingest.freqtrade import read_freqtrade
-from tradeperf.ingest.ibkr import read_flex_source
-from tradeperf.ingest.jsonl import json_depth_exceeds, read_json_records, read_jsonl
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.ingest.tabular import read_csv, read_parquet
-from tradeperf.ingest.text import decode_head, delimiter_of, readable_lines
+from tradeperf.ingest.text import decode_head, delimiter_of, json_or_none, readable_lines
 
 _HEAD_BYTES: Final = 64 * 1024
 #: Whole-document JSON is parsed during detection only up to this size.
@@ -96,7 +90,13 @@ class Format:
     appendable: bool = False
 
 
+# Each adapter imports its reader when a file is read: the registry itself stays light, so
+# that naming the formats (in the command's help, in settings) loads no reader.
+
+
 def _read_jsonl(path: Path, r: ReadRequest) -> ReadResult:
+    from tradeperf.ingest.jsonl import read_jsonl
+
     return read_jsonl(
         path,
         source=r.source,
@@ -109,22 +109,32 @@ def _read_jsonl(path: Path, r: ReadRequest) -> ReadResult:
 
 
 def _read_json(path: Path, r: ReadRequest) -> ReadResult:
+    from tradeperf.ingest.jsonl import read_json_records
+
     return read_json_records(path, source=r.source, kind=r.kind, options=r.options, fast=r.fast)
 
 
 def _read_csv(path: Path, r: ReadRequest) -> ReadResult:
+    from tradeperf.ingest.tabular import read_csv
+
     return read_csv(path, source=r.source, kind=r.kind, options=r.options, fast=r.fast)
 
 
 def _read_parquet(path: Path, r: ReadRequest) -> ReadResult:
+    from tradeperf.ingest.tabular import read_parquet
+
     return read_parquet(path, source=r.source, kind=r.kind, options=r.options, fast=r.fast)
 
 
 def _read_freqtrade(path: Path, r: ReadRequest) -> ReadResult:
+    from tradeperf.ingest.freqtrade import read_freqtrade
+
     return read_freqtrade(path, source=r.source, limits=r.options.limits)
 
 
 def _read_ibkr(path: Path, r: ReadRequest) -> ReadResult:
+    from tradeperf.ingest.ibkr import read_flex_source
+
     return read_flex_source(path, source=r.source, options=r.options)
 
 
@@ -229,7 +239,7 @@ def _json_family(head: Head) -> str | None:
     if _FREQTRADE_STRATEGY.search(head.text):
         return "freqtrade"
     first = head.lines[0] if head.lines else ""
-    obj = _loads(first)
+    obj = json_or_none(first)
     if isinstance(obj, dict):
         return classify_json_document(obj) or "jsonl"
     doc = _loads_file(head.path) if head.path.stat().st_size <= _JSON_DOC_LIMIT else None
@@ -243,19 +253,9 @@ def _json_family(head: Head) -> str | None:
     return "json" if isinstance(obj, list) else None
 
 
-def _loads(text: str) -> object:
-    """``text`` as JSON within the default depth, or None."""
-    if json_depth_exceeds(text, DEFAULT_OPTIONS.limits.max_depth):
-        return None
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except (json.JSONDecodeError, RecursionError):
-        return None
-
-
 def _loads_file(path: Path) -> object:
     try:
-        return _loads(decode_head(path.read_bytes()))
+        return json_or_none(decode_head(path.read_bytes()))
     except OSError:
         return None
 

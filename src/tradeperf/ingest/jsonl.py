@@ -47,7 +47,7 @@ from tradeperf.ingest.columns import fast_enabled
 from tradeperf.ingest.kinds import KindSpec
 from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits, ReadOptions
 from tradeperf.ingest.rows import to_json_text
-from tradeperf.ingest.text import Text, load_text
+from tradeperf.ingest.text import Text, json_depth_exceeds, json_or_none, load_text
 from tradeperf.records import RejectedRow
 
 #: Objects whose keys are pooled to detect the record kind.
@@ -260,33 +260,7 @@ _DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_const
 _decode = _DECODER.decode
 #: The scan without `json.JSONDecoder.decode`'s whitespace handling (a third of its time).
 _raw_decode = _DECODER.raw_decode
-_BRACKETS: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]")
-
-
-def json_depth_exceeds(text: str, limit: int) -> bool:
-    """True when JSON ``text`` nests objects and lists deeper than ``limit``.
-
-    Cheap for ordinary records (two counts); only text with more brackets than the limit is
-    scanned, brackets inside strings left out.
-
-    Examples
-    --------
-    >>> json_depth_exceeds('{"a": [1, {"b": "[[[["}]}', 3), json_depth_exceeds("[" * 5, 4)
-    (False, True)
-    """
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    for token in _BRACKETS.finditer(text):
-        char = token.group()
-        if char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
 
 
 def _strings(obj: object) -> Iterator[str]:
@@ -561,20 +535,11 @@ def _records_start(text: str) -> int | None:
     wrapper = _WRAPPER.match(text, at)
     if wrapper is not None:
         return wrapper.end()
-    doc = _loads_limited(text)
+    doc = json_or_none(text)
     if isinstance(doc, dict) and isinstance(doc.get("trades"), list):
         found = re.search(r'"trades"\s*:\s*\[', text)
         return found.end() if found else None
     return None
-
-
-def _loads_limited(text: str) -> object:
-    if json_depth_exceeds(text, DEFAULT_OPTIONS.limits.max_depth):
-        return None
-    try:
-        return _decode(text)
-    except (json.JSONDecodeError, LineError, RecursionError):
-        return None
 
 
 def _element_end(text: str, at: int) -> int | None:
@@ -627,7 +592,7 @@ def _element_error(raw: str, limits: Limits) -> LineError:
     except LineError as exc:
         return exc
     except RecursionError:
-        pass
+        return LineError("JSON nested too deep for the parser")
     return LineError("malformed JSON")
 
 

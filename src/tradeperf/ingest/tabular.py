@@ -99,7 +99,7 @@ class _Layout:
 
 
 class _LineReject(ValueError):
-    pass
+    """Why one physical CSV line is not a record (the reason of its rejected row)."""
 
 
 def _split_lines(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:

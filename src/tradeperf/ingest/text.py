@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
 _UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UTF8_BOM: Final = codecs.BOM_UTF8
 _DELIMITERS: Final = ",;\t|"
+#: A JSON string (escapes included) or one bracket: the tokens of `json_depth_exceeds`.
+_BRACKETS: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 #: ASCII control characters other than tab, CR and LF: junk in a text line.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -112,3 +116,49 @@ def delimiter_of(line: str) -> str | None:
 def csv_delimiter(first_line: str) -> str:
     """The delimiter of a CSV header line (``,`` when none of ``,;<tab>|`` splits it)."""
     return delimiter_of(first_line) or ","
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """True when JSON ``text`` nests objects and lists deeper than ``limit``.
+
+    Cheap for ordinary records (two counts); only text with more brackets than the limit is
+    scanned, brackets inside strings left out.
+
+    Examples
+    --------
+    >>> json_depth_exceeds('{"a": [1, {"b": "[[[["}]}', 3), json_depth_exceeds("[" * 5, 4)
+    (False, True)
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _BRACKETS.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+#: The nesting a whole document may have when it is parsed only to tell its layout.
+_SNIFF_DEPTH: Final = 64
+
+
+def json_or_none(text: str) -> object:
+    """``text`` as JSON (numbers as Decimal), or None when it is not JSON or nests deeper than
+    64 levels: for telling a document's layout, never for reading its records.
+
+    Examples
+    --------
+    >>> json_or_none('{"trades": []}'), json_or_none("[" * 100), json_or_none("{")
+    ({'trades': []}, None, None)
+    """
+    if json_depth_exceeds(text, _SNIFF_DEPTH):
+        return None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except (json.JSONDecodeError, RecursionError):
+        return None
