@@ -874,15 +874,8 @@ class SQLStore(Store):
         counts["quarantine"] = int(self._fetch("SELECT count(*) FROM quarantine")[0][0])
         counts["alerts"] = int(self._fetch("SELECT count(*) FROM alert_history")[0][0])
         first, last = self._fetch("SELECT min(exit_time), max(exit_time) FROM trades")[0]
-        n_sources, unreadable = self._fetch(
-            "SELECT count(*), count(*) FILTER (WHERE unreadable) FROM sources"
-        )[0]
-        unreadable_rejects = int(
-            self._fetch(
-                "SELECT count(*) FROM quarantine q JOIN sources s ON q.source = s.path "
-                "WHERE s.unreadable"
-            )[0][0]
-        )
+        n_sources = self._fetch("SELECT count(*) FROM sources")[0][0]
+        rejected, unreadable = self.reject_counts()
         partial_days = {
             tz: (int(n), first_day, last_day)
             for tz, n, first_day, last_day in self._fetch(
@@ -903,8 +896,8 @@ class SQLStore(Store):
             first_exit=first,
             last_exit=last,
             sources=int(n_sources),
-            unreadable_files=int(unreadable),
-            rejected_rows=counts["quarantine"] - unreadable_rejects,
+            unreadable_files=unreadable,
+            rejected_rows=rejected,
             size_bytes=self._size_bytes(),
             partial_days=partial_days,
             recent_sources=[tuple(r) for r in recent],
