@@ -14,11 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
-from tradeperf.analytics.summary import Summary, SummaryRequest, summarize
+from tradeperf.analytics.summary import Summary, SummaryRequest, summarize, summarize_trades
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
 from tradeperf.ingest import FORMATS
+from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import discover
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
@@ -269,7 +270,10 @@ def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tu
     chosen = [entries[s] for s in sources if s in entries] if sources else entries.values()
     # sources that hold records and state no account are of the configured account: an
     # account stated by some sources only is not everybody's
-    accounts = {(e.capital, e.currency) for e in chosen if e.rows}
+    # a rates file is reference data, no account's
+    accounts = {
+        (e.capital, e.currency) for e in chosen if e.rows and e.kind != RecordKind.FX_RATES.value
+    }
     if len(accounts) != 1 or accounts == {("", "")}:
         if "currency" in missing:  # records that all name one currency: that is the account's
             held = store.currencies(config.currency, sources)
@@ -362,11 +366,15 @@ def compare(
         if sources:
             chosen = stored_sources(store, sources)
         else:
-            chosen = tuple(p for p, e in sorted(store.source_entries().items()) if e.rows)
+            chosen = tuple(
+                p
+                for p, e in sorted(store.source_entries().items())
+                if e.rows and e.kind != RecordKind.FX_RATES.value  # rates are no account's
+            )
         if by == "currency":  # each currency's records alone, with the account's capital
             held = store.currencies(config.currency, chosen)
             for cur in sorted(held):
-                summary = summarize(
+                summary = summarize_trades(
                     store,
                     dataclasses.replace(
                         wanted,
@@ -375,6 +383,7 @@ def compare(
                         currency=cur,
                         unlabelled_currency=config.currency,
                     ),
+                    only_currency=True,
                 )
                 doc = summary_to_json(summary)
                 groups[cur] = {

@@ -48,7 +48,9 @@ def test_fills_become_a_round_trip_and_a_partial_exit_is_booked_on_its_own_day(
     # BTC: bought 2 @ 60000, sold 1 @ 61000 on May 1 and 1 @ 59500 on May 2 -> one round trip
     assert overall["trades"] == 1
     assert overall["gross_pnl"] == 500.0  # (61000 + 59500 - 2 * 60000)
-    assert overall["fees"] == 12.0
+    # every fee paid, the ETH short's opening fee (1.5) included; the round trip's own net
+    # P&L carries its own fees only (6 + 3 + 3)
+    assert overall["fees"] == 13.5
     assert overall["net_pnl"] == 488.0
     assert overall["realized_pnl"] == 500.0
     # ETH: short 10 @ 3000, marked at 2950 -> +500 open
@@ -62,6 +64,9 @@ def test_fills_become_a_round_trip_and_a_partial_exit_is_booked_on_its_own_day(
     assert days["2024-05-02"]["trades"] == 1
     assert days["2024-05-02"]["open_positions"] == 0
     assert days["2024-05-03"]["unrealized_pnl"] == 500.0
+    # the fees of each day's fills, whether or not a round trip closed that day
+    assert [days[d]["fees"] for d in days] == [9.0, 3.0, 1.5]
+    assert days["2024-05-03"]["trades"] == 0
 
 
 @pytest.mark.parametrize(
@@ -151,3 +156,60 @@ def test_a_winning_day_is_judged_as_the_daily_returns_are(tmp_path: Path) -> Non
     assert (overall["winning_days"], overall["losing_days"]) == (1, 1)
     returns = [w["figures"]["return_pct"] for w in doc["windows"]["daily"]]
     assert returns[0] > 0 > returns[1]
+
+
+TWO_STRATEGIES = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
+a1,2024-05-01T09:00:00Z,BTC-USD,buy,2,60000,6,trend
+a2,2024-05-01T15:00:00Z,BTC-USD,sell,1,61000,3,trend
+a3,2024-05-02T10:00:00Z,BTC-USD,sell,1,59500,3,trend
+b1,2024-05-01T10:00:00Z,ETH-USD,sell,10,3000,1.5,meanrev
+b2,2024-05-03T10:00:00Z,ETH-USD,buy,4,2900,0.5,meanrev
+c1,2024-05-02T11:00:00Z,BTC-USD,buy,1,59000,2,meanrev
+"""
+MORE_MARKS = """timestamp,symbol,price
+2024-05-01T20:00:00Z,BTC-USD,60500
+2024-05-01T20:00:00Z,ETH-USD,3050
+2024-05-02T20:00:00Z,ETH-USD,2980
+2024-05-02T20:00:00Z,BTC-USD,59800
+2024-05-03T20:00:00Z,ETH-USD,2950
+2024-05-03T20:00:00Z,BTC-USD,60100
+"""
+MTM = ("fees", "realized_pnl", "unrealized_pnl", "open_positions", "return_pct", "equity_end",
+       "max_drawdown", "winning_days", "losing_days", "trades", "net_pnl")  # fmt: skip
+
+
+def test_breakdowns_are_marked_to_market_like_the_overall_figures(tmp_path: Path) -> None:
+    (tmp_path / "fills.csv").write_text(TWO_STRATEGIES)
+    (tmp_path / "marks.csv").write_text(MORE_MARKS)
+
+    def run(out: str, *extra: str) -> dict:
+        result = CliRunner().invoke(
+            app,
+            ["report", str(tmp_path / "fills.csv"), str(tmp_path / "marks.csv"), "--out",
+             str(tmp_path / out), "--store", f"duckdb://{tmp_path / 's.duckdb'}",
+             "--capital", "100000", *extra],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return json.loads((tmp_path / out / "summary.json").read_text())
+
+    doc = run("all")
+    meanrev = doc["by_strategy"]["meanrev"]
+    # by hand: short 10 ETH @ 3000 (fee 1.5), buy back 4 @ 2900 on May 3 (fee 0.5, realized
+    # +400), 1 BTC bought @ 59000 on May 2 (fee 2); at the end ETH 2950, BTC 60100:
+    # unrealized 6 × 50 + 1 × 1100 = 1400; fees 4; no round trip closed
+    assert meanrev["realized_pnl"] == 400.0
+    assert meanrev["unrealized_pnl"] == 1400.0
+    assert meanrev["fees"] == 4.0
+    assert meanrev["open_positions"] == 2
+    assert meanrev["trades"] == 0
+    assert meanrev["equity_end"] == 100_000 + 400 + 1400 - 4
+    # each breakdown equals the summary of that strategy, or symbol, alone
+    for column, flag in (("by_strategy", "--strategy"), ("by_symbol", "--symbol")):
+        for label, figures in doc[column].items():
+            alone = run(f"{column}-{label}", flag, label)["overall"]
+            for name in MTM:
+                assert figures[name] == alone[name], (column, label, name)
+    # the strategies' books add up to the account's: fees, realized and unrealized P&L
+    for name in ("fees", "realized_pnl", "unrealized_pnl"):
+        total = sum(g[name] for g in doc["by_strategy"].values())
+        assert total == pytest.approx(doc["overall"][name], abs=1e-9), name

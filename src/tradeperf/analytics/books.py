@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.figures import CashFlows, DailyAmounts
+from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
@@ -29,6 +30,7 @@ from tradeperf.records import (
     FUNDING_SCHEMA,
     MARK_SCHEMA,
     TRADE_SCHEMA,
+    ZERO,
 )
 from tradeperf.store import Store
 from tradeperf.timezones import resolve_timezone
@@ -51,6 +53,14 @@ class Books:
     marks: pa.Table | None
     funding: pa.Table | None
     result: LedgerResult
+    cost_basis: CostBasis = CostBasis.FIFO
+
+    def subset(self, column: str, label: str) -> Books | None:
+        """The books of the fills whose ``column`` (``strategy`` or ``symbol``) is ``label``,
+        booked on their own (a strategy as if it had its own account), with the funding of
+        the positions they hold; None when no fill has that label."""
+        fills = self.fills.filter(pc.equal(self.fills.column(column), label))
+        return _book(fills, self.marks, self.funding, None, self.cost_basis)
 
     @property
     def trades(self) -> pa.Table:
@@ -83,11 +93,142 @@ class Books:
     def daily_pnl(self, first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> DailyAmounts:
         """P&L of the books per local calendar day, marked to market: the change over each
         day of realized + unrealized − fees + funding (exact)."""
-        n = (last_day - first_day).days + 1
-        days = np.arange(np.datetime64(first_day, "D"), np.datetime64(first_day, "D") + max(n, 0))
-        bounds = [local_midnight(first_day + dt.timedelta(days=i), tz) for i in range(n + 1)]
-        pnl = [b.trading_pnl for b in self.at(bounds)] if n > 0 else []
-        return DailyAmounts.of(days, [b - a for a, b in itertools.pairwise(pnl)])
+        return _daily_pnl(self.at, first_day, last_day, tz)
+
+
+def _daily_pnl(
+    at: Callable[[Sequence[dt.datetime]], list[BooksAt]],
+    first_day: dt.date,
+    last_day: dt.date,
+    tz: ZoneInfo,
+) -> DailyAmounts:
+    n = (last_day - first_day).days + 1
+    days = np.arange(np.datetime64(first_day, "D"), np.datetime64(first_day, "D") + max(n, 0))
+    bounds = [local_midnight(first_day + dt.timedelta(days=i), tz) for i in range(n + 1)]
+    pnl = [b.trading_pnl for b in at(bounds)] if n > 0 else []
+    return DailyAmounts.of(days, [b - a for a, b in itertools.pairwise(pnl)])
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedBooks:
+    """`Books` of fills in several currencies, in the base currency (`tradeperf.analytics.fx`).
+
+    Realized P&L, fees and funding convert with the rate of the local day each was booked
+    on; the unrealized P&L at an instant with the rate of the day just before it (at most
+    the last day with a fill or mark), so a day's P&L in base is its realized P&L at the
+    day's rate plus the change in the open positions' value in base.
+
+    Raises (from its methods)
+    -------------------------
+    MissingRate
+        When an amount's day has no rate.
+    """
+
+    books: Books
+    rates: FxRates
+    base: str
+    unlabelled: str
+    tz: ZoneInfo
+
+    @property
+    def fills(self) -> pa.Table:
+        """The fills booked (in their own currencies)."""
+        return self.books.fills
+
+    @property
+    def trades(self) -> pa.Table:
+        """The round trips of `Books.trades`, their P&L and fees in base (exit-day rates)."""
+        trades = self.books.trades
+        days = local_days(trades.column("exit_time"), self.tz)
+        return convert_trades(trades, days, self.rates, self.base, self.unlabelled)
+
+    def realized_times(self) -> np.ndarray:
+        """See `Books.realized_times`."""
+        return self.books.realized_times()
+
+    def event_days(
+        self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
+    ) -> np.ndarray:
+        """See `Books.event_days`."""
+        return self.books.event_days(tz, start, end)
+
+    def subset(self, column: str, label: str) -> ConvertedBooks | None:
+        """See `Books.subset` (in base)."""
+        books = self.books.subset(column, label)
+        if books is None:
+            return None
+        return ConvertedBooks(books, self.rates, self.base, self.unlabelled, self.tz)
+
+    def daily_pnl(self, first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> DailyAmounts:
+        """See `Books.daily_pnl` (in base)."""
+        return _daily_pnl(self.at, first_day, last_day, tz)
+
+    def _currency(self, table: pa.Table) -> pa.ChunkedArray:
+        return pc.fill_null(table.column("currency"), self.unlabelled)
+
+    def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
+        """See `Books.at`; every amount in base."""
+        b = self.books
+        events = b.result.realized_events
+        own = {
+            "fills": self._currency(b.fills),
+            "events": self._currency(events),
+            "funding": self._currency(b.funding) if b.funding is not None else None,
+        }
+        active = local_days(b.fills.column("timestamp"), self.tz)
+        last_day = active.max() if active.size else None
+        t_us = np.array([_us(t) for t in times], dtype=np.int64)
+        # the day just before each instant, for the value of the positions open at it
+        before = local_days(pa.array(t_us - 1, pa.timestamp("us", tz="UTC")), self.tz)
+        if last_day is not None:
+            before = np.minimum(before, last_day)
+        n = len(times)
+        realized, fees, paid = [ZERO] * n, [ZERO] * n, [ZERO] * n
+        unrealized = [ZERO] * n
+        open_count, unmarked = [0] * n, [0] * n
+        for ccy in sorted(set(own["fills"].to_pylist())):
+            fills = b.fills.filter(pc.equal(own["fills"], ccy))
+            ev = events.filter(pc.equal(own["events"], ccy))
+            funding = None
+            if b.funding is not None and own["funding"] is not None:
+                funding = b.funding.filter(pc.equal(own["funding"], ccy))
+            raw = books_at(fills, b.marks, ev, times, funding)
+            r_cum = self._booked(ccy, ev, "realized_pnl", t_us)
+            f_cum = self._booked(ccy, ev, "fees", t_us)
+            p_cum = self._booked(ccy, funding, "amount", t_us)
+            held = np.flatnonzero([x.unrealized_pnl != 0 for x in raw])
+            rates = self.rates.rates(ccy, self.base, before[held]) if held.size else []
+            for i, rate in zip(held.tolist(), rates, strict=True):
+                unrealized[i] += convert(raw[i].unrealized_pnl, rate)
+            for i, x in enumerate(raw):
+                realized[i] += r_cum[i]
+                fees[i] += f_cum[i]
+                paid[i] += p_cum[i]
+                open_count[i] += x.open_positions
+                unmarked[i] += x.unmarked_positions
+        return [
+            BooksAt(t, realized[i], unrealized[i], open_count[i], fees[i], paid[i], unmarked[i])
+            for i, t in enumerate(times)
+        ]
+
+    def _booked(
+        self, ccy: str, table: pa.Table | None, column: str, t_us: np.ndarray
+    ) -> list[Decimal]:
+        """Σ of ``column`` over the rows of ``table`` strictly before each instant, each
+        converted with the rate of its local day."""
+        if table is None or table.num_rows == 0:
+            return [ZERO] * t_us.size
+        ts = table.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
+        days = local_days(table.column("timestamp"), self.tz)
+        amounts = self.rates.convert_all(ccy, self.base, days, table.column(column).to_pylist())
+        order = np.argsort(ts, kind="stable")
+        cum = list(itertools.accumulate((amounts[i] or ZERO for i in order), initial=ZERO))
+        at = np.searchsorted(ts[order], t_us, side="left")
+        return [cum[k] for k in at.tolist()]
+
+
+def _us(t: dt.datetime) -> int:
+    return (t - dt.datetime.fromtimestamp(0, dt.UTC)) // dt.timedelta(microseconds=1)
 
 
 def load_books(
@@ -101,8 +242,9 @@ def load_books(
 ) -> Books | None:
     """Run the ledger over the stored fills (filtered), or None when there are none.
 
-    A strategy filter books that strategy's fills alone, as if it had its own account; marks,
-    funding and cash flows are all passed (marks of currencies convert foreign fees). With
+    A strategy filter books that strategy's fills alone, as if it had its own account; marks
+    and cash flows are all passed (marks of currencies convert foreign fees), funding of the
+    (account, symbol) positions the selected fills hold. With
     ``sources``, only the records read from those files are booked; with ``currency``, only
     the fills in ``currency[0]`` (a fill without a currency is in ``currency[1]``).
 
@@ -126,23 +268,79 @@ def load_books(
     marks = _as_schema(store.records(RecordKind.MARKS, sources=sources), MARK_SCHEMA)
     funding = _as_schema(store.records(RecordKind.FUNDING, sources=sources), FUNDING_SCHEMA)
     cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
+    narrowed = bool(strategies or symbols)
+    return _book(fills, marks, funding, cash_flows, cost_basis, only_held=narrowed)
+
+
+def _book(
+    fills: pa.Table,
+    marks: pa.Table | None,
+    funding: pa.Table | None,
+    cash_flows: pa.Table | None,
+    cost_basis: CostBasis,
+    *,
+    only_held: bool = True,
+) -> Books | None:
+    """Run the ledger over ``fills`` (None when there are none), with the funding of the
+    (account, symbol) positions they hold when ``only_held`` (else all of it)."""
+    if fills.num_rows == 0:
+        return None
+    if funding is not None and only_held:
+        held = pa.array(_position_keys(fills), pa.string())
+        funding = funding.filter(pc.is_in(pa.array(_position_keys(funding), pa.string()), held))
+        funding = funding if funding.num_rows else None
     try:
         result = run_ledger(
             fills, marks, cost_basis=cost_basis, funding=funding, cash_flows=cash_flows
         )
     except ValueError as exc:
         raise InputError(f"the stored fills cannot be booked: {exc}") from None
-    return Books(fills=fills, marks=marks, funding=funding, result=result)
+    return Books(fills=fills, marks=marks, funding=funding, result=result, cost_basis=cost_basis)
 
 
-def load_cash_flows(store: Store, tz: str, *, sources: tuple[str, ...] = ()) -> CashFlows:
+def _position_keys(table: pa.Table) -> list[str]:
+    """``account`` + NUL + ``symbol`` of each row (a position's key as one text)."""
+    key = pc.binary_join_element_wise(table.column("account"), table.column("symbol"), "\x00")
+    return key.to_pylist()  # type: ignore[no-any-return]
+
+
+def load_cash_flows(
+    store: Store,
+    tz: str,
+    *,
+    sources: tuple[str, ...] = (),
+    currency: tuple[str, str] | None = None,
+    rates: FxRates | None = None,
+) -> CashFlows:
     """The stored deposits and withdrawals, by local day in ``tz`` (all accounts; only those
-    read from ``sources`` when given)."""
+    read from ``sources`` when given).
+
+    With ``currency`` (base, the currency of a flow that names none), a flow in another
+    currency is converted with the rate of its day when ``rates`` are given, else left out.
+
+    Raises
+    ------
+    MissingRate
+        If a flow in another currency has no rate on its day.
+    """
     table = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
     if table is None:
         return CashFlows.none()
     days = local_days(table.column("timestamp"), resolve_timezone(tz))
-    return CashFlows.of(days, table.column("amount").to_pylist())
+    amounts: list[Decimal] = table.column("amount").to_pylist()
+    if currency is None:
+        return CashFlows.of(days, amounts)
+    base, unlabelled = currency
+    own = pc.fill_null(table.column("currency"), unlabelled).to_pylist()
+    keep = np.array([c == base for c in own], dtype=bool)
+    if rates is not None:
+        for ccy in sorted(set(own) - {base}):
+            idx = np.flatnonzero(np.array(own, dtype=object) == ccy)
+            converted = rates.convert_all(ccy, base, days[idx], [amounts[i] for i in idx])
+            for i, value in zip(idx.tolist(), converted, strict=True):
+                amounts[i] = value or ZERO
+        keep[:] = True
+    return CashFlows.of(days[keep], [a for a, k in zip(amounts, keep, strict=True) if k])
 
 
 def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int | None]:

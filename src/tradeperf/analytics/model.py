@@ -63,7 +63,10 @@ class Summary:
 
     Money figures are exact Decimals in ``currency``; ratios are floats (NaN = undefined).
     ``other_currencies``: the trades and fills in other currencies, left out of the figures
-    (amounts of two currencies are never added), by currency.
+    (amounts of two currencies are never added), by currency; ``conversion_missing`` then
+    says why they could not be converted (the rate that is missing).
+    ``converted_currencies``: the trades and fills in other currencies that the figures
+    include, converted to ``currency`` with the rate of their booking day, by currency.
     """
 
     request: SummaryRequest
@@ -79,6 +82,8 @@ class Summary:
     unreadable_files: int
     periods_per_year: int = CALENDAR_DAYS_PER_YEAR
     other_currencies: dict[str, int] = field(default_factory=dict)
+    converted_currencies: dict[str, int] = field(default_factory=dict)
+    conversion_missing: str | None = None
 
     @property
     def partial(self) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,7 +18,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import Books, load_books, load_cash_flows, position_figures
+from tradeperf.analytics.books import (
+    Books,
+    ConvertedBooks,
+    load_books,
+    load_cash_flows,
+    position_figures,
+)
 from tradeperf.analytics.figures import (
     MONEY_CONTEXT_PREC,
     CashFlows,
@@ -25,6 +33,7 @@ from tradeperf.analytics.figures import (
     Figure,
     group_figures,
 )
+from tradeperf.analytics.fx import FxRates, MissingRate, convert_trades
 from tradeperf.timezones import resolve_timezone
 
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
@@ -39,6 +48,7 @@ from tradeperf.analytics.windows import (
 )
 from tradeperf.errors import ConfigError
 from tradeperf.ingest.base import RecordKind
+from tradeperf.ledger.valuation import BooksAt
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
 
@@ -47,9 +57,12 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
     Amounts in two currencies are never added: when the trades or fills in scope are in
-    other currencies than ``request.currency`` (a record without one is in it), the figures
-    are those of the account currency's records alone, and ``other_currencies`` counts the
-    records left out, per currency (summarise those with their own ``currency``).
+    other currencies than ``request.currency`` (a record without one is in it), they are
+    converted to it with the rate of their booking day (`tradeperf.analytics.fx`;
+    ``converted_currencies`` counts them), or, when a rate is missing, the figures are those
+    of the account currency's records alone, ``other_currencies`` counts the records left
+    out, per currency (summarise those with their own ``currency``), and
+    ``conversion_missing`` says which rate was missing.
 
     Figures are merged from the store's daily partial aggregates when they can be (no fills
     to book, at most one strategy and one symbol selected, and the sources, if named, are all
@@ -71,9 +84,21 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     unlabelled = request.unlabelled_currency or request.currency
     currencies = store.currencies(unlabelled, request.sources)
     others = {c: n for c, n in sorted(currencies.items()) if c != request.currency}
-    if others:  # amounts of two currencies are never added: this one's figures, the rest named
+    if others:  # amounts of two currencies are never added: converted to base, or named
+        rates = FxRates.from_table(store.records(RecordKind.FX_RATES))
+        if any((c, request.currency) in rates.pairs() for c in others):
+            try:
+                summary = summarize_trades(store, request, rates=rates)
+            except MissingRate as missing:
+                reason = str(missing)
+            else:
+                summary.converted_currencies = others
+                return summary
+        else:
+            reason = f"no exchange rates to {request.currency} are stored"
         summary = summarize_trades(store, request, only_currency=True)
         summary.other_currencies = others
+        summary.conversion_missing = reason
         return summary
     if single and whole and not store.has_records(RecordKind.FILLS):
         return summarize_partials(store, request)
@@ -81,27 +106,36 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
 
 
 def summarize_trades(
-    store: Store, request: SummaryRequest, *, only_currency: bool = False
+    store: Store,
+    request: SummaryRequest,
+    *,
+    only_currency: bool = False,
+    rates: FxRates | None = None,
 ) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
     Only CLOSED trades count in figures; trades of other statuses are counted in
     ``status_counts``. A trade belongs to the window of its exit time. With
     ``only_currency``, only the trades and fills in the account currency count (a record
-    without a currency is in it).
+    without a currency is in it); with ``rates``, the records in other currencies count,
+    converted to the account currency with the rate of their booking day.
 
     Raises
     ------
     ConfigError
         If the timezone is unknown or ``start`` is after ``end``.
+    MissingRate
+        With ``rates``, when an amount's booking day has no rate.
     """
     # money sums carried across windows in 80 digits: the default 28 would round amounts
     # near the stored range (20 integer and 18 fractional digits)
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
-        return _summarize_trades(store, request, only_currency=only_currency)
+        return _summarize_trades(store, request, only_currency=only_currency, rates=rates)
 
 
-def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: bool) -> Summary:
+def _summarize_trades(
+    store: Store, request: SummaryRequest, *, only_currency: bool, rates: FxRates | None
+) -> Summary:
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
@@ -114,7 +148,7 @@ def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: b
         currency=currency,
     )
     table = store.trades(query)
-    books = load_books(
+    loaded = load_books(
         store,
         strategies=request.strategies,
         symbols=request.symbols,
@@ -122,6 +156,12 @@ def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: b
         sources=request.sources,
         currency=(request.currency, unlabelled) if only_currency else None,
     )
+    books: Books | ConvertedBooks | None = loaded
+    if rates is not None:
+        days = local_days(table.column("exit_time"), tz)
+        table = convert_trades(table, days, rates, request.currency, unlabelled)
+        if loaded is not None:
+            books = ConvertedBooks(loaded, rates, request.currency, unlabelled, tz)
     stored = table
     if books is not None:
         table = _in_exit_order(pa.concat_tables([table, books.trades]))
@@ -134,7 +174,9 @@ def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: b
     before, closed = _split_period(closed, start_utc, end_utc)
 
     prior = sum((x for x in before.column("net_pnl").to_pylist() if x is not None), Decimal(0))
-    flows = load_cash_flows(store, tz.key, sources=request.sources)
+    flows = load_cash_flows(
+        store, tz.key, sources=request.sources, currency=(request.currency, unlabelled), rates=rates
+    )
     pnl_start = request.capital + prior
     trades = ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
 
@@ -178,10 +220,12 @@ def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: b
         )
         for kind in request.windows
     }
+    logged = _LoggedFees.of(stored, start_utc, end_utc)
     if books is not None:
-        _add_positions(books, overall, windows, start_utc, end_utc)
-    by_strategy = _breakdown(trades, trades.strategy, equity_start, first_day, last_day)
-    by_symbol = _breakdown(trades, trades.symbol, equity_start, first_day, last_day)
+        _add_positions(books, overall, windows, start_utc, end_utc, logged)
+    span = _Span(tz, equity_start, first_day, last_day, start_utc, end_utc)
+    by_strategy = _breakdown(trades, "strategy", span, books, stored)
+    by_symbol = _breakdown(trades, "symbol", span, books, stored)
     rejected_rows, unreadable_files = store.reject_counts(request.sources)
     return Summary(
         request=request,
@@ -200,7 +244,7 @@ def _summarize_trades(store: Store, request: SummaryRequest, *, only_currency: b
 
 def _account_day_pnl(
     stored: pa.Table,
-    books: Books,
+    books: Books | ConvertedBooks,
     tz: ZoneInfo,
     first_day: dt.date,
     last_day: dt.date,
@@ -240,24 +284,61 @@ _BEGINNING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _END_OF_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class _LoggedFees:
+    """Fees of the closed trades read from trade logs (not derived from fills), by exit."""
+
+    exit_us: np.ndarray  # sorted
+    cumulative: list[Decimal]
+
+    @classmethod
+    def of(
+        cls, stored: pa.Table, start: dt.datetime | None, end: dt.datetime | None
+    ) -> _LoggedFees:
+        closed = stored.filter(pc.equal(stored.column("status"), TradeStatus.CLOSED.value))
+        _, closed = _split_period(closed, start, end)
+        exit_us = closed.column("exit_time").cast(pa.int64()).to_numpy(zero_copy_only=False)
+        order = np.argsort(exit_us, kind="stable")
+        fees = closed.column("fees").to_pylist()
+        cumulative = list(itertools.accumulate((fees[i] for i in order), initial=Decimal(0)))
+        return cls(exit_us[order], cumulative)
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> Decimal:
+        """Σ fees of the trades that exit in [start, end)."""
+        lo, hi = np.searchsorted(self.exit_us, [_to_us(start), _to_us(end)], side="left")
+        return self.cumulative[int(hi)] - self.cumulative[int(lo)]
+
+
+def _books_figures(
+    before: BooksAt, after: BooksAt, logged: _LoggedFees
+) -> dict[str, Decimal | int | None]:
+    """`position_figures`, and ``fees``: every fee paid over the window, the opening fees of
+    positions still open included (the trade logs' closed trades' and the fills')."""
+    figures = position_figures(before, after)
+    figures["fees"] = logged.between(before.time, after.time) + after.fees - before.fees
+    return figures
+
+
 def _add_positions(
-    books: Books,
+    books: Books | ConvertedBooks,
     overall: dict[str, Figure],
     windows: dict[WindowKind, list[WindowFigures]],
     start: dt.datetime | None,
     end: dt.datetime | None,
+    logged: _LoggedFees,
 ) -> None:
-    """Add realized P&L, unrealized P&L and open positions to the overall and window figures."""
+    """Add realized P&L, unrealized P&L, open positions and the fees paid to the overall and
+    window figures."""
     bounds = {start or _BEGINNING, end or _END_OF_TIME}
     for ws in windows.values():
         for w in ws:
             bounds.update((w.start, w.end))
     ordered = sorted(bounds)
     at = dict(zip(ordered, books.at(ordered), strict=True))
-    overall.update(position_figures(at[start or _BEGINNING], at[end or _END_OF_TIME]))
+    overall.update(_books_figures(at[start or _BEGINNING], at[end or _END_OF_TIME], logged))
     for ws in windows.values():
         for w in ws:
-            w.figures.update(position_figures(at[w.start], at[w.end]))
+            w.figures.update(_books_figures(at[w.start], at[w.end], logged))
 
 
 def _split_period(
@@ -319,18 +400,60 @@ def _window_figures(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """The period a summary covers: its timezone, starting equity, days and UTC bounds."""
+
+    tz: ZoneInfo
+    equity_start: Decimal
+    first_day: dt.date | None
+    last_day: dt.date | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
 def _breakdown(
     trades: ClosedTrades,
-    labels: np.ndarray,
-    equity_start: Decimal,
-    first_day: dt.date | None,
-    last_day: dt.date | None,
+    column: str,
+    span: _Span,
+    books: Books | ConvertedBooks | None,
+    stored: pa.Table,
 ) -> dict[str, dict[str, Figure]]:
-    """Figures per label (strategy or symbol), each as if it traded the whole account."""
+    """Figures per label of ``column`` (``strategy`` or ``symbol``), each as if it traded the
+    whole account. With books kept from fills, each group's own books (`Books.subset`) are
+    marked to market like the overall figures: its daily P&L, realized and unrealized P&L,
+    open positions and every fee it paid."""
+    labels = trades.strategy if column == "strategy" else trades.symbol
+    names = set(labels.tolist())
+    if books is not None:
+        names |= set(books.fills.column(column).to_pylist())
     out = {}
-    for label in sorted(set(labels.tolist())):
-        idx = np.flatnonzero(labels == label)
-        out[label] = group_figures(
-            trades.take(idx), equity_start=equity_start, first_day=first_day, last_day=last_day
+    for label in sorted(names):
+        group = trades.take(np.flatnonzero(labels == label))
+        own = books.subset(column, label) if books is not None else None
+        if own is None:
+            out[label] = group_figures(
+                group,
+                equity_start=span.equity_start,
+                first_day=span.first_day,
+                last_day=span.last_day,
+            )
+            continue
+        logs = stored.filter(pc.equal(stored.column(column), label))
+        account = None
+        if span.first_day is not None and span.last_day is not None:
+            account = _account_day_pnl(
+                logs, own, span.tz, span.first_day, span.last_day, span.start, span.end
+            )
+        figures = group_figures(
+            group,
+            equity_start=span.equity_start,
+            first_day=span.first_day,
+            last_day=span.last_day,
+            account=account,
         )
+        lo, hi = span.start or _BEGINNING, span.end or _END_OF_TIME
+        before, after = own.at([lo, hi])
+        figures.update(_books_figures(before, after, _LoggedFees.of(logs, span.start, span.end)))
+        out[label] = figures
     return out

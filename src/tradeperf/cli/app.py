@@ -222,12 +222,22 @@ def _partial_warning(doc: dict[str, Any]) -> None:
 
 
 def _other_currencies(doc: dict[str, Any]) -> None:
+    converted = doc.get("converted_currencies") or {}
+    if converted:
+        listed = ", ".join(f"{n:,} in {cur}" for cur, n in converted.items())
+        err.print(
+            f"note: converted to {doc['currency']} with the exchange rate of each booking "
+            f"day: {listed}",
+            soft_wrap=True,
+        )
     others = doc.get("other_currencies") or {}
     if others:
         listed = ", ".join(f"{n:,} in {cur}" for cur, n in others.items())
+        why = f" ({doc['conversion_missing']})" if doc.get("conversion_missing") else ""
         err.print(
             f"[yellow]note:[/] not in these {doc['currency']} figures (amounts of two "
-            f"currencies are never added): {listed}; summarise them with --currency",
+            f"currencies are never added){why}: {listed}; summarise them with --currency, "
+            "or ingest exchange rates (date, currency, base, rate) to convert them",
             soft_wrap=True,
         )
 

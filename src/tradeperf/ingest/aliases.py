@@ -178,6 +178,22 @@ CASH_FLOW_ALIASES: Final[dict[str, str]] = {
     "flow_type": "type",
     "kind": "type",
 }
+FX_RATE_ALIASES: Final[dict[str, str]] = {
+    "day": "date",
+    "timestamp": "date",
+    "time": "date",
+    "from": "currency",
+    "from_currency": "currency",
+    "quote": "currency",
+    "ccy": "currency",
+    "to": "base",
+    "to_currency": "base",
+    "base_currency": "base",
+    "fx_rate": "rate",
+    "rate_to_base": "rate",
+    "fx_rate_to_base": "rate",
+    "fxratetobase": "rate",
+}
 
 #: Every kind's aliases.
 ALIASES: Final[Mapping[RecordKind, Mapping[str, str]]] = {
@@ -186,4 +202,5 @@ ALIASES: Final[Mapping[RecordKind, Mapping[str, str]]] = {
     RecordKind.MARKS: MARK_ALIASES,
     RecordKind.FUNDING: FUNDING_ALIASES,
     RecordKind.CASH_FLOWS: CASH_FLOW_ALIASES,
+    RecordKind.FX_RATES: FX_RATE_ALIASES,
 }

@@ -21,6 +21,7 @@ from tradeperf.records import (
     CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
     FUNDING_SCHEMA,
+    FX_RATE_SCHEMA,
     MARK_SCHEMA,
     TRADE_SCHEMA,
     RejectedRow,
@@ -35,6 +36,7 @@ class RecordKind(enum.StrEnum):
     MARKS = "marks"
     FUNDING = "funding"
     CASH_FLOWS = "cash_flows"
+    FX_RATES = "fx_rates"
 
 
 #: The Arrow schema of each record kind's validated rows.
@@ -44,6 +46,7 @@ SCHEMAS: Final[Mapping[RecordKind, pa.Schema]] = {
     RecordKind.MARKS: MARK_SCHEMA,
     RecordKind.FUNDING: FUNDING_SCHEMA,
     RecordKind.CASH_FLOWS: CASH_FLOW_SCHEMA,
+    RecordKind.FX_RATES: FX_RATE_SCHEMA,
 }
 
 
@@ -64,7 +67,10 @@ class ReadResult:
     end_line : for line-oriented text, the number of lines before ``end_offset`` (None when
         not known).
     capital, currency : the account a source states for itself (a freqtrade export's
-        ``starting_balance`` and ``stake_currency``); None when it states none.
+        ``starting_balance`` and ``stake_currency``, an IBKR statement's base currency);
+        None when it states none.
+    extra : records of other kinds the source holds beside ``table`` (an IBKR statement's
+        exchange rates to its base currency), stored with the source like its own rows.
     """
 
     source: str
@@ -77,3 +83,4 @@ class ReadResult:
     end_line: int | None = None
     capital: Decimal | None = None
     currency: str | None = None
+    extra: dict[RecordKind, pa.Table] = field(default_factory=dict)

@@ -1,7 +1,8 @@
 """The record kinds readers know, listed explicitly, and how a source's columns pick one.
 
-`KINDS` is the one list of kinds (trades, fills, marks, funding, cash flows): a new kind is a
-`tradeperf.ingest.kinds.KindSpec` added here, with its aliases in `tradeperf.ingest.aliases`.
+`KINDS` is the one list of kinds (trades, fills, marks, funding, cash flows, FX rates): a new
+kind is a `tradeperf.ingest.kinds.KindSpec` added here, with its aliases in
+`tradeperf.ingest.aliases`.
 The record kind of a source is the kind whose signature its columns (after the column mapping
 and the kind's aliases) contain; the highest priority wins, then the largest signature group
 matched.
@@ -15,6 +16,7 @@ from typing import Final
 from tradeperf.ingest.assemble import mapped_columns
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.fills import CASH_FLOWS_SPEC, FILLS_SPEC, FUNDING_SPEC, MARKS_SPEC
+from tradeperf.ingest.fx import FX_RATES_SPEC
 from tradeperf.ingest.kinds import KindSpec
 from tradeperf.ingest.rows import canonical_columns
 from tradeperf.ingest.trades import TRADES_SPEC
@@ -22,7 +24,7 @@ from tradeperf.ingest.trades import TRADES_SPEC
 #: Every record kind a reader can produce, highest detection priority first.
 KINDS: Final[tuple[KindSpec, ...]] = tuple(
     sorted(
-        (TRADES_SPEC, FILLS_SPEC, MARKS_SPEC, FUNDING_SPEC, CASH_FLOWS_SPEC),
+        (TRADES_SPEC, FILLS_SPEC, MARKS_SPEC, FUNDING_SPEC, CASH_FLOWS_SPEC, FX_RATES_SPEC),
         key=lambda s: -s.priority,
     )
 )

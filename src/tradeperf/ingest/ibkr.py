@@ -18,6 +18,11 @@ Mapping
   writes commissions paid as negative numbers) in ``ibCommissionCurrency``, ``multiplier``,
   ``currency``, ``account`` = ``accountId``, ``venue`` = ``exchange``, ``order_id`` =
   ``ibOrderID``, ``strategy`` = ``orderReference`` when set, tags = [``assetCategory``].
+- ``fxRateToBase`` of each execution -> an exchange rate of its currency to the account's base
+  currency on its trade date (`FX_RATE_SCHEMA`), stored with the fills so that summaries
+  convert to base with the rate of the booking day. The base currency is
+  ``AccountInformation/@currency`` when the statement has it, else the one currency whose
+  executions all have ``fxRateToBase="1"``.
 - ``CashReportCurrency`` rows -> `CashReportLine` per currency (``BASE_SUMMARY`` is the base).
 - ``StatementOfFundsLine`` with ``activityCode`` DEP / WITH -> `CashFlow` (``amount`` signed).
 """
@@ -31,12 +36,14 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import RowCollector, unreadable
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.ingest.fills import FILLS_SPEC
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.records import CashFlow, Fill, RejectedRow
+from tradeperf.records import FX_RATE_SCHEMA, CashFlow, Fill, RejectedRow
 
 _CASH_FIELDS = (
     "startingCash",
@@ -67,6 +74,8 @@ class FlexStatement:
     Attributes
     ----------
     account : ``accountId`` of the statement.
+    base_currency : the account's base currency (see the module docstring), None when the
+        statement does not tell it.
     fills : executions as `Fill`, in file order.
     fx_rate_to_base : per fill id, IBKR's ``fxRateToBase`` (currency -> base).
     close_price : per fill id, the statement's ``closePrice`` of the instrument.
@@ -79,6 +88,7 @@ class FlexStatement:
     """
 
     account: str | None
+    base_currency: str | None = None
     fills: list[Fill] = field(default_factory=list)
     fx_rate_to_base: dict[str, Decimal] = field(default_factory=dict)
     close_price: dict[str, Decimal] = field(default_factory=dict)
@@ -196,6 +206,7 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
                 value = _dec(attrs, name)
                 if value is not None:
                     target[f.fill_id] = value
+        st.base_currency = _base_currency(el, st)
         for row in el.iter("CashReportCurrency"):
             attrs = dict(row.attrib)
             amounts = {n: v for n in _CASH_FIELDS if (v := _dec(attrs, n)) is not None}
@@ -225,6 +236,47 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
     return out
 
 
+def _base_currency(el: ET.Element, st: FlexStatement) -> str | None:
+    """The statement's base currency: its account information's, else the one currency all
+    of whose executions convert to base at exactly 1 (None when neither tells)."""
+    info = next(el.iter("AccountInformation"), None)
+    if info is not None and info.get("currency"):
+        return info.get("currency")
+    at_one: set[str] = set()
+    other: set[str] = set()
+    for f in st.fills:
+        rate = st.fx_rate_to_base.get(f.fill_id)
+        if rate is not None and f.currency:
+            (at_one if rate == 1 else other).add(f.currency)
+    if len(at_one) == 1 and not at_one & other:
+        return at_one.pop()
+    return None
+
+
+def fx_rates_table(st: FlexStatement, source: str, lines: list[int]) -> pa.Table:
+    """The exchange rates of ``st``'s executions to its base currency, one row per (trade
+    date, currency) (`FX_RATE_SCHEMA`; empty when the base is not known). ``lines`` numbers
+    the fills as the fills table does."""
+    rows: dict[tuple[object, str, Decimal], int] = {}
+    base = st.base_currency
+    for f, line in zip(st.fills, lines, strict=True):
+        rate = st.fx_rate_to_base.get(f.fill_id)
+        if base is None or rate is None or not f.currency or f.currency == base or rate <= 0:
+            continue
+        rows.setdefault((f.timestamp.date(), f.currency, rate), line)
+    return pa.table(
+        {
+            "date": [k[0] for k in rows],
+            "currency": [k[1] for k in rows],
+            "base": [base] * len(rows),
+            "rate": [k[2] for k in rows],
+            "source": [source] * len(rows),
+            "source_line": list(rows.values()),
+        },
+        schema=FX_RATE_SCHEMA,
+    )
+
+
 def read_flex_source(
     path: Path,
     *,
@@ -246,8 +298,9 @@ def read_flex_source(
     -------
     ReadResult of FILLS with ``format="ibkr-flex"``: one fill per execution (as `read_flex`
     maps it, then validated like any fill, in its own currency), bad rows quarantined;
-    unreadable when the file is not well-formed XML. The statement's cash flows are not part
-    of it (`read_flex` has them).
+    ``currency`` the account's base currency and ``extra`` its exchange rates to it
+    (`fx_rates_table`); unreadable when the file is not well-formed XML. The statement's
+    cash flows are not part of it (`read_flex` has them).
     """
     name = source or str(path)
     try:
@@ -256,6 +309,7 @@ def read_flex_source(
         return unreadable(name, exc.reason, kind=RecordKind.FILLS, fmt="ibkr-flex")
     collector = RowCollector(FILLS_SPEC, name, {}, limits=options.limits)
     before = 0  # rows of the earlier statements: lines count on through the file
+    rates: list[pa.Table] = []
     for st in statements:
         for reject in st.rejected:
             if reject.field == "Trade" and reject.line is not None:
@@ -263,8 +317,16 @@ def read_flex_source(
                 collector.reject(line, reject.reason, field=reject.field, raw=reject.raw)
         for fill, row in zip(st.fills, st.fill_rows, strict=True):
             collector.add(before + row, _fill_row(fill), None)
+        rates.append(fx_rates_table(st, name, [before + row for row in st.fill_rows]))
         before += len(st.fills) + sum(r.field == "Trade" for r in st.rejected)
-    return collector.result("ibkr-flex")
+    result = collector.result("ibkr-flex")
+    bases = {st.base_currency for st in statements if st.fills}
+    if len(bases) == 1 and None not in bases:
+        result.currency = bases.pop()
+    fx = pa.concat_tables(rates) if rates else FX_RATE_SCHEMA.empty_table()
+    if fx.num_rows:
+        result.extra[RecordKind.FX_RATES] = fx
+    return result
 
 
 def _fill_row(fill: Fill) -> dict[str, object]:

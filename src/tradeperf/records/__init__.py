@@ -20,6 +20,7 @@ from tradeperf.records.fill import (
     funding_to_table,
     marks_to_table,
 )
+from tradeperf.records.fx import FX_RATE_SCHEMA
 from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
 from tradeperf.records.trade import (
@@ -36,6 +37,7 @@ __all__ = [
     "CASH_FLOW_SCHEMA",
     "FILL_SCHEMA",
     "FUNDING_SCHEMA",
+    "FX_RATE_SCHEMA",
     "MARK_SCHEMA",
     "MONEY_TYPE",
     "QUARANTINE_SCHEMA",

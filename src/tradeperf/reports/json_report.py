@@ -135,6 +135,8 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "by_strategy": {k: figures_to_json(v) for k, v in summary.by_strategy.items()},
         "by_symbol": {k: figures_to_json(v) for k, v in summary.by_symbol.items()},
         "other_currencies": summary.other_currencies,
+        "converted_currencies": summary.converted_currencies,
+        "conversion_missing": summary.conversion_missing,
     }
     validate(doc, "summary")
     return doc

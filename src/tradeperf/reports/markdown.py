@@ -194,16 +194,27 @@ def _partial_note(doc: dict[str, Any]) -> list[str]:
 
 
 def _currency_note(doc: dict[str, Any]) -> list[str]:
-    """A line naming the records in other currencies, left out of these figures."""
+    """Lines naming the records in other currencies: converted, or left out of the figures."""
+    lines = []
+    converted = doc.get("converted_currencies") or {}
+    if converted:
+        listed = ", ".join(f"{n:,} in {cur}" for cur, n in converted.items())
+        lines += [
+            f"> Converted to {doc['currency']} with the exchange rate of each booking day: "
+            f"{listed} trades and fills.",
+            "",
+        ]
     others = doc.get("other_currencies") or {}
-    if not others:
-        return []
-    listed = ", ".join(f"{n:,} in {cur}" for cur, n in others.items())
-    return [
-        f"> Not in these {doc['currency']} figures (amounts of two currencies are never "
-        f"added): {listed} trades and fills; summarise them with `--currency`.",
-        "",
-    ]
+    if others:
+        listed = ", ".join(f"{n:,} in {cur}" for cur, n in others.items())
+        why = f" ({doc['conversion_missing']})" if doc.get("conversion_missing") else ""
+        lines += [
+            f"> Not in these {doc['currency']} figures (amounts of two currencies are never "
+            f"added){why}: {listed} trades and fills; summarise them with `--currency`, or "
+            "ingest exchange rates (date, currency, base, rate) to convert them.",
+            "",
+        ]
+    return lines
 
 
 def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:

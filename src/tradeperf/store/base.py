@@ -25,6 +25,7 @@ NATURAL_KEYS: Final[dict[RecordKind, tuple[str, ...]]] = {
     RecordKind.MARKS: ("symbol", "timestamp"),
     RecordKind.FUNDING: ("source", "source_line"),
     RecordKind.CASH_FLOWS: ("source", "source_line"),
+    RecordKind.FX_RATES: ("date", "currency", "base"),
 }
 
 

@@ -2,7 +2,7 @@
 
 Records of the kinds in `CONFLICT_KINDS` carry a natural key that does not include where they
 were read (`tradeperf.store.base.NATURAL_KEYS`: a trade id, a fill id, a mark's symbol and
-time), so the same record can arrive from two files.
+time, a rate's day and currencies), so the same record can arrive from two files.
 
 - The same key with the same content (every column but ``source`` and ``source_line``) is
   one record: a rotated log that repeats a trade counts it once.
@@ -27,7 +27,12 @@ from typing import Final
 from tradeperf.ingest.base import RecordKind
 
 #: Kinds whose natural key can repeat across sources.
-CONFLICT_KINDS: Final = (RecordKind.TRADES, RecordKind.FILLS, RecordKind.MARKS)
+CONFLICT_KINDS: Final = (
+    RecordKind.TRADES,
+    RecordKind.FILLS,
+    RecordKind.MARKS,
+    RecordKind.FX_RATES,
+)
 #: Columns that say where a record was read, not what it is.
 ORIGIN_COLUMNS: Final = frozenset({"source", "source_line"})
 #: Start of the reason of a conflict's quarantine rows (to find them again on restore).

@@ -228,6 +228,9 @@ def _read_one(
         start_line = previous.end_line or count_newlines(path, start)
     result = read_source(path, options=options, start_offset=start, start_line=start_line)
     end = result.end_offset if result.end_offset is not None else stat.st_size
+    read = {result.kind.value: result.table.num_rows}
+    for kind, extra in result.extra.items():  # other kinds it holds (a statement's FX rates)
+        read[kind.value] = read.get(kind.value, 0) + extra.num_rows
     entry = SourceEntry(
         path=str(path),
         size=stat.st_size,
@@ -237,7 +240,7 @@ def _read_one(
         end_offset=end,
         format=result.format,
         kind=result.kind.value,
-        rows=result.table.num_rows + (previous.rows if not replace and previous else 0),
+        rows=sum(read.values()) + (previous.rows if not replace and previous else 0),
         rejected=len(result.rejected) + (previous.rejected if not replace and previous else 0),
         unreadable=result.unreadable,
         ingested_at=dt.datetime.now(dt.UTC),
@@ -249,12 +252,13 @@ def _read_one(
     )
     report.files_read += 1
     report.files_appended += 0 if replace else 1
-    report.rows_read += result.table.num_rows
+    report.rows_read += sum(read.values())
     if result.unreadable:  # counted once, as an unreadable file, not also as a rejected row
         report.unreadable_files.append(str(path))
     else:
         report.rejected_rows += len(result.rejected)
-    report.kinds[result.kind.value] = report.kinds.get(result.kind.value, 0) + result.table.num_rows
+    for name, n in read.items():
+        report.kinds[name] = report.kinds.get(name, 0) + n
     # A full read always replaces: harmless for a file never stored, and right when another
     # process stored it meanwhile (see `SQLStore.write_sources`).
     return SourceWrite(entry, result, replace=replace, after_line=start_line)

@@ -24,6 +24,7 @@ from tradeperf.records import (
     CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
     FUNDING_SCHEMA,
+    FX_RATE_SCHEMA,
     MARK_SCHEMA,
     QUARANTINE_SCHEMA,
     TRADE_SCHEMA,
@@ -101,6 +102,7 @@ _CONFLICT_SCHEMAS: Final = {
     RecordKind.TRADES: TRADE_SCHEMA,
     RecordKind.FILLS: FILL_SCHEMA,
     RecordKind.MARKS: MARK_SCHEMA,
+    RecordKind.FX_RATES: FX_RATE_SCHEMA,
 }
 
 #: The reporting timezone whose partials every store maintains from the start.
@@ -173,6 +175,15 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         8: [
             f'ALTER TABLE daily_partials ALTER COLUMN "{column}" DROP NOT NULL'
             for column in sorted(SUM_COLUMNS)
+        ],
+        # exchange rates to a base currency (a rates file, an IBKR statement's fxRateToBase)
+        9: [
+            create_table_sql(
+                "fx_rates", FX_RATE_SCHEMA, key=NATURAL_KEYS[RecordKind.FX_RATES], dialect=dialect
+            ),
+            create_table_sql(
+                conflict_table(RecordKind.FX_RATES), FX_RATE_SCHEMA, key=(), dialect=dialect
+            ),
         ],
     }
 
@@ -307,9 +318,10 @@ class SQLStore(Store):
                 touched: dict[str, set[dt.date]] = {tz: set() for tz in zones}
                 by_kind: dict[RecordKind, list[pa.Table]] = {}
                 for w in items:
-                    if w.result.table.num_rows:
-                        table = _with_source(w.result.table, w.entry.path)
-                        by_kind.setdefault(w.result.kind, []).append(table)
+                    parts = {**w.result.extra, w.result.kind: w.result.table}
+                    for kind, part in parts.items():
+                        if part.num_rows:
+                            by_kind.setdefault(kind, []).append(_with_source(part, w.entry.path))
                 batches = {kind: pa.concat_tables(tables) for kind, tables in by_kind.items()}
                 replaced = [w.entry.path for w in items if w.replace]
                 if replaced:
@@ -796,7 +808,9 @@ class SQLStore(Store):
         """See `Store.records`."""
         if not self._has_table(kind.value):
             return pa.table({})
-        order = "exit_time, trade_id" if kind is RecordKind.TRADES else "timestamp"
+        order = {RecordKind.TRADES: "exit_time, trade_id", RecordKind.FX_RATES: "date"}.get(
+            kind, "timestamp"
+        )
         where = f" WHERE source IN ({', '.join('?' for _ in sources)})" if sources else ""
         return self._fetch_arrow(
             f'SELECT * FROM "{kind.value}"{where} ORDER BY {order}', [*sources]
