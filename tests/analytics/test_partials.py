@@ -136,6 +136,8 @@ def _close(a: object, b: object, scale: float) -> bool:
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12 * scale)
+    if isinstance(a, Decimal) and isinstance(b, Decimal) and a.is_nan():
+        return b.is_nan()  # undefined on both paths (exact money: otherwise equal digits)
     return a == b
 
 

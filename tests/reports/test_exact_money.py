@@ -15,6 +15,7 @@ import pytest
 
 from tradeperf.analytics.summary import SummaryRequest, summarize, summarize_trades
 from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import PositionSide, Trade, TradeStatus, trades_to_table
 from tradeperf.reports.json_report import dumps, summary_to_json
 from tradeperf.store import SourceEntry, open_store
@@ -105,6 +106,25 @@ def test_json_money_is_written_from_the_decimal_digits(store_url: str, path: str
     # the text itself holds the digits, no float tail and no trailing zeros of the scale
     assert '"largest_win": 12345678901234567.123456789012345678,' in text
     assert '"capital": 10000.01,' in text
+
+
+@pytest.mark.parametrize("path", ["direct", "partials"])
+def test_average_win_loss_and_expectancy_are_exact_money(store_url: str, path: str) -> None:
+    nets = [Decimal("0.1"), Decimal("0.2"), Decimal("-0.3"), Decimal("0.1"), Decimal("-0.2")]
+    with open_store(store_url) as store:
+        table = trades_to_table(_trades(nets))
+        result = ReadResult("/m", RecordKind.TRADES, table)
+        store.write_source(_entry(len(nets)), result, replace=False)
+        summary = (summarize_trades if path == "direct" else summarize)(store, SummaryRequest())
+    text = dumps(summary_to_json(summary))
+    overall = json.loads(text, parse_float=Decimal)["overall"]
+    # the float statistics (what was written before) carry a tail
+    floats = TradeTotals.of([float(x) for x in nets])
+    assert repr(floats.expectancy) == "-0.01999999999999999"
+    assert overall["average_win"] == Decimal("0.133333333333333333")  # half-even, 18 places
+    assert overall["average_loss"] == Decimal("-0.25")
+    assert overall["expectancy"] == Decimal("-0.02")
+    assert '"expectancy": -0.02,' in text
 
 
 def test_json_layout_is_that_of_json_dumps() -> None:

@@ -49,6 +49,29 @@ def max_drawdown_abs(net: list[Decimal]) -> Decimal:
         return max(map(operator.sub, peaks, path))
 
 
+_MONEY_QUANTUM: Final = Decimal(1).scaleb(-18)
+
+
+def exact_mean(total: Decimal, count: int) -> Decimal:
+    """``total / count`` of money, rounded half-even to the stored scale (18 decimals);
+    ``Decimal("NaN")`` when ``count`` is 0 or ``total`` is NaN (null in JSON, with the reason).
+
+    The exact counterpart of `tradeperf.metrics.trades.TradeTotals`' float averages, for the
+    figures that are money (average win and loss, expectancy).
+
+    Examples
+    --------
+    >>> exact_mean(Decimal("10"), 3)
+    Decimal('3.333333333333333333')
+    >>> exact_mean(Decimal("10"), 0)
+    Decimal('NaN')
+    """
+    if count == 0 or total.is_nan():
+        return Decimal("NaN")
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC, rounding=decimal.ROUND_HALF_EVEN):
+        return (total / count).quantize(_MONEY_QUANTUM)
+
+
 @dataclass(frozen=True, slots=True)
 class ClosedTrades:
     """Closed trades as columns, in exit order (exit time, then entry time, then trade id).
@@ -345,6 +368,8 @@ def _group_figures(
             gross_pnl=sum(group.gross, Decimal(0)),
             fees=sum(group.fees, Decimal(0)),
             net_pnl=net,
+            win_sum=sum(positives, Decimal(0)),
+            loss_sum=sum(negatives, Decimal(0)),
             cash_flows=flows_in,
             largest_win=max(positives) if positives else None,
             largest_loss=min(negatives) if negatives else None,
@@ -369,6 +394,8 @@ class FigureInputs:
     gross_pnl: Decimal
     fees: Decimal
     net_pnl: Decimal
+    win_sum: Decimal
+    loss_sum: Decimal
     cash_flows: Decimal
     largest_win: Decimal | None
     largest_loss: Decimal | None
@@ -393,11 +420,12 @@ def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
         "losses": x.totals.losses,
         "breakevens": x.totals.breakevens,
         "win_rate": x.totals.win_rate,
-        "average_win": x.totals.average_win,
-        "average_loss": x.totals.average_loss,
+        # money: exact means of the exact sums (the ratios stay float64)
+        "average_win": exact_mean(x.win_sum, x.totals.wins),
+        "average_loss": exact_mean(x.loss_sum, x.totals.losses),
         "payoff_ratio": x.totals.payoff_ratio,
         "profit_factor": x.totals.profit_factor,
-        "expectancy": x.totals.expectancy,
+        "expectancy": exact_mean(x.net_pnl, x.totals.trades),
         "gross_pnl": x.gross_pnl,
         "fees": x.fees,
         "net_pnl": x.net_pnl,

@@ -325,6 +325,8 @@ def figures(
             gross_pnl=_money(p, p.gross_pnl),
             fees=_money(p, p.fees),
             net_pnl=_money(p, p.net_pnl),
+            win_sum=_money(p, p.win_sum),
+            loss_sum=_money(p, p.loss_sum),
             cash_flows=flows_in,
             largest_win=p.max_win,
             largest_loss=p.min_loss,
