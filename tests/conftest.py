@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# every summary and window document a test builds is validated against its JSON Schema
+os.environ["TRADEPERF_VALIDATE_OUTPUT"] = "1"
+
 
 def _shared_data_root() -> Path | None:
     value = os.environ.get("TRADEPERF_SHARED_DATA")

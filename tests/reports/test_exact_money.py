@@ -218,3 +218,18 @@ def test_window_equity_is_carried_exactly_from_partials(store_url: str) -> None:
     want = Fraction("10000.01") + Fraction(nets[0])
     assert Fraction(second["equity_start"]) == want
     assert Fraction(second["equity_end"]) == want + Fraction(nets[1])
+
+
+def test_documents_are_validated_against_their_schema_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jsonschema
+
+    from tradeperf.reports import json_report
+
+    bad = {"schema_version": 1, "kind": "daily"}  # a window document without its windows
+    monkeypatch.setenv(json_report.VALIDATE_ENV, "1")
+    with pytest.raises(jsonschema.ValidationError):
+        json_report._check(bad, "window")
+    monkeypatch.setenv(json_report.VALIDATE_ENV, "0")  # a user's run: no cost
+    json_report._check(bad, "window")
