@@ -179,3 +179,37 @@ def test_every_record_kind_has_its_table_from_the_start(store_url: str) -> None:
         assert store.info().schema_version == SCHEMA_VERSION
         fills = store.records(RecordKind.FILLS)
     assert set(FILL_SCHEMA.names) <= set(fills.column_names)
+
+
+def test_simultaneous_fills_come_back_in_input_order(store_url: str) -> None:
+    from tradeperf.ledger import run_ledger
+    from tradeperf.records import Fill, fills_to_table
+
+    # 200 fills at one instant, sizes and sides chosen so that FIFO matching depends on order;
+    # written to the table in reverse line order
+    fills = [
+        Fill(
+            f"f{i}",
+            T0,
+            "X",
+            "BUY" if i % 3 else "SELL",
+            Decimal(1 + i % 7),
+            Decimal(100 + i),
+            Decimal(0),
+        )
+        for i in range(200)
+    ]
+    table = fills_to_table(list(reversed(fills)))
+    lines = pa.array(range(200, 0, -1), pa.int64())
+    table = table.set_column(table.column_names.index("source_line"), "source_line", lines)
+    with open_store(store_url) as store:
+        store.write_source(
+            _entry("/f.csv", 200), ReadResult("/f.csv", RecordKind.FILLS, table), replace=False
+        )
+        stored = store.records(RecordKind.FILLS)
+    assert stored.column("source_line").to_pylist() == list(range(1, 201))
+    # so the books are those of the file's order, not of the order the rows were written in
+    columns = [f.name for f in table.schema]
+    want = run_ledger(fills_to_table(fills)).realized_events.column("realized_pnl").to_pylist()
+    got = run_ledger(stored.select(columns).cast(table.schema)).realized_events
+    assert got.column("realized_pnl").to_pylist() == want

@@ -173,8 +173,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def records(self, kind: RecordKind, *, sources: Sequence[str] = ()) -> pa.Table:
-        """All stored records of ``kind`` (fills, marks, ...) in timestamp order; only those
-        read from ``sources`` (absolute paths) when given."""
+        """All stored records of ``kind`` (fills, marks, ...) in timestamp order, records of
+        one instant in their input order (source path, then line), so simultaneous fills are
+        matched the same way whatever order the engine scans them in; only those read from
+        ``sources`` (absolute paths) when given."""
 
     @abc.abstractmethod
     def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:

@@ -808,9 +808,12 @@ class SQLStore(Store):
         """See `Store.records`."""
         if not self._has_table(kind.value):
             return pa.table({})
-        order = {RecordKind.TRADES: "exit_time, trade_id", RecordKind.FX_RATES: "date"}.get(
-            kind, "timestamp"
-        )
+        # records of one instant keep their input order (file, then line): simultaneous
+        # fills are matched in that order, whichever order the engine scans them in
+        order = {
+            RecordKind.TRADES: "exit_time, trade_id",
+            RecordKind.FX_RATES: "date, currency, base",
+        }.get(kind, "timestamp, source, source_line")
         where = f" WHERE source IN ({', '.join('?' for _ in sources)})" if sources else ""
         return self._fetch_arrow(
             f'SELECT * FROM "{kind.value}"{where} ORDER BY {order}', [*sources]
