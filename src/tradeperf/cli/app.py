@@ -530,6 +530,60 @@ def quarantine(
 
 
 @app.command()
+def positions(
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    cost_basis: CostBasisOpt = CostBasis.FIFO,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """Show the open positions of the books kept from the stored fills: quantity, average
+    cost, the latest mark and its age, unrealized P&L."""
+    from tradeperf.analytics.positions import open_positions, positions_to_json
+    from tradeperf.reports.json_report import dumps
+    from tradeperf.reports.markdown import money_decimals
+    from tradeperf.store import open_store
+
+    output = _output(output, INGEST_FORMATS)
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        held = open_positions(st, cost_basis=cost_basis)
+    now = dt.datetime.now(dt.UTC)
+    if output == "json":
+        sys.stdout.write(dumps(positions_to_json(held, now)))
+        return
+    table = Table(title=f"Open positions ({len(held)})")
+    for col in ("account", "symbol", "quantity", "avg cost", "mark", "mark age", "unrealized"):
+        table.add_column(col, justify="left" if col in ("account", "symbol") else "right")
+    for p in held:
+        age = p.mark_age(now)
+        places = money_decimals(p.currency or config.currency, config.money_decimals)
+        table.add_row(
+            p.account,
+            p.symbol,
+            f"{p.quantity.normalize():f}",
+            f"{p.average_cost.normalize():f}",
+            "–" if p.mark is None else f"{p.mark.normalize():f}",
+            "no mark" if age is None else _age(age),
+            "unknown"
+            if p.unrealized_pnl is None
+            else f"{p.unrealized_pnl:,.{places}f} {p.currency or config.currency}",
+        )
+    out.print(table)
+
+
+def _age(age: dt.timedelta) -> str:
+    """A mark's age as the largest unit or two (``3d 4h``, ``12 min``, ``40 s``)."""
+    seconds = int(age.total_seconds())
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {rest // 60} min"
+    return f"{rest // 60} min" if rest >= 60 else f"{rest} s"
+
+
+@app.command()
 def schema(
     name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMA_NAMES)}.")] = "summary",
 ) -> None:
