@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli.conftest import Tradeperf
 from tradeperf.cli.app import app
 from tradeperf.reports.schema import validate
 
@@ -213,3 +214,20 @@ def test_breakdowns_are_marked_to_market_like_the_overall_figures(tmp_path: Path
     for name in ("fees", "realized_pnl", "unrealized_pnl"):
         total = sum(g[name] for g in doc["by_strategy"].values())
         assert total == pytest.approx(doc["overall"][name], abs=1e-9), name
+
+
+def test_pruning_what_the_books_are_kept_from_is_refused_and_changes_nothing(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    (tmp_path / "fills.csv").write_text(FILLS)
+    (tmp_path / "marks.csv").write_text(MARKS)
+    assert tradeperf("ingest", "fills.csv", "marks.csv").code == 0
+    before = tradeperf("summary", "--format", "json").out
+    for kinds in ("fills", "marks", "funding", "marks,quotes"):
+        ran = tradeperf("store", "prune", "--older-than", "1d", "--kinds", kinds)
+        assert ran.code == 3, (kinds, ran.text)
+        assert "would change past figures" in ran.err
+    after = tradeperf("summary", "--format", "json").out
+    # a sell whose buy was pruned would have opened a short
+    assert json.loads(after)["overall"] == json.loads(before)["overall"]
+    assert tradeperf("store", "prune", "--older-than", "1d", "--kinds", "quotes").code == 0

@@ -96,6 +96,9 @@ PRUNABLE: Final[dict[str, str]] = {
     "funding": "timestamp",
 }
 
+#: Raw kinds the books are kept from: never pruned while fills are stored.
+BOOKED_FROM: Final = frozenset({"fills", "marks", "funding"})
+
 _CLOSED: Final = TradeStatus.CLOSED.value
 #: The columns of each conflict table (those of its kind).
 _CONFLICT_SCHEMAS: Final = {
@@ -736,6 +739,16 @@ class SQLStore(Store):
             )
         if older_than <= dt.timedelta(0):
             raise ConfigError(f"--older-than must be positive, got {older_than}")
+        booked = sorted(set(kinds) & BOOKED_FROM)
+        if booked and self.has_records(RecordKind.FILLS):
+            # the books are kept from the raw fills, marks and funding at every summary:
+            # deleting old ones would rewrite past P&L (a sell whose buy was pruned opens a
+            # short), so they are kept until books are stored with checkpoints
+            raise ConfigError(
+                f"cannot prune {', '.join(booked)}: the books are kept from the stored fills, "
+                "marks and funding, and pruning them would change past figures; prune quotes, "
+                "or forget whole sources (tradeperf store forget PATH)"
+            )
         cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
         out: dict[str, int] = {}
         try:
