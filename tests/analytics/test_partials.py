@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -198,9 +199,11 @@ def test_summary_from_partials_equals_the_direct_summary(
     # each example replaces the previous one's trades (same source), so the partials of the
     # days it leaves behind are recomputed too
     table = trades_to_table(trades)
-    hstore.write_source(
-        _entry(len(trades) + 1), ReadResult("/h", RecordKind.TRADES, table), replace=True
-    )
+    # a new checksum each example: the same one would be taken for the file stored already
+    # and the write skipped, leaving the last example's trades in place
+    entry = dataclasses.replace(_entry(len(trades) + 1), checksum=uuid.uuid4().hex)
+    hstore.write_source(entry, ReadResult("/h", RecordKind.TRADES, table), replace=True)
+    assert hstore.trades().num_rows == len(trades)
     windows = (WindowKind.DAILY, WindowKind.WEEKLY, WindowKind.MONTHLY)
     request = SummaryRequest(windows=windows, **REQUESTS[which])  # type: ignore[arg-type]
     scale = float(request.capital) + sum(float(abs(t.net_pnl or 0)) for t in trades)
