@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,37 @@ def test_pruning_what_the_books_are_kept_from_is_refused_and_changes_nothing(
     # a sell whose buy was pruned would have opened a short
     assert json.loads(after)["overall"] == json.loads(before)["overall"]
     assert tradeperf("store", "prune", "--older-than", "1d", "--kinds", "quotes").code == 0
+
+
+def test_strategies_sharing_a_position_split_its_funding_and_add_up_to_the_account(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    (tmp_path / "fills.csv").write_text(
+        TWO_STRATEGIES + "g1,2024-05-01T12:00:00Z,BTC-USD,sell,1,60200,1,meanrev\n"
+        "g2,2024-05-03T09:00:00Z,BTC-USD,buy,1,59900,1,meanrev\n"
+    )
+    (tmp_path / "marks.csv").write_text(MORE_MARKS)
+    # at 13:00 trend holds 2 BTC and meanrev -1: the net long 1 pays 3
+    (tmp_path / "funding.csv").write_text(
+        "timestamp,symbol,amount\n2024-05-01T13:00:00Z,BTC-USD,-3\n"
+        "2024-05-02T12:00:00Z,BTC-USD,-0.7\n2024-05-03T12:00:00Z,ETH-USD,1.25\n"
+    )
+    ran = tradeperf(
+        "report", "fills.csv", "marks.csv", "funding.csv", "--out", "rep", "--capital", "100000"
+    )
+    assert ran.code == 0, ran.err
+    doc = json.loads((tmp_path / "rep" / "summary.json").read_text(), parse_float=Decimal)
+    overall, groups = doc["overall"], doc["by_strategy"]
+
+    def moved(f: dict) -> Decimal:
+        return f["equity_end"] - f["equity_start"] - f["cash_flows"]
+
+    # marked to market, the strategies' books add up to the account's to the last digit: cash,
+    # positions at the same marks, every fee, and each funding payment shared exactly
+    assert sum(moved(g) for g in groups.values()) == moved(overall)
+    assert sum(g["fees"] for g in groups.values()) == overall["fees"]
+    trend = tradeperf("report", "fills.csv", "marks.csv", "funding.csv", "--out", "t",
+                      "--capital", "100000", "--strategy", "trend")  # fmt: skip
+    assert trend.code == 0, trend.err
+    alone = json.loads((tmp_path / "t" / "summary.json").read_text(), parse_float=Decimal)
+    assert alone["overall"]["equity_end"] == groups["trend"]["equity_end"]

@@ -7,10 +7,12 @@ The one place that hands the store's fills, marks, funding and cash flows to the
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -58,9 +60,16 @@ class Books:
     def subset(self, column: str, label: str) -> Books | None:
         """The books of the fills whose ``column`` (``strategy`` or ``symbol``) is ``label``,
         booked on their own (a strategy as if it had its own account), with the funding of
-        the positions they hold; None when no fill has that label."""
+        the positions they hold; None when no fill has that label.
+
+        A strategy's share of a funding payment on a position several strategies hold is
+        ``amount × q_s / Q`` (`attribute_funding`): what it would have paid alone.
+        """
         fills = self.fills.filter(pc.equal(self.fills.column(column), label))
-        return _book(fills, self.marks, self.funding, None, self.cost_basis)
+        funding = self.funding
+        if column == "strategy" and funding is not None:
+            funding = attribute_funding(self.fills, funding, label)
+        return _book(fills, self.marks, funding, None, self.cost_basis)
 
     @property
     def trades(self) -> pa.Table:
@@ -256,6 +265,7 @@ def load_books(
     fills = _as_schema(store.records(RecordKind.FILLS, sources=sources), FILL_SCHEMA)
     if fills is None:
         return None
+    all_fills = fills
     if strategies:
         fills = fills.filter(pc.is_in(fills.column("strategy"), pa.array(strategies)))
     if symbols:
@@ -268,6 +278,8 @@ def load_books(
     marks = _as_schema(store.records(RecordKind.MARKS, sources=sources), MARK_SCHEMA)
     funding = _as_schema(store.records(RecordKind.FUNDING, sources=sources), FUNDING_SCHEMA)
     cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
+    if strategies and funding is not None:  # their share of what positions shared paid
+        funding = attribute_funding(all_fills, funding, strategies)
     narrowed = bool(strategies or symbols)
     return _book(fills, marks, funding, cash_flows, cost_basis, only_held=narrowed)
 
@@ -296,6 +308,94 @@ def _book(
     except ValueError as exc:
         raise InputError(f"the stored fills cannot be booked: {exc}") from None
     return Books(fills=fills, marks=marks, funding=funding, result=result, cost_basis=cost_basis)
+
+
+_QUANTUM: Final = Decimal(1).scaleb(-18)
+
+
+def attribute_funding(
+    fills: pa.Table, funding: pa.Table, strategies: str | Collection[str]
+) -> pa.Table:
+    """The share of ``strategies`` (one name or several) in each funding payment
+    (`FUNDING_SCHEMA` rows); several strategies' share is the sum of theirs.
+
+    A payment on an (account, symbol) position is made on the net quantity Q of every
+    strategy's fills up to its instant (fills at the same instant included: funding follows
+    them, docs/ledger.md). A strategy holding q_s of it is given ``amount × q_s / Q``, rounded
+    half-even to 18 decimals, the last holder (by strategy name) taking the remainder so the
+    shares add up to the payment exactly: a strategy long 2 beside one short 1 gets twice
+    the payment on the net long 1, the short one minus it. A payment made while Q = 0 goes
+    whole to the strategy that traded the position last before it (the first to trade it,
+    when none did before), so the strategies' shares always add up to the account's funding.
+    Rows of positions ``strategy`` never traded are left out.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from tradeperf.records import Fill, FundingPayment, fills_to_table, funding_to_table
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> fills = fills_to_table([
+    ...     Fill("1", t, "BTC", "BUY", Decimal(2), Decimal(100), Decimal(0), strategy="a"),
+    ...     Fill("2", t, "BTC", "SELL", Decimal(1), Decimal(100), Decimal(0), strategy="b"),
+    ... ])
+    >>> paid = funding_to_table([FundingPayment(t, "BTC", Decimal("-3"))])
+    >>> [attribute_funding(fills, paid, s).column("amount")[0].as_py().normalize()
+    ...  for s in ("a", "b")]
+    [Decimal('-6'), Decimal('3')]
+    """
+    chosen = {strategies} if isinstance(strategies, str) else set(strategies)
+    keys = _position_keys(fills)
+    names = fills.column("strategy").to_pylist()
+    mine = {k for k, s in zip(keys, names, strict=True) if s in chosen}
+    moves: dict[str, list[tuple[int, str, Decimal]]] = {}
+    for key, t, strat, side, qty in zip(
+        keys,
+        fills.column("timestamp").cast(pa.int64()).to_pylist(),
+        fills.column("strategy").to_pylist(),
+        fills.column("side").to_pylist(),
+        fills.column("quantity").to_pylist(),
+        strict=True,
+    ):
+        if key in mine:
+            moves.setdefault(key, []).append((t, strat, qty if side == "BUY" else -qty))
+    payments: dict[str, list[tuple[int, int, Decimal]]] = {}
+    for i, (key, t, amount) in enumerate(
+        zip(
+            _position_keys(funding),
+            funding.column("timestamp").cast(pa.int64()).to_pylist(),
+            funding.column("amount").to_pylist(),
+            strict=True,
+        )
+    ):
+        if key in mine:
+            payments.setdefault(key, []).append((t, i, amount))
+    shares: dict[int, Decimal] = {}
+    for key, paid in payments.items():
+        fs = sorted(moves[key], key=lambda m: m[0])  # stable: input order at equal times
+        held: dict[str, Decimal] = {}
+        k = 0
+        for t, i, amount in sorted(paid, key=lambda p: (p[0], p[1])):
+            while k < len(fs) and fs[k][0] <= t:
+                held[fs[k][1]] = held.get(fs[k][1], ZERO) + fs[k][2]
+                k += 1
+            net = sum(held.values(), ZERO)
+            if net == 0:  # flat when paid: all of it to the last strategy to trade before
+                last = fs[k - 1][1] if k else fs[0][1]
+                if last in chosen:
+                    shares[i] = amount
+                continue
+            if not any(held.get(s, ZERO) for s in chosen):
+                continue
+            holders = sorted(s for s, q in held.items() if q != 0)
+            with decimal.localcontext(prec=80, rounding=decimal.ROUND_HALF_EVEN):
+                part = {s: (amount * held[s] / net).quantize(_QUANTUM) for s in holders[:-1]}
+                part[holders[-1]] = amount - sum(part.values(), ZERO)
+            shares[i] = sum((part.get(s, ZERO) for s in chosen), ZERO)
+    rows = sorted(shares)
+    out = funding.take(pa.array(rows, pa.int64()))
+    position = out.column_names.index("amount")
+    values = pa.array([shares[i] for i in rows], out.schema.field("amount").type)
+    return out.set_column(position, "amount", values)
 
 
 def _position_keys(table: pa.Table) -> list[str]:
