@@ -117,3 +117,18 @@ def test_summary_json_says_which_sources_it_covers_and_whether_capital_was_assum
     assert json.loads((tmp_path / "rep2" / "summary.json").read_text())["capital_assumed"] is False
     whole = json.loads(tradeperf("summary", "--format", "json", "--capital", "100").out)
     assert (whole["filters"]["sources"], whole["capital_assumed"]) == ([], False)
+
+
+def test_one_window_kind_with_the_default_capital_says_so_without_a_traceback(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    log = tmp_path / "t.jsonl"
+    log.write_text(
+        '{"trade_id": "a", "symbol": "X", "exit_time": "2024-03-01T10:00:00Z", "net_pnl": 5}\n'
+    )
+    assert tradeperf("ingest", str(log)).code == 0
+    for fmt in ("json", "table", "md"):
+        ran = tradeperf("summary", "--window", "weekly", "--format", fmt)
+        assert ran.code == 0, ran.err
+        assert "assume the default capital of 10000 USD" in ran.err
+        assert "Traceback" not in ran.text

@@ -15,14 +15,16 @@ from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.analytics.test_partials import _entry, hstore, trade_lists  # noqa: F401
+from tests.analytics.test_partials import _entry, trade_lists
 from tradeperf.analytics.figures import max_drawdown_abs
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.metrics.trades import longest_streaks, trade_outcomes
 from tradeperf.records import Trade, TradeStatus, trades_to_table
+from tradeperf.store import open_store
 from tradeperf.store.partials_sql import ALL
 
 
@@ -74,6 +76,12 @@ def _reference(trades: list[Trade], tz: str) -> dict[tuple[object, str, str], di
     return out
 
 
+@pytest.fixture
+def hstore(store_url: str):  # type: ignore[no-untyped-def]
+    with open_store(store_url) as store:
+        yield store
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -83,7 +91,7 @@ def _reference(trades: list[Trade], tz: str) -> dict[tuple[object, str, str], di
 def test_each_days_partials_equal_the_metric_definitions(
     hstore,
     trades: list[Trade],
-    tz: str,  # noqa: F811
+    tz: str,
 ) -> None:  # type: ignore[no-untyped-def]
     # a new checksum each example, so that each write replaces the last one's trades
     entry = dataclasses.replace(_entry(len(trades) + 1), checksum=uuid.uuid4().hex)

@@ -242,11 +242,11 @@ def _other_currencies(doc: dict[str, Any]) -> None:
         )
 
 
-def _assumed_capital(assumed: bool, doc: dict[str, Any]) -> None:
+def _assumed_capital(assumed: bool, capital: Decimal, currency: str) -> None:
     if assumed:
         err.print(
             f"[yellow]note:[/] returns and ratios assume the default capital of "
-            f"{Decimal(str(doc['capital'])).normalize():f} {doc['currency']}: no --capital was "
+            f"{capital.normalize():f} {currency}: no --capital was "
             "given, and the sources state none or disagree (setting `capital`)",
             soft_wrap=True,
         )
@@ -366,7 +366,8 @@ def report(
     _print_doc(doc, output, markdown.render_summary, _figures_table, config.money_decimals)
     _partial_warning(doc)
     _other_currencies(doc)
-    _assumed_capital(result.capital_assumed, doc)
+    asked = result.summary.request
+    _assumed_capital(result.capital_assumed, asked.capital, asked.currency)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
 
@@ -452,7 +453,7 @@ def summary(
     _print_doc(doc, output, render, table, config.money_decimals)
     _partial_warning(doc)
     _other_currencies(doc)
-    _assumed_capital(assumed, doc)
+    _assumed_capital(assumed, result.request.capital, result.request.currency)
 
 
 @app.command()
