@@ -8,7 +8,6 @@ daylight-saving change is 23 or 25 hours long (a day) and still begins at local 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import zoneinfo
 from dataclasses import dataclass
 from typing import Final
@@ -17,13 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
-class WindowKind(enum.StrEnum):
-    """The calendar windows a summary is broken into."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
+from tradeperf.analytics.window_kinds import WindowKind
 
 
 def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:

@@ -24,7 +24,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tradeperf.analytics.windows import WindowKind
+from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
 from tradeperf.ingest import FORMATS

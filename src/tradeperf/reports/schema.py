@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any, Final
-
-import jsonschema
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any, Final
 
 from tradeperf.errors import ConfigError
+
+if TYPE_CHECKING:
+    from referencing import Registry
 
 #: Schema names a user can print with ``tradeperf schema NAME``.
 SCHEMA_NAMES: Final = ("summary", "window", "figures")
@@ -34,6 +34,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource  # imported when used: not at start-up
+
     resources_ = []
     for name in SCHEMA_NAMES:
         schema = load_schema(name)
@@ -51,5 +53,7 @@ def validate(document: dict[str, Any], name: str) -> None:
     jsonschema.ValidationError
         If the document does not conform (a bug in tradeperf, never a user's error).
     """
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(load_schema(name), registry=_registry())
     validator.validate(document)
