@@ -12,21 +12,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize, summarize_trades
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
-from tradeperf.ingest import FORMATS
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.ingest.read import discover
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
 from tradeperf.reports.markdown import render_summary, render_windows
 from tradeperf.store import Store, open_store
-from tradeperf.store.loader import IngestReport, ingest_paths
 from tradeperf.timezones import resolve_timezone
+
+if TYPE_CHECKING:
+    from tradeperf.store.loader import IngestReport
 
 #: The kinds of report file `write_report` writes (by extension), in the order written.
 OUTPUTS: Final = ("json", "md")
@@ -72,6 +72,8 @@ def check_read_options(options: ReadOptions) -> None:
     ConfigError
         If ``options.input_format`` is not one of `tradeperf.ingest.FORMATS`.
     """
+    from tradeperf.ingest import FORMATS  # the readers load when a file is read
+
     if options.input_format is not None and options.input_format not in FORMATS:
         raise ConfigError(
             f"unknown input format {options.input_format!r}: choose {', '.join(FORMATS)}"
@@ -137,6 +139,9 @@ def ingest(
         unreadable or had rows rejected. What was rejected is stored (the quarantine) first.
     """
     check_read_options(options)
+    from tradeperf.ingest.read import discover
+    from tradeperf.store.loader import ingest_paths
+
     files = discover(paths)
     if on_start is not None:
         on_start(len(files))

@@ -90,7 +90,7 @@ def test_bootstrap_of_too_few_values_is_undefined():
 def test_resample_kernel_gives_numpys_mean_and_std_bit_for_bit(n):
     # The bootstrap's compiled statistics must equal x[idx].mean / .std(ddof=1) exactly, so a
     # seed keeps giving the same interval; NumPy's pairwise summation is reproduced.
-    from tradeperf.metrics.confidence import _resample_kernel
+    from tradeperf.metrics._bootstrap_kernels import resample_kernel as _resample_kernel
 
     rng = np.random.default_rng(n)
     x = rng.standard_t(4, n) * 0.01 + 0.0003

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,7 +24,7 @@ from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
-from tradeperf.ledger import CostBasis, LedgerResult, run_ledger
+from tradeperf.ledger.model import CostBasis
 from tradeperf.ledger.valuation import BooksAt, books_at
 from tradeperf.records import (
     CASH_FLOW_SCHEMA,
@@ -36,6 +36,9 @@ from tradeperf.records import (
 )
 from tradeperf.store import Store
 from tradeperf.timezones import resolve_timezone
+
+if TYPE_CHECKING:
+    from tradeperf.ledger.batch import LedgerResult
 
 
 def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table | None:
@@ -301,6 +304,8 @@ def _book(
         held = pa.array(_position_keys(fills), pa.string())
         funding = funding.filter(pc.is_in(pa.array(_position_keys(funding), pa.string()), held))
         funding = funding if funding.num_rows else None
+    from tradeperf.ledger.batch import run_ledger  # compiles the Numba kernel: when used
+
     try:
         result = run_ledger(
             fills, marks, cost_basis=cost_basis, funding=funding, cash_flows=cash_flows
