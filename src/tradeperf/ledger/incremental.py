@@ -31,6 +31,10 @@ from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Side, Trade
 ZERO = Decimal(0)
 _BUY = Side.BUY
 Event = Fill | Mark | FundingPayment | CashFlow
+# bound once: a module global is cheaper to reach than ``decimal.getcontext`` on every event
+_getcontext = decimal.getcontext
+_setcontext = decimal.setcontext
+_new_tuple = tuple.__new__  # a `RealizedEvent` from a row, without its ``__new__`` frame
 
 
 class _Lot:
@@ -93,6 +97,7 @@ class _Position:
         "lots",
         "multiplier",
         "qty",
+        "sign",
         "symbol",
     )
 
@@ -102,6 +107,7 @@ class _Position:
         self.multiplier = multiplier
         self.currency = currency
         self.qty = ZERO  # signed
+        self.sign = 0  # sign of qty (+1 long, -1 short, 0 flat): an int test, not a Decimal one
         self.cost = ZERO  # Σ price × qty of the open quantity (no multiplier), ≥ 0 for price ≥ 0
         self.lots: deque[_Lot] = deque()
         self.episode: _Episode | None = None
@@ -181,12 +187,18 @@ class Ledger:
         self._average = self.cost_basis is CostBasis.AVERAGE
         self._fifo = self.cost_basis is CostBasis.FIFO
         self._per_lot = self.round_trip is RoundTrip.PER_LOT
+        self._plain_lots = not self._average and not self._per_lot  # fast path 2 applies
+        self._fast_paths = True  # False: every fill takes the general path (tests compare)
         self._positions: dict[tuple[str, str], _Position] = {}
         self._by_symbol: dict[str, list[_Position]] = {}
         self._marks: dict[str, Decimal] = {}
         self._seen_ids: set[str] = set()
         self.trades: list[Trade] = []
-        self.realized_events: list[RealizedEvent] = []
+        # each fill's realized event, as a plain tuple of its fields: the collector untracks a
+        # tuple of atoms (a named tuple it scans at every full collection, which made those
+        # collections a third of the run); `realized_events` turns them into `RealizedEvent`s
+        self._event_rows: list[tuple[object, ...]] = []
+        self._events: list[RealizedEvent] = []
         self.realized_pnl = ZERO
         self.fees = ZERO
         self.fees_other: dict[str, Decimal] = {}
@@ -194,6 +206,19 @@ class Ledger:
         self.cash_flows = ZERO
         self.cash = ZERO
         self.last_time: datetime | None = None
+
+    @property
+    def realized_events(self) -> list[RealizedEvent]:
+        """The realized event of each fill applied, in order (one `RealizedEvent` per fill).
+
+        Built on first read from the rows `apply` keeps (later reads add only the new ones);
+        the same list object every time.
+        """
+        rows = self._event_rows
+        if rows:
+            self._events.extend([_new_tuple(RealizedEvent, r) for r in rows])
+            rows.clear()
+        return self._events
 
     # -- events -------------------------------------------------------------------------
     def apply(self, event: Event) -> list[Trade]:
@@ -210,25 +235,19 @@ class Ledger:
             On a duplicate fill id, or a fill whose multiplier differs from the position's.
         TypeError
             For anything that is not one of the four event records.
+
+        Notes
+        -----
+        Arithmetic runs in the exact context `EXACT`, set for the call and then restored
+        (``setcontext`` twice is cheaper than ``localcontext()``, which copies the context).
+        Fills are tested first (``type(event) is Fill``): they are most events.
         """
-        saved = decimal.getcontext()
-        decimal.setcontext(EXACT)  # cheaper than localcontext(), which copies the context
+        saved = _getcontext()
+        _setcontext(EXACT)
         try:
-            if isinstance(event, Fill):
-                out = self._fill(event)
-            elif isinstance(event, Mark):
-                self._mark(event)
-                out = []
-            elif isinstance(event, FundingPayment):
-                self._funding(event)
-                out = []
-            elif isinstance(event, CashFlow):
-                self.cash_flows += event.amount
-                out = []
-            else:
-                raise TypeError(f"not a ledger event: {type(event).__name__}")
+            out = self._fill(event) if type(event) is Fill else self._other(event)
         finally:
-            decimal.setcontext(saved)
+            _setcontext(saved)
         self.last_time = event.timestamp
         return out
 
@@ -238,6 +257,20 @@ class Ledger:
         for e in events:
             out.extend(self.apply(e))
         return out
+
+    def _other(self, event: Event) -> list[Trade]:
+        """Apply an event that is not exactly a `Fill` (a mark, funding, cash flow, subclass)."""
+        if isinstance(event, Mark):
+            self._mark(event)
+        elif isinstance(event, Fill):
+            return self._fill(event)
+        elif isinstance(event, FundingPayment):
+            self._funding(event)
+        elif isinstance(event, CashFlow):
+            self.cash_flows += event.amount
+        else:
+            raise TypeError(f"not a ledger event: {type(event).__name__}")
+        return []
 
     def _mark(self, mark: Mark) -> None:
         price = mark.price
@@ -282,16 +315,125 @@ class Ledger:
         return pos
 
     def _fill(self, fill: Fill) -> list[Trade]:
-        if fill.fill_id in self._seen_ids:
-            raise ValueError(f"duplicate fill id {fill.fill_id!r}")
-        self._seen_ids.add(fill.fill_id)
-        pos = self._position(fill)
-        fee = self._convert_fee(fill)
-        self.fees += fee
-        m = pos.multiplier
-        sign = 1 if fill.side is _BUY else -1
-        self.cash -= sign * fill.quantity * fill.price * m + fee
+        """Book one fill (in the `EXACT` context); return the trades it closed.
 
+        Notes
+        -----
+        Two fast paths book the common fills inline, with the arithmetic of the general path
+        (`_fill_general`) in the same order, so that every result is the same Decimal (value,
+        exponent and sign of zero):
+
+        1. a fill that only opens or adds to a position (flat, or on the position's side);
+        2. with FIFO/LIFO lots and flat-to-flat trades, a fill that closes less than the
+           position (whole lots and a part of one; the position stays open, no trade ends).
+
+        They leave out only steps that change nothing: the opening fee share ``fee − 0`` and
+        ``realized_pnl + 0`` (a fee's exponent is ≤ 0, ``realized_pnl``'s too, and the sum
+        that starts at +0 is never −0); the exit fee share is the whole fee (the fill closes
+        all its quantity); a short lot's gross ``(lot price − price) × q × m`` differs from
+        ``−1 × (price − lot price) × q × m`` only in the sign of a zero, which adding it to
+        the realized sum (never −0) erases. Every other fill (one that ends a round trip or
+        reverses the position, average cost, per-lot trades) takes the general path;
+        ``_fast_paths = False`` sends every fill there (the tests compare both).
+        """
+        fill_id = fill.fill_id
+        seen = self._seen_ids
+        if fill_id in seen:
+            raise ValueError(f"duplicate fill id {fill_id!r}")
+        seen.add(fill_id)
+        pos = self._positions.get((fill.account, fill.symbol))
+        if pos is None or fill.multiplier != pos.multiplier:
+            pos = self._position(fill)  # a new position, or the multiplier error
+        fee = fill.fee if fill.fee_currency is None else self._convert_fee(fill)
+        self.fees += fee
+        q = fill.quantity
+        price = fill.price
+        m = pos.multiplier
+        buy = fill.side is _BUY
+        sign = 1 if buy else -1
+        self.cash -= (q if buy else -q) * price * m + fee  # −q: q > 0, so == −1 × q
+
+        held = pos.sign
+        fast = self._fast_paths
+        trades: list[Trade] = []
+        if fast and (held == sign or not held):
+            # fast path 1: the fill only opens or adds
+            if not held:
+                pos.sign = sign
+                pos.episodes += 1
+                pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy)
+            ep = pos.episode
+            assert ep is not None
+            notional = q * price
+            ep.entry_fees += fee
+            ep.entry_qty += q
+            ep.entry_notional += notional
+            pos.qty = pos.qty + q if buy else pos.qty - q
+            pos.cost += notional
+            if not self._average:
+                pos.lots.append(_Lot(fill, q, fee, ZERO))
+            realized = ZERO
+        elif fast and self._plain_lots and q < (pos.qty if held > 0 else -pos.qty):
+            # fast path 2: FIFO/LIFO lots close (all but the last whole), the position stays
+            lots = pos.lots
+            fifo = self._fifo
+            cost = pos.cost
+            realized = ZERO
+            left = q
+            while True:
+                lot = lots[0] if fifo else lots[-1]
+                lq = lot.qty
+                lp = lot.price
+                if lq <= left:  # the whole lot closes
+                    realized += (price - lp if held > 0 else lp - price) * lq * m
+                    cost -= lq * lp
+                    left -= lq
+                    if fifo:
+                        lots.popleft()
+                    else:
+                        lots.pop()
+                    if not left:
+                        break
+                else:  # part of the lot closes
+                    realized += (price - lp if held > 0 else lp - price) * left * m
+                    cost -= left * lp
+                    lot.qty = lq - left
+                    break
+            pos.cost = cost
+            ep = pos.episode
+            assert ep is not None
+            ep.realized += realized
+            ep.exit_notional += q * price
+            ep.exit_fees += fee
+            pos.qty = pos.qty - q if held > 0 else pos.qty + q
+            self.realized_pnl += realized
+        else:
+            realized, trades = self._fill_general(pos, fill, fee, sign)
+            if trades:
+                self.trades.extend(trades)
+        self._event_rows.append(
+            (
+                fill.timestamp,
+                fill_id,
+                fill.account,
+                fill.strategy,
+                fill.symbol,
+                pos.currency,
+                realized,
+                fee,
+            )
+        )
+        return trades
+
+    def _fill_general(
+        self, pos: _Position, fill: Fill, fee: Decimal, sign: int
+    ) -> tuple[Decimal, list[Trade]]:
+        """Close and open the lots of any fill (after its fee and cash are booked).
+
+        Returns
+        -------
+        The realized P&L of the fill and the trades it closed.
+        """
         remaining = fill.quantity
         realized = ZERO
         trades: list[Trade] = []
@@ -303,26 +445,14 @@ class Ledger:
         if remaining > 0:
             self._open(pos, fill, remaining, fee, closed)
         self.realized_pnl += realized
-        self.realized_events.append(
-            RealizedEvent(
-                fill.timestamp,
-                fill.fill_id,
-                fill.account,
-                fill.strategy,
-                fill.symbol,
-                pos.currency,
-                realized,
-                fee,
-            )
-        )
-        self.trades.extend(trades)
-        return trades
+        return realized, trades
 
     def _open(
         self, pos: _Position, fill: Fill, qty: Decimal, fee: Decimal, closed: Decimal
     ) -> None:
         sign = 1 if fill.side is _BUY else -1
         if pos.qty == 0:
+            pos.sign = sign
             pos.episodes += 1
             pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy)
         ep = pos.episode
@@ -411,6 +541,7 @@ class Ledger:
         ep.exit_fees += exit_share
         pos.qty -= lot_sign * qty
         if pos.qty == 0:
+            pos.sign = 0
             pos.episode = None
             pos.cost = ZERO
             if not self._per_lot:
