@@ -20,6 +20,7 @@ from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
+from tradeperf.ledger.model import CostBasis
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
 from tradeperf.reports.markdown import render_summary, render_windows
 from tradeperf.store import Store, open_store
@@ -120,8 +121,10 @@ def ingest(
     options: ReadOptions = DEFAULT_OPTIONS,
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
+    cost_basis: CostBasis = CostBasis.FIFO,
 ) -> IngestReport:
-    """Discover the source files under ``paths`` and ingest them into ``store``.
+    """Discover the source files under ``paths`` and ingest them into ``store``, booking the
+    fills they bring in the same transaction (`keep_books`, with ``cost_basis``).
 
     Returns
     -------
@@ -143,11 +146,20 @@ def ingest(
     from tradeperf.store.loader import ingest_paths
 
     files = discover(paths)
+    keep_books(store, cost_basis)
     if on_start is not None:
         on_start(len(files))
     report = ingest_paths(store, files, options=options, on_file=on_file)
     _check_something_read(store, report)
     return report
+
+
+def keep_books(store: Store, cost_basis: CostBasis = CostBasis.FIFO) -> None:
+    """Have ``store`` book the fills, marks and funding it is given as it writes them
+    (`tradeperf.analytics.booking`), so that summaries read the books, not the fills."""
+    from tradeperf.analytics.booking import booker
+
+    store.booker = booker(cost_basis)
 
 
 def _check_something_read(store: Store, report: IngestReport) -> None:
@@ -194,6 +206,7 @@ def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
     InputError
         If a path names no stored source.
     """
+    keep_books(store)
     return store.forget(list(stored_sources(store, paths)))
 
 
@@ -460,7 +473,14 @@ def run_report(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("the output folder is a file", path=str(out_dir))
     with open_store(config.store) as store:
-        report = ingest(store, paths, options=options, on_start=on_start, on_file=on_file)
+        report = ingest(
+            store,
+            paths,
+            options=options,
+            on_start=on_start,
+            on_file=on_file,
+            cost_basis=wanted.cost_basis,
+        )
         scoped = scoped_request(store, config, wanted, tuple(str(p) for p in report.files))
         summary = summarize(store, scoped)
     files = write_report(summary, out_dir, outputs=outputs, money_decimals=config.money_decimals)

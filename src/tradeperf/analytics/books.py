@@ -84,6 +84,20 @@ class Books:
         ts = self.result.realized_events.column("timestamp").cast(pa.int64())
         return ts.to_numpy(zero_copy_only=False)
 
+    def labels(self, column: str) -> list[str]:
+        """The strategies or symbols (``column``) of the fills booked."""
+        return sorted(set(self.fills.column(column).to_pylist()))
+
+    def booked_days(
+        self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
+    ) -> np.ndarray:
+        """Local days (``datetime64[D]``) with a fill within [start, end)."""
+        events = self.realized_times()
+        lo = _us(start) if start else np.iinfo(np.int64).min
+        hi = _us(end) if end else np.iinfo(np.int64).max
+        events = events[(events >= lo) & (events < hi)]
+        return local_days(pa.array(events, pa.timestamp("us", tz="UTC")), tz)
+
     def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
         """Realized P&L so far, unrealized P&L and open positions just before each instant."""
         return books_at(self.fills, self.marks, self.result.realized_events, times, self.funding)
@@ -91,16 +105,40 @@ class Books:
     def event_days(
         self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
     ) -> np.ndarray:
-        """Local days (``datetime64[D]``) of the fills and marks within [start, end)."""
-        stamps = [self.fills.column("timestamp")]
-        if self.marks is not None:
-            stamps.append(self.marks.column("timestamp"))
-        ts = pa.chunked_array([c for s in stamps for c in s.chunks], pa.timestamp("us", "UTC"))
+        """Local days (``datetime64[D]``) within [start, end) on which a position the books
+        hold had a fill, a mark of its symbol or a funding payment, from its first fill or
+        payment on (the days the stored books keep a row for, `tradeperf.analytics.booking`)."""
+        out = []
+        fill_days = local_days(self.fills.column("timestamp"), tz)
+        keys = _position_keys(self.fills)
+        mark_days = funding_days = None
+        if self.marks is not None and self.marks.num_rows:
+            mark_days = local_days(self.marks.column("timestamp"), tz)
+            mark_symbols = np.array(self.marks.column("symbol").to_pylist(), dtype=object)
+        if self.funding is not None and self.funding.num_rows:
+            funding_days = local_days(self.funding.column("timestamp"), tz)
+            funding_keys = np.array(_position_keys(self.funding), dtype=object)
+        key_array = np.array(keys, dtype=object)
+        symbols = np.array(self.fills.column("symbol").to_pylist(), dtype=object)
+        for key in sorted(set(keys)):
+            mine = key_array == key
+            first = fill_days[mine].min()
+            days = [fill_days[mine]]
+            if mark_days is not None:
+                days.append(mark_days[mark_symbols == symbols[mine][0]])
+            if funding_days is not None:
+                paid = funding_days[funding_keys == key]
+                if paid.size:  # a payment before the first fill books then
+                    first = min(first, paid.min())
+                days.append(paid)
+            held = np.concatenate(days)
+            out.append(held[held >= first])
+        active = np.unique(np.concatenate(out)) if out else np.empty(0, "datetime64[D]")
         if start is not None:
-            ts = ts.filter(pc.greater_equal(ts, pa.scalar(start, ts.type)))
+            active = active[active >= np.datetime64(start.astimezone(tz).date(), "D")]
         if end is not None:
-            ts = ts.filter(pc.less(ts, pa.scalar(end, ts.type)))
-        return local_days(ts, tz)
+            active = active[active < np.datetime64(end.astimezone(tz).date(), "D")]
+        return active
 
     def daily_pnl(self, first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> DailyAmounts:
         """P&L of the books per local calendar day, marked to market: the change over each
@@ -157,6 +195,16 @@ class ConvertedBooks:
     def realized_times(self) -> np.ndarray:
         """See `Books.realized_times`."""
         return self.books.realized_times()
+
+    def labels(self, column: str) -> list[str]:
+        """See `Books.labels`."""
+        return self.books.labels(column)
+
+    def booked_days(
+        self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
+    ) -> np.ndarray:
+        """See `Books.booked_days`."""
+        return self.books.booked_days(tz, start, end)
 
     def event_days(
         self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
@@ -283,8 +331,7 @@ def load_books(
     cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
     if strategies and funding is not None:  # their share of what positions shared paid
         funding = attribute_funding(all_fills, funding, strategies)
-    narrowed = bool(strategies or symbols)
-    return _book(fills, marks, funding, cash_flows, cost_basis, only_held=narrowed)
+    return _book(fills, marks, funding, cash_flows, cost_basis)
 
 
 def _book(
@@ -293,14 +340,13 @@ def _book(
     funding: pa.Table | None,
     cash_flows: pa.Table | None,
     cost_basis: CostBasis,
-    *,
-    only_held: bool = True,
 ) -> Books | None:
     """Run the ledger over ``fills`` (None when there are none), with the funding of the
-    (account, symbol) positions they hold when ``only_held`` (else all of it)."""
+    (account, symbol) positions they hold: a payment on a position no fill opened is not
+    booked (there is nothing it was paid on)."""
     if fills.num_rows == 0:
         return None
-    if funding is not None and only_held:
+    if funding is not None:
         held = pa.array(_position_keys(fills), pa.string())
         funding = funding.filter(pc.is_in(pa.array(_position_keys(funding), pa.string()), held))
         funding = funding if funding.num_rows else None

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tradeperf.analytics.booking import ACCOUNT, StoredBooks
 from tradeperf.analytics.books import (
     Books,
     ConvertedBooks,
@@ -111,8 +112,14 @@ def summarize_trades(
     *,
     only_currency: bool = False,
     rates: FxRates | None = None,
+    stored_books: bool = True,
 ) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
+
+    Books of fills are those the store kept at ingest when they answer the request
+    (`tradeperf.analytics.booking.StoredBooks`: no fill is read); with ``stored_books``
+    False, or when they do not, the stored fills are booked now (the reference the stored
+    books are tested against).
 
     Only CLOSED trades count in figures; trades of other statuses are counted in
     ``status_counts``. A trade belongs to the window of its exit time. With
@@ -130,11 +137,18 @@ def summarize_trades(
     # money sums carried across windows in 80 digits: the default 28 would round amounts
     # near the stored range (20 integer and 18 fractional digits)
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
-        return _summarize_trades(store, request, only_currency=only_currency, rates=rates)
+        return _summarize_trades(
+            store, request, only_currency=only_currency, rates=rates, stored=stored_books
+        )
 
 
 def _summarize_trades(
-    store: Store, request: SummaryRequest, *, only_currency: bool, rates: FxRates | None
+    store: Store,
+    request: SummaryRequest,
+    *,
+    only_currency: bool,
+    rates: FxRates | None,
+    stored: bool,
 ) -> Summary:
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
@@ -148,20 +162,24 @@ def _summarize_trades(
         currency=currency,
     )
     table = store.trades(query)
-    loaded = load_books(
-        store,
-        strategies=request.strategies,
-        symbols=request.symbols,
-        cost_basis=request.cost_basis,
-        sources=request.sources,
-        currency=(request.currency, unlabelled) if only_currency else None,
-    )
-    books: Books | ConvertedBooks | None = loaded
+    books: Books | ConvertedBooks | StoredBooks | None = None
+    if stored:
+        books = _stored_books(store, request, tz, only_currency=only_currency, rates=rates)
+    if books is None:  # the reference: book the stored fills now
+        loaded = load_books(
+            store,
+            strategies=request.strategies,
+            symbols=request.symbols,
+            cost_basis=request.cost_basis,
+            sources=request.sources,
+            currency=(request.currency, unlabelled) if only_currency else None,
+        )
+        books = loaded
+        if rates is not None and loaded is not None:
+            books = ConvertedBooks(loaded, rates, request.currency, unlabelled, tz)
     if rates is not None:
         days = local_days(table.column("exit_time"), tz)
         table = convert_trades(table, days, rates, request.currency, unlabelled)
-        if loaded is not None:
-            books = ConvertedBooks(loaded, rates, request.currency, unlabelled, tz)
     stored = table
     if books is not None:
         table = _in_exit_order(pa.concat_tables([table, books.trades]))
@@ -209,11 +227,7 @@ def _summarize_trades(
     )
     extra_days = np.empty(0, "datetime64[D]")
     if books is not None:
-        events = books.realized_times()
-        lo = _to_us(start_utc) if start_utc else np.iinfo(np.int64).min
-        hi = _to_us(end_utc) if end_utc else np.iinfo(np.int64).max
-        events = events[(events >= lo) & (events < hi)]
-        extra_days = local_days(pa.array(events, pa.timestamp("us", tz="UTC")), tz)
+        extra_days = books.booked_days(tz, start_utc, end_utc)
     windows = {
         kind: _window_figures(
             trades, kind, tz, equity_start, first_day, last_day, extra_days, flows, account_days
@@ -242,9 +256,52 @@ def _summarize_trades(
     )
 
 
+def _stored_books(
+    store: Store,
+    request: SummaryRequest,
+    tz: ZoneInfo,
+    *,
+    only_currency: bool,
+    rates: FxRates | None,
+) -> StoredBooks | None:
+    """The books the store kept at ingest, when they answer ``request``: its whole store
+    (its sources, if named, are all the store holds), at most one strategy or one symbol,
+    the cost basis and timezone they were booked with. None: book the fills now."""
+    if not store.has_records(RecordKind.FILLS):
+        return None
+    if request.sources and not set(store.source_entries()) <= set(request.sources):
+        return None
+    if len(request.strategies) > 1 or len(request.symbols) > 1:
+        return None
+    if request.strategies and request.symbols:
+        return None
+    kept = store.stored_books(tz.key, request.cost_basis.value)
+    if kept is None:
+        return None
+    rows, trades = kept
+    unlabelled = request.unlabelled_currency or request.currency
+    if only_currency:
+        own = pc.fill_null(rows.column("currency"), unlabelled)
+        rows = rows.filter(pc.equal(own, request.currency))
+        trades = trades.filter(
+            pc.equal(pc.fill_null(trades.column("currency"), unlabelled), request.currency)
+        )
+    books = StoredBooks(
+        rows,
+        trades,
+        tz,
+        scope=request.strategies[0] if request.strategies else ACCOUNT,
+        symbol=request.symbols[0] if request.symbols else None,
+        rates=rates,
+        base=request.currency,
+        unlabelled=unlabelled,
+    )
+    return books if books.rows.num_rows else None
+
+
 def _account_day_pnl(
     stored: pa.Table,
-    books: Books | ConvertedBooks,
+    books: Books | ConvertedBooks | StoredBooks,
     tz: ZoneInfo,
     first_day: dt.date,
     last_day: dt.date,
@@ -320,7 +377,7 @@ def _books_figures(
 
 
 def _add_positions(
-    books: Books | ConvertedBooks,
+    books: Books | ConvertedBooks | StoredBooks,
     overall: dict[str, Figure],
     windows: dict[WindowKind, list[WindowFigures]],
     start: dt.datetime | None,
@@ -416,7 +473,7 @@ def _breakdown(
     trades: ClosedTrades,
     column: str,
     span: _Span,
-    books: Books | ConvertedBooks | None,
+    books: Books | ConvertedBooks | StoredBooks | None,
     stored: pa.Table,
 ) -> dict[str, dict[str, Figure]]:
     """Figures per label of ``column`` (``strategy`` or ``symbol``), each as if it traded the
@@ -426,7 +483,7 @@ def _breakdown(
     labels = trades.strategy if column == "strategy" else trades.symbol
     names = set(labels.tolist())
     if books is not None:
-        names |= set(books.fills.column(column).to_pylist())
+        names |= set(books.labels(column))
     out = {}
     for label in sorted(names):
         group = trades.take(np.flatnonzero(labels == label))

@@ -4,6 +4,7 @@ Imports nothing else of tradeperf.
 """
 
 from tradeperf.records.alert import ALERT_SCHEMA, Alert, Severity, alerts_to_table
+from tradeperf.records.books import BOOK_DAY_KEY, BOOK_DAY_SCHEMA, BOOK_TRADE_SCHEMA
 from tradeperf.records.fill import (
     CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
@@ -34,6 +35,9 @@ from tradeperf.records.trade import (
 
 __all__ = [
     "ALERT_SCHEMA",
+    "BOOK_DAY_KEY",
+    "BOOK_DAY_SCHEMA",
+    "BOOK_TRADE_SCHEMA",
     "CASH_FLOW_SCHEMA",
     "FILL_SCHEMA",
     "FUNDING_SCHEMA",

@@ -11,7 +11,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 import pyarrow as pa
 
@@ -127,9 +127,22 @@ class Store(abc.ABC):
     """
 
     url: str
+    #: Books what a write brings (`tradeperf.analytics.booking.booker`): called as
+    #: ``booker(fills, marks, funding, timezones)`` inside the write's transaction with every
+    #: stored fill, mark and funding payment of the symbols the write touches, it returns the
+    #: round trips and daily books to keep (``.trades``, ``.days``); its ``cost_basis``
+    #: attribute names the basis. None: the store keeps no books, and a write of fills,
+    #: marks or funding drops any it kept (summaries then book the fills themselves).
+    booker: Any = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
+
+    def stored_books(self, tz: str, cost_basis: str) -> tuple[pa.Table, pa.Table] | None:
+        """The books kept at ingest for reporting timezone ``tz`` with ``cost_basis``: (daily
+        rows of every scope, round trips), or None when none are kept for them (default)."""
+        del tz, cost_basis
+        return None
 
     @abc.abstractmethod
     def source_entry(self, path: str) -> SourceEntry | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
@@ -21,6 +22,9 @@ from tradeperf.errors import ConfigError, InputError, StoreError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.records import (
     ALERT_SCHEMA,
+    BOOK_DAY_KEY,
+    BOOK_DAY_SCHEMA,
+    BOOK_TRADE_SCHEMA,
     CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
     FUNDING_SCHEMA,
@@ -94,6 +98,20 @@ PRUNABLE: Final[dict[str, str]] = {
     "quotes": "timestamp",
     "fills": "timestamp",
     "funding": "timestamp",
+}
+
+#: Record kinds the books are kept from (a write of them books their symbols again).
+BOOKED_KINDS: Final = (RecordKind.FILLS, RecordKind.MARKS, RecordKind.FUNDING)
+
+#: The order records of a kind are booked in: time, then input order (file, line), then
+#: the natural key, so that ties are broken the same way on every engine and every read.
+_INPUT_ORDER: Final = {
+    **{
+        kind: ", ".join(dict.fromkeys(["timestamp", "source", "source_line", *NATURAL_KEYS[kind]]))
+        for kind in RecordKind
+    },
+    RecordKind.TRADES: "exit_time, trade_id",
+    RecordKind.FX_RATES: "date, currency, base",
 }
 
 #: Raw kinds the books are kept from: never pruned while fills are stored.
@@ -187,6 +205,16 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             create_table_sql(
                 conflict_table(RecordKind.FX_RATES), FX_RATE_SCHEMA, key=(), dialect=dialect
             ),
+        ],
+        # books kept at ingest: round trips derived from fills, daily books, and what they
+        # were booked with (docs/store.md, books)
+        10: [
+            create_table_sql(
+                "book_trades", BOOK_TRADE_SCHEMA, key=("scope", "trade_id"), dialect=dialect
+            ),
+            create_table_sql("book_days", BOOK_DAY_SCHEMA, key=BOOK_DAY_KEY, dialect=dialect),
+            "CREATE TABLE IF NOT EXISTS book_state (cost_basis VARCHAR NOT NULL, "
+            "timezones VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL)",
         ],
     }
 
@@ -327,6 +355,7 @@ class SQLStore(Store):
                             by_kind.setdefault(kind, []).append(_with_source(part, w.entry.path))
                 batches = {kind: pa.concat_tables(tables) for kind, tables in by_kind.items()}
                 replaced = [w.entry.path for w in items if w.replace]
+                booked = self._booked_symbols(batches, replaced)
                 if replaced:
                     # rows a file read again gives as before are stored again, not new
                     inserted -= self._stored_from(batches, replaced)
@@ -366,11 +395,119 @@ class SQLStore(Store):
                 self._unstage("_entries")
                 for tz in zones:
                     self._refresh_partials(tz, None if rebuild else touched[tz])
+                if booked:
+                    self._rebook(booked, zones)
         except (StoreError, InputError, ConfigError):
             raise
         except Exception as exc:
             raise StoreError(f"cannot store {where}: {exc}") from exc
         return inserted
+
+    # -- books kept at ingest ---------------------------------------------------------------
+    def _booked_symbols(self, batches: dict[RecordKind, pa.Table], paths: list[str]) -> set[str]:
+        """The symbols whose books a write changes: those of the fills, marks and funding it
+        brings, and of those stored from ``paths`` (replaced or forgotten)."""
+        out: set[str] = set()
+        for kind in BOOKED_KINDS:
+            if kind in batches:
+                out.update(batches[kind].column("symbol").to_pylist())
+            if paths and self._has_table(kind.value):
+                marks = ", ".join("?" for _ in paths)
+                rows = self._fetch(
+                    f'SELECT DISTINCT symbol FROM "{kind.value}" WHERE source IN ({marks})', paths
+                )
+                out.update(r[0] for r in rows)
+                # a version kept apart as a conflict may come back (`_restore_agreed`)
+                if kind in CONFLICT_KINDS and self._has_table(conflict_table(kind)):
+                    rows = self._fetch(f"SELECT DISTINCT symbol FROM {conflict_table(kind)}")
+                    out.update(r[0] for r in rows)
+        return out
+
+    def _rebook(self, symbols: set[str], zones: list[str]) -> None:
+        """Book again every position of ``symbols`` from its stored fills, marks and funding
+        (`booker`), replacing their stored books; with no booker, drop every kept book."""
+        if self.booker is None:
+            self._exec("DELETE FROM book_state")
+            return
+        state = self._fetch("SELECT cost_basis, timezones FROM book_state")
+        basis = str(self.booker.cost_basis)
+        if state and (state[0][0] != basis or json.loads(state[0][1]) != zones):
+            symbols = self._all_booked_symbols()  # another basis or timezones: all again
+        elif not state:
+            if self._fetch("SELECT 1 FROM book_days LIMIT 1") or self._fetch(
+                "SELECT 1 FROM book_trades LIMIT 1"
+            ):
+                symbols = self._all_booked_symbols()  # dropped earlier: all again
+            elif self._fetch("SELECT 1 FROM fills LIMIT 1"):
+                symbols = self._all_booked_symbols()
+        listed = sorted(symbols)
+        self._stage("_symbols", pa.table({"symbol": pa.array(listed, pa.string())}))
+        inside = "symbol IN (SELECT symbol FROM _symbols)"
+        tables = {}
+        for kind, schema in (
+            (RecordKind.FILLS, FILL_SCHEMA),
+            (RecordKind.MARKS, MARK_SCHEMA),
+            (RecordKind.FUNDING, FUNDING_SCHEMA),
+        ):
+            if not self._has_table(kind.value):
+                tables[kind] = schema.empty_table()
+                continue
+            cols = ", ".join(f'"{f.name}"' for f in schema)
+            order = _INPUT_ORDER[kind]
+            table = self._fetch_arrow(
+                f'SELECT {cols} FROM "{kind.value}" WHERE {inside} ORDER BY {order}'
+            )
+            tables[kind] = table.cast(schema)
+        self._exec(f"DELETE FROM book_days WHERE {inside}")
+        self._exec(f"DELETE FROM book_trades WHERE {inside}")
+        self._unstage("_symbols")
+        fills = tables[RecordKind.FILLS]
+        if fills.num_rows:
+            marks, funding = tables[RecordKind.MARKS], tables[RecordKind.FUNDING]
+            booked = self.booker(
+                fills,
+                marks if marks.num_rows else None,
+                funding if funding.num_rows else None,
+                zones,
+            )
+            for name, table in (("book_trades", booked.trades), ("book_days", booked.days)):
+                if table.num_rows:
+                    self._stage("_booked", table)
+                    cols = ", ".join(f'"{c}"' for c in table.column_names)
+                    self._exec(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _booked")
+                    self._unstage("_booked")
+        self._exec("DELETE FROM book_state")
+        self._exec(
+            "INSERT INTO book_state VALUES (?, ?, ?)",
+            [basis, json.dumps(zones), dt.datetime.now(dt.UTC)],
+        )
+
+    def _all_booked_symbols(self) -> set[str]:
+        out: set[str] = set()
+        for kind in BOOKED_KINDS:
+            if self._has_table(kind.value):
+                out.update(r[0] for r in self._fetch(f'SELECT DISTINCT symbol FROM "{kind.value}"'))
+        out.update(r[0] for r in self._fetch("SELECT DISTINCT symbol FROM book_days"))
+        return out
+
+    def stored_books(self, tz: str, cost_basis: str) -> tuple[pa.Table, pa.Table] | None:
+        """See `Store.stored_books`."""
+        if not self._has_table("book_state"):
+            return None
+        state = self._fetch("SELECT cost_basis, timezones FROM book_state")
+        if not state or state[0][0] != cost_basis or tz not in json.loads(state[0][1]):
+            return None
+        cols = ", ".join(f'"{f.name}"' for f in BOOK_DAY_SCHEMA)
+        days = self._fetch_arrow(
+            f"SELECT {cols} FROM book_days WHERE timezone = ? ORDER BY scope, account, symbol, day",
+            [tz],
+        ).cast(BOOK_DAY_SCHEMA)
+        tcols = ", ".join(f'"{f.name}"' for f in BOOK_TRADE_SCHEMA)
+        trades = self._fetch_arrow(
+            f"SELECT {tcols} FROM book_trades ORDER BY exit_time NULLS LAST, entry_time "
+            "NULLS FIRST, trade_id"
+        ).cast(BOOK_TRADE_SCHEMA)
+        return days, trades
 
     def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
         """``items`` less those whose file is stored already as it is now (same checksum,
@@ -616,11 +753,14 @@ class SQLStore(Store):
                 )[0][0]
                 removed["quarantine"] = int(n)
                 self._trade_days(touched, "trades", "source IN ({})", list(paths))
+                booked = self._booked_symbols({}, list(paths))
                 self._delete_sources(list(paths))
                 self._exec(f"DELETE FROM sources WHERE path IN ({marks})", list(paths))
                 removed["restored"] = self._restore_agreed(touched)
                 for tz in zones:
                     self._refresh_partials(tz, touched[tz])
+                if booked:
+                    self._rebook(booked, zones)
         except (StoreError, InputError, ConfigError):
             raise
         except Exception as exc:
@@ -823,10 +963,7 @@ class SQLStore(Store):
             return pa.table({})
         # records of one instant keep their input order (file, then line): simultaneous
         # fills are matched in that order, whichever order the engine scans them in
-        order = {
-            RecordKind.TRADES: "exit_time, trade_id",
-            RecordKind.FX_RATES: "date, currency, base",
-        }.get(kind, "timestamp, source, source_line")
+        order = _INPUT_ORDER[kind]
         where = f" WHERE source IN ({', '.join('?' for _ in sources)})" if sources else ""
         return self._fetch_arrow(
             f'SELECT * FROM "{kind.value}"{where} ORDER BY {order}', [*sources]

@@ -1,0 +1,50 @@
+"""The books kept from fills, as the store holds them: one row per position and local day.
+
+A row is written for every local day (in one reporting timezone) on which a position had a
+fill, a mark or a funding payment; its amounts are **cumulative** to the end of that day, so
+the books at any later midnight are the latest row of each position at or before it.
+``scope`` is ``""`` for the account's books (positions netted per account and symbol) and a
+strategy's name for that strategy's own books (its fills alone, its share of funding).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+from tradeperf.records.money import MONEY_TYPE
+from tradeperf.records.trade import TRADE_SCHEMA
+
+
+def _trade_fields() -> list[pa.Field]:
+    return list(TRADE_SCHEMA)
+
+
+#: Arrow schema of the stored daily books (`tradeperf.analytics.booking`).
+BOOK_DAY_SCHEMA: Final = pa.schema(
+    [
+        pa.field("timezone", pa.string(), nullable=False),
+        pa.field("scope", pa.string(), nullable=False),
+        pa.field("account", pa.string(), nullable=False),
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("day", pa.date32(), nullable=False),
+        pa.field("currency", pa.string()),
+        pa.field("fills", pa.int64(), nullable=False),
+        pa.field("realized_pnl", MONEY_TYPE, nullable=False),
+        pa.field("fees", MONEY_TYPE, nullable=False),
+        pa.field("funding", MONEY_TYPE, nullable=False),
+        pa.field("open", pa.bool_(), nullable=False),
+        pa.field("unmarked", pa.bool_(), nullable=False),
+        pa.field("unrealized_pnl", MONEY_TYPE, nullable=False),
+    ]
+)
+
+#: The key of a stored daily books row.
+BOOK_DAY_KEY: Final = ("timezone", "scope", "account", "symbol", "day")
+
+
+#: Round trips derived from fills, per books scope (the account's, or a strategy's own).
+BOOK_TRADE_SCHEMA: Final = pa.schema(
+    [pa.field("scope", pa.string(), nullable=False), *_trade_fields()]
+)
