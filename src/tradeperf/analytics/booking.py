@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import Books, _book, _daily_pnl
+from tradeperf.analytics.books import Books, _book, _daily_pnl, attribute_funding
 from tradeperf.analytics.figures import DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
@@ -78,18 +78,23 @@ def book(
     if account is None:
         return empty
     strategies = sorted(set(fills.column("strategy").to_pylist()))
-    scopes: list[tuple[str, Books]] = [(ACCOUNT, account)]
+    scopes: list[tuple[str | None, Books]] = [(ACCOUNT, account)]
     if len(strategies) == 1:  # one strategy: its books are the account's
         scopes.append((strategies[0], account))
-    else:
-        for strategy in strategies:
-            sub = account.subset("strategy", strategy)
-            if sub is not None:
-                scopes.append((strategy, sub))
+    else:  # every strategy's own books in one run: each one its own account
+        own = _own_books(account, strategies, marks, funding, cost_basis)
+        if own is not None:
+            scopes.append((None, own))
     parts, trades = [], []
     for scope, books in scopes:
         t = books.trades.combine_chunks()  # one chunk: the scope column is one array
-        trades.append(t.add_column(0, "scope", pa.array([scope] * t.num_rows, pa.string())))
+        if scope is None:
+            names = pc.cast(t.column("strategy"), pa.string())
+            ids = pc.replace_substring(t.column("trade_id"), _SEP, "/")
+            t = t.set_column(t.column_names.index("trade_id"), "trade_id", ids)
+        else:
+            names = pa.array([scope] * t.num_rows, pa.string())
+        trades.append(t.add_column(0, "scope", names).cast(BOOK_TRADE_SCHEMA))
         for tz in timezones:
             parts.append(_days(books, scope, resolve_timezone(tz)))
     return Booked(
@@ -98,43 +103,71 @@ def book(
     )
 
 
-def _days(books: Books, scope: str, tz: ZoneInfo) -> pa.Table:
+#: Joins an account and a strategy into the account of the strategy's own books.
+_SEP = "\x1f"
+
+
+def _own_books(
+    account: Books,
+    strategies: list[str],
+    marks: pa.Table | None,
+    funding: pa.Table | None,
+    cost_basis: CostBasis,
+) -> Books | None:
+    """Every strategy's own books (`Books.subset` of each), booked in one ledger run: the
+    fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
+    share of the funding (`attribute_funding`)."""
+    fills = account.fills
+    mangled = pc.binary_join_element_wise(fills.column("account"), fills.column("strategy"), _SEP)
+    own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
+    own_funding = None
+    if account.funding is not None:
+        shares = []
+        for strategy in strategies:
+            part = attribute_funding(fills, account.funding, strategy)
+            if part.num_rows:
+                names = pc.binary_join_element_wise(part.column("account"), strategy, _SEP)
+                shares.append(part.set_column(part.column_names.index("account"), "account", names))
+        own_funding = pa.concat_tables(shares) if shares else None
+    del funding
+    return _book(own_fills, marks, own_funding, None, cost_basis)
+
+
+def _groups(table: pa.Table | None, columns: Sequence[str]) -> dict[tuple[str, ...], pa.Table]:
+    """The rows of ``table`` by the values of ``columns``, each group in table order (one
+    stable sort, not one scan per group)."""
+    if table is None or table.num_rows == 0:
+        return {}
+    parts = [pc.cast(table.column(c), pa.string()) for c in columns]
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x00")
+    encoded = pc.dictionary_encode(joined).combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")  # stable: table order within a group
+    ordered = table.take(pa.array(order, pa.int64()))  # one gather; the groups are slices
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.diff(sorted_codes, prepend=-1))
+    ends = np.append(starts[1:], len(order))
+    names = encoded.dictionary.to_pylist()
+    return {
+        tuple(str(names[int(sorted_codes[a])]).split("\x00")): ordered.slice(a, b - a)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
+
+
+def _days(books: Books, scope: str | None, tz: ZoneInfo) -> pa.Table:
     """The daily rows of ``books``: per position, each local day with a fill, a mark or a
-    funding payment, the books at that day's end."""
-    fills = books.fills
-    events = books.result.realized_events
+    funding payment, the books at that day's end. ``scope`` None: the books of every
+    strategy (`_own_books`), each position's scope its strategy."""
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
-    keys = sorted(
-        set(
-            zip(
-                fills.column("account").to_pylist(), fills.column("symbol").to_pylist(), strict=True
-            )
-        )
-    )
-    for account, symbol in keys:
-        mine = pc.and_(
-            pc.equal(fills.column("account"), account), pc.equal(fills.column("symbol"), symbol)
-        )
-        f = fills.filter(mine)
-        ev = events.filter(
-            pc.and_(
-                pc.equal(events.column("account"), account),
-                pc.equal(events.column("symbol"), symbol),
-            )
-        )
-        m = (
-            None
-            if books.marks is None
-            else books.marks.filter(pc.equal(books.marks.column("symbol"), symbol))
-        )
-        fu = None
-        if books.funding is not None:
-            fu = books.funding.filter(
-                pc.and_(
-                    pc.equal(books.funding.column("account"), account),
-                    pc.equal(books.funding.column("symbol"), symbol),
-                )
-            )
+    by_fills = _groups(books.fills, ("account", "symbol"))
+    by_events = _groups(books.result.realized_events, ("account", "symbol"))
+    by_marks = _groups(books.marks, ("symbol",))
+    by_funding = _groups(books.funding, ("account", "symbol"))
+    empty_events = books.result.realized_events.slice(0, 0)
+    for (account, symbol), f in sorted(by_fills.items()):
+        ev = by_events.get((account, symbol), empty_events)
+        m = by_marks.get((symbol,))
+        fu = by_funding.get((account, symbol))
         fill_days = local_days(f.column("timestamp"), tz)
         first = fill_days.min()
         stamps = [fill_days]
@@ -151,10 +184,13 @@ def _days(books: Books, scope: str, tz: ZoneInfo) -> pa.Table:
         counted, counts = np.unique(fill_days, return_counts=True)
         per_day = dict(zip(counted.tolist(), counts.tolist(), strict=True))
         currency = next((c for c in f.column("currency").to_pylist() if c), None)
+        row_scope, row_account = scope, account
+        if scope is None:
+            row_account, row_scope = account.split(_SEP, 1)
         for d, b in zip(days.tolist(), at, strict=True):
             out["timezone"].append(tz.key)
-            out["scope"].append(scope)
-            out["account"].append(account)
+            out["scope"].append(row_scope)
+            out["account"].append(row_account)
             out["symbol"].append(symbol)
             out["day"].append(d)
             out["currency"].append(currency)
