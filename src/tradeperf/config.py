@@ -24,7 +24,6 @@ from tradeperf.ingest.options import (
     MAX_LINE_BYTES,
     Limits,
 )
-from tradeperf.records import to_decimal
 from tradeperf.timezones import resolve_timezone
 
 
@@ -210,6 +209,8 @@ def _timezone(text: str) -> str:
 
 def _capital(text: str) -> Decimal:
     try:
+        from tradeperf.records import to_decimal  # Arrow loads with the records: when used
+
         capital = to_decimal(text)
     except ValueError as exc:
         raise ConfigError(f"capital: {exc}") from None

@@ -20,7 +20,7 @@ from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.ledger.model import CostBasis
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
 from tradeperf.reports.markdown import render_summary, render_windows
 from tradeperf.store import Store, open_store

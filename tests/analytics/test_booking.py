@@ -25,7 +25,7 @@ from tradeperf.analytics.booking import booker
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.ledger.model import CostBasis
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import (
     FILL_SCHEMA,
     FUNDING_SCHEMA,

@@ -27,7 +27,7 @@ from tradeperf.analytics.books import Books, _book, _daily_pnl, attribute_fundin
 from tradeperf.analytics.figures import DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
-from tradeperf.ledger.model import CostBasis
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.valuation import BooksAt, books_at
 from tradeperf.records import BOOK_DAY_SCHEMA, BOOK_TRADE_SCHEMA, TRADE_SCHEMA, ZERO
 from tradeperf.timezones import resolve_timezone

@@ -24,7 +24,7 @@ from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
-from tradeperf.ledger.model import CostBasis
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.valuation import BooksAt, books_at
 from tradeperf.records import (
     CASH_FLOW_SCHEMA,

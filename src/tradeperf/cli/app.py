@@ -27,8 +27,8 @@ from rich.table import Table
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.config import load_config
 from tradeperf.errors import ConfigError, TradeperfError
-from tradeperf.ingest import FORMATS
-from tradeperf.ledger import CostBasis
+from tradeperf.ingest.format_names import FORMAT_NAMES as FORMATS
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.reports.schema import SCHEMA_NAMES
 from tradeperf.store import redact_url
 

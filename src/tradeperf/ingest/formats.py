@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.format_names import FORMAT_NAMES
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.text import decode_head, delimiter_of, json_or_none, readable_lines
 
@@ -168,6 +169,7 @@ REGISTRY: Final[tuple[Format, ...]] = (
 )
 #: Format names `ReadOptions.input_format` accepts.
 FORMATS: Final = tuple(f.name for f in REGISTRY)
+assert FORMATS == FORMAT_NAMES, "tradeperf.ingest.format_names lists the registry's names"
 _BY_NAME: Final = {f.name: f for f in REGISTRY}
 
 

@@ -11,12 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tradeperf.ledger.basis import CostBasis
     from tradeperf.ledger.batch import LedgerResult, run_ledger
     from tradeperf.ledger.incremental import Ledger, LedgerSnapshot, merge_events
     from tradeperf.ledger.model import (
         POSITION_SCHEMA,
         REALIZED_EVENT_SCHEMA,
-        CostBasis,
         PositionView,
         RealizedEvent,
         RoundTrip,
@@ -32,7 +32,7 @@ _HOMES = {
     "merge_events": "incremental",
     "POSITION_SCHEMA": "model",
     "REALIZED_EVENT_SCHEMA": "model",
-    "CostBasis": "model",
+    "CostBasis": "basis",
     "PositionView": "model",
     "RealizedEvent": "model",
     "RoundTrip": "model",

@@ -27,10 +27,10 @@ import pyarrow.compute as pc
 
 from tradeperf.ledger._exact import EXACT, fmt, round18, round_ratio
 from tradeperf.ledger._kernel import match_lots, range_min_max
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.model import (
     POSITION_SCHEMA,
     REALIZED_EVENT_SCHEMA,
-    CostBasis,
     RoundTrip,
 )
 from tradeperf.records import MONEY_TYPE, TRADE_SCHEMA

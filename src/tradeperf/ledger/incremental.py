@@ -17,9 +17,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from tradeperf.ledger._exact import EXACT, round18, round_ratio
+from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.model import (
     EVENT_RANK,
-    CostBasis,
     PositionView,
     RealizedEvent,
     RoundTrip,

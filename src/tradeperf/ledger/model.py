@@ -15,14 +15,6 @@ from tradeperf.ledger._exact import fmt, ratio_float, round18, round_ratio
 from tradeperf.records import MONEY_TYPE, TIMESTAMP_TYPE, PositionSide, Trade, TradeStatus
 
 
-class CostBasis(enum.StrEnum):
-    """Which open lot a reducing fill closes first."""
-
-    FIFO = "fifo"
-    LIFO = "lifo"
-    AVERAGE = "average"
-
-
 class RoundTrip(enum.StrEnum):
     """What one round-trip trade is: a flat-to-flat episode, or one matched lot."""
 

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from tradeperf.errors import ConfigError, StoreError
-from tradeperf.store.base import SourceEntry, SourceWrite, Store, StoreInfo, TradeQuery
+
+if TYPE_CHECKING:
+    from tradeperf.store.base import SourceEntry, SourceWrite, Store, StoreInfo, TradeQuery
+
+#: Names defined in `tradeperf.store.base`, loaded on first use (PEP 562): masking a URL
+#: (`redact_url`, for every error message) needs no Arrow.
+_FROM_BASE = frozenset({"SourceEntry", "SourceWrite", "Store", "StoreInfo", "TradeQuery"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BASE:
+        return getattr(importlib.import_module("tradeperf.store.base"), name)
+    raise AttributeError(f"module 'tradeperf.store' has no attribute {name!r}")
+
 
 __all__ = [
     "SourceEntry",
