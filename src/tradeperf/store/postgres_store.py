@@ -96,8 +96,12 @@ class PostgresStore(SQLStore):
         ddl = create_table_sql(name, table.schema, key=(), dialect="postgres")
         self._exec(ddl.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE", 1))
         buf = io.BytesIO()
+        # one chunk per column: a table concatenated from parts with empty, sliced chunks
+        # was written with NUL bytes in its text (seen on the booked round trips)
         pacsv.write_csv(
-            _csv_ready(table), buf, write_options=pacsv.WriteOptions(include_header=False)
+            _csv_ready(table.combine_chunks()),
+            buf,
+            write_options=pacsv.WriteOptions(include_header=False),
         )
         cols = ", ".join(f'"{c}"' for c in table.column_names)
         with self.con.cursor().copy(f'COPY "{name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as cp:
