@@ -9,7 +9,7 @@ symbols with multiplier 50) spread over 5 years, one mark per symbol per day, on
 payment per perpetual symbol per day; runs `run_ledger` for the realized events, then times
 `books_at` just before every local midnight (America/New_York, 1826 instants): the vectorised
 `tradeperf.ledger.valuation.books_at` against the old algorithm (a loop over instants ×
-positions with bisect on Python lists of Decimals, copied below as `old_books_at`). The
+positions with bisect on Python lists of Decimals, `old_books_at`: the tests' copy). The
 results are checked equal (exact Decimals). The average cost run gives realized P&L with 18
 fractional digits, so its sums take the wide-integer path.
 """
@@ -17,14 +17,13 @@ fractional digits, so its sums take the wide-integer path.
 from __future__ import annotations
 
 import argparse
-import bisect
 import datetime as dt
 import resource
+import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from itertools import accumulate
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -44,11 +43,10 @@ TZ = ZoneInfo("America/New_York")
 ZERO = Decimal(0)
 
 
-# -- the old algorithm (tradeperf 87b73b0), the reference ---------------------------------
-def _cumulative(times: list[dt.datetime], values: list[Decimal]) -> tuple[list, list[Decimal]]:
-    order = sorted(range(len(times)), key=lambda i: times[i])
-    ts = [times[i] for i in order]
-    return ts, list(accumulate((values[i] for i in order), initial=ZERO))
+# -- the old algorithm (tradeperf 87b73b0), the reference: the tests' copy of it, run in
+# the default 28-digit context as it was
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.ledger.test_valuation import _naive_books_at  # noqa: E402
 
 
 def old_books_at(
@@ -58,83 +56,10 @@ def old_books_at(
     times: Sequence[dt.datetime],
     funding: pa.Table | None = None,
 ) -> list[BooksAt]:
-    """`books_at` as it was: per instant, per position, bisect on Python lists."""
-    positions: dict[tuple[str, str], tuple[list, list[Decimal], list[Decimal], Decimal]] = {}
-    rows = fills.select(
-        ["timestamp", "account", "symbol", "side", "quantity", "price", "multiplier"]
-    ).to_pylist()
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in rows:
-        grouped[(r["account"], r["symbol"])].append(r)
-    for key, fs in grouped.items():
-        fs.sort(key=lambda r: r["timestamp"])
-        sign = [1 if r["side"] == "BUY" else -1 for r in fs]
-        mult = fs[0]["multiplier"] or Decimal(1)
-        ts = [r["timestamp"] for r in fs]
-        q = list(
-            accumulate((s * r["quantity"] for s, r in zip(sign, fs, strict=True)), initial=ZERO)
-        )
-        c = list(
-            accumulate(
-                (-s * r["quantity"] * r["price"] * mult for s, r in zip(sign, fs, strict=True)),
-                initial=ZERO,
-            )
-        )
-        positions[key] = (ts, q, c, mult)
-
-    realized: dict[tuple[str, str], tuple[list, list[Decimal]]] = {}
-    ev = realized_events.select(["timestamp", "account", "symbol", "realized_pnl"]).to_pylist()
-    by_pos: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for e in ev:
-        by_pos[(e["account"], e["symbol"])].append(e)
-    for key, es in by_pos.items():
-        realized[key] = _cumulative([e["timestamp"] for e in es], [e["realized_pnl"] for e in es])
-
-    mark_series: dict[str, tuple[list, list[Decimal]]] = {}
-    if marks is not None and marks.num_rows:
-        by_symbol: dict[str, list[tuple[dt.datetime, Decimal]]] = defaultdict(list)
-        for m in marks.select(["timestamp", "symbol", "price"]).to_pylist():
-            by_symbol[m["symbol"]].append((m["timestamp"], m["price"]))
-        for symbol, ms in by_symbol.items():
-            ms.sort(key=lambda x: x[0])
-            mark_series[symbol] = ([t for t, _ in ms], [p for _, p in ms])
-
-    fee_ts, fee_cum = _cumulative(
-        realized_events.column("timestamp").to_pylist(), realized_events.column("fees").to_pylist()
-    )
-    if funding is not None and funding.num_rows:
-        fund_ts, fund_cum = _cumulative(
-            funding.column("timestamp").to_pylist(), funding.column("amount").to_pylist()
-        )
-    else:
-        fund_ts, fund_cum = [], [ZERO]
-
-    out = []
-    for t in times:
-        total_realized = ZERO
-        unrealized = ZERO
-        open_count = unmarked = 0
-        for key, (ts, q, c, mult) in positions.items():
-            n = bisect.bisect_left(ts, t)
-            r_ts, r_cum = realized.get(key, ([], [ZERO]))
-            r = r_cum[bisect.bisect_left(r_ts, t)]
-            total_realized += r
-            if q[n] == 0:
-                continue
-            open_count += 1
-            series = mark_series.get(key[1])
-            k = 0 if series is None else bisect.bisect_left(series[0], t)
-            if series is None or k == 0:
-                unmarked += 1
-                continue
-            unrealized += q[n] * series[1][k - 1] * mult + c[n] - r
-        fees = fee_cum[bisect.bisect_left(fee_ts, t)]
-        paid = fund_cum[bisect.bisect_left(fund_ts, t)]
-        out.append(BooksAt(t, total_realized, unrealized, open_count, fees, paid, unmarked))
-    return out
+    """The former per-instant, per-position loop (tests/ledger/test_valuation.py)."""
+    return _naive_books_at(fills, marks, realized_events, times, funding, context=None)
 
 
-# -- data -----------------------------------------------------------------------------------
 def _money(values: np.ndarray, scale: int) -> pa.Array:
     buf = np.empty(2 * len(values), np.int64)
     buf[0::2] = values

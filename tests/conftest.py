@@ -65,6 +65,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def hstore(store_url: str) -> Iterator[object]:
+    """An open, empty store on each backend, for Hypothesis tests that write into it
+    example after example (each replaces what the last one wrote)."""
+    from tradeperf.store import open_store
+
+    with open_store(store_url) as store:
+        yield store
+
+
+@pytest.fixture
 def pg_store_url() -> Iterator[str]:
     """A fresh PostgreSQL store URL (for what only a server can do: several writers)."""
     yield from _pg_schema_url()

@@ -14,7 +14,6 @@ import math
 import uuid
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +23,7 @@ from tradeperf.analytics.windows import WindowKind
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.metrics.trades import longest_streaks
 from tradeperf.records import PositionSide, Trade, TradeStatus, trades_to_table
-from tradeperf.store import SourceEntry, open_store
+from tradeperf.store import SourceEntry
 
 money = st.decimals(min_value=-50, max_value=50, places=2, allow_nan=False, allow_infinity=False)
 #: P&L where breakevens and repeated values are common, so streaks and ties are exercised.
@@ -179,12 +178,6 @@ REQUESTS = [
         end=dt.date(2024, 4, 1),
     ),
 ]
-
-
-@pytest.fixture
-def hstore(store_url: str):  # type: ignore[no-untyped-def]
-    with open_store(store_url) as store:
-        yield store
 
 
 @settings(

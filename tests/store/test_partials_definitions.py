@@ -15,7 +15,6 @@ from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +23,6 @@ from tradeperf.analytics.figures import max_drawdown_abs
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.metrics.trades import longest_streaks, trade_outcomes
 from tradeperf.records import Trade, TradeStatus, trades_to_table
-from tradeperf.store import open_store
 from tradeperf.store.partials_sql import ALL
 
 
@@ -74,12 +72,6 @@ def _reference(trades: list[Trade], tz: str) -> dict[tuple[object, str, str], di
             "min_prefix": min(prefix),
         }
     return out
-
-
-@pytest.fixture
-def hstore(store_url: str):  # type: ignore[no-untyped-def]
-    with open_store(store_url) as store:
-        yield store
 
 
 @settings(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import Books, _book, _daily_pnl, attribute_funding
+from tradeperf.analytics.books import Books, _book, _daily_pnl, funding_shares
 from tradeperf.analytics.figures import DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
@@ -82,7 +82,7 @@ def book(
     if len(strategies) == 1:  # one strategy: its books are the account's
         scopes.append((strategies[0], account))
     else:  # every strategy's own books in one run: each one its own account
-        own = _own_books(account, strategies, marks, funding, cost_basis)
+        own = _own_books(account, marks, cost_basis)
         if own is not None:
             scopes.append((None, own))
     parts, trades = [], []
@@ -107,29 +107,21 @@ def book(
 _SEP = "\x1f"
 
 
-def _own_books(
-    account: Books,
-    strategies: list[str],
-    marks: pa.Table | None,
-    funding: pa.Table | None,
-    cost_basis: CostBasis,
-) -> Books | None:
+def _own_books(account: Books, marks: pa.Table | None, cost_basis: CostBasis) -> Books | None:
     """Every strategy's own books (`Books.subset` of each), booked in one ledger run: the
     fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
-    share of the funding (`attribute_funding`)."""
+    share of the funding (`funding_shares`)."""
     fills = account.fills
     mangled = pc.binary_join_element_wise(fills.column("account"), fills.column("strategy"), _SEP)
     own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
     own_funding = None
-    if account.funding is not None:
+    if account.funding is not None:  # every strategy's shares, in one pass over the fills
         shares = []
-        for strategy in strategies:
-            part = attribute_funding(fills, account.funding, strategy)
-            if part.num_rows:
-                names = pc.binary_join_element_wise(part.column("account"), strategy, _SEP)
-                shares.append(part.set_column(part.column_names.index("account"), "account", names))
+        for strategy, part in sorted(funding_shares(fills, account.funding).items()):
+            names = pc.binary_join_element_wise(part.column("account"), strategy, _SEP)
+            part = part.drop_columns(["_row"])
+            shares.append(part.set_column(part.column_names.index("account"), "account", names))
         own_funding = pa.concat_tables(shares) if shares else None
-    del funding
     return _book(own_fills, marks, own_funding, None, cost_basis)
 
 
@@ -204,17 +196,27 @@ def _days(books: Books, scope: str | None, tz: ZoneInfo) -> pa.Table:
     return pa.table(out, schema=BOOK_DAY_SCHEMA)
 
 
-def booker(cost_basis: CostBasis = CostBasis.FIFO) -> Callable[..., Booked]:
-    """The function a store calls to book what it writes (`Store.booker`), with ``cost_basis``
-    (its ``cost_basis`` attribute names it)."""
+@dataclass(frozen=True, slots=True)
+class Booker:
+    """What a store calls to book what it writes (`Store.booker`): `book` with one
+    ``cost_basis``, which the store records with the books (``cost_basis.value``)."""
 
-    def run(
-        fills: pa.Table, marks: pa.Table | None, funding: pa.Table | None, timezones: Sequence[str]
+    cost_basis: CostBasis = CostBasis.FIFO
+
+    def __call__(
+        self,
+        fills: pa.Table,
+        marks: pa.Table | None,
+        funding: pa.Table | None,
+        timezones: Sequence[str],
     ) -> Booked:
-        return book(fills, marks, funding, cost_basis=cost_basis, timezones=timezones)
+        """`book` the fills with this basis."""
+        return book(fills, marks, funding, cost_basis=self.cost_basis, timezones=timezones)
 
-    run.cost_basis = cost_basis.value  # type: ignore[attr-defined]
-    return run
+
+def booker(cost_basis: CostBasis = CostBasis.FIFO) -> Booker:
+    """A `Booker` with ``cost_basis`` (for `Store.booker`)."""
+    return Booker(cost_basis)
 
 
 @dataclass(frozen=True, slots=True)

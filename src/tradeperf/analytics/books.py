@@ -395,58 +395,68 @@ def attribute_funding(
     [Decimal('-6'), Decimal('3')]
     """
     chosen = {strategies} if isinstance(strategies, str) else set(strategies)
-    keys = _position_keys(fills)
-    names = fills.column("strategy").to_pylist()
-    mine = {k for k, s in zip(keys, names, strict=True) if s in chosen}
-    moves: dict[str, list[tuple[int, str, Decimal]]] = {}
-    for key, t, strat, side, qty in zip(
-        keys,
-        fills.column("timestamp").cast(pa.int64()).to_pylist(),
-        fills.column("strategy").to_pylist(),
-        fills.column("side").to_pylist(),
-        fills.column("quantity").to_pylist(),
-        strict=True,
-    ):
-        if key in mine:
-            moves.setdefault(key, []).append((t, strat, qty if side == "BUY" else -qty))
-    payments: dict[str, list[tuple[int, int, Decimal]]] = {}
-    for i, (key, t, amount) in enumerate(
-        zip(
-            _position_keys(funding),
-            funding.column("timestamp").cast(pa.int64()).to_pylist(),
-            funding.column("amount").to_pylist(),
-            strict=True,
-        )
-    ):
-        if key in mine:
-            payments.setdefault(key, []).append((t, i, amount))
-    shares: dict[int, Decimal] = {}
-    for key, paid in payments.items():
-        fs = sorted(moves[key], key=lambda m: m[0])  # stable: input order at equal times
-        held: dict[str, Decimal] = {}
-        k = 0
-        for t, i, amount in sorted(paid, key=lambda p: (p[0], p[1])):
-            while k < len(fs) and fs[k][0] <= t:
-                held[fs[k][1]] = held.get(fs[k][1], ZERO) + fs[k][2]
-                k += 1
-            net = sum(held.values(), ZERO)
+    shares = funding_shares(fills, funding)
+    rows: dict[int, Decimal] = {}  # several strategies: their shares of a payment added up
+    for strategy in sorted(chosen & set(shares)):
+        part = shares[strategy]
+        for i, amount in zip(
+            part.column("_row").to_pylist(), part.column("amount").to_pylist(), strict=True
+        ):
+            rows[i] = rows.get(i, ZERO) + amount
+    return _with_amounts(funding, rows).drop_columns(["_row"])
+
+
+def funding_shares(fills: pa.Table, funding: pa.Table) -> dict[str, pa.Table]:
+    """Every strategy's share of each funding payment (the rule of `attribute_funding`), by
+    strategy: `FUNDING_SCHEMA` rows and ``_row``, the payment's row in ``funding``. One pass
+    over the fills: per position, each strategy's running signed quantity, read at the
+    payments' instants by `numpy.searchsorted`."""
+    fkeys = np.array(_position_keys(funding), dtype=object)
+    keys = np.array(_position_keys(fills), dtype=object)
+    f_ts = funding.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    amounts = funding.column("amount").to_pylist()
+    ts = fills.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    names = np.array(fills.column("strategy").to_pylist(), dtype=object)
+    qty = np.array(fills.column("quantity").to_pylist(), dtype=object)
+    buy = np.array([s == "BUY" for s in fills.column("side").to_pylist()], dtype=bool)
+    signed = np.where(buy, qty, -qty)
+    shares: dict[str, dict[int, Decimal]] = {}
+    for key in set(fkeys.tolist()) & set(keys.tolist()):
+        mine = np.flatnonzero(keys == key)
+        mine = mine[np.argsort(ts[mine], kind="stable")]  # input order at equal times
+        pays = np.flatnonzero(fkeys == key)
+        # fills at a payment's instant come before it (docs/ledger.md)
+        upto = np.searchsorted(ts[mine], f_ts[pays], side="right")
+        zero = np.array([ZERO], dtype=object)
+        held: dict[str, np.ndarray] = {}
+        for s in sorted(set(names[mine].tolist())):
+            moves = np.where(names[mine] == s, signed[mine], zero)
+            held[s] = np.concatenate((zero, np.cumsum(moves)))
+        for i, k in zip(pays.tolist(), upto.tolist(), strict=True):
+            at = {s: q[k] for s, q in held.items() if q[k] != 0}
+            net = sum(at.values(), ZERO)
             if net == 0:  # flat when paid: all of it to the last strategy to trade before
-                last = fs[k - 1][1] if k else fs[0][1]
-                if last in chosen:
-                    shares[i] = amount
+                last = names[mine[k - 1]] if k else names[mine[0]]
+                shares.setdefault(last, {})[i] = amounts[i]
                 continue
-            if not any(held.get(s, ZERO) for s in chosen):
-                continue
-            holders = sorted(s for s, q in held.items() if q != 0)
+            holders = sorted(at)
             with decimal.localcontext(prec=80, rounding=decimal.ROUND_HALF_EVEN):
-                part = {s: (amount * held[s] / net).quantize(_QUANTUM) for s in holders[:-1]}
-                part[holders[-1]] = amount - sum(part.values(), ZERO)
-            shares[i] = sum((part.get(s, ZERO) for s in chosen), ZERO)
-    rows = sorted(shares)
-    out = funding.take(pa.array(rows, pa.int64()))
+                part = {h: (amounts[i] * at[h] / net).quantize(_QUANTUM) for h in holders[:-1]}
+                part[holders[-1]] = amounts[i] - sum(part.values(), ZERO)
+            for h, value in part.items():
+                shares.setdefault(h, {})[i] = value
+    return {s: _with_amounts(funding, rows) for s, rows in shares.items()}
+
+
+def _with_amounts(funding: pa.Table, rows: dict[int, Decimal]) -> pa.Table:
+    """The rows ``rows`` names of ``funding`` (in row order), with those amounts, and
+    ``_row``, each one's row in ``funding``."""
+    order = sorted(rows)
+    out = funding.take(pa.array(order, pa.int64()))
     position = out.column_names.index("amount")
-    values = pa.array([shares[i] for i in rows], out.schema.field("amount").type)
-    return out.set_column(position, "amount", values)
+    values = pa.array([rows[i] for i in order], out.schema.field("amount").type)
+    out = out.set_column(position, "amount", values)
+    return out.append_column("_row", pa.array(order, pa.int64()))
 
 
 def _position_keys(table: pa.Table) -> list[str]:

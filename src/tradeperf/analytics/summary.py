@@ -312,8 +312,7 @@ def _account_day_pnl(
     read from trade logs by exit day, plus the books marked to market (realized + unrealized
     − fees + funding, day over day), so a partial exit or an open position's move counts on
     its own day."""
-    closed = stored.filter(pc.equal(stored.column("status"), TradeStatus.CLOSED.value))
-    _, closed = _split_period(closed, start, end)
+    closed = _closed_in(stored, start, end)
     logs = DailyAmounts.of(
         local_days(closed.column("exit_time"), tz), closed.column("net_pnl").to_pylist()
     )
@@ -352,8 +351,7 @@ class _LoggedFees:
     def of(
         cls, stored: pa.Table, start: dt.datetime | None, end: dt.datetime | None
     ) -> _LoggedFees:
-        closed = stored.filter(pc.equal(stored.column("status"), TradeStatus.CLOSED.value))
-        _, closed = _split_period(closed, start, end)
+        closed = _closed_in(stored, start, end)
         exit_us = closed.column("exit_time").cast(pa.int64()).to_numpy(zero_copy_only=False)
         order = np.argsort(exit_us, kind="stable")
         fees = closed.column("fees").to_pylist()
@@ -396,6 +394,12 @@ def _add_positions(
     for ws in windows.values():
         for w in ws:
             w.figures.update(_books_figures(at[w.start], at[w.end], logged))
+
+
+def _closed_in(table: pa.Table, start: dt.datetime | None, end: dt.datetime | None) -> pa.Table:
+    """The CLOSED trades of ``table`` that exit in [start, end)."""
+    closed = table.filter(pc.equal(table.column("status"), TradeStatus.CLOSED.value))
+    return _split_period(closed, start, end)[1]
 
 
 def _split_period(

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from tradeperf.ledger._exact import EXACT, fmt, round18, round_ratio
 from tradeperf.ledger._kernel import match_lots, range_min_max
+from tradeperf.ledger._scaled import frac_digits, scaled_ints
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.model import (
     POSITION_SCHEMA,
@@ -40,43 +41,6 @@ _I64 = 2**62  # bound under which int64 arithmetic is used
 
 
 # -- scaled integers ------------------------------------------------------------------------
-def _frac_digits(arr: pa.Array) -> int:
-    """Smallest k such that every value has at most k fractional digits (0..18).
-
-    The k of a sample is tried on the whole column first (one cast); a binary search over
-    casts runs only when the sample's k is too small.
-    """
-    if len(arr) > 4096:
-        k = _frac_digits(arr.slice(0, 4096))
-        try:
-            arr.cast(pa.decimal128(38, k))
-            return k
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    lo, hi = 0, 18
-    while lo < hi:
-        mid = (lo + hi) // 2
-        try:
-            arr.cast(pa.decimal128(38, mid))
-            hi = mid
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            lo = mid + 1
-    return lo
-
-
-def _ints(arr: pa.Array, k: int) -> np.ndarray:
-    """Values of a decimal array times 10**k as integers (int64 when all fit, else object)."""
-    a = arr.cast(pa.decimal128(38, k))
-    if len(a) == 0:
-        return np.zeros(0, np.int64)
-    data = np.frombuffer(a.buffers()[1], dtype=np.int64)[2 * a.offset : 2 * (a.offset + len(a))]
-    lo = data[0::2]
-    hi = data[1::2]
-    if np.array_equal(hi, lo >> 63):
-        return lo.copy()
-    return hi.astype(object) * (1 << 64) + lo.view(np.uint64).astype(object)
-
-
 def _fits(*bounds: int) -> bool:
     out = 1
     for b in bounds:
@@ -260,8 +224,8 @@ def run_ledger(
         if "multiplier" in cols
         else pa.array([Decimal(1)] * n, MONEY_TYPE)
     )
-    kq = _frac_digits(qty_arr)
-    Q = _ints(qty_arr, kq)
+    kq = frac_digits(qty_arr)
+    Q = scaled_ints(qty_arr, kq)
     if n and int(Q.min()) <= 0:
         raise ValueError("every fill quantity must be > 0")
 
@@ -272,12 +236,12 @@ def run_ledger(
         mark_ts = _ts(marks)
         mark_sym = _column(marks, "symbol").cast(pa.string())
         mark_price_arr = _column(marks, "price").cast(MONEY_TYPE)
-    kp = max(_frac_digits(price_arr), _frac_digits(mark_price_arr))
-    P = _ints(price_arr, kp)
-    MP = _ints(mark_price_arr, kp)
-    km = _frac_digits(mult_arr)
-    M = _ints(mult_arr, km)
-    F18 = _obj(_ints(fee_arr, 18)) if fee_arr is not None else np.zeros(n, object)
+    kp = max(frac_digits(price_arr), frac_digits(mark_price_arr))
+    P = scaled_ints(price_arr, kp)
+    MP = scaled_ints(mark_price_arr, kp)
+    km = frac_digits(mult_arr)
+    M = scaled_ints(mult_arr, km)
+    F18 = _obj(scaled_ints(fee_arr, 18)) if fee_arr is not None else np.zeros(n, object)
 
     # ledger order and groups
     order = np.argsort(ts, kind="stable")
@@ -456,10 +420,10 @@ def run_ledger(
         fees_total = _dec(int(Fc.sum()), 18) if n else ZERO
         fund_total = ZERO
         if funding is not None and funding.num_rows:
-            fund_total = _dec(int(_obj(_ints(_column(funding, "amount"), 18)).sum()), 18)
+            fund_total = _dec(int(_obj(scaled_ints(_column(funding, "amount"), 18)).sum()), 18)
         flows_total = ZERO
         if cash_flows is not None and cash_flows.num_rows:
-            flows_total = _dec(int(_obj(_ints(_column(cash_flows, "amount"), 18)).sum()), 18)
+            flows_total = _dec(int(_obj(scaled_ints(_column(cash_flows, "amount"), 18)).sum()), 18)
         notional = int((_obj(sq) * _obj(P) * _obj(M)).sum()) if n else 0
         cash = -_dec(notional, kq + kp + km) - fees_total + fund_total
     return LedgerResult(
@@ -624,7 +588,7 @@ def _flat_trades(
             np.int64,
         )
         fts = _ts(funding)
-        famt = _obj(_ints(_column(funding, "amount"), 18))
+        famt = _obj(scaled_ints(_column(funding, "amount"), 18))
         ent = ts[ep_first]
         ext = np.where(ep_last >= 0, ts[np.maximum(ep_last, 0)], np.iinfo(np.int64).max)
         for g in np.unique(fcode):

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ledger._exact import EXACT
+from tradeperf.ledger._scaled import scaled
 from tradeperf.records import MONEY_TYPE, ZERO
 
 _SCALE = 18  # the stored scale of money (`MONEY_TYPE`)
@@ -91,19 +92,6 @@ def _obj(a: np.ndarray) -> np.ndarray:
     return a if a.dtype == object else a.astype(object)
 
 
-def _sample_scale(words: np.ndarray, n: int) -> int:
-    """Fractional digits (0..18) needed by an evenly spaced sample of scale-18 values."""
-    idx = np.unique(np.linspace(0, n - 1, min(n, 513)).astype(np.int64))
-    lo = words[2 * idx].view(np.uint64)
-    hi = words[2 * idx + 1]
-    zeros = _SCALE
-    for low, high in zip(lo.tolist(), hi.tolist(), strict=True):
-        v = (high << 64) | low
-        while zeros and v % 10**zeros:
-            zeros -= 1
-    return _SCALE - zeros
-
-
 def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """A money column as exact integers at its own scale.
 
@@ -114,8 +102,8 @@ def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     Returns
     -------
     (ints, scale) : ``ints`` of shape (n,) with value = ints × 10**−scale; int64 when every
-        value fits, else an object array of Python ints. ``scale`` is the fractional digits of
-        a sample of the column when the whole column has no more, else 18.
+        value fits, else an object array of Python ints. ``scale`` is the fewest fractional
+        digits that hold every value (`tradeperf.ledger._scaled.frac_digits`).
 
     Raises
     ------
@@ -127,24 +115,7 @@ def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
         arr = arr.cast(MONEY_TYPE)
     if arr.null_count:
         raise ValueError("books_at: a money column has nulls")
-    n = len(arr)
-    if n == 0:
-        return np.zeros(0, np.int64), 0
-    words = np.frombuffer(arr.buffers()[1], np.int64)[2 * arr.offset : 2 * (arr.offset + n)]
-    scale = _sample_scale(words, n)
-    if scale < _SCALE:
-        try:
-            cast = arr.cast(pa.decimal128(38, scale))  # safe: raises if a digit would be lost
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            scale = _SCALE
-        else:
-            buf = cast.buffers()[1]
-            words = np.frombuffer(buf, np.int64)[2 * cast.offset : 2 * (cast.offset + n)]
-    lo = words[0::2]
-    hi = words[1::2]
-    if np.array_equal(hi, lo >> 63):
-        return np.ascontiguousarray(lo), scale
-    return (hi.astype(object) << 64) + lo.view(np.uint64).astype(object), scale
+    return scaled(arr)
 
 
 class _Prefix:

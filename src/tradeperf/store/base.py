@@ -131,8 +131,9 @@ class Store(abc.ABC):
     #: ``booker(fills, marks, funding, timezones)`` inside the write's transaction with every
     #: stored fill, mark and funding payment of the symbols the write touches, it returns the
     #: round trips and daily books to keep (``.trades``, ``.days``); its ``cost_basis``
-    #: attribute names the basis. None: the store keeps no books, and a write of fills,
-    #: marks or funding drops any it kept (summaries then book the fills themselves).
+    #: (an enum, ``.value`` its name) is recorded with them. None: the store keeps no
+    #: books, and a write of fills, marks or funding drops any it kept (summaries then book
+    #: the fills themselves).
     booker: Any = None
 
     def __repr__(self) -> str:

@@ -430,16 +430,11 @@ class SQLStore(Store):
             self._exec("DELETE FROM book_state")
             return
         state = self._fetch("SELECT cost_basis, timezones FROM book_state")
-        basis = str(self.booker.cost_basis)
-        if state and (state[0][0] != basis or json.loads(state[0][1]) != zones):
-            symbols = self._all_booked_symbols()  # another basis or timezones: all again
-        elif not state:
-            if self._fetch("SELECT 1 FROM book_days LIMIT 1") or self._fetch(
-                "SELECT 1 FROM book_trades LIMIT 1"
-            ):
-                symbols = self._all_booked_symbols()  # dropped earlier: all again
-            elif self._fetch("SELECT 1 FROM fills LIMIT 1"):
-                symbols = self._all_booked_symbols()
+        basis = str(self.booker.cost_basis.value)
+        if not state or (state[0][0], json.loads(state[0][1])) != (basis, zones):
+            # none kept (a new store, or dropped by a write without a booker), or kept with
+            # another basis or timezones: every symbol again
+            symbols = self._all_booked_symbols()
         listed = sorted(symbols)
         self._stage("_symbols", pa.table({"symbol": pa.array(listed, pa.string())}))
         inside = "symbol IN (SELECT symbol FROM _symbols)"

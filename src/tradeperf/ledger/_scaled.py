@@ -1,0 +1,75 @@
+"""Money columns as exact scaled integers, for the array code of the ledger (the batch kernel
+and the valuation at instants): value = integer × 10**−k, k the fewest fractional digits that
+hold every value of the column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+_SAMPLE = 4096
+
+
+def _holds(arr: pa.Array, k: int) -> bool:
+    """True when every value of ``arr`` has at most ``k`` fractional digits (a safe cast)."""
+    try:
+        arr.cast(pa.decimal128(38, k))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def frac_digits(arr: pa.Array) -> int:
+    """Smallest k such that every value has at most k fractional digits (0..18).
+
+    The k of a sample (the first 4096 values) is tried on the whole column first (one cast);
+    a binary search over casts runs only when the sample's k is too small.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> frac_digits(pa.array([Decimal("1.5"), Decimal("2.25")], pa.decimal128(38, 18)))
+    2
+    """
+    if len(arr) > _SAMPLE:
+        k = frac_digits(arr.slice(0, _SAMPLE))
+        if _holds(arr, k):
+            return k
+    lo, hi = 0, 18
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _holds(arr, mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def scaled_ints(arr: pa.Array, k: int) -> np.ndarray:
+    """Values of a decimal array times 10**k as integers (int64 when all fit, else object),
+    shape (n,). ``k`` must hold every value (`frac_digits`): the cast is safe."""
+    return _words_to_ints(arr.cast(pa.decimal128(38, k)))
+
+
+def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
+    """(`scaled_ints` of ``arr`` at `frac_digits` of it, that k), casting the whole column
+    once when its first values' k holds every value (the common case)."""
+    k = frac_digits(arr.slice(0, _SAMPLE))
+    try:
+        cast = arr.cast(pa.decimal128(38, k))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        k = frac_digits(arr)
+        return scaled_ints(arr, k), k
+    return _words_to_ints(cast), k
+
+
+def _words_to_ints(a: pa.Array) -> np.ndarray:
+    if len(a) == 0:
+        return np.zeros(0, np.int64)
+    data = np.frombuffer(a.buffers()[1], dtype=np.int64)[2 * a.offset : 2 * (a.offset + len(a))]
+    lo = data[0::2]
+    hi = data[1::2]
+    if np.array_equal(hi, lo >> 63):
+        return lo.copy()
+    return hi.astype(object) * (1 << 64) + lo.view(np.uint64).astype(object)
