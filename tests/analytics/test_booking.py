@@ -4,7 +4,8 @@
 write's transaction; summaries then read the stored daily books (`StoredBooks`), not the
 fills. The reference is `summarize_trades(..., stored_books=False)`, which books every stored
 fill again. Hypothesis splits a stream of fills into files written one after another (and
-writes one of them again), so appending is proven equal to booking everything at once.
+writes one of them again), so appending is proven equal to booking everything at once, for
+any selection of strategies and symbols (several strategies: the sum of their own books).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeperf.analytics.booking import booker
+from tradeperf.analytics.books import load_books
+from tradeperf.analytics.fx import FxRates
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.ingest.base import ReadResult, RecordKind
@@ -29,6 +32,7 @@ from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import (
     FILL_SCHEMA,
     FUNDING_SCHEMA,
+    FX_RATE_SCHEMA,
     MARK_SCHEMA,
     Fill,
     FundingPayment,
@@ -37,11 +41,13 @@ from tradeperf.records import (
     funding_to_table,
     marks_to_table,
 )
+from tradeperf.reports.json_report import summary_to_json
 from tradeperf.store import SourceEntry, open_store
 
 T0 = dt.datetime(2024, 3, 29, 20, 0, tzinfo=dt.UTC)
 qty = st.decimals(min_value="0.01", max_value=5, places=2)
 price = st.decimals(min_value=90, max_value=110, places=1)
+SYMBOLS = ["X", "Y", "Z"]
 
 
 @st.composite
@@ -51,19 +57,19 @@ def streams(draw: st.DrawFn) -> tuple[list[Fill], list[Mark], list[FundingPaymen
         Fill(
             f"f{i:03d}",
             T0 + dt.timedelta(hours=7 * draw(st.integers(0, 16))),
-            draw(st.sampled_from(["X", "Y"])),
+            draw(st.sampled_from(SYMBOLS)),
             draw(st.sampled_from(["BUY", "SELL"])),
             draw(qty),
             draw(price),
             draw(st.sampled_from([Decimal(0), Decimal("0.25")])),
-            strategy=draw(st.sampled_from(["s1", "s2"])),
+            strategy=draw(st.sampled_from(["s1", "s2", "s3"])),
         )
         for i in range(n)
     ]
     marks = [
         Mark(T0 + dt.timedelta(hours=5 * k + 1), symbol, draw(price))
         for k in range(draw(st.integers(0, 24)))
-        for symbol in [draw(st.sampled_from(["X", "Y"]))]
+        for symbol in [draw(st.sampled_from(SYMBOLS))]
     ]
     seen: set[tuple[str, dt.datetime]] = set()
     marks = [
@@ -73,7 +79,7 @@ def streams(draw: st.DrawFn) -> tuple[list[Fill], list[Mark], list[FundingPaymen
     ]  # type: ignore[func-returns-value]
     funding = [
         FundingPayment(
-            T0 + dt.timedelta(hours=8 * k + 3), draw(st.sampled_from(["X", "Y"])), draw(price) - 100
+            T0 + dt.timedelta(hours=8 * k + 3), draw(st.sampled_from(SYMBOLS)), draw(price) - 100
         )
         for k in range(draw(st.integers(0, 6)))
     ]
@@ -111,11 +117,32 @@ def _same(a: dict, b: dict, where: str) -> None:  # type: ignore[type-arg]
         assert _close(a[name], b[name]), f"{where} {name}: {a[name]!r} != {b[name]!r}"
 
 
+def _same_doc(a: object, b: object, where: str) -> None:
+    """The JSON documents ``a`` and ``b`` are equal (floats to 1e-9), ``generated_at`` aside."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for name in a:
+            if name != "generated_at":
+                _same_doc(a[name], b[name], f"{where}.{name}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same_doc(x, y, f"{where}[{i}]")
+    else:
+        assert _close(a, b), f"{where}: {a!r} != {b!r}"
+
+
 REQUESTS = [
     dict(timezone="UTC"),
     dict(timezone="America/New_York", strategies=("s1",)),
     dict(timezone="UTC", symbols=("Y",), start=dt.date(2024, 3, 31)),
     dict(timezone="America/New_York", end=dt.date(2024, 4, 1)),
+    # several strategies (the sum of their own books), a strategy and a symbol, several
+    # symbols, several of both
+    dict(timezone="UTC", strategies=("s1", "s2")),
+    dict(timezone="America/New_York", strategies=("s2",), symbols=("X",)),
+    dict(timezone="UTC", symbols=("X", "Z"), start=dt.date(2024, 3, 31)),
+    dict(timezone="America/New_York", strategies=("s3", "s1"), symbols=("Y", "X")),
 ]
 
 
@@ -172,6 +199,7 @@ def test_books_kept_at_ingest_equal_books_kept_from_the_fills(
             assert a.keys() == b.keys(), (req, name)
             for label in a:
                 _same(a[label], b[label], f"{req} {name} {label}")
+        _same_doc(summary_to_json(kept), summary_to_json(ref), str(req))
 
 
 def test_a_store_without_a_booker_drops_its_books_and_summaries_book_the_fills(
@@ -213,31 +241,163 @@ assert pa.types.is_timestamp(MARK_SCHEMA.field("timestamp").type)
 assert FUNDING_SCHEMA.field("amount") is not None
 
 
+#: Selections a summary over fills answers from the stored books alone.
+SELECTIONS = [
+    {},
+    {"strategies": ("a",)},
+    {"symbols": ("X",)},
+    {"strategies": ("a", "b")},
+    {"strategies": ("b",), "symbols": ("X",)},
+    {"symbols": ("X", "Y")},
+    {"strategies": ("a", "b"), "symbols": ("X", "Y")},
+    {"strategies": ("b", "c"), "symbols": ("Y",)},
+]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS, ids=str)
 def test_a_summary_over_booked_fills_reads_no_fill(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
+    store_url: str, monkeypatch: pytest.MonkeyPatch, selection: dict[str, tuple[str, ...]]
 ) -> None:
+    day = dt.timedelta(days=1)
     fills = [
-        Fill("a", T0, "X", "BUY", Decimal(2), Decimal(100), Decimal("0.5")),
-        Fill("b", T0 + dt.timedelta(days=1), "X", "SELL", Decimal(1), Decimal(104), Decimal(0)),
+        Fill("a", T0, "X", "BUY", Decimal(2), Decimal(100), Decimal("0.5"), strategy="a"),
+        Fill("b", T0 + day, "X", "SELL", Decimal(1), Decimal(104), Decimal(0), strategy="a"),
+        Fill("c", T0 + day, "X", "SELL", Decimal(3), Decimal(103), Decimal("0.25"), strategy="b"),
+        Fill("d", T0 + 2 * day, "X", "BUY", Decimal(1), Decimal(101), Decimal(0), strategy="b"),
+        Fill("e", T0, "Y", "SELL", Decimal(5), Decimal(20), Decimal(0), strategy="b"),
+        Fill("f", T0 + day, "Y", "BUY", Decimal(2), Decimal(19), Decimal("0.1"), strategy="c"),
+        Fill("g", T0 + 3 * day, "Y", "BUY", Decimal(5), Decimal(18), Decimal(0), strategy="b"),
+        Fill("h", T0 + 2 * day, "Z", "BUY", Decimal(1), Decimal(7), Decimal(0), strategy="a"),
     ]
-    marks = [Mark(T0 + dt.timedelta(days=2), "X", Decimal(103))]
+    marks = [
+        Mark(T0 + 2 * day, "X", Decimal(103)),
+        Mark(T0 + 2 * day, "Y", Decimal("18.5")),
+        Mark(T0 + 4 * day, "Z", Decimal(8)),
+    ]
+    funding = [
+        FundingPayment(T0 + dt.timedelta(hours=12), "X", Decimal("-0.6")),
+        FundingPayment(T0 + dt.timedelta(hours=36), "Y", Decimal("0.3")),
+    ]
     with open_store(store_url) as store:
         store.booker = booker()
         for path, kind, table in (
             ("/f", RecordKind.FILLS, fills_to_table(fills)),
             ("/m", RecordKind.MARKS, marks_to_table(marks)),
+            ("/u", RecordKind.FUNDING, _lines(funding_to_table(funding))),
         ):
             result = ReadResult(path, kind, table)
             store.write_source(_entry(path, kind.value), result, replace=True)
-        ref = summarize_trades(store, SummaryRequest(), stored_books=False)
+        request = SummaryRequest(windows=(WindowKind.DAILY,), **selection)  # type: ignore[arg-type]
+        ref = summarize_trades(store, request, stored_books=False)
         real = store.records
 
         def no_fills(kind: RecordKind, **kw: object) -> pa.Table:
-            assert kind not in (RecordKind.FILLS, RecordKind.MARKS), "read raw records"
+            raw = (RecordKind.FILLS, RecordKind.MARKS, RecordKind.FUNDING)
+            assert kind not in raw, "read raw records"
             return real(kind, **kw)  # type: ignore[arg-type]
 
         monkeypatch.setattr(store, "records", no_fills)
-        kept = summarize_trades(store, SummaryRequest())
-    _same(kept.overall, ref.overall, "overall")
-    assert kept.overall["realized_pnl"] == Decimal(4)
-    assert kept.overall["unrealized_pnl"] == Decimal(3)  # 1 left at 100, marked 103
+        kept = summarize_trades(store, request)
+    _same_doc(summary_to_json(kept), summary_to_json(ref), str(selection))
+    assert kept.overall["trades"] or kept.overall["open_positions"]  # the selection holds some
+    if not selection:
+        assert kept.overall["realized_pnl"] == Decimal(17)  # X: 4 + 3 + 2; Y: 2 + 6
+        # X short 1 @ 103 marked 103, Y long 2 @ 18 marked 18.5, Z 1 @ 7 marked 8
+        assert kept.overall["unrealized_pnl"] == Decimal(2)
+
+
+def test_several_strategies_are_the_sum_of_their_own_books_not_one_netted_account(
+    store_url: str,
+) -> None:
+    # A buys 1 @ 100 and sells @ 110; B sells 1 @ 105 and buys back @ 103, in between.
+    # Netted as one account (FIFO) the pairs are (100 -> 105: +5) and (short 110 -> 103: +7).
+    hour = dt.timedelta(hours=1)
+    fills = [
+        Fill("1", T0, "X", "BUY", Decimal(1), Decimal(100), Decimal(0), strategy="A"),
+        Fill("2", T0 + hour, "X", "SELL", Decimal(1), Decimal(105), Decimal(0), strategy="B"),
+        Fill("3", T0 + 2 * hour, "X", "SELL", Decimal(1), Decimal(110), Decimal(0), strategy="A"),
+        Fill("4", T0 + 3 * hour, "X", "BUY", Decimal(1), Decimal(103), Decimal(0), strategy="B"),
+    ]
+    own_a, own_b = Decimal(110 - 100), Decimal(105 - 103)  # each strategy's own round trip
+    with open_store(store_url) as store:
+        store.booker = booker()
+        store.write_source(
+            _entry("/f", "fills"),
+            ReadResult("/f", RecordKind.FILLS, fills_to_table(fills)),
+            replace=True,
+        )
+        books = load_books(store, strategies=("A", "B"))
+        assert books is not None
+        trades = books.trades.sort_by("trade_id").to_pydict()
+        assert trades["net_pnl"] == [own_a, own_b]
+        assert trades["trade_id"] == ["default/A/X/1", "default/B/X/1"]
+        assert ['"account":"default"' in m for m in trades["metadata_json"]] == [True, True]
+        both = SummaryRequest(strategies=("A", "B"))
+        for stored in (True, False):
+            summary = summarize_trades(store, both, stored_books=stored)
+            overall = summary.overall
+            assert overall["realized_pnl"] == own_a + own_b
+            assert overall["trades"] == 2
+            assert overall["largest_win"] == own_a  # netted, the largest would be 7
+            for name, own in (("A", own_a), ("B", own_b)):
+                assert summary.by_strategy[name]["realized_pnl"] == own, (stored, name)
+                alone = summarize_trades(store, SummaryRequest(strategies=(name,)))
+                assert alone.overall["realized_pnl"] == own
+        netted = summarize_trades(store, SummaryRequest()).overall
+        assert netted["realized_pnl"] == Decimal(5 + 7)
+        assert netted["largest_win"] == Decimal(7)
+
+
+def test_selections_in_two_currencies_convert_like_the_fills_booked_now(store_url: str) -> None:
+    day = dt.timedelta(days=1)
+    eur = {"currency": "EUR"}
+    fills = [
+        Fill("1", T0, "E", "BUY", Decimal(2), Decimal(50), Decimal("0.2"), strategy="a", **eur),
+        Fill("2", T0 + day, "E", "SELL", Decimal(3), Decimal(52), Decimal(0), strategy="b", **eur),
+        Fill(
+            "3", T0 + 2 * day, "E", "SELL", Decimal(2), Decimal(55), Decimal(0), strategy="a", **eur
+        ),
+        Fill(
+            "4", T0 + 3 * day, "E", "BUY", Decimal(1), Decimal(51), Decimal(0), strategy="b", **eur
+        ),
+        Fill("5", T0, "U", "BUY", Decimal(1), Decimal(10), Decimal(0), strategy="a"),
+        Fill("6", T0 + 2 * day, "U", "SELL", Decimal(1), Decimal(12), Decimal(0), strategy="b"),
+    ]
+    # a mark every day up to the last fill: the open positions' value converts at the rate
+    # of the day before each instant in both (after it, the fills booked now take the last
+    # fill day's rate, the stored books each position's last row's)
+    marks = [
+        Mark(T0 + k * day + dt.timedelta(hours=1), symbol, Decimal(price + k))
+        for k in range(4)
+        for symbol, price in (("E", 49), ("U", 11))
+    ]
+    dates = [(T0 + k * day).date() for k in range(-1, 6)]
+    rates = pa.table(
+        {
+            "date": dates,
+            "currency": ["EUR"] * len(dates),
+            "base": ["USD"] * len(dates),
+            "rate": [Decimal("1.08") + Decimal(k) / 100 for k in range(len(dates))],
+            "source": [None] * len(dates),
+            "source_line": list(range(1, len(dates) + 1)),
+        },
+        schema=FX_RATE_SCHEMA,
+    )
+    with open_store(store_url) as store:
+        store.booker = booker()
+        for path, kind, table in (
+            ("/f", RecordKind.FILLS, fills_to_table(fills)),
+            ("/m", RecordKind.MARKS, marks_to_table(marks)),
+            ("/r", RecordKind.FX_RATES, rates),
+        ):
+            store.write_source(
+                _entry(path, kind.value), ReadResult(path, kind, table), replace=True
+            )
+        fx = FxRates.from_table(store.records(RecordKind.FX_RATES))
+        for selection in ({}, {"strategies": ("a", "b")}, {"strategies": ("b",), "symbols": ("E",)},
+                          {"symbols": ("E", "U")}):  # fmt: skip
+            request = SummaryRequest(currency="USD", windows=(WindowKind.DAILY,), **selection)  # type: ignore[arg-type]
+            kept = summarize_trades(store, request, rates=fx)
+            ref = summarize_trades(store, request, rates=fx, stored_books=False)
+            _same_doc(summary_to_json(kept), summary_to_json(ref), str(selection))
+            assert kept.overall["realized_pnl"] != 0, selection  # converted amounts compared

@@ -116,10 +116,13 @@ def summarize_trades(
 ) -> Summary:
     """Compute the summary of the trades in ``store`` that ``request`` selects.
 
-    Books of fills are those the store kept at ingest when they answer the request
-    (`tradeperf.analytics.booking.StoredBooks`: no fill is read); with ``stored_books``
-    False, or when they do not, the stored fills are booked now (the reference the stored
-    books are tested against).
+    Books of fills are those the store kept at ingest when they answer the request (the
+    cost basis and timezone they were kept with, the whole store), for any selection of
+    strategies and symbols (`tradeperf.analytics.booking.StoredBooks`: no fill is read);
+    with ``stored_books`` False, or when they do not, the stored fills are booked now (the
+    reference the stored books are tested against). The figures of several strategies are
+    the sum of their own books (each booked as if it had its own account); the account's
+    netted books are those of the summary without a strategy filter.
 
     Only CLOSED trades count in figures; trades of other statuses are counted in
     ``status_counts``. A trade belongs to the window of its exit time. With
@@ -163,9 +166,10 @@ def _summarize_trades(
     )
     table = store.trades(query)
     books: Books | ConvertedBooks | StoredBooks | None = None
-    if stored:
-        books = _stored_books(store, request, tz, only_currency=only_currency, rates=rates)
-    if books is None:  # the reference: book the stored fills now
+    kept = _kept_books(store, request, tz) if stored else None
+    if kept is not None:
+        books = _stored_books(kept, request, tz, only_currency=only_currency, rates=rates)
+    else:  # the reference: book the stored fills now
         loaded = load_books(
             store,
             strategies=request.strategies,
@@ -256,28 +260,31 @@ def _summarize_trades(
     )
 
 
+def _kept_books(
+    store: Store, request: SummaryRequest, tz: ZoneInfo
+) -> tuple[pa.Table, pa.Table] | None:
+    """The daily books and round trips the store kept at ingest (`Store.stored_books`),
+    when they answer ``request``: stored fills, its whole store (its sources, if named, are
+    all the store holds), the cost basis and timezone they were booked with. They answer any
+    selection of strategies and symbols. None: book the fills now."""
+    if not store.has_records(RecordKind.FILLS):
+        return None
+    if request.sources and not set(store.source_entries()) <= set(request.sources):
+        return None
+    return store.stored_books(tz.key, request.cost_basis.value)
+
+
 def _stored_books(
-    store: Store,
+    kept: tuple[pa.Table, pa.Table],
     request: SummaryRequest,
     tz: ZoneInfo,
     *,
     only_currency: bool,
     rates: FxRates | None,
 ) -> StoredBooks | None:
-    """The books the store kept at ingest, when they answer ``request``: its whole store
-    (its sources, if named, are all the store holds), at most one strategy or one symbol,
-    the cost basis and timezone they were booked with. None: book the fills now."""
-    if not store.has_records(RecordKind.FILLS):
-        return None
-    if request.sources and not set(store.source_entries()) <= set(request.sources):
-        return None
-    if len(request.strategies) > 1 or len(request.symbols) > 1:
-        return None
-    if request.strategies and request.symbols:
-        return None
-    kept = store.stored_books(tz.key, request.cost_basis.value)
-    if kept is None:
-        return None
+    """The kept books of the selection: no strategy chosen, the account's books; one or
+    several, the sum of their own books (`StoredBooks`, as `load_books` books them); in the
+    symbols chosen, if any. None when the selection holds no position (no fill selected)."""
     rows, trades = kept
     unlabelled = request.unlabelled_currency or request.currency
     if only_currency:
@@ -290,8 +297,8 @@ def _stored_books(
         rows,
         trades,
         tz,
-        scope=request.strategies[0] if request.strategies else ACCOUNT,
-        symbol=request.symbols[0] if request.symbols else None,
+        scopes=request.strategies or (ACCOUNT,),
+        symbols=request.symbols or None,
         rates=rates,
         base=request.currency,
         unlabelled=unlabelled,
