@@ -13,10 +13,13 @@ reads no fill. Both are proven equal to booking the fills directly
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import decimal
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,12 +27,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.books import Books, _book, _daily_pnl, funding_shares
-from tradeperf.analytics.figures import DailyAmounts
+from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
+from tradeperf.ledger._scaled import frac_digits, scaled_ints
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.valuation import BooksAt, books_at
-from tradeperf.records import BOOK_DAY_SCHEMA, BOOK_TRADE_SCHEMA, TRADE_SCHEMA, ZERO
+from tradeperf.records import (
+    BOOK_CHECKPOINT_SCHEMA,
+    BOOK_DAY_SCHEMA,
+    BOOK_TRADE_SCHEMA,
+    TRADE_SCHEMA,
+    ZERO,
+)
 from tradeperf.timezones import resolve_timezone
 
 #: The scope of the account's own books (positions netted per account and symbol).
@@ -38,10 +48,53 @@ ACCOUNT: str = ""
 
 @dataclass(frozen=True, slots=True)
 class Booked:
-    """What `book` gives the store: round trips (`TRADE_SCHEMA`) and daily books rows."""
+    """What `book` gives the store: round trips (`BOOK_TRADE_SCHEMA`), daily books rows
+    (`BOOK_DAY_SCHEMA`) and checkpoints (`BOOK_CHECKPOINT_SCHEMA`)."""
 
     trades: pa.Table
     days: pa.Table
+    checkpoints: pa.Table
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """Where one scope's books of a position resume: its checkpoint row."""
+
+    at_us: int
+    realized: Decimal
+    fees: Decimal
+    funding: Decimal
+    trades: int
+    day_fills: dict[str, int]
+    day_events: dict[str, int]
+    currency: str | None
+    last_strategy: str
+
+
+#: Checkpoint rows by position (account, symbol), then scope.
+_Starts = dict[tuple[str, str], dict[str, _Start]]
+
+
+def _starts(resume: pa.Table | None) -> _Starts:
+    out: _Starts = {}
+    if resume is None or resume.num_rows == 0:
+        return out
+    t = resume.to_pydict()
+    at = pc.cast(resume.column("timestamp"), pa.int64()).to_pylist()
+    for i in range(resume.num_rows):
+        counts = json.loads(t["day_counts"][i])
+        out.setdefault((t["account"][i], t["symbol"][i]), {})[t["scope"][i]] = _Start(
+            at_us=at[i],
+            realized=t["realized_pnl"][i],
+            fees=t["fees"][i],
+            funding=t["funding"][i],
+            trades=t["trades"][i],
+            day_fills={k: v["fills"] for k, v in counts.items()},
+            day_events={k: v["events"] for k, v in counts.items()},
+            currency=t["currency"][i],
+            last_strategy=t["last_strategy"][i],
+        )
+    return out
 
 
 def book(
@@ -51,78 +104,144 @@ def book(
     *,
     cost_basis: CostBasis,
     timezones: Sequence[str],
+    resume: pa.Table | None = None,
 ) -> Booked:
-    """Book ``fills`` (every stored fill of some symbols) with their ``marks`` and ``funding``.
+    """Book ``fills`` with their ``marks`` and ``funding``: every stored fill of some
+    positions, or, for a position resumed from a checkpoint, those after it.
 
     Parameters
     ----------
     fills : `FILL_SCHEMA` rows in ledger input order (time, then source and line).
-    marks, funding : the symbols' marks and funding payments (or None).
+    marks, funding : the symbols' marks and funding payments (or None); for a resumed
+        position, its payments after the checkpoint and the marks from the latest one at or
+        before it (marks of fee currencies in full).
     cost_basis : how lots are matched.
     timezones : the reporting timezones whose local days the rows are kept for.
+    resume : `BOOK_CHECKPOINT_SCHEMA` rows, one checkpoint per resumed position (a row per
+        scope), or None. The books of a resumed position continue from its checkpoint: the
+        amounts add to it, its round trips number on, its daily rows start on the
+        checkpoint's local day (the stored ones before it stay as they are).
 
     Returns
     -------
-    Booked: the account's round trips, and for each timezone the daily rows of the account's
-    books (scope ``""``) and of each strategy's own books (scope: its name).
+    Booked: the round trips, for each timezone the daily rows of the account's books (scope
+    ``""``) and of each strategy's own books (scope: its name), and the checkpoints: per
+    position and UTC day, the last instant after which every scope holds no open lot.
+    Booking any split of a fill stream this way, each part resumed from the checkpoint the
+    last left, gives the rows of booking it at once (tests/analytics/test_booking.py).
 
     Raises
     ------
     InputError
         If the fills cannot be booked.
     """
-    empty = Booked(BOOK_TRADE_SCHEMA.empty_table(), BOOK_DAY_SCHEMA.empty_table())
-    if fills.num_rows == 0:
-        return empty
-    account = _book(fills, marks, funding, None, cost_basis)
-    if account is None:
-        return empty
-    strategies = sorted(set(fills.column("strategy").to_pylist()))
-    scopes: list[tuple[str | None, Books]] = [(ACCOUNT, account)]
-    if len(strategies) == 1:  # one strategy: its books are the account's
-        scopes.append((strategies[0], account))
-    else:  # every strategy's own books in one run: each one its own account
-        own = _own_books(account, marks, cost_basis)
-        if own is not None:
-            scopes.append((None, own))
-    parts, trades = [], []
+    zones = [resolve_timezone(tz) for tz in timezones]
+    starts = _starts(resume)
+    account = _book(fills, marks, funding, None, cost_basis) if fills.num_rows else None
+    scopes: list[tuple[str | None, Books]] = []
+    shares: dict[str, pa.Table] = {}
+    if account is not None:
+        scopes.append((ACCOUNT, account))
+        strategies = set(fills.column("strategy").to_pylist())
+        if len(strategies) == 1 and not starts:  # one strategy: its books are the account's
+            scopes.append((strategies.pop(), account))
+        else:  # every strategy's own books in one run: each one its own account
+            if account.funding is not None:
+                last = {
+                    f"{a}\x00{s}": next(iter(by_scope.values())).last_strategy
+                    for (a, s), by_scope in starts.items()
+                }
+                shares = funding_shares(account.fills, account.funding, last)
+            own = _own_books(account, marks, cost_basis, shares)
+            if own is not None:
+                scopes.append((None, own))
+    flats = _flat_points(fills)
+    trades, days, points = [], [], []
     for scope, books in scopes:
-        t = books.trades.combine_chunks()  # one chunk: the scope column is one array
-        if scope is None:
-            names = pc.cast(t.column("strategy"), pa.string())
-            ids = pc.replace_substring(t.column("trade_id"), _SEP, "/")
-            t = t.set_column(t.column_names.index("trade_id"), "trade_id", ids)
-        else:
-            names = pa.array([scope] * t.num_rows, pa.string())
-        trades.append(t.add_column(0, "scope", names).cast(BOOK_TRADE_SCHEMA))
-        for tz in timezones:
-            parts.append(_days(books, scope, resolve_timezone(tz)))
+        trades.append(_scoped_trades(books, scope, starts))
+        for tz in zones:
+            days.append(_days(books, scope, tz, starts))
+        points.append(_checkpoints(books, scope, zones, starts, flats))
+    tail_days, tail_points = _tails(fills, funding, shares, marks, starts, zones, flats)
     return Booked(
-        pa.concat_tables(trades).cast(BOOK_TRADE_SCHEMA).combine_chunks(),
-        pa.concat_tables(parts).cast(BOOK_DAY_SCHEMA).combine_chunks(),
+        _concat(trades, BOOK_TRADE_SCHEMA),
+        _concat([*days, tail_days], BOOK_DAY_SCHEMA),
+        _concat([*points, tail_points], BOOK_CHECKPOINT_SCHEMA),
     )
+
+
+def _concat(tables: Sequence[pa.Table], schema: pa.Schema) -> pa.Table:
+    parts = [t.cast(schema) for t in tables if t.num_rows]
+    return pa.concat_tables(parts).combine_chunks() if parts else schema.empty_table()
 
 
 #: Joins an account and a strategy into the account of the strategy's own books.
 _SEP = "\x1f"
 
 
-def _own_books(account: Books, marks: pa.Table | None, cost_basis: CostBasis) -> Books | None:
+def _own_books(
+    account: Books, marks: pa.Table | None, cost_basis: CostBasis, shares: dict[str, pa.Table]
+) -> Books | None:
     """Every strategy's own books (`Books.subset` of each), booked in one ledger run: the
     fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
-    share of the funding (`funding_shares`)."""
+    share of the funding (``shares``, `funding_shares`)."""
     fills = account.fills
     mangled = pc.binary_join_element_wise(fills.column("account"), fills.column("strategy"), _SEP)
     own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
-    own_funding = None
-    if account.funding is not None:  # every strategy's shares, in one pass over the fills
-        shares = []
-        for strategy, part in sorted(funding_shares(fills, account.funding).items()):
-            names = pc.binary_join_element_wise(part.column("account"), strategy, _SEP)
-            part = part.drop_columns(["_row"])
-            shares.append(part.set_column(part.column_names.index("account"), "account", names))
-        own_funding = pa.concat_tables(shares) if shares else None
+    parts = []
+    for strategy, part in sorted(shares.items()):
+        names = pc.binary_join_element_wise(part.column("account"), strategy, _SEP)
+        part = part.drop_columns(["_row"])
+        parts.append(part.set_column(part.column_names.index("account"), "account", names))
+    own_funding = pa.concat_tables(parts) if parts else None
     return _book(own_fills, marks, own_funding, None, cost_basis)
+
+
+def _real(run_account: str, scope: str | None) -> tuple[str, str]:
+    """The account and scope of a position of a run (``scope`` None: own books)."""
+    if scope is None:
+        real, strategy = run_account.split(_SEP, 1)
+        return real, strategy
+    return run_account, scope
+
+
+def _run_accounts(trades: pa.Table) -> list[str]:
+    """The account of each round trip of a ledger run (its id is ``account/symbol/n``)."""
+    return [
+        i.rsplit("/", 1)[0][: -len(s) - 1]
+        for i, s in zip(
+            trades.column("trade_id").to_pylist(), trades.column("symbol").to_pylist(), strict=True
+        )
+    ]
+
+
+def _scoped_trades(books: Books, scope: str | None, starts: _Starts) -> pa.Table:
+    """The round trips of a run with their scope, accounts and ids as stored (own books:
+    the real account, ids ``account/strategy/symbol/n``), numbered on from checkpoints."""
+    t = books.trades.combine_chunks()  # one chunk: the scope column is one array
+    ids = t.column("trade_id").to_pylist()
+    symbols = t.column("symbol").to_pylist()
+    heads = [i.rsplit("/", 1) for i in ids]
+    runs = _run_accounts(t)
+    if scope is None:
+        pairs = [a.split(_SEP, 1) for a in runs]
+        accounts = [p[0] for p in pairs]
+        scopes = [p[1] for p in pairs]
+    else:
+        accounts, scopes = runs, [scope] * t.num_rows
+    offsets = {(a, s, sc): st.trades for (a, s), by in starts.items() for sc, st in by.items()}
+    for i, (_, number) in enumerate(heads):
+        n = int(number) + offsets.get((accounts[i], symbols[i], scopes[i]), 0)
+        own = f"{scopes[i]}/" if scopes[i] != ACCOUNT else ""
+        ids[i] = f"{accounts[i]}/{own}{symbols[i]}/{n}"
+    t = t.set_column(t.column_names.index("trade_id"), "trade_id", pa.array(ids, pa.string()))
+    if scope is None:  # the real account in the metadata too (JSON escapes the separator)
+        meta = pc.replace_substring_regex(
+            t.column("metadata_json"), r'\\u001f(?:[^"\\]|\\.)*"', '"'
+        )
+        t = t.set_column(t.column_names.index("metadata_json"), "metadata_json", meta)
+    t = t.add_column(0, "account", pa.array(accounts, pa.string()))
+    return t.add_column(0, "scope", pa.array(scopes, pa.string())).cast(BOOK_TRADE_SCHEMA)
 
 
 def _groups(table: pa.Table | None, columns: Sequence[str]) -> dict[tuple[str, ...], pa.Table]:
@@ -146,20 +265,97 @@ def _groups(table: pa.Table | None, columns: Sequence[str]) -> dict[tuple[str, .
     }
 
 
-def _days(books: Books, scope: str | None, tz: ZoneInfo) -> pa.Table:
+def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Microseconds since the epoch (UTC) of a timestamp column."""
+    us = pc.cast(pc.cast(column, pa.timestamp("us", tz="UTC")), pa.int64())
+    return np.asarray(us.to_numpy(zero_copy_only=False), np.int64)
+
+
+def _local_day(at_us: int, tz: ZoneInfo) -> dt.date:
+    return (_EPOCH + dt.timedelta(microseconds=at_us)).astimezone(tz).date()
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_DAY_US: Final = 86_400_000_000
+
+
+def _flat_points(fills: pa.Table) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
+    """Per position (account, symbol): the instants (µs, ascending) after which no strategy
+    holds any of it (so neither do the account's books), the last of each UTC day, with the
+    strategy of the last fill at each. An instant counts once all its fills are booked."""
+    n = fills.num_rows
+    if n == 0:
+        return {}
+    ts = _micros(fills.column("timestamp"))
+    q = fills.column("quantity").combine_chunks()
+    qty = scaled_ints(q, frac_digits(q))
+    buy = np.asarray(
+        pc.equal(pc.utf8_upper(fills.column("side")), "BUY").to_numpy(zero_copy_only=False), bool
+    )
+    signed = np.where(buy, qty, -qty)
+    pos_key = pc.binary_join_element_wise(fills.column("account"), fills.column("symbol"), _SEP)
+    pos_enc = pc.dictionary_encode(pos_key).combine_chunks()
+    pos = np.asarray(pos_enc.indices.to_numpy(zero_copy_only=False), np.int64)
+    own_key = pc.binary_join_element_wise(pos_key, fills.column("strategy"), _SEP)
+    own = np.asarray(
+        pc.dictionary_encode(own_key).combine_chunks().indices.to_numpy(zero_copy_only=False),
+        np.int64,
+    )
+    by_time = np.argsort(ts, kind="stable")  # ledger order: time, then input order
+
+    def running(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative sums of ``values`` per group of ``codes``, in ledger order (row i's
+        sum after it), and that order."""
+        o = by_time[np.argsort(codes[by_time], kind="stable")]
+        v = values[o]
+        total = np.cumsum(v)
+        first = np.r_[True, codes[o][1:] != codes[o][:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        out = np.empty_like(total)
+        out[o] = total - (total[start] - v[start])
+        return out, o
+
+    held, _ = running(own, signed)
+    was = held - signed
+    change = (held != 0).astype(np.int64) - (was != 0).astype(np.int64)
+    open_count, o = running(pos, change)  # strategies holding the position after each fill
+    t_o, p_o = ts[o], pos[o]
+    last_of_instant = np.r_[(p_o[1:] != p_o[:-1]) | (t_o[1:] != t_o[:-1]), True]
+    flat = open_count[o] == 0
+    cand = np.flatnonzero(flat & last_of_instant)
+    if cand.size == 0:
+        return {}
+    day = t_o[cand] // _DAY_US
+    keep = np.r_[(p_o[cand][1:] != p_o[cand][:-1]) | (day[1:] != day[:-1]), True]
+    chosen = cand[keep]
+    names = pos_enc.dictionary.to_pylist()
+    strategies = fills.column("strategy").combine_chunks().take(pa.array(o[chosen])).to_pylist()
+    out: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
+    chosen_pos = p_o[chosen]
+    for code in np.unique(chosen_pos).tolist():
+        sel = np.flatnonzero(chosen_pos == code)
+        account, symbol = str(names[code]).split(_SEP, 1)
+        out[(account, symbol)] = (t_o[chosen[sel]], [strategies[i] for i in sel.tolist()])
+    return out
+
+
+def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts) -> pa.Table:
     """The daily rows of ``books``: per position, each local day with a fill, a mark or a
     funding payment, the books at that day's end. ``scope`` None: the books of every
-    strategy (`_own_books`), each position's scope its strategy."""
+    strategy (`_own_books`), each position's scope its strategy. A position resumed from a
+    checkpoint has rows from the checkpoint's local day, its amounts added to the run's."""
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
     by_fills = _groups(books.fills, ("account", "symbol"))
     by_events = _groups(books.result.realized_events, ("account", "symbol"))
     by_marks = _groups(books.marks, ("symbol",))
     by_funding = _groups(books.funding, ("account", "symbol"))
     empty_events = books.result.realized_events.slice(0, 0)
-    for (account, symbol), f in sorted(by_fills.items()):
-        ev = by_events.get((account, symbol), empty_events)
+    for (run_account, symbol), f in sorted(by_fills.items()):
+        row_account, row_scope = _real(run_account, scope)
+        start = starts.get((row_account, symbol), {}).get(row_scope)
+        ev = by_events.get((run_account, symbol), empty_events)
         m = by_marks.get((symbol,))
-        fu = by_funding.get((account, symbol))
+        fu = by_funding.get((run_account, symbol))
         fill_days = local_days(f.column("timestamp"), tz)
         first = fill_days.min()
         stamps = [fill_days]
@@ -169,16 +365,24 @@ def _days(books: Books, scope: str | None, tz: ZoneInfo) -> pa.Table:
             stamps.append(paid)
         if m is not None and m.num_rows:
             stamps.append(local_days(m.column("timestamp"), tz))
+        extra = Decimal(0), Decimal(0), Decimal(0)
+        if start is not None:
+            first = np.datetime64(_local_day(start.at_us, tz), "D")
+            if start.day_events.get(tz.key, 0):  # its row of that day holds what preceded
+                stamps.append(np.array([first], "datetime64[D]"))
+            extra = start.realized, start.fees, start.funding
         days = np.unique(np.concatenate(stamps))
         days = days[days >= first]
         bounds = [local_midnight(d.item() + dt.timedelta(days=1), tz) for d in days]
         at = books_at(f, m, ev, bounds, fu if fu is not None and fu.num_rows else None)
         counted, counts = np.unique(fill_days, return_counts=True)
         per_day = dict(zip(counted.tolist(), counts.tolist(), strict=True))
+        if start is not None:
+            d0 = first.item()
+            per_day[d0] = per_day.get(d0, 0) + start.day_fills.get(tz.key, 0)
         currency = next((c for c in f.column("currency").to_pylist() if c), None)
-        row_scope, row_account = scope, account
-        if scope is None:
-            row_account, row_scope = account.split(_SEP, 1)
+        if currency is None and start is not None:
+            currency = start.currency
         for d, b in zip(days.tolist(), at, strict=True):
             out["timezone"].append(tz.key)
             out["scope"].append(row_scope)
@@ -187,13 +391,225 @@ def _days(books: Books, scope: str | None, tz: ZoneInfo) -> pa.Table:
             out["day"].append(d)
             out["currency"].append(currency)
             out["fills"].append(per_day.get(d, 0))
-            out["realized_pnl"].append(b.realized_pnl)
-            out["fees"].append(b.fees)
-            out["funding"].append(b.funding)
+            out["realized_pnl"].append(b.realized_pnl + extra[0])
+            out["fees"].append(b.fees + extra[1])
+            out["funding"].append(b.funding + extra[2])
             out["open"].append(b.open_positions > 0)
             out["unmarked"].append(b.unmarked_positions > 0)
             out["unrealized_pnl"].append(b.unrealized_pnl)
     return pa.table(out, schema=BOOK_DAY_SCHEMA)
+
+
+def _day_counts(
+    fill_us: np.ndarray,
+    pay_us: np.ndarray,
+    at_us: int,
+    zones: Sequence[ZoneInfo],
+    start: _Start | None,
+) -> str:
+    """JSON, per timezone, of the fills (``fill_us``, ascending) and of the fills and funding
+    payments (``pay_us``, ascending) of a scope on ``at_us``'s local day up to it, with those
+    a checkpoint ``start`` counted that day: ``{"UTC": {"fills": 2, "events": 3}}``."""
+    out = {}
+    for tz in zones:
+        day = _local_day(at_us, tz)
+        since = (local_midnight(day, tz) - _EPOCH) // dt.timedelta(microseconds=1)
+        fills = int(np.searchsorted(fill_us, at_us, "right") - np.searchsorted(fill_us, since))
+        paid = int(np.searchsorted(pay_us, at_us, "right") - np.searchsorted(pay_us, since))
+        events = fills + paid
+        if start is not None and _local_day(start.at_us, tz) == day:
+            fills += start.day_fills.get(tz.key, 0)
+            events += start.day_events.get(tz.key, 0)
+        out[tz.key] = {"fills": fills, "events": events}
+    return json.dumps(out, sort_keys=True)
+
+
+def _checkpoints(
+    books: Books,
+    scope: str | None,
+    zones: Sequence[ZoneInfo],
+    starts: _Starts,
+    flats: dict[tuple[str, str], tuple[np.ndarray, list[str]]],
+) -> pa.Table:
+    """The checkpoint rows of the scopes ``books`` holds fills of, at the flat instants of
+    their positions (`_flat_points`)."""
+    out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
+    by_fills = _groups(books.fills, ("account", "symbol"))
+    by_events = _groups(books.result.realized_events, ("account", "symbol"))
+    by_marks = _groups(books.marks, ("symbol",))
+    by_funding = _groups(books.funding, ("account", "symbol"))
+    trades = books.trades
+    trades = trades.append_column("account", pa.array(_run_accounts(trades), pa.string()))
+    by_trades = _groups(trades, ("account", "symbol"))
+    empty_events = books.result.realized_events.slice(0, 0)
+    for (run_account, symbol), f in sorted(by_fills.items()):
+        account, row_scope = _real(run_account, scope)
+        if (account, symbol) not in flats:
+            continue
+        instants, last = flats[(account, symbol)]
+        start = starts.get((account, symbol), {}).get(row_scope)
+        fill_us = _micros(f.column("timestamp"))
+        if start is None:  # a scope's books begin with its first fill
+            since = np.flatnonzero(instants >= fill_us[0])
+            instants, last = instants[since], [last[i] for i in since.tolist()]
+            if not len(instants):
+                continue
+        fu = by_funding.get((run_account, symbol))
+        pay_us = np.sort(_micros(fu.column("timestamp"))) if fu is not None else np.zeros(0)
+        at = books_at(
+            f,
+            by_marks.get((symbol,)),
+            by_events.get((run_account, symbol), empty_events),
+            [_EPOCH + dt.timedelta(microseconds=int(t) + 1) for t in instants],
+            fu if fu is not None and fu.num_rows else None,
+        )
+        tr = by_trades.get((run_account, symbol))
+        exits = np.sort(_micros(tr.column("exit_time"))) if tr is not None else np.zeros(0)
+        done = np.searchsorted(exits, instants, "right")
+        currency = next((c for c in f.column("currency").to_pylist() if c), None)
+        if currency is None and start is not None:
+            currency = start.currency
+        base = start or _Start(0, ZERO, ZERO, ZERO, 0, {}, {}, None, "")
+        for i, (t, b) in enumerate(zip(instants.tolist(), at, strict=True)):
+            out["account"].append(account)
+            out["symbol"].append(symbol)
+            out["timestamp"].append(t)
+            out["scope"].append(row_scope)
+            out["currency"].append(currency)
+            out["last_strategy"].append(last[i])
+            out["realized_pnl"].append(b.realized_pnl + base.realized)
+            out["fees"].append(b.fees + base.fees)
+            out["funding"].append(b.funding + base.funding)
+            out["trades"].append(int(done[i]) + base.trades)
+            out["day_counts"].append(_day_counts(fill_us, pay_us, t, zones, start))
+    return _checkpoint_table(out)
+
+
+def _checkpoint_table(out: dict[str, list[object]]) -> pa.Table:
+    cols = dict(out)
+    cols["timestamp"] = pa.array(out["timestamp"], pa.int64()).cast(  # type: ignore[assignment]
+        pa.timestamp("us", tz="UTC")
+    )
+    return pa.table(cols, schema=BOOK_CHECKPOINT_SCHEMA)
+
+
+def _payments_after(fu: pa.Table | None, after_us: int) -> tuple[np.ndarray, np.ndarray]:
+    """The instants (µs, ascending) of the payments of ``fu`` after ``after_us``, and the
+    running sum of their amounts."""
+    if fu is None or fu.num_rows == 0:
+        return np.zeros(0, np.int64), np.zeros(0, object)
+    pay_us = _micros(fu.column("timestamp"))
+    order = np.argsort(pay_us, kind="stable")
+    amounts = np.array(fu.column("amount").to_pylist(), dtype=object)[order]
+    pay_us = pay_us[order]
+    keep = pay_us > after_us
+    if not keep.any():
+        return np.zeros(0, np.int64), np.zeros(0, object)
+    return pay_us[keep], np.cumsum(amounts[keep])
+
+
+def _funding_upto(base: Decimal, pay_us: np.ndarray, paid: np.ndarray, t_us: int) -> Decimal:
+    """``base`` plus the payments at or before ``t_us`` (`_payments_after`)."""
+    k = int(np.searchsorted(pay_us, t_us, "right"))
+    return base + (paid[k - 1] if k else ZERO)
+
+
+def _tails(
+    fills: pa.Table,
+    funding: pa.Table | None,
+    shares: dict[str, pa.Table],
+    marks: pa.Table | None,
+    starts: _Starts,
+    zones: Sequence[ZoneInfo],
+    flats: dict[tuple[str, str], tuple[np.ndarray, list[str]]],
+) -> tuple[pa.Table, pa.Table]:
+    """The daily and checkpoint rows of resumed scopes that have no fill in this run: flat
+    from their checkpoint on, their books move only by the funding they are paid (all of a
+    payment made while the account is flat goes to the strategy that traded last)."""
+    days: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
+    points: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
+    if not starts:
+        return pa.table(days, schema=BOOK_DAY_SCHEMA), _checkpoint_table(points)
+    with_fills = set(
+        zip(
+            fills.column("account").to_pylist(),
+            fills.column("symbol").to_pylist(),
+            fills.column("strategy").to_pylist(),
+            strict=True,
+        )
+    )
+    positions = {(a, s) for a, s, _ in with_fills}
+    by_marks = _groups(marks, ("symbol",))
+    by_funding = _groups(funding, ("account", "symbol"))
+    for (account, symbol), by_scope in sorted(starts.items()):
+        m = by_marks.get((symbol,))
+        mark_us = _micros(m.column("timestamp")) if m is not None else np.zeros(0, np.int64)
+        for row_scope, start in sorted(by_scope.items()):
+            if row_scope == ACCOUNT:
+                if (account, symbol) in positions:
+                    continue
+                fu = by_funding.get((account, symbol))
+            else:
+                if (account, symbol, row_scope) in with_fills:
+                    continue
+                if (account, symbol) in positions:  # its share of what the account paid
+                    part = shares.get(row_scope)
+                    fu = None
+                    if part is not None:
+                        mine = pc.and_(
+                            pc.equal(part.column("account"), account),
+                            pc.equal(part.column("symbol"), symbol),
+                        )
+                        fu = part.filter(mine)
+                elif row_scope == start.last_strategy:  # flat throughout: all of it
+                    fu = by_funding.get((account, symbol))
+                else:
+                    fu = None
+            pay_us, paid = _payments_after(fu, start.at_us)
+            paid_by = functools.partial(_funding_upto, start.funding, pay_us, paid)
+            for tz in zones:
+                d0 = np.datetime64(_local_day(start.at_us, tz), "D")
+                stamps = [np.zeros(0, "datetime64[D]")]
+                if start.day_events.get(tz.key, 0):
+                    stamps.append(np.array([d0], "datetime64[D]"))
+                if len(mark_us):
+                    stamps.append(local_days(pa.array(mark_us, pa.timestamp("us", tz="UTC")), tz))
+                if len(pay_us):
+                    stamps.append(local_days(pa.array(pay_us, pa.timestamp("us", tz="UTC")), tz))
+                all_days = np.unique(np.concatenate(stamps))
+                for d in all_days[all_days >= d0].tolist():
+                    end_us = (local_midnight(d + dt.timedelta(days=1), tz) - _EPOCH) // (
+                        dt.timedelta(microseconds=1)
+                    )
+                    days["timezone"].append(tz.key)
+                    days["scope"].append(row_scope)
+                    days["account"].append(account)
+                    days["symbol"].append(symbol)
+                    days["day"].append(d)
+                    days["currency"].append(start.currency)
+                    days["fills"].append(start.day_fills.get(tz.key, 0) if d == d0.item() else 0)
+                    days["realized_pnl"].append(start.realized)
+                    days["fees"].append(start.fees)
+                    days["funding"].append(paid_by(end_us - 1))
+                    days["open"].append(False)
+                    days["unmarked"].append(False)
+                    days["unrealized_pnl"].append(ZERO)
+            instants, last = flats.get((account, symbol), (np.zeros(0, np.int64), []))
+            for i, t in enumerate(instants.tolist()):
+                points["account"].append(account)
+                points["symbol"].append(symbol)
+                points["timestamp"].append(t)
+                points["scope"].append(row_scope)
+                points["currency"].append(start.currency)
+                points["last_strategy"].append(last[i])
+                points["realized_pnl"].append(start.realized)
+                points["fees"].append(start.fees)
+                points["funding"].append(paid_by(t))
+                points["trades"].append(start.trades)
+                points["day_counts"].append(
+                    _day_counts(np.zeros(0, np.int64), pay_us, t, zones, start)
+                )
+    return pa.table(days, schema=BOOK_DAY_SCHEMA), _checkpoint_table(points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +625,18 @@ class Booker:
         marks: pa.Table | None,
         funding: pa.Table | None,
         timezones: Sequence[str],
+        *,
+        resume: pa.Table | None = None,
     ) -> Booked:
         """`book` the fills with this basis."""
-        return book(fills, marks, funding, cost_basis=self.cost_basis, timezones=timezones)
+        return book(
+            fills,
+            marks,
+            funding,
+            cost_basis=self.cost_basis,
+            timezones=timezones,
+            resume=resume,
+        )
 
 
 def booker(cost_basis: CostBasis = CostBasis.FIFO) -> Booker:
@@ -219,28 +644,65 @@ def booker(cost_basis: CostBasis = CostBasis.FIFO) -> Booker:
     return Booker(cost_basis)
 
 
+def _select(
+    table: pa.Table, scopes: Sequence[str] | None, symbols: Sequence[str] | None
+) -> pa.Table:
+    """The rows of ``table`` (``scope`` and ``symbol`` columns) in ``scopes`` and in
+    ``symbols`` (None: any)."""
+    mask = None
+    for column, values in (("scope", scopes), ("symbol", symbols)):
+        if values is not None:
+            inside = pc.is_in(table.column(column), value_set=pa.array(values, pa.string()))
+            mask = inside if mask is None else pc.and_(mask, inside)
+    return table if mask is None else table.filter(mask)
+
+
 @dataclass(frozen=True, slots=True)
 class _Position:
-    """One position's stored rows, in day order, amounts in the summary's currency."""
+    """The unrealized P&L of one position's stored rows, in day order (its own currency)."""
 
     days: np.ndarray  # datetime64[D]
-    realized: list[Decimal]
-    fees: list[Decimal]
-    funding: list[Decimal]
     unrealized: list[Decimal]
-    open: list[bool]
-    unmarked: list[bool]
     currency: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Steps:
+    """The books of every position summed over its rows in day order: after the first ``k``
+    rows (``days[:k]``), the positions' latest amounts add up to ``realized[k]``,
+    ``fees[k]``, ..., ``open[k]`` positions are open and ``unmarked[k]`` of them have no
+    mark. Amounts in the summary's currency; ``unrealized`` None when the positions' value
+    converts at each instant's rate (`_Position`)."""
+
+    days: np.ndarray  # datetime64[D], one per row, sorted
+    realized: np.ndarray  # object (Decimal), cumulative, len(days) + 1
+    fees: np.ndarray
+    funding: np.ndarray
+    unrealized: np.ndarray | None
+    open: np.ndarray  # int64, cumulative
+    unmarked: np.ndarray
+
+
 class StoredBooks:
-    """The books the store keeps (one scope, one timezone), read like `Books`.
+    """The books the store keeps in one timezone, read like `Books`: the sum of the books
+    of ``scopes`` (``(ACCOUNT,)``: the account's, positions netted per account and symbol;
+    strategies' names: each one's own books, as if it had its own account) in ``symbols``
+    (None: every symbol).
+
+    So several strategies' figures are the sum of their own books (`load_books` books them
+    so), and a strategy and symbols are the strategy's own books in those symbols; the
+    account's netted books are those of no strategy filter.
 
     Instants given to `at` are local midnights of the timezone (window bounds) or earlier /
     later than every row; the books just before midnight of day D are each position's latest
     row dated before D. With ``rates``, amounts convert to ``base`` like `ConvertedBooks`:
     what was booked on a day at that day's rate, the open positions' value at the rate of the
     day before the instant.
+
+    Raises
+    ------
+    ValueError
+        If ``scopes`` names the account's books beside strategies' own (they overlap).
     """
 
     def __init__(
@@ -249,60 +711,91 @@ class StoredBooks:
         trades: pa.Table,
         tz: ZoneInfo,
         *,
-        scope: str = ACCOUNT,
-        symbol: str | None = None,
+        scopes: Sequence[str] = (ACCOUNT,),
+        symbols: Sequence[str] | None = None,
         rates: FxRates | None = None,
         base: str = "",
         unlabelled: str = "",
     ) -> None:
-        self.all_rows = all_rows
-        self.scope, self.symbol = scope, symbol
-        rows = all_rows.filter(pc.equal(all_rows.column("scope"), scope))
-        if symbol is not None:
-            rows = rows.filter(pc.equal(rows.column("symbol"), symbol))
-        self.rows = rows
-        trades = trades.filter(pc.equal(trades.column("scope"), scope))
-        if symbol is not None:
-            trades = trades.filter(pc.equal(trades.column("symbol"), symbol))
-        self._trades = trades.drop_columns(["scope"]).cast(TRADE_SCHEMA)
+        if ACCOUNT in scopes and len(scopes) > 1:
+            raise ValueError("the account's books hold every strategy's: not both")
+        self.all_rows, self.all_trades = all_rows, trades
+        self.scopes = tuple(dict.fromkeys(scopes))
+        self.symbols = None if symbols is None else tuple(dict.fromkeys(symbols))
+        self.rows = _select(all_rows, self.scopes, self.symbols)
+        trades = _select(trades, self.scopes, self.symbols)
+        self._trades = trades.drop_columns(["scope", "account"]).cast(TRADE_SCHEMA)
         self.tz = tz
         self.rates, self.base, self.unlabelled = rates, base, unlabelled
-        self._positions = self._load(rows)
+        with decimal.localcontext(prec=MONEY_CONTEXT_PREC):  # sums of money are exact
+            self._steps, self._positions = self._load(self.rows)
 
-    def _load(self, rows: pa.Table) -> list[_Position]:
+    def _load(self, rows: pa.Table) -> tuple[_Steps, list[_Position]]:
+        """The rows as `_Steps` (and, with ``rates``, each position's unrealized P&L): one
+        sort by position and day, each row's change to its position's amounts, one sort by
+        day and running sums."""
         order = pc.sort_indices(
-            rows, [("account", "ascending"), ("symbol", "ascending"), ("day", "ascending")]
+            rows,
+            [(c, "ascending") for c in ("scope", "account", "symbol", "day")],
         )
-        t = rows.take(order).to_pydict()
-        out = []
-        keys = list(zip(t["account"], t["symbol"], strict=True))
-        for _, group in itertools.groupby(range(len(keys)), key=lambda i: keys[i]):
-            idx = list(group)
-            days = np.array([t["day"][i] for i in idx], dtype="datetime64[D]")
-            ccy = t["currency"][idx[0]] or self.unlabelled
-            cols = {n: [t[n][i] for i in idx] for n in ("realized_pnl", "fees", "funding")}
-            if self.rates is not None and ccy != self.base:
-                rate = self.rates.rates(ccy, self.base, days)
-                for name, values in cols.items():  # each day's booking at its own rate
-                    steps = [b - a for a, b in itertools.pairwise([ZERO, *values])]
-                    cols[name] = list(
-                        itertools.accumulate(
-                            convert(s, r) for s, r in zip(steps, rate, strict=True)
-                        )
-                    )
-            out.append(
-                _Position(
-                    days=days,
-                    realized=cols["realized_pnl"],
-                    fees=cols["fees"],
-                    funding=cols["funding"],
-                    unrealized=[t["unrealized_pnl"][i] for i in idx],
-                    open=[t["open"][i] for i in idx],
-                    unmarked=[t["unmarked"][i] for i in idx],
-                    currency=ccy,
+        t = rows.take(order)
+        n = t.num_rows
+        key = pc.binary_join_element_wise(
+            t.column("scope"), t.column("account"), t.column("symbol"), "\x00"
+        )
+        codes = pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(np.diff(codes, prepend=-1))  # each position's first row
+        lengths = np.diff(np.append(starts, n))
+        days = t.column("day").to_numpy().astype("datetime64[D]")
+        first_ccy = [c or self.unlabelled for c in t.column("currency").take(starts).to_pylist()]
+        currency = np.repeat(np.array(first_ccy, dtype=object), lengths)
+        is_first = np.zeros(n, dtype=bool)
+        is_first[starts] = True
+
+        def changes(values: np.ndarray) -> np.ndarray:  # each row less its position's last
+            before = np.roll(values, 1)
+            before[is_first] = 0
+            return values - before  # type: ignore[no-any-return]
+
+        def money(name: str) -> np.ndarray:
+            steps = changes(np.array(t.column(name).to_pylist(), dtype=object))
+            if self.rates is not None:  # each day's booking at its own rate
+                for ccy in sorted(set(first_ccy) - {self.base}):
+                    mine = np.flatnonzero(currency == ccy)
+                    rate = self.rates.rates(ccy, self.base, days[mine])
+                    steps[mine] = [convert(s, r) for s, r in zip(steps[mine], rate, strict=True)]
+            return steps
+
+        by_day = np.argsort(days, kind="stable")
+
+        def running(steps: np.ndarray) -> np.ndarray:  # the sums after each row, by day
+            first = np.array([ZERO if steps.dtype == object else 0], dtype=steps.dtype)
+            return np.concatenate((first, np.cumsum(steps[by_day])))
+
+        is_open = t.column("open").to_numpy(zero_copy_only=False).astype(np.int64)
+        unmarked = is_open & t.column("unmarked").to_numpy(zero_copy_only=False).astype(np.int64)
+        one_currency = self.rates is None or set(first_ccy) <= {self.base}
+        positions = []
+        if not one_currency:  # the open positions' value converts at the instant's rate
+            unrealized = t.column("unrealized_pnl").to_pylist()
+            for a, m in zip(starts.tolist(), lengths.tolist(), strict=True):
+                positions.append(
+                    _Position(days[a : a + m], unrealized[a : a + m], str(currency[a]))
                 )
-            )
-        return out
+        steps = _Steps(
+            days=days[by_day],
+            realized=running(money("realized_pnl")),
+            fees=running(money("fees")),
+            funding=running(money("funding")),
+            unrealized=(
+                running(changes(np.array(t.column("unrealized_pnl").to_pylist(), dtype=object)))
+                if one_currency
+                else None
+            ),
+            open=running(changes(is_open)),
+            unmarked=running(changes(unmarked)),
+        )
+        return steps, positions
 
     @property
     def trades(self) -> pa.Table:
@@ -313,15 +806,14 @@ class StoredBooks:
         return convert_trades(self._trades, days, self.rates, self.base, self.unlabelled)
 
     def labels(self, column: str) -> list[str]:
-        """The strategies (``strategy``: the stored scopes) or symbols the books hold."""
+        """The strategies (``strategy``: the stored scopes of the strategies chosen, or of
+        every strategy) or the symbols the books hold."""
         if column == "strategy":
-            if self.scope != ACCOUNT:
-                return [self.scope]
-            rows = self.all_rows
-            if self.symbol is not None:
-                rows = rows.filter(pc.equal(rows.column("symbol"), self.symbol))
-            return sorted(set(rows.column("scope").to_pylist()) - {ACCOUNT})
-        return sorted(set(self.rows.column("symbol").to_pylist()))
+            if self.scopes != (ACCOUNT,):
+                return sorted(pc.unique(self.rows.column("scope")).to_pylist())
+            rows = _select(self.all_rows, None, self.symbols)
+            return sorted(set(pc.unique(rows.column("scope")).to_pylist()) - {ACCOUNT})
+        return sorted(pc.unique(self.rows.column("symbol")).to_pylist())
 
     def booked_days(
         self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
@@ -338,8 +830,7 @@ class StoredBooks:
     ) -> np.ndarray:
         """Local days with a fill, a mark or a funding payment within [start, end)."""
         del tz
-        days = np.unique(self.rows.column("day").to_numpy().astype("datetime64[D]"))
-        return self._within(days, start, end)
+        return self._within(np.unique(self._steps.days), start, end)
 
     def _within(
         self, days: np.ndarray, start: dt.datetime | None, end: dt.datetime | None
@@ -355,18 +846,24 @@ class StoredBooks:
         return _daily_pnl(self.at, first_day, last_day, tz)
 
     def subset(self, column: str, label: str) -> StoredBooks | None:
-        """The books of one strategy (its own, stored in its scope) or of one symbol (the
-        account's positions in it); None when there are none."""
-        if column == "strategy":  # its own books, in the symbol chosen if one is
-            scope, symbol = label, self.symbol
+        """The books of one strategy of these (its own, stored in its scope) or of one
+        symbol (these books' positions in it), in the symbols chosen; None when there are
+        none."""
+        scopes: tuple[str, ...] = (label,)
+        symbols = self.symbols
+        if column == "strategy":
+            if self.scopes != (ACCOUNT,) and label not in self.scopes:
+                return None
         else:
-            scope, symbol = self.scope, label
+            if self.symbols is not None and label not in self.symbols:
+                return None
+            scopes, symbols = self.scopes, (label,)
         books = StoredBooks(
             self.all_rows,
-            BOOK_TRADE_SCHEMA.empty_table(),
+            self.all_trades,
             self.tz,
-            scope=scope,
-            symbol=symbol,
+            scopes=scopes,
+            symbols=symbols,
             rates=self.rates,
             base=self.base,
             unlabelled=self.unlabelled,
@@ -374,37 +871,42 @@ class StoredBooks:
         return books if books.rows.num_rows else None
 
     def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
-        """The books just before each instant (see the class docstring)."""
+        """The books just before each instant (see the class docstring): each amount the
+        running sum of the rows dated before its day, one `numpy.searchsorted`."""
         epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         t_us = np.array([(t - epoch) // dt.timedelta(microseconds=1) for t in times], np.int64)
         before = local_days(pa.array(t_us - 1, pa.timestamp("us", tz="UTC")), self.tz)
-        n = len(times)
-        realized, fees, funding, unrealized = ([ZERO] * n for _ in range(4))
-        open_count, unmarked = [0] * n, [0] * n
-        for p in self._positions:
-            idx = np.searchsorted(p.days, before, side="right") - 1
-            valued = [i for i, k in enumerate(idx.tolist()) if k >= 0 and p.unrealized[k]]
-            rate_days = np.minimum(before[valued], p.days[-1]) if valued else before[:0]
-            rates = (
-                self.rates.rates(p.currency, self.base, rate_days)
-                if self.rates is not None and p.currency != self.base and valued
-                else [Decimal(1)] * len(valued)
-            )
-            rate_of = dict(zip(valued, rates, strict=True))
-            for i, k in enumerate(idx.tolist()):
-                if k < 0:
-                    continue
-                realized[i] += p.realized[k]
-                fees[i] += p.fees[k]
-                funding[i] += p.funding[k]
-                if p.open[k]:
-                    open_count[i] += 1
-                    if p.unmarked[k]:
-                        unmarked[i] += 1
-                if i in rate_of:
-                    value = p.unrealized[k]
-                    unrealized[i] += value if self.rates is None else convert(value, rate_of[i])
+        s = self._steps
+        upto = np.searchsorted(s.days, before, side="right").tolist()
+        unrealized = (
+            [s.unrealized[k] for k in upto] if s.unrealized is not None else self._valued(before)
+        )
         return [
-            BooksAt(t, realized[i], unrealized[i], open_count[i], fees[i], funding[i], unmarked[i])
-            for i, t in enumerate(times)
+            BooksAt(
+                t,
+                s.realized[k],
+                unrealized[i],
+                int(s.open[k]),
+                s.fees[k],
+                s.funding[k],
+                int(s.unmarked[k]),
+            )
+            for i, (t, k) in enumerate(zip(times, upto, strict=True))
         ]
+
+    def _valued(self, before: np.ndarray) -> list[Decimal]:
+        """The open positions' value in base at the end of each of the days ``before``: each
+        position's latest value at the rate of that day (at most its last row's)."""
+        assert self.rates is not None  # positions are kept only to convert
+        total = [ZERO] * before.size
+        with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+            for p in self._positions:
+                idx = np.searchsorted(p.days, before, side="right") - 1
+                valued = [i for i, k in enumerate(idx.tolist()) if k >= 0 and p.unrealized[k]]
+                if not valued:
+                    continue
+                rate_days = np.minimum(before[valued], p.days[-1])
+                rates = self.rates.rates(p.currency, self.base, rate_days)
+                for i, rate in zip(valued, rates, strict=True):
+                    total[i] += convert(p.unrealized[int(idx[i])], rate)
+        return total

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import itertools
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
@@ -52,13 +52,19 @@ def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table | None:
 
 @dataclass(frozen=True, slots=True)
 class Books:
-    """The ledger's view of the stored fills selected by a summary's filters."""
+    """The ledger's view of the stored fills selected by a summary's filters.
+
+    ``joined_accounts``: the fills' accounts are joined with their strategies, several
+    strategies booked each as its own account (`own_accounts`); `trades` names the fills'
+    accounts again.
+    """
 
     fills: pa.Table
     marks: pa.Table | None
     funding: pa.Table | None
     result: LedgerResult
     cost_basis: CostBasis = CostBasis.FIFO
+    joined_accounts: bool = False
 
     def subset(self, column: str, label: str) -> Books | None:
         """The books of the fills whose ``column`` (``strategy`` or ``symbol``) is ``label``,
@@ -72,12 +78,18 @@ class Books:
         funding = self.funding
         if column == "strategy" and funding is not None:
             funding = attribute_funding(self.fills, funding, label)
-        return _book(fills, self.marks, funding, None, self.cost_basis)
+        books = _book(fills, self.marks, funding, None, self.cost_basis)
+        if books is None or not self.joined_accounts:
+            return books
+        return replace(books, joined_accounts=True)
 
     @property
     def trades(self) -> pa.Table:
-        """Round-trip trades derived from the fills (`TRADE_SCHEMA`, all CLOSED)."""
-        return self.result.trades.select([f.name for f in TRADE_SCHEMA]).cast(TRADE_SCHEMA)
+        """Round-trip trades derived from the fills (`TRADE_SCHEMA`, all CLOSED). With
+        ``joined_accounts``, their metadata names the fills' account and their id is
+        ``account/strategy/symbol/n``."""
+        trades = self.result.trades.select([f.name for f in TRADE_SCHEMA]).cast(TRADE_SCHEMA)
+        return _unmangled(trades) if self.joined_accounts else trades
 
     def realized_times(self) -> np.ndarray:
         """UTC microseconds of every realized-P&L event (a reducing fill)."""
@@ -302,9 +314,12 @@ def load_books(
 ) -> Books | None:
     """Run the ledger over the stored fills (filtered), or None when there are none.
 
-    A strategy filter books that strategy's fills alone, as if it had its own account; marks
-    and cash flows are all passed (marks of currencies convert foreign fees), funding of the
-    (account, symbol) positions the selected fills hold. With
+    A strategy filter books that strategy's fills alone, as if it had its own account, with
+    its share of the funding (`attribute_funding`). Several strategies are each booked as
+    its own account (`own_accounts`): the books of the selection are the sum of their own
+    books, not their fills netted as one account's (the account's netted books are those of
+    the unfiltered summary). Marks and cash flows are all passed (marks of currencies convert
+    foreign fees), funding of the (account, symbol) positions the selected fills hold. With
     ``sources``, only the records read from those files are booked; with ``currency``, only
     the fills in ``currency[0]`` (a fill without a currency is in ``currency[1]``).
 
@@ -329,9 +344,69 @@ def load_books(
     marks = _as_schema(store.records(RecordKind.MARKS, sources=sources), MARK_SCHEMA)
     funding = _as_schema(store.records(RecordKind.FUNDING, sources=sources), FUNDING_SCHEMA)
     cash_flows = _as_schema(store.records(RecordKind.CASH_FLOWS, sources=sources), CASH_FLOW_SCHEMA)
-    if strategies and funding is not None:  # their share of what positions shared paid
+    joined = bool(strategies) and len(pc.unique(fills.column("strategy"))) > 1
+    if joined:  # several strategies: each its own account
+        fills, funding = own_accounts(fills, funding, all_fills)
+    elif strategies and funding is not None:  # its share of what positions shared paid
         funding = attribute_funding(all_fills, funding, strategies)
-    return _book(fills, marks, funding, cash_flows, cost_basis)
+    books = _book(fills, marks, funding, cash_flows, cost_basis)
+    return replace(books, joined_accounts=True) if books is not None and joined else books
+
+
+#: Joins an account and a strategy into the account of the strategy's own books, when
+#: several strategies are booked in one ledger run (`own_accounts`).
+OWN_ACCOUNT_SEP: Final = "\x1f"
+
+# The own account of a trade's ``metadata_json`` (JSON writes the separator as \u001f):
+# group 1 is the key and the fills' account, the rest is the separator and the strategy.
+_OWN_ACCOUNT_JSON: Final = r'("account":"(?:[^"\\]|\\.)*?)\\u001f(?:[^"\\]|\\.)*"'
+
+
+def own_accounts(
+    fills: pa.Table, funding: pa.Table | None, all_fills: pa.Table
+) -> tuple[pa.Table, pa.Table | None]:
+    """``fills`` and ``funding`` for booking every strategy of ``fills`` as its own account.
+
+    Parameters
+    ----------
+    fills : the `FILL_SCHEMA` rows to book; each one's account becomes
+        ``account + OWN_ACCOUNT_SEP + strategy``.
+    funding : `FUNDING_SCHEMA` rows (or None); each strategy of ``fills`` is given its
+        share of every payment (`funding_shares`), on its own account.
+    all_fills : the fills the shares are taken over (every strategy's, so that a payment on
+        a position a strategy left out also holds is shared as in `attribute_funding`).
+
+    Returns
+    -------
+    (fills, funding): one ledger run over them books each strategy's own books at once
+    (its `Books` with ``joined_accounts``).
+    """
+    mangled = pc.binary_join_element_wise(
+        fills.column("account"), fills.column("strategy"), OWN_ACCOUNT_SEP
+    )
+    own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
+    if funding is None:
+        return own_fills, None
+    chosen = set(pc.unique(fills.column("strategy")).to_pylist())
+    shares = []
+    for strategy, part in sorted(funding_shares(all_fills, funding).items()):
+        if strategy in chosen:
+            names = pc.binary_join_element_wise(part.column("account"), strategy, OWN_ACCOUNT_SEP)
+            part = part.drop_columns(["_row"])
+            shares.append(part.set_column(part.column_names.index("account"), "account", names))
+    return own_fills, pa.concat_tables(shares) if shares else None
+
+
+def _unmangled(trades: pa.Table) -> pa.Table:
+    """``trades`` of own accounts (`own_accounts`) under the fills' accounts: the id
+    ``account/strategy/symbol/n``, the metadata's account the fills' one."""
+    ids = pc.replace_substring(trades.column("trade_id"), OWN_ACCOUNT_SEP, "/")
+    meta = pc.replace_substring_regex(
+        trades.column("metadata_json"), pattern=_OWN_ACCOUNT_JSON, replacement='\\1"'
+    )
+    out = trades.set_column(trades.column_names.index("trade_id"), "trade_id", ids)
+    out = out.set_column(out.column_names.index("metadata_json"), "metadata_json", meta)
+    return out.cast(trades.schema)
 
 
 def _book(
@@ -406,11 +481,17 @@ def attribute_funding(
     return _with_amounts(funding, rows).drop_columns(["_row"])
 
 
-def funding_shares(fills: pa.Table, funding: pa.Table) -> dict[str, pa.Table]:
+def funding_shares(
+    fills: pa.Table, funding: pa.Table, last: Mapping[str, str] | None = None
+) -> dict[str, pa.Table]:
     """Every strategy's share of each funding payment (the rule of `attribute_funding`), by
     strategy: `FUNDING_SCHEMA` rows and ``_row``, the payment's row in ``funding``. One pass
     over the fills: per position, each strategy's running signed quantity, read at the
-    payments' instants by `numpy.searchsorted`."""
+    payments' instants by `numpy.searchsorted`.
+
+    ``last`` names, per position (`_position_keys`), the strategy that traded last before
+    ``fills`` begin (books resumed from a checkpoint, when every strategy was flat): a
+    payment made before the position's first fill here is all its."""
     fkeys = np.array(_position_keys(funding), dtype=object)
     keys = np.array(_position_keys(fills), dtype=object)
     f_ts = funding.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -436,8 +517,9 @@ def funding_shares(fills: pa.Table, funding: pa.Table) -> dict[str, pa.Table]:
             at = {s: q[k] for s, q in held.items() if q[k] != 0}
             net = sum(at.values(), ZERO)
             if net == 0:  # flat when paid: all of it to the last strategy to trade before
-                last = names[mine[k - 1]] if k else names[mine[0]]
-                shares.setdefault(last, {})[i] = amounts[i]
+                before = (last or {}).get(key)
+                last_name = names[mine[k - 1]] if k else before or names[mine[0]]
+                shares.setdefault(last_name, {})[i] = amounts[i]
                 continue
             holders = sorted(at)
             with decimal.localcontext(prec=80, rounding=decimal.ROUND_HALF_EVEN):

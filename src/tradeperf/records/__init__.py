@@ -4,7 +4,13 @@ Imports nothing else of tradeperf.
 """
 
 from tradeperf.records.alert import ALERT_SCHEMA, Alert, Severity, alerts_to_table
-from tradeperf.records.books import BOOK_DAY_KEY, BOOK_DAY_SCHEMA, BOOK_TRADE_SCHEMA
+from tradeperf.records.books import (
+    BOOK_CHECKPOINT_KEY,
+    BOOK_CHECKPOINT_SCHEMA,
+    BOOK_DAY_KEY,
+    BOOK_DAY_SCHEMA,
+    BOOK_TRADE_SCHEMA,
+)
 from tradeperf.records.fill import (
     CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
@@ -35,6 +41,8 @@ from tradeperf.records.trade import (
 
 __all__ = [
     "ALERT_SCHEMA",
+    "BOOK_CHECKPOINT_KEY",
+    "BOOK_CHECKPOINT_SCHEMA",
     "BOOK_DAY_KEY",
     "BOOK_DAY_SCHEMA",
     "BOOK_TRADE_SCHEMA",

@@ -45,6 +45,36 @@ BOOK_DAY_KEY: Final = ("timezone", "scope", "account", "symbol", "day")
 
 
 #: Round trips derived from fills, per books scope (the account's, or a strategy's own).
+#: ``account`` is the position's (the trade id holds it too, as text joined with others).
 BOOK_TRADE_SCHEMA: Final = pa.schema(
-    [pa.field("scope", pa.string(), nullable=False), *_trade_fields()]
+    [
+        pa.field("scope", pa.string(), nullable=False),
+        pa.field("account", pa.string(), nullable=False),
+        *_trade_fields(),
+    ]
 )
+
+
+#: The books of one position at an instant it was flat in every scope (no open lot in the
+#: account's books nor in any strategy's own): re-booking after it starts from it, not from
+#: the first fill. One row per scope; ``day_counts`` (JSON, per timezone) counts the scope's
+#: ``fills`` and its ``events`` (fills and funding payments) of that local day up to the
+#: instant; ``trades`` its round trips up to it.
+BOOK_CHECKPOINT_SCHEMA: Final = pa.schema(
+    [
+        pa.field("account", pa.string(), nullable=False),
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("timestamp", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("scope", pa.string(), nullable=False),
+        pa.field("currency", pa.string()),
+        pa.field("last_strategy", pa.string(), nullable=False),
+        pa.field("realized_pnl", MONEY_TYPE, nullable=False),
+        pa.field("fees", MONEY_TYPE, nullable=False),
+        pa.field("funding", MONEY_TYPE, nullable=False),
+        pa.field("trades", pa.int64(), nullable=False),
+        pa.field("day_counts", pa.string(), nullable=False),
+    ]
+)
+
+#: The key of a stored checkpoint row.
+BOOK_CHECKPOINT_KEY: Final = ("account", "symbol", "timestamp", "scope")

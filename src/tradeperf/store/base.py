@@ -119,6 +119,20 @@ class StoreInfo:
     recent_sources: list[tuple[object, ...]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class BookingNote:
+    """What a write booked: ``symbols`` whose books changed, ``resumed`` positions booked
+    again from a checkpoint, ``from_start`` symbols booked from their first fill, ``fills``
+    read to do it, and ``earliest``, the first instant the write changed (a fill earlier than
+    those already booked re-books its position from there)."""
+
+    symbols: int
+    resumed: int
+    fills: int
+    earliest: datetime | None
+    from_start: int
+
+
 class Store(abc.ABC):
     """A place that keeps records. Backends: `DuckDBStore` (default), `PostgresStore`.
 
@@ -128,13 +142,16 @@ class Store(abc.ABC):
 
     url: str
     #: Books what a write brings (`tradeperf.analytics.booking.booker`): called as
-    #: ``booker(fills, marks, funding, timezones)`` inside the write's transaction with every
-    #: stored fill, mark and funding payment of the symbols the write touches, it returns the
-    #: round trips and daily books to keep (``.trades``, ``.days``); its ``cost_basis``
-    #: (an enum, ``.value`` its name) is recorded with them. None: the store keeps no
-    #: books, and a write of fills, marks or funding drops any it kept (summaries then book
-    #: the fills themselves).
+    #: ``booker(fills, marks, funding, timezones, resume=checkpoints)`` inside the write's
+    #: transaction with the fills, marks and funding of the positions the write touches that
+    #: follow each one's latest checkpoint before the change (all of them for a position with
+    #: none), it returns the round trips, daily books and checkpoints to keep (``.trades``,
+    #: ``.days``, ``.checkpoints``); its ``cost_basis`` (an enum, ``.value`` its name) is
+    #: recorded with them. None: the store keeps no books, and a write of fills, marks or
+    #: funding drops any it kept (summaries then book the fills themselves).
     booker: Any = None
+    #: What the last write booked (`BookingNote`), None before one.
+    booking: BookingNote | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"

@@ -22,6 +22,8 @@ from tradeperf.errors import ConfigError, InputError, StoreError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.records import (
     ALERT_SCHEMA,
+    BOOK_CHECKPOINT_KEY,
+    BOOK_CHECKPOINT_SCHEMA,
     BOOK_DAY_KEY,
     BOOK_DAY_SCHEMA,
     BOOK_TRADE_SCHEMA,
@@ -39,6 +41,7 @@ from tradeperf.records import (
 )
 from tradeperf.store.base import (
     NATURAL_KEYS,
+    BookingNote,
     SourceEntry,
     SourceWrite,
     Store,
@@ -215,6 +218,26 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             create_table_sql("book_days", BOOK_DAY_SCHEMA, key=BOOK_DAY_KEY, dialect=dialect),
             "CREATE TABLE IF NOT EXISTS book_state (cost_basis VARCHAR NOT NULL, "
             "timezones VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL)",
+        ],
+        # checkpoints of the books (flat instants) that re-booking resumes from, the instants
+        # pruned positions were pruned to, and the prune horizon; books kept before are
+        # booked again at the next write (docs/store.md, books)
+        11: [
+            create_table_sql(
+                "book_checkpoints",
+                BOOK_CHECKPOINT_SCHEMA,
+                key=BOOK_CHECKPOINT_KEY,
+                dialect=dialect,
+            ),
+            "CREATE TABLE IF NOT EXISTS book_floors (account VARCHAR NOT NULL, "
+            "symbol VARCHAR NOT NULL, timestamp TIMESTAMPTZ NOT NULL, "
+            "PRIMARY KEY (account, symbol))",
+            "ALTER TABLE book_state ADD COLUMN pruned_before TIMESTAMPTZ",
+            "DELETE FROM book_state",
+            "DROP TABLE book_trades",  # with the account of each round trip
+            create_table_sql(
+                "book_trades", BOOK_TRADE_SCHEMA, key=("scope", "trade_id"), dialect=dialect
+            ),
         ],
     }
 
@@ -404,40 +427,132 @@ class SQLStore(Store):
         return inserted
 
     # -- books kept at ingest ---------------------------------------------------------------
-    def _booked_symbols(self, batches: dict[RecordKind, pa.Table], paths: list[str]) -> set[str]:
-        """The symbols whose books a write changes: those of the fills, marks and funding it
-        brings, and of those stored from ``paths`` (replaced or forgotten)."""
-        out: set[str] = set()
+    def _booked_symbols(
+        self, batches: dict[RecordKind, pa.Table], paths: list[str]
+    ) -> dict[str, dt.datetime | None]:
+        """The symbols whose books a write changes, each with the first instant it changes
+        (None: from the start): those of the fills, marks and funding it brings, and of those
+        stored from ``paths`` (replaced or forgotten); a mark of a fee currency changes the
+        symbols whose fills paid fees in it."""
+        out: dict[str, dt.datetime | None] = {}
+
+        def earliest(symbol: str, at: dt.datetime | None) -> None:
+            if symbol in out:
+                now = out[symbol]
+                out[symbol] = None if now is None or at is None else min(now, at)
+            else:
+                out[symbol] = at
+
+        marked: dict[str, dt.datetime | None] = {}
         for kind in BOOKED_KINDS:
-            if kind in batches:
-                out.update(batches[kind].column("symbol").to_pylist())
+            found: list[tuple[str, dt.datetime | None]] = []
+            if kind in batches and batches[kind].num_rows:
+                b = batches[kind]
+                first = b.group_by("symbol").aggregate([("timestamp", "min")])
+                found += zip(
+                    first.column("symbol").to_pylist(),
+                    first.column("timestamp_min").to_pylist(),
+                    strict=True,
+                )
             if paths and self._has_table(kind.value):
                 marks = ", ".join("?" for _ in paths)
-                rows = self._fetch(
-                    f'SELECT DISTINCT symbol FROM "{kind.value}" WHERE source IN ({marks})', paths
-                )
-                out.update(r[0] for r in rows)
+                found += self._fetch(
+                    f'SELECT symbol, min(timestamp) FROM "{kind.value}" WHERE source IN '
+                    f"({marks}) GROUP BY symbol",
+                    paths,
+                )  # type: ignore[arg-type]
                 # a version kept apart as a conflict may come back (`_restore_agreed`)
                 if kind in CONFLICT_KINDS and self._has_table(conflict_table(kind)):
                     rows = self._fetch(f"SELECT DISTINCT symbol FROM {conflict_table(kind)}")
-                    out.update(r[0] for r in rows)
+                    found += [(r[0], None) for r in rows]
+            for symbol, at in found:
+                earliest(symbol, _aware(at))
+                if kind is RecordKind.MARKS:
+                    now = marked.get(symbol, _aware(at))
+                    marked[symbol] = None if now is None or at is None else min(now, _aware(at))
+        if marked and self._has_table("fills"):
+            self._stage("_marked", pa.table({"symbol": pa.array(sorted(marked), pa.string())}))
+            rows = self._fetch(
+                "SELECT DISTINCT symbol, fee_currency FROM fills "
+                "WHERE fee_currency IN (SELECT symbol FROM _marked)"
+            )
+            self._unstage("_marked")
+            for symbol, fee_currency in rows:
+                earliest(symbol, marked[fee_currency])
         return out
 
-    def _rebook(self, symbols: set[str], zones: list[str]) -> None:
-        """Book again every position of ``symbols`` from its stored fills, marks and funding
-        (`booker`), replacing their stored books; with no booker, drop every kept book."""
+    def _book_state(self) -> tuple[str, list[str], dt.datetime | None] | None:
+        """The cost basis, timezones and prune horizon of the kept books (None: none)."""
+        state = self._fetch("SELECT cost_basis, timezones, pruned_before FROM book_state")
+        if not state:
+            return None
+        return str(state[0][0]), list(json.loads(state[0][1])), _aware(state[0][2])
+
+    def _rebook(self, changes: dict[str, dt.datetime | None], zones: list[str]) -> None:
+        """Book again the positions of the symbols ``changes`` names (`booker`), each from
+        its latest checkpoint before the symbol's first changed instant (from its first fill
+        when there is none), replacing their stored books after it; with no booker, drop
+        every kept book. What was done is left in `booking`."""
+        state = self._book_state()
+        pruned = state[2] if state else None
         if self.booker is None:
+            if pruned is not None:
+                raise ConfigError(
+                    "this store's books are kept without the fills pruned before "
+                    f"{pruned:%Y-%m-%d %H:%M} UTC: write to it with tradeperf (it books what "
+                    "it writes), not without a booker"
+                )
             self._exec("DELETE FROM book_state")
             return
-        state = self._fetch("SELECT cost_basis, timezones FROM book_state")
         basis = str(self.booker.cost_basis.value)
-        if not state or (state[0][0], json.loads(state[0][1])) != (basis, zones):
+        if state is not None and pruned is not None:
+            if state[0] != basis:
+                raise ConfigError(
+                    f"this store's books are kept with the {state[0]} cost basis and its raw "
+                    f"fills before {pruned:%Y-%m-%d %H:%M} UTC were pruned: they cannot be booked "
+                    f"again with {basis} (a store keeps one cost basis once pruned)"
+                )
+            zones = state[1]  # a timezone added since pruning is not booked: its fills are gone
+        if state is None or (state[0], state[1]) != (basis, zones):
             # none kept (a new store, or dropped by a write without a booker), or kept with
-            # another basis or timezones: every symbol again
-            symbols = self._all_booked_symbols()
-        listed = sorted(symbols)
-        self._stage("_symbols", pa.table({"symbol": pa.array(listed, pa.string())}))
-        inside = "symbol IN (SELECT symbol FROM _symbols)"
+            # another basis or timezones: every symbol again, from the start
+            changes = dict.fromkeys(self._all_booked_symbols())
+        listed = sorted(changes)
+        self._stage(
+            "_touch",
+            pa.table(
+                {
+                    "symbol": pa.array(listed, pa.string()),
+                    "t0": pa.array([changes[s] for s in listed], pa.timestamp("us", tz="UTC")),
+                }
+            ),
+        )
+        inside = "symbol IN (SELECT symbol FROM _touch)"
+        resume = self._fetch_arrow(
+            "SELECT c.account, c.symbol, max(c.timestamp) AS resume_at FROM book_checkpoints c "
+            "JOIN _touch t ON c.symbol = t.symbol WHERE t.t0 IS NOT NULL AND c.timestamp < t.t0 "
+            "GROUP BY c.account, c.symbol ORDER BY 1, 2"
+        )
+        resume = pa.table(
+            {
+                "account": resume.column(0).cast(pa.string()),
+                "symbol": resume.column(1).cast(pa.string()),
+                "resume_at": resume.column(2).cast(pa.timestamp("us", tz="UTC")),
+            }
+        )
+        self._stage("_resume", resume)
+        if pruned is not None:
+            self._refuse_pruned(changes)
+        ccols = ", ".join(f'c."{f.name}"' for f in BOOK_CHECKPOINT_SCHEMA)
+        points = self._fetch_arrow(
+            f"SELECT {ccols} FROM book_checkpoints c JOIN _resume r ON c.account = r.account "
+            "AND c.symbol = r.symbol AND c.timestamp = r.resume_at ORDER BY c.account, c.symbol, "
+            "c.scope"
+        ).cast(BOOK_CHECKPOINT_SCHEMA)
+        after = (
+            "NOT EXISTS (SELECT 1 FROM _resume r WHERE r.account = {t}.account AND "
+            "r.symbol = {t}.symbol AND {t}.{c} <= r.resume_at)"
+        )
         tables = {}
         for kind, schema in (
             (RecordKind.FILLS, FILL_SCHEMA),
@@ -448,34 +563,152 @@ class SQLStore(Store):
                 tables[kind] = schema.empty_table()
                 continue
             cols = ", ".join(f'"{f.name}"' for f in schema)
-            order = _INPUT_ORDER[kind]
+            where = f"{inside} AND {after.format(t=kind.value, c='timestamp')}"
+            if kind is RecordKind.MARKS:
+                where = self._marks_needed()
             table = self._fetch_arrow(
-                f'SELECT {cols} FROM "{kind.value}" WHERE {inside} ORDER BY {order}'
+                f'SELECT {cols} FROM "{kind.value}" WHERE {where} ORDER BY {_INPUT_ORDER[kind]}'
             )
             tables[kind] = table.cast(schema)
-        self._exec(f"DELETE FROM book_days WHERE {inside}")
-        self._exec(f"DELETE FROM book_trades WHERE {inside}")
-        self._unstage("_symbols")
+        days_from = self._resume_days(resume, zones)
+        self._stage("_resume_days", days_from)
+        self._exec(
+            f"DELETE FROM book_days WHERE {inside} AND NOT EXISTS (SELECT 1 FROM _resume_days r "
+            "WHERE r.timezone = book_days.timezone AND r.account = book_days.account AND "
+            "r.symbol = book_days.symbol AND book_days.day < r.from_day)"
+        )
+        self._exec(
+            f"DELETE FROM book_trades WHERE {inside} AND "
+            + after.format(t="book_trades", c="entry_time")
+        )
+        self._exec(
+            f"DELETE FROM book_checkpoints WHERE {inside} AND "
+            + after.format(t="book_checkpoints", c="timestamp")
+        )
+        for name in ("_touch", "_resume", "_resume_days"):
+            self._unstage(name)
+        if self._has_table("marks"):
+            self._unstage("_mark_from")
         fills = tables[RecordKind.FILLS]
-        if fills.num_rows:
+        if fills.num_rows or points.num_rows:
             marks, funding = tables[RecordKind.MARKS], tables[RecordKind.FUNDING]
             booked = self.booker(
                 fills,
                 marks if marks.num_rows else None,
                 funding if funding.num_rows else None,
                 zones,
+                resume=points if points.num_rows else None,
             )
-            for name, table in (("book_trades", booked.trades), ("book_days", booked.days)):
+            for name, table in (
+                ("book_trades", booked.trades),
+                ("book_days", booked.days),
+                ("book_checkpoints", booked.checkpoints),
+            ):
                 if table.num_rows:
                     self._stage("_booked", table)
                     cols = ", ".join(f'"{c}"' for c in table.column_names)
                     self._exec(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _booked")
                     self._unstage("_booked")
+        self.booking = BookingNote(
+            symbols=len(changes),
+            resumed=resume.num_rows,
+            fills=fills.num_rows,
+            earliest=min((t for t in changes.values() if t is not None), default=None),
+            from_start=sum(1 for t in changes.values() if t is None),
+        )
         self._exec("DELETE FROM book_state")
         self._exec(
-            "INSERT INTO book_state VALUES (?, ?, ?)",
-            [basis, json.dumps(zones), dt.datetime.now(dt.UTC)],
+            "INSERT INTO book_state (cost_basis, timezones, built_at, pruned_before) "
+            "VALUES (?, ?, ?, ?)",
+            [basis, json.dumps(zones), dt.datetime.now(dt.UTC), pruned],
         )
+
+    def _marks_needed(self) -> str:
+        """The condition on marks a re-booking reads (staging ``_mark_from``): those of the
+        touched symbols (`_touch`) from the latest one at or before their earliest resumed
+        checkpoint (`_resume`; all of them when a position of the symbol is booked from its
+        start), and every mark of a fee currency (they convert fees)."""
+        whole = {
+            r[0]
+            for r in self._fetch(
+                "SELECT DISTINCT f.symbol FROM fills f WHERE f.symbol IN (SELECT symbol FROM "
+                "_touch) AND NOT EXISTS (SELECT 1 FROM _resume q WHERE q.account = f.account "
+                "AND q.symbol = f.symbol)"
+            )
+        }
+        since = [
+            (symbol, at)
+            for symbol, at in self._fetch(
+                "SELECT m.symbol, max(m.timestamp) FROM marks m JOIN (SELECT symbol, "
+                "min(resume_at) AS resume_at FROM _resume GROUP BY symbol) r "
+                "ON m.symbol = r.symbol AND m.timestamp <= r.resume_at GROUP BY m.symbol"
+            )
+            if symbol not in whole
+        ]
+        self._stage(
+            "_mark_from",
+            pa.table(
+                {
+                    "symbol": pa.array([s for s, _ in since], pa.string()),
+                    "since": pa.array([_aware(t) for _, t in since], pa.timestamp("us", "UTC")),
+                }
+            ),
+        )
+        return (
+            "(symbol IN (SELECT symbol FROM _touch) AND NOT EXISTS (SELECT 1 FROM _mark_from b "
+            "WHERE b.symbol = marks.symbol AND marks.timestamp < b.since)) OR symbol IN (SELECT "
+            "fee_currency FROM fills WHERE fee_currency IS NOT NULL AND symbol IN (SELECT "
+            "symbol FROM _touch))"
+        )
+
+    @staticmethod
+    def _resume_days(resume: pa.Table, zones: list[str]) -> pa.Table:
+        """Per timezone, the local day from which each resumed position's rows are booked
+        again (that of its checkpoint)."""
+        out: dict[str, list[Any]] = {"timezone": [], "account": [], "symbol": [], "from_day": []}
+        at = resume.column("resume_at").to_pylist()
+        for tz in zones:
+            zone = resolve_timezone(tz)
+            for account, symbol, t in zip(
+                resume.column("account").to_pylist(),
+                resume.column("symbol").to_pylist(),
+                at,
+                strict=True,
+            ):
+                out["timezone"].append(zone.key)
+                out["account"].append(account)
+                out["symbol"].append(symbol)
+                out["from_day"].append(t.astimezone(zone).date())
+        return pa.table(
+            out,
+            schema=pa.schema(
+                [
+                    ("timezone", pa.string()),
+                    ("account", pa.string()),
+                    ("symbol", pa.string()),
+                    ("from_day", pa.date32()),
+                ]
+            ),
+        )
+
+    def _refuse_pruned(self, changes: dict[str, dt.datetime | None]) -> None:
+        """Refuse a change a pruned store cannot book: one earlier than the checkpoint a
+        position was pruned to (the raw records before it are gone)."""
+        rows = self._fetch(
+            "SELECT p.account, p.symbol, p.timestamp FROM book_floors p JOIN _touch t "
+            "ON p.symbol = t.symbol WHERE NOT EXISTS (SELECT 1 FROM _resume r WHERE "
+            "r.account = p.account AND r.symbol = p.symbol) ORDER BY 2, 1"
+        )
+        if rows:
+            account, symbol, floor = rows[0]
+            at = changes.get(symbol)
+            when = f" at {_aware(at):%Y-%m-%d %H:%M:%S} UTC" if at is not None else ""
+            raise ConfigError(
+                f"{symbol} (account {account}) changes{when}, before "
+                f"{_aware(floor):%Y-%m-%d %H:%M:%S} UTC, the instant its books were pruned to: "
+                "the raw fills that booking it again needs are gone (a late fill earlier than "
+                "the prune horizon, or a source forgotten after pruning)"
+            )
 
     def _all_booked_symbols(self) -> set[str]:
         out: set[str] = set()
@@ -1064,6 +1297,13 @@ class SQLStore(Store):
             partial_days=partial_days,
             recent_sources=[tuple(r) for r in recent],
         )
+
+
+def _aware(at: Any) -> Any:
+    """``at`` (a datetime from an engine, naive meaning UTC) as an aware UTC datetime."""
+    if isinstance(at, dt.datetime):
+        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    return at
 
 
 def first_per_key(table: pa.Table, keys: Sequence[str]) -> pa.Table:
