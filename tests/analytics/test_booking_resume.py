@@ -95,7 +95,7 @@ def _kept(store, tz: str, basis: CostBasis) -> dict[str, list[dict[str, object]]
     assert kept is not None
     days, trades = kept
     cols = ", ".join(f'"{f.name}"' for f in BOOK_CHECKPOINT_SCHEMA)
-    points = store._fetch_arrow(f"SELECT {cols} FROM book_checkpoints")  # noqa: SLF001
+    points = store._fetch_arrow(f"SELECT {cols} FROM book_checkpoints")
     points = points.cast(BOOK_CHECKPOINT_SCHEMA)
 
     def rows(t: pa.Table, keys: list[str]) -> list[dict[str, object]]:
@@ -212,7 +212,8 @@ def test_an_append_reads_only_the_fills_after_the_last_checkpoint(store_url: str
             ReadResult(path, RecordKind.FILLS, fills_to_table(history)),
             replace=True,
         )
-        assert store.booking is not None and store.booking.fills == 401
+        assert store.booking is not None
+        assert store.booking.fills == 401
         more = [_fill(401, 401, "SELL"), _fill(402, 402.5, "BUY", "s2")]
         store.write_source(
             _entry("/m.csv", "fills"),
