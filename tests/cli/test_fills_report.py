@@ -217,21 +217,32 @@ def test_breakdowns_are_marked_to_market_like_the_overall_figures(tmp_path: Path
         assert total == pytest.approx(doc["overall"][name], abs=1e-9), name
 
 
-def test_pruning_what_the_books_are_kept_from_is_refused_and_changes_nothing(
+def test_pruning_booked_fills_changes_no_figure_and_refuses_a_fill_it_could_not_book(
     tradeperf: Tradeperf, tmp_path: Path
 ) -> None:
     (tmp_path / "fills.csv").write_text(FILLS)
     (tmp_path / "marks.csv").write_text(MARKS)
     assert tradeperf("ingest", "fills.csv", "marks.csv").code == 0
-    before = tradeperf("summary", "--format", "json").out
-    for kinds in ("fills", "marks", "funding", "marks,quotes"):
-        ran = tradeperf("store", "prune", "--older-than", "1d", "--kinds", kinds)
-        assert ran.code == 3, (kinds, ran.text)
-        assert "would change past figures" in ran.err
-    after = tradeperf("summary", "--format", "json").out
-    # a sell whose buy was pruned would have opened a short
-    assert json.loads(after)["overall"] == json.loads(before)["overall"]
-    assert tradeperf("store", "prune", "--older-than", "1d", "--kinds", "quotes").code == 0
+    before = json.loads(tradeperf("summary", "--format", "json").out)
+    ran = tradeperf("store", "prune", "--older-than", "1d", "--kinds", "fills,marks,funding")
+    assert ran.code == 0, ran.text
+    # BTC went flat on May 2nd: its three fills go; the ETH short is open: its sell stays,
+    # and so do the marks (ETH's value the short, BTC's last one before May 2nd stays)
+    assert "fills: 3 rows older than 1d deleted (1 older kept" in ran.out
+    assert "marks: 0 rows" in ran.out
+    after = json.loads(tradeperf("summary", "--format", "json").out)
+    before.pop("generated_at"), after.pop("generated_at")
+    assert after == before
+    (tmp_path / "late.csv").write_text(
+        "fill_id,timestamp,symbol,side,quantity,price,fee,strategy\n"
+        "f9,2024-05-01T12:00:00Z,BTC-USD,buy,1,60000,0,mm\n"
+    )
+    late = tradeperf("ingest", "late.csv")
+    assert late.code == 3, late.text
+    assert "BTC-USD (account default) changes at 2024-05-01 12:00:00 UTC" in late.err
+    assert "Traceback" not in late.err
+    assert json.loads(tradeperf("summary", "--format", "json").out)["overall"] == before["overall"]
+    assert tradeperf("summary", "--cost-basis", "lifo").code == 3  # one basis, once pruned
 
 
 def test_strategies_sharing_a_position_split_its_funding_and_add_up_to_the_account(

@@ -101,7 +101,7 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         summary.other_currencies = others
         summary.conversion_missing = reason
         return summary
-    if single and whole and not store.has_records(RecordKind.FILLS):
+    if single and whole and not _booked(store):
         return summarize_partials(store, request)
     return summarize_trades(store, request)
 
@@ -260,18 +260,38 @@ def _summarize_trades(
     )
 
 
+def _booked(store: Store) -> bool:
+    """Whether the store holds books of fills: fills, or books kept of fills since pruned."""
+    return store.has_records(RecordKind.FILLS) or store.books_pruned() is not None
+
+
 def _kept_books(
     store: Store, request: SummaryRequest, tz: ZoneInfo
 ) -> tuple[pa.Table, pa.Table] | None:
     """The daily books and round trips the store kept at ingest (`Store.stored_books`),
     when they answer ``request``: stored fills, its whole store (its sources, if named, are
     all the store holds), the cost basis and timezone they were booked with. They answer any
-    selection of strategies and symbols. None: book the fills now."""
-    if not store.has_records(RecordKind.FILLS):
+    selection of strategies and symbols. None: book the fills now.
+
+    Raises
+    ------
+    ConfigError
+        When they do not answer and the store's fills were pruned (`Store.books_pruned`).
+    """
+    if not _booked(store):
         return None
-    if request.sources and not set(store.source_entries()) <= set(request.sources):
-        return None
-    return store.stored_books(tz.key, request.cost_basis.value)
+    kept = None
+    if not request.sources or set(store.source_entries()) <= set(request.sources):
+        kept = store.stored_books(tz.key, request.cost_basis.value)
+    pruned = store.books_pruned()
+    if kept is None and pruned is not None:
+        # booking the fills now would book what is left of them: refuse
+        raise ConfigError(
+            f"this store's raw fills before {pruned:%Y-%m-%d %H:%M} UTC were pruned: it answers "
+            "from the books it keeps, for the whole store with its cost basis and timezones "
+            "(tradeperf store info), not for these sources, this cost basis or this timezone"
+        )
+    return kept
 
 
 def _stored_books(

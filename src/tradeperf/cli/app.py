@@ -260,8 +260,25 @@ def _ingest_line(rep: IngestReport) -> str:
         f"{rep.files_skipped:,} unchanged; {_n(rep.rows_new, 'new record')} of "
         f"{rep.rows_read:,} read ({kinds}); in the files read "
         f"{_n(rep.rejected_rows, 'rejected row')} and "
-        f"{_n(len(rep.unreadable_files), 'unreadable file')}"
+        f"{_n(len(rep.unreadable_files), 'unreadable file')}{_booking_line(rep)}"
     )
+
+
+def _booking_line(rep: IngestReport) -> str:
+    """What booking the fills did: fills read, positions resumed, late fills."""
+    if not rep.booked_fills and not rep.late:
+        return ""
+    text = (
+        f"; booked {_n(rep.booked_fills, 'fill')} "
+        f"({_n(rep.booked_resumed, 'position')} from a checkpoint)"
+    )
+    if rep.late:
+        names = ", ".join(
+            f"{s} from {t:%Y-%m-%d %H:%M:%S} UTC" for s, t in sorted(rep.late.items())[:5]
+        )
+        more = f" and {len(rep.late) - 5} more" if len(rep.late) > 5 else ""
+        text += f"; late fills (earlier than fills already booked) booked again {names}{more}"
+    return text
 
 
 def _print_doc(
@@ -664,16 +681,24 @@ def store_prune(
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades and
-    the daily partial aggregates are kept."""
+    """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades,
+    the daily partial aggregates and the books are kept, and no figure changes (fills of a
+    round trip still open at the horizon stay)."""
     from tradeperf.store import open_store, parse_age, parse_kinds
 
     age, chosen = parse_age(older_than), parse_kinds(kinds)
     config = _config(store=store, config_file=config_file)
     with open_store(config.store) as st:
         deleted = st.prune(chosen, older_than=age)
+        kept = st.pruned_kept
     for kind, n in deleted.items():
-        out.print(f"{kind}: {n:,} rows older than {older_than} deleted")
+        why = ""
+        if kept.get(kind):
+            why = (
+                f" ({kept[kind]:,} older kept: the books need them, for a round trip open "
+                "then or the mark that values it)"
+            )
+        out.print(f"{kind}: {n:,} rows older than {older_than} deleted{why}")
 
 
 @store_app.command("forget")

@@ -124,13 +124,15 @@ class BookingNote:
     """What a write booked: ``symbols`` whose books changed, ``resumed`` positions booked
     again from a checkpoint, ``from_start`` symbols booked from their first fill, ``fills``
     read to do it, and ``earliest``, the first instant the write changed (a fill earlier than
-    those already booked re-books its position from there)."""
+    those already booked re-books its position from there; ``late`` names those symbols,
+    each with the instant it was booked again from)."""
 
     symbols: int
     resumed: int
     fills: int
     earliest: datetime | None
     from_start: int
+    late: dict[str, datetime] = field(default_factory=dict)
 
 
 class Store(abc.ABC):
@@ -152,6 +154,9 @@ class Store(abc.ABC):
     booker: Any = None
     #: What the last write booked (`BookingNote`), None before one.
     booking: BookingNote | None = None
+    #: After `prune`: per booked kind, the rows older than the horizon kept because a round
+    #: trip open then still needs them.
+    pruned_kept: dict[str, int] = {}  # noqa: RUF012 (replaced, never mutated)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
@@ -160,6 +165,12 @@ class Store(abc.ABC):
         """The books kept at ingest for reporting timezone ``tz`` with ``cost_basis``: (daily
         rows of every scope, round trips), or None when none are kept for them (default)."""
         del tz, cost_basis
+        return None
+
+    def books_pruned(self) -> datetime | None:
+        """The prune horizon of the kept books: raw fills, marks and funding before it may be
+        gone, so the books can no longer be booked again from the fills (None: nothing
+        booked was pruned; the default)."""
         return None
 
     @abc.abstractmethod
@@ -286,7 +297,14 @@ class Store(abc.ABC):
         self, kinds: Sequence[str], *, older_than: timedelta, now: datetime | None = None
     ) -> dict[str, int]:
         """Delete raw records of ``kinds`` (marks, quotes, fills, funding) whose timestamp is
-        older than ``now - older_than``; trades and the daily partials are kept.
+        older than ``now - older_than``; trades, the daily partials and the kept books stay.
+
+        Fills, marks and funding are pruned only once booked, and never so that a figure
+        changes: a position's fills and funding go up to its latest checkpoint before the
+        horizon (the last instant it was flat in every scope; those of a round trip still
+        open then stay), a symbol's marks up to the last one before the earliest such
+        checkpoint of the positions valued or converted with them (that one stays). The
+        store then keeps its cost basis and timezones (`books_pruned`).
 
         Returns
         -------
@@ -295,7 +313,8 @@ class Store(abc.ABC):
         Raises
         ------
         ConfigError
-            For a kind that cannot be pruned (trades, quarantine...) or a non-positive age.
+            For a kind that cannot be pruned (trades, quarantine...), a non-positive age, or
+            fills, marks or funding of a store that keeps no books of its fills.
         StoreError
             If the delete fails (then nothing is deleted).
         """

@@ -52,7 +52,8 @@ BATCH_FILES = 500
 class IngestReport:
     """What one ingestion run did, file by file and in total (``files``: the absolute paths
     of the sources it was given; ``rejected_rows``: the rejected rows of the readable files
-    read, an unreadable file counting once, in ``unreadable_files``)."""
+    read, an unreadable file counting once, in ``unreadable_files``; ``booked_*`` and
+    ``late``: what booking the fills did, `tradeperf.store.BookingNote`)."""
 
     files_read: int = 0
     files_skipped: int = 0
@@ -63,6 +64,11 @@ class IngestReport:
     unreadable_files: list[str] = field(default_factory=list)
     kinds: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    #: fills read to book what was written, positions booked from a checkpoint, and the
+    #: symbols a late fill (earlier than ones booked) booked again, from that instant
+    booked_fills: int = 0
+    booked_resumed: int = 0
+    late: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +181,25 @@ def ingest_paths(
             pending.append(write)
             pending_rows += write.result.table.num_rows + len(write.result.rejected)
         if pending_rows >= BATCH_ROWS or len(pending) >= BATCH_FILES:
-            report.rows_new += store.write_sources(pending)
+            report.rows_new += _write(store, pending, report)
             pending, pending_rows = [], 0
         if on_file is not None:
             on_file(path)
-    report.rows_new += store.write_sources(pending)
+    report.rows_new += _write(store, pending, report)
     return report
+
+
+def _write(store: Store, pending: list[SourceWrite], report: IngestReport) -> int:
+    """Write ``pending``; what its booking did goes into ``report``."""
+    store.booking = None
+    n = store.write_sources(pending)
+    note = store.booking
+    if note is not None:
+        report.booked_fills += note.fills
+        report.booked_resumed += note.resumed
+        for symbol, at in note.late.items():
+            report.late[symbol] = min(at, report.late.get(symbol, at))
+    return n
 
 
 def _read_one(

@@ -543,6 +543,13 @@ class SQLStore(Store):
         self._stage("_resume", resume)
         if pruned is not None:
             self._refuse_pruned(changes)
+        late = {
+            str(symbol): _aware(at)
+            for symbol, at in self._fetch(
+                "SELECT t.symbol, t.t0 FROM _touch t WHERE t.t0 IS NOT NULL AND EXISTS (SELECT 1 "
+                "FROM book_checkpoints c WHERE c.symbol = t.symbol AND c.timestamp >= t.t0)"
+            )
+        }
         ccols = ", ".join(f'c."{f.name}"' for f in BOOK_CHECKPOINT_SCHEMA)
         points = self._fetch_arrow(
             f"SELECT {ccols} FROM book_checkpoints c JOIN _resume r ON c.account = r.account "
@@ -615,6 +622,7 @@ class SQLStore(Store):
             fills=fills.num_rows,
             earliest=min((t for t in changes.values() if t is not None), default=None),
             from_start=sum(1 for t in changes.values() if t is None),
+            late=late,
         )
         self._exec("DELETE FROM book_state")
         self._exec(
@@ -1108,29 +1116,112 @@ class SQLStore(Store):
         if older_than <= dt.timedelta(0):
             raise ConfigError(f"--older-than must be positive, got {older_than}")
         booked = sorted(set(kinds) & BOOKED_FROM)
-        if booked and self.has_records(RecordKind.FILLS):
-            # the books are kept from the raw fills, marks and funding at every summary:
-            # deleting old ones would rewrite past P&L (a sell whose buy was pruned opens a
-            # short), so they are kept until books are stored with checkpoints
+        with_books = bool(booked) and self.has_records(RecordKind.FILLS)
+        if with_books and self._book_state() is None:
             raise ConfigError(
-                f"cannot prune {', '.join(booked)}: the books are kept from the stored fills, "
-                "marks and funding, and pruning them would change past figures; prune quotes, "
-                "or forget whole sources (tradeperf store forget PATH)"
+                f"cannot prune {', '.join(booked)}: this store keeps no books of its fills "
+                "(written without tradeperf's booking); ingest into it with tradeperf first, or "
+                "prune quotes"
             )
         cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
         out: dict[str, int] = {}
         try:
             with self._transaction():
                 self._lock()
+                if with_books:
+                    out.update(self._prune_booked(booked, cutoff))
                 for kind in kinds:
+                    if kind in out:
+                        continue
                     if not self._has_table(kind):
                         out[kind] = 0
                         continue
                     column = PRUNABLE[kind]
                     out[kind] = self._exec(f'DELETE FROM "{kind}" WHERE "{column}" < ?', [cutoff])
+        except (ConfigError, StoreError):
+            raise
         except Exception as exc:
             raise StoreError(f"cannot prune {self.url}: {exc}") from exc
         return out
+
+    def _prune_booked(self, kinds: Sequence[str], cutoff: dt.datetime) -> dict[str, int]:
+        """Prune booked kinds up to each position's floor: its latest checkpoint before
+        ``cutoff`` (see `Store.prune`); records the floors and the horizon."""
+        floors = self._fetch_arrow(
+            "SELECT account, symbol, max(timestamp) AS floor FROM book_checkpoints "
+            "WHERE timestamp < ? GROUP BY account, symbol",
+            [cutoff],
+        )
+        self._stage("_floors", floors.cast(_FLOORS_SCHEMA))
+        below = (
+            "EXISTS (SELECT 1 FROM _floors f WHERE f.account = {t}.account AND "
+            "f.symbol = {t}.symbol AND {t}.timestamp <= f.floor)"
+        )
+        out: dict[str, int] = {}
+        if "marks" in kinds and self._has_table("marks"):
+            # a symbol's marks value its positions and convert fees paid in it: they go up to
+            # the last one before the earliest floor of those positions (every position of
+            # the symbol needs a floor), and that one stays
+            self._exec(
+                "CREATE TEMP TABLE _mark_horizon AS SELECT u.mark_symbol AS symbol, "
+                "min(f.floor) AS horizon, count(*) - count(f.floor) AS open_positions FROM "
+                "(SELECT DISTINCT symbol AS mark_symbol, account, symbol FROM fills UNION "
+                "SELECT DISTINCT fee_currency, account, symbol FROM fills WHERE fee_currency IS "
+                "NOT NULL) u LEFT JOIN _floors f ON f.account = u.account AND f.symbol = u.symbol "
+                "GROUP BY u.mark_symbol"
+            )
+            out["marks"] = self._exec(
+                "DELETE FROM marks WHERE timestamp < ? AND timestamp < (SELECT max(m.timestamp) "
+                "FROM marks m WHERE m.symbol = marks.symbol AND m.timestamp < least(?, "
+                "coalesce((SELECT h.horizon FROM _mark_horizon h WHERE h.symbol = marks.symbol), "
+                "?))) AND NOT EXISTS (SELECT 1 FROM _mark_horizon h WHERE h.symbol = marks.symbol "
+                "AND (h.open_positions > 0 OR h.horizon IS NULL))",
+                [cutoff, cutoff, cutoff],
+            )
+            self._exec("DROP TABLE _mark_horizon")
+        for kind in ("fills", "funding"):
+            if kind in kinds:
+                out[kind] = (
+                    self._exec(
+                        f'DELETE FROM "{kind}" WHERE timestamp < ? AND {below.format(t=kind)}',
+                        [cutoff],
+                    )
+                    if self._has_table(kind)
+                    else 0
+                )
+        self._exec(
+            "DELETE FROM book_checkpoints WHERE EXISTS (SELECT 1 FROM _floors f WHERE "
+            "f.account = book_checkpoints.account AND f.symbol = book_checkpoints.symbol AND "
+            "book_checkpoints.timestamp < f.floor)"
+        )
+        # the instants positions were pruned to: changes before them are refused
+        self._exec(
+            "DELETE FROM book_floors WHERE EXISTS (SELECT 1 FROM _floors f WHERE "
+            "f.account = book_floors.account AND f.symbol = book_floors.symbol)"
+        )
+        self._exec(
+            "INSERT INTO book_floors (account, symbol, timestamp) "
+            "SELECT account, symbol, floor FROM _floors"
+        )
+        state = self._book_state()
+        horizon = cutoff if state is None or state[2] is None else max(state[2], cutoff)
+        self._exec("UPDATE book_state SET pruned_before = ?", [horizon])
+        self._unstage("_floors")
+        self.pruned_kept = {
+            kind: int(
+                self._fetch(f'SELECT count(*) FROM "{kind}" WHERE timestamp < ?', [cutoff])[0][0]
+            )
+            for kind in kinds
+            if self._has_table(kind)
+        }
+        return out
+
+    def books_pruned(self) -> dt.datetime | None:
+        """See `Store.books_pruned`."""
+        if not self._has_table("book_state"):
+            return None
+        state = self._book_state()
+        return state[2] if state else None
 
     # -- reads --------------------------------------------------------------------------
     def _trade_filter(self, query: TradeQuery | None) -> tuple[str, list[Any]]:
@@ -1297,6 +1388,12 @@ class SQLStore(Store):
             partial_days=partial_days,
             recent_sources=[tuple(r) for r in recent],
         )
+
+
+#: The floors a prune stages: per position, the checkpoint it is pruned to.
+_FLOORS_SCHEMA: Final = pa.schema(
+    [("account", pa.string()), ("symbol", pa.string()), ("floor", pa.timestamp("us", tz="UTC"))]
+)
 
 
 def _aware(at: Any) -> Any:

@@ -1,0 +1,238 @@
+"""Pruning raw fills, marks and funding never changes a figure, on DuckDB and PostgreSQL.
+
+The store prunes a position's raw records only up to its latest checkpoint before the
+horizon (the last instant it was flat in every scope), and a symbol's marks up to the last
+one before the earliest such checkpoint. Hypothesis draws streams of whole-lot fills (so
+positions go flat), marks and funding, and a horizon; every summary (JSON document, whole)
+is the same before and after pruning, and after appending more fills to the pruned store
+it is that of a store that was never pruned. What pruning makes impossible is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tradeperf.analytics.booking import booker
+from tradeperf.analytics.summary import SummaryRequest, summarize
+from tradeperf.analytics.windows import WindowKind
+from tradeperf.errors import ConfigError
+from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ledger.basis import CostBasis
+from tradeperf.records import (
+    Fill,
+    FundingPayment,
+    Mark,
+    fills_to_table,
+    funding_to_table,
+    marks_to_table,
+)
+from tradeperf.reports.json_report import summary_to_json
+from tradeperf.store import SourceEntry, open_store
+
+T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
+NOW = T0 + dt.timedelta(days=40)
+
+REQUESTS = [
+    dict(timezone="UTC"),
+    dict(timezone="America/New_York", strategies=("s1",)),
+    dict(timezone="UTC", strategies=("s1", "s2"), symbols=("X",)),
+    dict(timezone="America/New_York", start=dt.date(2024, 3, 10), end=dt.date(2024, 3, 25)),
+]
+
+
+def _fills(draw: st.DrawFn, n: int, first: int, span: int, tag: str) -> list[Fill]:
+    """``n`` round trips of whole lots (opened, then closed by the same strategy; one in
+    five left open), from hour ``first`` over ``span`` hours: positions go flat often."""
+    out = []
+    for i in range(n):
+        opened = draw(st.integers(first, first + span))
+        side, other = draw(st.sampled_from([("BUY", "SELL"), ("SELL", "BUY")]))
+        qty = Decimal(draw(st.sampled_from([1, 2])))
+        symbol = draw(st.sampled_from(["X", "Y"]))
+        strategy = draw(st.sampled_from(["s1", "s2"]))
+        legs = [(opened, side)]
+        if draw(st.integers(0, 4)):
+            legs.append((opened + draw(st.integers(0, 72)), other))
+        for k, (h, leg) in enumerate(legs):
+            out.append(
+                Fill(
+                    f"{tag}{i:03d}{k}",
+                    T0 + dt.timedelta(hours=h),
+                    symbol,
+                    leg,
+                    qty,
+                    Decimal(draw(st.integers(95, 105))),
+                    draw(st.sampled_from([Decimal(0), Decimal("0.5")])),
+                    strategy=strategy,
+                )
+            )
+    return sorted(out, key=lambda f: f.timestamp)
+
+
+@st.composite
+def histories(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+    fills = _fills(draw, draw(st.integers(1, 15)), 0, 28 * 24, "f")
+    later = _fills(draw, draw(st.integers(1, 4)), 31 * 24, 6 * 24, "g")
+    marks = {
+        (s, h): Mark(T0 + dt.timedelta(hours=h, minutes=30), s, Decimal(draw(st.integers(95, 105))))
+        for h in draw(st.lists(st.integers(0, 39 * 24), max_size=30))
+        for s in [draw(st.sampled_from(["X", "Y"]))]
+    }
+    funding = [
+        FundingPayment(
+            T0 + dt.timedelta(hours=h, minutes=15),
+            draw(st.sampled_from(["X", "Y"])),
+            Decimal(draw(st.integers(-3, 3))),
+        )
+        for h in sorted(draw(st.lists(st.integers(0, 39 * 24), max_size=6, unique=True)))
+    ]
+    keep_days = draw(st.integers(11, 39))  # the horizon: NOW minus this
+    return fills, later, list(marks.values()), funding, keep_days
+
+
+def _entry(path: str, kind: str) -> SourceEntry:
+    return SourceEntry(
+        path=path, size=1, mtime_ns=1, checksum=uuid.uuid4().hex, prefix_checksum="p",
+        end_offset=1, format="csv", kind=kind, rows=1, rejected=0, unreadable=False,
+        ingested_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+
+
+def _write(store, path: str, kind: RecordKind, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
+    if kind is RecordKind.FUNDING:
+        lines = pa.array(range(1, table.num_rows + 1), pa.int64())
+        table = table.set_column(table.column_names.index("source_line"), "source_line", lines)
+    store.write_source(_entry(path, kind.value), ReadResult(path, kind, table), replace=True)
+
+
+def _documents(store, basis: CostBasis) -> list[object]:  # type: ignore[no-untyped-def]
+    out = []
+    for req in REQUESTS:
+        request = SummaryRequest(
+            windows=(WindowKind.DAILY, WindowKind.WEEKLY),
+            cost_basis=basis,
+            **req,  # type: ignore[arg-type]
+        )
+        doc = summary_to_json(summarize(store, request))
+        doc.pop("generated_at", None)
+        out.append(doc)
+    return out
+
+
+def _difference(a: object, b: object, where: str = "") -> str:
+    """The path of the first difference between two JSON documents, and both values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if a.get(k) != b.get(k):
+                return _difference(a.get(k), b.get(k), f"{where}.{k}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return _difference(x, y, f"{where}[{i}]")
+    return f"{where}: {a!r} != {b!r}"
+
+
+@pytest.fixture
+def stores(store_url: str, tmp_path):  # type: ignore[no-untyped-def]
+    with open_store(store_url) as pruned, open_store(f"duckdb:///{tmp_path}/kept.duckdb") as kept:
+        for s in (pruned, kept):
+            s.ensure_partials("America/New_York")
+        yield pruned, kept
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories(), basis=st.sampled_from(list(CostBasis)))
+def test_pruning_changes_no_figure_before_or_after_an_append(stores, history, basis) -> None:  # type: ignore[no-untyped-def]
+    pruned, kept = stores
+    fills, later, marks, funding, keep_days = history
+    run = uuid.uuid4().hex[:8]
+    for s in (pruned, kept):
+        _reset(s)
+        s.booker = booker(basis)
+    writes = [
+        (f"/{run}/fills.csv", RecordKind.FILLS, fills_to_table(fills)),
+        (f"/{run}/marks.csv", RecordKind.MARKS, marks_to_table(marks)),
+        (f"/{run}/funding.csv", RecordKind.FUNDING, funding_to_table(funding)),
+    ]
+    for s in (pruned, kept):
+        for w in writes:
+            _write(s, *w)
+    before = _documents(pruned, basis)
+    deleted = pruned.prune(
+        ["fills", "marks", "funding"], older_than=dt.timedelta(days=keep_days), now=NOW
+    )
+    after = _documents(pruned, basis)
+    assert after == before, f"pruned {deleted}: {_difference(after, before)}"
+    for s in (pruned, kept):
+        _write(s, f"/{run}/later.csv", RecordKind.FILLS, fills_to_table(later))
+    appended, whole = _documents(pruned, basis), _documents(kept, basis)
+    assert appended == whole, f"pruned {deleted}, appended: {_difference(appended, whole)}"
+
+
+def _reset(store) -> None:  # type: ignore[no-untyped-def]
+    """A store as new (a pruned one cannot forget its sources: its books would need the
+    pruned fills), for the next example."""
+    for table in ("book_floors", "book_checkpoints", "book_days", "book_trades", "book_state"):
+        store._exec(f"DELETE FROM {table}")
+    for path in list(store.source_entries()):
+        store.forget([path])
+
+
+def test_a_pruned_store_refuses_what_it_could_no_longer_book(store_url: str) -> None:
+    fills = [
+        Fill(f"a{i}", T0 + dt.timedelta(days=i), "X", "BUY" if i % 2 == 0 else "SELL",
+             Decimal(1), Decimal(100 + i), Decimal(0))
+        for i in range(20)
+    ]  # fmt: skip
+    with open_store(store_url) as store:
+        store.booker = booker()
+        _write(store, "/f.csv", RecordKind.FILLS, fills_to_table(fills))
+        before = summary_to_json(summarize(store, SummaryRequest()))
+        deleted = store.prune(
+            ["fills"], older_than=dt.timedelta(days=10), now=T0 + dt.timedelta(days=20)
+        )
+        assert deleted["fills"] == 10  # up to the flat instant after the sell of day 9
+        assert store.books_pruned() == T0 + dt.timedelta(days=10)
+        after = summary_to_json(summarize(store, SummaryRequest()))
+        before.pop("generated_at"), after.pop("generated_at")
+        assert after == before
+        late = [
+            Fill(
+                "late",
+                T0 + dt.timedelta(days=3, hours=1),
+                "X",
+                "BUY",
+                Decimal(1),
+                Decimal(1),
+                Decimal(0),
+            )
+        ]
+        with pytest.raises(ConfigError, match="pruned to"):
+            _write(store, "/late.csv", RecordKind.FILLS, fills_to_table(late))
+        store.booker = booker(CostBasis.LIFO)
+        more = dataclasses.replace(late[0], fill_id="more", timestamp=T0 + dt.timedelta(days=25))
+        with pytest.raises(ConfigError, match="one cost basis"):
+            _write(store, "/more.csv", RecordKind.FILLS, fills_to_table([more]))
+        store.booker = booker()
+        with pytest.raises(ConfigError, match="were pruned"):
+            summarize(store, SummaryRequest(cost_basis=CostBasis.AVERAGE))
+        with pytest.raises(ConfigError, match="were pruned"):
+            summarize(store, SummaryRequest(timezone="Asia/Tokyo"))
+        # an open round trip keeps its fills: the buy of day 18 stays though older than 1 day
+        store.prune(
+            ["fills"], older_than=dt.timedelta(hours=1), now=T0 + dt.timedelta(days=19, hours=6)
+        )
+        assert store.pruned_kept["fills"] == 0
+        assert store.records(RecordKind.FILLS).num_rows == 0  # day 19's sell closed it
