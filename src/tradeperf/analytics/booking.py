@@ -69,6 +69,18 @@ class _Start:
     day_events: dict[str, int]
     currency: str | None
     last_strategy: str
+    lot: dict[str, object] | None = None  # the lot open then (`_LOT_COLUMNS`), None: flat
+
+
+#: The checkpoint columns of its open lot, and the fill columns they are.
+_LOT_COLUMNS: Final = {
+    "lot_fill_id": "fill_id",
+    "lot_side": "side",
+    "lot_quantity": "quantity",
+    "lot_price": "price",
+    "lot_fee": "fee",
+    "lot_multiplier": "multiplier",
+}
 
 
 #: Checkpoint rows by position (account, symbol), then scope.
@@ -93,8 +105,35 @@ def _starts(resume: pa.Table | None) -> _Starts:
             day_events={k: v["events"] for k, v in counts.items()},
             currency=t["currency"][i],
             last_strategy=t["last_strategy"][i],
+            lot={f: t[c][i] for c, f in _LOT_COLUMNS.items()} if t["lot_fill_id"][i] else None,
         )
     return out
+
+
+def _with_lots(fills: pa.Table, starts: _Starts) -> pa.Table:
+    """``fills`` after the lots the resumed positions held at their checkpoints, each as the
+    fill that opened it would have been had it opened only that lot (its instant, price, the
+    lot's quantity and its part of the fee, in the P&L currency): booked from there, the
+    ledger holds the very lot it held."""
+    rows = []
+    for (account, symbol), by_scope in sorted(starts.items()):
+        start = next(iter(by_scope.values()))
+        if start.lot is None:
+            continue
+        rows.append(
+            {
+                **start.lot,
+                "timestamp": _EPOCH + dt.timedelta(microseconds=start.at_us),
+                "account": account,
+                "symbol": symbol,
+                "strategy": start.last_strategy,
+                "currency": start.currency,
+            }
+        )
+    if not rows:
+        return fills
+    lots = pa.Table.from_pylist(rows, schema=fills.schema)
+    return pa.concat_tables([lots, fills])  # a lot's instant is before every fill after it
 
 
 def book(
@@ -137,6 +176,7 @@ def book(
     """
     zones = [resolve_timezone(tz) for tz in timezones]
     starts = _starts(resume)
+    fills = _with_lots(fills, starts)
     account = _book(fills, marks, funding, None, cost_basis) if fills.num_rows else None
     scopes: list[tuple[str | None, Books]] = []
     shares: dict[str, pa.Table] = {}
@@ -155,14 +195,18 @@ def book(
             own = _own_books(account, marks, cost_basis, shares)
             if own is not None:
                 scopes.append((None, own))
-    flats = _flat_points(fills)
+    flats = _flat_points(fills, funding)
+    for key, by_scope in starts.items():  # the checkpoints after those resumed from
+        if key in flats:
+            flats[key] = flats[key].after(next(iter(by_scope.values())).at_us)
+    lots = _lots(fills, account, flats)
     trades, days, points = [], [], []
     for scope, books in scopes:
         trades.append(_scoped_trades(books, scope, starts))
         for tz in zones:
             days.append(_days(books, scope, tz, starts))
-        points.append(_checkpoints(books, scope, zones, starts, flats))
-    tail_days, tail_points = _tails(fills, funding, shares, marks, starts, zones, flats)
+        points.append(_checkpoints(books, scope, zones, starts, flats, lots))
+    tail_days, tail_points = _tails(fills, funding, shares, marks, starts, zones, flats, lots)
     return Booked(
         _concat(trades, BOOK_TRADE_SCHEMA),
         _concat([*days, tail_days], BOOK_DAY_SCHEMA),
@@ -279,16 +323,45 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _DAY_US: Final = 86_400_000_000
 
 
-def _flat_points(fills: pa.Table) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
-    """Per position (account, symbol): the instants (µs, ascending) after which no strategy
-    holds any of it (so neither do the account's books), the last of each UTC day, with the
-    strategy of the last fill at each. An instant counts once all its fills are booked."""
+@dataclass(frozen=True, slots=True)
+class _Points:
+    """A position's checkpoints (`_flat_points`): their instants (µs, ascending), the
+    strategy of the last fill at each, and for one with a lot open, that fill's row in the
+    booked fills (-1: flat), the quantity of the lot it left (signed, + long) and the quantity
+    it closed (both scaled by ``10**kq``)."""
+
+    instants: np.ndarray
+    strategies: list[str]
+    rows: list[int]
+    opened: list[int]
+    closed: list[int]
+    kq: int
+
+    def after(self, at_us: int) -> _Points:
+        """The checkpoints after ``at_us``."""
+        keep = [i for i, t in enumerate(self.instants.tolist()) if t > at_us]
+        return _Points(
+            self.instants[keep],
+            [self.strategies[i] for i in keep],
+            [self.rows[i] for i in keep],
+            [self.opened[i] for i in keep],
+            [self.closed[i] for i in keep],
+            self.kq,
+        )
+
+
+def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, str], _Points]:
+    """Per position (account, symbol): its checkpoints, the last of each UTC day. An instant
+    is one once all its fills are booked, if no strategy holds any of the position then
+    (flat), or if one lot is open, what its last fill left (it flipped the position, or opened
+    it from flat), held by that fill's strategy alone, and no funding is paid at it."""
     n = fills.num_rows
     if n == 0:
         return {}
     ts = _micros(fills.column("timestamp"))
     q = fills.column("quantity").combine_chunks()
-    qty = scaled_ints(q, frac_digits(q))
+    kq = frac_digits(q)
+    qty = scaled_ints(q, kq)
     buy = np.asarray(
         pc.equal(pc.utf8_upper(fills.column("side")), "BUY").to_numpy(zero_copy_only=False), bool
     )
@@ -315,14 +388,38 @@ def _flat_points(fills: pa.Table) -> dict[tuple[str, str], tuple[np.ndarray, lis
         out[o] = total - (total[start] - v[start])
         return out, o
 
-    held, _ = running(own, signed)
+    held, _ = running(own, signed)  # the fill's strategy's own position after it
     was = held - signed
-    change = (held != 0).astype(np.int64) - (was != 0).astype(np.int64)
+    holds = np.asarray(held != 0, bool)
+    change = holds.astype(np.int64) - np.asarray(was != 0, bool).astype(np.int64)
     open_count, o = running(pos, change)  # strategies holding the position after each fill
     t_o, p_o = ts[o], pos[o]
+    ha, hb = held[o], was[o]
     last_of_instant = np.r_[(p_o[1:] != p_o[:-1]) | (t_o[1:] != t_o[:-1]), True]
-    flat = open_count[o] == 0
-    cand = np.flatnonzero(flat & last_of_instant)
+    flat = np.asarray(open_count[o] == 0, bool)
+    alone = np.asarray(open_count[o] - holds[o] == 0, bool)  # no other strategy holds any
+    flipped = np.asarray(((hb > 0) & (ha < 0)) | ((hb < 0) & (ha > 0)), bool)
+    fresh = alone & holds[o] & (flipped | np.asarray(hb == 0, bool))
+    cand = np.flatnonzero((flat | fresh) & last_of_instant)
+    if funding is not None and funding.num_rows and cand.size:  # no lot where funding is paid
+        names_now = pos_enc.dictionary.to_pylist()
+        paid = set(
+            zip(
+                pc.binary_join_element_wise(
+                    funding.column("account"), funding.column("symbol"), _SEP
+                ).to_pylist(),
+                _micros(funding.column("timestamp")).tolist(),
+                strict=True,
+            )
+        )
+        cand = np.array(
+            [
+                c
+                for c in cand.tolist()
+                if flat[c] or (names_now[int(p_o[c])], int(t_o[c])) not in paid
+            ],
+            np.int64,
+        )
     if cand.size == 0:
         return {}
     day = t_o[cand] // _DAY_US
@@ -330,12 +427,21 @@ def _flat_points(fills: pa.Table) -> dict[tuple[str, str], tuple[np.ndarray, lis
     chosen = cand[keep]
     names = pos_enc.dictionary.to_pylist()
     strategies = fills.column("strategy").combine_chunks().take(pa.array(o[chosen])).to_pylist()
-    out: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
+    out: dict[tuple[str, str], _Points] = {}
     chosen_pos = p_o[chosen]
     for code in np.unique(chosen_pos).tolist():
-        sel = np.flatnonzero(chosen_pos == code)
+        sel = np.flatnonzero(chosen_pos == code).tolist()
         account, symbol = str(names[code]).split(_SEP, 1)
-        out[(account, symbol)] = (t_o[chosen[sel]], [strategies[i] for i in sel.tolist()])
+        c = chosen[sel]
+        lot = ~flat[c]
+        out[(account, symbol)] = _Points(
+            instants=t_o[c],
+            strategies=[strategies[i] for i in sel],
+            rows=[int(r) if k else -1 for r, k in zip(o[c].tolist(), lot.tolist(), strict=True)],
+            opened=[int(x) if k else 0 for x, k in zip(ha[c].tolist(), lot, strict=True)],
+            closed=[abs(int(x)) if k else 0 for x, k in zip(hb[c].tolist(), lot, strict=True)],
+            kq=kq,
+        )
     return out
 
 
@@ -406,16 +512,19 @@ def _day_counts(
     at_us: int,
     zones: Sequence[ZoneInfo],
     start: _Start | None,
+    minus: int = 0,
 ) -> str:
     """JSON, per timezone, of the fills (``fill_us``, ascending) and of the fills and funding
     payments (``pay_us``, ascending) of a scope on ``at_us``'s local day up to it, with those
-    a checkpoint ``start`` counted that day: ``{"UTC": {"fills": 2, "events": 3}}``."""
+    a checkpoint ``start`` counted that day, less ``minus`` fills (that of a lot re-booked as
+    a fill of its own): ``{"UTC": {"fills": 2, "events": 3}}``."""
     out = {}
     for tz in zones:
         day = _local_day(at_us, tz)
         since = (local_midnight(day, tz) - _EPOCH) // dt.timedelta(microseconds=1)
         fills = int(np.searchsorted(fill_us, at_us, "right") - np.searchsorted(fill_us, since))
         paid = int(np.searchsorted(pay_us, at_us, "right") - np.searchsorted(pay_us, since))
+        fills -= minus
         events = fills + paid
         if start is not None and _local_day(start.at_us, tz) == day:
             fills += start.day_fills.get(tz.key, 0)
@@ -429,10 +538,12 @@ def _checkpoints(
     scope: str | None,
     zones: Sequence[ZoneInfo],
     starts: _Starts,
-    flats: dict[tuple[str, str], tuple[np.ndarray, list[str]]],
+    flats: dict[tuple[str, str], _Points],
+    lots: dict[tuple[str, str], list[dict[str, object] | None]],
 ) -> pa.Table:
-    """The checkpoint rows of the scopes ``books`` holds fills of, at the flat instants of
-    their positions (`_flat_points`)."""
+    """The checkpoint rows of the scopes ``books`` holds fills of, at the checkpoints of
+    their positions (`_flat_points`, with their lots, `_lots`). The fees and fills of a
+    scope holding a lot leave out what the lot re-booked as a fill brings again."""
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     by_fills = _groups(books.fills, ("account", "symbol"))
     by_events = _groups(books.result.realized_events, ("account", "symbol"))
@@ -446,14 +557,18 @@ def _checkpoints(
         account, row_scope = _real(run_account, scope)
         if (account, symbol) not in flats:
             continue
-        instants, last = flats[(account, symbol)]
+        points = flats[(account, symbol)]
+        held = lots[(account, symbol)]
         start = starts.get((account, symbol), {}).get(row_scope)
         fill_us = _micros(f.column("timestamp"))
+        picked = list(range(len(points.instants)))
         if start is None:  # a scope's books begin with its first fill
-            since = np.flatnonzero(instants >= fill_us[0])
-            instants, last = instants[since], [last[i] for i in since.tolist()]
-            if not len(instants):
+            picked = np.flatnonzero(points.instants >= fill_us[0]).tolist()
+            if not picked:
                 continue
+        instants = points.instants[picked]
+        last = [points.strategies[i] for i in picked]
+        held = [held[i] for i in picked]
         fu = by_funding.get((run_account, symbol))
         pay_us = np.sort(_micros(fu.column("timestamp"))) if fu is not None else np.zeros(0)
         at = books_at(
@@ -471,6 +586,9 @@ def _checkpoints(
             currency = start.currency
         base = start or _Start(0, ZERO, ZERO, ZERO, 0, {}, {}, None, "")
         for i, (t, b) in enumerate(zip(instants.tolist(), at, strict=True)):
+            lot = held[i]
+            mine = lot is not None and row_scope in (ACCOUNT, lot["strategy"])
+            again = lot["lot_fee"] if mine and lot is not None else ZERO
             out["account"].append(account)
             out["symbol"].append(symbol)
             out["timestamp"].append(t)
@@ -478,11 +596,64 @@ def _checkpoints(
             out["currency"].append(currency)
             out["last_strategy"].append(last[i])
             out["realized_pnl"].append(b.realized_pnl + base.realized)
-            out["fees"].append(b.fees + base.fees)
+            out["fees"].append(b.fees + base.fees - again)  # type: ignore[operator]
             out["funding"].append(b.funding + base.funding)
             out["trades"].append(int(done[i]) + base.trades)
-            out["day_counts"].append(_day_counts(fill_us, pay_us, t, zones, start))
+            out["day_counts"].append(_day_counts(fill_us, pay_us, t, zones, start, int(mine)))
+            _add_lot(out, lot)
     return _checkpoint_table(out)
+
+
+def _add_lot(out: dict[str, list[object]], lot: dict[str, object] | None) -> None:
+    for column in _LOT_COLUMNS:
+        out[column].append(None if lot is None else lot[column])
+
+
+def _lots(
+    fills: pa.Table, account: Books | None, flats: dict[tuple[str, str], _Points]
+) -> dict[tuple[str, str], list[dict[str, object] | None]]:
+    """The lot open at each checkpoint (None: flat): `_LOT_COLUMNS` and the strategy of its
+    fill. The lot's part of the fill's fee (in the P&L currency) is what the ledger leaves to
+    the opening part: the fee less the closing part's share, fee x closed / quantity rounded
+    half to even at 18 decimals, as the batch ledger splits it."""
+    rows = sorted({r for p in flats.values() for r in p.rows if r >= 0})
+    picked: dict[int, dict[str, object]] = {}
+    fees: dict[str, Decimal] = {}
+    if rows and account is not None:
+        table = fills.take(pa.array(rows, pa.int64())).to_pylist()
+        picked = dict(zip(rows, table, strict=True))
+        ids = pa.array([r["fill_id"] for r in table], pa.string())
+        ev = account.result.realized_events
+        ev = ev.filter(pc.is_in(ev.column("fill_id"), ids))
+        fees = dict(
+            zip(ev.column("fill_id").to_pylist(), ev.column("fees").to_pylist(), strict=True)
+        )
+    out: dict[tuple[str, str], list[dict[str, object] | None]] = {}
+    for key, p in flats.items():
+        lots: list[dict[str, object] | None] = []
+        for row, opened, closed in zip(p.rows, p.opened, p.closed, strict=True):
+            if row < 0:
+                lots.append(None)
+                continue
+            f = picked[row]
+            whole = int(fees[str(f["fill_id"])].scaleb(18))  # exact: 18 decimals
+            quantity = closed + abs(opened)
+            q, r = divmod(whole * closed, quantity)
+            up = 2 * r > quantity or (2 * r == quantity and q % 2 == 1)
+            share = Decimal(whole - (q + int(up))).scaleb(-18)
+            lots.append(
+                {
+                    "lot_fill_id": f["fill_id"],
+                    "lot_side": "BUY" if opened > 0 else "SELL",
+                    "lot_quantity": Decimal(abs(opened)).scaleb(-p.kq),
+                    "lot_price": f["price"],
+                    "lot_fee": share,
+                    "lot_multiplier": f["multiplier"],
+                    "strategy": f["strategy"],
+                }
+            )
+        out[key] = lots
+    return out
 
 
 def _checkpoint_table(out: dict[str, list[object]]) -> pa.Table:
@@ -521,7 +692,8 @@ def _tails(
     marks: pa.Table | None,
     starts: _Starts,
     zones: Sequence[ZoneInfo],
-    flats: dict[tuple[str, str], tuple[np.ndarray, list[str]]],
+    flats: dict[tuple[str, str], _Points],
+    lots: dict[tuple[str, str], list[dict[str, object] | None]],
 ) -> tuple[pa.Table, pa.Table]:
     """The daily and checkpoint rows of resumed scopes that have no fill in this run: flat
     from their checkpoint on, their books move only by the funding they are paid (all of a
@@ -594,14 +766,16 @@ def _tails(
                     days["open"].append(False)
                     days["unmarked"].append(False)
                     days["unrealized_pnl"].append(ZERO)
-            instants, last = flats.get((account, symbol), (np.zeros(0, np.int64), []))
-            for i, t in enumerate(instants.tolist()):
+            points_of = flats.get((account, symbol))
+            if points_of is None:
+                continue
+            for i, t in enumerate(points_of.instants.tolist()):
                 points["account"].append(account)
                 points["symbol"].append(symbol)
                 points["timestamp"].append(t)
                 points["scope"].append(row_scope)
                 points["currency"].append(start.currency)
-                points["last_strategy"].append(last[i])
+                points["last_strategy"].append(points_of.strategies[i])
                 points["realized_pnl"].append(start.realized)
                 points["fees"].append(start.fees)
                 points["funding"].append(paid_by(t))
@@ -609,6 +783,7 @@ def _tails(
                 points["day_counts"].append(
                     _day_counts(np.zeros(0, np.int64), pay_us, t, zones, start)
                 )
+                _add_lot(points, lots[(account, symbol)][i])
     return pa.table(days, schema=BOOK_DAY_SCHEMA), _checkpoint_table(points)
 
 

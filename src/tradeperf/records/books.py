@@ -55,11 +55,12 @@ BOOK_TRADE_SCHEMA: Final = pa.schema(
 )
 
 
-#: The books of one position at an instant it was flat in every scope (no open lot in the
-#: account's books nor in any strategy's own): re-booking after it starts from it, not from
-#: the first fill. One row per scope; ``day_counts`` (JSON, per timezone) counts the scope's
-#: ``fills`` and its ``events`` (fills and funding payments) of that local day up to the
-#: instant; ``trades`` its round trips up to it.
+#: The books of one position at an instant its lot state is simple: flat in every scope, or
+#: one lot open, the rest of the fill at that instant (a flip, or an open from flat), held by
+#: that fill's strategy alone: re-booking after it starts from it, not from the first fill.
+#: One row per scope; ``day_counts`` (JSON, per timezone) counts the scope's ``fills`` and
+#: its ``events`` (fills and funding payments) of that local day up to the instant; ``trades``
+#: its round trips up to it; ``lot_*`` the open lot (null when flat).
 BOOK_CHECKPOINT_SCHEMA: Final = pa.schema(
     [
         pa.field("account", pa.string(), nullable=False),
@@ -73,6 +74,14 @@ BOOK_CHECKPOINT_SCHEMA: Final = pa.schema(
         pa.field("funding", MONEY_TYPE, nullable=False),
         pa.field("trades", pa.int64(), nullable=False),
         pa.field("day_counts", pa.string(), nullable=False),
+        # the lot open at the instant (null when flat): what is left of the fill that opened
+        # it, its part of that fill's fee (in the P&L currency) and its side
+        pa.field("lot_fill_id", pa.string()),
+        pa.field("lot_side", pa.string()),
+        pa.field("lot_quantity", MONEY_TYPE),
+        pa.field("lot_price", MONEY_TYPE),
+        pa.field("lot_fee", MONEY_TYPE),
+        pa.field("lot_multiplier", MONEY_TYPE),
     ]
 )
 

@@ -586,7 +586,7 @@ class SQLStore(Store):
         )
         self._exec(
             f"DELETE FROM book_trades WHERE {inside} AND "
-            + after.format(t="book_trades", c="entry_time")
+            + after.format(t="book_trades", c="exit_time")
         )
         self._exec(
             f"DELETE FROM book_checkpoints WHERE {inside} AND "
@@ -606,6 +606,7 @@ class SQLStore(Store):
                 zones,
                 resume=points if points.num_rows else None,
             )
+            self._supersede(resume, booked.checkpoints)
             for name, table in (
                 ("book_trades", booked.trades),
                 ("book_days", booked.days),
@@ -630,6 +631,37 @@ class SQLStore(Store):
             "VALUES (?, ?, ?, ?)",
             [basis, json.dumps(zones), dt.datetime.now(dt.UTC), pruned],
         )
+
+    def _supersede(self, resume: pa.Table, points: pa.Table) -> None:
+        """Delete the checkpoints resumed from that are no longer the last of their UTC day
+        (a checkpoint booked now follows them that day): one per position and day is kept."""
+        if resume.num_rows == 0 or points.num_rows == 0:
+            return
+        day = 86_400_000_000
+        booked = set(
+            zip(
+                points.column("account").to_pylist(),
+                points.column("symbol").to_pylist(),
+                (t // day for t in pc.cast(points.column("timestamp"), pa.int64()).to_pylist()),
+                strict=True,
+            )
+        )
+        gone = [
+            (a, sym, t)
+            for a, sym, t in zip(
+                resume.column("account").to_pylist(),
+                resume.column("symbol").to_pylist(),
+                pc.cast(resume.column("resume_at"), pa.int64()).to_pylist(),
+                strict=True,
+            )
+            if (a, sym, t // day) in booked
+        ]
+        for a, sym, t in gone:
+            at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=t)
+            self._exec(
+                "DELETE FROM book_checkpoints WHERE account = ? AND symbol = ? AND timestamp = ?",
+                [a, sym, at],
+            )
 
     def _marks_needed(self) -> str:
         """The condition on marks a re-booking reads (staging ``_mark_from``): those of the
