@@ -236,3 +236,41 @@ def test_a_pruned_store_refuses_what_it_could_no_longer_book(store_url: str) -> 
         )
         assert store.pruned_kept["fills"] == 0
         assert store.records(RecordKind.FILLS).num_rows == 0  # day 19's sell closed it
+
+
+def test_positions_come_from_the_checkpoints_and_survive_pruning(store_url: str) -> None:
+    """`tradeperf positions` books each position from its latest checkpoint: the same open
+    positions as booking every fill, before and after the fills behind them are pruned."""
+    fills = [
+        Fill("b1", T0, "X", "BUY", Decimal(2), Decimal(100), Decimal("0.3")),
+        Fill("s1", T0 + dt.timedelta(days=1), "X", "SELL", Decimal(5), Decimal(110), Decimal(1)),
+        Fill("b2", T0 + dt.timedelta(days=2), "X", "BUY", Decimal(1), Decimal(104), Decimal(0)),
+        Fill("y1", T0 + dt.timedelta(days=1), "Y", "BUY", Decimal(3), Decimal(50), Decimal(0)),
+        Fill("y2", T0 + dt.timedelta(days=2), "Y", "BUY", Decimal(1), Decimal(54), Decimal(0)),
+    ]
+    marks = [Mark(T0 + dt.timedelta(days=3), "X", Decimal(107))]
+    with open_store(store_url) as store:
+        store.booker = booker()
+        _write(store, "/f.csv", RecordKind.FILLS, fills_to_table(fills))
+        _write(store, "/m.csv", RecordKind.MARKS, marks_to_table(marks))
+        kept = store.latest_checkpoints()
+        assert kept is not None
+        assert kept.num_rows == 2  # X flipped short on day 1; Y opened from flat on day 1
+        reference = open_positions_of(store, use_checkpoints=False)
+        assert open_positions_of(store) == reference
+        # X short 2 @110 after the flip; Y long 4 at (3x50 + 54) / 4
+        assert [(p.symbol, p.quantity, p.average_cost) for p in reference] == [
+            ("X", Decimal(-2), Decimal(110)),
+            ("Y", Decimal(4), Decimal(51)),
+        ]
+        store.prune(["fills"], older_than=dt.timedelta(days=1), now=T0 + dt.timedelta(days=3))
+        assert store.records(RecordKind.FILLS).num_rows < len(fills)
+        assert open_positions_of(store) == reference
+
+
+def open_positions_of(store, *, use_checkpoints: bool = True):  # type: ignore[no-untyped-def]
+    from tradeperf.analytics.positions import open_positions
+
+    if use_checkpoints:
+        return open_positions(store)
+    return open_positions(store, sources=tuple(store.source_entries()))

@@ -226,10 +226,12 @@ def test_pruning_booked_fills_changes_no_figure_and_refuses_a_fill_it_could_not_
     before = json.loads(tradeperf("summary", "--format", "json").out)
     ran = tradeperf("store", "prune", "--older-than", "1d", "--kinds", "fills,marks,funding")
     assert ran.code == 0, ran.text
-    # BTC went flat on May 2nd: its three fills go; the ETH short is open: its sell stays,
-    # and so do the marks (ETH's value the short, BTC's last one before May 2nd stays)
-    assert "fills: 3 rows older than 1d deleted (1 older kept" in ran.out
-    assert "marks: 0 rows" in ran.out
+    # BTC went flat on May 2nd: its three fills go; the ETH short opened from flat is kept
+    # as the lot of its checkpoint, so its sell goes too; the marks stay (ETH's values the
+    # short, BTC's is the last one before its checkpoint)
+    assert "fills: 4 rows older than 1d deleted\n" in ran.out
+    assert "marks: 0 rows older than 1d deleted (2 older kept" in ran.out
+    assert not tradeperf("positions", "--format", "json").code
     after = json.loads(tradeperf("summary", "--format", "json").out)
     before.pop("generated_at"), after.pop("generated_at")
     assert after == before

@@ -136,6 +136,28 @@ def _with_lots(fills: pa.Table, starts: _Starts) -> pa.Table:
     return pa.concat_tables([lots, fills])  # a lot's instant is before every fill after it
 
 
+def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
+    """The fills that book every position as ``fills`` do, from its checkpoint on: the
+    checkpoints' open lots (`BOOK_CHECKPOINT_SCHEMA` rows, one per position, scope ``""``),
+    each as a fill of its own, and the fills of ``fills`` after them (those of a position
+    without a checkpoint all). The positions they book are those of all of ``fills``, for
+    any cost basis (a checkpoint holds one lot at most)."""
+    if checkpoints.num_rows == 0 or fills.num_rows == 0:
+        return fills
+    key = pc.binary_join_element_wise(fills.column("account"), fills.column("symbol"), _SEP)
+    ckey = pc.binary_join_element_wise(
+        checkpoints.column("account"), checkpoints.column("symbol"), _SEP
+    )
+    at = _micros(checkpoints.column("timestamp"))
+    where = np.asarray(
+        pc.fill_null(pc.index_in(key, value_set=ckey), -1).to_numpy(zero_copy_only=False),
+        np.int64,
+    )
+    since = np.where(where >= 0, at[np.maximum(where, 0)], np.iinfo(np.int64).min)
+    kept = fills.filter(pa.array(_micros(fills.column("timestamp")) > since))
+    return _with_lots(kept, _starts(checkpoints))
+
+
 def book(
     fills: pa.Table,
     marks: pa.Table | None,
@@ -201,11 +223,15 @@ def book(
             flats[key] = flats[key].after(next(iter(by_scope.values())).at_us)
     lots = _lots(fills, account, flats)
     trades, days, points = [], [], []
+    grouped: dict[int, _Grouped] = {}
     for scope, books in scopes:
+        if id(books) not in grouped:  # the account's books serve one strategy's too
+            grouped[id(books)] = _grouped(books)
+        g = grouped[id(books)]
         trades.append(_scoped_trades(books, scope, starts))
         for tz in zones:
-            days.append(_days(books, scope, tz, starts))
-        points.append(_checkpoints(books, scope, zones, starts, flats, lots))
+            days.append(_days(books, scope, tz, starts, g))
+        points.append(_checkpoints(books, scope, zones, starts, flats, lots, g))
     tail_days, tail_points = _tails(fills, funding, shares, marks, starts, zones, flats, lots)
     return Booked(
         _concat(trades, BOOK_TRADE_SCHEMA),
@@ -307,6 +333,27 @@ def _groups(table: pa.Table | None, columns: Sequence[str]) -> dict[tuple[str, .
         tuple(str(names[int(sorted_codes[a])]).split("\x00")): ordered.slice(a, b - a)
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Grouped:
+    """A run's fills, realized events and funding by (account, symbol), marks by symbol."""
+
+    fills: dict[tuple[str, ...], pa.Table]
+    events: dict[tuple[str, ...], pa.Table]
+    marks: dict[tuple[str, ...], pa.Table]
+    funding: dict[tuple[str, ...], pa.Table]
+
+
+def _grouped(books: Books) -> _Grouped:
+    """`_Grouped` of ``books`` (the daily rows of every timezone and the checkpoints of a run
+    read the same groups)."""
+    return _Grouped(
+        _groups(books.fills, ("account", "symbol")),
+        _groups(books.result.realized_events, ("account", "symbol")),
+        _groups(books.marks, ("symbol",)),
+        _groups(books.funding, ("account", "symbol")),
+    )
 
 
 def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -445,16 +492,13 @@ def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, s
     return out
 
 
-def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts) -> pa.Table:
+def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts, g: _Grouped) -> pa.Table:
     """The daily rows of ``books``: per position, each local day with a fill, a mark or a
     funding payment, the books at that day's end. ``scope`` None: the books of every
     strategy (`_own_books`), each position's scope its strategy. A position resumed from a
     checkpoint has rows from the checkpoint's local day, its amounts added to the run's."""
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
-    by_fills = _groups(books.fills, ("account", "symbol"))
-    by_events = _groups(books.result.realized_events, ("account", "symbol"))
-    by_marks = _groups(books.marks, ("symbol",))
-    by_funding = _groups(books.funding, ("account", "symbol"))
+    by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
     empty_events = books.result.realized_events.slice(0, 0)
     for (run_account, symbol), f in sorted(by_fills.items()):
         row_account, row_scope = _real(run_account, scope)
@@ -540,15 +584,13 @@ def _checkpoints(
     starts: _Starts,
     flats: dict[tuple[str, str], _Points],
     lots: dict[tuple[str, str], list[dict[str, object] | None]],
+    g: _Grouped,
 ) -> pa.Table:
     """The checkpoint rows of the scopes ``books`` holds fills of, at the checkpoints of
     their positions (`_flat_points`, with their lots, `_lots`). The fees and fills of a
     scope holding a lot leave out what the lot re-booked as a fill brings again."""
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
-    by_fills = _groups(books.fills, ("account", "symbol"))
-    by_events = _groups(books.result.realized_events, ("account", "symbol"))
-    by_marks = _groups(books.marks, ("symbol",))
-    by_funding = _groups(books.funding, ("account", "symbol"))
+    by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
     trades = books.trades
     trades = trades.append_column("account", pa.array(_run_accounts(trades), pa.string()))
     by_trades = _groups(trades, ("account", "symbol"))

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import load_books
+from tradeperf.analytics.books import Books, _book, load_books
 from tradeperf.ledger import CostBasis
 from tradeperf.store import Store
 
@@ -56,7 +56,11 @@ def open_positions(
     InputError
         If the stored fills cannot be booked.
     """
-    books = load_books(store, cost_basis=cost_basis, sources=sources)
+    kept = None if sources else store.latest_checkpoints()
+    if kept is not None:  # from each position's latest checkpoint: pruned fills not needed
+        books = _from_checkpoints(store, kept, cost_basis)
+    else:
+        books = load_books(store, cost_basis=cost_basis, sources=sources)
     if books is None:
         return []
     last_mark: dict[str, dt.datetime] = {}
@@ -89,6 +93,24 @@ def open_positions(
             )
         )
     return out
+
+
+def _from_checkpoints(store: Store, kept: pa.Table, cost_basis: CostBasis) -> Books | None:
+    """The books of the stored fills from each position's latest checkpoint on."""
+    from tradeperf.analytics.booking import after_checkpoints
+    from tradeperf.ingest.base import RecordKind
+    from tradeperf.records import FILL_SCHEMA, MARK_SCHEMA
+
+    fills = store.records(RecordKind.FILLS)
+    fills = (
+        FILL_SCHEMA.empty_table()
+        if fills.num_rows == 0
+        else fills.select(FILL_SCHEMA.names).cast(FILL_SCHEMA)
+    )
+    fills = after_checkpoints(fills, kept)
+    marks = store.records(RecordKind.MARKS)
+    marks = marks.select(MARK_SCHEMA.names).cast(MARK_SCHEMA) if marks.num_rows else None
+    return _book(fills, marks, None, None, cost_basis)
 
 
 def positions_to_json(positions: list[OpenPosition], now: dt.datetime) -> dict[str, object]:

@@ -167,6 +167,12 @@ class Store(abc.ABC):
         del tz, cost_basis
         return None
 
+    def latest_checkpoints(self) -> pa.Table | None:
+        """The latest checkpoint of the account's books of each position
+        (`tradeperf.records.BOOK_CHECKPOINT_SCHEMA` rows of scope ``""``), or None when the
+        store keeps no books (default)."""
+        return None
+
     def books_pruned(self) -> datetime | None:
         """The prune horizon of the kept books: raw fills, marks and funding before it may be
         gone, so the books can no longer be booked again from the fills (None: nothing

@@ -1248,6 +1248,18 @@ class SQLStore(Store):
         }
         return out
 
+    def latest_checkpoints(self) -> pa.Table | None:
+        """See `Store.latest_checkpoints`."""
+        if not self._has_table("book_state") or self._book_state() is None:
+            return None
+        cols = ", ".join(f'c."{f.name}"' for f in BOOK_CHECKPOINT_SCHEMA)
+        return self._fetch_arrow(
+            f"SELECT {cols} FROM book_checkpoints c JOIN (SELECT account, symbol, "
+            "max(timestamp) AS latest FROM book_checkpoints WHERE scope = '' GROUP BY account, "
+            "symbol) l ON c.account = l.account AND c.symbol = l.symbol AND c.timestamp = "
+            "l.latest WHERE c.scope = '' ORDER BY c.account, c.symbol"
+        ).cast(BOOK_CHECKPOINT_SCHEMA)
+
     def books_pruned(self) -> dt.datetime | None:
         """See `Store.books_pruned`."""
         if not self._has_table("book_state"):
