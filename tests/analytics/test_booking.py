@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.analytics.booked import entry, numbered
 from tradeperf.analytics.booking import booker
 from tradeperf.analytics.books import load_books
 from tradeperf.analytics.fx import FxRates
@@ -42,7 +43,7 @@ from tradeperf.records import (
     marks_to_table,
 )
 from tradeperf.reports.json_report import summary_to_json
-from tradeperf.store import SourceEntry, open_store
+from tradeperf.store import open_store
 
 T0 = dt.datetime(2024, 3, 29, 20, 0, tzinfo=dt.UTC)
 qty = st.decimals(min_value="0.01", max_value=5, places=2)
@@ -85,20 +86,6 @@ def streams(draw: st.DrawFn) -> tuple[list[Fill], list[Mark], list[FundingPaymen
     ]
     cuts = sorted(draw(st.lists(st.integers(1, max(n - 1, 1)), max_size=3, unique=True)))
     return fills, marks, funding, cuts
-
-
-def _entry(path: str, kind: str) -> SourceEntry:
-    return SourceEntry(
-        path=path, size=1, mtime_ns=1, checksum=uuid.uuid4().hex, prefix_checksum="p",
-        end_offset=1, format="csv", kind=kind, rows=1, rejected=0, unreadable=False,
-        ingested_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
-
-
-def _lines(table: pa.Table) -> pa.Table:
-    """``table`` with its rows numbered as the lines of a file (funding is keyed by them)."""
-    lines = pa.array(range(1, table.num_rows + 1), pa.int64())
-    return table.set_column(table.column_names.index("source_line"), "source_line", lines)
 
 
 def _close(a: object, b: object) -> bool:
@@ -173,16 +160,16 @@ def test_books_kept_at_ingest_equal_books_kept_from_the_fills(
     for i, part in enumerate(parts):
         path = f"/{run}/fills-{i}.csv"
         result = ReadResult(path, RecordKind.FILLS, fills_to_table(part))
-        bstore.write_source(_entry(path, "fills"), result, replace=True)
+        bstore.write_source(entry(path, "fills"), result, replace=True)
         written.append((path, result))
     for path, kind, table in (
         (f"/{run}/marks.csv", RecordKind.MARKS, marks_to_table(marks)),
-        (f"/{run}/funding.csv", RecordKind.FUNDING, _lines(funding_to_table(funding))),
+        (f"/{run}/funding.csv", RecordKind.FUNDING, numbered(funding_to_table(funding))),
     ):
-        bstore.write_source(_entry(path, kind.value), ReadResult(path, kind, table), replace=True)
+        bstore.write_source(entry(path, kind.value), ReadResult(path, kind, table), replace=True)
     if again:  # the first file read again in full: its symbols are booked again
         path, result = written[0]
-        bstore.write_source(_entry(path, "fills"), result, replace=True)
+        bstore.write_source(entry(path, "fills"), result, replace=True)
     assert bstore.stored_books("UTC", basis.value) is not None
     windows = (WindowKind.DAILY, WindowKind.WEEKLY)
     for req in REQUESTS:
@@ -209,7 +196,7 @@ def test_a_store_without_a_booker_drops_its_books_and_summaries_book_the_fills(
     with open_store(store_url) as store:
         store.booker = booker()
         store.write_source(
-            _entry("/f1", "fills"),
+            entry("/f1", "fills"),
             ReadResult("/f1", RecordKind.FILLS, fills_to_table([fill])),
             replace=True,
         )
@@ -218,7 +205,7 @@ def test_a_store_without_a_booker_drops_its_books_and_summaries_book_the_fills(
         store.booker = None
         other = dataclasses.replace(fill, fill_id="b", side="SELL", price=Decimal(110))
         store.write_source(
-            _entry("/f2", "fills"),
+            entry("/f2", "fills"),
             ReadResult("/f2", RecordKind.FILLS, fills_to_table([other])),
             replace=True,
         )
@@ -227,7 +214,7 @@ def test_a_store_without_a_booker_drops_its_books_and_summaries_book_the_fills(
         assert summary.overall["realized_pnl"] == Decimal(10)
         store.booker = booker()  # the next write books everything again
         store.write_source(
-            _entry("/m", "marks"),
+            entry("/m", "marks"),
             ReadResult("/m", RecordKind.MARKS, marks_to_table([Mark(T0, "Z", Decimal(1))])),
             replace=True,
         )
@@ -283,10 +270,10 @@ def test_a_summary_over_booked_fills_reads_no_fill(
         for path, kind, table in (
             ("/f", RecordKind.FILLS, fills_to_table(fills)),
             ("/m", RecordKind.MARKS, marks_to_table(marks)),
-            ("/u", RecordKind.FUNDING, _lines(funding_to_table(funding))),
+            ("/u", RecordKind.FUNDING, numbered(funding_to_table(funding))),
         ):
             result = ReadResult(path, kind, table)
-            store.write_source(_entry(path, kind.value), result, replace=True)
+            store.write_source(entry(path, kind.value), result, replace=True)
         request = SummaryRequest(windows=(WindowKind.DAILY,), **selection)  # type: ignore[arg-type]
         ref = summarize_trades(store, request, stored_books=False)
         real = store.records
@@ -322,7 +309,7 @@ def test_several_strategies_are_the_sum_of_their_own_books_not_one_netted_accoun
     with open_store(store_url) as store:
         store.booker = booker()
         store.write_source(
-            _entry("/f", "fills"),
+            entry("/f", "fills"),
             ReadResult("/f", RecordKind.FILLS, fills_to_table(fills)),
             replace=True,
         )
@@ -390,9 +377,7 @@ def test_selections_in_two_currencies_convert_like_the_fills_booked_now(store_ur
             ("/m", RecordKind.MARKS, marks_to_table(marks)),
             ("/r", RecordKind.FX_RATES, rates),
         ):
-            store.write_source(
-                _entry(path, kind.value), ReadResult(path, kind, table), replace=True
-            )
+            store.write_source(entry(path, kind.value), ReadResult(path, kind, table), replace=True)
         fx = FxRates.from_table(store.records(RecordKind.FX_RATES))
         for selection in ({}, {"strategies": ("a", "b")}, {"strategies": ("b",), "symbols": ("E",)},
                           {"symbols": ("E", "U")}):  # fmt: skip

@@ -17,10 +17,10 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.analytics.booked import entry, examples, marks_and_funding, numbered
 from tradeperf.analytics.booking import booker
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.ingest.base import ReadResult, RecordKind
@@ -34,7 +34,7 @@ from tradeperf.records import (
     funding_to_table,
     marks_to_table,
 )
-from tradeperf.store import SourceEntry, SourceWrite, open_store
+from tradeperf.store import SourceWrite, open_store
 
 T0 = dt.datetime(2024, 3, 29, 20, 0, tzinfo=dt.UTC)
 ZONES = ("UTC", "America/New_York")
@@ -58,36 +58,9 @@ def streams(draw: st.DrawFn) -> tuple[list[Fill], list[Mark], list[FundingPaymen
         )
         for i in range(n)
     ]
-    marks = {
-        (symbol, T0 + dt.timedelta(hours=h, minutes=30)): Mark(
-            T0 + dt.timedelta(hours=h, minutes=30), symbol, Decimal(draw(st.integers(95, 105)))
-        )
-        for h in draw(st.lists(st.integers(0, 124), max_size=12))
-        for symbol in [draw(st.sampled_from(["X", "Y"]))]
-    }
-    funding = [
-        FundingPayment(
-            T0 + dt.timedelta(hours=h, minutes=15),
-            draw(st.sampled_from(["X", "Y"])),
-            Decimal(draw(st.integers(-3, 3))),
-        )
-        for h in sorted(draw(st.lists(st.integers(0, 124), max_size=5, unique=True)))
-    ]
+    marks, funding = marks_and_funding(draw, T0, 124, marks=12, payments=5)
     cuts = sorted(draw(st.lists(st.integers(1, n - 1), max_size=4, unique=True)))
-    return fills, list(marks.values()), funding, cuts
-
-
-def _entry(path: str, kind: str) -> SourceEntry:
-    return SourceEntry(
-        path=path, size=1, mtime_ns=1, checksum=uuid.uuid4().hex, prefix_checksum="p",
-        end_offset=1, format="csv", kind=kind, rows=1, rejected=0, unreadable=False,
-        ingested_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
-
-
-def _lines(table: pa.Table) -> pa.Table:
-    lines = pa.array(range(1, table.num_rows + 1), pa.int64())
-    return table.set_column(table.column_names.index("source_line"), "source_line", lines)
+    return fills, marks, funding, cuts
 
 
 def _kept(store, tz: str, basis: CostBasis) -> dict[str, list[dict[str, object]]]:  # type: ignore[no-untyped-def]
@@ -114,7 +87,7 @@ def _writes(run: str, parts: list[list[Fill]], marks: list[Mark], funding: list[
         path = f"/{run}/fills-{i}.csv"
         out.append((path, RecordKind.FILLS, fills_to_table(part)))
     out.append((f"/{run}/marks.csv", RecordKind.MARKS, marks_to_table(marks)))
-    out.append((f"/{run}/funding.csv", RecordKind.FUNDING, _lines(funding_to_table(funding))))
+    out.append((f"/{run}/funding.csv", RecordKind.FUNDING, numbered(funding_to_table(funding))))
     return out
 
 
@@ -136,25 +109,12 @@ def _first_difference(a: list[dict[str, object]], b: list[dict[str, object]]) ->
     return "equal"
 
 
-@pytest.fixture
-def two_stores(store_url: str, tmp_path):  # type: ignore[no-untyped-def]
-    other = f"duckdb:///{tmp_path}/whole.duckdb"
-    with open_store(store_url) as appended, open_store(other) as whole:
-        for s in (appended, whole):
-            s.ensure_partials("America/New_York")
-        yield appended, whole
-
-
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(40)
 @given(stream=streams(), basis=st.sampled_from(list(CostBasis)), marks_first=st.booleans())
 def test_appending_books_as_booking_everything_at_once(
-    two_stores, stream, basis: CostBasis, marks_first: bool
+    store_pair, stream, basis: CostBasis, marks_first: bool
 ) -> None:  # type: ignore[no-untyped-def]
-    appended, whole = two_stores
+    appended, whole = store_pair
     fills, marks, funding, cuts = stream
     run = uuid.uuid4().hex[:8]
     for s in (appended, whole):
@@ -167,10 +127,10 @@ def test_appending_books_as_booking_everything_at_once(
     if marks_first:  # marks and funding before the fills, or after them
         writes = writes[-2:] + writes[:-2]
     for path, kind, table in writes:
-        appended.write_source(_entry(path, kind.value), ReadResult(path, kind, table), replace=True)
+        appended.write_source(entry(path, kind.value), ReadResult(path, kind, table), replace=True)
     whole.write_sources(
         [
-            SourceWrite(_entry(path, kind.value), ReadResult(path, kind, table), replace=True)
+            SourceWrite(entry(path, kind.value), ReadResult(path, kind, table), replace=True)
             for path, kind, table in writes
         ]
     )
@@ -209,7 +169,7 @@ def test_an_append_reads_only_the_fills_after_the_last_checkpoint(store_url: str
         store.booker = booker()
         path = "/h.csv"
         store.write_source(
-            _entry(path, "fills"),
+            entry(path, "fills"),
             ReadResult(path, RecordKind.FILLS, fills_to_table(history)),
             replace=True,
         )
@@ -217,7 +177,7 @@ def test_an_append_reads_only_the_fills_after_the_last_checkpoint(store_url: str
         assert store.booking.fills == 401
         more = [_fill(401, 401, "SELL"), _fill(402, 402.5, "BUY", "s2")]
         store.write_source(
-            _entry("/m.csv", "fills"),
+            entry("/m.csv", "fills"),
             ReadResult("/m.csv", RecordKind.FILLS, fills_to_table(more)),
             replace=True,
         )
@@ -225,7 +185,7 @@ def test_an_append_reads_only_the_fills_after_the_last_checkpoint(store_url: str
         assert store.booking.fills == 2  # the open lot comes from the checkpoint, not a fill
         late = [_fill(403, 100.5, "SELL", "s2"), _fill(404, 100.7, "BUY", "s2")]
         store.write_source(
-            _entry("/late.csv", "fills"),
+            entry("/late.csv", "fills"),
             ReadResult("/late.csv", RecordKind.FILLS, fills_to_table(late)),
             replace=True,
         )

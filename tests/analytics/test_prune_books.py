@@ -15,27 +15,26 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.analytics.booked import examples, marks_and_funding, write
 from tradeperf.analytics.booking import booker
 from tradeperf.analytics.summary import SummaryRequest, summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.errors import ConfigError
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import (
     Fill,
-    FundingPayment,
     Mark,
     fills_to_table,
     funding_to_table,
     marks_to_table,
 )
 from tradeperf.reports.json_report import summary_to_json
-from tradeperf.store import SourceEntry, open_store
+from tradeperf.store import open_store
 
 T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
 NOW = T0 + dt.timedelta(days=40)
@@ -81,36 +80,9 @@ def _fills(draw: st.DrawFn, n: int, first: int, span: int, tag: str) -> list[Fil
 def histories(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     fills = _fills(draw, draw(st.integers(1, 15)), 0, 28 * 24, "f")
     later = _fills(draw, draw(st.integers(1, 4)), 31 * 24, 6 * 24, "g")
-    marks = {
-        (s, h): Mark(T0 + dt.timedelta(hours=h, minutes=30), s, Decimal(draw(st.integers(95, 105))))
-        for h in draw(st.lists(st.integers(0, 39 * 24), max_size=30))
-        for s in [draw(st.sampled_from(["X", "Y"]))]
-    }
-    funding = [
-        FundingPayment(
-            T0 + dt.timedelta(hours=h, minutes=15),
-            draw(st.sampled_from(["X", "Y"])),
-            Decimal(draw(st.integers(-3, 3))),
-        )
-        for h in sorted(draw(st.lists(st.integers(0, 39 * 24), max_size=6, unique=True)))
-    ]
+    marks, funding = marks_and_funding(draw, T0, 39 * 24, marks=30, payments=6)
     keep_days = draw(st.integers(11, 39))  # the horizon: NOW minus this
-    return fills, later, list(marks.values()), funding, keep_days
-
-
-def _entry(path: str, kind: str) -> SourceEntry:
-    return SourceEntry(
-        path=path, size=1, mtime_ns=1, checksum=uuid.uuid4().hex, prefix_checksum="p",
-        end_offset=1, format="csv", kind=kind, rows=1, rejected=0, unreadable=False,
-        ingested_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
-
-
-def _write(store, path: str, kind: RecordKind, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
-    if kind is RecordKind.FUNDING:
-        lines = pa.array(range(1, table.num_rows + 1), pa.int64())
-        table = table.set_column(table.column_names.index("source_line"), "source_line", lines)
-    store.write_source(_entry(path, kind.value), ReadResult(path, kind, table), replace=True)
+    return fills, later, marks, funding, keep_days
 
 
 def _documents(store, basis: CostBasis) -> list[object]:  # type: ignore[no-untyped-def]
@@ -140,22 +112,10 @@ def _difference(a: object, b: object, where: str = "") -> str:
     return f"{where}: {a!r} != {b!r}"
 
 
-@pytest.fixture
-def stores(store_url: str, tmp_path):  # type: ignore[no-untyped-def]
-    with open_store(store_url) as pruned, open_store(f"duckdb:///{tmp_path}/kept.duckdb") as kept:
-        for s in (pruned, kept):
-            s.ensure_partials("America/New_York")
-        yield pruned, kept
-
-
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(30)
 @given(history=histories(), basis=st.sampled_from(list(CostBasis)))
-def test_pruning_changes_no_figure_before_or_after_an_append(stores, history, basis) -> None:  # type: ignore[no-untyped-def]
-    pruned, kept = stores
+def test_pruning_changes_no_figure_before_or_after_an_append(store_pair, history, basis) -> None:  # type: ignore[no-untyped-def]
+    pruned, kept = store_pair
     fills, later, marks, funding, keep_days = history
     run = uuid.uuid4().hex[:8]
     for s in (pruned, kept):
@@ -168,7 +128,7 @@ def test_pruning_changes_no_figure_before_or_after_an_append(stores, history, ba
     ]
     for s in (pruned, kept):
         for w in writes:
-            _write(s, *w)
+            write(s, *w)
     before = _documents(pruned, basis)
     deleted = pruned.prune(
         ["fills", "marks", "funding"], older_than=dt.timedelta(days=keep_days), now=NOW
@@ -176,7 +136,7 @@ def test_pruning_changes_no_figure_before_or_after_an_append(stores, history, ba
     after = _documents(pruned, basis)
     assert after == before, f"pruned {deleted}: {_difference(after, before)}"
     for s in (pruned, kept):
-        _write(s, f"/{run}/later.csv", RecordKind.FILLS, fills_to_table(later))
+        write(s, f"/{run}/later.csv", RecordKind.FILLS, fills_to_table(later))
     appended, whole = _documents(pruned, basis), _documents(kept, basis)
     assert appended == whole, f"pruned {deleted}, appended: {_difference(appended, whole)}"
 
@@ -198,7 +158,7 @@ def test_a_pruned_store_refuses_what_it_could_no_longer_book(store_url: str) -> 
     ]  # fmt: skip
     with open_store(store_url) as store:
         store.booker = booker()
-        _write(store, "/f.csv", RecordKind.FILLS, fills_to_table(fills))
+        write(store, "/f.csv", RecordKind.FILLS, fills_to_table(fills))
         before = summary_to_json(summarize(store, SummaryRequest()))
         deleted = store.prune(
             ["fills"], older_than=dt.timedelta(days=10), now=T0 + dt.timedelta(days=20)
@@ -220,11 +180,11 @@ def test_a_pruned_store_refuses_what_it_could_no_longer_book(store_url: str) -> 
             )
         ]
         with pytest.raises(ConfigError, match="pruned to"):
-            _write(store, "/late.csv", RecordKind.FILLS, fills_to_table(late))
+            write(store, "/late.csv", RecordKind.FILLS, fills_to_table(late))
         store.booker = booker(CostBasis.LIFO)
         more = dataclasses.replace(late[0], fill_id="more", timestamp=T0 + dt.timedelta(days=25))
         with pytest.raises(ConfigError, match="one cost basis"):
-            _write(store, "/more.csv", RecordKind.FILLS, fills_to_table([more]))
+            write(store, "/more.csv", RecordKind.FILLS, fills_to_table([more]))
         store.booker = booker()
         with pytest.raises(ConfigError, match="were pruned"):
             summarize(store, SummaryRequest(cost_basis=CostBasis.AVERAGE))
@@ -251,8 +211,8 @@ def test_positions_come_from_the_checkpoints_and_survive_pruning(store_url: str)
     marks = [Mark(T0 + dt.timedelta(days=3), "X", Decimal(107))]
     with open_store(store_url) as store:
         store.booker = booker()
-        _write(store, "/f.csv", RecordKind.FILLS, fills_to_table(fills))
-        _write(store, "/m.csv", RecordKind.MARKS, marks_to_table(marks))
+        write(store, "/f.csv", RecordKind.FILLS, fills_to_table(fills))
+        write(store, "/m.csv", RecordKind.MARKS, marks_to_table(marks))
         kept = store.latest_checkpoints()
         assert kept is not None
         assert kept.num_rows == 2  # X flipped short on day 1; Y opened from flat on day 1
