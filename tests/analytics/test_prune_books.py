@@ -165,6 +165,10 @@ def test_a_pruned_store_refuses_what_it_could_no_longer_book(store_url: str) -> 
         )
         assert deleted["fills"] == 10  # up to the flat instant after the sell of day 9
         assert store.books_pruned() == T0 + dt.timedelta(days=10)
+        books = store.info().books
+        assert books is not None
+        assert books.startswith("fifo, in UTC; 10 round trips")
+        assert books.endswith("pruned before 2024-03-11 12:00 UTC")
         after = summary_to_json(summarize(store, SummaryRequest()))
         before.pop("generated_at"), after.pop("generated_at")
         assert after == before

@@ -665,6 +665,8 @@ def store_info(
     table.add_row("rejected rows (of readable files)", str(info.rejected_rows))
     for tz, (days, first, last) in info.partial_days.items():
         table.add_row(f"partial days ({tz})", f"{days:,} ({first or '–'} to {last or '–'})")
+    if info.books is not None:
+        table.add_row("books of the fills", info.books)
     for path, kind, rows, rejected, at in info.recent_sources:
         table.add_row("recent source", f"{path} ({kind}, {rows:,} rows, {rejected} rejected, {at})")
     if info.size_bytes is not None:

@@ -103,7 +103,8 @@ class StoreInfo:
 
     ``partial_days`` maps each maintained reporting timezone to (days with partials, first
     day, last day); ``recent_sources`` lists the last files ingested as (path, kind, rows,
-    rejected, ingested_at).
+    rejected, ingested_at); ``books`` says how the books of the fills are kept (cost basis,
+    timezones, round trips, checkpoints, prune horizon), None when they are not.
     """
 
     url: str
@@ -117,6 +118,7 @@ class StoreInfo:
     size_bytes: int | None
     partial_days: dict[str, tuple[int, date | None, date | None]] = field(default_factory=dict)
     recent_sources: list[tuple[object, ...]] = field(default_factory=list)
+    books: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1431,7 +1431,23 @@ class SQLStore(Store):
             size_bytes=self._size_bytes(),
             partial_days=partial_days,
             recent_sources=[tuple(r) for r in recent],
+            books=self._books_line(),
         )
+
+    def _books_line(self) -> str | None:
+        """How the books of the fills are kept, in words (`StoreInfo.books`)."""
+        if not self._has_table("book_state"):
+            return None
+        state = self._book_state()
+        if state is None:
+            return None
+        basis, zones, pruned = state
+        trades = int(self._fetch("SELECT count(*) FROM book_trades WHERE scope = ''")[0][0])
+        points = int(self._fetch("SELECT count(DISTINCT timestamp) FROM book_checkpoints")[0][0])
+        line = f"{basis}, in {', '.join(zones)}; {trades:,} round trips, {points:,} checkpoints"
+        if pruned is not None:
+            line += f"; raw records pruned before {pruned:%Y-%m-%d %H:%M} UTC"
+        return line
 
 
 #: The floors a prune stages: per position, the checkpoint it is pruned to.
