@@ -127,6 +127,25 @@ def test_average_win_loss_and_expectancy_are_exact_money(store_url: str, path: s
     assert '"expectancy": -0.02,' in text
 
 
+@pytest.mark.parametrize("path", ["direct", "partials"])
+def test_an_average_of_no_trade_is_undefined_not_out_of_range(store_url: str, path: str) -> None:
+    """Only winning trades: the average loss is null because there is no losing trade, and
+    nothing claims a sum beyond the store's range (it once did, for every null beside it)."""
+    nets = [Decimal("5"), Decimal("7")]
+    with open_store(store_url) as store:
+        table = trades_to_table(_trades(nets))
+        store.write_source(
+            _entry(len(nets)), ReadResult("/w", RecordKind.TRADES, table), replace=False
+        )
+        summary = (summarize_trades if path == "direct" else summarize)(store, SummaryRequest())
+    overall = summary_to_json(summary)["overall"]
+    assert overall["average_win"] == Decimal(6)
+    assert overall["average_loss"] is None
+    reasons = overall["null_reasons"]
+    assert reasons["average_loss"] == "no losing trades"
+    assert not [name for name, why in reasons.items() if why.startswith("out of range")]
+
+
 def test_json_layout_is_that_of_json_dumps() -> None:
     doc = {"a": [1, {"b": None, "c": 'x\u00e9"'}], "d": {}, "e": [], "f": 0.25, "g": True}
     assert dumps(doc) == json.dumps(doc, indent=2) + "\n"

@@ -52,9 +52,10 @@ def max_drawdown_abs(net: list[Decimal]) -> Decimal:
 _MONEY_QUANTUM: Final = Decimal(1).scaleb(-18)
 
 
-def exact_mean(total: Decimal, count: int) -> Decimal:
-    """``total / count`` of money, rounded half-even to the stored scale (18 decimals);
-    ``Decimal("NaN")`` when ``count`` is 0 or ``total`` is NaN (null in JSON, with the reason).
+def exact_mean(total: Decimal, count: int) -> Decimal | None:
+    """``total / count`` of money, rounded half-even to the stored scale (18 decimals); None
+    when ``count`` is 0 (undefined: no such trade), ``Decimal("NaN")`` when ``total`` is NaN
+    (a sum out of the store's range). Both are null in JSON, each with its own reason.
 
     The exact counterpart of `tradeperf.metrics.trades.TradeTotals`' float averages, for the
     figures that are money (average win and loss, expectancy).
@@ -63,10 +64,14 @@ def exact_mean(total: Decimal, count: int) -> Decimal:
     --------
     >>> exact_mean(Decimal("10"), 3)
     Decimal('3.333333333333333333')
-    >>> exact_mean(Decimal("10"), 0)
+    >>> exact_mean(Decimal("10"), 0) is None
+    True
+    >>> exact_mean(Decimal("NaN"), 2)
     Decimal('NaN')
     """
-    if count == 0 or total.is_nan():
+    if count == 0:
+        return None
+    if total.is_nan():
         return Decimal("NaN")
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC, rounding=decimal.ROUND_HALF_EVEN):
         return (total / count).quantize(_MONEY_QUANTUM)
