@@ -211,6 +211,7 @@ def test_positions_come_from_the_checkpoints_and_survive_pruning(store_url: str)
         Fill("b2", T0 + dt.timedelta(days=2), "X", "BUY", Decimal(1), Decimal(104), Decimal(0)),
         Fill("y1", T0 + dt.timedelta(days=1), "Y", "BUY", Decimal(3), Decimal(50), Decimal(0)),
         Fill("y2", T0 + dt.timedelta(days=2), "Y", "BUY", Decimal(1), Decimal(54), Decimal(0)),
+        Fill("z1", T0 + dt.timedelta(days=1), "Z", "BUY", Decimal(3), Decimal(20), Decimal(0)),
     ]
     marks = [Mark(T0 + dt.timedelta(days=3), "X", Decimal(107))]
     with open_store(store_url) as store:
@@ -219,13 +220,14 @@ def test_positions_come_from_the_checkpoints_and_survive_pruning(store_url: str)
         write(store, "/m.csv", RecordKind.MARKS, marks_to_table(marks))
         kept = store.latest_checkpoints()
         assert kept is not None
-        assert kept.num_rows == 2  # X flipped short on day 1; Y opened from flat on day 1
+        assert kept.num_rows == 3  # X flipped short on day 1; Y and Z opened from flat then
         reference = open_positions_of(store, use_checkpoints=False)
         assert open_positions_of(store) == reference
         # X short 2 @110 after the flip; Y long 4 at (3x50 + 54) / 4
         assert [(p.symbol, p.quantity, p.average_cost) for p in reference] == [
             ("X", Decimal(-2), Decimal(110)),
             ("Y", Decimal(4), Decimal(51)),
+            ("Z", Decimal(3), Decimal(20)),  # its only fill is pruned: the lot stays
         ]
         store.prune(["fills"], older_than=dt.timedelta(days=1), now=T0 + dt.timedelta(days=3))
         assert store.records(RecordKind.FILLS).num_rows < len(fills)
@@ -238,3 +240,15 @@ def open_positions_of(store, *, use_checkpoints: bool = True):  # type: ignore[n
     if use_checkpoints:
         return open_positions(store)
     return open_positions(store, sources=tuple(store.source_entries()))
+
+
+def test_a_lot_stays_open_when_every_fill_behind_it_is_pruned(store_url: str) -> None:
+    buy = Fill("z1", T0, "Z", "BUY", Decimal(3), Decimal(20), Decimal("0.1"))
+    with open_store(store_url) as store:
+        store.booker = booker()
+        write(store, "/z.csv", RecordKind.FILLS, fills_to_table([buy]))
+        reference = open_positions_of(store, use_checkpoints=False)
+        store.prune(["fills"], older_than=dt.timedelta(days=1), now=T0 + dt.timedelta(days=5))
+        assert store.records(RecordKind.FILLS).num_rows == 0
+        assert open_positions_of(store) == reference
+        assert [(p.symbol, p.quantity) for p in reference] == [("Z", Decimal(3))]

@@ -142,7 +142,7 @@ def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
     each as a fill of its own, and the fills of ``fills`` after them (those of a position
     without a checkpoint all). The positions they book are those of all of ``fills``, for
     any cost basis (a checkpoint holds one lot at most)."""
-    if checkpoints.num_rows == 0 or fills.num_rows == 0:
+    if checkpoints.num_rows == 0:
         return fills
     key = pc.binary_join_element_wise(fills.column("account"), fills.column("symbol"), _SEP)
     ckey = pc.binary_join_element_wise(
@@ -228,7 +228,7 @@ def book(
         if id(books) not in grouped:  # the account's books serve one strategy's too
             grouped[id(books)] = _grouped(books)
         g = grouped[id(books)]
-        trades.append(_scoped_trades(books, scope, starts))
+        trades.append(_scoped_trades(books, scope, starts, g))
         for tz in zones:
             days.append(_days(books, scope, tz, starts, g))
         points.append(_checkpoints(books, scope, zones, starts, flats, lots, g))
@@ -285,14 +285,14 @@ def _run_accounts(trades: pa.Table) -> list[str]:
     ]
 
 
-def _scoped_trades(books: Books, scope: str | None, starts: _Starts) -> pa.Table:
+def _scoped_trades(books: Books, scope: str | None, starts: _Starts, g: _Grouped) -> pa.Table:
     """The round trips of a run with their scope, accounts and ids as stored (own books:
     the real account, ids ``account/strategy/symbol/n``), numbered on from checkpoints."""
     t = books.trades.combine_chunks()  # one chunk: the scope column is one array
     ids = t.column("trade_id").to_pylist()
     symbols = t.column("symbol").to_pylist()
     heads = [i.rsplit("/", 1) for i in ids]
-    runs = _run_accounts(t)
+    runs = g.run_accounts
     if scope is None:
         pairs = [a.split(_SEP, 1) for a in runs]
         accounts = [p[0] for p in pairs]
@@ -337,22 +337,29 @@ def _groups(table: pa.Table | None, columns: Sequence[str]) -> dict[tuple[str, .
 
 @dataclass(frozen=True, slots=True)
 class _Grouped:
-    """A run's fills, realized events and funding by (account, symbol), marks by symbol."""
+    """A run's fills, realized events, funding and round trips by (account, symbol), marks
+    by symbol, and the account of each round trip (in the run's trade order)."""
 
     fills: dict[tuple[str, ...], pa.Table]
     events: dict[tuple[str, ...], pa.Table]
     marks: dict[tuple[str, ...], pa.Table]
     funding: dict[tuple[str, ...], pa.Table]
+    trades: dict[tuple[str, ...], pa.Table]
+    run_accounts: list[str]
 
 
 def _grouped(books: Books) -> _Grouped:
     """`_Grouped` of ``books`` (the daily rows of every timezone and the checkpoints of a run
     read the same groups)."""
+    runs = _run_accounts(books.trades)
+    trades = books.trades.append_column("account", pa.array(runs, pa.string()))
     return _Grouped(
         _groups(books.fills, ("account", "symbol")),
         _groups(books.result.realized_events, ("account", "symbol")),
         _groups(books.marks, ("symbol",)),
         _groups(books.funding, ("account", "symbol")),
+        _groups(trades, ("account", "symbol")),
+        runs,
     )
 
 
@@ -591,9 +598,7 @@ def _checkpoints(
     scope holding a lot leave out what the lot re-booked as a fill brings again."""
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
-    trades = books.trades
-    trades = trades.append_column("account", pa.array(_run_accounts(trades), pa.string()))
-    by_trades = _groups(trades, ("account", "symbol"))
+    by_trades = g.trades
     empty_events = books.result.realized_events.slice(0, 0)
     for (run_account, symbol), f in sorted(by_fills.items()):
         account, row_scope = _real(run_account, scope)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import Books, _book, load_books
+from tradeperf.analytics.books import Books, _as_schema, _book, load_books
 from tradeperf.ledger import CostBasis
 from tradeperf.store import Store
 
@@ -101,15 +101,10 @@ def _from_checkpoints(store: Store, kept: pa.Table, cost_basis: CostBasis) -> Bo
     from tradeperf.ingest.base import RecordKind
     from tradeperf.records import FILL_SCHEMA, MARK_SCHEMA
 
-    fills = store.records(RecordKind.FILLS)
-    fills = (
-        FILL_SCHEMA.empty_table()
-        if fills.num_rows == 0
-        else fills.select(FILL_SCHEMA.names).cast(FILL_SCHEMA)
-    )
-    fills = after_checkpoints(fills, kept)
-    marks = store.records(RecordKind.MARKS)
-    marks = marks.select(MARK_SCHEMA.names).cast(MARK_SCHEMA) if marks.num_rows else None
+    stored = _as_schema(store.records(RecordKind.FILLS), FILL_SCHEMA)
+    # a checkpoint's lot counts though every fill behind it was pruned
+    fills = after_checkpoints(FILL_SCHEMA.empty_table() if stored is None else stored, kept)
+    marks = _as_schema(store.records(RecordKind.MARKS), MARK_SCHEMA)
     return _book(fills, marks, None, None, cost_basis)
 
 

@@ -435,15 +435,18 @@ class SQLStore(Store):
         stored from ``paths`` (replaced or forgotten); a mark of a fee currency changes the
         symbols whose fills paid fees in it."""
         out: dict[str, dt.datetime | None] = {}
-
-        def earliest(symbol: str, at: dt.datetime | None) -> None:
-            if symbol in out:
-                now = out[symbol]
-                out[symbol] = None if now is None or at is None else min(now, at)
-            else:
-                out[symbol] = at
-
         marked: dict[str, dt.datetime | None] = {}
+
+        def earliest(
+            into: dict[str, dt.datetime | None], symbol: str, at: dt.datetime | None
+        ) -> None:
+            """``into[symbol]``: the earliest instant, None (from the start) once one is."""
+            if symbol in into:
+                now = into[symbol]
+                into[symbol] = None if now is None or at is None else min(now, at)
+            else:
+                into[symbol] = at
+
         for kind in BOOKED_KINDS:
             found: list[tuple[str, dt.datetime | None]] = []
             if kind in batches and batches[kind].num_rows:
@@ -466,10 +469,9 @@ class SQLStore(Store):
                     rows = self._fetch(f"SELECT DISTINCT symbol FROM {conflict_table(kind)}")
                     found += [(r[0], None) for r in rows]
             for symbol, at in found:
-                earliest(symbol, _aware(at))
+                earliest(out, symbol, _aware(at))
                 if kind is RecordKind.MARKS:
-                    now = marked.get(symbol, _aware(at))
-                    marked[symbol] = None if now is None or at is None else min(now, _aware(at))
+                    earliest(marked, symbol, _aware(at))
         if marked and self._has_table("fills"):
             self._stage("_marked", pa.table({"symbol": pa.array(sorted(marked), pa.string())}))
             rows = self._fetch(
@@ -478,7 +480,7 @@ class SQLStore(Store):
             )
             self._unstage("_marked")
             for symbol, fee_currency in rows:
-                earliest(symbol, marked[fee_currency])
+                earliest(out, symbol, marked[fee_currency])
         return out
 
     def _book_state(self) -> tuple[str, list[str], dt.datetime | None] | None:
