@@ -16,8 +16,10 @@ on the cost basis).
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,6 +34,7 @@ from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.model import (
     POSITION_SCHEMA,
     REALIZED_EVENT_SCHEMA,
+    OpenEpisode,
     RoundTrip,
 )
 from tradeperf.records import MONEY_TYPE, TRADE_SCHEMA
@@ -100,6 +103,11 @@ def _dec(v: int, scale: int) -> Decimal:
     return Decimal(int(v)).scaleb(-scale, context=EXACT)
 
 
+def _units(v: Decimal, scale: int) -> int:
+    """``v`` as an integer of units of 10**-scale (``scale`` holds it: `_carry_digits`)."""
+    return int(v.scaleb(scale, context=EXACT))
+
+
 def _column(table: pa.Table, name: str) -> pa.Array:
     return table.column(name).combine_chunks()
 
@@ -127,6 +135,13 @@ class LedgerResult:
     inventory_value : Σ signed quantity × multiplier × last mark (positions with a mark).
     capital : starting capital; ``equity`` = capital + cash_flows + realized + unrealized −
         fees + funding.
+    open_lots : the lots left open, in the order they are matched next within each
+        position (FIFO: oldest first; LIFO: the last opened last): ``row``, the fill that
+        opened the lot (its row in the input fills), and ``quantity``, what is left of it.
+        Empty under average cost.
+    open_episodes : per position (account, symbol) whose flat-to-flat round trip is still
+        open, what it has gathered (`OpenEpisode`; ``low``/``high`` only those carried in:
+        the marks of this run are not in them). Empty for PER_LOT.
     """
 
     trades: pa.Table
@@ -141,6 +156,8 @@ class LedgerResult:
     inventory_value: Decimal
     capital: Decimal = ZERO
     fees_other: dict[str, Decimal] = field(default_factory=dict)
+    open_lots: pa.Table | None = None
+    open_episodes: dict[tuple[str, str], OpenEpisode] = field(default_factory=dict)
 
     @property
     def equity(self) -> Decimal:
@@ -166,6 +183,7 @@ def run_ledger(
     funding: pa.Table | None = None,
     cash_flows: pa.Table | None = None,
     capital: Decimal = ZERO,
+    carry: Mapping[tuple[str, str], OpenEpisode] | None = None,
 ) -> LedgerResult:
     """Keep the books of a whole history of fills at once.
 
@@ -180,6 +198,10 @@ def run_ledger(
     funding : `FUNDING_SCHEMA` table or None (after fills at equal timestamps).
     cash_flows : `CASH_FLOW_SCHEMA` table or None (deposits +, withdrawals −).
     capital : starting capital.
+    carry : per position (account, symbol), the round trip it resumes (FLAT_TO_FLAT only):
+        the position's first fills here must be its open lots re-booked as fills (an
+        instant of their own, before every other fill of it, fee 0); the round trip they
+        open adds the `OpenEpisode`'s amounts, entry time, strategy and marks.
 
     Returns
     -------
@@ -189,12 +211,16 @@ def run_ledger(
     ------
     ValueError
         On a non-positive quantity, duplicate fill ids, a multiplier that changes within an
-        (account, symbol), a scaled quantity beyond int64, or PER_LOT with AVERAGE.
+        (account, symbol), a scaled quantity beyond int64, PER_LOT with AVERAGE, or a
+        ``carry`` with PER_LOT or for a position whose first fill opens no round trip.
     """
     cost_basis = CostBasis(cost_basis)
     round_trip = RoundTrip(round_trip)
     if round_trip is RoundTrip.PER_LOT and cost_basis is CostBasis.AVERAGE:
         raise ValueError("per-lot round trips need FIFO or LIFO lots, not average cost")
+    carry = dict(carry or {})
+    if carry and round_trip is RoundTrip.PER_LOT:
+        raise ValueError("a carried round trip is flat to flat")
     n = fills.num_rows
     cols = set(fills.column_names)
 
@@ -237,9 +263,11 @@ def run_ledger(
         mark_sym = _column(marks, "symbol").cast(pa.string())
         mark_price_arr = _column(marks, "price").cast(MONEY_TYPE)
     kp = max(frac_digits(price_arr), frac_digits(mark_price_arr))
+    km = frac_digits(mult_arr)
+    kq, kp, km = _carry_digits(carry.values(), kq, kp, km)
+    Q = scaled_ints(qty_arr, kq)
     P = scaled_ints(price_arr, kp)
     MP = scaled_ints(mark_price_arr, kp)
-    km = frac_digits(mult_arr)
     M = scaled_ints(mult_arr, km)
     F18 = _obj(scaled_ints(fee_arr, 18)) if fee_arr is not None else np.zeros(n, object)
 
@@ -354,8 +382,11 @@ def run_ledger(
             group_keys=group_keys,
             marks=(mark_ts, mark_sym, MP),
             funding=funding,
+            carry=carry,
         )
+        trades, open_episodes = trades
     else:
+        open_episodes = {}
         trades = _lot_trades(
             fills_cols=(fill_id, account, symbol, strategy, currency),
             ts=ts,
@@ -439,7 +470,37 @@ def run_ledger(
         inventory_value=inventory,
         capital=Decimal(capital),
         fees_other=fees_other,
+        open_lots=pa.table(
+            {
+                "row": pa.array(rem_fill, pa.int64()),
+                "quantity": _money(_obj(rem_q), kq),
+            }
+        )
+        if cost_basis is not CostBasis.AVERAGE
+        else pa.table({"row": pa.array([], pa.int64()), "quantity": pa.array([], MONEY_TYPE)}),
+        open_episodes=open_episodes,
     )
+
+
+def _digits(v: Decimal | None) -> int:
+    """Fractional digits of ``v`` (0 for None or an integer)."""
+    if v is None:
+        return 0
+    exp = v.as_tuple().exponent
+    return max(0, -exp) if isinstance(exp, int) else 0
+
+
+def _carry_digits(
+    episodes: Iterable[OpenEpisode], kq: int, kp: int, km: int
+) -> tuple[int, int, int]:
+    """The scales (quantity, price, multiplier) that hold the carried amounts exactly too:
+    quantities at ``kq``, marks at ``kp``, notionals at ``kp + kq``, gross at their sum."""
+    for e in episodes:
+        kq = max(kq, _digits(e.quantity))
+        kp = max(kp, _digits(e.low), _digits(e.high))
+        kp = max(kp, _digits(e.entry_notional) - kq, _digits(e.exit_notional) - kq)
+        km = max(km, _digits(e.gross_pnl) - kp - kq)
+    return kq, kp, km
 
 
 def _average_realized(gorder, codes, sq, P, M, closed_part, kp, kq, km, n):  # type: ignore[no-untyped-def]
@@ -535,18 +596,23 @@ def _episode_marks(trade_sym, entry_ts, exit_ts, marks):  # type: ignore[no-unty
 
 
 def _flat_trades(
-    *, fills_cols, ts, buy, P, M, kp, kq, km, rows, eps, shares, group_keys, marks, funding
+    *, fills_cols, ts, buy, P, M, kp, kq, km, rows, eps, shares, group_keys, marks, funding, carry
 ):  # type: ignore[no-untyped-def]
+    """The closed flat-to-flat round trips (`TRADE_SCHEMA`) and the open ones by position
+    (`OpenEpisode`), the carried amounts added to the first round trip of their position."""
     _fill_id, account, symbol, strategy, currency = fills_cols
     r_open, r_close, r_q, r_ep, gross_rows = rows
     ep_first, ep_last, ep_group, ep_num = eps
     open_share, close_share, open_ep, close_ep = shares
-    closed = np.flatnonzero(ep_last >= 0)
-    if not len(closed):
-        return TRADE_SCHEMA.empty_table()
     n_ep = len(ep_first)
+    if not n_ep:
+        if carry:
+            raise ValueError("a carried round trip needs its open lots as the first fills")
+        return TRADE_SCHEMA.empty_table(), {}
     # rows of one episode are contiguous (a group is processed flat to flat)
-    starts = np.flatnonzero(np.r_[True, r_ep[1:] != r_ep[:-1]]) if len(r_ep) else np.zeros(0)
+    starts = (
+        np.flatnonzero(np.r_[True, r_ep[1:] != r_ep[:-1]]) if len(r_ep) else np.zeros(0, np.int64)
+    )
     ep_ids = r_ep[starts]
 
     def per_ep(values: np.ndarray) -> np.ndarray:
@@ -605,17 +671,63 @@ def _flat_trades(
             for j, ee in zip(sel[ok], e[ok], strict=True):
                 fund[ee] += famt[j]
 
+    S = kp + kq + km
+    ep_entry = ts[ep_first].copy()
+    ep_strategy = strategy.take(pa.array(ep_first)).to_pylist()
+    low = np.full(n_ep, None, object)  # carried mark extremes (scale kp)
+    high = np.full(n_ep, None, object)
+    if carry:
+        names = group_keys.to_pylist()
+        firsts = np.flatnonzero(np.r_[True, ep_group[1:] != ep_group[:-1]])
+        first_of = dict(zip(ep_group[firsts].tolist(), firsts.tolist(), strict=True))
+        for (acct, sym), c in carry.items():
+            key = f"{acct}\x1f{sym}"
+            e0 = first_of.get(names.index(key)) if key in names else None
+            if e0 is None or bool(buy[ep_first[e0]]) != c.long:
+                raise ValueError(
+                    f"{acct} {sym}: a carried round trip needs its open lots as the first fills"
+                )
+            qty[e0] += _units(c.quantity, kq)
+            en[e0] += _units(c.entry_notional, kp + kq)
+            xn[e0] += _units(c.exit_notional, kp + kq)
+            gross[e0] += _units(c.gross_pnl, S)
+            entry_fees[e0] += _units(c.entry_fees, 18)
+            exit_fees[e0] += _units(c.exit_fees, 18)
+            fund[e0] += _units(c.funding, 18)
+            ep_entry[e0] = c.entry_us
+            ep_strategy[e0] = c.strategy
+            low[e0] = None if c.low is None else _units(c.low, kp)
+            high[e0] = None if c.high is None else _units(c.high, kp)
+    open_episodes = _open_episodes(
+        np.flatnonzero(ep_last < 0),
+        account=account,
+        symbol=symbol,
+        buy=buy,
+        ep_first=ep_first,
+        ep_entry=ep_entry,
+        ep_strategy=ep_strategy,
+        sums=(qty, en, xn, gross, entry_fees, exit_fees, fund, low, high),
+        scales=(kq, kp, S),
+    )
+    closed = np.flatnonzero(ep_last >= 0)
+    if not len(closed):
+        return TRADE_SCHEMA.empty_table(), open_episodes
     e = closed
     first = ep_first[e]
     last = ep_last[e]
     sign = np.where(buy[first], 1, -1)
     mult = M[first]
-    entry_ts = ts[first]
+    entry_ts = ep_entry[e]
     exit_ts = ts[last]
     sym_e = symbol.take(pa.array(first))
     pmin, pmax, has = _episode_marks(sym_e, entry_ts, exit_ts, marks)
+    for j, ee in enumerate(e.tolist()):  # the extremes carried in
+        for v in (low[ee], high[ee]):
+            if v is not None:
+                pmin[j] = v if not has[j] else min(int(pmin[j]), v)
+                pmax[j] = v if not has[j] else max(int(pmax[j]), v)
+                has[j] = True
 
-    S = kp + kq + km
     qty_e = qty[e]
     en_e = en[e]
     xn_e = xn[e]
@@ -669,7 +781,7 @@ def _flat_trades(
     tbl = pa.table(
         {
             "trade_id": pa.array(trade_id, pa.string()),
-            "strategy": strategy.take(pa.array(first)),
+            "strategy": pa.array([ep_strategy[i] for i in e.tolist()], pa.string()),
             "symbol": sym_e,
             "side": pa.array(np.where(sign > 0, "long", "short").tolist(), pa.string()),
             "status": pa.array(["CLOSED"] * len(e), pa.string()),
@@ -699,7 +811,46 @@ def _flat_trades(
         },
         schema=TRADE_SCHEMA,
     )
-    return tbl.take(pa.array(out_order))
+    return tbl.take(pa.array(out_order)), open_episodes
+
+
+def _open_episodes(
+    open_eps: np.ndarray,
+    *,
+    account: pa.Array,
+    symbol: pa.Array,
+    buy: np.ndarray,
+    ep_first: np.ndarray,
+    ep_entry: np.ndarray,
+    ep_strategy: list[str],
+    sums: tuple[np.ndarray, ...],
+    scales: tuple[int, int, int],
+) -> dict[tuple[str, str], OpenEpisode]:
+    """The `OpenEpisode` of each round trip still open (one per position at most)."""
+    qty, en, xn, gross, entry_fees, exit_fees, fund, low, high = sums
+    kq, kp, S = scales
+    out: dict[tuple[str, str], OpenEpisode] = {}
+    if not len(open_eps):
+        return out
+    firsts = ep_first[open_eps]
+    accts = account.take(pa.array(firsts)).to_pylist()
+    syms = symbol.take(pa.array(firsts)).to_pylist()
+    for j, e in enumerate(open_eps.tolist()):
+        out[(accts[j], syms[j])] = OpenEpisode(
+            entry_us=int(ep_entry[e]),
+            strategy=ep_strategy[e],
+            long=bool(buy[ep_first[e]]),
+            quantity=_dec(int(qty[e]), kq),
+            entry_notional=_dec(int(en[e]), kp + kq),
+            exit_notional=_dec(int(xn[e]), kp + kq),
+            gross_pnl=_dec(int(gross[e]), S),
+            entry_fees=_dec(int(entry_fees[e]), 18),
+            exit_fees=_dec(int(exit_fees[e]), 18),
+            funding=_dec(int(fund[e]), 18),
+            low=None if low[e] is None else _dec(int(low[e]), kp),
+            high=None if high[e] is None else _dec(int(high[e]), kp),
+        )
+    return out
 
 
 def _lot_trades(*, fills_cols, ts, buy, P, Q, M, kp, kq, km, rows, Fc, closed_part):  # type: ignore[no-untyped-def]
@@ -900,3 +1051,31 @@ def _average_costs(gorder, codes, sq, P, closed_part, kp, kq, groups):  # type: 
             pos += left if s > 0 else -left
         out[g] = cost
     return out
+
+
+def carry_marks(episode: OpenEpisode, marks: pa.Table | None, until_us: int) -> OpenEpisode:
+    """``episode`` with its ``low``/``high`` widened by the marks of ``marks`` (one symbol's
+    `MARK_SCHEMA` rows) after its entry and at or before ``until_us`` (µs since the epoch):
+    the extremes a run resumed at ``until_us`` carries in (it sees only the marks after).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> e = OpenEpisode(0, "s", True, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+    >>> at = [dt.datetime(1970, 1, 1, 0, 0, s, tzinfo=dt.UTC) for s in (1, 2, 3)]
+    >>> m = pa.table({"timestamp": at, "price": [Decimal(5), Decimal(3), Decimal(9)]})
+    >>> carried = carry_marks(e, m, 2_000_000)
+    >>> (carried.low, carried.high)
+    (Decimal('3'), Decimal('5'))
+    """
+    if marks is None or marks.num_rows == 0:
+        return episode
+    t = _ts(marks)
+    sel = np.flatnonzero((t > episode.entry_us) & (t <= until_us))
+    if not len(sel):
+        return episode
+    prices = _column(marks, "price").take(pa.array(sel))
+    lo, hi = pc.min(prices).as_py(), pc.max(prices).as_py()
+    if episode.low is not None:
+        lo, hi = min(lo, episode.low), max(hi, episode.high)  # type: ignore[type-var]
+    return dataclasses.replace(episode, low=lo, high=hi)

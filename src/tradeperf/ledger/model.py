@@ -220,3 +220,71 @@ def make_trade(parts: TradeParts) -> Trade:
         metadata_json=trade_metadata(parts),
         source="ledger",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEpisode:
+    """What a flat-to-flat round trip still open has gathered so far, to book on from.
+
+    A batch ledger run that resumes a position (`tradeperf.ledger.batch.run_ledger`,
+    ``carry``) re-books the lots left open as fills at the resume instant and adds these
+    amounts to the round trip they open, so that the trade that closes later is the one a
+    single run over every fill gives.
+
+    Attributes
+    ----------
+    entry_us : the round trip's first fill, microseconds since the epoch (UTC).
+    strategy : the strategy of that fill (the trade's strategy).
+    long : True when the position is long.
+    quantity : quantity closed so far (units).
+    entry_notional, exit_notional : Σ open price × quantity and Σ close price × quantity
+        of the pieces matched so far (price currency, before the multiplier).
+    gross_pnl : realized P&L of those pieces (P&L currency).
+    entry_fees : the opening parts' fees so far, less those of the lots re-booked as fills
+        (they bring them again); exit_fees : the closing parts' fees (P&L currency).
+    funding : funding received while open (P&L currency).
+    low, high : lowest and highest mark after entry so far (None: no mark yet).
+    """
+
+    entry_us: int
+    strategy: str
+    long: bool
+    quantity: Decimal
+    entry_notional: Decimal
+    exit_notional: Decimal
+    gross_pnl: Decimal
+    entry_fees: Decimal
+    exit_fees: Decimal
+    funding: Decimal
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+    def to_json(self) -> str:
+        """A JSON object of the fields, amounts as exact decimal strings."""
+        out: dict[str, object] = {}
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            v = getattr(self, name)
+            out[name] = str(v) if isinstance(v, Decimal) else v
+        return json.dumps(out, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> OpenEpisode:
+        """The episode `to_json` wrote.
+
+        Raises
+        ------
+        ValueError
+            If ``text`` is not such an object.
+        """
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ValueError("an open round trip is a JSON object")
+        money = ("quantity", "entry_notional", "exit_notional", "gross_pnl", "entry_fees")
+        kw: dict[str, object] = {}
+        for name in cls.__slots__:  # type: ignore[attr-defined]
+            v = raw[name]
+            if name in (*money, "exit_fees", "funding", "low", "high"):
+                kw[name] = None if v is None else Decimal(v)
+            else:
+                kw[name] = v
+        return cls(**kw)  # type: ignore[arg-type]
