@@ -324,7 +324,7 @@ def margin_row(measure: str, v: float, start: float, limit: float, unit: str) ->
     return Row(measure, value, floor, margin, goal, yes(v - start <= limit))
 
 
-def guarded(rows: list[Row], measure: str, fn: Callable[[], list[Row]]) -> None:
+def run_guarded(rows: list[Row], measure: str, fn: Callable[[], list[Row]]) -> None:
     """Append ``fn``'s rows, or one row with the error when it fails."""
     try:
         rows.extend(fn())
@@ -604,7 +604,13 @@ def main() -> None:
     )
     ap.add_argument("--quick", action="store_true", help="small sizes (for development)")
     ap.add_argument("--ten-million", action="store_true", help="add the 10M-fill report row")
+    ap.add_argument(
+        "--rows",
+        default="",
+        help="only these rows of the table, by number (e.g. 1,3; 2 needs --ten-million)",
+    )
     args = ap.parse_args()
+    wanted = {int(x) for x in args.rows.split(",") if x.strip()} or set(range(1, 9))
     q = args.quick
     fills, small, big = (50_000, 5_000, 500_000) if q else (1_000_000, 100_000, 10_000_000)
     trades, backfill, ledger = (30_000, 3_000, 20_000) if q else (548_000, 30_000, 200_000)
@@ -613,6 +619,12 @@ def main() -> None:
     bench = Bench(work)
     found: dict[int, list[Row]] = {i: [] for i in range(1, 9)}
     t0 = time.perf_counter()
+
+    def guarded(rows: list[Row], measure: str, fn: Callable[[], list[Row]]) -> None:
+        number = next(i for i, r in found.items() if r is rows)
+        if number in wanted:
+            run_guarded(rows, measure, fn)
+
     try:
         guarded(found[5], "CLI start-up: tradeperf --help", bench.startup_rows)
         guarded(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from decimal import Decimal
 
 import pyarrow as pa
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from tradeperf.ingest.base import ReadResult, RecordKind
@@ -38,11 +39,18 @@ def write(store: Store, path: str, kind: RecordKind, table: pa.Table) -> None:
 
 
 def examples(n: int) -> settings:
-    """Hypothesis settings of the store tests: ``n`` examples, no deadline."""
+    """Hypothesis settings of the store tests: ``n`` examples, no deadline (with
+    ``TRADEPERF_TEST_NO_SHRINK`` set, a failing example is reported as found, unshrunk: the
+    store tests shrink slowly)."""
     return settings(
         max_examples=n,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        phases=(
+            [Phase.explicit, Phase.reuse, Phase.generate]
+            if os.environ.get("TRADEPERF_TEST_NO_SHRINK")
+            else list(Phase)
+        ),
     )
 
 

@@ -196,3 +196,35 @@ def test_an_append_reads_only_the_fills_after_the_last_checkpoint(store_url: str
         ref = summarize_trades(store, request, stored_books=False)
         assert kept.overall["net_pnl"] == ref.overall["net_pnl"]
         assert kept.overall["trades"] == ref.overall["trades"] == 200 + 1 + 1
+
+
+def test_an_append_to_positions_never_flat_reads_only_its_own_fills(store_url: str) -> None:
+    """Two strategies that each build up a position never flat and seldom in one lot: the
+    write keeps every open lot and open round trip at its last fill, so the next write reads
+    its own fills only, and books the round trips, fees and P&L of booking everything again."""
+    history = []
+    for i in range(300):  # s1 buys 2, sells 1; s2 sells 1 now and then: lots pile up
+        side = "SELL" if i % 3 == 2 else "BUY"
+        history.append(_fill(i, i, side, "s2" if i % 5 == 4 else "s1"))
+    with open_store(store_url) as store:
+        store.booker = booker()
+        store.write_source(
+            entry("/h.csv", "fills"),
+            ReadResult("/h.csv", RecordKind.FILLS, fills_to_table(history)),
+            replace=True,
+        )
+        assert store.booking is not None and store.booking.fills == 300
+        more = [_fill(300 + i, 300 + i, "SELL", "s1") for i in range(250)]  # flat again
+        store.write_source(
+            entry("/m.csv", "fills"),
+            ReadResult("/m.csv", RecordKind.FILLS, fills_to_table(more)),
+            replace=True,
+        )
+        assert store.booking.resumed == 1
+        assert store.booking.fills == 250
+        for request in (SummaryRequest(), SummaryRequest(strategies=("s1",))):
+            kept = summarize_trades(store, request)
+            ref = summarize_trades(store, request, stored_books=False)
+            for name in ("trades", "net_pnl", "fees", "largest_loss", "max_drawdown_abs"):
+                assert kept.overall[name] == ref.overall[name], name
+            assert kept.overall["trades"] >= 1

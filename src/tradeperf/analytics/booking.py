@@ -12,6 +12,7 @@ reads no fill. Both are proven equal to booking the fills directly
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import functools
@@ -26,12 +27,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.books import Books, _book, _daily_pnl, funding_shares
+from tradeperf.analytics.books import Books, _book, _daily_pnl, funding_shares, held_funding
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.ledger._scaled import frac_digits, scaled_ints
 from tradeperf.ledger.basis import CostBasis
+from tradeperf.ledger.batch import carry_marks
+from tradeperf.ledger.model import OpenEpisode, canonical
 from tradeperf.ledger.valuation import BooksAt, books_at
 from tradeperf.records import (
     BOOK_CHECKPOINT_SCHEMA,
@@ -67,9 +70,12 @@ class _Start:
     trades: int
     day_fills: dict[str, int]
     day_events: dict[str, int]
+    day_active: dict[str, bool | None]  # an event that day (None: not kept, before v12)
     currency: str | None
     last_strategy: str
     lot: dict[str, object] | None = None  # the lot open then (`_LOT_COLUMNS`), None: flat
+    lots: list[dict[str, object]] | None = None  # the scope's open lots (fill columns)
+    episode: OpenEpisode | None = None  # the scope's open round trip
 
 
 #: The checkpoint columns of its open lot, and the fill columns they are.
@@ -103,37 +109,103 @@ def _starts(resume: pa.Table | None) -> _Starts:
             trades=t["trades"][i],
             day_fills={k: v["fills"] for k, v in counts.items()},
             day_events={k: v["events"] for k, v in counts.items()},
+            day_active={k: v.get("active") for k, v in counts.items()},
             currency=t["currency"][i],
             last_strategy=t["last_strategy"][i],
             lot={f: t[c][i] for c, f in _LOT_COLUMNS.items()} if t["lot_fill_id"][i] else None,
+            lots=_parse_lots(t["lots"][i]) if t.get("lots") and t["lots"][i] else None,
+            episode=(
+                OpenEpisode.from_json(t["episode"][i])
+                if t.get("episode") and t["episode"][i]
+                else None
+            ),
         )
     return out
 
 
-def _with_lots(fills: pa.Table, starts: _Starts) -> pa.Table:
-    """``fills`` after the lots the resumed positions held at their checkpoints, each as the
-    fill that opened it would have been had it opened only that lot (its instant, price, the
-    lot's quantity and its part of the fee, in the P&L currency): booked from there, the
-    ledger holds the very lot it held."""
-    rows = []
+def _parse_lots(text: str) -> list[dict[str, object]]:
+    """The lots of a checkpoint's ``lots`` JSON, as fill columns (amounts Decimal)."""
+    return [
+        {
+            "fill_id": lot["fill_id"],
+            "side": lot["side"],
+            "quantity": Decimal(lot["quantity"]),
+            "price": Decimal(lot["price"]),
+            "fee": Decimal(lot["fee"]),
+            "multiplier": Decimal(lot["multiplier"]),
+            "strategy": lot["strategy"],
+        }
+        for lot in json.loads(text)
+    ]
+
+
+def _lots_json(lots: list[dict[str, object]]) -> str:
+    """`_parse_lots`'s inverse: amounts as exact decimal strings."""
+    return json.dumps(
+        [
+            {k: canonical(v) if isinstance(v, Decimal) else v for k, v in lot.items()}
+            for lot in lots
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def _lot_fills(fills: pa.Table, starts: _Starts) -> tuple[pa.Table, pa.Table]:
+    """The fills of the account's books and of every strategy's own books: ``fills`` after
+    the lots the resumed positions held at their checkpoints, each as the fill that opened
+    it would have been had it opened only that lot (at the checkpoint's instant, the lot's
+    quantity and price, its part of the fee in the P&L currency): booked from there, the
+    ledger holds the very lots it held. A checkpoint with one lot (``lot_*``) re-books it in
+    both, as the fill of its strategy; one with every lot (``lots``) re-books each scope's
+    own: the account's with the strategy of each lot's fill, a strategy's with its own."""
+    account_rows: list[dict[str, object]] = []
+    own_rows: list[dict[str, object]] = []
     for (account, symbol), by_scope in sorted(starts.items()):
-        start = next(iter(by_scope.values()))
-        if start.lot is None:
-            continue
-        rows.append(
-            {
-                **start.lot,
-                "timestamp": _EPOCH + dt.timedelta(microseconds=start.at_us),
-                "account": account,
-                "symbol": symbol,
-                "strategy": start.last_strategy,
-                "currency": start.currency,
+        any_start = next(iter(by_scope.values()))
+        at = _EPOCH + dt.timedelta(microseconds=any_start.at_us)
+        where = {"timestamp": at, "account": account, "symbol": symbol}
+        if any_start.lot is not None:
+            row = {
+                **any_start.lot,
+                **where,
+                "strategy": any_start.last_strategy,
+                "currency": any_start.currency,
             }
-        )
-    if not rows:
-        return fills
-    lots = pa.Table.from_pylist(rows, schema=fills.schema)
-    return pa.concat_tables([lots, fills])  # a lot's instant is before every fill after it
+            account_rows.append(row)
+            own_rows.append(row)
+            continue
+        for scope, start in sorted(by_scope.items()):
+            for lot in start.lots or ():
+                row = {**lot, **where, "currency": start.currency}
+                if scope == ACCOUNT:
+                    account_rows.append(row)
+                else:
+                    own_rows.append({**row, "strategy": scope})
+
+    def before(rows: list[dict[str, object]]) -> pa.Table:
+        if not rows:
+            return fills
+        lots = pa.Table.from_pylist(rows, schema=fills.schema)
+        return pa.concat_tables([lots, fills])  # a lot's instant is before every fill after it
+
+    return before(account_rows), before(own_rows)
+
+
+def _carried(starts: _Starts) -> tuple[dict[tuple[str, str], OpenEpisode], ...]:
+    """The round trips the resumed scopes hold open: the account's by position, every
+    strategy's own by the (account, symbol) of its own books (`_own_books`)."""
+    account: dict[tuple[str, str], OpenEpisode] = {}
+    own: dict[tuple[str, str], OpenEpisode] = {}
+    for (acct, symbol), by_scope in starts.items():
+        for scope, start in by_scope.items():
+            if start.episode is None:
+                continue
+            if scope == ACCOUNT:
+                account[(acct, symbol)] = start.episode
+            else:
+                own[(f"{acct}{_SEP}{scope}", symbol)] = start.episode
+    return account, own
 
 
 def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
@@ -141,7 +213,7 @@ def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
     checkpoints' open lots (`BOOK_CHECKPOINT_SCHEMA` rows, one per position, scope ``""``),
     each as a fill of its own, and the fills of ``fills`` after them (those of a position
     without a checkpoint all). The positions they book are those of all of ``fills``, for
-    any cost basis (a checkpoint holds one lot at most)."""
+    any cost basis (the checkpoint holds the scope's lots)."""
     if checkpoints.num_rows == 0:
         return fills
     key = pc.binary_join_element_wise(fills.column("account"), fills.column("symbol"), _SEP)
@@ -155,7 +227,7 @@ def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
     )
     since = np.where(where >= 0, at[np.maximum(where, 0)], np.iinfo(np.int64).min)
     kept = fills.filter(pa.array(_micros(fills.column("timestamp")) > since))
-    return _with_lots(kept, _starts(checkpoints))
+    return _lot_fills(kept, _starts(checkpoints))[0]
 
 
 def book(
@@ -198,30 +270,40 @@ def book(
     """
     zones = [resolve_timezone(tz) for tz in timezones]
     starts = _starts(resume)
-    fills = _with_lots(fills, starts)
-    account = _book(fills, marks, funding, None, cost_basis) if fills.num_rows else None
+    real = fills
+    fills, own_fills = _lot_fills(fills, starts)
+    carry, own_carry = _carried(starts)
+    account = _book(fills, marks, funding, None, cost_basis, carry) if fills.num_rows else None
     scopes: list[tuple[str | None, Books]] = []
     shares: dict[str, pa.Table] = {}
     if account is not None:
         scopes.append((ACCOUNT, account))
-        strategies = set(fills.column("strategy").to_pylist())
-        if len(strategies) == 1 and not starts:  # one strategy: its books are the account's
-            scopes.append((strategies.pop(), account))
+    if own_fills.num_rows:
+        strategies = set(own_fills.column("strategy").to_pylist())
+        if len(strategies) == 1 and not starts and account is not None:
+            scopes.append((strategies.pop(), account))  # one strategy: its books are the account's
         else:  # every strategy's own books in one run: each one its own account
-            if account.funding is not None:
+            paid = held_funding(own_fills, funding)
+            if paid is not None:
                 last = {
                     f"{a}\x00{s}": next(iter(by_scope.values())).last_strategy
                     for (a, s), by_scope in starts.items()
                 }
-                shares = funding_shares(account.fills, account.funding, last)
-            own = _own_books(account, marks, cost_basis, shares)
+                at = {
+                    f"{a}\x00{s}": next(iter(by_scope.values())).at_us
+                    for (a, s), by_scope in starts.items()
+                }
+                shares = funding_shares(own_fills, paid, last, at)
+            own = _own_books(own_fills, marks, cost_basis, shares, own_carry)
             if own is not None:
                 scopes.append((None, own))
-    flats = _flat_points(fills, funding)
+    flats = _flat_points(own_fills, funding)
     for key, by_scope in starts.items():  # the checkpoints after those resumed from
         if key in flats:
             flats[key] = flats[key].after(next(iter(by_scope.values())).at_us)
-    lots = _lots(fills, account, flats)
+    if cost_basis is not CostBasis.AVERAGE:
+        _add_ends(flats, real)
+    lots = _lots(own_fills, account, flats)
     trades, days, points = [], [], []
     grouped: dict[int, _Grouped] = {}
     for scope, books in scopes:
@@ -232,7 +314,9 @@ def book(
         for tz in zones:
             days.append(_days(books, scope, tz, starts, g))
         points.append(_checkpoints(books, scope, zones, starts, flats, lots, g))
-    tail_days, tail_points = _tails(fills, funding, shares, marks, starts, zones, flats, lots)
+    tail_days, tail_points = _tails(
+        (fills, own_fills), funding, shares, marks, starts, zones, flats, lots
+    )
     return Booked(
         _concat(trades, BOOK_TRADE_SCHEMA),
         _concat([*days, tail_days], BOOK_DAY_SCHEMA),
@@ -250,12 +334,16 @@ _SEP = "\x1f"
 
 
 def _own_books(
-    account: Books, marks: pa.Table | None, cost_basis: CostBasis, shares: dict[str, pa.Table]
+    fills: pa.Table,
+    marks: pa.Table | None,
+    cost_basis: CostBasis,
+    shares: dict[str, pa.Table],
+    carry: dict[tuple[str, str], OpenEpisode],
 ) -> Books | None:
     """Every strategy's own books (`Books.subset` of each), booked in one ledger run: the
     fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
-    share of the funding (``shares``, `funding_shares`)."""
-    fills = account.fills
+    share of the funding (``shares``, `funding_shares`) and its open round trips
+    (``carry``, by those accounts)."""
     mangled = pc.binary_join_element_wise(fills.column("account"), fills.column("strategy"), _SEP)
     own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
     parts = []
@@ -264,7 +352,7 @@ def _own_books(
         part = part.drop_columns(["_row"])
         parts.append(part.set_column(part.column_names.index("account"), "account", names))
     own_funding = pa.concat_tables(parts) if parts else None
-    return _book(own_fills, marks, own_funding, None, cost_basis)
+    return _book(own_fills, marks, own_funding, None, cost_basis, carry)
 
 
 def _real(run_account: str, scope: str | None) -> tuple[str, str]:
@@ -382,7 +470,8 @@ class _Points:
     """A position's checkpoints (`_flat_points`): their instants (µs, ascending), the
     strategy of the last fill at each, and for one with a lot open, that fill's row in the
     booked fills (-1: flat), the quantity of the lot it left (signed, + long) and the quantity
-    it closed (both scaled by ``10**kq``)."""
+    it closed (both scaled by ``10**kq``). ``ends`` marks the instant of the position's last
+    fill of a run (`_add_ends`): there each scope keeps all its lots and its open round trip."""
 
     instants: np.ndarray
     strategies: list[str]
@@ -390,6 +479,11 @@ class _Points:
     opened: list[int]
     closed: list[int]
     kq: int
+    ends: list[bool] | None = None
+
+    def is_end(self, i: int) -> bool:
+        """Whether checkpoint ``i`` keeps every lot (`_add_ends`)."""
+        return bool(self.ends and self.ends[i])
 
     def after(self, at_us: int) -> _Points:
         """The checkpoints after ``at_us``."""
@@ -401,7 +495,76 @@ class _Points:
             [self.opened[i] for i in keep],
             [self.closed[i] for i in keep],
             self.kq,
+            [self.is_end(i) for i in keep],
         )
+
+    def with_end(self, at_us: int, strategy: str) -> _Points:
+        """These checkpoints and one keeping every lot at ``at_us`` (after them)."""
+        return _Points(
+            np.append(self.instants, np.int64(at_us)),
+            [*self.strategies, strategy],
+            [*self.rows, -1],
+            [*self.opened, 0],
+            [*self.closed, 0],
+            self.kq,
+            [*(self.is_end(i) for i in range(len(self.instants))), True],
+        )
+
+
+def _add_ends(flats: dict[tuple[str, str], _Points], fills: pa.Table) -> None:
+    """Add to the checkpoints of each position ``fills`` hold one at the instant of its last
+    fill there, where every scope keeps all its lots and its open round trip (`_checkpoints`),
+    unless a simpler one is there already: the next write to the position resumes from it,
+    whatever it holds, not from its last flat instant (docs/store.md, checkpoints)."""
+    if fills.num_rows == 0:
+        return
+    ts = _micros(fills.column("timestamp"))
+    key = pc.binary_join_element_wise(fills.column("account"), fills.column("symbol"), _SEP)
+    enc = pc.dictionary_encode(key).combine_chunks()
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
+    o = np.argsort(ts, kind="stable")  # ledger order: the last of each position is its end
+    rev = codes[o][::-1]
+    uniq, first_rev = np.unique(rev, return_index=True)
+    last_rows = o[len(o) - 1 - first_rev]
+    names = enc.dictionary.to_pylist()
+    strategies = fills.column("strategy").combine_chunks().take(pa.array(last_rows)).to_pylist()
+    for code, row, strategy in zip(uniq.tolist(), last_rows.tolist(), strategies, strict=True):
+        account, symbol = str(names[code]).split(_SEP, 1)
+        at = int(ts[row])
+        points = flats.get((account, symbol))
+        if points is None:
+            points = _Points(np.zeros(0, np.int64), [], [], [], [], 0)
+        elif len(points.instants) and int(points.instants[-1]) >= at:
+            continue
+        flats[(account, symbol)] = points.with_end(at, strategy)
+
+
+def _end_state(books: Books) -> dict[tuple[str, str], tuple[list[dict[str, object]], OpenEpisode]]:
+    """Per position of a run (its account as in the run), the lots it leaves open (fill
+    columns, fee 0: the round trip carries their fees) and its open round trip."""
+    out: dict[tuple[str, str], tuple[list[dict[str, object]], OpenEpisode]] = {}
+    result = books.result
+    if result.open_lots is None or result.open_lots.num_rows == 0:
+        return out
+    columns = ["fill_id", "account", "symbol", "side", "price", "multiplier", "strategy"]
+    rows = books.fills.select(columns).take(result.open_lots.column("row")).to_pylist()
+    quantities = result.open_lots.column("quantity").to_pylist()
+    by: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for r, q in zip(rows, quantities, strict=True):
+        by.setdefault((r["account"], r["symbol"]), []).append(
+            {
+                "fill_id": r["fill_id"],
+                "side": str(r["side"]).upper(),
+                "quantity": q,
+                "price": r["price"],
+                "fee": ZERO,
+                "multiplier": r["multiplier"] if r["multiplier"] is not None else Decimal(1),
+                "strategy": r["strategy"],
+            }
+        )
+    for key, lots in by.items():
+        out[key] = (lots, result.open_episodes[key])
+    return out
 
 
 def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, str], _Points]:
@@ -516,6 +679,8 @@ def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts, g: _Gr
         fill_days = local_days(f.column("timestamp"), tz)
         first = fill_days.min()
         stamps = [fill_days]
+        if start is not None:  # not the day of the checkpoint's lots, re-booked as fills
+            stamps = [fill_days[_micros(f.column("timestamp")) > start.at_us]]
         if fu is not None and fu.num_rows:
             paid = local_days(fu.column("timestamp"), tz)
             first = min(first, paid.min())  # a payment before the first fill books then
@@ -525,7 +690,7 @@ def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts, g: _Gr
         extra = Decimal(0), Decimal(0), Decimal(0)
         if start is not None:
             first = np.datetime64(_local_day(start.at_us, tz), "D")
-            if start.day_events.get(tz.key, 0):  # its row of that day holds what preceded
+            if _active(start, tz, f):  # its row of that day holds what preceded
                 stamps.append(np.array([first], "datetime64[D]"))
             extra = start.realized, start.fees, start.funding
         days = np.unique(np.concatenate(stamps))
@@ -575,13 +740,30 @@ def _day_counts(
         since = (local_midnight(day, tz) - _EPOCH) // dt.timedelta(microseconds=1)
         fills = int(np.searchsorted(fill_us, at_us, "right") - np.searchsorted(fill_us, since))
         paid = int(np.searchsorted(pay_us, at_us, "right") - np.searchsorted(pay_us, since))
+        own = since if start is None else max(since, start.at_us + 1)  # not the lots re-booked
+        traded = int(np.searchsorted(fill_us, at_us, "right") - np.searchsorted(fill_us, own))
+        active = traded + paid > 0
         fills -= minus
         events = fills + paid
         if start is not None and _local_day(start.at_us, tz) == day:
             fills += start.day_fills.get(tz.key, 0)
             events += start.day_events.get(tz.key, 0)
-        out[tz.key] = {"fills": fills, "events": events}
+            active = active or _active(start, tz, None)
+        out[tz.key] = {"active": active, "fills": fills, "events": events}
     return json.dumps(out, sort_keys=True)
+
+
+def _active(start: _Start, tz: ZoneInfo, fills: pa.Table | None) -> bool:
+    """Whether the scope of ``start`` had a fill or a payment on its checkpoint's local day
+    up to it (its counts leave out the lots re-booked as fills). A checkpoint kept before
+    this was recorded has one lot at most, that day's fill: then ``fills``, the run's,
+    hold it at the checkpoint's instant."""
+    active = start.day_active.get(tz.key)
+    if active is not None:
+        return active
+    if start.day_events.get(tz.key, 0):
+        return True
+    return fills is not None and bool(np.any(_micros(fills.column("timestamp")) == start.at_us))
 
 
 def _checkpoints(
@@ -599,6 +781,7 @@ def _checkpoints(
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
     by_trades = g.trades
+    end_state = _end_state(books)
     empty_events = books.result.realized_events.slice(0, 0)
     for (run_account, symbol), f in sorted(by_fills.items()):
         account, row_scope = _real(run_account, scope)
@@ -616,6 +799,7 @@ def _checkpoints(
         instants = points.instants[picked]
         last = [points.strategies[i] for i in picked]
         held = [held[i] for i in picked]
+        ends = [points.is_end(i) for i in picked]
         fu = by_funding.get((run_account, symbol))
         pay_us = np.sort(_micros(fu.column("timestamp"))) if fu is not None else np.zeros(0)
         at = books_at(
@@ -631,11 +815,15 @@ def _checkpoints(
         currency = next((c for c in f.column("currency").to_pylist() if c), None)
         if currency is None and start is not None:
             currency = start.currency
-        base = start or _Start(0, ZERO, ZERO, ZERO, 0, {}, {}, None, "")
+        base = start or _Start(0, ZERO, ZERO, ZERO, 0, {}, {}, {}, None, "")
         for i, (t, b) in enumerate(zip(instants.tolist(), at, strict=True)):
             lot = held[i]
             mine = lot is not None and row_scope in (ACCOUNT, lot["strategy"])
             again = lot["lot_fee"] if mine and lot is not None else ZERO
+            kept: tuple[list[dict[str, object]], OpenEpisode] | None = None
+            if ends[i]:
+                kept = end_state.get((run_account, symbol))
+                again = sum((Decimal(str(x["fee"])) for x in kept[0]), ZERO) if kept else ZERO
             out["account"].append(account)
             out["symbol"].append(symbol)
             out["timestamp"].append(t)
@@ -646,14 +834,31 @@ def _checkpoints(
             out["fees"].append(b.fees + base.fees - again)  # type: ignore[operator]
             out["funding"].append(b.funding + base.funding)
             out["trades"].append(int(done[i]) + base.trades)
-            out["day_counts"].append(_day_counts(fill_us, pay_us, t, zones, start, int(mine)))
-            _add_lot(out, lot)
+            again_fills = len(kept[0]) if kept else int(mine and not ends[i])
+            out["day_counts"].append(_day_counts(fill_us, pay_us, t, zones, start, again_fills))
+            if kept:
+                episode = carry_marks(kept[1], by_marks.get((symbol,)), t)
+                later = _payments_after(fu, t)[1]  # the run's payments after t are not yet
+                if len(later):
+                    episode = dataclasses.replace(episode, funding=episode.funding - later[-1])
+                _add_lot(out, None, _lots_json(kept[0]), episode.to_json())
+            elif ends[i]:  # flat at the end: no lot, but of the kind that keeps every lot
+                _add_lot(out, None, "[]")
+            else:
+                _add_lot(out, lot)
     return _checkpoint_table(out)
 
 
-def _add_lot(out: dict[str, list[object]], lot: dict[str, object] | None) -> None:
+def _add_lot(
+    out: dict[str, list[object]],
+    lot: dict[str, object] | None,
+    lots: str | None = None,
+    episode: str | None = None,
+) -> None:
     for column in _LOT_COLUMNS:
         out[column].append(None if lot is None else lot[column])
+    out["lots"].append(lots)
+    out["episode"].append(episode)
 
 
 def _lots(
@@ -733,7 +938,7 @@ def _funding_upto(base: Decimal, pay_us: np.ndarray, paid: np.ndarray, t_us: int
 
 
 def _tails(
-    fills: pa.Table,
+    runs: tuple[pa.Table, pa.Table],
     funding: pa.Table | None,
     shares: dict[str, pa.Table],
     marks: pa.Table | None,
@@ -749,15 +954,19 @@ def _tails(
     points: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     if not starts:
         return pa.table(days, schema=BOOK_DAY_SCHEMA), _checkpoint_table(points)
+    fills, own_fills = runs
     with_fills = set(
         zip(
-            fills.column("account").to_pylist(),
-            fills.column("symbol").to_pylist(),
-            fills.column("strategy").to_pylist(),
+            own_fills.column("account").to_pylist(),
+            own_fills.column("symbol").to_pylist(),
+            own_fills.column("strategy").to_pylist(),
             strict=True,
         )
     )
-    positions = {(a, s) for a, s, _ in with_fills}
+    held = {(a, s) for a, s, _ in with_fills}
+    positions = set(
+        zip(fills.column("account").to_pylist(), fills.column("symbol").to_pylist(), strict=True)
+    )
     by_marks = _groups(marks, ("symbol",))
     by_funding = _groups(funding, ("account", "symbol"))
     for (account, symbol), by_scope in sorted(starts.items()):
@@ -771,7 +980,7 @@ def _tails(
             else:
                 if (account, symbol, row_scope) in with_fills:
                     continue
-                if (account, symbol) in positions:  # its share of what the account paid
+                if (account, symbol) in held:  # its share of what the account paid
                     part = shares.get(row_scope)
                     fu = None
                     if part is not None:
@@ -789,7 +998,7 @@ def _tails(
             for tz in zones:
                 d0 = np.datetime64(_local_day(start.at_us, tz), "D")
                 stamps = [np.zeros(0, "datetime64[D]")]
-                if start.day_events.get(tz.key, 0):
+                if _active(start, tz, None):
                     stamps.append(np.array([d0], "datetime64[D]"))
                 if len(mark_us):
                     stamps.append(local_days(pa.array(mark_us, pa.timestamp("us", tz="UTC")), tz))
@@ -830,7 +1039,10 @@ def _tails(
                 points["day_counts"].append(
                     _day_counts(np.zeros(0, np.int64), pay_us, t, zones, start)
                 )
-                _add_lot(points, lots[(account, symbol)][i])
+                if points_of.is_end(i):
+                    _add_lot(points, None, "[]")
+                else:
+                    _add_lot(points, lots[(account, symbol)][i])
     return pa.table(days, schema=BOOK_DAY_SCHEMA), _checkpoint_table(points)
 
 

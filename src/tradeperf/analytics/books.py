@@ -25,6 +25,7 @@ from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import InputError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger.basis import CostBasis
+from tradeperf.ledger.model import OpenEpisode
 from tradeperf.ledger.valuation import BooksAt, books_at
 from tradeperf.records import (
     CASH_FLOW_SCHEMA,
@@ -415,28 +416,44 @@ def _book(
     funding: pa.Table | None,
     cash_flows: pa.Table | None,
     cost_basis: CostBasis,
+    carry: Mapping[tuple[str, str], OpenEpisode] | None = None,
 ) -> Books | None:
     """Run the ledger over ``fills`` (None when there are none), with the funding of the
     (account, symbol) positions they hold: a payment on a position no fill opened is not
-    booked (there is nothing it was paid on)."""
+    booked (there is nothing it was paid on). ``carry``: the round trips resumed
+    (`tradeperf.ledger.batch.run_ledger`)."""
     if fills.num_rows == 0:
         return None
-    if funding is not None:
-        held = pa.array(_position_keys(fills), pa.string())
-        funding = funding.filter(pc.is_in(pa.array(_position_keys(funding), pa.string()), held))
-        funding = funding if funding.num_rows else None
+    funding = held_funding(fills, funding)
     from tradeperf.ledger.batch import run_ledger  # compiles the Numba kernel: when used
 
     try:
         result = run_ledger(
-            fills, marks, cost_basis=cost_basis, funding=funding, cash_flows=cash_flows
+            fills,
+            marks,
+            cost_basis=cost_basis,
+            funding=funding,
+            cash_flows=cash_flows,
+            carry=carry,
         )
     except ValueError as exc:
         raise InputError(f"the stored fills cannot be booked: {exc}") from None
     return Books(fills=fills, marks=marks, funding=funding, result=result, cost_basis=cost_basis)
 
 
+def held_funding(fills: pa.Table, funding: pa.Table | None) -> pa.Table | None:
+    """The payments of ``funding`` on the (account, symbol) positions ``fills`` hold (None
+    when there is none)."""
+    if funding is None:
+        return None
+    held = pa.array(_position_keys(fills), pa.string())
+    funding = funding.filter(pc.is_in(pa.array(_position_keys(funding), pa.string()), held))
+    return funding if funding.num_rows else None
+
+
 _QUANTUM: Final = Decimal(1).scaleb(-18)
+#: Before every instant (µs since the epoch).
+_NEVER: Final = -(2**63)
 
 
 def attribute_funding(
@@ -482,7 +499,10 @@ def attribute_funding(
 
 
 def funding_shares(
-    fills: pa.Table, funding: pa.Table, last: Mapping[str, str] | None = None
+    fills: pa.Table,
+    funding: pa.Table,
+    last: Mapping[str, str] | None = None,
+    resumed: Mapping[str, int] | None = None,
 ) -> dict[str, pa.Table]:
     """Every strategy's share of each funding payment (the rule of `attribute_funding`), by
     strategy: `FUNDING_SCHEMA` rows and ``_row``, the payment's row in ``funding``. One pass
@@ -490,8 +510,10 @@ def funding_shares(
     payments' instants by `numpy.searchsorted`.
 
     ``last`` names, per position (`_position_keys`), the strategy that traded last before
-    ``fills`` begin (books resumed from a checkpoint, when every strategy was flat): a
-    payment made before the position's first fill here is all its."""
+    ``fills`` begin (books resumed from a checkpoint): a payment made while the position is
+    flat before its first fill here is all its. ``resumed`` gives, per position, the
+    instant of its checkpoint (µs since the epoch) when its first fills are the lots held
+    then, re-booked as fills: they are not trades, so the same holds until its next fill."""
     fkeys = np.array(_position_keys(funding), dtype=object)
     keys = np.array(_position_keys(fills), dtype=object)
     f_ts = funding.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -518,7 +540,8 @@ def funding_shares(
             net = sum(at.values(), ZERO)
             if net == 0:  # flat when paid: all of it to the last strategy to trade before
                 before = (last or {}).get(key)
-                last_name = names[mine[k - 1]] if k else before or names[mine[0]]
+                traded = k and ts[mine[k - 1]] > (resumed or {}).get(key, _NEVER)
+                last_name = names[mine[k - 1]] if traded else before or names[mine[0]]
                 shares.setdefault(last_name, {})[i] = amounts[i]
                 continue
             holders = sorted(at)

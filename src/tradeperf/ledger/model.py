@@ -11,7 +11,7 @@ from typing import Final, NamedTuple
 
 import pyarrow as pa
 
-from tradeperf.ledger._exact import fmt, ratio_float, round18, round_ratio
+from tradeperf.ledger._exact import EXACT, fmt, ratio_float, round18, round_ratio
 from tradeperf.records import MONEY_TYPE, TIMESTAMP_TYPE, PositionSide, Trade, TradeStatus
 
 
@@ -222,6 +222,13 @@ def make_trade(parts: TradeParts) -> Trade:
     )
 
 
+def canonical(v: Decimal) -> str:
+    """``v`` as the shortest exact decimal string, without exponent or trailing zeros
+    (``Decimal("1.50")`` and ``Decimal("1.5")`` both give ``"1.5"``; 100 gives ``"100"``)."""
+    text = format(v.normalize(EXACT), "f")
+    return "0" if text in ("-0", "0") else text
+
+
 @dataclass(frozen=True, slots=True)
 class OpenEpisode:
     """What a flat-to-flat round trip still open has gathered so far, to book on from.
@@ -264,7 +271,7 @@ class OpenEpisode:
         out: dict[str, object] = {}
         for name in self.__slots__:  # type: ignore[attr-defined]
             v = getattr(self, name)
-            out[name] = str(v) if isinstance(v, Decimal) else v
+            out[name] = canonical(v) if isinstance(v, Decimal) else v
         return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
     @classmethod

@@ -55,12 +55,17 @@ BOOK_TRADE_SCHEMA: Final = pa.schema(
 )
 
 
-#: The books of one position at an instant its lot state is simple: flat in every scope, or
-#: one lot open, the rest of the fill at that instant (a flip, or an open from flat), held by
-#: that fill's strategy alone: re-booking after it starts from it, not from the first fill.
+#: The books of one position at an instant, from which re-booking starts instead of from the
+#: first fill. Either the lot state is simple: flat in every scope, or one lot open, the rest
+#: of the fill at that instant (a flip, or an open from flat), held by that fill's strategy
+#: alone (``lot_*``); or the instant is the position's last fill of a write and each scope's
+#: open lots (``lots``: a JSON list, in matching order, of objects with the ``lot_*`` names
+#: without the prefix, and ``strategy``, that of the fill) and its open round trip
+#: (``episode``: `tradeperf.ledger.model.OpenEpisode` as JSON) are kept whole.
 #: One row per scope; ``day_counts`` (JSON, per timezone) counts the scope's ``fills`` and
-#: its ``events`` (fills and funding payments) of that local day up to the instant; ``trades``
-#: its round trips up to it; ``lot_*`` the open lot (null when flat).
+#: its ``events`` (fills and funding payments) of that local day up to the instant, less
+#: the lots re-booked as fills; ``trades`` its round trips up to it; ``fees`` less the fees
+#: of those lots.
 BOOK_CHECKPOINT_SCHEMA: Final = pa.schema(
     [
         pa.field("account", pa.string(), nullable=False),
@@ -82,6 +87,8 @@ BOOK_CHECKPOINT_SCHEMA: Final = pa.schema(
         pa.field("lot_price", MONEY_TYPE),
         pa.field("lot_fee", MONEY_TYPE),
         pa.field("lot_multiplier", MONEY_TYPE),
+        pa.field("lots", pa.string()),
+        pa.field("episode", pa.string()),
     ]
 )
 

@@ -239,6 +239,12 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
                 "book_trades", BOOK_TRADE_SCHEMA, key=("scope", "trade_id"), dialect=dialect
             ),
         ],
+        # checkpoints at the end of each write with every open lot and the open round trip
+        # (docs/store.md, checkpoints)
+        12: [
+            "ALTER TABLE book_checkpoints ADD COLUMN IF NOT EXISTS lots VARCHAR",
+            "ALTER TABLE book_checkpoints ADD COLUMN IF NOT EXISTS episode VARCHAR",
+        ],
     }
 
 
@@ -635,35 +641,72 @@ class SQLStore(Store):
         )
 
     def _supersede(self, resume: pa.Table, points: pa.Table) -> None:
-        """Delete the checkpoints resumed from that are no longer the last of their UTC day
-        (a checkpoint booked now follows them that day): one per position and day is kept."""
+        """Delete the stored checkpoints of the resumed positions that the new ``points``
+        supersede (all stored ones are at or before the instant resumed from): of the flat
+        or one-lot kind, those of a UTC day a new one of that kind falls on (the last of each
+        day is kept); of the kind that keeps every lot (``lots`` not null), all of a
+        position any new one is booked for (one at most is kept, at the position's last
+        fill, when no simpler one is there). A pruned position's floor stays."""
         if resume.num_rows == 0 or points.num_rows == 0:
             return
         day = 86_400_000_000
-        booked = set(
+        resumed = set(
             zip(
-                points.column("account").to_pylist(),
-                points.column("symbol").to_pylist(),
-                (t // day for t in pc.cast(points.column("timestamp"), pa.int64()).to_pylist()),
+                resume.column("account").to_pylist(),
+                resume.column("symbol").to_pylist(),
                 strict=True,
             )
         )
-        gone = [
-            (a, sym, t)
-            for a, sym, t in zip(
-                resume.column("account").to_pylist(),
-                resume.column("symbol").to_pylist(),
-                pc.cast(resume.column("resume_at"), pa.int64()).to_pylist(),
-                strict=True,
-            )
-            if (a, sym, t // day) in booked
-        ]
-        for a, sym, t in gone:
-            at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=t)
-            self._exec(
-                "DELETE FROM book_checkpoints WHERE account = ? AND symbol = ? AND timestamp = ?",
-                [a, sym, at],
-            )
+        gone: dict[str, list[Any]] = {"account": [], "symbol": [], "day": [], "ends": []}
+        seen = set()
+        for a, sym, t, lots in zip(
+            points.column("account").to_pylist(),
+            points.column("symbol").to_pylist(),
+            pc.cast(points.column("timestamp"), pa.int64()).to_pylist(),
+            points.column("lots").to_pylist(),
+            strict=True,
+        ):
+            if (a, sym) not in resumed:
+                continue
+            keys = [(a, sym, -1, True)]  # any new checkpoint follows the old last-fill ones
+            if lots is None:
+                keys.append((a, sym, t // day, False))
+            for key in keys:
+                if key in seen:
+                    continue
+                seen.add(key)
+                gone["account"].append(a)
+                gone["symbol"].append(sym)
+                gone["day"].append(key[2])
+                gone["ends"].append(key[3])
+        if not gone["account"]:
+            return
+        self._stage(
+            "_superseded",
+            pa.table(
+                {
+                    "account": pa.array(gone["account"], pa.string()),
+                    "symbol": pa.array(gone["symbol"], pa.string()),
+                    "day_from": pa.array([max(d, 0) * day for d in gone["day"]], pa.int64()).cast(
+                        pa.timestamp("us", tz="UTC")
+                    ),
+                    "day_to": pa.array(
+                        [(d + 1) * day if d >= 0 else 0 for d in gone["day"]], pa.int64()
+                    ).cast(pa.timestamp("us", tz="UTC")),
+                    "ends": pa.array(gone["ends"], pa.bool_()),
+                }
+            ),
+        )
+        self._exec(
+            "DELETE FROM book_checkpoints WHERE EXISTS (SELECT 1 FROM _superseded g WHERE "
+            "g.account = book_checkpoints.account AND g.symbol = book_checkpoints.symbol AND "
+            "((g.ends AND book_checkpoints.lots IS NOT NULL) OR (NOT g.ends AND "
+            "book_checkpoints.lots IS NULL AND book_checkpoints.timestamp >= g.day_from AND "
+            "book_checkpoints.timestamp < g.day_to))) AND NOT EXISTS (SELECT 1 FROM book_floors "
+            "f WHERE f.account = book_checkpoints.account AND f.symbol = book_checkpoints.symbol "
+            "AND f.timestamp = book_checkpoints.timestamp)"  # a pruned position resumes there
+        )
+        self._unstage("_superseded")
 
     def _marks_needed(self) -> str:
         """The condition on marks a re-booking reads (staging ``_mark_from``): those of the
