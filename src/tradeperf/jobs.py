@@ -22,7 +22,6 @@ from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
-from tradeperf.reports.markdown import render_summary, render_windows
 from tradeperf.store import Store, open_store
 from tradeperf.timezones import resolve_timezone
 
@@ -235,6 +234,8 @@ def write_report(
         raise InputError(
             f"cannot create output folder: {exc.strerror}", path=str(out_dir)
         ) from None
+    from tradeperf.reports.markdown import render_summary, render_windows  # for its reports
+
     docs = [("summary", summary_to_json(summary), render_summary)]
     docs += [(k.value, windows_to_json(summary, k), render_windows) for k in summary.windows]
     files = []

@@ -1,6 +1,7 @@
 """Figures merged from daily partials equal the direct summary over the same trades.
 
-Two levels: the `Partial` monoid in pure Python against brute-force definitions, and the
+Three levels: the `Partial` monoid in pure Python against brute-force definitions, the
+columnar merge (`DailyPartials.merged`) against the monoid, and the
 engine's partials (DuckDB, PostgreSQL) merged by `summarize_partials` against
 `summarize_trades` (the direct path).
 """
@@ -14,16 +15,19 @@ import math
 import uuid
 from decimal import Decimal
 
+import numpy as np
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeperf.analytics.partials import Partial, merge, summarize_partials
+from tradeperf.analytics.partials import DailyPartials, Partial, merge, summarize_partials
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.ingest.base import ReadResult, RecordKind
 from tradeperf.metrics.trades import longest_streaks
 from tradeperf.records import PositionSide, Trade, TradeStatus, trades_to_table
 from tradeperf.store import SourceEntry
+from tradeperf.store.partials_sql import PARTIALS_SCHEMA, SUM_COLUMNS
 
 money = st.decimals(min_value=-50, max_value=50, places=2, allow_nan=False, allow_infinity=False)
 #: P&L where breakevens and repeated values are common, so streaks and ties are exercised.
@@ -80,6 +84,99 @@ def test_merge_is_associative_with_an_identity(
     assert math.isclose(left.net_sq_sum, right.net_sq_sum, rel_tol=1e-12)
     assert dataclasses.replace(left, net_sq_sum=0.0) == dataclasses.replace(right, net_sq_sum=0.0)
     assert Partial() + pa_ == pa_ + Partial() == pa_
+
+
+# -- the columnar merge against the monoid ---------------------------------------------------
+
+#: Amounts of every scale the store holds: cents, 18 decimals, and large enough that the
+#: merge's sums leave int64 (then it runs on Python ints).
+amounts = st.one_of(
+    pnl,
+    st.decimals(min_value=-(10**18), max_value=10**18, places=2),
+    st.decimals(min_value=-1, max_value=1, places=18),
+)
+DAY0 = dt.date(2024, 1, 1)
+
+
+@st.composite
+def day_partials(draw: st.DrawFn) -> tuple[list[dt.date], list[Partial], list[frozenset[str]]]:
+    """Days in order with the partial of their trades, and which sums the store could not
+    hold on each (NULL: the day is out of range; its partial there has 0 and says so)."""
+    scale = draw(st.sampled_from([pnl, amounts]))
+    no_sum = st.just(frozenset[str]())
+    if draw(st.booleans()):
+        no_sum = no_sum | st.frozensets(st.sampled_from(sorted(SUM_COLUMNS)), min_size=1)
+    days, parts, nulls = [], [], []
+    day = DAY0
+    for _ in range(draw(st.integers(0, 30))):
+        day += dt.timedelta(days=draw(st.integers(1, 9)))
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        part = merge(
+            Partial.of_trade(
+                draw(scale),
+                fees=draw(st.sampled_from([Decimal(0), Decimal("0.25")])),
+                exit_time=midnight + dt.timedelta(minutes=i),
+                # a holding time so long that a window's sum leaves int64
+                holding_us=draw(st.sampled_from([None, 0, 30_000_000, 10**18])),
+            )
+            for i in range(draw(st.integers(1, 5)))
+        )
+        null = draw(no_sum)
+        if null:
+            zeros = dict.fromkeys(null, Decimal(0))
+            part = dataclasses.replace(part, **zeros, out_of_range=True)  # type: ignore[arg-type]
+        days.append(day)
+        parts.append(part)
+        nulls.append(null)
+    return days, parts, nulls
+
+
+def _partials_table(
+    days: list[dt.date], parts: list[Partial], nulls: list[frozenset[str]]
+) -> pa.Table:
+    """The store's rows (`PARTIALS_SCHEMA`) of one scope holding ``parts``."""
+    columns: dict[str, list[object]] = {
+        "timezone": ["UTC"] * len(days),
+        "day": list(days),
+        "strategy": ["*"] * len(days),
+        "symbol": ["*"] * len(days),
+    }
+    for field in PARTIALS_SCHEMA.names[4:]:
+        columns[field] = [
+            None if field in null else getattr(p, field)
+            for p, null in zip(parts, nulls, strict=True)
+        ]
+    return pa.table(columns, schema=PARTIALS_SCHEMA)
+
+
+def _assert_same_partial(got: Partial, want: Partial) -> None:
+    # the float sum of squares adds in another order: equal to rounding; all else exactly
+    assert math.isclose(got.net_sq_sum, want.net_sq_sum, rel_tol=1e-12)
+    assert dataclasses.replace(got, net_sq_sum=0.0) == dataclasses.replace(want, net_sq_sum=0.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(day_partials(), st.lists(st.integers(1, 29), max_size=8))
+def test_columnar_merge_of_any_windows_equals_the_monoid(
+    days_parts: tuple[list[dt.date], list[Partial], list[frozenset[str]]], cuts: list[int]
+) -> None:
+    days, parts, nulls = days_parts
+    daily = DailyPartials.from_table(_partials_table(days, parts, nulls))
+    bounds = sorted({0, len(parts), *(c for c in cuts if c < len(parts))})
+    merged = daily.merged(np.array(bounds[:-1])) if parts else []
+    want = [merge(parts[a:b]) for a, b in itertools.pairwise(bounds)]
+    assert len(merged) == len(want)
+    for got, ref in zip(merged, want, strict=True):
+        _assert_same_partial(got, ref)
+    _assert_same_partial(daily.total(), merge(parts))
+    # each day's net P&L as a float: float() of its Decimal, NaN out of range
+    nets = [math.nan if p.out_of_range else float(p.net_pnl) for p in parts]
+    assert np.array_equal(daily.day_net, np.array(nets, dtype=np.float64), equal_nan=True)
+    if parts:
+        mid = days[len(days) // 2]
+        later = daily.between(mid, None)
+        _assert_same_partial(later.total(), merge(parts[len(days) // 2 :]))
+        assert later.days.tolist() == days[len(days) // 2 :]
 
 
 # -- the engine's partials against the direct path -------------------------------------------

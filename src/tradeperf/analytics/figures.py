@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import itertools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -200,7 +201,7 @@ class DailyAmounts:
 
     def before(self, day: dt.date | None) -> Decimal:
         """Sum of the flows on days before ``day`` (0 for None)."""
-        if day is None:
+        if day is None or not self.days.size:
             return Decimal(0)
         return self.cumulative[int(np.searchsorted(self.days, np.datetime64(day, "D")))]
 
@@ -242,11 +243,14 @@ class DailyPath:
         a positive fraction of the peak; the start counts as the first peak. Without cash
         flows the wealth index is end-of-day equity over the starting equity.
     total_return : the compounded return over the days, prod(1 + r) − 1.
+    sharpe_ratio, sortino_ratio : of ``returns``, annualised over `CALENDAR_DAYS_PER_YEAR`.
     """
 
     returns: np.ndarray
     max_drawdown: float
     total_return: float
+    sharpe_ratio: float
+    sortino_ratio: float
 
 
 def daily_path(
@@ -267,22 +271,61 @@ def daily_path(
     >>> p.returns.tolist(), p.max_drawdown, round(p.total_return, 12)
     ([0.0, 0.1], 0.0, 0.1)
     """
-    if day_pnl.size == 0:
-        return DailyPath(returns=np.empty(0), max_drawdown=float("nan"), total_return=float("nan"))
+    flows = None if day_flows is None else day_flows[np.newaxis, :]
+    return daily_paths(day_pnl[np.newaxis, :], equity_starts=[equity_start], day_flows=flows)[0]
+
+
+def daily_paths(
+    day_pnl: np.ndarray, *, equity_starts: Sequence[Decimal], day_flows: np.ndarray | None = None
+) -> list[DailyPath]:
+    """`daily_path` of each row of ``day_pnl`` (2-D: one account's days per row, every row as
+    long), the row's account starting at ``equity_starts[i]`` with the flows of the same row
+    of ``day_flows``: the paths of many windows of one length at once, each to the last bit
+    as alone (the arithmetic runs along each row).
+    """
+    rows, n_days = day_pnl.shape
+    if n_days == 0:
+        nan = float("nan")
+        return [DailyPath(np.empty(0), nan, nan, nan, nan) for _ in range(rows)]
+    start = np.array([float(e) for e in equity_starts], dtype=np.float64)[:, np.newaxis]
     flows = np.zeros_like(day_pnl) if day_flows is None else day_flows
-    end = float(equity_start) + np.cumsum(day_pnl + flows)
-    start_of_day = np.concatenate(([float(equity_start)], end[:-1])) + flows
+    end = start + np.cumsum(day_pnl + flows, axis=1)
+    start_of_day = np.concatenate((start, end[:, :-1]), axis=1) + flows
     with np.errstate(divide="ignore", invalid="ignore"):
         rets = np.where(start_of_day > 0, day_pnl / start_of_day, np.nan)
-    if not flows.any():
-        # end-of-day equity itself: exact to the last float rounding, and defined for a
-        # negative equity (NaN only where the peak is not positive)
-        path = np.concatenate(([float(equity_start)], end))
-    else:
-        path = np.concatenate(([1.0], np.cumprod(1.0 + rets)))
-    dd = drawdown.equity_drawdown(path).max_drawdown
-    total = float(path[-1] / path[0] - 1.0) if path[0] > 0 else float("nan")
-    return DailyPath(returns=rets, max_drawdown=dd, total_return=total)
+    # without flows, end-of-day equity itself: exact to the last float rounding, and defined
+    # for a negative equity (NaN only where the peak is not positive); with flows, the
+    # time-weighted wealth index
+    path = np.concatenate((start, end), axis=1)
+    moved = np.any(flows, axis=1)
+    if moved.any():
+        wealth = np.concatenate((np.ones((rows, 1)), np.cumprod(1.0 + rets, axis=1)), axis=1)
+        path = np.where(moved[:, np.newaxis], wealth, path)
+    dd = drawdown.max_drawdown_fractions(path)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = np.where(path[:, 0] > 0, path[:, -1] / path[:, 0] - 1.0, np.nan)
+    sharpe, sortino = _daily_ratios(rets)
+    return [
+        DailyPath(rets[i], float(dd[i]), float(total[i]), float(sharpe[i]), float(sortino[i]))
+        for i in range(rows)
+    ]
+
+
+def _daily_ratios(rets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Sharpe and Sortino ratios of each row of daily returns: the rows without NaN
+    together, the others alone (their NaN dropped)."""
+    per_year = CALENDAR_DAYS_PER_YEAR
+    sharpe = np.full(len(rets), np.nan)
+    sortino = np.full(len(rets), np.nan)
+    if rets.shape[1] < 2:
+        return sharpe, sortino
+    whole = ~np.isnan(rets).any(axis=1)
+    sharpe[whole] = returns.sharpe_ratios(rets[whole], periods_per_year=per_year)
+    sortino[whole] = returns.sortino_ratios(rets[whole], periods_per_year=per_year)
+    for i in np.flatnonzero(~whole):
+        sharpe[i] = returns.sharpe_ratio(rets[i], periods_per_year=per_year)
+        sortino[i] = returns.sortino_ratio(rets[i], periods_per_year=per_year)
+    return sharpe, sortino
 
 
 def group_figures(
@@ -382,7 +425,7 @@ def _group_figures(
             longest_loss_streak=loss_streak,
             average_holding_seconds=holding,
             max_drawdown_abs=max_drawdown_abs(group.net),
-            day_nets=list(by_day.values()),
+            day_nets=np.array([float(v) for v in by_day.values()], dtype=np.float64),
             equity_start=equity_start,
             equity_moved=moved,
         )
@@ -392,7 +435,11 @@ def _group_figures(
 @dataclass(frozen=True, slots=True)
 class FigureInputs:
     """What the summary figures of a group are made from, however it was aggregated (from
-    the trades themselves or merged from daily partials)."""
+    the trades themselves or merged from daily partials).
+
+    ``day_nets``: the net P&L (float64) of each day with a closed trade, in the measure of
+    the daily returns; NaN for a day whose sum is out of the store's range.
+    """
 
     totals: trades.TradeTotals
     path: DailyPath
@@ -408,7 +455,7 @@ class FigureInputs:
     longest_loss_streak: int
     average_holding_seconds: float
     max_drawdown_abs: Decimal | None
-    day_nets: list[Decimal]
+    day_nets: np.ndarray
     equity_start: Decimal
     equity_moved: Decimal
 
@@ -418,7 +465,6 @@ def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
     a summary, a window and a breakdown carry."""
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         equity_end = x.equity_start + x.cash_flows + x.equity_moved
-    per_year = CALENDAR_DAYS_PER_YEAR
     return {
         "trades": x.totals.trades,
         "wins": x.totals.wins,
@@ -443,12 +489,12 @@ def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
         "average_holding_seconds": x.average_holding_seconds,
         "max_drawdown": x.path.max_drawdown,
         "max_drawdown_abs": x.max_drawdown_abs,
-        "sharpe_ratio": returns.sharpe_ratio(x.path.returns, periods_per_year=per_year),
-        "sortino_ratio": returns.sortino_ratio(x.path.returns, periods_per_year=per_year),
-        "trading_days": len(x.day_nets),
+        "sharpe_ratio": x.path.sharpe_ratio,
+        "sortino_ratio": x.path.sortino_ratio,
+        "trading_days": int(x.day_nets.size),
         # a day's net P&L out of the store's range is NaN: neither winning nor losing
-        "winning_days": sum(1 for v in x.day_nets if not v.is_nan() and v > 0),
-        "losing_days": sum(1 for v in x.day_nets if not v.is_nan() and v < 0),
+        "winning_days": int(np.count_nonzero(x.day_nets > 0)),
+        "losing_days": int(np.count_nonzero(x.day_nets < 0)),
         "equity_start": x.equity_start,
         "equity_end": equity_end,
     }
@@ -476,6 +522,41 @@ def path_of_days(
     day_flows = flows.per_day(first_day, last_day)
     path = daily_path(day_pnl, equity_start=equity_start, day_flows=day_flows)
     return path, flows.between(first_day, last_day)
+
+
+def paths_of_days(
+    days: np.ndarray,
+    pnl: np.ndarray,
+    spans: Sequence[tuple[Decimal, dt.date, dt.date]],
+    *,
+    flows: CashFlows | None,
+) -> list[tuple[DailyPath, Decimal]]:
+    """`path_of_days` of the amounts ``pnl`` on ``days`` over each span (equity start, first
+    day, last day), with the account's cash ``flows``: the spans of one length together, by
+    `daily_paths` (a summary's windows in a few array passes, each as `path_of_days` gives it).
+    """
+    if not spans:
+        return []
+    origin = min(lo for _, lo, _ in spans)
+    last = max(hi for _, _, hi in spans)
+    every_pnl = calendar_day_pnl(days, pnl, first_day=origin, last_day=last)
+    every_flow = flows.per_day(origin, last) if flows else None
+    by_length: dict[int, list[int]] = {}
+    for i, (_, lo, hi) in enumerate(spans):
+        by_length.setdefault(max((hi - lo).days + 1, 0), []).append(i)
+    out: dict[int, tuple[DailyPath, Decimal]] = {}
+    for length, which in by_length.items():
+        first = np.array([(spans[i][1] - origin).days for i in which], dtype=np.int64)
+        cells = first[:, np.newaxis] + np.arange(length)
+        paths = daily_paths(
+            every_pnl[cells],
+            equity_starts=[spans[i][0] for i in which],
+            day_flows=None if every_flow is None else every_flow[cells],
+        )
+        for i, path in zip(which, paths, strict=True):
+            _, lo, hi = spans[i]
+            out[i] = path, flows.between(lo, hi) if flows else Decimal(0)
+    return [out[i] for i in range(len(spans))]
 
 
 def _pnl_by_day(group: ClosedTrades) -> dict[np.datetime64, Decimal]:

@@ -30,6 +30,8 @@ class SummaryRequest:
         output says so).
     unlabelled_currency : the currency of records that name none (None: ``currency``), so
         that a summary of another currency leaves them out.
+    breakdowns : compute the figures per strategy and per symbol (False leaves
+        ``by_strategy`` and ``by_symbol`` empty: a document of windows alone shows neither).
     """
 
     timezone: str = "UTC"
@@ -44,6 +46,7 @@ class SummaryRequest:
     sources: tuple[str, ...] = ()
     capital_assumed: bool = False
     unlabelled_currency: str | None = None
+    breakdowns: bool = True
 
 
 @dataclass(slots=True)

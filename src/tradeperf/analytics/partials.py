@@ -25,13 +25,18 @@ with a fixed-size summary (it depends on where each fall sits relative to the eq
 that is why the summaries define ``max_drawdown`` on end-of-day equity, which merges from the
 daily net P&L, while ``max_drawdown_abs`` (trade by trade) is exact through D.
 
+`Partial` and `merge` are the definition. A summary merges its windows on the columns of the
+days instead (`DailyPartials.merged`, the same partials: a Hypothesis test compares them):
+money as exact scaled integers read from the stored decimals, counts, extremes and exits
+reduced per window, and the streak and drawdown parts above as prefix sums and running
+maxima over each window; Decimals are made only for the windows' results.
+
 The entry point for a whole summary is `summarize_partials`, a drop-in for
 `tradeperf.analytics.summary.summarize`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import decimal
 import functools
@@ -39,26 +44,29 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
 import numpy as np
 import pyarrow as pa
 
-from tradeperf.analytics.books import load_cash_flows
 from tradeperf.analytics.figures import (
     CashFlows,
+    DailyPath,
     Figure,
     FigureInputs,
     assemble_figures,
     path_of_days,
+    paths_of_days,
 )
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
 from tradeperf.analytics.windows import (
+    Window,
     WindowKind,
     make_window,
     window_start_days,
 )
 from tradeperf.errors import ConfigError, InputError
+from tradeperf.ingest.base import RecordKind
 from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
@@ -208,12 +216,6 @@ def _opt(f, x, y):  # type: ignore[no-untyped-def]
     return f(x, y)
 
 
-#: The stored columns, in the order of `Partial`'s fields (``out_of_range`` is not stored:
-#: it is a NULL in one of the `SUM_COLUMNS`).
-_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Partial) if f.name != "out_of_range")
-_SUMS: Final = tuple(i for i, name in enumerate(_FIELDS) if name in SUM_COLUMNS)
-
-
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -231,7 +233,10 @@ def _exact_money(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def merge(parts: Iterable[Partial]) -> Partial:
-    """The sum of ``parts`` in order (``Partial()`` when empty), in an exact Decimal context."""
+    """The sum of ``parts`` in order (``Partial()`` when empty), in an exact Decimal context.
+
+    The reference definition: `DailyPartials.merged` gives the same partials from columns.
+    """
     total = Partial()
     with decimal.localcontext(prec=_PREC):
         for p in parts:
@@ -239,41 +244,309 @@ def merge(parts: Iterable[Partial]) -> Partial:
     return total
 
 
-def _out_of_range(values: tuple[object, ...]) -> Partial:
-    """The partial of a stored row with a NULL (out of range) sum: counts, extremes and
-    streaks as stored, sums 0, marked `Partial.out_of_range`."""
-    kept = [ZERO if i in _SUMS and v is None else v for i, v in enumerate(values)]
-    return dataclasses.replace(Partial(*kept), out_of_range=True)  # type: ignore[arg-type]
+# -- the partials of many days as columns -----------------------------------------------------
+
+#: Money columns that add, and all money columns, read as integers in units of 10**-scale
+#: (`_money_units`).
+_SUMMED_MONEY: Final = ("net_pnl", "gross_pnl", "fees", "win_sum", "loss_sum")
+_MONEY: Final = (*_SUMMED_MONEY, "max_win", "min_loss", "max_prefix", "min_prefix", "max_drawdown")
+#: Integer columns that add, and all integer columns (with the streaks' ends and runs).
+_SUMMED_INTS: Final = (
+    "trades", "wins", "losses", "breakevens", "holding_us_sum", "holding_count",
+)  # fmt: skip
+_INTS: Final = (
+    *_SUMMED_INTS,
+    "lead_win", "trail_win", "best_win_run", "lead_loss", "trail_loss", "best_loss_run",
+)  # fmt: skip
+#: Money columns that may be NULL without being out of range: no winning / losing trade.
+_EXTREMES: Final = ("max_win", "min_loss")
+#: The scale of the stored money columns (decimal128(38, 18)).
+_STORED_SCALE: Final = 18
+#: Below this bound on the sum of every absolute value of the money columns, every sum,
+#: running sum and difference the merge forms fits int64; above it the merge runs on Python
+#: ints (object arrays): the same code, exact either way.
+_INT64_BOUND: Final = 2.0**61
+#: The exact-context conversion of a merged amount back to Decimal.
+_CONTEXT: Final = decimal.Context(prec=_PREC)
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _valid(arr: pa.Array) -> np.ndarray:
+    """The validity of each value of ``arr`` (True where not null), from its bitmap."""
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
+    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little")[arr.offset : arr.offset + len(arr)].astype(bool)
+
+
+def _decimal_words(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The low (unsigned) and high (signed) 64-bit words of each decimal128 value: the
+    unscaled integer is ``high * 2**64 + low``."""
+    buffer = arr.buffers()[1]
+    data = np.frombuffer(buffer, dtype=np.int64, count=2 * len(arr), offset=16 * arr.offset)
+    return data[0::2].view(np.uint64), data[1::2]
+
+
+def _money_units(columns: list[pa.Array]) -> tuple[np.ndarray, int]:
+    """The decimal128(38, 18) ``columns`` as exact integers in units of 10**-k (one row per
+    column; 0 where null), k the fewest fractional digits that hold every value.
+
+    int64 when every value's integer part is below 1e15 and the units fit; else Python ints
+    (an object array) at k = 18. With v = u * 1e-18 (u the unscaled integer), the float of v
+    is within 0.25 of v below 1e15, so its floor is floor(v) or one off; the fraction
+    u - floor * 10**18, computed modulo 2**64 from the low word, is in [0, 10**18) only for
+    the right floor, which corrects it; the value is then exactly floor * 10**18 + fraction.
+    """
+    n = len(columns[0]) if columns else 0
+    lo = np.zeros((len(columns), n), dtype=np.uint64)
+    hi = np.zeros((len(columns), n), dtype=np.int64)
+    for i, arr in enumerate(columns):
+        if n:
+            lo[i], hi[i] = _decimal_words(arr)
+            if arr.null_count:
+                nulls = ~_valid(arr)
+                lo[i][nulls], hi[i][nulls] = 0, 0
+    approx = (hi.astype(np.float64) * 2.0**64 + lo.astype(np.float64)) / 1e18
+    if approx.size and float(np.max(np.abs(approx))) >= 1e15:
+        return hi.astype(object) * 2**64 + lo.astype(object), _STORED_SCALE
+    e18 = np.uint64(10**_STORED_SCALE)
+    whole = np.floor(approx).astype(np.int64)
+    frac = lo - whole.view(np.uint64) * e18  # modulo 2**64
+    below = frac >= np.uint64(2**63)  # the floor was one too high: frac wrapped below 0
+    above = ~below & (frac >= e18)  # one too low
+    whole += above.astype(np.int64) - below.astype(np.int64)
+    frac = np.where(below, frac + e18, np.where(above, frac - e18, frac)).astype(np.int64)
+    g = int(np.gcd.reduce(frac, axis=None)) if frac.size else 0
+    drop = _STORED_SCALE
+    if g:
+        drop = 0
+        while g % 10 ** (drop + 1) == 0:
+            drop += 1
+    k = _STORED_SCALE - drop
+    if whole.size and float(np.max(np.abs(whole))) * 10.0**k >= 2.0**62:
+        return whole.astype(object) * 10**k + (frac // 10**drop).astype(object), k
+    return whole * 10**k + frac // 10**drop, k
+
+
+def _floats(units: np.ndarray, scale: int) -> np.ndarray:
+    """``units * 10**-scale`` as float64, each correctly rounded (as ``float(Decimal)``): one
+    IEEE division of two exact floats below 2**53, Python's exact int division above."""
+    if units.dtype != object and (units.size == 0 or int(np.max(np.abs(units))) < 2**53):
+        return units.astype(np.float64) / 10.0**scale
+    return np.array([u / 10**scale for u in units.tolist()], dtype=np.float64)
+
+
+def _exact_ints(values: np.ndarray) -> np.ndarray:
+    """int64 ``values`` kept as int64 when no sum of them can overflow, else Python ints."""
+    if values.size and float(np.sum(np.abs(values.astype(np.float64)))) >= _INT64_BOUND:
+        return values.astype(object)
+    return values
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    col = table.column(name)
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _numpy(table: pa.Table, name: str, dtype: type[np.generic]) -> np.ndarray:
+    """A fixed-width column without nulls as NumPy ``dtype``, read from its buffer (Arrow's
+    own ``to_numpy`` would import pandas, a quarter of a second)."""
+    arr = _column(table, name)
+    size = np.dtype(dtype).itemsize
+    if not len(arr):
+        return np.zeros(0, dtype)
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr), offset=size * arr.offset)
 
 
 @dataclass(frozen=True, slots=True)
 class DailyPartials:
-    """The partials of one scope (a strategy and a symbol, either of them ``"*"``), by day.
+    """The partials of one scope (a strategy and a symbol, either of them ``"*"``), by day,
+    as columns: day ``days[i]`` has the partial whose fields are ``columns[name][i]``.
 
-    ``days`` are the local days in order; ``parts[i]`` is the partial of ``days[i]``.
+    Only days with a trade are kept (a partial without one is the identity). Money columns
+    are exact integers in units of ``10**-scale`` (int64 when no sum of them can overflow,
+    else Python ints), ``max_win``/``min_loss`` 0 where ``present`` is False (no winning,
+    no losing trade); the sums of a day in ``out_of_range`` are 0 where the store held
+    NULL. ``first_exit``/``last_exit`` are UTC microseconds. ``day_net`` is each day's net
+    P&L as a float (NaN out of range).
     """
 
-    days: list[dt.date]
-    parts: list[Partial]
+    days: np.ndarray
+    columns: dict[str, np.ndarray]
+    present: dict[str, np.ndarray]
+    out_of_range: np.ndarray
+    scale: int
+    day_net: np.ndarray
 
     @classmethod
     def from_table(cls, table: pa.Table) -> DailyPartials:
         """From the store's `PARTIALS_SCHEMA` rows of one scope, in day order."""
-        columns = [table.column(name).to_pylist() for name in _FIELDS]
-        parts = [
-            Partial(*values) if all(values[i] is not None for i in _SUMS) else _out_of_range(values)
-            for values in zip(*columns, strict=True)
-        ]
-        return cls(days=table.column("day").to_pylist(), parts=parts)
+        money, scale = _money_units([_column(table, name) for name in _MONEY])
+        columns = {name: _exact_ints(_numpy(table, name, np.int64)) for name in _INTS}
+        columns["net_sq_sum"] = _numpy(table, "net_sq_sum", np.float64)
+        for name in ("first_exit", "last_exit"):
+            columns[name] = _numpy(table, name, np.int64)
+        out_of_range = np.zeros(table.num_rows, dtype=bool)
+        if any(table.column(name).null_count for name in SUM_COLUMNS):
+            for name in SUM_COLUMNS:
+                out_of_range |= ~_valid(_column(table, name))
+        bound = float(np.sum(np.abs(money.astype(np.float64)))) if money.dtype != object else 0
+        if bound >= _INT64_BOUND:
+            money = money.astype(object)
+        columns.update(zip(_MONEY, money, strict=True))
+        daily = cls(
+            days=_numpy(table, "day", np.int32).astype("datetime64[D]"),
+            columns=columns,
+            present={name: _valid(_column(table, name)) for name in _EXTREMES},
+            out_of_range=out_of_range,
+            scale=scale,
+            day_net=np.where(out_of_range, np.nan, _floats(columns["net_pnl"], scale)),
+        )
+        keep = columns["trades"] > 0
+        return daily if keep.all() else daily._take(keep)
+
+    def __len__(self) -> int:
+        return int(self.days.size)
+
+    def _take(self, which: np.ndarray | slice) -> DailyPartials:
+        """The days at ``which`` (a mask or a slice)."""
+        return DailyPartials(
+            days=self.days[which],
+            columns={name: col[which] for name, col in self.columns.items()},
+            present={name: col[which] for name, col in self.present.items()},
+            out_of_range=self.out_of_range[which],
+            scale=self.scale,
+            day_net=self.day_net[which],
+        )
 
     def between(self, first: dt.date | None, last: dt.date | None) -> DailyPartials:
         """The days from ``first`` to ``last`` inclusive (None = unbounded)."""
-        keep = [
-            i
-            for i, d in enumerate(self.days)
-            if (first is None or d >= first) and (last is None or d <= last)
-        ]
-        return DailyPartials([self.days[i] for i in keep], [self.parts[i] for i in keep])
+        lo = 0 if first is None else int(np.searchsorted(self.days, np.datetime64(first, "D")))
+        hi = (
+            len(self)
+            if last is None
+            else int(np.searchsorted(self.days, np.datetime64(last, "D"), side="right"))
+        )
+        return self._take(slice(lo, max(lo, hi)))
+
+    def total(self) -> Partial:
+        """The partial of every day, as `merge` of them."""
+        return self.merged(np.zeros(1, dtype=np.int64))[0] if len(self) else Partial()
+
+    def merged(self, starts: np.ndarray) -> list[Partial]:
+        """The partial of each run of days ``days[starts[i]:starts[i + 1]]`` (the last run up
+        to the end): what `merge` gives of the runs' daily partials, computed on the columns.
+
+        ``starts`` are increasing day indices, the first 0, each below ``len(self)``.
+
+        Counts and sums add, extremes and exits reduce per run (``ufunc.reduceat``); the
+        streak ends and the drawdown's running sums follow the module notes over each run:
+        a run's lead is the sum of its days' leads up to the first day not won (lost)
+        throughout, its trail the same from its end, and its longest run the longest of a
+        day's own and a trail carried over whole days into the next day's lead; the
+        drawdown's running sums are prefix sums of the net P&L from the run's start.
+        """
+        c, n = self.columns, len(self)
+        starts = np.asarray(starts, dtype=np.int64)
+        ends = np.append(starts[1:], n)
+        idx = np.arange(n)
+        first = np.repeat(starts, ends - starts)  # the first day of each day's run
+        is_first = idx == first
+        span = int(np.max(ends - starts))
+
+        def add(col: np.ndarray) -> list[Any]:
+            return list(np.add.reduceat(col, starts).tolist())
+
+        def amounts(units: np.ndarray) -> list[Decimal]:
+            return [self._decimal(v) for v in units.tolist()]
+
+        def extreme(name: str, ufunc: np.ufunc, neutral: np.ufunc) -> list[Decimal | None]:
+            has = self.present[name]
+            col = c[name]
+            # a missing value (no win, no loss that day) stands in as one that never wins
+            filled = np.where(has, col, neutral.reduce(col[has])) if has.any() else col
+            values = ufunc.reduceat(filled, starts).tolist()
+            return [
+                self._decimal(v) if h else None
+                for v, h in zip(values, np.logical_or.reduceat(has, starts), strict=True)
+            ]
+
+        def streaks(lead: np.ndarray, trail: np.ndarray, best: np.ndarray) -> tuple[Any, ...]:
+            trades = c["trades"]
+            # a run's lead: its days' leads up to and with the first day its lead ends in
+            ends_in = np.where(lead < trades, idx, n)
+            stop = np.minimum(np.minimum.accumulate(ends_in[::-1])[::-1][starts], ends - 1)
+            lead_sum = np.cumsum(lead)
+            run_lead = lead_sum[stop] - lead_sum[starts] + lead[starts]
+            # the trail of the run up to each day: its days' trails back to the last day its
+            # trail starts in (or the run's first day)
+            back = np.maximum.accumulate(np.where((trail < trades) | is_first, idx, 0))
+            trail_sum = np.cumsum(trail)
+            carried = trail_sum - trail_sum[back] + trail[back]
+            across = np.where(is_first, 0, np.concatenate(([0], carried[:-1])) + lead)
+            run_best = np.maximum.reduceat(np.maximum(best, across), starts)
+            return run_lead.tolist(), carried[ends - 1].tolist(), run_best.tolist()
+
+        net = c["net_pnl"]
+        before = np.cumsum(net) - net  # the net P&L of the earlier days (from day 0)
+        base = before[starts]
+        high = before + c["max_prefix"]  # each day's running-sum extremes, from day 0
+        low = before + c["min_prefix"]
+        peak = _running_max(high, first, span)
+        falls = np.where(
+            is_first,
+            c["max_drawdown"],
+            np.maximum(c["max_drawdown"], np.concatenate((high[:1], peak[:-1])) - low),
+        )
+        win = streaks(c["lead_win"], c["trail_win"], c["best_win_run"])
+        loss = streaks(c["lead_loss"], c["trail_loss"], c["best_loss_run"])
+        fields = {
+            **{name: add(c[name]) for name in (*_SUMMED_INTS, "net_sq_sum")},
+            **{name: amounts(np.add.reduceat(c[name], starts)) for name in _SUMMED_MONEY},
+            "max_win": extreme("max_win", np.maximum, np.minimum),
+            "min_loss": extreme("min_loss", np.minimum, np.maximum),
+            "first_exit": list(map(_instant, np.minimum.reduceat(c["first_exit"], starts))),
+            "last_exit": list(map(_instant, np.maximum.reduceat(c["last_exit"], starts))),
+            "lead_win": win[0],
+            "trail_win": win[1],
+            "best_win_run": win[2],
+            "lead_loss": loss[0],
+            "trail_loss": loss[1],
+            "best_loss_run": loss[2],
+            "max_prefix": amounts(np.maximum.reduceat(high, starts) - base),
+            "min_prefix": amounts(np.minimum.reduceat(low, starts) - base),
+            "max_drawdown": amounts(np.maximum.reduceat(falls, starts)),
+            "out_of_range": np.logical_or.reduceat(self.out_of_range, starts).tolist(),
+        }
+        rows = zip(*fields.values(), strict=True)
+        return [Partial(**dict(zip(fields, row, strict=True))) for row in rows]
+
+    def _decimal(self, units: int) -> Decimal:
+        """``units`` of 10**-scale as the Decimal a sum of the stored amounts gives (18
+        fractional digits)."""
+        return Decimal(units * 10 ** (_STORED_SCALE - self.scale)).scaleb(
+            -_STORED_SCALE, context=_CONTEXT
+        )
+
+
+def _running_max(values: np.ndarray, first: np.ndarray, span: int) -> np.ndarray:
+    """The running maximum of ``values`` within each run (``first[i]``: the index of the
+    first value of i's run; ``span``: the longest run), by doubling: after the step of
+    width w, each value holds the maximum of the last 2w values of its run."""
+    out = values
+    idx = np.arange(values.size)
+    width = 1
+    while width < span:
+        src = idx - width
+        inside = src >= first
+        out = np.where(inside, np.maximum(out, out[np.where(inside, src, idx)]), out)
+        width *= 2
+    return out
+
+
+def _instant(us: int) -> dt.datetime:
+    """The UTC datetime of ``us`` microseconds since the epoch."""
+    return _EPOCH + dt.timedelta(microseconds=int(us))
 
 
 def figures(
@@ -292,6 +565,7 @@ def figures(
     daily : the partials of the window's days, in day order.
     equity_start : account equity (currency) before the window's first trade.
     first_day, last_day : the calendar days daily returns are taken over (None: no returns).
+    flows : the account's deposits and withdrawals (None: none).
 
     Returns
     -------
@@ -301,7 +575,28 @@ def figures(
     sum the store could not hold is ``Decimal("NaN")`` and the float figures built on it are
     NaN (the JSON report writes them as null with the reason).
     """
-    p = merge(daily.parts)
+    path, flows_in = path_of_days(
+        daily.days,
+        daily.day_net,
+        equity_start=equity_start,
+        first_day=first_day,
+        last_day=last_day,
+        flows=flows,
+    )
+    return _figures(daily.total(), daily.day_net, path, flows_in, equity_start=equity_start)
+
+
+def _figures(
+    p: Partial,
+    day_net: np.ndarray,
+    path: DailyPath,
+    cash_flows: Decimal,
+    *,
+    equity_start: Decimal,
+) -> dict[str, Figure]:
+    """`figures` of the days whose merged partial is ``p``, whose net P&L per day (float64,
+    NaN out of range) is ``day_net``, whose end-of-day path is ``path`` and whose cash flows
+    sum to ``cash_flows``."""
     totals = TradeTotals(
         wins=p.wins,
         losses=p.losses,
@@ -309,14 +604,6 @@ def figures(
         win_sum=float(_money(p, p.win_sum)),
         loss_sum=float(_money(p, p.loss_sum)),
         net_sum=float(_money(p, p.net_pnl)),
-    )
-    path, flows_in = path_of_days(
-        np.array(daily.days, dtype="datetime64[D]"),
-        np.array([float(_money(x, x.net_pnl)) for x in daily.parts], dtype=np.float64),
-        equity_start=equity_start,
-        first_day=first_day,
-        last_day=last_day,
-        flows=flows,
     )
     return assemble_figures(
         FigureInputs(
@@ -327,7 +614,7 @@ def figures(
             net_pnl=_money(p, p.net_pnl),
             win_sum=_money(p, p.win_sum),
             loss_sum=_money(p, p.loss_sum),
-            cash_flows=flows_in,
+            cash_flows=cash_flows,
             largest_win=p.max_win,
             largest_loss=p.min_loss,
             longest_win_streak=p.best_win_run,
@@ -336,7 +623,7 @@ def figures(
                 p.holding_us_sum / p.holding_count / 1e6 if p.holding_count else float("nan")
             ),
             max_drawdown_abs=_money(p, p.max_drawdown),
-            day_nets=[_money(x, x.net_pnl) for x in daily.parts if x.trades],
+            day_nets=day_net,
             equity_start=equity_start,
             equity_moved=_money(p, p.net_pnl),
         )
@@ -358,39 +645,41 @@ def window_figures(
     `tradeperf.analytics.summary.summarize` computes them (each window's equity starts where
     the previous one's ended; daily returns span the window clipped to first/last day).
 
+    The windows' partials are merged in one pass over the columns (`DailyPartials.merged`),
+    their end-of-day paths in one per window length (`paths_of_days`).
+
     Raises
     ------
     ConfigError
         If ``tz`` is unknown.
     """
     zone = resolve_timezone(tz)
-    active = [(d, p) for d, p in zip(daily.days, daily.parts, strict=True) if p.trades]
-    if not active:
+    if not len(daily):
         return []
-    starts = window_start_days(np.array([d for d, _ in active], dtype="datetime64[D]"), kind)
-    out: list[WindowFigures] = []
+    window_days = window_start_days(daily.days, kind)
+    starts = np.flatnonzero(np.concatenate(([True], window_days[1:] != window_days[:-1])))
+    bounds = [*starts.tolist(), len(daily)]
+    parts = daily.merged(starts)
+    cash = flows or CashFlows.none()
+    windows: list[Window] = []
+    spans: list[tuple[Decimal, dt.date, dt.date]] = []
     equity = equity_start
-    i = 0
-    while i < len(active):
-        j = i
-        while j < len(active) and starts[j] == starts[i]:
-            j += 1
-        window = make_window(starts[i].item(), kind, zone)
+    for a, part in zip(bounds, parts, strict=False):
+        window = make_window(window_days[a].item(), kind, zone)
         lo = max(window.first_day, first_day) if first_day else window.first_day
         hi_window = window.end_local.date() - dt.timedelta(days=1)
         hi = min(hi_window, last_day) if last_day else hi_window
-        group = DailyPartials([d for d, _ in active[i:j]], [p for _, p in active[i:j]])
-        cash = flows or CashFlows.none()
-        figs = figures(
-            group,
-            equity_start=equity + cash.before(lo) - cash.before(first_day),
-            first_day=lo,
-            last_day=hi,
-            flows=flows,
-        )
+        windows.append(window)
+        spans.append((equity + cash.before(lo) - cash.before(first_day), lo, hi))
+        equity = equity + _money(part, part.net_pnl)
+    paths = paths_of_days(daily.days, daily.day_net, spans, flows=flows)
+    out: list[WindowFigures] = []
+    for i, (part, window, (start, _, _), (path, flows_in)) in enumerate(
+        zip(parts, windows, spans, paths, strict=True)
+    ):
+        day_net = daily.day_net[bounds[i] : bounds[i + 1]]
+        figs = _figures(part, day_net, path, flows_in, equity_start=start)
         out.append(WindowFigures(kind, window.label, window.start, window.end, figs))
-        equity = equity + figs["net_pnl"]  # type: ignore[operator]
-        i = j
     return out
 
 
@@ -427,14 +716,17 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     symbol = _one(request.symbols, "symbol")
     every = DailyPartials.from_table(store.partials(tz, strategy=strategy, symbol=symbol))
     before = daily_before(every, request.start)
-    flows = load_cash_flows(store, tz)
-    earlier = merge(before.parts)
+    flows = CashFlows.none()
+    if store.has_records(RecordKind.CASH_FLOWS):  # the books module loads only for them
+        from tradeperf.analytics.books import load_cash_flows
+
+        flows = load_cash_flows(store, tz)
+    earlier = before.total()
     equity_start = request.capital + _money(earlier, earlier.net_pnl)
     period = every.between(request.start, request.end)
-    active_days = [d for d, p in zip(period.days, period.parts, strict=True) if p.trades]
-    first_day = request.start or (active_days[0] if active_days else None)
-    last_day = request.end or (active_days[-1] if active_days else None)
-    total = merge(period.parts)
+    first_day = request.start or (period.days[0].item() if len(period) else None)
+    last_day = request.end or (period.days[-1].item() if len(period) else None)
+    total = period.total()
 
     equity_start += flows.before(first_day)
     overall = figures(
@@ -452,22 +744,27 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
         )
         for kind in request.windows
     }
-    strategies, symbols = store.partial_labels(tz)
     by_strategy: dict[str, dict[str, Figure]] = {}
-    for s in strategies if strategy == ALL else [strategy]:
+    by_symbol: dict[str, dict[str, Figure]] = {}
+    strategies: list[str] = []
+    symbols: list[str] = []
+    if request.breakdowns:
+        strategies, symbols = store.partial_labels(tz)
+        strategies = strategies if strategy == ALL else [strategy]
+        symbols = symbols if symbol == ALL else [symbol]
+    for s in strategies:
         part = DailyPartials.from_table(
             store.partials(tz, start=request.start, end=request.end, strategy=s, symbol=symbol)
         )
-        if any(p.trades for p in part.parts):
+        if len(part):
             by_strategy[s] = figures(
                 part, equity_start=equity_start, first_day=first_day, last_day=last_day
             )
-    by_symbol: dict[str, dict[str, Figure]] = {}
-    for y in symbols if symbol == ALL else [symbol]:
+    for y in symbols:
         part = DailyPartials.from_table(
             store.partials(tz, start=request.start, end=request.end, strategy=strategy, symbol=y)
         )
-        if any(p.trades for p in part.parts):
+        if len(part):
             by_symbol[y] = figures(
                 part, equity_start=equity_start, first_day=first_day, last_day=last_day
             )
@@ -475,7 +772,7 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
         store.status_counts(TradeQuery(strategies=request.strategies, symbols=request.symbols))
     )
     counts[TradeStatus.CLOSED.value] = total.trades
-    info = store.info()
+    rejected_rows, unreadable_files = store.reject_counts()
     return Summary(
         request=request,
         generated_at=dt.datetime.now(dt.UTC),
@@ -486,13 +783,13 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
         by_strategy=by_strategy,
         by_symbol=by_symbol,
         status_counts={s.value: counts.get(s.value, 0) for s in TradeStatus},
-        rejected_rows=info.rejected_rows,
-        unreadable_files=info.unreadable_files,
+        rejected_rows=rejected_rows,
+        unreadable_files=unreadable_files,
     )
 
 
 def daily_before(daily: DailyPartials, start: dt.date | None) -> DailyPartials:
     """The days before ``start`` (none when ``start`` is None)."""
     if start is None:
-        return DailyPartials([], [])
+        return daily._take(slice(0, 0))
     return daily.between(None, start - dt.timedelta(days=1))

@@ -12,20 +12,13 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.booking import ACCOUNT, StoredBooks
-from tradeperf.analytics.books import (
-    Books,
-    ConvertedBooks,
-    load_books,
-    load_cash_flows,
-    position_figures,
-)
 from tradeperf.analytics.figures import (
     MONEY_CONTEXT_PREC,
     CashFlows,
@@ -34,7 +27,6 @@ from tradeperf.analytics.figures import (
     Figure,
     group_figures,
 )
-from tradeperf.analytics.fx import FxRates, MissingRate, convert_trades
 from tradeperf.timezones import resolve_timezone
 
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
@@ -49,9 +41,16 @@ from tradeperf.analytics.windows import (
 )
 from tradeperf.errors import ConfigError
 from tradeperf.ingest.base import RecordKind
-from tradeperf.ledger.valuation import BooksAt
 from tradeperf.records import TradeStatus
 from tradeperf.store import Store, TradeQuery
+
+# The books of fills, their bookings and the exchange rates load where the direct path uses
+# them: a summary merged from the partials reads none of them (the booker loads Numba).
+if TYPE_CHECKING:
+    from tradeperf.analytics.booking import StoredBooks
+    from tradeperf.analytics.books import Books, ConvertedBooks
+    from tradeperf.analytics.fx import FxRates
+    from tradeperf.ledger.valuation import BooksAt
 
 
 def summarize(store: Store, request: SummaryRequest) -> Summary:
@@ -86,6 +85,8 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     currencies = store.currencies(unlabelled, request.sources)
     others = {c: n for c, n in sorted(currencies.items()) if c != request.currency}
     if others:  # amounts of two currencies are never added: converted to base, or named
+        from tradeperf.analytics.fx import FxRates, MissingRate
+
         rates = FxRates.from_table(store.records(RecordKind.FX_RATES))
         if any((c, request.currency) in rates.pairs() for c in others):
             try:
@@ -153,6 +154,9 @@ def _summarize_trades(
     rates: FxRates | None,
     stored: bool,
 ) -> Summary:
+    from tradeperf.analytics.books import ConvertedBooks, load_books, load_cash_flows
+    from tradeperf.analytics.fx import convert_trades
+
     tz = resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
@@ -242,8 +246,8 @@ def _summarize_trades(
     if books is not None:
         _add_positions(books, overall, windows, start_utc, end_utc, logged)
     span = _Span(tz, equity_start, first_day, last_day, start_utc, end_utc)
-    by_strategy = _breakdown(trades, "strategy", span, books, stored)
-    by_symbol = _breakdown(trades, "symbol", span, books, stored)
+    by_strategy = _breakdown(trades, "strategy", span, books, stored) if request.breakdowns else {}
+    by_symbol = _breakdown(trades, "symbol", span, books, stored) if request.breakdowns else {}
     rejected_rows, unreadable_files = store.reject_counts(request.sources)
     return Summary(
         request=request,
@@ -305,6 +309,8 @@ def _stored_books(
     """The kept books of the selection: no strategy chosen, the account's books; one or
     several, the sum of their own books (`StoredBooks`, as `load_books` books them); in the
     symbols chosen, if any. None when the selection holds no position (no fill selected)."""
+    from tradeperf.analytics.booking import ACCOUNT, StoredBooks
+
     rows, trades = kept
     unlabelled = request.unlabelled_currency or request.currency
     if only_currency:
@@ -396,6 +402,8 @@ def _books_figures(
 ) -> dict[str, Decimal | int | None]:
     """`position_figures`, and ``fees``: every fee paid over the window, the opening fees of
     positions still open included (the trade logs' closed trades' and the fills')."""
+    from tradeperf.analytics.books import position_figures
+
     figures = position_figures(before, after)
     figures["fees"] = logged.between(before.time, after.time) + after.fees - before.fees
     return figures

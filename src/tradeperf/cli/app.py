@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -282,22 +282,23 @@ def _booking_line(rep: IngestReport) -> str:
 
 
 def _print_doc(
-    doc: dict[str, Any],
-    output: str,
-    render: Callable[..., str],
-    table: Callable[[dict[str, Any], int], Table],
-    money_decimals: Mapping[str, int],
+    doc: dict[str, Any], output: str, *, windows: bool, money_decimals: Mapping[str, int]
 ) -> None:
-    """Print a summary or window document as JSON, Markdown or a table (money decimals from
-    the ``money_decimals`` setting, else the currency's)."""
-    from tradeperf.reports import markdown
+    """Print a summary document (or, with ``windows``, a window document) as JSON, Markdown
+    or a table (money decimals from the ``money_decimals`` setting, else the currency's).
+    The Markdown renderer and the figure registry load only for Markdown and tables."""
     from tradeperf.reports.json_report import dumps
 
     if output == "json":
         sys.stdout.write(dumps(doc))
-    elif output == "md":
+        return
+    from tradeperf.reports import markdown
+
+    if output == "md":
+        render = markdown.render_windows if windows else markdown.render_summary
         sys.stdout.write(render(doc, overrides=money_decimals))
     else:
+        table = _windows_table if windows else _figures_table
         out.print(table(doc, markdown.money_decimals(doc["currency"], money_decimals)))
 
 
@@ -345,7 +346,6 @@ def report(
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
     from tradeperf import jobs
-    from tradeperf.reports import markdown
     from tradeperf.reports.json_report import summary_to_json
 
     output = _output(output, REPORT_FORMATS)
@@ -380,7 +380,7 @@ def report(
         )
     err.print(_ingest_line(result.ingest), highlight=False, soft_wrap=True)
     doc = summary_to_json(result.summary)
-    _print_doc(doc, output, markdown.render_summary, _figures_table, config.money_decimals)
+    _print_doc(doc, output, windows=False, money_decimals=config.money_decimals)
     _partial_warning(doc)
     _other_currencies(doc)
     asked = result.summary.request
@@ -444,7 +444,6 @@ def summary(
     """Summarise what is stored (or --source files): overall, or per --window, in the
     reporting timezone."""
     from tradeperf import jobs
-    from tradeperf.reports import markdown
     from tradeperf.reports.json_report import summary_to_json, windows_to_json
 
     output = _output(output, REPORT_FORMATS)
@@ -455,19 +454,15 @@ def summary(
         config,
         sources=source or (),
         windows=(window,) if window else tuple(WindowKind),
+        breakdowns=window is None,  # a window document shows no strategy or symbol
         start=_date(start, "start"),
         end=_date(end, "end"),
         strategies=tuple(strategy or ()),
         symbols=tuple(symbol or ()),
         cost_basis=cost_basis,
     )
-    if window:
-        doc = windows_to_json(result, window)
-        render, table = markdown.render_windows, _windows_table
-    else:
-        doc = summary_to_json(result)
-        render, table = markdown.render_summary, _figures_table
-    _print_doc(doc, output, render, table, config.money_decimals)
+    doc = windows_to_json(result, window) if window else summary_to_json(result)
+    _print_doc(doc, output, windows=window is not None, money_decimals=config.money_decimals)
     _partial_warning(doc)
     _other_currencies(doc)
     _assumed_capital(assumed, result.request.capital, result.request.currency)

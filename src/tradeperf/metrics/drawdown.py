@@ -21,6 +21,7 @@ __all__ = [
     "drawdown_periods",
     "equity_drawdown",
     "max_drawdown",
+    "max_drawdown_fractions",
     "time_to_recovery",
     "ulcer_index",
     "underwater",
@@ -147,13 +148,45 @@ def equity_drawdown(equity: ArrayLike) -> EquityDrawdown:
     dd_abs = float(fall[valley])
     if dd_abs <= 0.0:
         return EquityDrawdown(0.0, 0.0, -1, -1)
-    falling = fall > 0
-    if np.any(peak[falling] <= 0):
-        dd_frac = float("nan")
-    else:
-        dd_frac = float(np.max(fall[falling] / peak[falling]))
+    dd_frac = float(max_drawdown_fractions(e[np.newaxis, :])[0])
     peak_pos = int(np.flatnonzero(e[: valley + 1] == peak[valley])[-1])
     return EquityDrawdown(dd_abs, dd_frac, int(keep[peak_pos]), int(keep[valley]))
+
+
+def max_drawdown_fractions(equity: np.ndarray) -> FloatArray:
+    """`equity_drawdown`'s ``max_drawdown`` of each row of a 2-D array: many equity curves of
+    one length at once (a summary's windows), each row as `equity_drawdown` takes it.
+
+    Parameters
+    ----------
+    equity : 2-D float64 array, shape (curves, n), one level series per row (the first
+        column the starting level); NaN levels are skipped.
+
+    Returns
+    -------
+    float64 array, shape (curves,): the largest fall below the running peak as a positive
+    fraction of that peak; 0.0 without a fall; NaN for a row without levels or with a fall
+    below a peak that is not positive.
+
+    Notes
+    -----
+    DD = max_t (M_t - E_t) / M_t over the t with E_t < M_t, M_t = max_{s<=t} E_s.
+
+    Examples
+    --------
+    >>> max_drawdown_fractions(np.array([[100.0, 120.0, 90.0], [1.0, np.nan, 2.0]])).tolist()
+    [0.25, 0.0]
+    """
+    valid = ~np.isnan(equity)
+    peak = np.fmax.accumulate(equity, axis=1)  # the running peak of the levels so far
+    fall = peak - equity
+    falling = valid & (fall > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(falling, fall / peak, -np.inf)
+    worst = ratio.max(axis=1, initial=-np.inf)
+    undefined = (falling & (peak <= 0)).any(axis=1)
+    out = np.where(falling.any(axis=1), np.where(undefined, np.nan, worst), 0.0)
+    return np.where(valid.any(axis=1), out, np.nan)
 
 
 def max_drawdown_of_equity(equity: ArrayLike) -> float:

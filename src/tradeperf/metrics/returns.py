@@ -26,8 +26,10 @@ __all__ = [
     "log_returns",
     "omega_ratio",
     "sharpe_ratio",
+    "sharpe_ratios",
     "simple_returns",
     "sortino_ratio",
+    "sortino_ratios",
     "stability",
     "tail_ratio",
     "tracking_error",
@@ -212,12 +214,23 @@ def _std_or_zero(x: FloatArray) -> float:
     return float(np.std(x, ddof=1))
 
 
+def _stds_or_zero(rows: FloatArray) -> FloatArray:
+    """`_std_or_zero` of each row (a row's reductions are those of the row alone)."""
+    return np.where(rows.max(axis=1) == rows.min(axis=1), 0.0, np.std(rows, axis=1, ddof=1))
+
+
 def _ratio(numerator: float, denominator: float) -> float:
-    if denominator == 0.0:
-        if numerator == 0.0 or np.isnan(numerator):
-            return float("nan")
-        return float(np.copysign(np.inf, numerator))
-    return numerator / denominator
+    return float(_ratios(np.array([numerator]), np.array([denominator]))[0])
+
+
+def _ratios(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """numerator / denominator; over a zero denominator +/-inf by the numerator's sign, NaN
+    when the numerator is 0 or NaN too."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = numerator / denominator
+    undefined = (numerator == 0.0) | np.isnan(numerator)
+    signed = np.where(undefined, np.nan, np.copysign(np.inf, numerator))
+    return np.where(denominator == 0.0, signed, quotient)
 
 
 def sharpe_ratio(
@@ -251,8 +264,35 @@ def sharpe_ratio(
     r = drop_nan(returns)
     if r.size < 2:
         return float("nan")
-    excess = r - risk_free
-    return _ratio(float(np.mean(excess)), _std_or_zero(excess)) * float(np.sqrt(periods_per_year))
+    rows = r[np.newaxis, :]
+    return float(sharpe_ratios(rows, risk_free=risk_free, periods_per_year=periods_per_year)[0])
+
+
+def sharpe_ratios(
+    returns: FloatArray, *, risk_free: float = 0.0, periods_per_year: float = 252.0
+) -> FloatArray:
+    """`sharpe_ratio` of each row of a 2-D array: many series of one length at once (a
+    summary's windows).
+
+    Parameters
+    ----------
+    returns : 2-D float64 array, shape (series, n), n >= 2, of simple returns without NaN.
+    risk_free : risk-free return per period, subtracted from every return.
+    periods_per_year : annualization factor P.
+
+    Returns
+    -------
+    float64 array, shape (series,): each row's `sharpe_ratio`, to the last bit (a row's
+    mean and deviation are reduced over the row alone, as over a 1-D array).
+
+    Examples
+    --------
+    >>> sharpe_ratios(np.array([[0.01, -0.02, 0.015, 0.003], [0.01, 0.01, 0.01, 0.01]])).round(4)
+    array([2.0522,    inf])
+    """
+    excess = returns - risk_free
+    ratio = _ratios(np.mean(excess, axis=1), _stds_or_zero(excess))
+    return ratio * float(np.sqrt(periods_per_year))
 
 
 def downside_risk(
@@ -331,10 +371,35 @@ def sortino_ratio(
     r = drop_nan(returns)
     if r.size < 2:
         return float("nan")
-    excess = r - required_return
+    rows = r[np.newaxis, :]
+    ratio = sortino_ratios(rows, required_return=required_return, periods_per_year=periods_per_year)
+    return float(ratio[0])
+
+
+def sortino_ratios(
+    returns: FloatArray, *, required_return: float = 0.0, periods_per_year: float = 252.0
+) -> FloatArray:
+    """`sortino_ratio` of each row of a 2-D array: many series of one length at once.
+
+    Parameters
+    ----------
+    returns : 2-D float64 array, shape (series, n), n >= 2, of simple returns without NaN.
+    required_return : per-period target t.
+    periods_per_year : annualization factor P.
+
+    Returns
+    -------
+    float64 array, shape (series,): each row's `sortino_ratio`, to the last bit.
+
+    Examples
+    --------
+    >>> sortino_ratios(np.array([[0.01, -0.02, 0.015, 0.003]])).round(4)
+    array([3.1749])
+    """
+    excess = returns - required_return
     short = np.minimum(excess, 0.0)
-    dd = float(np.sqrt(np.mean(short * short)) * np.sqrt(periods_per_year))
-    return _ratio(float(np.mean(excess)) * periods_per_year, dd)
+    dd = np.sqrt(np.mean(short * short, axis=1)) * np.sqrt(periods_per_year)
+    return _ratios(np.mean(excess, axis=1) * periods_per_year, dd)
 
 
 def calmar_ratio(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:

@@ -222,13 +222,31 @@ def _encode(value: Any, indent: str) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = (f"{inner}{json.dumps(str(k))}: {_encode(v, inner)}" for k, v in value.items())
+        items = (f"{inner}{_string(str(k))}: {_encode(v, inner)}" for k, v in value.items())
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
         return "[\n" + ",\n".join(inner + _encode(v, inner) for v in value) + "\n" + indent + "]"
-    return json.dumps(value, allow_nan=False)
+    return _scalar(value)
+
+
+#: The string encoder of ``json.dumps`` (its default ``ensure_ascii``).
+_string: Final = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+
+
+def _scalar(value: Any) -> str:
+    """``json.dumps(value, allow_nan=False)`` of a scalar, without its per-call set-up for the
+    common ones (a window file holds thousands)."""
+    if isinstance(value, str):
+        return str(_string(value))
+    if value is None:
+        return "null"
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, allow_nan=False)  # bools, enums, and the error of a non-finite
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> Path:
