@@ -20,8 +20,11 @@ import numpy as np
 import pyarrow as pa
 
 from tradeperf.ledger import CostBasis, Ledger, run_ledger
-from tradeperf.ledger._kernel import match_lots
+from tradeperf.ledger._kernel import compiled
+from tradeperf.ledger._kernel import match_lots as _match_lots
 from tradeperf.records import FILL_SCHEMA, MONEY_TYPE, Fill
+
+match_lots = compiled(_match_lots, 10**9)  # always compiled
 
 N_SYMBOLS = 20
 

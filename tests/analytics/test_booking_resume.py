@@ -213,7 +213,8 @@ def test_an_append_to_positions_never_flat_reads_only_its_own_fills(store_url: s
             ReadResult("/h.csv", RecordKind.FILLS, fills_to_table(history)),
             replace=True,
         )
-        assert store.booking is not None and store.booking.fills == 300
+        assert store.booking is not None
+        assert store.booking.fills == 300
         more = [_fill(300 + i, 300 + i, "SELL", "s1") for i in range(250)]  # flat again
         store.write_source(
             entry("/m.csv", "fills"),

@@ -1,12 +1,36 @@
-"""Numba kernels of the batch ledger: lot matching on int64 scaled quantities, mark ranges."""
+"""Kernels of the batch ledger: lot matching on int64 scaled quantities, mark ranges.
+
+They are plain Python functions that Numba compiles (`compiled`) when the input is large
+enough to pay for loading Numba and its cached machine code (about 1 s in a fresh process);
+a write of a few thousand fills runs them as Python, which is exact on the same inputs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Final
+
 import numpy as np
-from numba import njit
+
+#: Inputs (fills, marks) from which a kernel runs compiled: below it, Python is faster than
+#: loading Numba (measured: bench/books.py, the append row).
+COMPILE_FROM: Final = 50_000
+
+_COMPILED: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-@njit(cache=True, nogil=True)
+def compiled(kernel: Callable[..., Any], size: int) -> Callable[..., Any]:
+    """``kernel`` compiled by Numba (``njit``, cached on disk) when ``size`` is at least
+    `COMPILE_FROM`, else ``kernel`` itself (the same results: integer arithmetic)."""
+    if size < COMPILE_FROM:
+        return kernel
+    if kernel not in _COMPILED:
+        from numba import njit  # imported when used: it costs a fresh process ~0.5 s
+
+        _COMPILED[kernel] = njit(cache=True, nogil=True)(kernel)
+    return _COMPILED[kernel]
+
+
 def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Match lots per group in processing order.
 
@@ -14,7 +38,7 @@ def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # prag
     ----------
     gorder : int64 fill indices, sorted by group then by ledger order (time, input order).
     codes : int64 group code (account, symbol) per fill.
-    sq : int64 signed scaled quantity per fill (+ buy, − sell), never 0. Call ``.py_func``
+    sq : int64 signed scaled quantity per fill (+ buy, − sell), never 0. Call it uncompiled
         with an object array of Python ints when the scaled quantities exceed int64.
     lifo : True for LIFO, False for FIFO.
 
@@ -124,7 +148,6 @@ def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # prag
     )
 
 
-@njit(cache=True, nogil=True)
 def range_min_max(prices, lo, hi):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Min and max of ``prices[lo[k]:hi[k]]`` per k; ``has[k]`` False for an empty range."""
     k_n = lo.shape[0]

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ledger._exact import EXACT, fmt, round18, round_ratio
-from tradeperf.ledger._kernel import match_lots, range_min_max
+from tradeperf.ledger._kernel import compiled, match_lots, range_min_max
 from tradeperf.ledger._scaled import frac_digits, scaled_ints
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.model import (
@@ -303,7 +303,9 @@ def run_ledger(
         ep_num,
         rem_fill,
         rem_q,
-    ) = (match_lots.py_func if big else match_lots)(gorder, codes, sq, cost_basis is CostBasis.LIFO)
+    ) = (match_lots if big else compiled(match_lots, n))(
+        gorder, codes, sq, cost_basis is CostBasis.LIFO
+    )
 
     # fee conversion (marks of the fee currency, at or before the fill)
     fees_other: dict[str, Decimal] = {}
@@ -591,7 +593,7 @@ def _episode_marks(trade_sym, entry_ts, exit_ts, marks):  # type: ignore[no-unty
                 seg = prices[lo[j] : hi[j]]
                 pmin[j], pmax[j], has[j] = min(seg), max(seg), True
         return pmin, pmax, has
-    mn, mx, hs = range_min_max(prices, lo, hi)
+    mn, mx, hs = compiled(range_min_max, len(prices) + k)(prices, lo, hi)
     return mn.astype(object), mx.astype(object), hs
 
 

@@ -568,6 +568,9 @@ class SQLStore(Store):
             "NOT EXISTS (SELECT 1 FROM _resume r WHERE r.account = {t}.account AND "
             "r.symbol = {t}.symbol AND {t}.{c} <= r.resume_at)"
         )
+        # when every touched position resumes, nothing before the earliest checkpoint is
+        # read: a bound the engine prunes storage by (rows arrive in time order)
+        since = self._resumed_since(resume)
         tables = {}
         for kind, schema in (
             (RecordKind.FILLS, FILL_SCHEMA),
@@ -579,10 +582,15 @@ class SQLStore(Store):
                 continue
             cols = ", ".join(f'"{f.name}"' for f in schema)
             where = f"{inside} AND {after.format(t=kind.value, c='timestamp')}"
+            params: list[Any] = []
+            if since is not None:
+                where += " AND timestamp > ?"
+                params.append(since)
             if kind is RecordKind.MARKS:
-                where = self._marks_needed()
+                where, params = self._marks_needed(), []
             table = self._fetch_arrow(
-                f'SELECT {cols} FROM "{kind.value}" WHERE {where} ORDER BY {_INPUT_ORDER[kind]}'
+                f'SELECT {cols} FROM "{kind.value}" WHERE {where} ORDER BY {_INPUT_ORDER[kind]}',
+                params,
             )
             tables[kind] = table.cast(schema)
         days_from = self._resume_days(resume, zones)
@@ -639,6 +647,19 @@ class SQLStore(Store):
             "VALUES (?, ?, ?, ?)",
             [basis, json.dumps(zones), dt.datetime.now(dt.UTC), pruned],
         )
+
+    def _resumed_since(self, resume: pa.Table) -> dt.datetime | None:
+        """The earliest checkpoint resumed from (`_resume` staged) when every position of
+        the touched symbols (`_touch`) with a fill resumes from one, else None."""
+        if resume.num_rows == 0 or not self._has_table("fills"):
+            return None
+        unresumed = self._fetch(
+            "SELECT 1 FROM fills f WHERE f.symbol IN (SELECT symbol FROM _touch) AND NOT EXISTS "
+            "(SELECT 1 FROM _resume q WHERE q.account = f.account AND q.symbol = f.symbol) LIMIT 1"
+        )
+        if unresumed:
+            return None
+        return _aware(pc.min(resume.column("resume_at")).as_py())
 
     def _supersede(self, resume: pa.Table, points: pa.Table) -> None:
         """Delete the stored checkpoints of the resumed positions that the new ``points``
