@@ -31,7 +31,7 @@ from tradeperf.analytics.books import Books, _book, _daily_pnl, funding_shares, 
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
-from tradeperf.ledger._scaled import frac_digits, scaled_ints
+from tradeperf.ledger._scaled import frac_digits, narrowed, scaled_ints
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.batch import carry_marks
 from tradeperf.ledger.model import OpenEpisode, canonical
@@ -402,11 +402,23 @@ def _scoped_trades(books: Books, scope: str | None, starts: _Starts, g: _Grouped
     return t.add_column(0, "scope", pa.array(scopes, pa.string())).cast(BOOK_TRADE_SCHEMA)
 
 
-def _groups(table: pa.Table | None, columns: Sequence[str]) -> dict[tuple[str, ...], pa.Table]:
+def _groups(
+    table: pa.Table | None,
+    columns: Sequence[str],
+    keep: Sequence[str] | None = None,
+    money: Sequence[str] = (),
+) -> dict[tuple[str, ...], pa.Table]:
     """The rows of ``table`` by the values of ``columns``, each group in table order (one
-    stable sort, not one scan per group)."""
+    stable sort, not one scan per group): only the columns ``keep`` (None: all), the
+    ``money`` ones `narrowed` once for every group."""
     if table is None or table.num_rows == 0:
         return {}
+    if keep is not None:
+        table = table.select([c for c in keep if c in table.column_names])
+    for name in money:
+        if name in table.column_names:
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, narrowed(table.column(name)))
     parts = [pc.cast(table.column(c), pa.string()) for c in columns]
     joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x00")
     encoded = pc.dictionary_encode(joined).combine_chunks()
@@ -441,14 +453,29 @@ def _grouped(books: Books) -> _Grouped:
     read the same groups)."""
     runs = _run_accounts(books.trades)
     trades = books.trades.append_column("account", pa.array(runs, pa.string()))
+    position = ("account", "symbol")
     return _Grouped(
-        _groups(books.fills, ("account", "symbol")),
-        _groups(books.result.realized_events, ("account", "symbol")),
-        _groups(books.marks, ("symbol",)),
-        _groups(books.funding, ("account", "symbol")),
-        _groups(trades, ("account", "symbol")),
+        _groups(books.fills, position, _FILL_COLUMNS, ("quantity", "price")),
+        _groups(books.result.realized_events, position, _EVENT_COLUMNS, ("realized_pnl", "fees")),
+        _groups(books.marks, ("symbol",), money=("price",)),
+        _groups(books.funding, position),
+        _groups(trades, position, ("account", "symbol", "exit_time")),
         runs,
     )
+
+
+#: What the daily rows and checkpoints read of a run's fills and realized events.
+_FILL_COLUMNS: Final = (
+    "timestamp",
+    "account",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "multiplier",
+    "currency",
+)
+_EVENT_COLUMNS: Final = ("timestamp", "account", "symbol", "realized_pnl", "fees")
 
 
 def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -54,7 +54,11 @@ def scaled_ints(arr: pa.Array, k: int) -> np.ndarray:
 
 def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
     """(`scaled_ints` of ``arr`` at `frac_digits` of it, that k), casting the whole column
-    once when its first values' k holds every value (the common case)."""
+    once when its first values' k holds every value (the common case). A column of
+    `narrowed` type (``decimal128(38, k)``, k < 18) is read at its k, as it is."""
+    t = arr.type
+    if isinstance(t, pa.Decimal128Type) and t.precision == 38 and t.scale < 18:
+        return _words_to_ints(arr), t.scale
     k = frac_digits(arr.slice(0, _SAMPLE))
     try:
         cast = arr.cast(pa.decimal128(38, k))
@@ -62,6 +66,14 @@ def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
         k = frac_digits(arr)
         return scaled_ints(arr, k), k
     return _words_to_ints(cast), k
+
+
+def narrowed(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``arr`` (decimal) cast to ``decimal128(38, k)``, k its `frac_digits`: the type that
+    `scaled` then reads at once, without looking for the scale again (a column cut into many
+    slices is narrowed once, whole)."""
+    a = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return a.cast(pa.decimal128(38, frac_digits(a)))
 
 
 def _words_to_ints(a: pa.Array) -> np.ndarray:

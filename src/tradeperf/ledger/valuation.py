@@ -103,7 +103,8 @@ def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     -------
     (ints, scale) : ``ints`` of shape (n,) with value = ints × 10**−scale; int64 when every
         value fits, else an object array of Python ints. ``scale`` is the fewest fractional
-        digits that hold every value (`tradeperf.ledger._scaled.frac_digits`).
+        digits that hold every value (`tradeperf.ledger._scaled.frac_digits`), or the scale
+        of its type when it was `tradeperf.ledger._scaled.narrowed`.
 
     Raises
     ------
@@ -111,7 +112,9 @@ def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
         If the column has nulls.
     """
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if arr.type != MONEY_TYPE:
+    t = arr.type
+    narrow = isinstance(t, pa.Decimal128Type) and t.precision == 38 and t.scale < 18
+    if arr.type != MONEY_TYPE and not narrow:  # a `narrowed` column is read as it is
         arr = arr.cast(MONEY_TYPE)
     if arr.null_count:
         raise ValueError("books_at: a money column has nulls")
