@@ -256,6 +256,8 @@ class SQLStore(Store):
     """A store on a SQL engine. Subclasses implement the connection hooks."""
 
     dialect: str
+    #: The timezones this store object has seen kept partials of (`_have_partials`).
+    _partials_seen: frozenset[str] = frozenset()
 
     # -- hooks --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -1164,6 +1166,15 @@ class SQLStore(Store):
             raise StoreError(f"cannot build the daily partials for {tz}: {exc}") from exc
         return int(rows[0][0])
 
+    def _have_partials(self, tz: str) -> None:
+        """`ensure_partials` of ``tz`` unless this store has seen them kept: one query, no
+        transaction, once per timezone (a store keeps a timezone's partials once built)."""
+        if tz in self._partials_seen:
+            return
+        if tz not in self._partial_timezones():
+            self.ensure_partials(tz)
+        self._partials_seen = self._partials_seen | {tz}
+
     def partials(
         self,
         tz: str,
@@ -1174,7 +1185,7 @@ class SQLStore(Store):
         symbol: str = ALL,
     ) -> pa.Table:
         """See `Store.partials`."""
-        self.ensure_partials(tz)
+        self._have_partials(tz)
         where = ["timezone = ?", "strategy = ?", "symbol = ?"]
         params: list[Any] = [tz, strategy, symbol]
         if start is not None:
@@ -1189,7 +1200,7 @@ class SQLStore(Store):
 
     def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:
         """See `Store.partial_labels`."""
-        self.ensure_partials(tz)
+        self._have_partials(tz)
         out: tuple[list[str], list[str]] = ([], [])
         for i, column in enumerate(("strategy", "symbol")):
             rows = self._fetch(
