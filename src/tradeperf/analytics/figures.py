@@ -213,11 +213,12 @@ class DailyAmounts:
 
     def by_day(self, first: dt.date, last: dt.date) -> dict[np.datetime64, Decimal]:
         """The exact amount of each listed day from ``first`` to ``last`` inclusive."""
-        lo, hi = np.datetime64(first, "D"), np.datetime64(last, "D")
+        a = int(np.searchsorted(self.days, np.datetime64(first, "D"), "left"))
+        b = int(np.searchsorted(self.days, np.datetime64(last, "D"), "right"))
         out: dict[np.datetime64, Decimal] = {}
-        for day, amount in zip(self.days, self.amounts(), strict=True):
-            if lo <= day <= hi:
-                out[day] = out.get(day, Decimal(0)) + amount
+        cumulative = self.cumulative
+        for i, day in enumerate(self.days[a:b], start=a):  # the days are sorted (`of`)
+            out[day] = out.get(day, Decimal(0)) + (cumulative[i + 1] - cumulative[i])
         return out
 
     def per_day(self, first: dt.date, last: dt.date) -> np.ndarray:
