@@ -51,7 +51,8 @@ def test_first_line_truncated_is_still_jsonl(tmp_path: Path) -> None:
 def test_format_override_wins(tmp_path: Path) -> None:
     path = tmp_path / "t.data"
     path.write_text("symbol|exit_time|net_pnl\nX|2024-01-02|1\n")
-    assert read_source(path, options=ReadOptions(input_format="csv")).table.num_rows == 1
+    result = read_source(path, options=ReadOptions(input_format="csv"))
+    assert (result.format, result.kind, result.table.num_rows) == ("csv", RecordKind.TRADES, 1)
     with pytest.raises(InputError, match="unknown input format"):
         read_source(path, options=ReadOptions(input_format="xlsx"))
 
@@ -102,10 +103,21 @@ def test_empty_csv_with_only_a_header(tmp_path: Path) -> None:
 
 
 def test_kind_is_detected_from_aliased_columns() -> None:
-    assert detect_kind(["Asset", "PnL"]) is not None
-    assert detect_kind(["pair", "open_rate", "close_rate"]) is not None
-    assert detect_kind(["level", "message"]) is None
-    assert detect_kind(["sym", "profit_usd"], mapping={"symbol": "sym", "pnl": "profit_usd"})
+    # trade aliases: asset -> symbol, pnl -> net_pnl; pair -> symbol, open/close_rate ->
+    # entry/exit_price; {symbol, net_pnl} and {symbol, entry_price, exit_price} are trades
+    # signatures, and no other kind's signature is complete in these columns
+    assert _kind(["Asset", "PnL"]) is RecordKind.TRADES
+    assert _kind(["pair", "open_rate", "close_rate"]) is RecordKind.TRADES
+    assert _kind(["level", "message"]) is None
+    assert _kind(["sym", "profit_usd"]) is None
+    assert _kind(["sym", "profit_usd"], mapping={"symbol": "sym", "pnl": "profit_usd"}) is (
+        RecordKind.TRADES
+    )
+
+
+def _kind(columns: list[str], *, mapping: dict[str, str] | None = None) -> RecordKind | None:
+    spec = detect_kind(columns, mapping=mapping)
+    return None if spec is None else spec.kind
 
 
 def test_freqtrade_is_told_from_a_jsonl_row_with_a_strategy_name(tmp_path: Path) -> None:
