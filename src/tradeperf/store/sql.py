@@ -22,12 +22,9 @@ from tradeperf.errors import ConfigError, InputError, StoreError
 from tradeperf.ingest.base import RecordKind
 from tradeperf.records import (
     ALERT_SCHEMA,
-    BOOK_CHECKPOINT_KEY,
     BOOK_CHECKPOINT_SCHEMA,
-    BOOK_DAY_KEY,
     BOOK_DAY_SCHEMA,
     BOOK_TRADE_SCHEMA,
-    CASH_FLOW_SCHEMA,
     FILL_SCHEMA,
     FUNDING_SCHEMA,
     FX_RATE_SCHEMA,
@@ -48,6 +45,7 @@ from tradeperf.store.base import (
     StoreInfo,
     TradeQuery,
 )
+from tradeperf.store.frozen_ddl import DDL
 from tradeperf.store.identity import (
     CONFLICT_KINDS,
     CONFLICT_REASON,
@@ -58,7 +56,6 @@ from tradeperf.store.identity import (
 )
 from tradeperf.store.partials_sql import (
     ALL,
-    PARTIALS_KEY,
     PARTIALS_SCHEMA,
     SUM_COLUMNS,
     local_day_sql,
@@ -89,9 +86,6 @@ SOURCES_SCHEMA: Final = pa.schema(
         pa.field("currency", pa.string(), nullable=False),
     ]
 )
-#: The index as version 1 created it (``digest_state`` and ``end_line`` came with version 4,
-#: ``options`` with version 5, ``capital`` and ``currency`` with version 7).
-_SOURCES_V1: Final = pa.schema(list(SOURCES_SCHEMA)[:-5])
 
 
 #: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
@@ -138,10 +132,13 @@ Migration = str | Callable[["SQLStore"], None]
 def migrations(dialect: str) -> dict[int, list[Migration]]:
     """Numbered schema migrations for ``dialect``; each runs once, in order, on open.
 
-    A step is a SQL statement or a function of the store (for data migrations).
+    A step is a SQL statement or a function of the store (for data migrations). The tables
+    they create are frozen as literal DDL (`tradeperf.store.frozen_ddl`): a record schema
+    that grows needs a migration of its own.
     """
+    t = DDL[dialect]
     v2: list[Migration] = [
-        create_table_sql("daily_partials", PARTIALS_SCHEMA, key=PARTIALS_KEY, dialect=dialect),
+        t["daily_partials@2"],
         "CREATE TABLE IF NOT EXISTS partial_timezones "
         "(timezone VARCHAR PRIMARY KEY, built_at TIMESTAMPTZ NOT NULL)",
         lambda store: store._build_partials(DEFAULT_PARTIALS_TZ),
@@ -156,20 +153,13 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
     # every record kind's table from its record schema (until now created on first write),
     # and the alert history
     v3: list[Migration] = [
-        create_table_sql(kind.value, schema, key=NATURAL_KEYS[kind], dialect=dialect)
-        for kind, schema in (
-            (RecordKind.FILLS, FILL_SCHEMA),
-            (RecordKind.MARKS, MARK_SCHEMA),
-            (RecordKind.FUNDING, FUNDING_SCHEMA),
-            (RecordKind.CASH_FLOWS, CASH_FLOW_SCHEMA),
-        )
+        t[f"{name}@3"] for name in ("fills", "marks", "funding", "cash_flows", "alert_history")
     ]
-    v3.append(create_table_sql("alert_history", ALERT_SCHEMA, key=("alert_id",), dialect=dialect))
     return {
         1: [
-            create_table_sql("trades", TRADE_SCHEMA, key=("trade_id",), dialect=dialect),
-            create_table_sql("quarantine", QUARANTINE_SCHEMA, key=(), dialect=dialect),
-            create_table_sql("sources", _SOURCES_V1, key=("path",), dialect=dialect),
+            t["trades@1"],
+            t["quarantine@1"],
+            t["sources@1"],
         ],
         2: v2,
         3: v3,
@@ -182,14 +172,7 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         # the reader options a file was read with: other options read it again
         5: ["ALTER TABLE sources ADD COLUMN options VARCHAR NOT NULL DEFAULT ''"],
         # every version of a natural key that arrived with conflicting content
-        6: [
-            create_table_sql(conflict_table(kind), schema, key=(), dialect=dialect)
-            for kind, schema in (
-                (RecordKind.TRADES, TRADE_SCHEMA),
-                (RecordKind.FILLS, FILL_SCHEMA),
-                (RecordKind.MARKS, MARK_SCHEMA),
-            )
-        ],
+        6: [t[f"conflicts_{name}@6"] for name in ("trades", "fills", "marks")],
         # the account a source states for itself (a freqtrade export's starting balance)
         7: [
             "ALTER TABLE sources ADD COLUMN capital VARCHAR NOT NULL DEFAULT ''",
@@ -201,21 +184,12 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             for column in sorted(SUM_COLUMNS)
         ],
         # exchange rates to a base currency (a rates file, an IBKR statement's fxRateToBase)
-        9: [
-            create_table_sql(
-                "fx_rates", FX_RATE_SCHEMA, key=NATURAL_KEYS[RecordKind.FX_RATES], dialect=dialect
-            ),
-            create_table_sql(
-                conflict_table(RecordKind.FX_RATES), FX_RATE_SCHEMA, key=(), dialect=dialect
-            ),
-        ],
+        9: [t["fx_rates@9"], t["conflicts_fx_rates@9"]],
         # books kept at ingest: round trips derived from fills, daily books, and what they
         # were booked with (docs/store.md, books)
         10: [
-            create_table_sql(
-                "book_trades", BOOK_TRADE_SCHEMA, key=("scope", "trade_id"), dialect=dialect
-            ),
-            create_table_sql("book_days", BOOK_DAY_SCHEMA, key=BOOK_DAY_KEY, dialect=dialect),
+            t["book_trades@10"],
+            t["book_days@10"],
             "CREATE TABLE IF NOT EXISTS book_state (cost_basis VARCHAR NOT NULL, "
             "timezones VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL)",
         ],
@@ -223,21 +197,14 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         # pruned positions were pruned to, and the prune horizon; books kept before are
         # booked again at the next write (docs/store.md, books)
         11: [
-            create_table_sql(
-                "book_checkpoints",
-                BOOK_CHECKPOINT_SCHEMA,
-                key=BOOK_CHECKPOINT_KEY,
-                dialect=dialect,
-            ),
+            t["book_checkpoints@11"],
             "CREATE TABLE IF NOT EXISTS book_floors (account VARCHAR NOT NULL, "
             "symbol VARCHAR NOT NULL, timestamp TIMESTAMPTZ NOT NULL, "
             "PRIMARY KEY (account, symbol))",
             "ALTER TABLE book_state ADD COLUMN pruned_before TIMESTAMPTZ",
             "DELETE FROM book_state",
             "DROP TABLE book_trades",  # with the account of each round trip
-            create_table_sql(
-                "book_trades", BOOK_TRADE_SCHEMA, key=("scope", "trade_id"), dialect=dialect
-            ),
+            t["book_trades@11"],
         ],
         # checkpoints at the end of each write with every open lot and the open round trip
         # (docs/store.md, checkpoints)
