@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize, summarize_trades
-from tradeperf.analytics.windows import WindowKind
+from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
 from tradeperf.ingest.base import RecordKind

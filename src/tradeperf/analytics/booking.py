@@ -937,9 +937,7 @@ def _lots(
 
 def _checkpoint_table(out: dict[str, list[object]]) -> pa.Table:
     cols = dict(out)
-    cols["timestamp"] = pa.array(out["timestamp"], pa.int64()).cast(  # type: ignore[assignment]
-        pa.timestamp("us", tz="UTC")
-    )
+    cols["timestamp"] = pa.array(out["timestamp"], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     return pa.table(cols, schema=BOOK_CHECKPOINT_SCHEMA)
 
 

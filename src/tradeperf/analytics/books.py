@@ -95,7 +95,7 @@ class Books:
     def realized_times(self) -> np.ndarray:
         """UTC microseconds of every realized-P&L event (a reducing fill)."""
         ts = self.result.realized_events.column("timestamp").cast(pa.int64())
-        return ts.to_numpy(zero_copy_only=False)
+        return np.asarray(ts.to_numpy(zero_copy_only=False))
 
     def labels(self, column: str) -> list[str]:
         """The strategies or symbols (``column``) of the fills booked."""

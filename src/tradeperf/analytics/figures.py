@@ -47,7 +47,8 @@ def max_drawdown_abs(net: list[Decimal]) -> Decimal:
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         path = list(itertools.accumulate(net, initial=Decimal(0)))
         peaks = itertools.accumulate(path, max)
-        return max(map(operator.sub, peaks, path))
+        deepest: Decimal = max(map(operator.sub, peaks, path))
+        return deepest
 
 
 _MONEY_QUANTUM: Final = Decimal(1).scaleb(-18)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
-from tradeperf.analytics.windows import WindowKind
+from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.ledger import CostBasis
 
 

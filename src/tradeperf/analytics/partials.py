@@ -59,9 +59,9 @@ from tradeperf.analytics.figures import (
     paths_of_days,
 )
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
+from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.analytics.windows import (
     Window,
-    WindowKind,
     make_window,
     window_start_days,
 )
@@ -208,7 +208,11 @@ def _money(part: Partial, value: Decimal) -> Decimal:
     return OUT_OF_RANGE if part.out_of_range else value
 
 
-def _opt(f, x, y):  # type: ignore[no-untyped-def]
+_T = TypeVar("_T")
+
+
+def _opt(f: Callable[[_T, _T], _T], x: _T | None, y: _T | None) -> _T | None:
+    """``f(x, y)``, or the one that is not None (None when both are)."""
     if x is None:
         return y
     if y is None:

@@ -32,8 +32,8 @@ from tradeperf.timezones import resolve_timezone
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
 from tradeperf.analytics.partials import summarize_partials
+from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.analytics.windows import (
-    WindowKind,
     local_days,
     local_midnight,
     make_window,

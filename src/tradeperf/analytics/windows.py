@@ -40,7 +40,7 @@ def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> 
     for i in late:
         stamp = utc_times[int(i)].as_py()
         out[i] = np.datetime64(stamp.astimezone(tz).date(), "D")
-    return out
+    return np.asarray(out)
 
 
 #: The first local day from which `pc.local_timestamp` may be wrong.
@@ -61,7 +61,7 @@ def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
     if kind is WindowKind.WEEKLY:
         # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays.
         weekday = (days.astype("int64") + 3) % 7
-        return days - weekday.astype("timedelta64[D]")
+        return np.asarray(days - weekday.astype("timedelta64[D]"))
     return days.astype("datetime64[M]").astype("datetime64[D]")
 
 

@@ -296,7 +296,7 @@ def list_present(values: pa.Array | pa.ChunkedArray | None, n: int) -> Mask:
     if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
         return to_mask(pc.greater(pc.list_value_length(array), 0))
     text, unsure = text_values(array, n)
-    return unsure | to_mask(pc.is_valid(text))
+    return np.asarray(unsure | to_mask(pc.is_valid(text)))
 
 
 _WIDE: Final = pa.decimal256(40, 18)

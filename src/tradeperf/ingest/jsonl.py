@@ -694,7 +694,7 @@ def read_objects_fast(
         try:
             table, ok = run_fast(
                 spec, columns, lines, collector.source, collector.limits.max_field_chars
-            )  # type: ignore[arg-type]
+            )
         except FastPathDeclined:
             by_row[index] = True
             continue

@@ -482,7 +482,8 @@ def _batch_rows(batch: pa.RecordBatch) -> list[dict[str, object] | str]:
     it cannot be read instead."""
     try:
         batch.validate(full=True)
-        return batch.to_pylist()
+        whole: list[dict[str, object] | str] = batch.to_pylist()
+        return whole
     except (pa.ArrowException, ValueError):
         rows: list[dict[str, object] | str] = []
         for i in range(batch.num_rows):

@@ -31,7 +31,12 @@ def compiled(kernel: Callable[..., Any], size: int) -> Callable[..., Any]:
     return _COMPILED[kernel]
 
 
-def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # pragma: no cover
+def match_lots(  # pragma: no cover
+    gorder: np.ndarray,
+    codes: np.ndarray,
+    sq: np.ndarray,
+    lifo: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
+) -> tuple[np.ndarray, ...]:
     """Match lots per group in processing order.
 
     Parameters
@@ -148,7 +153,9 @@ def match_lots(gorder, codes, sq, lifo):  # type: ignore[no-untyped-def]  # prag
     )
 
 
-def range_min_max(prices, lo, hi):  # type: ignore[no-untyped-def]  # pragma: no cover
+def range_min_max(  # pragma: no cover
+    prices: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Min and max of ``prices[lo[k]:hi[k]]`` per k; ``has[k]`` False for an empty range."""
     k_n = lo.shape[0]
     pmin = np.zeros(k_n, np.int64)

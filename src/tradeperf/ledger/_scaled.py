@@ -84,4 +84,4 @@ def _words_to_ints(a: pa.Array) -> np.ndarray:
     hi = data[1::2]
     if np.array_equal(hi, lo >> 63):
         return lo.copy()
-    return hi.astype(object) * (1 << 64) + lo.view(np.uint64).astype(object)
+    return np.asarray(hi.astype(object) * (1 << 64) + lo.view(np.uint64).astype(object))

@@ -69,7 +69,7 @@ def _div_round(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
     up = np.asarray(twice > den_a, dtype=bool) | (
         np.asarray(twice == den_a, dtype=bool) & np.asarray(q % 2 == 1, dtype=bool)
     )
-    return q + up.astype(np.int64)
+    return np.asarray(q + up.astype(np.int64))
 
 
 def _to18(values: np.ndarray, scale: int) -> np.ndarray:
@@ -77,7 +77,7 @@ def _to18(values: np.ndarray, scale: int) -> np.ndarray:
     v = _obj(values)
     if scale > 18:
         return _div_round(v, 10 ** (scale - 18))
-    return v * 10 ** (18 - scale)
+    return np.asarray(v * 10 ** (18 - scale))
 
 
 def _money(values: np.ndarray, scale: int) -> pa.Array:
@@ -505,7 +505,18 @@ def _carry_digits(
     return kq, kp, km
 
 
-def _average_realized(gorder, codes, sq, P, M, closed_part, kp, kq, km, n):  # type: ignore[no-untyped-def]
+def _average_realized(
+    gorder: np.ndarray,
+    codes: np.ndarray,
+    sq: np.ndarray,
+    P: np.ndarray,
+    M: np.ndarray,
+    closed_part: np.ndarray,
+    kp: int,
+    kq: int,
+    km: int,
+    n: int,
+) -> np.ndarray:
     """Per-fill realized P&L under average cost, at scale max(kp + kq, 18) + km (sequential).
 
     Notes
@@ -554,7 +565,12 @@ def _average_realized(gorder, codes, sq, P, M, closed_part, kp, kq, km, n):  # t
     return out
 
 
-def _episode_marks(trade_sym, entry_ts, exit_ts, marks):  # type: ignore[no-untyped-def]
+def _episode_marks(
+    trade_sym: pa.Array,
+    entry_ts: np.ndarray,
+    exit_ts: np.ndarray,
+    marks: tuple[np.ndarray, pa.Array, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Min/max mark price in (entry, exit] per trade (scaled ints) and whether any exists."""
     mark_ts, mark_sym, MP = marks
     k = len(entry_ts)
@@ -598,8 +614,23 @@ def _episode_marks(trade_sym, entry_ts, exit_ts, marks):  # type: ignore[no-unty
 
 
 def _flat_trades(
-    *, fills_cols, ts, buy, P, M, kp, kq, km, rows, eps, shares, group_keys, marks, funding, carry
-):  # type: ignore[no-untyped-def]
+    *,
+    fills_cols: tuple[pa.Array, ...],
+    ts: np.ndarray,
+    buy: np.ndarray,
+    P: np.ndarray,
+    M: np.ndarray,
+    kp: int,
+    kq: int,
+    km: int,
+    rows: tuple[np.ndarray, ...],
+    eps: tuple[np.ndarray, ...],
+    shares: tuple[np.ndarray, ...],
+    group_keys: pa.Array,
+    marks: tuple[np.ndarray, pa.Array, np.ndarray],
+    funding: pa.Table | None,
+    carry: Mapping[tuple[str, str], OpenEpisode],
+) -> tuple[pa.Table, dict[tuple[str, str], OpenEpisode]]:
     """The closed flat-to-flat round trips (`TRADE_SCHEMA`) and the open ones by position
     (`OpenEpisode`), the carried amounts added to the first round trip of their position."""
     _fill_id, account, symbol, strategy, currency = fills_cols
@@ -855,7 +886,21 @@ def _open_episodes(
     return out
 
 
-def _lot_trades(*, fills_cols, ts, buy, P, Q, M, kp, kq, km, rows, Fc, closed_part):  # type: ignore[no-untyped-def]
+def _lot_trades(
+    *,
+    fills_cols: tuple[pa.Array, ...],
+    ts: np.ndarray,
+    buy: np.ndarray,
+    P: np.ndarray,
+    Q: np.ndarray,
+    M: np.ndarray,
+    kp: int,
+    kq: int,
+    km: int,
+    rows: tuple[np.ndarray, ...],
+    Fc: np.ndarray,
+    closed_part: np.ndarray,
+) -> pa.Table:
     fill_id, account, symbol, strategy, currency = fills_cols
     r_open, r_close, r_q, gross_rows = rows
     k = len(r_open)
@@ -957,24 +1002,24 @@ def _lot_trades(*, fills_cols, ts, buy, P, Q, M, kp, kq, km, rows, Fc, closed_pa
 
 
 def _positions(
-    rem_fill,
-    rem_q,
-    codes,
-    buy,
-    P,
-    M,
-    kp,
-    kq,
-    km,
-    account,
-    symbol,
-    currency,  # type: ignore[no-untyped-def]
-    last_mark,
-    cost_basis,
-    gorder,
-    sq,
-    closed_part,
-):
+    rem_fill: np.ndarray,
+    rem_q: np.ndarray,
+    codes: np.ndarray,
+    buy: np.ndarray,
+    P: np.ndarray,
+    M: np.ndarray,
+    kp: int,
+    kq: int,
+    km: int,
+    account: pa.Array,
+    symbol: pa.Array,
+    currency: pa.Array,
+    last_mark: dict[str, int],
+    cost_basis: CostBasis,
+    gorder: np.ndarray,
+    sq: np.ndarray,
+    closed_part: np.ndarray,
+) -> tuple[pa.Table, Decimal, Decimal]:
     """Open positions from the lots left open (or the average-cost chain)."""
     acct_l = account.to_pylist()
     sym_l = symbol.to_pylist()
@@ -1006,12 +1051,14 @@ def _positions(
             mk = last_mark.get(sym_l[f0])
             mark = None if mk is None else _dec(mk, kp)
             unreal = None if mark is None else sign * mult * (mark * n_dec - c)
-            if unreal is not None:
+            if unreal is not None and mark is not None:
                 unreal_total += unreal
                 inventory += sign * n_dec * mult * mark
             rows.append((acct_l[f0], sym_l[f0], sign * n_dec, avg, mark, unreal, mult, ccy_l[f0]))
     rows.sort(key=lambda r: (r[0], r[1]))
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in POSITION_SCHEMA]
+    cols: list[tuple[object, ...]] = (
+        list(zip(*rows, strict=True)) if rows else [() for _ in POSITION_SCHEMA]
+    )
     data = {}
     for fld, values in zip(POSITION_SCHEMA, cols, strict=True):
         vals = [round18(v) if isinstance(v, Decimal) else v for v in values]
@@ -1019,7 +1066,16 @@ def _positions(
     return pa.table(data, schema=POSITION_SCHEMA), unreal_total, inventory
 
 
-def _average_costs(gorder, codes, sq, P, closed_part, kp, kq, groups):  # type: ignore[no-untyped-def]
+def _average_costs(
+    gorder: np.ndarray,
+    codes: np.ndarray,
+    sq: np.ndarray,
+    P: np.ndarray,
+    closed_part: np.ndarray,
+    kp: int,
+    kq: int,
+    groups: set[int],
+) -> dict[int, int]:
     """Final cost basis per open group under average cost, at scale max(kp + kq, 18)."""
     s_cost = max(kp + kq, 18)
     up = 10 ** (s_cost - kp - kq)
@@ -1079,5 +1135,5 @@ def carry_marks(episode: OpenEpisode, marks: pa.Table | None, until_us: int) -> 
     prices = _column(marks, "price").take(pa.array(sel))
     lo, hi = pc.min(prices).as_py(), pc.max(prices).as_py()
     if episode.low is not None:
-        lo, hi = min(lo, episode.low), max(hi, episode.high)  # type: ignore[type-var]
+        lo, hi = min(lo, episode.low), max(hi, episode.high or episode.low)
     return dataclasses.replace(episode, low=lo, high=hi)

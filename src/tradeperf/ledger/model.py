@@ -269,7 +269,7 @@ class OpenEpisode:
     def to_json(self) -> str:
         """A JSON object of the fields, amounts as exact decimal strings."""
         out: dict[str, object] = {}
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             v = getattr(self, name)
             out[name] = canonical(v) if isinstance(v, Decimal) else v
         return json.dumps(out, sort_keys=True, separators=(",", ":"))
@@ -288,7 +288,7 @@ class OpenEpisode:
             raise ValueError("an open round trip is a JSON object")
         money = ("quantity", "entry_notional", "exit_notional", "gross_pnl", "entry_fees")
         kw: dict[str, object] = {}
-        for name in cls.__slots__:  # type: ignore[attr-defined]
+        for name in cls.__slots__:
             v = raw[name]
             if name in (*money, "exit_fees", "funding", "low", "high"):
                 kw[name] = None if v is None else Decimal(v)

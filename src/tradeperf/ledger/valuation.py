@@ -145,13 +145,13 @@ class _Prefix:
     def at(self, i: np.ndarray) -> np.ndarray:
         """Σ values[:i] elementwise; int64 or object, shape of ``i``."""
         if self._limbs is None:
-            return self._cum[i]
+            return np.asarray(self._cum[i])
         low, high = self._limbs
-        return (high[i].astype(object) << 32) + low[i].astype(object)
+        return np.asarray((high[i].astype(object) << 32) + low[i].astype(object))
 
     def between(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """Σ values[start:stop] elementwise (int64 wrap-around is exact: the result fits)."""
-        return self.at(stop) - self.at(start)
+        return np.asarray(self.at(stop) - self.at(start))
 
 
 def _decimal(n: int, scale: int) -> Decimal:

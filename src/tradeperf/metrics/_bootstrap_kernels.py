@@ -14,7 +14,13 @@ _PAIRWISE_BLOCK = 128  # NumPy's PW_BLOCKSIZE
 
 
 @njit(cache=True, nogil=True)
-def _block_sum(a, lo, n, center, square):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _block_sum(
+    a: np.ndarray,
+    lo: int,
+    n: int,
+    center: float,
+    square: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
+) -> float:  # pragma: no cover
     """NumPy's sum of one block of at most 128 values: 8 running partial sums."""
     if n < 8:
         res = -0.0
@@ -46,11 +52,16 @@ def _block_sum(a, lo, n, center, square):  # type: ignore[no-untyped-def]  # pra
             v = (v - center) * (v - center)
         res += v
         i += 1
-    return res
+    return float(res)
 
 
 @njit(cache=True, nogil=True)
-def _pairwise_sum(a, n, center, square):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _pairwise_sum(  # pragma: no cover
+    a: np.ndarray,
+    n: int,
+    center: float,
+    square: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
+) -> float:
     """NumPy's pairwise float64 sum of a[:n], or of (a - center)**2 when `square`.
 
     The same additions in the same order as ``np.add.reduce`` on a contiguous row (blocks of at
@@ -93,11 +104,15 @@ def _pairwise_sum(a, n, center, square):  # type: ignore[no-untyped-def]  # prag
             task_lo[top] = lo
             task_n[top] = half
             task_join[top] = False
-    return sums[0]
+    return float(sums[0])
 
 
 @njit(cache=True, nogil=True)
-def resample_kernel(x, idx, with_std):  # type: ignore[no-untyped-def]  # pragma: no cover
+def resample_kernel(  # pragma: no cover
+    x: np.ndarray,
+    idx: np.ndarray,
+    with_std: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sample deviation (ddof=1) of x[idx[r]] per row r, as ``np.mean``/``np.std``.
 
     Without the (rows, n) matrix of resampled values: one row buffer, the squared deviations

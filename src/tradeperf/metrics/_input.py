@@ -32,9 +32,9 @@ def _to_numpy(values: ArrayLike, *, dtype: Any) -> np.ndarray:
     if module == "pandas":
         if dtype is None:
             if getattr(values.dtype, "tz", None) is not None:
-                return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-            return values.to_numpy()
-        return values.to_numpy(dtype=dtype, na_value=np.nan)
+                return np.asarray(values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
+            return np.asarray(values.to_numpy())
+        return np.asarray(values.to_numpy(dtype=dtype, na_value=np.nan))
     if isinstance(values, np.ndarray):
         return values.astype(dtype, copy=False) if dtype is not None else values
     if dtype is not None:

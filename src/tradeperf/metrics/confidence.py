@@ -269,7 +269,11 @@ class Interval:
 _CHUNK_ELEMENTS = 4_000_000
 
 
-def _resample_kernel(x, idx, with_std):  # type: ignore[no-untyped-def]
+def _resample_kernel(
+    x: np.ndarray,
+    idx: np.ndarray,
+    with_std: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
+) -> tuple[np.ndarray, np.ndarray]:
     """The compiled resampling kernel (`tradeperf.metrics._bootstrap_kernels`), imported on
     first use so that importing the metrics does not load Numba."""
     from tradeperf.metrics._bootstrap_kernels import resample_kernel

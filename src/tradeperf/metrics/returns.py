@@ -175,7 +175,7 @@ def _compound_annual(r: FloatArray, periods: int, periods_per_year: float) -> fl
     ending = float(np.prod(1.0 + r))
     if ending < 0:
         return float("nan")
-    return ending ** (periods_per_year / periods) - 1.0
+    return float(ending ** (periods_per_year / periods) - 1.0)
 
 
 def annual_volatility(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:

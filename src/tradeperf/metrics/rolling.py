@@ -259,7 +259,7 @@ def rolling_sortino(
 
 
 @njit(cache=True, nogil=True)
-def _drawdown_kernel(level, starts):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _drawdown_kernel(level: np.ndarray, starts: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Per window, NumPy's ``min(path - maximum.accumulate(path))`` on its log-wealth levels.
 
     Parameters

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from tradeperf.analytics.summary import Summary, WindowFigures
-from tradeperf.analytics.windows import WindowKind
+from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.reports.schema import validate
 from tradeperf.timezones import resolve_timezone
 
@@ -232,7 +232,7 @@ def _encode(value: Any, indent: str) -> str:
 
 
 #: The string encoder of ``json.dumps`` (its default ``ensure_ascii``).
-_string: Final = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_string: Final = json.encoder.encode_basestring_ascii
 
 
 def _scalar(value: Any) -> str:

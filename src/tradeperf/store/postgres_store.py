@@ -78,15 +78,15 @@ class PostgresStore(SQLStore):
         self._migrate()
 
     def _exec(self, sql: str, params: list[Any] | None = None) -> int:
-        cur = self.con.execute(_pg_sql(sql), params or None)  # type: ignore[arg-type]
+        cur = self.con.execute(_pg_sql(sql), params or None)
         return max(cur.rowcount, 0)
 
     def _fetch(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        cur = self.con.execute(_pg_sql(sql), params or None)  # type: ignore[arg-type]
+        cur = self.con.execute(_pg_sql(sql), params or None)
         return cur.fetchall()
 
     def _fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        cur = self.con.execute(_pg_sql(sql), params or None)  # type: ignore[arg-type]
+        cur = self.con.execute(_pg_sql(sql), params or None)
         names = [d.name for d in cur.description or []]
         rows = cur.fetchall()
         columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}

@@ -438,7 +438,7 @@ class SQLStore(Store):
                     f'SELECT symbol, min(timestamp) FROM "{kind.value}" WHERE source IN '
                     f"({marks}) GROUP BY symbol",
                     paths,
-                )  # type: ignore[arg-type]
+                )
                 # a version kept apart as a conflict may come back (`_restore_agreed`)
                 if kind in CONFLICT_KINDS and self._has_table(conflict_table(kind)):
                     rows = self._fetch(f"SELECT DISTINCT symbol FROM {conflict_table(kind)}")
@@ -628,7 +628,8 @@ class SQLStore(Store):
         )
         if unresumed:
             return None
-        return _aware(pc.min(resume.column("resume_at")).as_py())
+        earliest: dt.datetime = _aware(pc.min(resume.column("resume_at")).as_py())
+        return earliest
 
     def _supersede(self, resume: pa.Table, points: pa.Table) -> None:
         """Delete the stored checkpoints of the resumed positions that the new ``points``
