@@ -18,9 +18,9 @@ from tradeperf.analytics.summary import Summary, SummaryRequest, summarize, summ
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.config import Config
 from tradeperf.errors import ConfigError, InputError, NothingReadError
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ledger.basis import CostBasis
+from tradeperf.records import RecordKind
 from tradeperf.reports.json_report import summary_to_json, windows_to_json, write_json
 from tradeperf.store import Store, open_store
 from tradeperf.timezones import resolve_timezone

@@ -11,8 +11,8 @@ import pyarrow as pa
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.records import FundingPayment, Mark
+from tradeperf.ingest.base import ReadResult
+from tradeperf.records import FundingPayment, Mark, RecordKind
 from tradeperf.store import SourceEntry, Store
 
 

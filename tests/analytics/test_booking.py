@@ -28,7 +28,7 @@ from tradeperf.analytics.books import load_books
 from tradeperf.analytics.fx import FxRates
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import (
     FILL_SCHEMA,
@@ -38,6 +38,7 @@ from tradeperf.records import (
     Fill,
     FundingPayment,
     Mark,
+    RecordKind,
     fills_to_table,
     funding_to_table,
     marks_to_table,

@@ -23,13 +23,14 @@ from hypothesis import strategies as st
 from tests.analytics.booked import entry, examples, marks_and_funding, numbered
 from tradeperf.analytics.booking import booker
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import (
     BOOK_CHECKPOINT_SCHEMA,
     Fill,
     FundingPayment,
     Mark,
+    RecordKind,
     fills_to_table,
     funding_to_table,
     marks_to_table,

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from tradeperf.analytics.partials import DailyPartials, Partial, merge, summarize_partials
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.metrics.trades import longest_streaks
-from tradeperf.records import PositionSide, Trade, TradeStatus, trades_to_table
+from tradeperf.records import PositionSide, RecordKind, Trade, TradeStatus, trades_to_table
 from tradeperf.store import SourceEntry
 from tradeperf.store.partials_sql import PARTIALS_SCHEMA, SUM_COLUMNS
 

@@ -24,11 +24,11 @@ from tradeperf.analytics.booking import booker
 from tradeperf.analytics.summary import SummaryRequest, summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.errors import ConfigError
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import (
     Fill,
     Mark,
+    RecordKind,
     fills_to_table,
     funding_to_table,
     marks_to_table,

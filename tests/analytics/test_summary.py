@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from tradeperf.analytics.summary import SummaryRequest, summarize
 from tradeperf.analytics.windows import WindowKind
 from tradeperf.errors import ConfigError
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.records import PositionSide, Trade, TradeStatus, trades_to_table
+from tradeperf.ingest.base import ReadResult
+from tradeperf.records import PositionSide, RecordKind, Trade, TradeStatus, trades_to_table
 from tradeperf.store import SourceEntry, open_store
 
 T0 = dt.datetime(2024, 3, 25, 6, 0, tzinfo=dt.UTC)

@@ -22,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeperf.ingest import ReadResult, RecordKind, read_source
+from tradeperf.ingest import ReadResult, read_source
 from tradeperf.ingest.assemble import RowCollector
 from tradeperf.ingest.columns import FAST_ENV, fast_enabled
+from tradeperf.records import RecordKind
 
 SETTINGS = settings(
     max_examples=100,

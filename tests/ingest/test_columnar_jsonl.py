@@ -21,8 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.ingest.test_columnar import SETTINGS, _assert_same, layouts
-from tradeperf.ingest import ReadResult, RecordKind, jsonl, read_source
+from tradeperf.ingest import ReadResult, jsonl, read_source
 from tradeperf.ingest.assemble import RowCollector
+from tradeperf.records import RecordKind
 
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 NUMBER_LITERALS = st.sampled_from(

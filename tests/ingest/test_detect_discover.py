@@ -11,10 +11,10 @@ import pytest
 
 from tradeperf.errors import InputError
 from tradeperf.ingest import discover, read_source
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.catalog import detect_kind
 from tradeperf.ingest.formats import sniff_format
 from tradeperf.ingest.options import ReadOptions
+from tradeperf.records import RecordKind
 
 ROW = {"symbol": "X", "exit_time": "2024-01-02T00:00:00Z", "net_pnl": "1.5"}
 

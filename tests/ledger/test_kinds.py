@@ -7,10 +7,10 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.catalog import detect_kind, kind_spec
 from tradeperf.ingest.fills import validate_cash_flow, validate_fill, validate_mark
 from tradeperf.ingest.kinds import RowError
+from tradeperf.records import RecordKind
 
 ROW = {
     "fill_id": "1",

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from tradeperf.analytics.summary import SummaryRequest, summarize, summarize_trades
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.metrics.trades import TradeTotals
-from tradeperf.records import PositionSide, Trade, TradeStatus, trades_to_table
+from tradeperf.records import PositionSide, RecordKind, Trade, TradeStatus, trades_to_table
 from tradeperf.reports.json_report import dumps, summary_to_json
 from tradeperf.store import SourceEntry, open_store
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from tradeperf.ingest.base import RecordKind
 from tradeperf.records import (
     ALERT_SCHEMA,
     BOOK_CHECKPOINT_SCHEMA,
@@ -19,6 +18,7 @@ from tradeperf.records import (
     MARK_SCHEMA,
     QUARANTINE_SCHEMA,
     TRADE_SCHEMA,
+    RecordKind,
 )
 from tradeperf.store import open_store
 from tradeperf.store.frozen_ddl import DDL

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from tests.analytics.test_partials import _entry, trade_lists
 from tradeperf.analytics.figures import max_drawdown_abs
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.metrics.trades import longest_streaks, trade_outcomes
-from tradeperf.records import Trade, TradeStatus, trades_to_table
+from tradeperf.records import RecordKind, Trade, TradeStatus, trades_to_table
 from tradeperf.store.partials_sql import ALL
 
 

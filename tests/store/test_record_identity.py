@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _pg_schema_url
-from tradeperf.ingest import RecordKind
+from tradeperf.records import RecordKind
 from tradeperf.store import Store, open_store
 from tradeperf.store.loader import ingest_paths
 

@@ -9,8 +9,15 @@ import pyarrow as pa
 import pytest
 
 from tradeperf.errors import StoreError
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.records import PositionSide, RejectedRow, Trade, TradeStatus, trades_to_table
+from tradeperf.ingest.base import ReadResult
+from tradeperf.records import (
+    PositionSide,
+    RecordKind,
+    RejectedRow,
+    Trade,
+    TradeStatus,
+    trades_to_table,
+)
 from tradeperf.store import SourceEntry, TradeQuery, open_store
 from tradeperf.store.sql import SCHEMA_VERSION
 

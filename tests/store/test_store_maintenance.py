@@ -9,8 +9,15 @@ import pyarrow as pa
 import pytest
 
 from tradeperf.errors import ConfigError
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.records import MARK_SCHEMA, PositionSide, Trade, TradeStatus, trades_to_table
+from tradeperf.ingest.base import ReadResult
+from tradeperf.records import (
+    MARK_SCHEMA,
+    PositionSide,
+    RecordKind,
+    Trade,
+    TradeStatus,
+    trades_to_table,
+)
 from tradeperf.store import SourceEntry, open_store
 from tradeperf.store import sql as store_sql
 

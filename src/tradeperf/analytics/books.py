@@ -23,7 +23,6 @@ from tradeperf.analytics.figures import CashFlows, DailyAmounts
 from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import InputError
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.ledger.model import OpenEpisode
 from tradeperf.ledger.valuation import BooksAt, books_at
@@ -34,6 +33,7 @@ from tradeperf.records import (
     MARK_SCHEMA,
     TRADE_SCHEMA,
     ZERO,
+    RecordKind,
 )
 from tradeperf.store import Store
 from tradeperf.timezones import resolve_timezone

@@ -66,9 +66,8 @@ from tradeperf.analytics.windows import (
     window_start_days,
 )
 from tradeperf.errors import ConfigError, InputError
-from tradeperf.ingest.base import RecordKind
 from tradeperf.metrics.trades import TradeTotals
-from tradeperf.records import TradeStatus
+from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
 from tradeperf.store.partials_sql import SUM_COLUMNS
 from tradeperf.timezones import resolve_timezone

@@ -98,8 +98,7 @@ def open_positions(
 def _from_checkpoints(store: Store, kept: pa.Table, cost_basis: CostBasis) -> Books | None:
     """The books of the stored fills from each position's latest checkpoint on."""
     from tradeperf.analytics.booking import after_checkpoints
-    from tradeperf.ingest.base import RecordKind
-    from tradeperf.records import FILL_SCHEMA, MARK_SCHEMA
+    from tradeperf.records import FILL_SCHEMA, MARK_SCHEMA, RecordKind
 
     stored = _as_schema(store.records(RecordKind.FILLS), FILL_SCHEMA)
     # a checkpoint's lot counts though every fill behind it was pruned

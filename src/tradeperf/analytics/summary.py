@@ -40,8 +40,7 @@ from tradeperf.analytics.windows import (
     window_start_days,
 )
 from tradeperf.errors import ConfigError
-from tradeperf.ingest.base import RecordKind
-from tradeperf.records import TradeStatus
+from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
 
 # The books of fills, their bookings and the exchange rates load where the direct path uses

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tradeperf.ingest.assemble import parse_mapping
-    from tradeperf.ingest.base import ReadResult, RecordKind
+    from tradeperf.ingest.base import ReadResult
     from tradeperf.ingest.formats import FORMATS
     from tradeperf.ingest.freqtrade import FreqtradeSummary, freqtrade_summary
     from tradeperf.ingest.options import Limits, ReadOptions
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 _HOMES = {
     "parse_mapping": "assemble",
     "ReadResult": "base",
-    "RecordKind": "base",
     "FORMATS": "formats",
     "FreqtradeSummary": "freqtrade",
     "freqtrade_summary": "freqtrade",
@@ -45,7 +44,6 @@ __all__ = [
     "Limits",
     "ReadOptions",
     "ReadResult",
-    "RecordKind",
     "discover",
     "freqtrade_summary",
     "parse_mapping",

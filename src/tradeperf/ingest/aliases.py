@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from tradeperf.ingest.base import RecordKind
+from tradeperf.records import RecordKind
 
 #: Alias -> canonical column, besides the canonical names themselves. ``return_percent`` and
 #: ``is_short`` are input-only columns (a percent return and freqtrade's short flag).

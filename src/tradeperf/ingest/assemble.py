@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.errors import ConfigError, InputError
-from tradeperf.ingest.base import SCHEMAS, ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.kinds import ColumnBatch, KindSpec, Mask, RowError
 from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits
 from tradeperf.ingest.rows import LINE_KEY, SOURCE_KEY, canonical_name, normalize_name
-from tradeperf.records import RejectedRow
+from tradeperf.records import SCHEMAS, RecordKind, RejectedRow
 
 #: Longest raw text kept with a rejected row.
 RAW_LIMIT = 2000

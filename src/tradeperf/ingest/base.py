@@ -9,45 +9,12 @@ does not exist, a mapping naming no column). A file it cannot read at all comes 
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Final
 
 import pyarrow as pa
 
-from tradeperf.records import (
-    CASH_FLOW_SCHEMA,
-    FILL_SCHEMA,
-    FUNDING_SCHEMA,
-    FX_RATE_SCHEMA,
-    MARK_SCHEMA,
-    TRADE_SCHEMA,
-    RejectedRow,
-)
-
-
-class RecordKind(enum.StrEnum):
-    """The kind of records a source holds; it picks the store table they go to."""
-
-    TRADES = "trades"
-    FILLS = "fills"
-    MARKS = "marks"
-    FUNDING = "funding"
-    CASH_FLOWS = "cash_flows"
-    FX_RATES = "fx_rates"
-
-
-#: The Arrow schema of each record kind's validated rows.
-SCHEMAS: Final[Mapping[RecordKind, pa.Schema]] = {
-    RecordKind.TRADES: TRADE_SCHEMA,
-    RecordKind.FILLS: FILL_SCHEMA,
-    RecordKind.MARKS: MARK_SCHEMA,
-    RecordKind.FUNDING: FUNDING_SCHEMA,
-    RecordKind.CASH_FLOWS: CASH_FLOW_SCHEMA,
-    RecordKind.FX_RATES: FX_RATE_SCHEMA,
-}
+from tradeperf.records import RecordKind, RejectedRow
 
 
 @dataclass(slots=True)

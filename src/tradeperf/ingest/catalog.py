@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from tradeperf.ingest.assemble import mapped_columns
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.fills import CASH_FLOWS_SPEC, FILLS_SPEC, FUNDING_SPEC, MARKS_SPEC
 from tradeperf.ingest.fx import FX_RATES_SPEC
 from tradeperf.ingest.kinds import KindSpec
 from tradeperf.ingest.rows import canonical_columns
 from tradeperf.ingest.trades import TRADES_SPEC
+from tradeperf.records import RecordKind
 
 #: Every record kind a reader can produce, highest detection priority first.
 KINDS: Final[tuple[KindSpec, ...]] = tuple(

@@ -31,10 +31,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import ColumnBatch, Mask
 from tradeperf.ingest.rows import resolve_row
-from tradeperf.records import MONEY_TYPE
+from tradeperf.records import MONEY_TYPE, RecordKind
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
 #: Environment variable: ``0``/``false``/``no``/``off`` turns the fast path off.

@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ingest import columns as col
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import ColumnBatch, KindSpec, RowError
 from tradeperf.ingest.rows import (
     LINE_KEY,
@@ -50,6 +49,7 @@ from tradeperf.records import (
     FILL_SCHEMA,
     FUNDING_SCHEMA,
     MARK_SCHEMA,
+    RecordKind,
 )
 
 _FILL_CANON: Final = frozenset(f.name for f in FILL_SCHEMA)

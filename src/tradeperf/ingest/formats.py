@@ -25,10 +25,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Final
 
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.format_names import FORMAT_NAMES
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.text import decode_head, delimiter_of, json_or_none, readable_lines
+from tradeperf.records import RecordKind
 
 _HEAD_BYTES: Final = 64 * 1024
 #: Whole-document JSON is parsed during detection only up to this size.

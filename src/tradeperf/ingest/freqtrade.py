@@ -39,13 +39,13 @@ from typing import Final
 
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import RowCollector, unreadable
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.catalog import kind_spec
 from tradeperf.ingest.kinds import RowError
 from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits
 from tradeperf.ingest.rows import is_missing, parse_money, parse_timestamp, to_json_text
 from tradeperf.ingest.text import json_depth_exceeds, load_text
-from tradeperf.records import to_decimal
+from tradeperf.records import RecordKind, to_decimal
 
 _EXACT: Final = decimal.Context(prec=80)
 _BARE_STRATEGY: Final = "freqtrade"

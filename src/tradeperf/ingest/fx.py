@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import KindSpec, RowError
 from tradeperf.ingest.rows import (
     LINE_KEY,
@@ -26,7 +25,7 @@ from tradeperf.ingest.rows import (
     parse_timestamp,
     resolve_row,
 )
-from tradeperf.records import FX_RATE_SCHEMA
+from tradeperf.records import FX_RATE_SCHEMA, RecordKind
 
 _FX_CANON: Final = frozenset(f.name for f in FX_RATE_SCHEMA)
 

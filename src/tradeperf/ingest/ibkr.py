@@ -40,10 +40,10 @@ import pyarrow as pa
 
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import RowCollector, unreadable
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.fills import FILLS_SPEC
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.records import FX_RATE_SCHEMA, CashFlow, Fill, RejectedRow
+from tradeperf.records import FX_RATE_SCHEMA, CashFlow, Fill, RecordKind, RejectedRow
 
 _CASH_FIELDS = (
     "startingCash",

@@ -41,14 +41,14 @@ from tradeperf.ingest.assemble import (
     run_fast,
     unreadable,
 )
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.catalog import describe_signatures, detect_kind, kind_spec
 from tradeperf.ingest.columns import fast_enabled
 from tradeperf.ingest.kinds import KindSpec
 from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits, ReadOptions
 from tradeperf.ingest.rows import to_json_text
 from tradeperf.ingest.text import Text, json_depth_exceeds, json_or_none, load_text
-from tradeperf.records import RejectedRow
+from tradeperf.records import RecordKind, RejectedRow
 
 #: Objects whose keys are pooled to detect the record kind.
 _DETECT_SAMPLE = 1000

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from tradeperf.ingest.base import RecordKind
+from tradeperf.records import RecordKind
 
 
 class RowError(ValueError):

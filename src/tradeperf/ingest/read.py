@@ -17,9 +17,10 @@ from typing import Final
 
 from tradeperf.errors import InputError
 from tradeperf.ingest.assemble import unreadable
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.formats import FORMATS, ReadRequest, Sniffed, get_format, sniff_format
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
+from tradeperf.records import RecordKind
 
 #: File name endings picked up when a folder is given (case-insensitive).
 SOURCE_SUFFIXES: Final = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".log")

@@ -22,9 +22,8 @@ from decimal import Decimal
 from typing import Final
 
 from tradeperf.ingest.aliases import ALIASES
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import RowError
-from tradeperf.records import to_decimal
+from tradeperf.records import RecordKind, to_decimal
 
 #: Reserved row key: the source file the row came from (a string).
 SOURCE_KEY: Final = "@source"

@@ -47,13 +47,14 @@ from tradeperf.ingest.assemble import (
     run_fast,
     unreadable,
 )
-from tradeperf.ingest.base import ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.catalog import describe_signatures, detect_kind, kind_spec
 from tradeperf.ingest.columns import fast_enabled
 from tradeperf.ingest.kinds import KindSpec
 from tradeperf.ingest.options import DEFAULT_OPTIONS, Limits, ReadOptions
 from tradeperf.ingest.rows import canonical_name, normalize_name
 from tradeperf.ingest.text import csv_delimiter, is_readable, load_text
+from tradeperf.records import RecordKind
 
 #: A number written with ``.`` grouping thousands and ``,`` as the decimal mark (ASCII blanks
 #: around it allowed).

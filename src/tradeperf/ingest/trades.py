@@ -51,7 +51,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ingest import columns as col
-from tradeperf.ingest.base import RecordKind
 from tradeperf.ingest.kinds import ColumnBatch, KindSpec, RowError
 from tradeperf.ingest.rows import (
     LINE_KEY,
@@ -65,7 +64,7 @@ from tradeperf.ingest.rows import (
     parse_timestamp,
     resolve_row,
 )
-from tradeperf.records import TRADE_SCHEMA, ZERO, PositionSide, TradeStatus, to_decimal
+from tradeperf.records import TRADE_SCHEMA, ZERO, PositionSide, RecordKind, TradeStatus, to_decimal
 
 _CANONICAL: Final = frozenset(f.name for f in TRADE_SCHEMA) | {"return_percent", "is_short"}
 

@@ -28,6 +28,7 @@ from tradeperf.records.fill import (
     marks_to_table,
 )
 from tradeperf.records.fx import FX_RATE_SCHEMA
+from tradeperf.records.kinds import SCHEMAS, RecordKind
 from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
 from tradeperf.records.trade import (
@@ -53,6 +54,7 @@ __all__ = [
     "MARK_SCHEMA",
     "MONEY_TYPE",
     "QUARANTINE_SCHEMA",
+    "SCHEMAS",
     "TIMESTAMP_TYPE",
     "TRADE_SCHEMA",
     "ZERO",
@@ -63,6 +65,7 @@ __all__ = [
     "Liquidity",
     "Mark",
     "PositionSide",
+    "RecordKind",
     "RejectedRow",
     "Severity",
     "Side",

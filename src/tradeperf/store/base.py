@@ -15,8 +15,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from tradeperf.ingest.base import ReadResult, RecordKind
-from tradeperf.records import Alert
+from tradeperf.ingest.base import ReadResult
+from tradeperf.records import Alert, RecordKind
 
 #: Natural key of each record kind: a row whose key is already stored is not stored again.
 NATURAL_KEYS: Final[dict[RecordKind, tuple[str, ...]]] = {

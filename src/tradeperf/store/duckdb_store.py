@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from tradeperf.errors import StoreError
-from tradeperf.ingest.base import RecordKind
+from tradeperf.records import RecordKind
 from tradeperf.store import redact_url
 from tradeperf.store.sql import SQLStore
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from tradeperf.ingest.base import RecordKind
+from tradeperf.records import RecordKind
 
 #: Kinds whose natural key can repeat across sources.
 CONFLICT_KINDS: Final = (

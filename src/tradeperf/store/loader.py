@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from tradeperf.ingest.base import SCHEMAS, ReadResult, RecordKind
+from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.jsonl import count_newlines
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from tradeperf.ingest.read import read_source
 from tradeperf.ingest.text import has_utf16_bom
+from tradeperf.records import SCHEMAS, RecordKind
 from tradeperf.store.base import SourceEntry, SourceWrite, Store
 
 #: The block of `content_digest`.

@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.errors import ConfigError, InputError, StoreError
-from tradeperf.ingest.base import RecordKind
 from tradeperf.records import (
     ALERT_SCHEMA,
     BOOK_CHECKPOINT_SCHEMA,
@@ -32,6 +31,7 @@ from tradeperf.records import (
     QUARANTINE_SCHEMA,
     TRADE_SCHEMA,
     Alert,
+    RecordKind,
     RejectedRow,
     TradeStatus,
     alerts_to_table,
