@@ -69,14 +69,12 @@ from tradeperf.errors import ConfigError, InputError
 from tradeperf.metrics.trades import TradeTotals
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
-from tradeperf.store.partials_sql import SUM_COLUMNS
+from tradeperf.store.partials_sql import ALL, SUM_COLUMNS
 from tradeperf.timezones import resolve_timezone
 
 ZERO: Final = Decimal(0)
 #: Precision of the Decimal context merges run in: wider than any stored sum (38 digits).
 _PREC: Final = 80
-#: The strategy/symbol value of the store's roll-up partials.
-ALL: Final = "*"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ingest.kinds import ColumnBatch, Mask
-from tradeperf.ingest.rows import resolve_row
+from tradeperf.ingest.rows import NULL_SPELLINGS, resolve_row
 from tradeperf.records import MONEY_TYPE, RecordKind
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
@@ -53,7 +53,7 @@ def fast_enabled(*, fast: bool | None = None) -> bool:
 
 #: What `str.strip` removes from ASCII text.
 _ASCII_SPACE: Final = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-_NULL_SPELLINGS: Final = pa.array(["", "null", "none", "nan", "n/a", "na"])
+_NULL_SPELLINGS: Final = pa.array(sorted(NULL_SPELLINGS))  # the row reader's, as Arrow
 #: Plain decimals that `to_decimal` reads exactly and Arrow casts to the same value: at most
 #: 20 integer and 18 fractional digits, no exponent, no ``_``.
 _MONEY_RE: Final = r"^[+-]?(\d{1,20}(\.\d{0,18})?|\.\d{1,18})$"

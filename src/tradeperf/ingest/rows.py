@@ -96,7 +96,9 @@ def resolve_row(
     return out
 
 
-_NULL_SPELLINGS: Final = frozenset(("", "null", "none", "nan", "n/a", "na"))
+#: How a missing value is spelt in text (compared stripped and lower-cased); the columnar
+#: readers use the same set (`tradeperf.ingest.columns`).
+NULL_SPELLINGS: Final = frozenset(("", "null", "none", "nan", "n/a", "na"))
 
 
 def is_missing(value: object) -> bool:
@@ -104,7 +106,7 @@ def is_missing(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip().lower() in _NULL_SPELLINGS
+        return value.strip().lower() in NULL_SPELLINGS
     return isinstance(value, float) and value != value
 
 
