@@ -539,7 +539,10 @@ class SQLStore(Store):
         )
         # when every touched position resumes, nothing before the earliest checkpoint is
         # read: a bound the engine prunes storage by (rows arrive in time order)
-        since = self._resumed_since(resume)
+        from_start = self._from_start()
+        since = None
+        if resume.num_rows and not from_start:
+            since = _aware(pc.min(resume.column("resume_at")).as_py())
         tables = {}
         for kind, schema in (
             (RecordKind.FILLS, FILL_SCHEMA),
@@ -556,7 +559,7 @@ class SQLStore(Store):
                 where += " AND timestamp > ?"
                 params.append(since)
             if kind is RecordKind.MARKS:
-                where, params = self._marks_needed(), []
+                where, params = self._marks_needed(from_start), []
             table = self._fetch_arrow(
                 f'SELECT {cols} FROM "{kind.value}" WHERE {where} ORDER BY {_INPUT_ORDER[kind]}',
                 params,
@@ -617,19 +620,19 @@ class SQLStore(Store):
             [basis, json.dumps(zones), dt.datetime.now(dt.UTC), pruned],
         )
 
-    def _resumed_since(self, resume: pa.Table) -> dt.datetime | None:
-        """The earliest checkpoint resumed from (`_resume` staged) when every position of
-        the touched symbols (`_touch`) with a fill resumes from one, else None."""
-        if resume.num_rows == 0 or not self._has_table("fills"):
-            return None
-        unresumed = self._fetch(
-            "SELECT 1 FROM fills f WHERE f.symbol IN (SELECT symbol FROM _touch) AND NOT EXISTS "
-            "(SELECT 1 FROM _resume q WHERE q.account = f.account AND q.symbol = f.symbol) LIMIT 1"
-        )
-        if unresumed:
-            return None
-        earliest: dt.datetime = _aware(pc.min(resume.column("resume_at")).as_py())
-        return earliest
+    def _from_start(self) -> set[str]:
+        """The touched symbols (`_touch` staged) with a position booked from its first fill:
+        one with a fill and no checkpoint resumed from (`_resume`)."""
+        if not self._has_table("fills"):
+            return set()
+        return {
+            r[0]
+            for r in self._fetch(
+                "SELECT DISTINCT f.symbol FROM fills f WHERE f.symbol IN (SELECT symbol FROM "
+                "_touch) AND NOT EXISTS (SELECT 1 FROM _resume q WHERE q.account = f.account "
+                "AND q.symbol = f.symbol)"
+            )
+        }
 
     def _supersede(self, resume: pa.Table, points: pa.Table) -> None:
         """Delete the stored checkpoints of the resumed positions that the new ``points``
@@ -699,19 +702,11 @@ class SQLStore(Store):
         )
         self._unstage("_superseded")
 
-    def _marks_needed(self) -> str:
+    def _marks_needed(self, whole: set[str]) -> str:
         """The condition on marks a re-booking reads (staging ``_mark_from``): those of the
         touched symbols (`_touch`) from the latest one at or before their earliest resumed
-        checkpoint (`_resume`; all of them when a position of the symbol is booked from its
-        start), and every mark of a fee currency (they convert fees)."""
-        whole = {
-            r[0]
-            for r in self._fetch(
-                "SELECT DISTINCT f.symbol FROM fills f WHERE f.symbol IN (SELECT symbol FROM "
-                "_touch) AND NOT EXISTS (SELECT 1 FROM _resume q WHERE q.account = f.account "
-                "AND q.symbol = f.symbol)"
-            )
-        }
+        checkpoint (`_resume`; all of them for the symbols of ``whole``, `_from_start`), and
+        every mark of a fee currency (they convert fees)."""
         since = [
             (symbol, at)
             for symbol, at in self._fetch(
