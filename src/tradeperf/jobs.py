@@ -35,7 +35,8 @@ OUTPUTS: Final = ("json", "md")
 @dataclass(slots=True)
 class ReportResult:
     """What `run_report` did: the ingestion report, the summary and the files written;
-    ``capital_assumed`` when no capital was given or stated and the default was used."""
+    ``capital_assumed`` when no capital was given or stated and the default was used.
+    """
 
     ingest: IngestReport
     summary: Summary
@@ -155,7 +156,8 @@ def ingest(
 
 def keep_books(store: Store, cost_basis: CostBasis = CostBasis.FIFO) -> None:
     """Have ``store`` book the fills, marks and funding it is given as it writes them
-    (`tradeperf.analytics.booking`), so that summaries read the books, not the fills."""
+    (`tradeperf.analytics.booking`), so that summaries read the books, not the fills.
+    """
     from tradeperf.analytics.booking import booker
 
     store.booker = booker(cost_basis)
@@ -164,7 +166,8 @@ def keep_books(store: Store, cost_basis: CostBasis = CostBasis.FIFO) -> None:
 def _check_something_read(store: Store, report: IngestReport) -> None:
     """Raise `NothingReadError` when the files of ``report`` hold no stored record and some
     of them were unreadable or rejected rows. An unchanged file skipped this run counts by
-    what was stored from it before."""
+    what was stored from it before.
+    """
     if report.rows_read:
         return
     entries = store.source_entries()
@@ -312,7 +315,8 @@ def scoped_request(
     store: Store, config: Config, request: SummaryRequest, sources: tuple[str, ...]
 ) -> SummaryRequest:
     """``request`` narrowed to ``sources`` (empty: the whole store), with the account they
-    state when the user gave none (`account_for`) and whether the capital was assumed."""
+    state when the user gave none (`account_for`) and whether the capital was assumed.
+    """
     config, assumed = account_for(store, config, sources)
     return dataclasses.replace(
         request,

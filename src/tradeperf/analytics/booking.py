@@ -52,7 +52,8 @@ ACCOUNT: str = ""
 @dataclass(frozen=True, slots=True)
 class Booked:
     """What `book` gives the store: round trips (`BOOK_TRADE_SCHEMA`), daily books rows
-    (`BOOK_DAY_SCHEMA`) and checkpoints (`BOOK_CHECKPOINT_SCHEMA`)."""
+    (`BOOK_DAY_SCHEMA`) and checkpoints (`BOOK_CHECKPOINT_SCHEMA`).
+    """
 
     trades: pa.Table
     days: pa.Table
@@ -158,7 +159,8 @@ def _lot_fills(fills: pa.Table, starts: _Starts) -> tuple[pa.Table, pa.Table]:
     quantity and price, its part of the fee in the P&L currency): booked from there, the
     ledger holds the very lots it held. A checkpoint with one lot (``lot_*``) re-books it in
     both, as the fill of its strategy; one with every lot (``lots``) re-books each scope's
-    own: the account's with the strategy of each lot's fill, a strategy's with its own."""
+    own: the account's with the strategy of each lot's fill, a strategy's with its own.
+    """
     account_rows: list[dict[str, object]] = []
     own_rows: list[dict[str, object]] = []
     for (account, symbol), by_scope in sorted(starts.items()):
@@ -194,7 +196,8 @@ def _lot_fills(fills: pa.Table, starts: _Starts) -> tuple[pa.Table, pa.Table]:
 
 def _carried(starts: _Starts) -> tuple[dict[tuple[str, str], OpenEpisode], ...]:
     """The round trips the resumed scopes hold open: the account's by position, every
-    strategy's own by the (account, symbol) of its own books (`_own_books`)."""
+    strategy's own by the (account, symbol) of its own books (`_own_books`).
+    """
     account: dict[tuple[str, str], OpenEpisode] = {}
     own: dict[tuple[str, str], OpenEpisode] = {}
     for (acct, symbol), by_scope in starts.items():
@@ -213,7 +216,8 @@ def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
     checkpoints' open lots (`BOOK_CHECKPOINT_SCHEMA` rows, one per position, scope ``""``),
     each as a fill of its own, and the fills of ``fills`` after them (those of a position
     without a checkpoint all). The positions they book are those of all of ``fills``, for
-    any cost basis (the checkpoint holds the scope's lots)."""
+    any cost basis (the checkpoint holds the scope's lots).
+    """
     if checkpoints.num_rows == 0:
         return fills
     key = pc.binary_join_element_wise(fills.column("account"), fills.column("symbol"), _SEP)
@@ -343,7 +347,8 @@ def _own_books(
     """Every strategy's own books (`Books.subset` of each), booked in one ledger run: the
     fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
     share of the funding (``shares``, `funding_shares`) and its open round trips
-    (``carry``, by those accounts)."""
+    (``carry``, by those accounts).
+    """
     mangled = pc.binary_join_element_wise(fills.column("account"), fills.column("strategy"), _SEP)
     own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
     parts = []
@@ -375,7 +380,8 @@ def _run_accounts(trades: pa.Table) -> list[str]:
 
 def _scoped_trades(books: Books, scope: str | None, starts: _Starts, g: _Grouped) -> pa.Table:
     """The round trips of a run with their scope, accounts and ids as stored (own books:
-    the real account, ids ``account/strategy/symbol/n``), numbered on from checkpoints."""
+    the real account, ids ``account/strategy/symbol/n``), numbered on from checkpoints.
+    """
     t = books.trades.combine_chunks()  # one chunk: the scope column is one array
     ids = t.column("trade_id").to_pylist()
     symbols = t.column("symbol").to_pylist()
@@ -410,7 +416,8 @@ def _groups(
 ) -> dict[tuple[str, ...], pa.Table]:
     """The rows of ``table`` by the values of ``columns``, each group in table order (one
     stable sort, not one scan per group): only the columns ``keep`` (None: all), the
-    ``money`` ones `narrowed` once for every group."""
+    ``money`` ones `narrowed` once for every group.
+    """
     if table is None or table.num_rows == 0:
         return {}
     if keep is not None:
@@ -438,7 +445,8 @@ def _groups(
 @dataclass(frozen=True, slots=True)
 class _Grouped:
     """A run's fills, realized events, funding and round trips by (account, symbol), marks
-    by symbol, and the account of each round trip (in the run's trade order)."""
+    by symbol, and the account of each round trip (in the run's trade order).
+    """
 
     fills: dict[tuple[str, ...], pa.Table]
     events: dict[tuple[str, ...], pa.Table]
@@ -450,7 +458,8 @@ class _Grouped:
 
 def _grouped(books: Books) -> _Grouped:
     """`_Grouped` of ``books`` (the daily rows of every timezone and the checkpoints of a run
-    read the same groups)."""
+    read the same groups).
+    """
     runs = _run_accounts(books.trades)
     trades = books.trades.append_column("account", pa.array(runs, pa.string()))
     position = ("account", "symbol")
@@ -498,7 +507,8 @@ class _Points:
     strategy of the last fill at each, and for one with a lot open, that fill's row in the
     booked fills (-1: flat), the quantity of the lot it left (signed, + long) and the quantity
     it closed (both scaled by ``10**kq``). ``ends`` marks the instant of the position's last
-    fill of a run (`_add_ends`): there each scope keeps all its lots and its open round trip."""
+    fill of a run (`_add_ends`): there each scope keeps all its lots and its open round trip.
+    """
 
     instants: np.ndarray
     strategies: list[str]
@@ -542,7 +552,8 @@ def _add_ends(flats: dict[tuple[str, str], _Points], fills: pa.Table) -> None:
     """Add to the checkpoints of each position ``fills`` hold one at the instant of its last
     fill there, where every scope keeps all its lots and its open round trip (`_checkpoints`),
     unless a simpler one is there already: the next write to the position resumes from it,
-    whatever it holds, not from its last flat instant (docs/store.md, checkpoints)."""
+    whatever it holds, not from its last flat instant (docs/store.md, checkpoints).
+    """
     if fills.num_rows == 0:
         return
     ts = _micros(fills.column("timestamp"))
@@ -568,7 +579,8 @@ def _add_ends(flats: dict[tuple[str, str], _Points], fills: pa.Table) -> None:
 
 def _end_state(books: Books) -> dict[tuple[str, str], tuple[list[dict[str, object]], OpenEpisode]]:
     """Per position of a run (its account as in the run), the lots it leaves open (fill
-    columns, fee 0: the round trip carries their fees) and its open round trip."""
+    columns, fee 0: the round trip carries their fees) and its open round trip.
+    """
     out: dict[tuple[str, str], tuple[list[dict[str, object]], OpenEpisode]] = {}
     result = books.result
     if result.open_lots is None or result.open_lots.num_rows == 0:
@@ -598,7 +610,8 @@ def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, s
     """Per position (account, symbol): its checkpoints, the last of each UTC day. An instant
     is one once all its fills are booked, if no strategy holds any of the position then
     (flat), or if one lot is open, what its last fill left (it flipped the position, or opened
-    it from flat), held by that fill's strategy alone, and no funding is paid at it."""
+    it from flat), held by that fill's strategy alone, and no funding is paid at it.
+    """
     n = fills.num_rows
     if n == 0:
         return {}
@@ -622,7 +635,8 @@ def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, s
 
     def running(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative sums of ``values`` per group of ``codes``, in ledger order (row i's
-        sum after it), and that order."""
+        sum after it), and that order.
+        """
         o = by_time[np.argsort(codes[by_time], kind="stable")]
         v = values[o]
         total = np.cumsum(v)
@@ -693,7 +707,8 @@ def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts, g: _Gr
     """The daily rows of ``books``: per position, each local day with a fill, a mark or a
     funding payment, the books at that day's end. ``scope`` None: the books of every
     strategy (`_own_books`), each position's scope its strategy. A position resumed from a
-    checkpoint has rows from the checkpoint's local day, its amounts added to the run's."""
+    checkpoint has rows from the checkpoint's local day, its amounts added to the run's.
+    """
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
     by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
     empty_events = books.result.realized_events.slice(0, 0)
@@ -760,7 +775,8 @@ def _day_counts(
     """JSON, per timezone, of the fills (``fill_us``, ascending) and of the fills and funding
     payments (``pay_us``, ascending) of a scope on ``at_us``'s local day up to it, with those
     a checkpoint ``start`` counted that day, less ``minus`` fills (that of a lot re-booked as
-    a fill of its own): ``{"UTC": {"fills": 2, "events": 3}}``."""
+    a fill of its own): ``{"UTC": {"fills": 2, "events": 3}}``.
+    """
     out = {}
     for tz in zones:
         day = _local_day(at_us, tz)
@@ -784,7 +800,8 @@ def _active(start: _Start, tz: ZoneInfo, fills: pa.Table | None) -> bool:
     """Whether the scope of ``start`` had a fill or a payment on its checkpoint's local day
     up to it (its counts leave out the lots re-booked as fills). A checkpoint kept before
     this was recorded has one lot at most, that day's fill: then ``fills``, the run's,
-    hold it at the checkpoint's instant."""
+    hold it at the checkpoint's instant.
+    """
     active = start.day_active.get(tz.key)
     if active is not None:
         return active
@@ -804,7 +821,8 @@ def _checkpoints(
 ) -> pa.Table:
     """The checkpoint rows of the scopes ``books`` holds fills of, at the checkpoints of
     their positions (`_flat_points`, with their lots, `_lots`). The fees and fills of a
-    scope holding a lot leave out what the lot re-booked as a fill brings again."""
+    scope holding a lot leave out what the lot re-booked as a fill brings again.
+    """
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
     by_trades = g.trades
@@ -894,7 +912,8 @@ def _lots(
     """The lot open at each checkpoint (None: flat): `_LOT_COLUMNS` and the strategy of its
     fill. The lot's part of the fill's fee (in the P&L currency) is what the ledger leaves to
     the opening part: the fee less the closing part's share, fee x closed / quantity rounded
-    half to even at 18 decimals, as the batch ledger splits it."""
+    half to even at 18 decimals, as the batch ledger splits it.
+    """
     rows = sorted({r for p in flats.values() for r in p.rows if r >= 0})
     picked: dict[int, dict[str, object]] = {}
     fees: dict[str, Decimal] = {}
@@ -943,7 +962,8 @@ def _checkpoint_table(out: dict[str, list[object]]) -> pa.Table:
 
 def _payments_after(fu: pa.Table | None, after_us: int) -> tuple[np.ndarray, np.ndarray]:
     """The instants (µs, ascending) of the payments of ``fu`` after ``after_us``, and the
-    running sum of their amounts."""
+    running sum of their amounts.
+    """
     if fu is None or fu.num_rows == 0:
         return np.zeros(0, np.int64), np.zeros(0, object)
     pay_us = _micros(fu.column("timestamp"))
@@ -974,7 +994,8 @@ def _tails(
 ) -> tuple[pa.Table, pa.Table]:
     """The daily and checkpoint rows of resumed scopes that have no fill in this run: flat
     from their checkpoint on, their books move only by the funding they are paid (all of a
-    payment made while the account is flat goes to the strategy that traded last)."""
+    payment made while the account is flat goes to the strategy that traded last).
+    """
     days: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
     points: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     if not starts:
@@ -1074,7 +1095,8 @@ def _tails(
 @dataclass(frozen=True, slots=True)
 class Booker:
     """What a store calls to book what it writes (`Store.booker`): `book` with one
-    ``cost_basis``, which the store records with the books (``cost_basis.value``)."""
+    ``cost_basis``, which the store records with the books (``cost_basis.value``).
+    """
 
     cost_basis: CostBasis = CostBasis.FIFO
 
@@ -1107,7 +1129,8 @@ def _select(
     table: pa.Table, scopes: Sequence[str] | None, symbols: Sequence[str] | None
 ) -> pa.Table:
     """The rows of ``table`` (``scope`` and ``symbol`` columns) in ``scopes`` and in
-    ``symbols`` (None: any)."""
+    ``symbols`` (None: any).
+    """
     mask = None
     for column, values in (("scope", scopes), ("symbol", symbols)):
         if values is not None:
@@ -1131,7 +1154,8 @@ class _Steps:
     rows (``days[:k]``), the positions' latest amounts add up to ``realized[k]``,
     ``fees[k]``, ..., ``open[k]`` positions are open and ``unmarked[k]`` of them have no
     mark. Amounts in the summary's currency; ``unrealized`` None when the positions' value
-    converts at each instant's rate (`_Position`)."""
+    converts at each instant's rate (`_Position`).
+    """
 
     days: np.ndarray  # datetime64[D], one per row, sorted
     realized: np.ndarray  # object (Decimal), cumulative, len(days) + 1
@@ -1192,7 +1216,8 @@ class StoredBooks:
     def _load(self, rows: pa.Table) -> tuple[_Steps, list[_Position]]:
         """The rows as `_Steps` (and, with ``rates``, each position's unrealized P&L): one
         sort by position and day, each row's change to its position's amounts, one sort by
-        day and running sums."""
+        day and running sums.
+        """
         order = pc.sort_indices(
             rows,
             [(c, "ascending") for c in ("scope", "account", "symbol", "day")],
@@ -1266,7 +1291,8 @@ class StoredBooks:
 
     def labels(self, column: str) -> list[str]:
         """The strategies (``strategy``: the stored scopes of the strategies chosen, or of
-        every strategy) or the symbols the books hold."""
+        every strategy) or the symbols the books hold.
+        """
         if column == "strategy":
             if self.scopes != (ACCOUNT,):
                 return sorted(pc.unique(self.rows.column("scope")).to_pylist())
@@ -1307,7 +1333,8 @@ class StoredBooks:
     def subset(self, column: str, label: str) -> StoredBooks | None:
         """The books of one strategy of these (its own, stored in its scope) or of one
         symbol (these books' positions in it), in the symbols chosen; None when there are
-        none."""
+        none.
+        """
         scopes: tuple[str, ...] = (label,)
         symbols = self.symbols
         if column == "strategy":
@@ -1331,7 +1358,8 @@ class StoredBooks:
 
     def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
         """The books just before each instant (see the class docstring): each amount the
-        running sum of the rows dated before its day, one `numpy.searchsorted`."""
+        running sum of the rows dated before its day, one `numpy.searchsorted`.
+        """
         epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         t_us = np.array([(t - epoch) // dt.timedelta(microseconds=1) for t in times], np.int64)
         before = local_days(pa.array(t_us - 1, pa.timestamp("us", tz="UTC")), self.tz)
@@ -1355,7 +1383,8 @@ class StoredBooks:
 
     def _valued(self, before: np.ndarray) -> list[Decimal]:
         """The open positions' value in base at the end of each of the days ``before``: each
-        position's latest value at the rate of that day (at most its last row's)."""
+        position's latest value at the rate of that day (at most its last row's).
+        """
         assert self.rates is not None  # positions are kept only to convert
         total = [ZERO] * before.size
         with decimal.localcontext(prec=MONEY_CONTEXT_PREC):

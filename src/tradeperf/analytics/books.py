@@ -88,7 +88,8 @@ class Books:
     def trades(self) -> pa.Table:
         """Round-trip trades derived from the fills (`TRADE_SCHEMA`, all CLOSED). With
         ``joined_accounts``, their metadata names the fills' account and their id is
-        ``account/strategy/symbol/n``."""
+        ``account/strategy/symbol/n``.
+        """
         trades = self.result.trades.select([f.name for f in TRADE_SCHEMA]).cast(TRADE_SCHEMA)
         return _unmangled(trades) if self.joined_accounts else trades
 
@@ -120,7 +121,8 @@ class Books:
     ) -> np.ndarray:
         """Local days (``datetime64[D]``) within [start, end) on which a position the books
         hold had a fill, a mark of its symbol or a funding payment, from its first fill or
-        payment on (the days the stored books keep a row for, `tradeperf.analytics.booking`)."""
+        payment on (the days the stored books keep a row for, `tradeperf.analytics.booking`).
+        """
         out = []
         fill_days = local_days(self.fills.column("timestamp"), tz)
         keys = _position_keys(self.fills)
@@ -155,7 +157,8 @@ class Books:
 
     def daily_pnl(self, first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> DailyAmounts:
         """P&L of the books per local calendar day, marked to market: the change over each
-        day of realized + unrealized − fees + funding (exact)."""
+        day of realized + unrealized − fees + funding (exact).
+        """
         return _daily_pnl(self.at, first_day, last_day, tz)
 
 
@@ -288,7 +291,8 @@ class ConvertedBooks:
         self, ccy: str, table: pa.Table | None, column: str, t_us: np.ndarray
     ) -> list[Decimal]:
         """Σ of ``column`` over the rows of ``table`` strictly before each instant, each
-        converted with the rate of its local day."""
+        converted with the rate of its local day.
+        """
         if table is None or table.num_rows == 0:
             return [ZERO] * t_us.size
         ts = table.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -400,7 +404,8 @@ def own_accounts(
 
 def _unmangled(trades: pa.Table) -> pa.Table:
     """``trades`` of own accounts (`own_accounts`) under the fills' accounts: the id
-    ``account/strategy/symbol/n``, the metadata's account the fills' one."""
+    ``account/strategy/symbol/n``, the metadata's account the fills' one.
+    """
     ids = pc.replace_substring(trades.column("trade_id"), OWN_ACCOUNT_SEP, "/")
     meta = pc.replace_substring_regex(
         trades.column("metadata_json"), pattern=_OWN_ACCOUNT_JSON, replacement='\\1"'
@@ -421,7 +426,8 @@ def _book(
     """Run the ledger over ``fills`` (None when there are none), with the funding of the
     (account, symbol) positions they hold: a payment on a position no fill opened is not
     booked (there is nothing it was paid on). ``carry``: the round trips resumed
-    (`tradeperf.ledger.batch.run_ledger`)."""
+    (`tradeperf.ledger.batch.run_ledger`).
+    """
     if fills.num_rows == 0:
         return None
     funding = held_funding(fills, funding)
@@ -443,7 +449,8 @@ def _book(
 
 def held_funding(fills: pa.Table, funding: pa.Table | None) -> pa.Table | None:
     """The payments of ``funding`` on the (account, symbol) positions ``fills`` hold (None
-    when there is none)."""
+    when there is none).
+    """
     if funding is None:
         return None
     held = pa.array(_position_keys(fills), pa.string())
@@ -513,7 +520,8 @@ def funding_shares(
     ``fills`` begin (books resumed from a checkpoint): a payment made while the position is
     flat before its first fill here is all its. ``resumed`` gives, per position, the
     instant of its checkpoint (µs since the epoch) when its first fills are the lots held
-    then, re-booked as fills: they are not trades, so the same holds until its next fill."""
+    then, re-booked as fills: they are not trades, so the same holds until its next fill.
+    """
     fkeys = np.array(_position_keys(funding), dtype=object)
     keys = np.array(_position_keys(fills), dtype=object)
     f_ts = funding.column("timestamp").cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -555,7 +563,8 @@ def funding_shares(
 
 def _with_amounts(funding: pa.Table, rows: dict[int, Decimal]) -> pa.Table:
     """The rows ``rows`` names of ``funding`` (in row order), with those amounts, and
-    ``_row``, each one's row in ``funding``."""
+    ``_row``, each one's row in ``funding``.
+    """
     order = sorted(rows)
     out = funding.take(pa.array(order, pa.int64()))
     position = out.column_names.index("amount")
@@ -613,7 +622,8 @@ def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int
     """Figures of the books over a window: realized P&L booked in it (including the realized
     part of positions still open), unrealized P&L and open positions at its end. The
     unrealized P&L is None (null, with its reason) when an open position has no mark: it is
-    unknown, never shown as 0."""
+    unknown, never shown as 0.
+    """
     return {
         "realized_pnl": after.realized_pnl - before.realized_pnl,
         "unrealized_pnl": None if after.unmarked_positions else after.unrealized_pnl,

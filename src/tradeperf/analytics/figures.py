@@ -315,7 +315,8 @@ def daily_paths(
 
 def _daily_ratios(rets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Sharpe and Sortino ratios of each row of daily returns: the rows without NaN
-    together, the others alone (their NaN dropped)."""
+    together, the others alone (their NaN dropped).
+    """
     per_year = CALENDAR_DAYS_PER_YEAR
     sharpe = np.full(len(rets), np.nan)
     sortino = np.full(len(rets), np.nan)
@@ -464,7 +465,8 @@ class FigureInputs:
 
 def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
     """The summary figures, keyed by their registry names: the one place that defines the set
-    a summary, a window and a breakdown carry."""
+    a summary, a window and a breakdown carry.
+    """
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         equity_end = x.equity_start + x.cash_flows + x.equity_moved
     return {
@@ -514,7 +516,8 @@ def path_of_days(
 ) -> tuple[DailyPath, Decimal]:
     """The `DailyPath` of P&L amounts ``pnl`` on local ``days`` over ``first_day``..``last_day``
     (or of the given ``day_pnl`` per calendar day) with the account's cash ``flows``, and the
-    flows in that range (exact)."""
+    flows in that range (exact).
+    """
     if first_day is None or last_day is None:
         return daily_path(np.empty(0), equity_start=equity_start), Decimal(0)
     if day_pnl is None:

@@ -201,7 +201,8 @@ OUT_OF_RANGE: Final = Decimal("NaN")
 
 def _money(part: Partial, value: Decimal) -> Decimal:
     """``value``, a money sum of ``part``, or `OUT_OF_RANGE` when the part has a day whose
-    sums the store could not hold."""
+    sums the store could not hold.
+    """
     return OUT_OF_RANGE if part.out_of_range else value
 
 
@@ -223,7 +224,8 @@ _R = TypeVar("_R")
 
 def _exact_money(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run ``fn`` in the exact Decimal context (`_PREC` digits): equity carried from window
-    to window is a sum of stored amounts, which the default 28 digits would round."""
+    to window is a sum of stored amounts, which the default 28 digits would round.
+    """
 
     @functools.wraps(fn)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -282,7 +284,8 @@ def _valid(arr: pa.Array) -> np.ndarray:
 
 def _decimal_words(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The low (unsigned) and high (signed) 64-bit words of each decimal128 value: the
-    unscaled integer is ``high * 2**64 + low``."""
+    unscaled integer is ``high * 2**64 + low``.
+    """
     buffer = arr.buffers()[1]
     data = np.frombuffer(buffer, dtype=np.int64, count=2 * len(arr), offset=16 * arr.offset)
     return data[0::2].view(np.uint64), data[1::2]
@@ -331,7 +334,8 @@ def _money_units(columns: list[pa.Array]) -> tuple[np.ndarray, int]:
 
 def _floats(units: np.ndarray, scale: int) -> np.ndarray:
     """``units * 10**-scale`` as float64, each correctly rounded (as ``float(Decimal)``): one
-    IEEE division of two exact floats below 2**53, Python's exact int division above."""
+    IEEE division of two exact floats below 2**53, Python's exact int division above.
+    """
     if units.dtype != object and (units.size == 0 or int(np.max(np.abs(units))) < 2**53):
         return units.astype(np.float64) / 10.0**scale
     return np.array([u / 10**scale for u in units.tolist()], dtype=np.float64)
@@ -351,7 +355,8 @@ def _column(table: pa.Table, name: str) -> pa.Array:
 
 def _numpy(table: pa.Table, name: str, dtype: type[np.generic]) -> np.ndarray:
     """A fixed-width column without nulls as NumPy ``dtype``, read from its buffer (Arrow's
-    own ``to_numpy`` would import pandas, a quarter of a second)."""
+    own ``to_numpy`` would import pandas, a quarter of a second).
+    """
     arr = _column(table, name)
     size = np.dtype(dtype).itemsize
     if not len(arr):
@@ -524,7 +529,8 @@ class DailyPartials:
 
     def _decimal(self, units: int) -> Decimal:
         """``units`` of 10**-scale as the Decimal a sum of the stored amounts gives (18
-        fractional digits)."""
+        fractional digits).
+        """
         return Decimal(units * 10 ** (_STORED_SCALE - self.scale)).scaleb(
             -_STORED_SCALE, context=_CONTEXT
         )
@@ -533,7 +539,8 @@ class DailyPartials:
 def _running_max(values: np.ndarray, first: np.ndarray, span: int) -> np.ndarray:
     """The running maximum of ``values`` within each run (``first[i]``: the index of the
     first value of i's run; ``span``: the longest run), by doubling: after the step of
-    width w, each value holds the maximum of the last 2w values of its run."""
+    width w, each value holds the maximum of the last 2w values of its run.
+    """
     out = values
     idx = np.arange(values.size)
     width = 1
@@ -597,7 +604,8 @@ def _figures(
 ) -> dict[str, Figure]:
     """`figures` of the days whose merged partial is ``p``, whose net P&L per day (float64,
     NaN out of range) is ``day_net``, whose end-of-day path is ``path`` and whose cash flows
-    sum to ``cash_flows``."""
+    sum to ``cash_flows``.
+    """
     totals = TradeTotals(
         wins=p.wins,
         losses=p.losses,

@@ -109,7 +109,8 @@ def _from_checkpoints(store: Store, kept: pa.Table, cost_basis: CostBasis) -> Bo
 
 def positions_to_json(positions: list[OpenPosition], now: dt.datetime) -> dict[str, object]:
     """The JSON-able document of ``positions`` at ``now``: ``{"as_of", "positions": [...]}``,
-    money as exact Decimals, the mark's age in seconds (null without a mark)."""
+    money as exact Decimals, the mark's age in seconds (null without a mark).
+    """
     rows = []
     for p in positions:
         age = p.mark_age(now)

@@ -307,7 +307,8 @@ def _stored_books(
 ) -> StoredBooks | None:
     """The kept books of the selection: no strategy chosen, the account's books; one or
     several, the sum of their own books (`StoredBooks`, as `load_books` books them); in the
-    symbols chosen, if any. None when the selection holds no position (no fill selected)."""
+    symbols chosen, if any. None when the selection holds no position (no fill selected).
+    """
     from tradeperf.analytics.booking import ACCOUNT, StoredBooks
 
     rows, trades = kept
@@ -343,7 +344,8 @@ def _account_day_pnl(
     """The account's P&L per calendar day when books are kept from fills: the closed trades
     read from trade logs by exit day, plus the books marked to market (realized + unrealized
     − fees + funding, day over day), so a partial exit or an open position's move counts on
-    its own day."""
+    its own day.
+    """
     closed = _closed_in(stored, start, end)
     logs = DailyAmounts.of(
         local_days(closed.column("exit_time"), tz), closed.column("net_pnl").to_pylist()
@@ -400,7 +402,8 @@ def _books_figures(
     before: BooksAt, after: BooksAt, logged: _LoggedFees
 ) -> dict[str, Decimal | int | None]:
     """`position_figures`, and ``fees``: every fee paid over the window, the opening fees of
-    positions still open included (the trade logs' closed trades' and the fills')."""
+    positions still open included (the trade logs' closed trades' and the fills').
+    """
     from tradeperf.analytics.books import position_figures
 
     figures = position_figures(before, after)
@@ -417,7 +420,8 @@ def _add_positions(
     logged: _LoggedFees,
 ) -> None:
     """Add realized P&L, unrealized P&L, open positions and the fees paid to the overall and
-    window figures."""
+    window figures.
+    """
     bounds = {start or _BEGINNING, end or _END_OF_TIME}
     for ws in windows.values():
         for w in ws:
@@ -468,7 +472,8 @@ def _window_figures(
     account_days: DailyAmounts | None,
 ) -> list[WindowFigures]:
     """Figures of every window of ``kind`` that has a closed trade or one of ``extra_days``
-    (days with realized P&L from fills, such as a partial exit), in order."""
+    (days with realized P&L from fills, such as a partial exit), in order.
+    """
     starts = window_start_days(trades.day, kind)
     all_starts = np.union1d(starts, window_start_days(extra_days, kind))
     out = []
@@ -517,7 +522,8 @@ def _breakdown(
     """Figures per label of ``column`` (``strategy`` or ``symbol``), each as if it traded the
     whole account. With books kept from fills, each group's own books (`Books.subset`) are
     marked to market like the overall figures: its daily P&L, realized and unrealized P&L,
-    open positions and every fee it paid."""
+    open positions and every fee it paid.
+    """
     labels = trades.strategy if column == "strategy" else trades.symbol
     names = set(labels.tolist())
     if books is not None:

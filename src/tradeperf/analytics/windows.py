@@ -86,7 +86,8 @@ def window_label(start: dt.date, kind: WindowKind) -> str:
 
 def local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     """The aware datetime of local midnight starting ``day`` in ``tz`` (the first instant of
-    the day where midnight is skipped by a daylight-saving change)."""
+    the day where midnight is skipped by a daylight-saving change).
+    """
     naive = dt.datetime.combine(day, dt.time(0))
     aware = naive.replace(tzinfo=tz)
     # A skipped local midnight does not survive a round trip through UTC: move forward.

@@ -288,7 +288,8 @@ def _print_doc(
 ) -> None:
     """Print a summary document (or, with ``windows``, a window document) as JSON, Markdown
     or a table (money decimals from the ``money_decimals`` setting, else the currency's).
-    The Markdown renderer and the figure registry load only for Markdown and tables."""
+    The Markdown renderer and the figure registry load only for Markdown and tables.
+    """
     from tradeperf.reports.json_report import dumps
 
     if output == "json":
@@ -444,7 +445,8 @@ def summary(
     ] = None,
 ) -> None:
     """Summarise what is stored (or --source files): overall, or per --window, in the
-    reporting timezone."""
+    reporting timezone.
+    """
     from tradeperf import jobs
     from tradeperf.reports.json_report import summary_to_json, windows_to_json
 
@@ -552,7 +554,8 @@ def positions(
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """Show the open positions of the books kept from the stored fills: quantity, average
-    cost, the latest mark and its age, unrealized P&L."""
+    cost, the latest mark and its age, unrealized P&L.
+    """
     from tradeperf.analytics.positions import open_positions, positions_to_json
     from tradeperf.reports.json_report import dumps
     from tradeperf.reports.markdown import money_decimals
@@ -682,7 +685,8 @@ def store_prune(
 ) -> None:
     """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades,
     the daily partial aggregates and the books are kept, and no figure changes (fills of a
-    round trip still open at the horizon stay)."""
+    round trip still open at the horizon stay).
+    """
     from tradeperf.store import open_store, parse_age, parse_kinds
 
     age, chosen = parse_age(older_than), parse_kinds(kinds)
@@ -707,7 +711,8 @@ def store_forget(
     config_file: ConfigOpt = None,
 ) -> None:
     """Take sources out of the store (records, rejects, index); a conflict they were part of
-    is settled when the versions left agree."""
+    is settled when the versions left agree.
+    """
     from tradeperf import jobs
     from tradeperf.store import open_store
 

@@ -187,7 +187,8 @@ def _iso_times_arrow(text: pa.Array) -> pa.Array | None:
     """The common case in one Arrow cast: every present value has the ISO shape and Arrow's
     own ISO-8601 parser reads all of them (it rejects impossible dates, times and offsets, as
     the row path does), and their years as written are within 2-9998. None when any value
-    needs the field-by-field path."""
+    needs the field-by-field path.
+    """
     shaped = pc.all(pc.match_substring_regex(text, _ISO_RE), skip_nulls=True, min_count=0)
     if not shaped.as_py():
         return None

@@ -188,7 +188,8 @@ def get_format(name: str) -> Format:
 @dataclass(frozen=True, slots=True)
 class Sniffed:
     """What detection found: a format name (or ``empty``), or None with the reason the file
-    is unreadable."""
+    is unreadable.
+    """
 
     format: str | None
     reason: str = ""

@@ -200,7 +200,8 @@ def freqtrade_trade_id(strategy: str, pair: str, open_timestamp_ms: int, *, run:
 def freqtrade_run(doc: object, strategy: str, result: dict[str, object]) -> str:
     """The backtest run a strategy's result belongs to: the export's ``metadata`` run id, else
     the strategy's ``backtest_run_start_ts`` (when the backtest was run); empty when neither
-    (a bare list of trades)."""
+    (a bare list of trades).
+    """
     meta = doc.get("metadata") if isinstance(doc, dict) else None
     entry = meta.get(strategy) if isinstance(meta, dict) else None
     run = entry.get("run_id") if isinstance(entry, dict) else None

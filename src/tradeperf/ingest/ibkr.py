@@ -238,7 +238,8 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
 
 def _base_currency(el: ET.Element, st: FlexStatement) -> str | None:
     """The statement's base currency: its account information's, else the one currency all
-    of whose executions convert to base at exactly 1 (None when neither tells)."""
+    of whose executions convert to base at exactly 1 (None when neither tells).
+    """
     info = next(el.iter("AccountInformation"), None)
     if info is not None and info.get("currency"):
         return info.get("currency")
@@ -256,7 +257,8 @@ def _base_currency(el: ET.Element, st: FlexStatement) -> str | None:
 def fx_rates_table(st: FlexStatement, source: str, lines: list[int]) -> pa.Table:
     """The exchange rates of ``st``'s executions to its base currency, one row per (trade
     date, currency) (`FX_RATE_SCHEMA`; empty when the base is not known). ``lines`` numbers
-    the fills as the fills table does."""
+    the fills as the fills table does.
+    """
     rows: dict[tuple[object, str, Decimal], int] = {}
     base = st.base_currency
     for f, line in zip(st.fills, lines, strict=True):

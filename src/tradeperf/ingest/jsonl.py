@@ -228,7 +228,8 @@ def read_jsonl(
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: a big log makes millions of small objects (no
-    cycles), and collections triggered by their count would take a third of the time."""
+    cycles), and collections triggered by their count would take a third of the time.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -240,7 +241,8 @@ def _gc_paused() -> Iterator[None]:
 
 class LineError(ValueError):
     """Why one line is not a record (the reason a rejected row gives); ``binary`` when the
-    line is not text at all."""
+    line is not text at all.
+    """
 
     def __init__(self, reason: str, *, binary: bool = False) -> None:
         super().__init__(reason)
@@ -265,7 +267,8 @@ _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 def _strings(obj: object) -> Iterator[str]:
     """Every string in a parsed JSON value, keys included (no recursion: depth is bounded
-    by the caller, but a stack costs nothing)."""
+    by the caller, but a stack costs nothing).
+    """
     stack = [obj]
     while stack:
         item = stack.pop()
@@ -295,7 +298,8 @@ def _has_surrogate(obj: object) -> bool:
 
 def _malformed(exc: json.JSONDecodeError) -> str:
     """``malformed JSON (Expecting value at column 3)``; json's "... starting at" keeps one
-    "at"."""
+    "at".
+    """
     return f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
 
 
@@ -544,7 +548,8 @@ def _records_start(text: str) -> int | None:
 
 def _element_end(text: str, at: int) -> int | None:
     """The index just past the list element starting at ``at`` (brackets balanced, strings
-    skipped), or None when the text ends first."""
+    skipped), or None when the text ends first.
+    """
     depth = 0
     for token in _ELEMENT_TOKENS.finditer(text, at):
         char = token.group()
@@ -582,7 +587,8 @@ def _check_record(raw: str, value: object, limits: Limits) -> None:
 
 def _element_error(raw: str, limits: Limits) -> LineError:
     """Why a list element that does not parse is bad (depth first: it explains a
-    RecursionError)."""
+    RecursionError).
+    """
     if json_depth_exceeds(raw, limits.max_depth):
         return LineError(f"JSON nested deeper than {limits.max_depth} levels (max_depth)")
     try:

@@ -20,7 +20,8 @@ from tradeperf.records import RecordKind
 
 class RowError(ValueError):
     """A row that fails validation: names the field and the reason (no file or line; the
-    format reader adds those)."""
+    format reader adds those).
+    """
 
     def __init__(self, reason: str, *, field: str | None = None) -> None:
         self.reason = reason

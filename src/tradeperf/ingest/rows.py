@@ -49,7 +49,8 @@ def _normalized_aliases(kind: RecordKind) -> dict[str, str]:
 
 def canonical_name(kind: RecordKind, name: str) -> str:
     """The canonical column name of ``name`` for ``kind`` (the normalised name if no alias;
-    aliases from `tradeperf.ingest.aliases.ALIASES`)."""
+    aliases from `tradeperf.ingest.aliases.ALIASES`).
+    """
     key = normalize_name(name)
     return _normalized_aliases(kind).get(key, key)
 

@@ -153,7 +153,8 @@ def _layout(
     data: bytes, delimiter: str | None, limits: Limits
 ) -> tuple[_Layout, list[tuple[int, str, str]]]:
     """Lines, delimiter and header of a CSV text; the junk lines before the header as
-    (line, reason, raw) rejects."""
+    (line, reason, raw) rejects.
+    """
     data, starts, ends = _split_lines(data)
     lay = _Layout(data, starts, ends, delimiter or ",")
     junk: list[tuple[int, str, str]] = []
@@ -480,7 +481,8 @@ def read_parquet(
 
 def _batch_rows(batch: pa.RecordBatch) -> list[dict[str, object] | str]:
     """The rows of a Parquet batch; a row whose values a damaged page garbled is the reason
-    it cannot be read instead."""
+    it cannot be read instead.
+    """
     try:
         batch.validate(full=True)
         whole: list[dict[str, object] | str] = batch.to_pylist()
@@ -538,7 +540,8 @@ def _odd_quotes(
     raw: np.ndarray, starts: np.ndarray, ends: np.ndarray, delims: np.ndarray, delim: int
 ) -> np.ndarray:
     """Per line, 1 where quotes are not simple (``"..."`` wrapping a whole cell, holding no
-    quote or delimiter), else 0. Simply quoted cells read the same in Arrow and `csv`."""
+    quote or delimiter), else 0. Simply quoted cells read the same in Arrow and `csv`.
+    """
     quotes = np.flatnonzero(raw == _QUOTE)
     if not len(quotes):
         return np.zeros(len(starts), dtype=np.int64)

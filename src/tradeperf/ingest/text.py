@@ -79,7 +79,8 @@ def load_text(path: Path, *, start_offset: int = 0) -> Text:
 
 def decode_head(head: bytes) -> str:
     """A file's first bytes as text for detection: BOMs honoured, undecodable bytes replaced,
-    a character cut at the end dropped."""
+    a character cut at the end dropped.
+    """
     if has_utf16_bom(head):
         cut = len(head) - len(head) % 2
         return head[:cut].decode("utf-16", errors="replace")
@@ -90,7 +91,8 @@ def decode_head(head: bytes) -> str:
 
 def is_readable(line: str) -> bool:
     """True for a line of text: no replacement character from bad bytes, no NUL or other
-    control character besides tab and CR."""
+    control character besides tab and CR.
+    """
     return "\ufffd" not in line and _CONTROL.search(line) is None
 
 
@@ -107,7 +109,8 @@ def readable_lines(text: str, *, limit: int = 50) -> list[str]:
 
 def delimiter_of(line: str) -> str | None:
     """The cell delimiter of a CSV header line (``,``, ``;``, tab or ``|``: the one giving most
-    cells), or None when none gives two cells."""
+    cells), or None when none gives two cells.
+    """
     counts = {d: next(csv.reader([line], delimiter=d), []) for d in _DELIMITERS}
     best = max(counts, key=lambda d: len(counts[d]))
     return best if len(counts[best]) >= 2 else None

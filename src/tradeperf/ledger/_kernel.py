@@ -21,7 +21,8 @@ _COMPILED: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 def compiled(kernel: Callable[..., Any], size: int) -> Callable[..., Any]:
     """``kernel`` compiled by Numba (``njit``, cached on disk) when ``size`` is at least
-    `COMPILE_FROM`, else ``kernel`` itself (the same results: integer arithmetic)."""
+    `COMPILE_FROM`, else ``kernel`` itself (the same results: integer arithmetic).
+    """
     if size < COMPILE_FROM:
         return kernel
     if kernel not in _COMPILED:

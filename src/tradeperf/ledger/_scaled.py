@@ -48,14 +48,16 @@ def frac_digits(arr: pa.Array) -> int:
 
 def scaled_ints(arr: pa.Array, k: int) -> np.ndarray:
     """Values of a decimal array times 10**k as integers (int64 when all fit, else object),
-    shape (n,). ``k`` must hold every value (`frac_digits`): the cast is safe."""
+    shape (n,). ``k`` must hold every value (`frac_digits`): the cast is safe.
+    """
     return _words_to_ints(arr.cast(pa.decimal128(38, k)))
 
 
 def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
     """(`scaled_ints` of ``arr`` at `frac_digits` of it, that k), casting the whole column
     once when its first values' k holds every value (the common case). A column of
-    `narrowed` type (``decimal128(38, k)``, k < 18) is read at its k, as it is."""
+    `narrowed` type (``decimal128(38, k)``, k < 18) is read at its k, as it is.
+    """
     t = arr.type
     if isinstance(t, pa.Decimal128Type) and t.precision == 38 and t.scale < 18:
         return _words_to_ints(arr), t.scale
@@ -71,7 +73,8 @@ def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
 def narrowed(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """``arr`` (decimal) cast to ``decimal128(38, k)``, k its `frac_digits`: the type that
     `scaled` then reads at once, without looking for the scale again (a column cut into many
-    slices is narrowed once, whole)."""
+    slices is narrowed once, whole).
+    """
     a = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return a.cast(pa.decimal128(38, frac_digits(a)))
 

@@ -1,5 +1,6 @@
 """The cost bases lots are matched by: a name a setting or an option can give without
-loading the ledger."""
+loading the ledger.
+"""
 
 from __future__ import annotations
 

@@ -161,7 +161,7 @@ class LedgerResult:
 
     @property
     def equity(self) -> Decimal:
-        """capital + cash flows + realized + unrealized − fees + funding."""
+        """Capital + cash flows + realized + unrealized − fees + funding."""
         with decimal.localcontext(EXACT):
             return (
                 self.capital
@@ -496,7 +496,8 @@ def _carry_digits(
     episodes: Iterable[OpenEpisode], kq: int, kp: int, km: int
 ) -> tuple[int, int, int]:
     """The scales (quantity, price, multiplier) that hold the carried amounts exactly too:
-    quantities at ``kq``, marks at ``kp``, notionals at ``kp + kq``, gross at their sum."""
+    quantities at ``kq``, marks at ``kp``, notionals at ``kp + kq``, gross at their sum.
+    """
     for e in episodes:
         kq = max(kq, _digits(e.quantity))
         kp = max(kp, _digits(e.low), _digits(e.high))
@@ -632,7 +633,8 @@ def _flat_trades(
     carry: Mapping[tuple[str, str], OpenEpisode],
 ) -> tuple[pa.Table, dict[tuple[str, str], OpenEpisode]]:
     """The closed flat-to-flat round trips (`TRADE_SCHEMA`) and the open ones by position
-    (`OpenEpisode`), the carried amounts added to the first round trip of their position."""
+    (`OpenEpisode`), the carried amounts added to the first round trip of their position.
+    """
     _fill_id, account, symbol, strategy, currency = fills_cols
     r_open, r_close, r_q, r_ep, gross_rows = rows
     ep_first, ep_last, ep_group, ep_num = eps

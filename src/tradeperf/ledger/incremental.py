@@ -649,7 +649,8 @@ def merge_events(
     cash_flows: Iterable[CashFlow] = (),
 ) -> list[Event]:
     """All events in ledger order: timestamp, then kind (mark, fill, funding, cash flow),
-    then input order. The batch kernel uses the same order."""
+    then input order. The batch kernel uses the same order.
+    """
     keyed: list[tuple[datetime, int, int, Event]] = []
     groups: tuple[tuple[str, Iterable[Event]], ...] = (
         ("mark", marks),

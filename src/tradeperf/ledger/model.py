@@ -224,7 +224,8 @@ def make_trade(parts: TradeParts) -> Trade:
 
 def canonical(v: Decimal) -> str:
     """``v`` as the shortest exact decimal string, without exponent or trailing zeros
-    (``Decimal("1.50")`` and ``Decimal("1.5")`` both give ``"1.5"``; 100 gives ``"100"``)."""
+    (``Decimal("1.50")`` and ``Decimal("1.5")`` both give ``"1.5"``; 100 gives ``"100"``).
+    """
     text = format(v.normalize(EXACT), "f")
     return "0" if text in ("-0", "0") else text
 

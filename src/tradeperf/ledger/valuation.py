@@ -75,14 +75,15 @@ class BooksAt:
 
     @property
     def trading_pnl(self) -> Decimal:
-        """realized + unrealized − fees + funding: the books' P&L so far (equity less capital
-        and cash flows)."""
+        """Realized + unrealized − fees + funding: the books' P&L so far (equity less capital
+        and cash flows).
+        """
         return self.realized_pnl + self.unrealized_pnl - self.fees + self.funding
 
 
 # -- exact integers ---------------------------------------------------------------------------
 def _maxabs(a: np.ndarray) -> int:
-    """max |a| as a Python int (0 when empty)."""
+    """Max |a| as a Python int (0 when empty)."""
     if a.size == 0:
         return 0
     return max(abs(int(a.max())), abs(int(a.min())))
@@ -168,7 +169,8 @@ def _decimal(n: int, scale: int) -> Decimal:
 # -- instants and keys ------------------------------------------------------------------------
 def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A timestamp column as int64 UTC microseconds, shape (n,) (nanoseconds floored: the
-    order against microsecond instants is kept)."""
+    order against microsecond instants is kept).
+    """
     unit = column.type.unit
     raw = column.cast(pa.int64()).to_numpy()
     us = raw // 1000 if unit == "ns" else raw * _TO_MICROS[unit]
@@ -177,7 +179,8 @@ def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 def _codes(column: pa.ChunkedArray, dictionary: pa.Array | None) -> tuple[np.ndarray, pa.Array]:
     """Integer codes of a string column, shape (n,): its own dictionary's when ``dictionary``
-    is None, else the index in ``dictionary`` (−1 where absent)."""
+    is None, else the index in ``dictionary`` (−1 where absent).
+    """
     arr = column.combine_chunks()
     if dictionary is None:
         enc = pc.dictionary_encode(arr, null_encoding="encode")

@@ -275,7 +275,8 @@ def _resample_kernel(
     with_std: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
 ) -> tuple[np.ndarray, np.ndarray]:
     """The compiled resampling kernel (`tradeperf.metrics._bootstrap_kernels`), imported on
-    first use so that importing the metrics does not load Numba."""
+    first use so that importing the metrics does not load Numba.
+    """
     from tradeperf.metrics._bootstrap_kernels import resample_kernel
 
     return resample_kernel(x, idx, with_std)

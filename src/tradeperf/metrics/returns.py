@@ -224,8 +224,9 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _ratios(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """numerator / denominator; over a zero denominator +/-inf by the numerator's sign, NaN
-    when the numerator is 0 or NaN too."""
+    """Numerator / denominator; over a zero denominator +/-inf by the numerator's sign, NaN
+    when the numerator is 0 or NaN too.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         quotient = numerator / denominator
     undefined = (numerator == 0.0) | np.isnan(numerator)

@@ -84,7 +84,7 @@ class TradeTotals:
 
     @property
     def win_rate(self) -> float:
-        """wins / trades, a fraction; NaN without trades."""
+        """Wins / trades, a fraction; NaN without trades."""
         return self.wins / self.trades if self.trades else float("nan")
 
     @property

@@ -237,7 +237,8 @@ _string: Final = json.encoder.encode_basestring_ascii
 
 def _scalar(value: Any) -> str:
     """``json.dumps(value, allow_nan=False)`` of a scalar, without its per-call set-up for the
-    common ones (a window file holds thousands)."""
+    common ones (a window file holds thousands).
+    """
     if isinstance(value, str):
         return str(_string(value))
     if value is None:

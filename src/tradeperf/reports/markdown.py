@@ -166,7 +166,8 @@ def fmt(
 
 def cell(figures: dict[str, Any], name: str, currency: str, *, decimals: int | None = None) -> str:
     """One figure of a JSON figures object, formatted by its unit (∞ or – for null);
-    ``decimals`` of money instead of the currency's."""
+    ``decimals`` of money instead of the currency's.
+    """
     reason = figures.get("null_reasons", {}).get(name)
     return fmt(figures.get(name), format_of(name), currency, reason, decimals=decimals)
 
@@ -219,7 +220,8 @@ def _currency_note(doc: dict[str, Any]) -> list[str]:
 
 def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
     """``summary.md`` from the ``summary.json`` document (money decimals: `money_decimals`
-    with ``overrides``)."""
+    with ``overrides``).
+    """
     cur = doc["currency"]
     places = money_decimals(cur, overrides)
     period = doc["period"]
@@ -270,7 +272,8 @@ def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
 
 def render_windows(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
     """``daily.md`` / ``weekly.md`` / ``monthly.md`` from a window document (money decimals:
-    `money_decimals` with ``overrides``)."""
+    `money_decimals` with ``overrides``).
+    """
     cur = doc["currency"]
     places = money_decimals(cur, overrides)
     lines = [

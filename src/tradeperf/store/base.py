@@ -127,7 +127,8 @@ class BookingNote:
     again from a checkpoint, ``from_start`` symbols booked from their first fill, ``fills``
     read to do it, and ``earliest``, the first instant the write changed (a fill earlier than
     those already booked re-books its position from there; ``late`` names those symbols,
-    each with the instant it was booked again from)."""
+    each with the instant it was booked again from).
+    """
 
     symbols: int
     resumed: int
@@ -165,20 +166,23 @@ class Store(abc.ABC):
 
     def stored_books(self, tz: str, cost_basis: str) -> tuple[pa.Table, pa.Table] | None:
         """The books kept at ingest for reporting timezone ``tz`` with ``cost_basis``: (daily
-        rows of every scope, round trips), or None when none are kept for them (default)."""
+        rows of every scope, round trips), or None when none are kept for them (default).
+        """
         del tz, cost_basis
         return None
 
     def latest_checkpoints(self) -> pa.Table | None:
         """The latest checkpoint of the account's books of each position
         (`tradeperf.records.BOOK_CHECKPOINT_SCHEMA` rows of scope ``""``), or None when the
-        store keeps no books (default)."""
+        store keeps no books (default).
+        """
         return None
 
     def books_pruned(self) -> datetime | None:
         """The prune horizon of the kept books: raw fills, marks and funding before it may be
         gone, so the books can no longer be booked again from the fills (None: nothing
-        booked was pruned; the default)."""
+        booked was pruned; the default).
+        """
         return None
 
     @abc.abstractmethod
@@ -215,7 +219,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def trades(self, query: TradeQuery | None = None) -> pa.Table:
         """Stored trades (every status) matching ``query``, as a `TRADE_SCHEMA` table sorted
-        by exit time, entry time and trade id."""
+        by exit time, entry time and trade id.
+        """
 
     @abc.abstractmethod
     def status_counts(self, query: TradeQuery | None = None) -> dict[str, int]:
@@ -226,17 +231,20 @@ class Store(abc.ABC):
         """All stored records of ``kind`` (fills, marks, ...) in timestamp order, records of
         one instant in their input order (source path, then line), so simultaneous fills are
         matched the same way whatever order the engine scans them in; only those read from
-        ``sources`` (absolute paths) when given."""
+        ``sources`` (absolute paths) when given.
+        """
 
     @abc.abstractmethod
     def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
         """The currencies of the trades and fills (of ``sources``, or all), with how many
-        records each; a record without a currency is in ``account``."""
+        records each; a record without a currency is in ``account``.
+        """
 
     @abc.abstractmethod
     def reject_counts(self, sources: Sequence[str] = ()) -> tuple[int, int]:
         """(rejected rows, unreadable files) of ``sources``, or of the whole store when
-        empty; an unreadable file counts once, as an unreadable file."""
+        empty; an unreadable file counts once, as an unreadable file.
+        """
 
     @abc.abstractmethod
     def write_alerts(self, alerts: Sequence[Alert]) -> int:
@@ -294,7 +302,8 @@ class Store(abc.ABC):
         """The daily partials (`PARTIALS_SCHEMA`) of ``tz`` for one strategy and one symbol
         (``"*"`` = all of them, rolled up over the interleaved trades), local days
         ``start``..``end`` inclusive, in day order. Builds the timezone's partials first if
-        needed (see `ensure_partials`)."""
+        needed (see `ensure_partials`).
+        """
 
     @abc.abstractmethod
     def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:

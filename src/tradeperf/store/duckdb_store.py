@@ -61,7 +61,8 @@ class DuckDBStore(SQLStore):
     def _warm_column_cache(self) -> None:
         """Read the columns of the record tables now, outside any transaction, where a missing
         table is a harmless error: DuckDB's catalogue functions cost ~13 ms on a connection's
-        first call, its per-table pragma well under 1 ms."""
+        first call, its per-table pragma well under 1 ms.
+        """
         cache: dict[str, set[str]] = self.__dict__.setdefault("_column_cache", {})
         for name in ("sources", *(kind.value for kind in RecordKind)):
             try:

@@ -46,7 +46,8 @@ def conflict_table(kind: RecordKind) -> str:
 
 def content_sql(alias: str, columns: Sequence[str], *, dialect: str) -> str:
     """An expression of a row's content (every column but the origin), equal for equal
-    content and different otherwise (nulls and text told apart: JSON of the values)."""
+    content and different otherwise (nulls and text told apart: JSON of the values).
+    """
     values = [c for c in columns if c not in ORIGIN_COLUMNS]
     if dialect == "postgres":
         return "md5(json_build_array(" + ", ".join(f'{alias}."{c}"' for c in values) + ")::text)"

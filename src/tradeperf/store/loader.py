@@ -54,7 +54,8 @@ class IngestReport:
     """What one ingestion run did, file by file and in total (``files``: the absolute paths
     of the sources it was given; ``rejected_rows``: the rejected rows of the readable files
     read, an unreadable file counting once, in ``unreadable_files``; ``booked_*`` and
-    ``late``: what booking the fills did, `tradeperf.store.BookingNote`)."""
+    ``late``: what booking the fills did, `tradeperf.store.BookingNote`).
+    """
 
     files_read: int = 0
     files_skipped: int = 0
@@ -75,7 +76,8 @@ class IngestReport:
 @dataclass(frozen=True, slots=True)
 class ContentDigest:
     """The digest of a file's content and the chain state at each block boundary it passed
-    (``states``: (offset, chain) pairs in offset order, the starting state first)."""
+    (``states``: (offset, chain) pairs in offset order, the starting state first).
+    """
 
     hexdigest: str
     states: list[tuple[int, bytes]]
@@ -296,7 +298,8 @@ def _utf16(path: Path) -> bool:
 def _unchanged_by_stat(previous: SourceEntry, stat: os.stat_result) -> bool:
     """True when ``stat`` shows the file as it was stored: same size and modification time,
     and that time well before the ingestion (else a change within the clock's resolution
-    could hide behind the same time)."""
+    could hide behind the same time).
+    """
     ingested_ns = int(previous.ingested_at.timestamp() * 1e9)
     return (
         stat.st_size == previous.size

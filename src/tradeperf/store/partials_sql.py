@@ -102,14 +102,16 @@ def _epoch_us_sql(column: str, *, dialect: str) -> str:
 
 def _wide_type(dialect: str) -> str:
     """An exact integer type far wider than 20 digits: HUGEINT (about 1.7e38) on DuckDB,
-    NUMERIC (unbounded) on PostgreSQL."""
+    NUMERIC (unbounded) on PostgreSQL.
+    """
     return "NUMERIC" if dialect == "postgres" else "HUGEINT"
 
 
 def _split_sum(parts: tuple[str, str], *, name: str) -> str:
     """Two aggregate columns, ``{name}_hi`` and ``{name}_lo``, of a sum split into integer
     parts (``parts[0]``, in the wide type) and fractional parts in [0, 2) (``parts[1]``,
-    DECIMAL(38, 18)): neither can overflow, whatever the amounts (below 1.7e18 trades)."""
+    DECIMAL(38, 18)): neither can overflow, whatever the amounts (below 1.7e18 trades).
+    """
     hi, lo = parts
     return f"{hi} AS {name}_hi, {lo} AS {name}_lo"
 
@@ -120,7 +122,8 @@ def _narrow(name: str, *, wide: str, pg: bool) -> str:
     The fractional sum's integer part is carried into the wide one, and a negative sum with
     a fraction borrows one back, so the sum is h + r with h its integer part truncated
     towards zero and r of its sign in (-1, 1): it fits 38 digits (|sum| < 1e20) exactly
-    when |h| <= LIMIT. Only h is cast, clamped first, so no engine traps on a wide value."""
+    when |h| <= LIMIT. Only h is cast, clamped first, so no engine traps on a wide value.
+    """
     dec = "NUMERIC(38,18)" if pg else "DECIMAL(38,18)"
     hi, lo = f"{name}_hi", f"{name}_lo"
     h0 = f"({hi} + CAST(floor({lo}) AS {wide}))"

@@ -119,7 +119,8 @@ class PostgresStore(SQLStore):
         """One writer at a time per schema: a transaction-scoped advisory lock, so concurrent
         writers, and processes migrating a new schema at once, wait for each other instead of
         racing on DDL, on the index rows or on the partials of a shared day. Reading and
-        parsing files happens before, outside the lock."""
+        parsing files happens before, outside the lock.
+        """
         self._exec("SELECT pg_advisory_xact_lock(hashtext('tradeperf:' || current_schema()))")
 
     def _size_bytes(self) -> int | None:

@@ -261,7 +261,8 @@ class SQLStore(Store):
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
         """Apply the migrations this store lacks, all in one transaction (under the writers'
-        lock, so processes opening a new store at once do not race)."""
+        lock, so processes opening a new store at once do not race).
+        """
         try:
             with self._transaction():
                 self._lock()
@@ -408,7 +409,8 @@ class SQLStore(Store):
         """The symbols whose books a write changes, each with the first instant it changes
         (None: from the start): those of the fills, marks and funding it brings, and of those
         stored from ``paths`` (replaced or forgotten); a mark of a fee currency changes the
-        symbols whose fills paid fees in it."""
+        symbols whose fills paid fees in it.
+        """
         out: dict[str, dt.datetime | None] = {}
         marked: dict[str, dt.datetime | None] = {}
 
@@ -469,7 +471,8 @@ class SQLStore(Store):
         """Book again the positions of the symbols ``changes`` names (`booker`), each from
         its latest checkpoint before the symbol's first changed instant (from its first fill
         when there is none), replacing their stored books after it; with no booker, drop
-        every kept book. What was done is left in `booking`."""
+        every kept book. What was done is left in `booking`.
+        """
         state = self._book_state()
         pruned = state[2] if state else None
         if self.booker is None:
@@ -622,7 +625,8 @@ class SQLStore(Store):
 
     def _from_start(self) -> set[str]:
         """The touched symbols (`_touch` staged) with a position booked from its first fill:
-        one with a fill and no checkpoint resumed from (`_resume`)."""
+        one with a fill and no checkpoint resumed from (`_resume`).
+        """
         if not self._has_table("fills"):
             return set()
         return {
@@ -640,7 +644,8 @@ class SQLStore(Store):
         or one-lot kind, those of a UTC day a new one of that kind falls on (the last of each
         day is kept); of the kind that keeps every lot (``lots`` not null), all of a
         position any new one is booked for (one at most is kept, at the position's last
-        fill, when no simpler one is there). A pruned position's floor stays."""
+        fill, when no simpler one is there). A pruned position's floor stays.
+        """
         if resume.num_rows == 0 or points.num_rows == 0:
             return
         day = 86_400_000_000
@@ -706,7 +711,8 @@ class SQLStore(Store):
         """The condition on marks a re-booking reads (staging ``_mark_from``): those of the
         touched symbols (`_touch`) from the latest one at or before their earliest resumed
         checkpoint (`_resume`; all of them for the symbols of ``whole``, `_from_start`), and
-        every mark of a fee currency (they convert fees)."""
+        every mark of a fee currency (they convert fees).
+        """
         since = [
             (symbol, at)
             for symbol, at in self._fetch(
@@ -735,7 +741,8 @@ class SQLStore(Store):
     @staticmethod
     def _resume_days(resume: pa.Table, zones: list[str]) -> pa.Table:
         """Per timezone, the local day from which each resumed position's rows are booked
-        again (that of its checkpoint)."""
+        again (that of its checkpoint).
+        """
         out: dict[str, list[Any]] = {"timezone": [], "account": [], "symbol": [], "from_day": []}
         at = resume.column("resume_at").to_pylist()
         for tz in zones:
@@ -764,7 +771,8 @@ class SQLStore(Store):
 
     def _refuse_pruned(self, changes: dict[str, dt.datetime | None]) -> None:
         """Refuse a change a pruned store cannot book: one earlier than the checkpoint a
-        position was pruned to (the raw records before it are gone)."""
+        position was pruned to (the raw records before it are gone).
+        """
         rows = self._fetch(
             "SELECT p.account, p.symbol, p.timestamp FROM book_floors p JOIN _touch t "
             "ON p.symbol = t.symbol WHERE NOT EXISTS (SELECT 1 FROM _resume r WHERE "
@@ -810,7 +818,8 @@ class SQLStore(Store):
 
     def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
         """``items`` less those whose file is stored already as it is now (same checksum,
-        modification time and reader options)."""
+        modification time and reader options).
+        """
         paths = [w.entry.path for w in items]
         marks = ", ".join("?" for _ in paths)
         options = "options" if "options" in self._columns("sources") else "''"  # before v5
@@ -827,7 +836,8 @@ class SQLStore(Store):
 
     def _stored_from(self, batches: dict[RecordKind, pa.Table], paths: list[str]) -> int:
         """How many rows of ``batches`` have a natural key stored already from ``paths`` (the
-        files read again in full: their rows are replaced, so these are not new)."""
+        files read again in full: their rows are replaced, so these are not new).
+        """
         marks = ", ".join("?" for _ in paths)
         had_rows = self._fetch(
             f"SELECT count(*) FROM sources WHERE path IN ({marks}) AND rows > 0", paths
@@ -901,7 +911,8 @@ class SQLStore(Store):
     ) -> int:
         """`_insert_new` for a kind whose key can repeat across sources (`identity`): an
         exact repeat is skipped, a conflicting one moves every version of its key to the
-        conflict table and the quarantine. Returns the rows inserted."""
+        conflict table and the quarantine. Returns the rows inserted.
+        """
         keys = NATURAL_KEYS[kind]
         first = first_per_key(table, keys)
         repeats = first.num_rows != table.num_rows
@@ -977,7 +988,8 @@ class SQLStore(Store):
 
     def _restore_agreed(self, touched: dict[str, set[dt.date]] | None) -> int:
         """Restore every conflicted key whose remaining versions all agree (after versions
-        were removed); return how many keys came back."""
+        were removed); return how many keys came back.
+        """
         restored = 0
         for kind in CONFLICT_KINDS:
             ct = conflict_table(kind)
@@ -1074,7 +1086,8 @@ class SQLStore(Store):
         self, touched: dict[str, set[dt.date]], table: str, cond: str, params: list[Any]
     ) -> None:
         """Add to ``touched[tz]`` the local days of the closed trades of ``table`` matching
-        ``cond`` (``{}`` in it stands for ``params``' placeholders)."""
+        ``cond`` (``{}`` in it stands for ``params``' placeholders).
+        """
         cond = cond.format(", ".join("?" for _ in params))
         for tz, days in touched.items():
             day = local_day_sql("exit_time", tz, dialect=self.dialect)
@@ -1131,7 +1144,8 @@ class SQLStore(Store):
 
     def _have_partials(self, tz: str) -> None:
         """`ensure_partials` of ``tz`` unless this store has seen them kept: one query, no
-        transaction, once per timezone (a store keeps a timezone's partials once built)."""
+        transaction, once per timezone (a store keeps a timezone's partials once built).
+        """
         if tz in self._partials_seen:
             return
         if tz not in self._partial_timezones():
@@ -1218,7 +1232,8 @@ class SQLStore(Store):
 
     def _prune_booked(self, kinds: Sequence[str], cutoff: dt.datetime) -> dict[str, int]:
         """Prune booked kinds up to each position's floor: its latest checkpoint before
-        ``cutoff`` (see `Store.prune`); records the floors and the horizon."""
+        ``cutoff`` (see `Store.prune`); records the floors and the horizon.
+        """
         floors = self._fetch_arrow(
             "SELECT account, symbol, max(timestamp) AS floor FROM book_checkpoints "
             "WHERE timestamp < ? GROUP BY account, symbol",
