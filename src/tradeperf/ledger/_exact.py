@@ -43,7 +43,7 @@ def _int_exp(d: Decimal) -> tuple[int, int]:
 
 
 def round_ratio(a: Decimal, b: Decimal, c: Decimal) -> Decimal:
-    """``a * b / c`` rounded half-even to 18 fractional digits, from exact integers.
+    """Return ``a * b / c`` rounded half-even to 18 fractional digits, from exact integers.
 
     Raises
     ------
@@ -66,7 +66,7 @@ def round18(d: Decimal) -> Decimal:
 
 
 def from_units(n: int) -> Decimal:
-    """The Decimal of ``n`` units of 1e-18, at scale 18."""
+    """Return the Decimal of ``n`` units of 1e-18, at scale 18."""
     return Decimal(n).scaleb(-SCALE, context=_LOOSE)
 
 

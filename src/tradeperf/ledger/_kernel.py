@@ -20,8 +20,17 @@ _COMPILED: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
 def compiled(kernel: Callable[..., Any], size: int) -> Callable[..., Any]:
-    """``kernel`` compiled by Numba (``njit``, cached on disk) when ``size`` is at least
-    `COMPILE_FROM`, else ``kernel`` itself (the same results: integer arithmetic).
+    """Return ``kernel`` compiled by Numba when ``size`` is at least `COMPILE_FROM`, else itself.
+
+    The compiled kernel is Numba's ``njit`` of it, cached on disk; below `COMPILE_FROM`,
+    ``kernel`` itself runs, with the same results (integer arithmetic).
+
+    Parameters
+    ----------
+    kernel
+        The plain Python kernel function (e.g. `match_lots`, `range_min_max`).
+    size
+        The size of the input it will run on (fills, marks), compared with `COMPILE_FROM`.
     """
     if size < COMPILE_FROM:
         return kernel
@@ -42,11 +51,15 @@ def match_lots(  # pragma: no cover
 
     Parameters
     ----------
-    gorder : int64 fill indices, sorted by group then by ledger order (time, input order).
-    codes : int64 group code (account, symbol) per fill.
-    sq : int64 signed scaled quantity per fill (+ buy, − sell), never 0. Call it uncompiled
+    gorder
+        int64 fill indices, sorted by group then by ledger order (time, input order).
+    codes
+        int64 group code (account, symbol) per fill.
+    sq
+        int64 signed scaled quantity per fill (+ buy, − sell), never 0. Call it uncompiled
         with an object array of Python ints when the scaled quantities exceed int64.
-    lifo : True for LIFO, False for FIFO.
+    lifo
+        True for LIFO, False for FIFO.
 
     Returns
     -------

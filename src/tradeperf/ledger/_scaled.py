@@ -1,6 +1,7 @@
-"""Money columns as exact scaled integers, for the array code of the ledger (the batch kernel
-and the valuation at instants): value = integer × 10**−k, k the fewest fractional digits that
-hold every value of the column.
+"""Money columns as exact scaled integers, for the array code of the ledger.
+
+The batch kernel and the valuation at instants read them: value = integer × 10**−k, k the
+fewest fractional digits that hold every value of the column.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ _SAMPLE = 4096
 
 
 def _holds(arr: pa.Array, k: int) -> bool:
-    """True when every value of ``arr`` has at most ``k`` fractional digits (a safe cast)."""
+    """Tell whether every value of ``arr`` has at most ``k`` fractional digits (a safe cast)."""
     try:
         arr.cast(pa.decimal128(38, k))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -47,16 +48,20 @@ def frac_digits(arr: pa.Array) -> int:
 
 
 def scaled_ints(arr: pa.Array, k: int) -> np.ndarray:
-    """Values of a decimal array times 10**k as integers (int64 when all fit, else object),
-    shape (n,). ``k`` must hold every value (`frac_digits`): the cast is safe.
+    """Return the values of a decimal array times 10**k as integers, shape (n,).
+
+    They are int64 when all fit, else an object array. ``k`` must hold every value
+    (`frac_digits`): the cast is safe.
     """
     return _words_to_ints(arr.cast(pa.decimal128(38, k)))
 
 
 def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
-    """(`scaled_ints` of ``arr`` at `frac_digits` of it, that k), casting the whole column
-    once when its first values' k holds every value (the common case). A column of
-    `narrowed` type (``decimal128(38, k)``, k < 18) is read at its k, as it is.
+    """Return (`scaled_ints` of ``arr`` at `frac_digits` of it, that k).
+
+    The whole column is cast once when its first values' k holds every value (the common
+    case). A column of `narrowed` type (``decimal128(38, k)``, k < 18) is read at its k, as
+    it is.
     """
     t = arr.type
     if isinstance(t, pa.Decimal128Type) and t.precision == 38 and t.scale < 18:
@@ -71,9 +76,10 @@ def scaled(arr: pa.Array) -> tuple[np.ndarray, int]:
 
 
 def narrowed(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """``arr`` (decimal) cast to ``decimal128(38, k)``, k its `frac_digits`: the type that
-    `scaled` then reads at once, without looking for the scale again (a column cut into many
-    slices is narrowed once, whole).
+    """Cast ``arr`` (decimal) to ``decimal128(38, k)``, k its `frac_digits`.
+
+    That is the type that `scaled` then reads at once, without looking for the scale again
+    (a column cut into many slices is narrowed once, whole).
     """
     a = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return a.cast(pa.decimal128(38, frac_digits(a)))

@@ -1,5 +1,6 @@
-"""The cost bases lots are matched by: a name a setting or an option can give without
-loading the ledger.
+"""The cost bases lots are matched by.
+
+A module of its own: a setting or an option can name a cost basis without loading the ledger.
 """
 
 from __future__ import annotations

@@ -151,10 +151,13 @@ class Ledger:
 
     Parameters
     ----------
-    cost_basis : FIFO (default), LIFO or AVERAGE.
-    round_trip : FLAT_TO_FLAT (default: a trade runs from flat to flat) or PER_LOT (one trade
+    cost_basis
+        FIFO (default), LIFO or AVERAGE.
+    round_trip
+        FLAT_TO_FLAT (default: a trade runs from flat to flat) or PER_LOT (one trade
         per matched pair of opening and closing fill; FIFO/LIFO only).
-    capital : starting capital, in the P&L currency.
+    capital
+        Starting capital, in the P&L currency.
 
     Raises
     ------
@@ -226,7 +229,8 @@ class Ledger:
 
         Parameters
         ----------
-        event : a Fill, Mark, FundingPayment or CashFlow, in time order (equal times:
+        event
+            A Fill, Mark, FundingPayment or CashFlow, in time order (equal times:
             marks, fills, funding, cash flows; then input order, as `merge_events` sorts).
 
         Raises
@@ -609,7 +613,7 @@ class Ledger:
             return total
 
     def snapshot(self) -> LedgerSnapshot:
-        """The books now: P&L, fees, funding, cash flows, equity and open positions.
+        """Return the books now: P&L, fees, funding, cash flows, equity and open positions.
 
         Notes
         -----
@@ -648,8 +652,20 @@ def merge_events(
     funding: Iterable[FundingPayment] = (),
     cash_flows: Iterable[CashFlow] = (),
 ) -> list[Event]:
-    """All events in ledger order: timestamp, then kind (mark, fill, funding, cash flow),
-    then input order. The batch kernel uses the same order.
+    """Return all events in ledger order: by timestamp, then kind, then input order.
+
+    The kinds rank mark, fill, funding, cash flow. The batch kernel uses the same order.
+
+    Parameters
+    ----------
+    fills
+        The `Fill` events, in input order.
+    marks
+        The `Mark` events (a symbol's price at an instant), in input order.
+    funding
+        The `FundingPayment` events, in input order.
+    cash_flows
+        The `CashFlow` events (external deposits and withdrawals), in input order.
     """
     keyed: list[tuple[datetime, int, int, Event]] = []
     groups: tuple[tuple[str, Iterable[Event]], ...] = (

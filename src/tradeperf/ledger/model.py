@@ -163,7 +163,7 @@ def excursions(parts: TradeParts) -> tuple[Decimal | None, Decimal | None]:
 
 
 def trade_metadata(parts: TradeParts) -> str:
-    """The JSON kept in ``metadata_json`` of a ledger trade (compact, sorted keys).
+    """Return the JSON kept in ``metadata_json`` of a ledger trade (compact, sorted keys).
 
     Keys: ``account``, ``entry_fees``, ``exit_fees``, ``funding``, ``holding_time_us``,
     ``mae``, ``mfe``, ``multiplier`` (money as decimal text with 18 fractional digits).
@@ -223,8 +223,9 @@ def make_trade(parts: TradeParts) -> Trade:
 
 
 def canonical(v: Decimal) -> str:
-    """``v`` as the shortest exact decimal string, without exponent or trailing zeros
-    (``Decimal("1.50")`` and ``Decimal("1.5")`` both give ``"1.5"``; 100 gives ``"100"``).
+    """Return ``v`` as the shortest exact decimal string, without exponent or trailing zeros.
+
+    ``Decimal("1.50")`` and ``Decimal("1.5")`` both give ``"1.5"``; 100 gives ``"100"``.
     """
     text = format(v.normalize(EXACT), "f")
     return "0" if text in ("-0", "0") else text
@@ -268,7 +269,7 @@ class OpenEpisode:
     high: Decimal | None = None
 
     def to_json(self) -> str:
-        """A JSON object of the fields, amounts as exact decimal strings."""
+        """Return a JSON object of the fields, amounts as exact decimal strings."""
         out: dict[str, object] = {}
         for name in self.__slots__:
             v = getattr(self, name)
@@ -277,7 +278,7 @@ class OpenEpisode:
 
     @classmethod
     def from_json(cls, text: str) -> OpenEpisode:
-        """The episode `to_json` wrote.
+        """Return the episode `to_json` wrote.
 
         Raises
         ------

@@ -15,10 +15,13 @@ def time_weighted_returns(
 
     Parameters
     ----------
-    equity : equity at the end of each period, in the account currency.
-    flows : net external cash flow (deposits +, withdrawals −) during each period, in the
+    equity
+        Equity at the end of each period, in the account currency.
+    flows
+        Net external cash flow (deposits +, withdrawals −) during each period, in the
         same currency; taken to happen at the end of the period.
-    start_equity : equity at the start of the first period.
+    start_equity
+        Equity at the start of the first period.
 
     Returns
     -------

@@ -75,8 +75,9 @@ class BooksAt:
 
     @property
     def trading_pnl(self) -> Decimal:
-        """Realized + unrealized − fees + funding: the books' P&L so far (equity less capital
-        and cash flows).
+        """Realized + unrealized − fees + funding: the books' P&L so far.
+
+        That is the equity less capital and cash flows.
         """
         return self.realized_pnl + self.unrealized_pnl - self.fees + self.funding
 
@@ -94,11 +95,12 @@ def _obj(a: np.ndarray) -> np.ndarray:
 
 
 def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
-    """A money column as exact integers at its own scale.
+    """Return a money column as exact integers at its own scale.
 
     Parameters
     ----------
-    values : decimal column, shape (n,), no nulls.
+    values
+        Decimal column, shape (n,), no nulls.
 
     Returns
     -------
@@ -156,7 +158,7 @@ class _Prefix:
 
 
 def _decimal(n: int, scale: int) -> Decimal:
-    """The exact Decimal n × 10**−scale, at the stored scale 18 when it holds the value."""
+    """Return the exact Decimal n × 10**−scale, at the stored scale 18 when it holds the value."""
     if scale < _SCALE:
         n *= 10 ** (_SCALE - scale)
         scale = _SCALE
@@ -168,8 +170,9 @@ def _decimal(n: int, scale: int) -> Decimal:
 
 # -- instants and keys ------------------------------------------------------------------------
 def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A timestamp column as int64 UTC microseconds, shape (n,) (nanoseconds floored: the
-    order against microsecond instants is kept).
+    """Return a timestamp column as int64 UTC microseconds, shape (n,).
+
+    Nanoseconds are floored: the order against microsecond instants is kept.
     """
     unit = column.type.unit
     raw = column.cast(pa.int64()).to_numpy()
@@ -178,8 +181,10 @@ def _micros(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _codes(column: pa.ChunkedArray, dictionary: pa.Array | None) -> tuple[np.ndarray, pa.Array]:
-    """Integer codes of a string column, shape (n,): its own dictionary's when ``dictionary``
-    is None, else the index in ``dictionary`` (−1 where absent).
+    """Return integer codes of a string column, shape (n,), and the dictionary they index.
+
+    The codes are those of the column's own dictionary when ``dictionary`` is None, else the
+    index in ``dictionary`` (−1 where absent).
     """
     arr = column.combine_chunks()
     if dictionary is None:
@@ -203,19 +208,24 @@ def books_at(
     times: Sequence[dt.datetime],
     funding: pa.Table | None = None,
 ) -> list[BooksAt]:
-    """The books just before each of ``times``.
+    """Return the books just before each of ``times``.
 
     Parameters
     ----------
-    fills : `FILL_SCHEMA` table (timestamp, account, symbol, side, quantity, price, multiplier),
+    fills
+        `FILL_SCHEMA` table (timestamp, account, symbol, side, quantity, price, multiplier),
         N rows. A position's multiplier is that of its first fill (1 if that is 0 or null).
-    marks : `MARK_SCHEMA` table or None. Of several marks of a symbol at the same instant, the
+    marks
+        `MARK_SCHEMA` table or None. Of several marks of a symbol at the same instant, the
         last row counts.
-    realized_events : `LedgerResult.realized_events` of the same fills (timestamp, account,
+    realized_events
+        `LedgerResult.realized_events` of the same fills (timestamp, account,
         symbol, realized_pnl, fees). The fees of every row count; the realized P&L of rows
         whose (account, symbol) has fills.
-    times : T aware instants, in any order, repeats allowed.
-    funding : `FUNDING_SCHEMA` table (timestamp, amount) or None.
+    times
+        T aware instants, in any order, repeats allowed.
+    funding
+        `FUNDING_SCHEMA` table (timestamp, amount) or None.
 
     Returns
     -------

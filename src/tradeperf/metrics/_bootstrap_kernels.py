@@ -1,6 +1,7 @@
-"""Numba kernels of the bootstrap (`tradeperf.metrics.confidence`): means and standard
-deviations of resamples, summed exactly as NumPy sums (pairwise, in blocks of 128), so that
-they equal ``np.mean``/``np.std`` bit for bit.
+"""Numba kernels of the bootstrap (`tradeperf.metrics.confidence`).
+
+They compute means and standard deviations of resamples, summed exactly as NumPy sums
+(pairwise, in blocks of 128), so that they equal ``np.mean``/``np.std`` bit for bit.
 
 A module of its own so that importing the metrics does not import Numba.
 """

@@ -55,8 +55,10 @@ def as_float_array(values: ArrayLike, *, name: str = "values") -> FloatArray:
 
     Parameters
     ----------
-    values : 1-D list, tuple, NumPy array, pandas/Polars Series or PyArrow (Chunked)Array.
-    name : the argument's name, used in the error message.
+    values
+        1-D list, tuple, NumPy array, pandas/Polars Series or PyArrow (Chunked)Array.
+    name
+        The argument's name, used in the error message.
 
     Returns
     -------
@@ -81,8 +83,10 @@ def drop_nan(values: ArrayLike, *, name: str = "returns") -> FloatArray:
 
     Parameters
     ----------
-    values : 1-D array-like, see `as_float_array`.
-    name : the argument's name, used in the error message.
+    values
+        1-D array-like, see `as_float_array`.
+    name
+        The argument's name, used in the error message.
 
     Returns
     -------
@@ -103,9 +107,11 @@ def as_seconds_array(values: ArrayLike, *, name: str = "times") -> FloatArray:
 
     Parameters
     ----------
-    values : 1-D datetime64 data (NumPy, pandas, Polars, PyArrow timestamps) or numbers that
+    values
+        1-D datetime64 data (NumPy, pandas, Polars, PyArrow timestamps) or numbers that
         already are epoch seconds.
-    name : the argument's name, used in the error message.
+    name
+        The argument's name, used in the error message.
 
     Returns
     -------

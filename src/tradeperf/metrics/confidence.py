@@ -44,11 +44,16 @@ def psr_from_moments(
 
     Parameters
     ----------
-    sharpe : observed per-period Sharpe ratio SR.
-    n : number of return observations T.
-    skewness : skewness gamma3 of the returns.
-    kurtosis : kurtosis gamma4 (NOT excess; 3 for normal returns).
-    benchmark_sharpe : per-period threshold SR*.
+    sharpe
+        Observed per-period Sharpe ratio SR.
+    n
+        Number of return observations T.
+    skewness
+        Skewness gamma3 of the returns.
+    kurtosis
+        Kurtosis gamma4 (NOT excess; 3 for normal returns).
+    benchmark_sharpe
+        Per-period threshold SR*.
 
     Returns
     -------
@@ -89,8 +94,10 @@ def probabilistic_sharpe_ratio(returns: ArrayLike, *, benchmark_sharpe: float = 
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    benchmark_sharpe : per-period threshold SR* (annualized SR* / sqrt(P)).
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    benchmark_sharpe
+        Per-period threshold SR* (annualized SR* / sqrt(P)).
 
     Returns
     -------
@@ -114,12 +121,16 @@ def probabilistic_sharpe_ratio(returns: ArrayLike, *, benchmark_sharpe: float = 
 
 
 def expected_max_sharpe(n_trials: int, *, sharpe_variance: float) -> float:
-    """Expected maximum per-period SR among `n_trials` unskilled trials (DSR's threshold SR0).
+    """Return the expected maximum per-period SR among `n_trials` unskilled trials.
+
+    It is the deflated Sharpe ratio's threshold SR0.
 
     Parameters
     ----------
-    n_trials : number N of independent strategy configurations tried (>= 1).
-    sharpe_variance : variance V of the per-period SR estimates across the trials.
+    n_trials
+        Number N of independent strategy configurations tried (>= 1).
+    sharpe_variance
+        Variance V of the per-period SR estimates across the trials.
 
     Returns
     -------
@@ -155,9 +166,12 @@ def deflated_sharpe_ratio(returns: ArrayLike, *, n_trials: int, sharpe_variance:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period of the selected strategy.
-    n_trials : number of independent trials N.
-    sharpe_variance : variance of the per-period SR estimates across the trials.
+    returns
+        1-D array-like of simple returns per period of the selected strategy.
+    n_trials
+        Number of independent trials N.
+    sharpe_variance
+        Variance of the per-period SR estimates across the trials.
 
     Returns
     -------
@@ -189,11 +203,16 @@ def min_trl_from_moments(
 
     Parameters
     ----------
-    sharpe : observed per-period SR.
-    skewness : gamma3.
-    kurtosis : gamma4 (not excess).
-    benchmark_sharpe : per-period threshold SR*.
-    confidence : probability 1 - alpha wanted that the true SR exceeds SR*.
+    sharpe
+        Observed per-period SR.
+    skewness
+        Skewness gamma3 of the returns.
+    kurtosis
+        Kurtosis gamma4 of the returns (not excess; 3 for normal returns).
+    benchmark_sharpe
+        Per-period threshold SR*.
+    confidence
+        Probability 1 - alpha wanted that the true SR exceeds SR*.
 
     Returns
     -------
@@ -228,9 +247,12 @@ def minimum_track_record_length(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    benchmark_sharpe : per-period threshold SR*.
-    confidence : wanted probability that the true SR exceeds SR*.
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    benchmark_sharpe
+        Per-period threshold SR*.
+    confidence
+        Wanted probability that the true SR exceeds SR*.
 
     Returns
     -------
@@ -274,8 +296,9 @@ def _resample_kernel(
     idx: np.ndarray,
     with_std: bool,  # noqa: FBT001 (Numba kernels take their arguments by position)
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The compiled resampling kernel (`tradeperf.metrics._bootstrap_kernels`), imported on
-    first use so that importing the metrics does not load Numba.
+    """Run the compiled resampling kernel (`tradeperf.metrics._bootstrap_kernels`).
+
+    The kernel is imported on first use so that importing the metrics does not load Numba.
     """
     from tradeperf.metrics._bootstrap_kernels import resample_kernel
 
@@ -319,11 +342,16 @@ def bootstrap_sharpe_ci(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    confidence : coverage of the two-sided interval.
-    n_resamples : number of i.i.d. resamples with replacement.
-    periods_per_year : annualization factor P.
-    seed : seed or numpy Generator; the same seed gives the same interval.
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    confidence
+        Coverage of the two-sided interval.
+    n_resamples
+        Number of i.i.d. resamples with replacement.
+    periods_per_year
+        Annualization factor P.
+    seed
+        Seed or numpy Generator; the same seed gives the same interval.
 
     Returns
     -------
@@ -369,10 +397,14 @@ def bootstrap_mean_ci(
 
     Parameters
     ----------
-    pnl : 1-D array-like of values (currency per trade, or returns); NaN are dropped.
-    confidence : coverage of the two-sided interval.
-    n_resamples : number of i.i.d. resamples with replacement.
-    seed : seed or numpy Generator.
+    pnl
+        1-D array-like of values (currency per trade, or returns); NaN are dropped.
+    confidence
+        Coverage of the two-sided interval.
+    n_resamples
+        Number of i.i.d. resamples with replacement.
+    seed
+        Seed or numpy Generator.
 
     Returns
     -------

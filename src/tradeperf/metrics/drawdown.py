@@ -48,7 +48,8 @@ def underwater(returns: ArrayLike) -> FloatArray:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
 
     Returns
     -------
@@ -73,7 +74,8 @@ def max_drawdown(returns: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN counts as 0.
+    returns
+        1-D array-like of simple returns per period; NaN counts as 0.
 
     Returns
     -------
@@ -120,7 +122,8 @@ def equity_drawdown(equity: ArrayLike) -> EquityDrawdown:
 
     Parameters
     ----------
-    equity : 1-D array-like of levels (e.g. capital + cumulative P&L), shape (n,); the first
+    equity
+        1-D array-like of levels (e.g. capital + cumulative P&L), shape (n,); the first
         element is the starting level. NaN levels are skipped; indices refer to the input.
 
     Returns
@@ -154,12 +157,15 @@ def equity_drawdown(equity: ArrayLike) -> EquityDrawdown:
 
 
 def max_drawdown_fractions(equity: np.ndarray) -> FloatArray:
-    """`equity_drawdown`'s ``max_drawdown`` of each row of a 2-D array: many equity curves of
-    one length at once (a summary's windows), each row as `equity_drawdown` takes it.
+    """Return `equity_drawdown`'s ``max_drawdown`` of each row of a 2-D array.
+
+    It takes many equity curves of one length at once (a summary's windows), each row as
+    `equity_drawdown` takes it.
 
     Parameters
     ----------
-    equity : 2-D float64 array, shape (curves, n), one level series per row (the first
+    equity
+        2-D float64 array, shape (curves, n), one level series per row (the first
         column the starting level); NaN levels are skipped.
 
     Returns
@@ -194,7 +200,8 @@ def max_drawdown_of_equity(equity: ArrayLike) -> float:
 
     Parameters
     ----------
-    equity : 1-D array-like of levels, see `equity_drawdown`.
+    equity
+        1-D array-like of levels, see `equity_drawdown`.
 
     Returns
     -------
@@ -213,7 +220,8 @@ def max_drawdown_abs_of_equity(equity: ArrayLike) -> float:
 
     Parameters
     ----------
-    equity : 1-D array-like of levels, see `equity_drawdown`.
+    equity
+        1-D array-like of levels, see `equity_drawdown`.
 
     Returns
     -------
@@ -260,12 +268,14 @@ def _periods(d: FloatArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def drawdown_periods(returns: ArrayLike, *, top: int = 5) -> list[DrawdownPeriod]:
-    """The `top` deepest drawdown periods (peak, valley, recovery, depth, duration).
+    """Return the `top` deepest drawdown periods (peak, valley, recovery, depth, duration).
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
-    top : how many periods to return, deepest first.
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
+    top
+        How many periods to return, deepest first.
 
     Returns
     -------
@@ -313,7 +323,8 @@ def ulcer_index(returns: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
 
     Returns
     -------
@@ -342,7 +353,8 @@ def time_to_recovery(returns: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN counts as 0.
 
     Returns
     -------

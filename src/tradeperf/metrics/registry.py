@@ -259,7 +259,8 @@ def get_figure(name: str) -> Figure:
 
     Parameters
     ----------
-    name : the figure key, e.g. "sharpe_ratio".
+    name
+        The figure key, e.g. "sharpe_ratio".
 
     Returns
     -------

@@ -37,11 +37,12 @@ __all__ = [
 
 
 def simple_returns(equity: ArrayLike) -> FloatArray:
-    """Simple returns r_t = E_t / E_{t-1} - 1 of an equity (level) series.
+    """Compute simple returns r_t = E_t / E_{t-1} - 1 of an equity (level) series.
 
     Parameters
     ----------
-    equity : 1-D array-like of levels (currency), shape (n,); first element is the start.
+    equity
+        1-D array-like of levels (currency), shape (n,); first element is the start.
 
     Returns
     -------
@@ -63,7 +64,8 @@ def log_returns(equity: ArrayLike) -> FloatArray:
 
     Parameters
     ----------
-    equity : 1-D array-like of levels (currency), shape (n,); first element is the start.
+    equity
+        1-D array-like of levels (currency), shape (n,); first element is the start.
 
     Returns
     -------
@@ -86,7 +88,8 @@ def cumulative_return(returns: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
 
     Returns
     -------
@@ -112,9 +115,11 @@ def annual_return(returns: ArrayLike, *, periods_per_year: float = 252.0) -> flo
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period. A NaN period adds no return but
+    returns
+        1-D array-like of simple returns per period. A NaN period adds no return but
         counts as elapsed time, as in empyrical (`cagr` counts only non-NaN periods).
-    periods_per_year : 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
+    periods_per_year
+        Periods per year P: 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
 
     Returns
     -------
@@ -143,10 +148,12 @@ def cagr(returns: ArrayLike, *, periods_per_year: float = 252.0) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped and a NaN period
+    returns
+        1-D array-like of simple returns per period; NaN are dropped and a NaN period
         does not count as elapsed time (empyrical's ``cagr`` counts it; `annual_return`
         follows empyrical).
-    periods_per_year : 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
+    periods_per_year
+        Periods per year P: 252 for daily, 365 for calendar days, 52 weekly, 12 monthly.
 
     Returns
     -------
@@ -183,8 +190,10 @@ def annual_volatility(returns: ArrayLike, *, periods_per_year: float = 252.0) ->
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    periods_per_year : annualization factor P.
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    periods_per_year
+        Annualization factor P.
 
     Returns
     -------
@@ -224,8 +233,10 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _ratios(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """Numerator / denominator; over a zero denominator +/-inf by the numerator's sign, NaN
-    when the numerator is 0 or NaN too.
+    """Divide elementwise, with +/-inf or NaN over a zero denominator.
+
+    Over a zero denominator the result is +/-inf by the numerator's sign, NaN when the
+    numerator is 0 or NaN too.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         quotient = numerator / denominator
@@ -241,9 +252,12 @@ def sharpe_ratio(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    risk_free : risk-free return per period (not annual), subtracted from every return.
-    periods_per_year : annualization factor P (252 daily, 365 calendar days, 12 monthly).
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    risk_free
+        Risk-free return per period (not annual), subtracted from every return.
+    periods_per_year
+        Annualization factor P (252 daily, 365 calendar days, 12 monthly).
 
     Returns
     -------
@@ -272,14 +286,18 @@ def sharpe_ratio(
 def sharpe_ratios(
     returns: FloatArray, *, risk_free: float = 0.0, periods_per_year: float = 252.0
 ) -> FloatArray:
-    """`sharpe_ratio` of each row of a 2-D array: many series of one length at once (a
-    summary's windows).
+    """Compute `sharpe_ratio` of each row of a 2-D array: many series of one length at once.
+
+    The rows are, for example, a summary's windows.
 
     Parameters
     ----------
-    returns : 2-D float64 array, shape (series, n), n >= 2, of simple returns without NaN.
-    risk_free : risk-free return per period, subtracted from every return.
-    periods_per_year : annualization factor P.
+    returns
+        2-D float64 array, shape (series, n), n >= 2, of simple returns without NaN.
+    risk_free
+        Risk-free return per period, subtracted from every return.
+    periods_per_year
+        Annualization factor P.
 
     Returns
     -------
@@ -303,10 +321,13 @@ def downside_risk(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    required_return : per-period target t (0 by default, as empyrical); a target that varies
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    required_return
+        Per-period target t (0 by default, as empyrical); a target that varies
         by period is subtracted from the returns first.
-    periods_per_year : annualization factor P (252 daily, as empyrical's ``period=DAILY``;
+    periods_per_year
+        Annualization factor P (252 daily, as empyrical's ``period=DAILY``;
         52 weekly, 12 monthly).
 
     Returns
@@ -345,9 +366,12 @@ def sortino_ratio(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period (0.01 = 1 %); NaN are dropped.
-    required_return : per-period target; only shortfalls below it count as risk.
-    periods_per_year : 252 for daily, 365 calendar days, 52 weekly, 12 monthly.
+    returns
+        1-D array-like of simple returns per period (0.01 = 1 %); NaN are dropped.
+    required_return
+        Per-period target; only shortfalls below it count as risk.
+    periods_per_year
+        Periods per year P: 252 for daily, 365 calendar days, 52 weekly, 12 monthly.
 
     Returns
     -------
@@ -384,9 +408,12 @@ def sortino_ratios(
 
     Parameters
     ----------
-    returns : 2-D float64 array, shape (series, n), n >= 2, of simple returns without NaN.
-    required_return : per-period target t.
-    periods_per_year : annualization factor P.
+    returns
+        2-D float64 array, shape (series, n), n >= 2, of simple returns without NaN.
+    required_return
+        Per-period target t.
+    periods_per_year
+        Annualization factor P.
 
     Returns
     -------
@@ -408,9 +435,11 @@ def calmar_ratio(returns: ArrayLike, *, periods_per_year: float = 252.0) -> floa
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; a NaN period adds no return but
+    returns
+        1-D array-like of simple returns per period; a NaN period adds no return but
         counts as elapsed time in the CAGR (`annual_return`, as empyrical).
-    periods_per_year : annualization factor P for the CAGR.
+    periods_per_year
+        Annualization factor P for the CAGR.
 
     Returns
     -------
@@ -448,11 +477,15 @@ def omega_ratio(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    risk_free : per-period risk-free return subtracted first.
-    required_return : ANNUAL minimum acceptable return, de-annualized as
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    risk_free
+        Per-period risk-free return subtracted first.
+    required_return
+        ANNUAL minimum acceptable return, de-annualized as
         (1 + required_return)^(1/P) - 1 (empyrical's convention); P = 1 uses it as is.
-    periods_per_year : P, used only to de-annualize `required_return`.
+    periods_per_year
+        Periods per year P, used only to de-annualize `required_return`.
 
     Returns
     -------
@@ -490,7 +523,8 @@ def tail_ratio(returns: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
 
     Returns
     -------
@@ -519,7 +553,8 @@ def stability(returns: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
 
     Returns
     -------
@@ -574,8 +609,10 @@ def excess_sharpe(returns: ArrayLike, benchmark: ArrayLike) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,).
-    benchmark : 1-D array-like of benchmark returns for the same periods, shape (n,). Two
+    returns
+        1-D array-like of simple returns per period, shape (n,).
+    benchmark
+        1-D array-like of benchmark returns for the same periods, shape (n,). Two
         pandas Series are paired on their index (inner join, as empyrical), anything else by
         position. Periods where either is NaN are dropped.
 
@@ -617,10 +654,13 @@ def tracking_error(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,).
-    benchmark : 1-D array-like of benchmark returns, shape (n,); two pandas Series are paired
+    returns
+        1-D array-like of simple returns per period, shape (n,).
+    benchmark
+        1-D array-like of benchmark returns, shape (n,); two pandas Series are paired
         on their index (inner join), anything else by position; pairs with a NaN are dropped.
-    periods_per_year : annualization factor P.
+    periods_per_year
+        Annualization factor P.
 
     Returns
     -------
@@ -657,13 +697,17 @@ def alpha_beta(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,).
-    benchmark : 1-D array-like of benchmark returns, shape (n,). Two pandas Series are paired
+    returns
+        1-D array-like of simple returns per period, shape (n,).
+    benchmark
+        1-D array-like of benchmark returns, shape (n,). Two pandas Series are paired
         on their index (inner join of the dates, as empyrical's ``alpha_beta``); anything else
         (arrays, lists, Polars, PyArrow, or one pandas Series) by position. Pairs with a NaN
         are dropped.
-    risk_free : per-period risk-free return subtracted from both series.
-    periods_per_year : annualization factor P for alpha.
+    risk_free
+        Per-period risk-free return subtracted from both series.
+    periods_per_year
+        Annualization factor P for alpha.
 
     Returns
     -------

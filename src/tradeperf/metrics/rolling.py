@@ -115,14 +115,18 @@ def rolling_mean(
     timestamps: ArrayLike | None = None,
     min_periods: int | None = None,
 ) -> FloatArray:
-    """Rolling arithmetic mean per window.
+    """Compute the rolling arithmetic mean per window.
 
     Parameters
     ----------
-    returns : 1-D array-like, shape (n,); NaN left out.
-    window : number of periods or a duration (with `timestamps`).
-    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
-    min_periods : fewest valid values for a result (module docstring gives the default).
+    returns
+        1-D array-like, shape (n,); NaN left out.
+    window
+        Number of periods or a duration (with `timestamps`).
+    timestamps
+        1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods
+        Fewest valid values for a result (module docstring gives the default).
 
     Returns
     -------
@@ -147,15 +151,20 @@ def rolling_volatility(
     timestamps: ArrayLike | None = None,
     min_periods: int | None = None,
 ) -> FloatArray:
-    """Rolling annualized volatility, std(ddof=1) * sqrt(P) per window.
+    """Compute the rolling annualized volatility, std(ddof=1) * sqrt(P) per window.
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN left out.
-    window : number of periods or a duration (with `timestamps`).
-    periods_per_year : annualization factor P.
-    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
-    min_periods : fewest valid values for a result (at least 2 are always needed).
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN left out.
+    window
+        Number of periods or a duration (with `timestamps`).
+    periods_per_year
+        Annualization factor P.
+    timestamps
+        1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods
+        Fewest valid values for a result (at least 2 are always needed).
 
     Returns
     -------
@@ -182,16 +191,22 @@ def rolling_sharpe(
     timestamps: ArrayLike | None = None,
     min_periods: int | None = None,
 ) -> FloatArray:
-    """Rolling annualized Sharpe ratio, `sharpe_ratio` on each window.
+    """Compute the rolling annualized Sharpe ratio, `sharpe_ratio` on each window.
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN left out.
-    window : number of periods or a duration (with `timestamps`).
-    risk_free : per-period risk-free return.
-    periods_per_year : annualization factor P.
-    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
-    min_periods : fewest valid values for a result (at least 2 are always needed).
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN left out.
+    window
+        Number of periods or a duration (with `timestamps`).
+    risk_free
+        Per-period risk-free return.
+    periods_per_year
+        Annualization factor P.
+    timestamps
+        1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods
+        Fewest valid values for a result (at least 2 are always needed).
 
     Returns
     -------
@@ -219,16 +234,22 @@ def rolling_sortino(
     timestamps: ArrayLike | None = None,
     min_periods: int | None = None,
 ) -> FloatArray:
-    """Rolling annualized Sortino ratio, `sortino_ratio` on each window.
+    """Compute the rolling annualized Sortino ratio, `sortino_ratio` on each window.
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN left out.
-    window : number of periods or a duration (with `timestamps`).
-    required_return : per-period target.
-    periods_per_year : annualization factor P.
-    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
-    min_periods : fewest valid values for a result (at least 2 are always needed).
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN left out.
+    window
+        Number of periods or a duration (with `timestamps`).
+    required_return
+        Per-period target.
+    periods_per_year
+        Annualization factor P.
+    timestamps
+        1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods
+        Fewest valid values for a result (at least 2 are always needed).
 
     Returns
     -------
@@ -264,8 +285,10 @@ def _drawdown_kernel(level: np.ndarray, starts: np.ndarray) -> np.ndarray:  # pr
 
     Parameters
     ----------
-    level : float64 log wealth, shape (n + 1,), level[0] the opening level 0.
-    starts : int64 first period of each window, non-decreasing, shape (n,); window i holds
+    level
+        float64 log wealth, shape (n + 1,), level[0] the opening level 0.
+    starts
+        int64 first period of each window, non-decreasing, shape (n,); window i holds
         the levels starts[i] .. i + 1 (opening level included).
 
     Returns
@@ -361,15 +384,19 @@ def rolling_max_drawdown(
     timestamps: ArrayLike | None = None,
     min_periods: int | None = None,
 ) -> FloatArray:
-    """Rolling maximum drawdown, `max_drawdown` of the returns inside each window.
+    """Compute the rolling maximum drawdown, `max_drawdown` of the returns in each window.
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period, shape (n,); NaN counts as 0 but
+    returns
+        1-D array-like of simple returns per period, shape (n,); NaN counts as 0 but
         not towards `min_periods`.
-    window : number of periods or a duration (with `timestamps`).
-    timestamps : 1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
-    min_periods : fewest valid values for a result (time-window default 1).
+    window
+        Number of periods or a duration (with `timestamps`).
+    timestamps
+        1-D datetimes or epoch seconds, sorted, shape (n,); only for a time window.
+    min_periods
+        Fewest valid values for a result (time-window default 1).
 
     Returns
     -------

@@ -44,8 +44,10 @@ def skewness(returns: ArrayLike, *, adjusted: bool = True) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like; NaN are dropped.
-    adjusted : True (default) for the bias-adjusted sample skewness G1 that pandas and
+    returns
+        1-D array-like; NaN are dropped.
+    adjusted
+        True (default) for the bias-adjusted sample skewness G1 that pandas and
         quantstats report; False for the moment estimator g1 = m3 / m2^1.5 (scipy's default).
 
     Returns
@@ -78,8 +80,10 @@ def excess_kurtosis(returns: ArrayLike, *, adjusted: bool = True) -> float:
 
     Parameters
     ----------
-    returns : 1-D array-like; NaN are dropped.
-    adjusted : True (default) for the bias-adjusted G2 that pandas and quantstats report;
+    returns
+        1-D array-like; NaN are dropped.
+    adjusted
+        True (default) for the bias-adjusted G2 that pandas and quantstats report;
         False for the moment estimator g2 = m4 / m2^2 - 3 (scipy's default).
 
     Returns
@@ -114,7 +118,7 @@ def _check(cutoff: float, method: str) -> None:
 
 
 def _end_quantile(cutoff: float, s: float, k: float, method: str) -> float:
-    """The limit of the parametric quantile (in deviations) as alpha -> 0 or 1: +/-inf.
+    """Return the limit of the parametric quantile (in deviations) as alpha -> 0 or 1: +/-inf.
 
     The Cornish-Fisher quantile is the cubic a3 z^3 + a2 z^2 + a1 z + a0 of the normal
     quantile z, which tends to -inf (alpha -> 0) or +inf (alpha -> 1); its sign at either end
@@ -140,13 +144,16 @@ def value_at_risk(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    cutoff : tail probability alpha in [0, 1] (0.05 = 95 % VaR). At 0 and 1 the historical
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    cutoff
+        Tail probability alpha in [0, 1] (0.05 = 95 % VaR). At 0 and 1 the historical
         VaR is the smallest and the largest return (NumPy's percentile, as empyrical); the
         parametric ones are their limits: -inf and +inf for the Gaussian; for Cornish-Fisher
         the sign of its cubic's leading term, which can be +inf at 0 where the expansion is
         not monotone (skewness large against kurtosis).
-    method : "historical" (empirical quantile, linear interpolation, as empyrical),
+    method
+        "historical" (empirical quantile, linear interpolation, as empyrical),
         "gaussian" (mean + z_alpha * std, as quantstats' ``value_at_risk``) or
         "cornish_fisher" (z replaced by its Cornish-Fisher expansion with population skewness
         S and excess kurtosis K).
@@ -202,10 +209,13 @@ def conditional_value_at_risk(
 
     Parameters
     ----------
-    returns : 1-D array-like of simple returns per period; NaN are dropped.
-    cutoff : tail probability alpha in [0, 1]. At 0 the CVaR is the VaR at 0 (historical:
+    returns
+        1-D array-like of simple returns per period; NaN are dropped.
+    cutoff
+        Tail probability alpha in [0, 1]. At 0 the CVaR is the VaR at 0 (historical:
         the smallest return); at 1 it is the mean of all returns (every method).
-    method : "historical" (mean of the floor((n - 1) alpha) + 1 lowest returns, as empyrical),
+    method
+        "historical" (mean of the floor((n - 1) alpha) + 1 lowest returns, as empyrical),
         "gaussian" (mu - sigma phi(z_alpha) / alpha) or "cornish_fisher" (the mean of the
         Cornish-Fisher quantile function over (0, alpha), in closed form).
 

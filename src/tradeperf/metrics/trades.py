@@ -58,7 +58,7 @@ class TradeTotals:
 
     @classmethod
     def of(cls, pnl: ArrayLike) -> TradeTotals:
-        """The totals of per-trade P&L ``pnl`` (NaN dropped).
+        """Return the totals of per-trade P&L ``pnl`` (NaN dropped).
 
         Examples
         --------
@@ -120,7 +120,8 @@ def trade_outcomes(pnl: ArrayLike) -> tuple[int, int, int]:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L (currency), shape (n,); NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L (currency), shape (n,); NaN are dropped.
 
     Returns
     -------
@@ -142,7 +143,8 @@ def win_rate(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L (currency); NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L (currency); NaN are dropped.
 
     Returns
     -------
@@ -166,7 +168,8 @@ def average_win(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L; NaN are dropped.
 
     Returns
     -------
@@ -185,7 +188,8 @@ def average_loss(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L; NaN are dropped.
 
     Returns
     -------
@@ -204,7 +208,8 @@ def payoff_ratio(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L; NaN are dropped.
 
     Returns
     -------
@@ -228,7 +233,8 @@ def profit_factor(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L; NaN are dropped.
 
     Returns
     -------
@@ -255,7 +261,8 @@ def expectancy(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L; NaN are dropped.
 
     Returns
     -------
@@ -279,7 +286,8 @@ def longest_streaks(pnl: ArrayLike) -> tuple[int, int]:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L in closing order; NaN are dropped (they do not
+    pnl
+        1-D array-like of per-trade net P&L in closing order; NaN are dropped (they do not
         break a run); a breakeven breaks both runs.
 
     Returns
@@ -309,7 +317,8 @@ def sqn(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L (or R-multiples); NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L (or R-multiples); NaN are dropped.
 
     Returns
     -------
@@ -341,7 +350,8 @@ def kelly_fraction(pnl: ArrayLike) -> float:
 
     Parameters
     ----------
-    pnl : 1-D array-like of per-trade net P&L; NaN are dropped.
+    pnl
+        1-D array-like of per-trade net P&L; NaN are dropped.
 
     Returns
     -------
@@ -371,8 +381,10 @@ def average_holding_time(entry_times: ArrayLike, exit_times: ArrayLike) -> float
 
     Parameters
     ----------
-    entry_times : 1-D datetime64 data (NumPy, pandas, Polars, PyArrow) or epoch seconds, shape (n,).
-    exit_times : same kind and shape; trades with a missing entry or exit are dropped.
+    entry_times
+        1-D datetime64 data (NumPy, pandas, Polars, PyArrow) or epoch seconds, shape (n,).
+    exit_times
+        Same kind and shape; trades with a missing entry or exit are dropped.
 
     Returns
     -------

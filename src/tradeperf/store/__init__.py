@@ -56,9 +56,10 @@ _KEYWORD = re.compile(
 
 
 def redact_url(url: str) -> str:
-    """``url`` with every password in it shown as ``***``: the password of the user info,
-    a ``password=`` (or ``sslpassword=``) key of the query string or of a keyword conninfo.
-    Also masks the URLs inside a longer text.
+    """Return ``url`` with every password in it shown as ``***``.
+
+    Masks the password of the user info, a ``password=`` (or ``sslpassword=``) key of the
+    query string or of a keyword conninfo. Also masks the URLs inside a longer text.
 
     Keep a password out of the URL altogether with libpq's own means: ``PGPASSWORD``, a
     password file (``~/.pgpass`` or ``PGPASSFILE``) or a service file (``PGSERVICEFILE``,
@@ -81,7 +82,7 @@ def redact_url(url: str) -> str:
 
 
 def _secrets(url: str) -> set[str]:
-    """The passwords written in ``url``, as written and percent-decoded."""
+    """Return the passwords written in ``url``, as written and percent-decoded."""
     found: set[str] = set()
     for m in _USERINFO.finditer(url):
         found.add(m[0][len(m["keep"]) :])
@@ -94,9 +95,10 @@ def _secrets(url: str) -> set[str]:
 
 
 def redact_message(message: str, url: str) -> str:
-    """A driver's error ``message`` about ``url`` made fit to show: every password of
-    ``url`` (the driver may echo a token of the URL it could not parse) and every URL in the
-    text masked (`redact_url`), on one line.
+    """Make a driver's error ``message`` about ``url`` fit to show, on one line.
+
+    Every password of ``url`` (the driver may echo a token of the URL it could not parse)
+    and every URL in the text is masked (`redact_url`).
 
     Examples
     --------
@@ -110,7 +112,7 @@ def redact_message(message: str, url: str) -> str:
 
 
 def parse_age(text: str) -> dt.timedelta:
-    """An age such as ``90d``, ``12h`` or ``2w`` as a timedelta.
+    """Parse an age such as ``90d``, ``12h`` or ``2w`` as a timedelta.
 
     Raises
     ------
@@ -129,7 +131,7 @@ def parse_age(text: str) -> dt.timedelta:
 
 
 def parse_kinds(text: str) -> tuple[str, ...]:
-    """The comma-separated record kinds of ``text`` that `Store.prune` may delete.
+    """Parse the comma-separated record kinds of ``text`` that `Store.prune` may delete.
 
     Raises
     ------
@@ -159,7 +161,8 @@ def open_store(url: str) -> Store:
 
     Parameters
     ----------
-    url : ``duckdb:///abs/path.duckdb``, ``duckdb://rel/path.duckdb``, a plain file path
+    url
+        ``duckdb:///abs/path.duckdb``, ``duckdb://rel/path.duckdb``, a plain file path
         (DuckDB), or a libpq URL ``postgresql://user@host:port/db`` (with any of libpq's
         parameters, such as ``postgresql:///?service=NAME`` for an entry of the service
         file).

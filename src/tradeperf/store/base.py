@@ -65,9 +65,9 @@ class SourceEntry:
 
 @dataclass(frozen=True, slots=True)
 class SourceWrite:
-    """One source to write: its index entry, what was read, and whether it replaces the
-    source's earlier rows (True) or adds to them (False).
+    """One source to write: its index entry, what was read, and how to store it.
 
+    ``replace`` True: it replaces the source's earlier rows; False: it adds to them.
     An appended part (``replace=False``) was read from line ``after_line + 1`` on: the rejects
     stored earlier for those lines (a last line that was still being written) are replaced
     by what this read found. ``after_line`` None: nothing was read again (an entry update).
@@ -123,11 +123,13 @@ class StoreInfo:
 
 @dataclass(frozen=True, slots=True)
 class BookingNote:
-    """What a write booked: ``symbols`` whose books changed, ``resumed`` positions booked
-    again from a checkpoint, ``from_start`` symbols booked from their first fill, ``fills``
-    read to do it, and ``earliest``, the first instant the write changed (a fill earlier than
-    those already booked re-books its position from there; ``late`` names those symbols,
-    each with the instant it was booked again from).
+    """What a write booked.
+
+    ``symbols`` whose books changed, ``resumed`` positions booked again from a checkpoint,
+    ``from_start`` symbols booked from their first fill, ``fills`` read to do it, and
+    ``earliest``, the first instant the write changed (a fill earlier than those already
+    booked re-books its position from there; ``late`` names those symbols, each with the
+    instant it was booked again from).
     """
 
     symbols: int
@@ -162,32 +164,37 @@ class Store(abc.ABC):
     pruned_kept: dict[str, int] = {}  # noqa: RUF012 (replaced, never mutated)
 
     def __repr__(self) -> str:
+        """Show the store's class and its (password-masked) URL."""
         return f"{type(self).__name__}({self.url!r})"
 
     def stored_books(self, tz: str, cost_basis: str) -> tuple[pa.Table, pa.Table] | None:
-        """The books kept at ingest for reporting timezone ``tz`` with ``cost_basis``: (daily
-        rows of every scope, round trips), or None when none are kept for them (default).
+        """Return the books kept at ingest for reporting timezone ``tz`` with ``cost_basis``.
+
+        The books are (daily rows of every scope, round trips), or None when none are kept for
+        them (default).
         """
         del tz, cost_basis
         return None
 
     def latest_checkpoints(self) -> pa.Table | None:
-        """The latest checkpoint of the account's books of each position
-        (`tradeperf.records.BOOK_CHECKPOINT_SCHEMA` rows of scope ``""``), or None when the
-        store keeps no books (default).
+        """Return the latest checkpoint of the account's books of each position.
+
+        These are `tradeperf.records.BOOK_CHECKPOINT_SCHEMA` rows of scope ``""``, or None when
+        the store keeps no books (default).
         """
         return None
 
     def books_pruned(self) -> datetime | None:
-        """The prune horizon of the kept books: raw fills, marks and funding before it may be
-        gone, so the books can no longer be booked again from the fills (None: nothing
-        booked was pruned; the default).
+        """Return the prune horizon of the kept books.
+
+        Raw fills, marks and funding before it may be gone, so the books can no longer be
+        booked again from the fills (None: nothing booked was pruned; the default).
         """
         return None
 
     @abc.abstractmethod
     def source_entry(self, path: str) -> SourceEntry | None:
-        """The index entry of ``path`` (absolute), or None if it was never ingested."""
+        """Return the index entry of ``path`` (absolute), or None if it was never ingested."""
 
     @abc.abstractmethod
     def source_entries(self) -> dict[str, SourceEntry]:
@@ -218,38 +225,45 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def trades(self, query: TradeQuery | None = None) -> pa.Table:
-        """Stored trades (every status) matching ``query``, as a `TRADE_SCHEMA` table sorted
-        by exit time, entry time and trade id.
+        """Return the stored trades (every status) matching ``query``.
+
+        They come as a `TRADE_SCHEMA` table sorted by exit time, entry time and trade id.
         """
 
     @abc.abstractmethod
     def status_counts(self, query: TradeQuery | None = None) -> dict[str, int]:
-        """Stored trades matching ``query`` counted per status (counted in the engine)."""
+        """Count the stored trades matching ``query`` per status (counted in the engine)."""
 
     @abc.abstractmethod
     def records(self, kind: RecordKind, *, sources: Sequence[str] = ()) -> pa.Table:
-        """All stored records of ``kind`` (fills, marks, ...) in timestamp order, records of
-        one instant in their input order (source path, then line), so simultaneous fills are
-        matched the same way whatever order the engine scans them in; only those read from
-        ``sources`` (absolute paths) when given.
+        """Return all stored records of ``kind`` (fills, marks, ...) in timestamp order.
+
+        Records of one instant come in their input order (source path, then line), so
+        simultaneous fills are matched the same way whatever order the engine scans them in;
+        only those read from ``sources`` (absolute paths) when given.
         """
 
     @abc.abstractmethod
     def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
-        """The currencies of the trades and fills (of ``sources``, or all), with how many
-        records each; a record without a currency is in ``account``.
+        """Return the currencies of the trades and fills, with how many records each.
+
+        Only those of ``sources`` count, or all when empty; a record without a currency is in
+        ``account``.
         """
 
     @abc.abstractmethod
     def reject_counts(self, sources: Sequence[str] = ()) -> tuple[int, int]:
-        """(rejected rows, unreadable files) of ``sources``, or of the whole store when
-        empty; an unreadable file counts once, as an unreadable file.
+        """Return (rejected rows, unreadable files) of ``sources``.
+
+        Of the whole store when ``sources`` is empty; an unreadable file counts once, as an
+        unreadable file.
         """
 
     @abc.abstractmethod
     def write_alerts(self, alerts: Sequence[Alert]) -> int:
-        """Add alerts to the alert history; one already stored (same ``alert_id``) is not
-        stored again. Returns how many were new.
+        """Add alerts to the alert history and return how many were new.
+
+        One already stored (same ``alert_id``) is not stored again.
 
         Raises
         ------
@@ -259,15 +273,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def alerts(self, since: datetime | None = None) -> pa.Table:
-        """The alert history (`ALERT_SCHEMA`), oldest first, fired at or after ``since``."""
+        """Return the alert history (`ALERT_SCHEMA`), oldest first, fired at or after ``since``."""
 
     @abc.abstractmethod
     def has_records(self, kind: RecordKind) -> bool:
-        """True if at least one record of ``kind`` is stored."""
+        """Tell whether at least one record of ``kind`` is stored."""
 
     @abc.abstractmethod
     def quarantine(self) -> pa.Table:
-        """The quarantined rows (`QUARANTINE_SCHEMA`), by source and line."""
+        """Return the quarantined rows (`QUARANTINE_SCHEMA`), by source and line."""
 
     @abc.abstractmethod
     def ensure_partials(self, tz: str, *, rebuild: bool = False) -> int:
@@ -299,22 +313,25 @@ class Store(abc.ABC):
         strategy: str = "*",
         symbol: str = "*",
     ) -> pa.Table:
-        """The daily partials (`PARTIALS_SCHEMA`) of ``tz`` for one strategy and one symbol
-        (``"*"`` = all of them, rolled up over the interleaved trades), local days
-        ``start``..``end`` inclusive, in day order. Builds the timezone's partials first if
+        """Return the daily partials (`PARTIALS_SCHEMA`) of ``tz`` for one strategy and symbol.
+
+        ``"*"`` for either means all of them, rolled up over the interleaved trades; local
+        days ``start``..``end`` inclusive, in day order. Builds the timezone's partials first if
         needed (see `ensure_partials`).
         """
 
     @abc.abstractmethod
     def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:
-        """The strategies and the symbols that have partials in ``tz``, sorted."""
+        """Return the strategies and the symbols that have partials in ``tz``, sorted."""
 
     @abc.abstractmethod
     def prune(
         self, kinds: Sequence[str], *, older_than: timedelta, now: datetime | None = None
     ) -> dict[str, int]:
-        """Delete raw records of ``kinds`` (marks, quotes, fills, funding) whose timestamp is
-        older than ``now - older_than``; trades, the daily partials and the kept books stay.
+        """Delete raw records of ``kinds`` whose timestamp is older than ``now - older_than``.
+
+        ``kinds`` are among marks, quotes, fills and funding; trades, the daily partials and
+        the kept books stay.
 
         Fills, marks and funding are pruned only once booked, and never so that a figure
         changes: a position's fills and funding go up to its latest checkpoint before the
@@ -338,15 +355,17 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def forget(self, paths: Sequence[str]) -> dict[str, int]:
-        """Take sources out of the store: their records, rejects and index entries, in one
-        transaction with the partials of the days they touched.
+        """Take sources out of the store: their records, rejects and index entries.
+
+        This is done in one transaction with the partials of the days they touched.
 
         A conflict they were part of (`tradeperf.store.identity`) is settled when the
         versions left agree: that record counts again.
 
         Parameters
         ----------
-        paths : source paths as stored (absolute).
+        paths
+            Source paths as stored (absolute).
 
         Returns
         -------
@@ -363,14 +382,16 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def info(self) -> StoreInfo:
-        """A description of what is stored."""
+        """Describe what is stored."""
 
     @abc.abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
     def __enter__(self) -> Store:
+        """Return the store itself, to be closed on leaving the ``with`` block."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the store."""
         self.close()

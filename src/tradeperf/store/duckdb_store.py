@@ -18,7 +18,7 @@ from tradeperf.store.sql import SQLStore
 
 
 def duckdb_path(url: str) -> str:
-    """The file path of a ``duckdb://`` URL or a plain path.
+    """Return the file path of a ``duckdb://`` URL or a plain path.
 
     ``duckdb:///abs/file.duckdb`` is absolute, ``duckdb://rel/file.duckdb`` or
     ``rel/file.duckdb`` relative to the working directory, ``duckdb://:memory:`` in memory.
@@ -59,9 +59,10 @@ class DuckDBStore(SQLStore):
         self._warm_column_cache()
 
     def _warm_column_cache(self) -> None:
-        """Read the columns of the record tables now, outside any transaction, where a missing
-        table is a harmless error: DuckDB's catalogue functions cost ~13 ms on a connection's
-        first call, its per-table pragma well under 1 ms.
+        """Read the columns of the record tables now, outside any transaction.
+
+        There a missing table is a harmless error: DuckDB's catalogue functions cost ~13 ms on
+        a connection's first call, its per-table pragma well under 1 ms.
         """
         cache: dict[str, set[str]] = self.__dict__.setdefault("_column_cache", {})
         for name in ("sources", *(kind.value for kind in RecordKind)):

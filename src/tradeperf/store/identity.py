@@ -40,13 +40,15 @@ CONFLICT_REASON: Final = "conflicting records"
 
 
 def conflict_table(kind: RecordKind) -> str:
-    """The conflict table of ``kind`` (``conflicts_trades``, ...)."""
+    """Return the conflict table of ``kind`` (``conflicts_trades``, ...)."""
     return f"conflicts_{kind.value}"
 
 
 def content_sql(alias: str, columns: Sequence[str], *, dialect: str) -> str:
-    """An expression of a row's content (every column but the origin), equal for equal
-    content and different otherwise (nulls and text told apart: JSON of the values).
+    """Build an SQL expression of a row's content (every column but the origin).
+
+    It is equal for equal content and different otherwise (nulls and text told apart: JSON
+    of the values).
     """
     values = [c for c in columns if c not in ORIGIN_COLUMNS]
     if dialect == "postgres":
@@ -61,7 +63,10 @@ def match_sql(left: str, right: str, keys: Sequence[str]) -> str:
 
 
 def key_text_sql(alias: str, keys: Sequence[str]) -> str:
-    """The natural key as text for a reason (``trade_id 'T1'``, ``symbol 'X' timestamp '…'``)."""
+    """Build SQL giving the natural key as text for a reason.
+
+    For example ``trade_id 'T1'`` or ``symbol 'X' timestamp '…'``.
+    """
     parts = [f"'{k} ''' || CAST({alias}.\"{k}\" AS VARCHAR) || ''''" for k in keys]
     return " || ' ' || ".join(parts)
 

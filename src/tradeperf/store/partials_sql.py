@@ -88,7 +88,7 @@ def quote_literal(text: str) -> str:
 
 
 def local_day_sql(column: str, tz: str, *, dialect: str) -> str:
-    """SQL for the local calendar day of the TIMESTAMPTZ ``column`` in the IANA zone ``tz``."""
+    """Build SQL for the local calendar day of the TIMESTAMPTZ ``column`` in IANA zone ``tz``."""
     if dialect == "postgres":
         return f"CAST(({column} AT TIME ZONE {quote_literal(tz)}) AS DATE)"
     return f"CAST(timezone({quote_literal(tz)}, {column}) AS DATE)"
@@ -101,23 +101,26 @@ def _epoch_us_sql(column: str, *, dialect: str) -> str:
 
 
 def _wide_type(dialect: str) -> str:
-    """An exact integer type far wider than 20 digits: HUGEINT (about 1.7e38) on DuckDB,
-    NUMERIC (unbounded) on PostgreSQL.
+    """Return an exact integer type far wider than 20 digits.
+
+    HUGEINT (about 1.7e38) on DuckDB, NUMERIC (unbounded) on PostgreSQL.
     """
     return "NUMERIC" if dialect == "postgres" else "HUGEINT"
 
 
 def _split_sum(parts: tuple[str, str], *, name: str) -> str:
-    """Two aggregate columns, ``{name}_hi`` and ``{name}_lo``, of a sum split into integer
-    parts (``parts[0]``, in the wide type) and fractional parts in [0, 2) (``parts[1]``,
-    DECIMAL(38, 18)): neither can overflow, whatever the amounts (below 1.7e18 trades).
+    """Select the two aggregate columns ``{name}_hi`` and ``{name}_lo`` of a split sum.
+
+    The sum is split into integer parts (``parts[0]``, in the wide type) and fractional parts
+    in [0, 2) (``parts[1]``, DECIMAL(38, 18)): neither can overflow, whatever the amounts
+    (below 1.7e18 trades).
     """
     hi, lo = parts
     return f"{hi} AS {name}_hi, {lo} AS {name}_lo"
 
 
 def _narrow(name: str, *, wide: str, pg: bool) -> str:
-    """The split sum ``{name}_hi + {name}_lo`` as DECIMAL(38, 18), or NULL when out of range.
+    """Give the split sum ``{name}_hi + {name}_lo`` as DECIMAL(38, 18), or NULL if out of range.
 
     The fractional sum's integer part is carried into the wide one, and a negative sum with
     a fraction borrows one back, so the sum is h + r with h its integer part truncated
@@ -137,13 +140,16 @@ def _narrow(name: str, *, wide: str, pg: bool) -> str:
 
 
 def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str:
-    """A SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``trades``.
+    """Build a SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``trades``.
 
     Parameters
     ----------
-    tz : IANA timezone of the local days (already validated).
-    dialect : ``duckdb`` or ``postgres``.
-    day_filter : a SQL condition on the trades' columns plus ``day`` (their local day), e.g.
+    tz
+        IANA timezone of the local days (already validated).
+    dialect
+        ``duckdb`` or ``postgres``.
+    day_filter
+        A SQL condition on the trades' columns plus ``day`` (their local day), e.g.
         ``day IN (...)``; None for every day.
     """
     day = local_day_sql("exit_time", tz, dialect=dialect)

@@ -40,7 +40,11 @@ def _pg_array_literal(values: list[str] | None) -> str | None:
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:
-    """Lists become PostgreSQL array literals; everything else is CSV-able as it is."""
+    """Make ``table`` ready for CSV: lists become PostgreSQL array literals.
+
+    Timestamps with a timezone become text (``%Y-%m-%dT%H:%M:%S+00:00``); everything else is
+    CSV-able as it is.
+    """
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type):
             literals = [_pg_array_literal(v) for v in table.column(i).to_pylist()]
@@ -116,10 +120,11 @@ class PostgresStore(SQLStore):
             yield
 
     def _lock(self) -> None:
-        """One writer at a time per schema: a transaction-scoped advisory lock, so concurrent
-        writers, and processes migrating a new schema at once, wait for each other instead of
-        racing on DDL, on the index rows or on the partials of a shared day. Reading and
-        parsing files happens before, outside the lock.
+        """Allow one writer at a time per schema: take a transaction-scoped advisory lock.
+
+        So concurrent writers, and processes migrating a new schema at once, wait for each
+        other instead of racing on DDL, on the index rows or on the partials of a shared day.
+        Reading and parsing files happens before, outside the lock.
         """
         self._exec("SELECT pg_advisory_xact_lock(hashtext('tradeperf:' || current_schema()))")
 

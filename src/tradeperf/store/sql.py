@@ -249,7 +249,7 @@ class SQLStore(Store):
 
     @abc.abstractmethod
     def _transaction(self) -> Any:
-        """A context manager: commit on success, roll back on error."""
+        """Return a context manager that commits on success and rolls back on error."""
 
     def _lock(self) -> None:
         """Serialise writers: called first in every writing transaction, holds until its end.
@@ -260,8 +260,10 @@ class SQLStore(Store):
 
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
-        """Apply the migrations this store lacks, all in one transaction (under the writers'
-        lock, so processes opening a new store at once do not race).
+        """Apply the migrations this store lacks, all in one transaction.
+
+        This runs under the writers' lock, so processes opening a new store at once do not
+        race.
         """
         try:
             with self._transaction():
@@ -285,7 +287,7 @@ class SQLStore(Store):
         self.__dict__.pop("_column_cache", None)
 
     def schema_version(self) -> int:
-        """The store's schema version (the last migration applied)."""
+        """Return the store's schema version (the last migration applied)."""
         rows = self._fetch("SELECT max(version) FROM schema_version")
         return int(rows[0][0] or 0) if rows else 0
 
@@ -295,7 +297,10 @@ class SQLStore(Store):
             self._exec(sql)
 
     def _columns(self, name: str) -> set[str]:
-        """The columns of table ``name`` (cached: tables only ever gain columns by migration)."""
+        """Return the columns of table ``name``.
+
+        They are cached: tables only ever gain columns by migration.
+        """
         cache: dict[str, set[str]] = self.__dict__.setdefault("_column_cache", {})
         if name not in cache:
             rows = self._fetch(
@@ -309,7 +314,7 @@ class SQLStore(Store):
         return cache[name]
 
     def _has_table(self, name: str) -> bool:
-        """True if table ``name`` exists (remembered once seen: tables are never dropped)."""
+        """Tell whether table ``name`` exists (remembered once seen: tables are never dropped)."""
         return bool(self._columns(name))
 
     # -- index --------------------------------------------------------------------------
@@ -406,10 +411,12 @@ class SQLStore(Store):
     def _booked_symbols(
         self, batches: dict[RecordKind, pa.Table], paths: list[str]
     ) -> dict[str, dt.datetime | None]:
-        """The symbols whose books a write changes, each with the first instant it changes
-        (None: from the start): those of the fills, marks and funding it brings, and of those
-        stored from ``paths`` (replaced or forgotten); a mark of a fee currency changes the
-        symbols whose fills paid fees in it.
+        """Return the symbols whose books a write changes, each with the first instant it changes.
+
+        The instant is None when the books change from the start. The symbols are those of the
+        fills, marks and funding the write brings, and of those stored from ``paths``
+        (replaced or forgotten); a mark of a fee currency changes the symbols whose fills paid
+        fees in it.
         """
         out: dict[str, dt.datetime | None] = {}
         marked: dict[str, dt.datetime | None] = {}
@@ -461,17 +468,18 @@ class SQLStore(Store):
         return out
 
     def _book_state(self) -> tuple[str, list[str], dt.datetime | None] | None:
-        """The cost basis, timezones and prune horizon of the kept books (None: none)."""
+        """Return the cost basis, timezones and prune horizon of the kept books (None: none)."""
         state = self._fetch("SELECT cost_basis, timezones, pruned_before FROM book_state")
         if not state:
             return None
         return str(state[0][0]), list(json.loads(state[0][1])), _aware(state[0][2])
 
     def _rebook(self, changes: dict[str, dt.datetime | None], zones: list[str]) -> None:
-        """Book again the positions of the symbols ``changes`` names (`booker`), each from
-        its latest checkpoint before the symbol's first changed instant (from its first fill
-        when there is none), replacing their stored books after it; with no booker, drop
-        every kept book. What was done is left in `booking`.
+        """Book again the positions of the symbols ``changes`` names (`booker`).
+
+        Each is booked from its latest checkpoint before the symbol's first changed instant
+        (from its first fill when there is none), replacing their stored books after it; with
+        no booker, drop every kept book. What was done is left in `booking`.
         """
         state = self._book_state()
         pruned = state[2] if state else None
@@ -624,8 +632,9 @@ class SQLStore(Store):
         )
 
     def _from_start(self) -> set[str]:
-        """The touched symbols (`_touch` staged) with a position booked from its first fill:
-        one with a fill and no checkpoint resumed from (`_resume`).
+        """Return the touched symbols (`_touch` staged) with a position booked from its first fill.
+
+        Such a position has a fill and no checkpoint resumed from (`_resume`).
         """
         if not self._has_table("fills"):
             return set()
@@ -639,12 +648,13 @@ class SQLStore(Store):
         }
 
     def _supersede(self, resume: pa.Table, points: pa.Table) -> None:
-        """Delete the stored checkpoints of the resumed positions that the new ``points``
-        supersede (all stored ones are at or before the instant resumed from): of the flat
-        or one-lot kind, those of a UTC day a new one of that kind falls on (the last of each
-        day is kept); of the kind that keeps every lot (``lots`` not null), all of a
-        position any new one is booked for (one at most is kept, at the position's last
-        fill, when no simpler one is there). A pruned position's floor stays.
+        """Delete the stored checkpoints of the resumed positions that the new ``points`` supersede.
+
+        All stored ones are at or before the instant resumed from. Of the flat or one-lot
+        kind, those of a UTC day a new one of that kind falls on are deleted (the last of each
+        day is kept); of the kind that keeps every lot (``lots`` not null), all of a position
+        any new one is booked for (one at most is kept, at the position's last fill, when no
+        simpler one is there). A pruned position's floor stays.
         """
         if resume.num_rows == 0 or points.num_rows == 0:
             return
@@ -708,10 +718,11 @@ class SQLStore(Store):
         self._unstage("_superseded")
 
     def _marks_needed(self, whole: set[str]) -> str:
-        """The condition on marks a re-booking reads (staging ``_mark_from``): those of the
-        touched symbols (`_touch`) from the latest one at or before their earliest resumed
-        checkpoint (`_resume`; all of them for the symbols of ``whole``, `_from_start`), and
-        every mark of a fee currency (they convert fees).
+        """Return the condition on the marks a re-booking reads (staging ``_mark_from``).
+
+        These are the marks of the touched symbols (`_touch`) from the latest one at or before
+        their earliest resumed checkpoint (`_resume`; all of them for the symbols of
+        ``whole``, `_from_start`), and every mark of a fee currency (they convert fees).
         """
         since = [
             (symbol, at)
@@ -740,8 +751,9 @@ class SQLStore(Store):
 
     @staticmethod
     def _resume_days(resume: pa.Table, zones: list[str]) -> pa.Table:
-        """Per timezone, the local day from which each resumed position's rows are booked
-        again (that of its checkpoint).
+        """Return, per timezone, the local day from which each resumed position is rebooked.
+
+        That is the local day of its checkpoint; the position's rows are booked again from it.
         """
         out: dict[str, list[Any]] = {"timezone": [], "account": [], "symbol": [], "from_day": []}
         at = resume.column("resume_at").to_pylist()
@@ -770,8 +782,10 @@ class SQLStore(Store):
         )
 
     def _refuse_pruned(self, changes: dict[str, dt.datetime | None]) -> None:
-        """Refuse a change a pruned store cannot book: one earlier than the checkpoint a
-        position was pruned to (the raw records before it are gone).
+        """Refuse a change a pruned store cannot book.
+
+        That is a change earlier than the checkpoint a position was pruned to (the raw
+        records before it are gone).
         """
         rows = self._fetch(
             "SELECT p.account, p.symbol, p.timestamp FROM book_floors p JOIN _touch t "
@@ -817,8 +831,10 @@ class SQLStore(Store):
         return days, trades
 
     def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
-        """``items`` less those whose file is stored already as it is now (same checksum,
-        modification time and reader options).
+        """Return ``items`` less those whose file is stored already as it is now.
+
+        A file is stored as it is now when its checksum, modification time and reader options
+        are the same.
         """
         paths = [w.entry.path for w in items]
         marks = ", ".join("?" for _ in paths)
@@ -835,8 +851,10 @@ class SQLStore(Store):
         ]
 
     def _stored_from(self, batches: dict[RecordKind, pa.Table], paths: list[str]) -> int:
-        """How many rows of ``batches`` have a natural key stored already from ``paths`` (the
-        files read again in full: their rows are replaced, so these are not new).
+        """Count the rows of ``batches`` whose natural key is stored already from ``paths``.
+
+        ``paths`` are the files read again in full: their rows are replaced, so these are not
+        new.
         """
         marks = ", ".join("?" for _ in paths)
         had_rows = self._fetch(
@@ -909,8 +927,9 @@ class SQLStore(Store):
     def _insert_checked(
         self, kind: RecordKind, table: pa.Table, touched: dict[str, set[dt.date]] | None
     ) -> int:
-        """`_insert_new` for a kind whose key can repeat across sources (`identity`): an
-        exact repeat is skipped, a conflicting one moves every version of its key to the
+        """Do `_insert_new` for a kind whose key can repeat across sources (`identity`).
+
+        An exact repeat is skipped, a conflicting one moves every version of its key to the
         conflict table and the quarantine. Returns the rows inserted.
         """
         keys = NATURAL_KEYS[kind]
@@ -987,8 +1006,9 @@ class SQLStore(Store):
         return inserted
 
     def _restore_agreed(self, touched: dict[str, set[dt.date]] | None) -> int:
-        """Restore every conflicted key whose remaining versions all agree (after versions
-        were removed); return how many keys came back.
+        """Restore every conflicted key whose remaining versions all agree; count them.
+
+        This follows the removal of versions; the count is of the keys that came back.
         """
         restored = 0
         for kind in CONFLICT_KINDS:
@@ -1085,8 +1105,9 @@ class SQLStore(Store):
     def _trade_days(
         self, touched: dict[str, set[dt.date]], table: str, cond: str, params: list[Any]
     ) -> None:
-        """Add to ``touched[tz]`` the local days of the closed trades of ``table`` matching
-        ``cond`` (``{}`` in it stands for ``params``' placeholders).
+        """Add to ``touched[tz]`` the local days of closed trades of ``table`` matching ``cond``.
+
+        ``{}`` in ``cond`` stands for ``params``' placeholders.
         """
         cond = cond.format(", ".join("?" for _ in params))
         for tz, days in touched.items():
@@ -1143,8 +1164,10 @@ class SQLStore(Store):
         return int(rows[0][0])
 
     def _have_partials(self, tz: str) -> None:
-        """`ensure_partials` of ``tz`` unless this store has seen them kept: one query, no
-        transaction, once per timezone (a store keeps a timezone's partials once built).
+        """Run `ensure_partials` of ``tz`` unless this store has seen them kept.
+
+        One query, no transaction, once per timezone (a store keeps a timezone's partials once
+        built).
         """
         if tz in self._partials_seen:
             return
@@ -1231,8 +1254,9 @@ class SQLStore(Store):
         return out
 
     def _prune_booked(self, kinds: Sequence[str], cutoff: dt.datetime) -> dict[str, int]:
-        """Prune booked kinds up to each position's floor: its latest checkpoint before
-        ``cutoff`` (see `Store.prune`); records the floors and the horizon.
+        """Prune booked kinds up to each position's floor, and record the floors and horizon.
+
+        A position's floor is its latest checkpoint before ``cutoff`` (see `Store.prune`).
         """
         floors = self._fetch_arrow(
             "SELECT account, symbol, max(timestamp) AS floor FROM book_checkpoints "
@@ -1536,7 +1560,7 @@ def first_per_key(table: pa.Table, keys: Sequence[str]) -> pa.Table:
 
 
 def _with_source(table: pa.Table, path: str) -> pa.Table:
-    """The table with its ``source`` column set to ``path`` (added if the kind has none)."""
+    """Return ``table`` with its ``source`` column set to ``path`` (added if it has none)."""
     column = pa.array([path] * table.num_rows, pa.string())
     if "source" in table.column_names:
         return table.set_column(table.column_names.index("source"), "source", column)
@@ -1557,7 +1581,7 @@ def _rejects_table(rejected: list[RejectedRow]) -> pa.Table:
 
 
 def _entry_row(e: SourceEntry, stale_rejects: int = 0) -> dict[str, object]:
-    """The index row of ``e``, less the ``stale_rejects`` an appended read replaced."""
+    """Return the index row of ``e``, less the ``stale_rejects`` an appended read replaced."""
     row = {f.name: getattr(e, f.name) for f in SOURCES_SCHEMA}
     row["rejected"] = max(e.rejected - stale_rejects, 0)
     return row

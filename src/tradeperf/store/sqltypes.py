@@ -8,7 +8,7 @@ from tradeperf.errors import StoreError
 
 
 def sql_type(arrow_type: pa.DataType, *, dialect: str) -> str:
-    """The column type for ``arrow_type`` in ``dialect`` (``duckdb`` or ``postgres``).
+    """Return the column type for ``arrow_type`` in ``dialect`` (``duckdb`` or ``postgres``).
 
     Raises
     ------
