@@ -1,0 +1,1 @@
+"""Performance analytics: booking fills into trades, calendar windows, FX and summary figures."""

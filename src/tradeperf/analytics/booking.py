@@ -1,5 +1,6 @@
-"""Books kept once, at ingest: the daily books and round trips the store holds, and the view
-of them a summary reads instead of booking every stored fill again.
+"""Books kept once, at ingest: the daily books and round trips the store holds, and their view.
+
+A summary reads that view of them instead of booking every stored fill again.
 
 `book` turns the fills, marks and funding of some symbols into the rows the store keeps
 (`tradeperf.records.BOOK_DAY_SCHEMA`, one row per position and local day with a fill, a mark
@@ -51,8 +52,10 @@ ACCOUNT: str = ""
 
 @dataclass(frozen=True, slots=True)
 class Booked:
-    """What `book` gives the store: round trips (`BOOK_TRADE_SCHEMA`), daily books rows
-    (`BOOK_DAY_SCHEMA`) and checkpoints (`BOOK_CHECKPOINT_SCHEMA`).
+    """What `book` gives the store: round trips, daily books rows and checkpoints.
+
+    The round trips are `BOOK_TRADE_SCHEMA` rows, the daily books rows `BOOK_DAY_SCHEMA` and
+    the checkpoints `BOOK_CHECKPOINT_SCHEMA`.
     """
 
     trades: pa.Table
@@ -125,7 +128,7 @@ def _starts(resume: pa.Table | None) -> _Starts:
 
 
 def _parse_lots(text: str) -> list[dict[str, object]]:
-    """The lots of a checkpoint's ``lots`` JSON, as fill columns (amounts Decimal)."""
+    """Parse the lots of a checkpoint's ``lots`` JSON, as fill columns (amounts Decimal)."""
     return [
         {
             "fill_id": lot["fill_id"],
@@ -153,13 +156,15 @@ def _lots_json(lots: list[dict[str, object]]) -> str:
 
 
 def _lot_fills(fills: pa.Table, starts: _Starts) -> tuple[pa.Table, pa.Table]:
-    """The fills of the account's books and of every strategy's own books: ``fills`` after
-    the lots the resumed positions held at their checkpoints, each as the fill that opened
-    it would have been had it opened only that lot (at the checkpoint's instant, the lot's
-    quantity and price, its part of the fee in the P&L currency): booked from there, the
-    ledger holds the very lots it held. A checkpoint with one lot (``lot_*``) re-books it in
-    both, as the fill of its strategy; one with every lot (``lots``) re-books each scope's
-    own: the account's with the strategy of each lot's fill, a strategy's with its own.
+    """Return the fills of the account's books and of every strategy's own books.
+
+    Each is ``fills`` after the lots the resumed positions held at their checkpoints, each lot
+    as the fill that opened it would have been had it opened only that lot (at the
+    checkpoint's instant, the lot's quantity and price, its part of the fee in the P&L
+    currency): booked from there, the ledger holds the very lots it held. A checkpoint with
+    one lot (``lot_*``) re-books it in both, as the fill of its strategy; one with every lot
+    (``lots``) re-books each scope's own: the account's with the strategy of each lot's fill,
+    a strategy's with its own.
     """
     account_rows: list[dict[str, object]] = []
     own_rows: list[dict[str, object]] = []
@@ -195,8 +200,10 @@ def _lot_fills(fills: pa.Table, starts: _Starts) -> tuple[pa.Table, pa.Table]:
 
 
 def _carried(starts: _Starts) -> tuple[dict[tuple[str, str], OpenEpisode], ...]:
-    """The round trips the resumed scopes hold open: the account's by position, every
-    strategy's own by the (account, symbol) of its own books (`_own_books`).
+    """Return the round trips the resumed scopes hold open.
+
+    The account's are keyed by position, every strategy's own by the (account, symbol) of its
+    own books (`_own_books`).
     """
     account: dict[tuple[str, str], OpenEpisode] = {}
     own: dict[tuple[str, str], OpenEpisode] = {}
@@ -212,11 +219,12 @@ def _carried(starts: _Starts) -> tuple[dict[tuple[str, str], OpenEpisode], ...]:
 
 
 def after_checkpoints(fills: pa.Table, checkpoints: pa.Table) -> pa.Table:
-    """The fills that book every position as ``fills`` do, from its checkpoint on: the
-    checkpoints' open lots (`BOOK_CHECKPOINT_SCHEMA` rows, one per position, scope ``""``),
-    each as a fill of its own, and the fills of ``fills`` after them (those of a position
-    without a checkpoint all). The positions they book are those of all of ``fills``, for
-    any cost basis (the checkpoint holds the scope's lots).
+    """Return the fills that book every position as ``fills`` do, from its checkpoint on.
+
+    They are the open lots of ``checkpoints`` (`BOOK_CHECKPOINT_SCHEMA` rows, one per
+    position, scope ``""``), each as a fill of its own, and the fills of ``fills`` after them
+    (those of a position without a checkpoint all). The positions they book are those of all
+    of ``fills``, for any cost basis (the checkpoint holds the scope's lots).
     """
     if checkpoints.num_rows == 0:
         return fills
@@ -243,29 +251,37 @@ def book(
     timezones: Sequence[str],
     resume: pa.Table | None = None,
 ) -> Booked:
-    """Book ``fills`` with their ``marks`` and ``funding``: every stored fill of some
-    positions, or, for a position resumed from a checkpoint, those after it.
+    """Book ``fills`` with their ``marks`` and ``funding``.
+
+    The fills are every stored fill of some positions, or, for a position resumed from a
+    checkpoint, those after it.
 
     Parameters
     ----------
-    fills : `FILL_SCHEMA` rows in ledger input order (time, then source and line).
-    marks, funding : the symbols' marks and funding payments (or None); for a resumed
-        position, its payments after the checkpoint and the marks from the latest one at or
-        before it (marks of fee currencies in full).
-    cost_basis : how lots are matched.
-    timezones : the reporting timezones whose local days the rows are kept for.
-    resume : `BOOK_CHECKPOINT_SCHEMA` rows, one checkpoint per resumed position (a row per
-        scope), or None. The books of a resumed position continue from its checkpoint: the
-        amounts add to it, its round trips number on, its daily rows start on the
-        checkpoint's local day (the stored ones before it stay as they are).
+    fills
+        `FILL_SCHEMA` rows in ledger input order (time, then source and line).
+    marks, funding
+        The symbols' marks and funding payments (or None); for a resumed position, its
+        payments after the checkpoint and the marks from the latest one at or before it
+        (marks of fee currencies in full).
+    cost_basis
+        How lots are matched.
+    timezones
+        The reporting timezones whose local days the rows are kept for.
+    resume
+        `BOOK_CHECKPOINT_SCHEMA` rows, one checkpoint per resumed position (a row per scope),
+        or None. The books of a resumed position continue from its checkpoint: the amounts
+        add to it, its round trips number on, its daily rows start on the checkpoint's local
+        day (the stored ones before it stay as they are).
 
     Returns
     -------
-    Booked: the round trips, for each timezone the daily rows of the account's books (scope
-    ``""``) and of each strategy's own books (scope: its name), and the checkpoints: per
-    position and UTC day, the last instant after which every scope holds no open lot.
-    Booking any split of a fill stream this way, each part resumed from the checkpoint the
-    last left, gives the rows of booking it at once (tests/analytics/test_booking.py).
+    Booked
+        The round trips, for each timezone the daily rows of the account's books (scope
+        ``""``) and of each strategy's own books (scope: its name), and the checkpoints: per
+        position and UTC day, the last instant after which every scope holds no open lot.
+        Booking any split of a fill stream this way, each part resumed from the checkpoint
+        the last left, gives the rows of booking it at once (tests/analytics/test_booking.py).
 
     Raises
     ------
@@ -344,10 +360,11 @@ def _own_books(
     shares: dict[str, pa.Table],
     carry: dict[tuple[str, str], OpenEpisode],
 ) -> Books | None:
-    """Every strategy's own books (`Books.subset` of each), booked in one ledger run: the
-    fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
-    share of the funding (``shares``, `funding_shares`) and its open round trips
-    (``carry``, by those accounts).
+    """Book every strategy's own books (`Books.subset` of each) in one ledger run.
+
+    The fills of strategy s of account a are those of account ``a + _SEP + s``, each with its
+    share of the funding (``shares``, `funding_shares`) and its open round trips (``carry``,
+    by those accounts).
     """
     mangled = pc.binary_join_element_wise(fills.column("account"), fills.column("strategy"), _SEP)
     own_fills = fills.set_column(fills.column_names.index("account"), "account", mangled)
@@ -361,7 +378,7 @@ def _own_books(
 
 
 def _real(run_account: str, scope: str | None) -> tuple[str, str]:
-    """The account and scope of a position of a run (``scope`` None: own books)."""
+    """Return the account and scope of a position of a run (``scope`` None: own books)."""
     if scope is None:
         real, strategy = run_account.split(_SEP, 1)
         return real, strategy
@@ -369,7 +386,7 @@ def _real(run_account: str, scope: str | None) -> tuple[str, str]:
 
 
 def _run_accounts(trades: pa.Table) -> list[str]:
-    """The account of each round trip of a ledger run (its id is ``account/symbol/n``)."""
+    """Return the account of each round trip of a ledger run (its id is ``account/symbol/n``)."""
     return [
         i.rsplit("/", 1)[0][: -len(s) - 1]
         for i, s in zip(
@@ -379,8 +396,10 @@ def _run_accounts(trades: pa.Table) -> list[str]:
 
 
 def _scoped_trades(books: Books, scope: str | None, starts: _Starts, g: _Grouped) -> pa.Table:
-    """The round trips of a run with their scope, accounts and ids as stored (own books:
-    the real account, ids ``account/strategy/symbol/n``), numbered on from checkpoints.
+    """Return the round trips of a run with their scope, accounts and ids as stored.
+
+    Own books get the real account and ids ``account/strategy/symbol/n``; the round trips are
+    numbered on from the checkpoints.
     """
     t = books.trades.combine_chunks()  # one chunk: the scope column is one array
     ids = t.column("trade_id").to_pylist()
@@ -414,9 +433,10 @@ def _groups(
     keep: Sequence[str] | None = None,
     money: Sequence[str] = (),
 ) -> dict[tuple[str, ...], pa.Table]:
-    """The rows of ``table`` by the values of ``columns``, each group in table order (one
-    stable sort, not one scan per group): only the columns ``keep`` (None: all), the
-    ``money`` ones `narrowed` once for every group.
+    """Group the rows of ``table`` by the values of ``columns``, each group in table order.
+
+    This is one stable sort, not one scan per group. Only the columns ``keep`` are kept
+    (None: all), the ``money`` ones `narrowed` once for every group.
     """
     if table is None or table.num_rows == 0:
         return {}
@@ -444,8 +464,10 @@ def _groups(
 
 @dataclass(frozen=True, slots=True)
 class _Grouped:
-    """A run's fills, realized events, funding and round trips by (account, symbol), marks
-    by symbol, and the account of each round trip (in the run's trade order).
+    """A run's fills, realized events, funding, round trips and marks, grouped by position.
+
+    All but the marks are by (account, symbol); the marks are by symbol. ``run_accounts`` is
+    the account of each round trip (in the run's trade order).
     """
 
     fills: dict[tuple[str, ...], pa.Table]
@@ -457,8 +479,9 @@ class _Grouped:
 
 
 def _grouped(books: Books) -> _Grouped:
-    """`_Grouped` of ``books`` (the daily rows of every timezone and the checkpoints of a run
-    read the same groups).
+    """Group ``books`` as `_Grouped`.
+
+    The daily rows of every timezone and the checkpoints of a run read the same groups.
     """
     runs = _run_accounts(books.trades)
     trades = books.trades.append_column("account", pa.array(runs, pa.string()))
@@ -503,11 +526,13 @@ _DAY_US: Final = 86_400_000_000
 
 @dataclass(frozen=True, slots=True)
 class _Points:
-    """A position's checkpoints (`_flat_points`): their instants (µs, ascending), the
-    strategy of the last fill at each, and for one with a lot open, that fill's row in the
-    booked fills (-1: flat), the quantity of the lot it left (signed, + long) and the quantity
-    it closed (both scaled by ``10**kq``). ``ends`` marks the instant of the position's last
-    fill of a run (`_add_ends`): there each scope keeps all its lots and its open round trip.
+    """A position's checkpoints (`_flat_points`).
+
+    They are their instants (µs, ascending), the strategy of the last fill at each, and for
+    one with a lot open, that fill's row in the booked fills (-1: flat), the quantity of the
+    lot it left (signed, + long) and the quantity it closed (both scaled by ``10**kq``).
+    ``ends`` marks the instant of the position's last fill of a run (`_add_ends`): there each
+    scope keeps all its lots and its open round trip.
     """
 
     instants: np.ndarray
@@ -523,7 +548,7 @@ class _Points:
         return bool(self.ends and self.ends[i])
 
     def after(self, at_us: int) -> _Points:
-        """The checkpoints after ``at_us``."""
+        """Return the checkpoints after ``at_us``."""
         keep = [i for i, t in enumerate(self.instants.tolist()) if t > at_us]
         return _Points(
             self.instants[keep],
@@ -536,7 +561,7 @@ class _Points:
         )
 
     def with_end(self, at_us: int, strategy: str) -> _Points:
-        """These checkpoints and one keeping every lot at ``at_us`` (after them)."""
+        """Return these checkpoints and one keeping every lot at ``at_us`` (after them)."""
         return _Points(
             np.append(self.instants, np.int64(at_us)),
             [*self.strategies, strategy],
@@ -549,10 +574,11 @@ class _Points:
 
 
 def _add_ends(flats: dict[tuple[str, str], _Points], fills: pa.Table) -> None:
-    """Add to the checkpoints of each position ``fills`` hold one at the instant of its last
-    fill there, where every scope keeps all its lots and its open round trip (`_checkpoints`),
-    unless a simpler one is there already: the next write to the position resumes from it,
-    whatever it holds, not from its last flat instant (docs/store.md, checkpoints).
+    """Add a checkpoint at the last fill of each position ``fills`` hold, keeping every lot.
+
+    At that instant every scope keeps all its lots and its open round trip (`_checkpoints`),
+    unless a simpler checkpoint is there already: the next write to the position resumes from
+    it, whatever it holds, not from its last flat instant (docs/store.md, checkpoints).
     """
     if fills.num_rows == 0:
         return
@@ -578,8 +604,10 @@ def _add_ends(flats: dict[tuple[str, str], _Points], fills: pa.Table) -> None:
 
 
 def _end_state(books: Books) -> dict[tuple[str, str], tuple[list[dict[str, object]], OpenEpisode]]:
-    """Per position of a run (its account as in the run), the lots it leaves open (fill
-    columns, fee 0: the round trip carries their fees) and its open round trip.
+    """Return, per position of a run, the lots it leaves open and its open round trip.
+
+    The positions are keyed by their account as in the run; the lots are fill columns with
+    fee 0 (the round trip carries their fees).
     """
     out: dict[tuple[str, str], tuple[list[dict[str, object]], OpenEpisode]] = {}
     result = books.result
@@ -607,10 +635,11 @@ def _end_state(books: Books) -> dict[tuple[str, str], tuple[list[dict[str, objec
 
 
 def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, str], _Points]:
-    """Per position (account, symbol): its checkpoints, the last of each UTC day. An instant
-    is one once all its fills are booked, if no strategy holds any of the position then
-    (flat), or if one lot is open, what its last fill left (it flipped the position, or opened
-    it from flat), held by that fill's strategy alone, and no funding is paid at it.
+    """Return, per position (account, symbol), its checkpoints: the last of each UTC day.
+
+    An instant is one once all its fills are booked, if no strategy holds any of the position
+    then (flat), or if one lot is open, what its last fill left (it flipped the position, or
+    opened it from flat), held by that fill's strategy alone, and no funding is paid at it.
     """
     n = fills.num_rows
     if n == 0:
@@ -634,8 +663,9 @@ def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, s
     by_time = np.argsort(ts, kind="stable")  # ledger order: time, then input order
 
     def running(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cumulative sums of ``values`` per group of ``codes``, in ledger order (row i's
-        sum after it), and that order.
+        """Return the cumulative sums of ``values`` per group of ``codes``, and the order.
+
+        The sums run in ledger order (row i's sum is after it); that order is returned too.
         """
         o = by_time[np.argsort(codes[by_time], kind="stable")]
         v = values[o]
@@ -704,10 +734,12 @@ def _flat_points(fills: pa.Table, funding: pa.Table | None) -> dict[tuple[str, s
 
 
 def _days(books: Books, scope: str | None, tz: ZoneInfo, starts: _Starts, g: _Grouped) -> pa.Table:
-    """The daily rows of ``books``: per position, each local day with a fill, a mark or a
-    funding payment, the books at that day's end. ``scope`` None: the books of every
-    strategy (`_own_books`), each position's scope its strategy. A position resumed from a
-    checkpoint has rows from the checkpoint's local day, its amounts added to the run's.
+    """Return the daily rows of ``books``: the books at the end of each day with an event.
+
+    Per position, each local day with a fill, a mark or a funding payment has a row.
+    ``scope`` None: the books of every strategy (`_own_books`), each position's scope its
+    strategy. A position resumed from a checkpoint has rows from the checkpoint's local day,
+    its amounts added to the run's.
     """
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
     by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
@@ -772,10 +804,12 @@ def _day_counts(
     start: _Start | None,
     minus: int = 0,
 ) -> str:
-    """JSON, per timezone, of the fills (``fill_us``, ascending) and of the fills and funding
-    payments (``pay_us``, ascending) of a scope on ``at_us``'s local day up to it, with those
-    a checkpoint ``start`` counted that day, less ``minus`` fills (that of a lot re-booked as
-    a fill of its own): ``{"UTC": {"fills": 2, "events": 3}}``.
+    """Return the JSON of a scope's counts of fills and events on ``at_us``'s local day up to it.
+
+    Per timezone, it counts the fills (``fill_us``, ascending) and the fills and funding
+    payments (``pay_us``, ascending), with those a checkpoint ``start`` counted that day, less
+    ``minus`` fills (that of a lot re-booked as a fill of its own):
+    ``{"UTC": {"fills": 2, "events": 3}}``.
     """
     out = {}
     for tz in zones:
@@ -797,10 +831,11 @@ def _day_counts(
 
 
 def _active(start: _Start, tz: ZoneInfo, fills: pa.Table | None) -> bool:
-    """Whether the scope of ``start`` had a fill or a payment on its checkpoint's local day
-    up to it (its counts leave out the lots re-booked as fills). A checkpoint kept before
-    this was recorded has one lot at most, that day's fill: then ``fills``, the run's,
-    hold it at the checkpoint's instant.
+    """Return whether the scope of ``start`` had a fill or a payment on its checkpoint's day.
+
+    That is on its local day up to the checkpoint (its counts leave out the lots re-booked as
+    fills). A checkpoint kept before this was recorded has one lot at most, that day's fill:
+    then ``fills``, the run's, hold it at the checkpoint's instant.
     """
     active = start.day_active.get(tz.key)
     if active is not None:
@@ -819,9 +854,11 @@ def _checkpoints(
     lots: dict[tuple[str, str], list[dict[str, object] | None]],
     g: _Grouped,
 ) -> pa.Table:
-    """The checkpoint rows of the scopes ``books`` holds fills of, at the checkpoints of
-    their positions (`_flat_points`, with their lots, `_lots`). The fees and fills of a
-    scope holding a lot leave out what the lot re-booked as a fill brings again.
+    """Return the checkpoint rows of the scopes ``books`` holds fills of.
+
+    They are at the checkpoints of their positions (`_flat_points`, with their lots, `_lots`).
+    The fees and fills of a scope holding a lot leave out what the lot re-booked as a fill
+    brings again.
     """
     out: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
     by_fills, by_events, by_marks, by_funding = g.fills, g.events, g.marks, g.funding
@@ -909,10 +946,12 @@ def _add_lot(
 def _lots(
     fills: pa.Table, account: Books | None, flats: dict[tuple[str, str], _Points]
 ) -> dict[tuple[str, str], list[dict[str, object] | None]]:
-    """The lot open at each checkpoint (None: flat): `_LOT_COLUMNS` and the strategy of its
-    fill. The lot's part of the fill's fee (in the P&L currency) is what the ledger leaves to
-    the opening part: the fee less the closing part's share, fee x closed / quantity rounded
-    half to even at 18 decimals, as the batch ledger splits it.
+    """Return the lot open at each checkpoint (None: flat).
+
+    Each is `_LOT_COLUMNS` and the strategy of its fill. The lot's part of the fill's fee (in
+    the P&L currency) is what the ledger leaves to the opening part: the fee less the closing
+    part's share, fee x closed / quantity rounded half to even at 18 decimals, as the batch
+    ledger splits it.
     """
     rows = sorted({r for p in flats.values() for r in p.rows if r >= 0})
     picked: dict[int, dict[str, object]] = {}
@@ -961,8 +1000,9 @@ def _checkpoint_table(out: dict[str, list[object]]) -> pa.Table:
 
 
 def _payments_after(fu: pa.Table | None, after_us: int) -> tuple[np.ndarray, np.ndarray]:
-    """The instants (µs, ascending) of the payments of ``fu`` after ``after_us``, and the
-    running sum of their amounts.
+    """Return the instants of the payments of ``fu`` after ``after_us``, and their running sum.
+
+    The instants are µs since the epoch, ascending; the running sum is of their amounts.
     """
     if fu is None or fu.num_rows == 0:
         return np.zeros(0, np.int64), np.zeros(0, object)
@@ -977,7 +1017,7 @@ def _payments_after(fu: pa.Table | None, after_us: int) -> tuple[np.ndarray, np.
 
 
 def _funding_upto(base: Decimal, pay_us: np.ndarray, paid: np.ndarray, t_us: int) -> Decimal:
-    """``base`` plus the payments at or before ``t_us`` (`_payments_after`)."""
+    """Return ``base`` plus the payments at or before ``t_us`` (`_payments_after`)."""
     k = int(np.searchsorted(pay_us, t_us, "right"))
     return base + (paid[k - 1] if k else ZERO)
 
@@ -992,9 +1032,10 @@ def _tails(
     flats: dict[tuple[str, str], _Points],
     lots: dict[tuple[str, str], list[dict[str, object] | None]],
 ) -> tuple[pa.Table, pa.Table]:
-    """The daily and checkpoint rows of resumed scopes that have no fill in this run: flat
-    from their checkpoint on, their books move only by the funding they are paid (all of a
-    payment made while the account is flat goes to the strategy that traded last).
+    """Return the daily and checkpoint rows of resumed scopes that have no fill in this run.
+
+    Flat from their checkpoint on, their books move only by the funding they are paid (all of
+    a payment made while the account is flat goes to the strategy that traded last).
     """
     days: dict[str, list[object]] = {f.name: [] for f in BOOK_DAY_SCHEMA}
     points: dict[str, list[object]] = {f.name: [] for f in BOOK_CHECKPOINT_SCHEMA}
@@ -1094,8 +1135,9 @@ def _tails(
 
 @dataclass(frozen=True, slots=True)
 class Booker:
-    """What a store calls to book what it writes (`Store.booker`): `book` with one
-    ``cost_basis``, which the store records with the books (``cost_basis.value``).
+    """What a store calls to book what it writes (`Store.booker`): `book` with one cost basis.
+
+    The store records ``cost_basis`` with the books (``cost_basis.value``).
     """
 
     cost_basis: CostBasis = CostBasis.FIFO
@@ -1121,15 +1163,16 @@ class Booker:
 
 
 def booker(cost_basis: CostBasis = CostBasis.FIFO) -> Booker:
-    """A `Booker` with ``cost_basis`` (for `Store.booker`)."""
+    """Return a `Booker` with ``cost_basis`` (for `Store.booker`)."""
     return Booker(cost_basis)
 
 
 def _select(
     table: pa.Table, scopes: Sequence[str] | None, symbols: Sequence[str] | None
 ) -> pa.Table:
-    """The rows of ``table`` (``scope`` and ``symbol`` columns) in ``scopes`` and in
-    ``symbols`` (None: any).
+    """Select the rows of ``table`` in ``scopes`` and in ``symbols`` (None: any).
+
+    ``table`` has ``scope`` and ``symbol`` columns.
     """
     mask = None
     for column, values in (("scope", scopes), ("symbol", symbols)):
@@ -1150,11 +1193,12 @@ class _Position:
 
 @dataclass(frozen=True, slots=True)
 class _Steps:
-    """The books of every position summed over its rows in day order: after the first ``k``
-    rows (``days[:k]``), the positions' latest amounts add up to ``realized[k]``,
-    ``fees[k]``, ..., ``open[k]`` positions are open and ``unmarked[k]`` of them have no
-    mark. Amounts in the summary's currency; ``unrealized`` None when the positions' value
-    converts at each instant's rate (`_Position`).
+    """The books of every position summed over its rows in day order.
+
+    After the first ``k`` rows (``days[:k]``), the positions' latest amounts add up to
+    ``realized[k]``, ``fees[k]``, ..., ``open[k]`` positions are open and ``unmarked[k]`` of
+    them have no mark. Amounts in the summary's currency; ``unrealized`` None when the
+    positions' value converts at each instant's rate (`_Position`).
     """
 
     days: np.ndarray  # datetime64[D], one per row, sorted
@@ -1167,10 +1211,11 @@ class _Steps:
 
 
 class StoredBooks:
-    """The books the store keeps in one timezone, read like `Books`: the sum of the books
-    of ``scopes`` (``(ACCOUNT,)``: the account's, positions netted per account and symbol;
-    strategies' names: each one's own books, as if it had its own account) in ``symbols``
-    (None: every symbol).
+    """The books the store keeps in one timezone, read like `Books`.
+
+    They are the sum of the books of ``scopes`` (``(ACCOUNT,)``: the account's, positions
+    netted per account and symbol; strategies' names: each one's own books, as if it had its
+    own account) in ``symbols`` (None: every symbol).
 
     So several strategies' figures are the sum of their own books (`load_books` books them
     so), and a strategy and symbols are the strategy's own books in those symbols; the
@@ -1214,9 +1259,10 @@ class StoredBooks:
             self._steps, self._positions = self._load(self.rows)
 
     def _load(self, rows: pa.Table) -> tuple[_Steps, list[_Position]]:
-        """The rows as `_Steps` (and, with ``rates``, each position's unrealized P&L): one
-        sort by position and day, each row's change to its position's amounts, one sort by
-        day and running sums.
+        """Read the rows as `_Steps` (and, with ``rates``, each position's unrealized P&L).
+
+        This is one sort by position and day, each row's change to its position's amounts, one
+        sort by day and running sums.
         """
         order = pc.sort_indices(
             rows,
@@ -1290,8 +1336,9 @@ class StoredBooks:
         return convert_trades(self._trades, days, self.rates, self.base, self.unlabelled)
 
     def labels(self, column: str) -> list[str]:
-        """The strategies (``strategy``: the stored scopes of the strategies chosen, or of
-        every strategy) or the symbols the books hold.
+        """Return the strategies (``column`` ``"strategy"``) or the symbols the books hold.
+
+        The strategies are the stored scopes of the strategies chosen, or of every strategy.
         """
         if column == "strategy":
             if self.scopes != (ACCOUNT,):
@@ -1331,9 +1378,10 @@ class StoredBooks:
         return _daily_pnl(self.at, first_day, last_day, tz)
 
     def subset(self, column: str, label: str) -> StoredBooks | None:
-        """The books of one strategy of these (its own, stored in its scope) or of one
-        symbol (these books' positions in it), in the symbols chosen; None when there are
-        none.
+        """Return the books of one strategy or one symbol, in the symbols chosen.
+
+        ``column`` names which and ``label`` its name: a strategy's are its own, stored in its
+        scope; a symbol's are these books' positions in it. None when there are none.
         """
         scopes: tuple[str, ...] = (label,)
         symbols = self.symbols
@@ -1357,8 +1405,10 @@ class StoredBooks:
         return books if books.rows.num_rows else None
 
     def at(self, times: Sequence[dt.datetime]) -> list[BooksAt]:
-        """The books just before each instant (see the class docstring): each amount the
-        running sum of the rows dated before its day, one `numpy.searchsorted`.
+        """Return the books just before each instant (see the class docstring).
+
+        Each amount is the running sum of the rows dated before its day, one
+        `numpy.searchsorted`.
         """
         epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         t_us = np.array([(t - epoch) // dt.timedelta(microseconds=1) for t in times], np.int64)
@@ -1382,8 +1432,9 @@ class StoredBooks:
         ]
 
     def _valued(self, before: np.ndarray) -> list[Decimal]:
-        """The open positions' value in base at the end of each of the days ``before``: each
-        position's latest value at the rate of that day (at most its last row's).
+        """Return the open positions' value in base at the end of each of the days ``before``.
+
+        It is each position's latest value at the rate of that day (at most its last row's).
         """
         assert self.rates is not None  # positions are kept only to convert
         total = [ZERO] * before.size

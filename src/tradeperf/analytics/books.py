@@ -1,5 +1,7 @@
-"""Books kept from stored fills: round-trip trades for the summaries, and realized P&L,
-unrealized P&L and open positions at window bounds.
+"""Books kept from stored fills: round-trip trades, realized and unrealized P&L, open positions.
+
+The round-trip trades serve the summaries; realized P&L, unrealized P&L and open positions
+are taken at window bounds.
 
 The one place that hands the store's fills, marks, funding and cash flows to the ledger.
 """
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 
 def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table | None:
-    """The columns of ``schema`` that ``table`` has, cast to their types (None if empty)."""
+    """Return the columns of ``schema`` that ``table`` has, cast to their types (None if empty)."""
     if table.num_rows == 0:
         return None
     names = [f.name for f in schema if f.name in table.column_names]
@@ -68,9 +70,10 @@ class Books:
     joined_accounts: bool = False
 
     def subset(self, column: str, label: str) -> Books | None:
-        """The books of the fills whose ``column`` (``strategy`` or ``symbol``) is ``label``,
-        booked on their own (a strategy as if it had its own account), with the funding of
-        the positions they hold; None when no fill has that label.
+        """Book the fills whose ``column`` (``strategy`` or ``symbol``) is ``label`` on their own.
+
+        A strategy is booked as if it had its own account, with the funding of the positions
+        its fills hold. None when no fill has that label.
 
         A strategy's share of a funding payment on a position several strategies hold is
         ``amount × q_s / Q`` (`attribute_funding`): what it would have paid alone.
@@ -86,8 +89,9 @@ class Books:
 
     @property
     def trades(self) -> pa.Table:
-        """Round-trip trades derived from the fills (`TRADE_SCHEMA`, all CLOSED). With
-        ``joined_accounts``, their metadata names the fills' account and their id is
+        """Round-trip trades derived from the fills (`TRADE_SCHEMA`, all CLOSED).
+
+        With ``joined_accounts``, their metadata names the fills' account and their id is
         ``account/strategy/symbol/n``.
         """
         trades = self.result.trades.select([f.name for f in TRADE_SCHEMA]).cast(TRADE_SCHEMA)
@@ -99,7 +103,7 @@ class Books:
         return np.asarray(ts.to_numpy(zero_copy_only=False))
 
     def labels(self, column: str) -> list[str]:
-        """The strategies or symbols (``column``) of the fills booked."""
+        """Return the strategies or symbols (``column``) of the fills booked."""
         return sorted(set(self.fills.column(column).to_pylist()))
 
     def booked_days(
@@ -119,9 +123,11 @@ class Books:
     def event_days(
         self, tz: ZoneInfo, start: dt.datetime | None, end: dt.datetime | None
     ) -> np.ndarray:
-        """Local days (``datetime64[D]``) within [start, end) on which a position the books
-        hold had a fill, a mark of its symbol or a funding payment, from its first fill or
-        payment on (the days the stored books keep a row for, `tradeperf.analytics.booking`).
+        """Return the local days (``datetime64[D]``) within [start, end) with an event.
+
+        An event is a fill of a position the books hold, a mark of its symbol or a funding
+        payment on it, from its first fill or payment on: the days the stored books keep a row
+        for (`tradeperf.analytics.booking`).
         """
         out = []
         fill_days = local_days(self.fills.column("timestamp"), tz)
@@ -156,8 +162,10 @@ class Books:
         return active
 
     def daily_pnl(self, first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> DailyAmounts:
-        """P&L of the books per local calendar day, marked to market: the change over each
-        day of realized + unrealized − fees + funding (exact).
+        """Return the P&L of the books per local calendar day, marked to market.
+
+        A day's P&L is the change over the day of realized + unrealized − fees + funding
+        (exact).
         """
         return _daily_pnl(self.at, first_day, last_day, tz)
 
@@ -290,8 +298,9 @@ class ConvertedBooks:
     def _booked(
         self, ccy: str, table: pa.Table | None, column: str, t_us: np.ndarray
     ) -> list[Decimal]:
-        """Σ of ``column`` over the rows of ``table`` strictly before each instant, each
-        converted with the rate of its local day.
+        """Return Σ of ``column`` over the rows of ``table`` strictly before each instant.
+
+        Each row's amount is converted with the rate of its local day.
         """
         if table is None or table.num_rows == 0:
             return [ZERO] * t_us.size
@@ -370,21 +379,25 @@ _OWN_ACCOUNT_JSON: Final = r'("account":"(?:[^"\\]|\\.)*?)\\u001f(?:[^"\\]|\\.)*
 def own_accounts(
     fills: pa.Table, funding: pa.Table | None, all_fills: pa.Table
 ) -> tuple[pa.Table, pa.Table | None]:
-    """``fills`` and ``funding`` for booking every strategy of ``fills`` as its own account.
+    """Prepare ``fills`` and ``funding`` for booking every strategy of ``fills`` as its own account.
 
     Parameters
     ----------
-    fills : the `FILL_SCHEMA` rows to book; each one's account becomes
+    fills
+        The `FILL_SCHEMA` rows to book; each one's account becomes
         ``account + OWN_ACCOUNT_SEP + strategy``.
-    funding : `FUNDING_SCHEMA` rows (or None); each strategy of ``fills`` is given its
-        share of every payment (`funding_shares`), on its own account.
-    all_fills : the fills the shares are taken over (every strategy's, so that a payment on
-        a position a strategy left out also holds is shared as in `attribute_funding`).
+    funding
+        `FUNDING_SCHEMA` rows (or None); each strategy of ``fills`` is given its share of
+        every payment (`funding_shares`), on its own account.
+    all_fills
+        The fills the shares are taken over (every strategy's, so that a payment on a
+        position a strategy left out also holds is shared as in `attribute_funding`).
 
     Returns
     -------
-    (fills, funding): one ledger run over them books each strategy's own books at once
-    (its `Books` with ``joined_accounts``).
+    tuple[pa.Table, pa.Table | None]
+        (fills, funding): one ledger run over them books each strategy's own books at once
+        (its `Books` with ``joined_accounts``).
     """
     mangled = pc.binary_join_element_wise(
         fills.column("account"), fills.column("strategy"), OWN_ACCOUNT_SEP
@@ -403,8 +416,9 @@ def own_accounts(
 
 
 def _unmangled(trades: pa.Table) -> pa.Table:
-    """``trades`` of own accounts (`own_accounts`) under the fills' accounts: the id
-    ``account/strategy/symbol/n``, the metadata's account the fills' one.
+    """Return ``trades`` of own accounts (`own_accounts`) under the fills' accounts.
+
+    The id becomes ``account/strategy/symbol/n`` and the metadata's account the fills' one.
     """
     ids = pc.replace_substring(trades.column("trade_id"), OWN_ACCOUNT_SEP, "/")
     meta = pc.replace_substring_regex(
@@ -423,10 +437,11 @@ def _book(
     cost_basis: CostBasis,
     carry: Mapping[tuple[str, str], OpenEpisode] | None = None,
 ) -> Books | None:
-    """Run the ledger over ``fills`` (None when there are none), with the funding of the
-    (account, symbol) positions they hold: a payment on a position no fill opened is not
-    booked (there is nothing it was paid on). ``carry``: the round trips resumed
-    (`tradeperf.ledger.batch.run_ledger`).
+    """Run the ledger over ``fills`` (None when there are none), with their positions' funding.
+
+    Only the funding of the (account, symbol) positions the fills hold is booked: a payment on
+    a position no fill opened is not (there is nothing it was paid on). ``carry``: the round
+    trips resumed (`tradeperf.ledger.batch.run_ledger`).
     """
     if fills.num_rows == 0:
         return None
@@ -448,8 +463,9 @@ def _book(
 
 
 def held_funding(fills: pa.Table, funding: pa.Table | None) -> pa.Table | None:
-    """The payments of ``funding`` on the (account, symbol) positions ``fills`` hold (None
-    when there is none).
+    """Return the payments of ``funding`` on the (account, symbol) positions ``fills`` hold.
+
+    None when there is none.
     """
     if funding is None:
         return None
@@ -466,8 +482,10 @@ _NEVER: Final = -(2**63)
 def attribute_funding(
     fills: pa.Table, funding: pa.Table, strategies: str | Collection[str]
 ) -> pa.Table:
-    """The share of ``strategies`` (one name or several) in each funding payment
-    (`FUNDING_SCHEMA` rows); several strategies' share is the sum of theirs.
+    """Return the share of ``strategies`` (one name or several) in each funding payment.
+
+    The payments and shares are `FUNDING_SCHEMA` rows; several strategies' share is the sum of
+    theirs.
 
     A payment on an (account, symbol) position is made on the net quantity Q of every
     strategy's fills up to its instant (fills at the same instant included: funding follows
@@ -511,10 +529,12 @@ def funding_shares(
     last: Mapping[str, str] | None = None,
     resumed: Mapping[str, int] | None = None,
 ) -> dict[str, pa.Table]:
-    """Every strategy's share of each funding payment (the rule of `attribute_funding`), by
-    strategy: `FUNDING_SCHEMA` rows and ``_row``, the payment's row in ``funding``. One pass
-    over the fills: per position, each strategy's running signed quantity, read at the
-    payments' instants by `numpy.searchsorted`.
+    """Return every strategy's share of each funding payment, by strategy.
+
+    The rule is that of `attribute_funding`; each strategy's shares are `FUNDING_SCHEMA` rows
+    and ``_row``, the payment's row in ``funding``. One pass over the fills: per position,
+    each strategy's running signed quantity, read at the payments' instants by
+    `numpy.searchsorted`.
 
     ``last`` names, per position (`_position_keys`), the strategy that traded last before
     ``fills`` begin (books resumed from a checkpoint): a payment made while the position is
@@ -562,8 +582,9 @@ def funding_shares(
 
 
 def _with_amounts(funding: pa.Table, rows: dict[int, Decimal]) -> pa.Table:
-    """The rows ``rows`` names of ``funding`` (in row order), with those amounts, and
-    ``_row``, each one's row in ``funding``.
+    """Return the rows of ``funding`` that ``rows`` names, in row order, with the amounts it gives.
+
+    A column ``_row`` gives each one's row in ``funding``.
     """
     order = sorted(rows)
     out = funding.take(pa.array(order, pa.int64()))
@@ -587,8 +608,9 @@ def load_cash_flows(
     currency: tuple[str, str] | None = None,
     rates: FxRates | None = None,
 ) -> CashFlows:
-    """The stored deposits and withdrawals, by local day in ``tz`` (all accounts; only those
-    read from ``sources`` when given).
+    """Load the stored deposits and withdrawals, by local day in ``tz``.
+
+    They are those of all accounts; only those read from ``sources`` when given.
 
     With ``currency`` (base, the currency of a flow that names none), a flow in another
     currency is converted with the rate of its day when ``rates`` are given, else left out.
@@ -619,10 +641,11 @@ def load_cash_flows(
 
 
 def position_figures(before: BooksAt, after: BooksAt) -> dict[str, Decimal | int | None]:
-    """Figures of the books over a window: realized P&L booked in it (including the realized
-    part of positions still open), unrealized P&L and open positions at its end. The
-    unrealized P&L is None (null, with its reason) when an open position has no mark: it is
-    unknown, never shown as 0.
+    """Return the figures of the books over a window, from the books at its start and end.
+
+    They are the realized P&L booked in it (including the realized part of positions still
+    open), and the unrealized P&L and open positions at its end. The unrealized P&L is None
+    (null, with its reason) when an open position has no mark: it is unknown, never shown as 0.
     """
     return {
         "realized_pnl": after.realized_pnl - before.realized_pnl,

@@ -32,9 +32,11 @@ MONEY_CONTEXT_PREC: Final = 80
 
 
 def max_drawdown_abs(net: list[Decimal]) -> Decimal:
-    """The largest fall of the cumulative net P&L path P_0 = 0, P_k = x_1 + ... + x_k below
-    its running peak, ``max_{i <= j} (P_i - P_j)``, exactly (the account's trade-by-trade
-    drawdown in currency: the equity curve is the starting equity plus P).
+    """Return the largest fall of the cumulative net P&L path below its running peak, exactly.
+
+    The path is P_0 = 0, P_k = x_1 + ... + x_k of the amounts ``net``; the fall is
+    ``max_{i <= j} (P_i - P_j)``: the account's trade-by-trade drawdown in currency (the equity
+    curve is the starting equity plus P).
 
     The same figure as `tradeperf.metrics.drawdown.equity_drawdown` ``.max_drawdown_abs``,
     summed in Decimal rather than rebuilt from floats; 0 for no trades.
@@ -55,9 +57,10 @@ _MONEY_QUANTUM: Final = Decimal(1).scaleb(-18)
 
 
 def exact_mean(total: Decimal, count: int) -> Decimal | None:
-    """``total / count`` of money, rounded half-even to the stored scale (18 decimals); None
-    when ``count`` is 0 (undefined: no such trade), ``Decimal("NaN")`` when ``total`` is NaN
-    (a sum out of the store's range). Both are null in JSON, each with its own reason.
+    """Return ``total / count`` of money, rounded half-even to the stored scale (18 decimals).
+
+    None when ``count`` is 0 (undefined: no such trade), ``Decimal("NaN")`` when ``total`` is
+    NaN (a sum out of the store's range). Both are null in JSON, each with its own reason.
 
     The exact counterpart of `tradeperf.metrics.trades.TradeTotals`' float averages, for the
     figures that are money (average win and loss, expectancy).
@@ -125,10 +128,11 @@ class ClosedTrades:
         )
 
     def __len__(self) -> int:
+        """Return the number of trades."""
         return len(self.net)
 
     def take(self, idx: np.ndarray) -> ClosedTrades:
-        """The trades at positions ``idx`` (kept in the given order)."""
+        """Return the trades at positions ``idx`` (kept in the given order)."""
         return ClosedTrades(
             net=[self.net[i] for i in idx],
             gross=[self.gross[i] for i in idx],
@@ -160,8 +164,10 @@ def calendar_day_pnl(
 
 @dataclass(frozen=True, slots=True)
 class DailyAmounts:
-    """Exact amounts by local day: the account's deposits (+) and withdrawals (−), or the
-    P&L per day of books kept from fills.
+    """Exact amounts by local day.
+
+    The amounts are the account's deposits (+) and withdrawals (−), or the P&L per day of
+    books kept from fills.
 
     Cash flows change equity but are not profit: daily returns are time-weighted (a flow is
     taken to arrive at the start of its day), and the drawdown follows the time-weighted
@@ -188,6 +194,7 @@ class DailyAmounts:
         return cls(days=np.empty(0, "datetime64[D]"), cumulative=[Decimal(0)])
 
     def __bool__(self) -> bool:
+        """Return whether there is any amount (on any day)."""
         return bool(self.days.size)
 
     def __add__(self, other: DailyAmounts) -> DailyAmounts:
@@ -197,7 +204,7 @@ class DailyAmounts:
         )
 
     def amounts(self) -> list[Decimal]:
-        """The amounts, in day order."""
+        """Return the amounts, in day order."""
         return [b - a for a, b in itertools.pairwise(self.cumulative)]
 
     def before(self, day: dt.date | None) -> Decimal:
@@ -213,7 +220,7 @@ class DailyAmounts:
         return self.before(last + dt.timedelta(days=1)) - self.before(first)
 
     def by_day(self, first: dt.date, last: dt.date) -> dict[np.datetime64, Decimal]:
-        """The exact amount of each listed day from ``first`` to ``last`` inclusive."""
+        """Return the exact amount of each listed day from ``first`` to ``last`` inclusive."""
         a = int(np.searchsorted(self.days, np.datetime64(first, "D"), "left"))
         b = int(np.searchsorted(self.days, np.datetime64(last, "D"), "right"))
         out: dict[np.datetime64, Decimal] = {}
@@ -258,9 +265,11 @@ class DailyPath:
 def daily_path(
     day_pnl: np.ndarray, *, equity_start: Decimal, day_flows: np.ndarray | None = None
 ) -> DailyPath:
-    """Daily returns, end-of-day drawdown and total return of an account starting at
-    ``equity_start`` whose net P&L per calendar day is ``day_pnl`` and whose deposits (+) and
-    withdrawals (−) per day are ``day_flows`` (arriving at the start of their day).
+    """Compute the daily returns, end-of-day drawdown and total return of an account.
+
+    The account starts at ``equity_start``; its net P&L per calendar day is ``day_pnl`` and its
+    deposits (+) and withdrawals (−) per day are ``day_flows`` (arriving at the start of their
+    day).
 
     Examples
     --------
@@ -280,10 +289,12 @@ def daily_path(
 def daily_paths(
     day_pnl: np.ndarray, *, equity_starts: Sequence[Decimal], day_flows: np.ndarray | None = None
 ) -> list[DailyPath]:
-    """`daily_path` of each row of ``day_pnl`` (2-D: one account's days per row, every row as
-    long), the row's account starting at ``equity_starts[i]`` with the flows of the same row
-    of ``day_flows``: the paths of many windows of one length at once, each to the last bit
-    as alone (the arithmetic runs along each row).
+    """Compute the `daily_path` of each row of ``day_pnl``.
+
+    ``day_pnl`` is 2-D: one account's days per row, every row as long; row i's account starts
+    at ``equity_starts[i]`` with the flows of the same row of ``day_flows``. These are the
+    paths of many windows of one length at once, each to the last bit as alone (the arithmetic
+    runs along each row).
     """
     rows, n_days = day_pnl.shape
     if n_days == 0:
@@ -314,8 +325,9 @@ def daily_paths(
 
 
 def _daily_ratios(rets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The Sharpe and Sortino ratios of each row of daily returns: the rows without NaN
-    together, the others alone (their NaN dropped).
+    """Return the Sharpe and Sortino ratios of each row of daily returns.
+
+    The rows without NaN are computed together, the others alone (their NaN dropped).
     """
     per_year = CALENDAR_DAYS_PER_YEAR
     sharpe = np.full(len(rets), np.nan)
@@ -344,20 +356,26 @@ def group_figures(
 
     Parameters
     ----------
-    group : the closed trades, in exit order.
-    equity_start : account equity (currency) before the group's first trade: the starting
-        capital plus the net P&L of every earlier trade.
-    first_day, last_day : the calendar days over which daily returns and the end-of-day
-        drawdown are taken (None when the group is empty).
-    flows : the account's deposits and withdrawals (None for a breakdown group).
-    account : the account's P&L by day when it is not the closed trades' (books kept from
-        fills, marked to market): daily returns, drawdown and ``equity_end`` then follow it.
-        None to take the group's net P&L by exit day.
+    group
+        The closed trades, in exit order.
+    equity_start
+        Account equity (currency) before the group's first trade: the starting capital plus
+        the net P&L of every earlier trade.
+    first_day, last_day
+        The calendar days over which daily returns and the end-of-day drawdown are taken
+        (None when the group is empty).
+    flows
+        The account's deposits and withdrawals (None for a breakdown group).
+    account
+        The account's P&L by day when it is not the closed trades' (books kept from fills,
+        marked to market): daily returns, drawdown and ``equity_end`` then follow it. None to
+        take the group's net P&L by exit day.
 
     Returns
     -------
-    dict from figure name (see docs/metrics.md) to its value: ints for counts, Decimal for
-    exact money sums, float for statistics (NaN when undefined, inf where documented).
+    dict[str, Figure]
+        From figure name (see docs/metrics.md) to its value: ints for counts, Decimal for
+        exact money sums, float for statistics (NaN when undefined, inf where documented).
     """
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         return _group_figures(
@@ -437,8 +455,9 @@ def _group_figures(
 
 @dataclass(frozen=True, slots=True)
 class FigureInputs:
-    """What the summary figures of a group are made from, however it was aggregated (from
-    the trades themselves or merged from daily partials).
+    """What the summary figures of a group are made from, however it was aggregated.
+
+    The group may be aggregated from the trades themselves or merged from daily partials.
 
     ``day_nets``: the net P&L (float64) of each day with a closed trade, in the measure of
     the daily returns; NaN for a day whose sum is out of the store's range.
@@ -464,8 +483,9 @@ class FigureInputs:
 
 
 def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
-    """The summary figures, keyed by their registry names: the one place that defines the set
-    a summary, a window and a breakdown carry.
+    """Return the summary figures of ``x``, keyed by their registry names.
+
+    This is the one place that defines the set a summary, a window and a breakdown carry.
     """
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         equity_end = x.equity_start + x.cash_flows + x.equity_moved
@@ -514,9 +534,10 @@ def path_of_days(
     flows: CashFlows | None,
     day_pnl: np.ndarray | None = None,
 ) -> tuple[DailyPath, Decimal]:
-    """The `DailyPath` of P&L amounts ``pnl`` on local ``days`` over ``first_day``..``last_day``
-    (or of the given ``day_pnl`` per calendar day) with the account's cash ``flows``, and the
-    flows in that range (exact).
+    """Return the `DailyPath` over ``first_day``..``last_day`` and the cash flows in that range.
+
+    The path is of the P&L amounts ``pnl`` on local ``days`` (or of the given ``day_pnl`` per
+    calendar day) with the account's cash ``flows``; the flows in the range are summed exactly.
     """
     if first_day is None or last_day is None:
         return daily_path(np.empty(0), equity_start=equity_start), Decimal(0)
@@ -536,9 +557,11 @@ def paths_of_days(
     *,
     flows: CashFlows | None,
 ) -> list[tuple[DailyPath, Decimal]]:
-    """`path_of_days` of the amounts ``pnl`` on ``days`` over each span (equity start, first
-    day, last day), with the account's cash ``flows``: the spans of one length together, by
-    `daily_paths` (a summary's windows in a few array passes, each as `path_of_days` gives it).
+    """Return the `path_of_days` of the amounts ``pnl`` on ``days`` over each span.
+
+    Each span is (equity start, first day, last day), with the account's cash ``flows``. The
+    spans of one length are computed together, by `daily_paths` (a summary's windows in a few
+    array passes, each as `path_of_days` gives it).
     """
     if not spans:
         return []

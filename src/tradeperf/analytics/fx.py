@@ -103,11 +103,13 @@ class FxRates:
         return cls(series)
 
     def pairs(self) -> set[tuple[str, str]]:
-        """The (currency, base) pairs that have rates."""
+        """Return the (currency, base) pairs that have rates."""
         return set(self.series)
 
     def rates(self, currency: str, base: str, days: np.ndarray) -> list[Decimal]:
-        """The rate of each of ``days`` (``datetime64[D]``, any order): 1 for the base itself.
+        """Return the rate of each of ``days`` (``datetime64[D]``, any order).
+
+        The rate of the base itself (``currency == base``) is 1 on every day.
 
         Raises
         ------
@@ -146,10 +148,11 @@ def _first(days: np.ndarray) -> dt.date:
 def convert_trades(
     table: pa.Table, days: np.ndarray, rates: FxRates, base: str, unlabelled: str
 ) -> pa.Table:
-    """Trades (`TRADE_SCHEMA`) with their fees and P&L in ``base``, converted with the rate of
-    each trade's local exit day ``days`` (``datetime64[D]``, one per row; a trade without an
-    exit keeps its amounts). A trade without a currency is in ``unlabelled``. The currency
-    column becomes ``base``.
+    """Return trades (`TRADE_SCHEMA`) with their fees and P&L converted to ``base``.
+
+    Each trade is converted with the rate of its local exit day ``days`` (``datetime64[D]``,
+    one per row; a trade without an exit keeps its amounts). A trade without a currency is in
+    ``unlabelled``. The currency column becomes ``base``.
 
     Raises
     ------

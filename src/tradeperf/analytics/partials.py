@@ -126,7 +126,7 @@ class Partial:
         exit_time: dt.datetime | None = None,
         holding_us: int | None = None,
     ) -> Partial:
-        """The partial of one closed trade (``gross`` defaults to ``net + fees``)."""
+        """Return the partial of one closed trade (``gross`` defaults to ``net + fees``)."""
         win, loss = net > 0, net < 0
         return cls(
             trades=1,
@@ -157,7 +157,7 @@ class Partial:
         )
 
     def __add__(self, b: Partial) -> Partial:
-        """The partial of this run's trades followed by ``b``'s."""
+        """Return the partial of this run's trades followed by ``b``'s."""
         a = self
         if not b.trades:
             return a
@@ -200,8 +200,9 @@ OUT_OF_RANGE: Final = Decimal("NaN")
 
 
 def _money(part: Partial, value: Decimal) -> Decimal:
-    """``value``, a money sum of ``part``, or `OUT_OF_RANGE` when the part has a day whose
-    sums the store could not hold.
+    """Return ``value``, a money sum of ``part``, or `OUT_OF_RANGE` if the part is out of range.
+
+    The part is out of range when it has a day whose sums the store could not hold.
     """
     return OUT_OF_RANGE if part.out_of_range else value
 
@@ -223,8 +224,10 @@ _R = TypeVar("_R")
 
 
 def _exact_money(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``fn`` in the exact Decimal context (`_PREC` digits): equity carried from window
-    to window is a sum of stored amounts, which the default 28 digits would round.
+    """Run ``fn`` in the exact Decimal context (`_PREC` digits).
+
+    Equity carried from window to window is a sum of stored amounts, which the default 28
+    digits would round.
     """
 
     @functools.wraps(fn)
@@ -236,7 +239,7 @@ def _exact_money(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def merge(parts: Iterable[Partial]) -> Partial:
-    """The sum of ``parts`` in order (``Partial()`` when empty), in an exact Decimal context.
+    """Return the sum of ``parts`` in order (``Partial()`` when empty), in an exact Decimal context.
 
     The reference definition: `DailyPartials.merged` gives the same partials from columns.
     """
@@ -275,7 +278,7 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _valid(arr: pa.Array) -> np.ndarray:
-    """The validity of each value of ``arr`` (True where not null), from its bitmap."""
+    """Return the validity of each value of ``arr`` (True where not null), from its bitmap."""
     if arr.null_count == 0:
         return np.ones(len(arr), dtype=bool)
     bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
@@ -283,8 +286,9 @@ def _valid(arr: pa.Array) -> np.ndarray:
 
 
 def _decimal_words(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The low (unsigned) and high (signed) 64-bit words of each decimal128 value: the
-    unscaled integer is ``high * 2**64 + low``.
+    """Return the low (unsigned) and high (signed) 64-bit words of each decimal128 value.
+
+    The unscaled integer is ``high * 2**64 + low``.
     """
     buffer = arr.buffers()[1]
     data = np.frombuffer(buffer, dtype=np.int64, count=2 * len(arr), offset=16 * arr.offset)
@@ -292,8 +296,10 @@ def _decimal_words(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _money_units(columns: list[pa.Array]) -> tuple[np.ndarray, int]:
-    """The decimal128(38, 18) ``columns`` as exact integers in units of 10**-k (one row per
-    column; 0 where null), k the fewest fractional digits that hold every value.
+    """Return the decimal128(38, 18) ``columns`` as exact integers in units of 10**-k, and k.
+
+    There is one row per column, 0 where null; k is the fewest fractional digits that hold
+    every value.
 
     int64 when every value's integer part is below 1e15 and the units fit; else Python ints
     (an object array) at k = 18. With v = u * 1e-18 (u the unscaled integer), the float of v
@@ -333,8 +339,10 @@ def _money_units(columns: list[pa.Array]) -> tuple[np.ndarray, int]:
 
 
 def _floats(units: np.ndarray, scale: int) -> np.ndarray:
-    """``units * 10**-scale`` as float64, each correctly rounded (as ``float(Decimal)``): one
-    IEEE division of two exact floats below 2**53, Python's exact int division above.
+    """Return ``units * 10**-scale`` as float64, each correctly rounded (as ``float(Decimal)``).
+
+    Below 2**53 this is one IEEE division of two exact floats, above it Python's exact int
+    division.
     """
     if units.dtype != object and (units.size == 0 or int(np.max(np.abs(units))) < 2**53):
         return units.astype(np.float64) / 10.0**scale
@@ -354,8 +362,9 @@ def _column(table: pa.Table, name: str) -> pa.Array:
 
 
 def _numpy(table: pa.Table, name: str, dtype: type[np.generic]) -> np.ndarray:
-    """A fixed-width column without nulls as NumPy ``dtype``, read from its buffer (Arrow's
-    own ``to_numpy`` would import pandas, a quarter of a second).
+    """Read the fixed-width column ``name`` without nulls from its buffer as NumPy ``dtype``.
+
+    Arrow's own ``to_numpy`` would import pandas, a quarter of a second.
     """
     arr = _column(table, name)
     size = np.dtype(dtype).itemsize
@@ -366,8 +375,10 @@ def _numpy(table: pa.Table, name: str, dtype: type[np.generic]) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class DailyPartials:
-    """The partials of one scope (a strategy and a symbol, either of them ``"*"``), by day,
-    as columns: day ``days[i]`` has the partial whose fields are ``columns[name][i]``.
+    """The partials of one scope (a strategy and a symbol, either of them ``"*"``), by day.
+
+    They are kept as columns: day ``days[i]`` has the partial whose fields are
+    ``columns[name][i]``.
 
     Only days with a trade are kept (a partial without one is the identity). Money columns
     are exact integers in units of ``10**-scale`` (int64 when no sum of them can overflow,
@@ -412,10 +423,11 @@ class DailyPartials:
         return daily if keep.all() else daily._take(keep)
 
     def __len__(self) -> int:
+        """Return the number of days kept."""
         return int(self.days.size)
 
     def _take(self, which: np.ndarray | slice) -> DailyPartials:
-        """The days at ``which`` (a mask or a slice)."""
+        """Return the days at ``which`` (a mask or a slice)."""
         return DailyPartials(
             days=self.days[which],
             columns={name: col[which] for name, col in self.columns.items()},
@@ -426,7 +438,7 @@ class DailyPartials:
         )
 
     def between(self, first: dt.date | None, last: dt.date | None) -> DailyPartials:
-        """The days from ``first`` to ``last`` inclusive (None = unbounded)."""
+        """Return the days from ``first`` to ``last`` inclusive (None = unbounded)."""
         lo = 0 if first is None else int(np.searchsorted(self.days, np.datetime64(first, "D")))
         hi = (
             len(self)
@@ -436,12 +448,14 @@ class DailyPartials:
         return self._take(slice(lo, max(lo, hi)))
 
     def total(self) -> Partial:
-        """The partial of every day, as `merge` of them."""
+        """Return the partial of every day, as `merge` of them."""
         return self.merged(np.zeros(1, dtype=np.int64))[0] if len(self) else Partial()
 
     def merged(self, starts: np.ndarray) -> list[Partial]:
-        """The partial of each run of days ``days[starts[i]:starts[i + 1]]`` (the last run up
-        to the end): what `merge` gives of the runs' daily partials, computed on the columns.
+        """Return the partial of each run of days ``days[starts[i]:starts[i + 1]]``.
+
+        The last run goes up to the end. Each is what `merge` gives of the run's daily
+        partials, computed on the columns.
 
         ``starts`` are increasing day indices, the first 0, each below ``len(self)``.
 
@@ -528,8 +542,9 @@ class DailyPartials:
         return [Partial(**dict(zip(fields, row, strict=True))) for row in rows]
 
     def _decimal(self, units: int) -> Decimal:
-        """``units`` of 10**-scale as the Decimal a sum of the stored amounts gives (18
-        fractional digits).
+        """Return ``units`` of 10**-scale as the Decimal a sum of the stored amounts gives.
+
+        The Decimal has 18 fractional digits.
         """
         return Decimal(units * 10 ** (_STORED_SCALE - self.scale)).scaleb(
             -_STORED_SCALE, context=_CONTEXT
@@ -537,9 +552,10 @@ class DailyPartials:
 
 
 def _running_max(values: np.ndarray, first: np.ndarray, span: int) -> np.ndarray:
-    """The running maximum of ``values`` within each run (``first[i]``: the index of the
-    first value of i's run; ``span``: the longest run), by doubling: after the step of
-    width w, each value holds the maximum of the last 2w values of its run.
+    """Return the running maximum of ``values`` within each run, by doubling.
+
+    ``first[i]`` is the index of the first value of i's run and ``span`` the longest run.
+    After the step of width w, each value holds the maximum of the last 2w values of its run.
     """
     out = values
     idx = np.arange(values.size)
@@ -553,7 +569,7 @@ def _running_max(values: np.ndarray, first: np.ndarray, span: int) -> np.ndarray
 
 
 def _instant(us: int) -> dt.datetime:
-    """The UTC datetime of ``us`` microseconds since the epoch."""
+    """Return the UTC datetime of ``us`` microseconds since the epoch."""
     return _EPOCH + dt.timedelta(microseconds=int(us))
 
 
@@ -565,23 +581,29 @@ def figures(
     last_day: dt.date | None,
     flows: CashFlows | None = None,
 ) -> dict[str, Figure]:
-    """The summary figures (the keys of `tradeperf.analytics.figures.group_figures`) of the
-    trades whose partials are ``daily``.
+    """Return the summary figures of the trades whose partials are ``daily``.
+
+    The figures are keyed as those of `tradeperf.analytics.figures.group_figures`.
 
     Parameters
     ----------
-    daily : the partials of the window's days, in day order.
-    equity_start : account equity (currency) before the window's first trade.
-    first_day, last_day : the calendar days daily returns are taken over (None: no returns).
-    flows : the account's deposits and withdrawals (None: none).
+    daily
+        The partials of the window's days, in day order.
+    equity_start
+        Account equity (currency) before the window's first trade.
+    first_day, last_day
+        The calendar days daily returns are taken over (None: no returns).
+    flows
+        The account's deposits and withdrawals (None: none).
 
     Returns
     -------
-    dict of figures: counts and money exactly as the direct path; float figures within
-    rounding (about 1e-12 relative). ``max_drawdown`` (fraction) is taken on end-of-day
-    equity, so it merges from daily P&L like the direct path's. A money figure built on a
-    sum the store could not hold is ``Decimal("NaN")`` and the float figures built on it are
-    NaN (the JSON report writes them as null with the reason).
+    dict[str, Figure]
+        Counts and money exactly as the direct path; float figures within rounding (about
+        1e-12 relative). ``max_drawdown`` (fraction) is taken on end-of-day equity, so it
+        merges from daily P&L like the direct path's. A money figure built on a sum the store
+        could not hold is ``Decimal("NaN")`` and the float figures built on it are NaN (the
+        JSON report writes them as null with the reason).
     """
     path, flows_in = path_of_days(
         daily.days,
@@ -602,9 +624,10 @@ def _figures(
     *,
     equity_start: Decimal,
 ) -> dict[str, Figure]:
-    """`figures` of the days whose merged partial is ``p``, whose net P&L per day (float64,
-    NaN out of range) is ``day_net``, whose end-of-day path is ``path`` and whose cash flows
-    sum to ``cash_flows``.
+    """Return the `figures` of the days whose merged partial is ``p``.
+
+    The days' net P&L per day (float64, NaN out of range) is ``day_net``, their end-of-day
+    path is ``path`` and their cash flows sum to ``cash_flows``.
     """
     totals = TradeTotals(
         wins=p.wins,
@@ -650,9 +673,11 @@ def window_figures(
     last_day: dt.date | None = None,
     flows: CashFlows | None = None,
 ) -> list[WindowFigures]:
-    """Figures of every window of ``kind`` with at least one closed trade, in order, as
-    `tradeperf.analytics.summary.summarize` computes them (each window's equity starts where
-    the previous one's ended; daily returns span the window clipped to first/last day).
+    """Return the figures of every window of ``kind`` with at least one closed trade, in order.
+
+    They are as `tradeperf.analytics.summary.summarize` computes them: each window's equity
+    starts where the previous one's ended; daily returns span the window clipped to first/last
+    day.
 
     The windows' partials are merged in one pass over the columns (`DailyPartials.merged`),
     their end-of-day paths in one per window length (`paths_of_days`).
@@ -798,7 +823,7 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
 
 
 def daily_before(daily: DailyPartials, start: dt.date | None) -> DailyPartials:
-    """The days before ``start`` (none when ``start`` is None)."""
+    """Return the days of ``daily`` before ``start`` (none when ``start`` is None)."""
     if start is None:
         return daily._take(slice(0, 0))
     return daily.between(None, start - dt.timedelta(days=1))

@@ -48,8 +48,9 @@ class OpenPosition:
 def open_positions(
     store: Store, *, cost_basis: CostBasis = CostBasis.FIFO, sources: tuple[str, ...] = ()
 ) -> list[OpenPosition]:
-    """The open positions of the books kept from the stored fills (of ``sources``, or all),
-    by account and symbol; empty when no fill is stored.
+    """Return the open positions of the books kept from the stored fills, by account and symbol.
+
+    The fills are those of ``sources``, or all of them; the list is empty when no fill is stored.
 
     Raises
     ------
@@ -96,7 +97,7 @@ def open_positions(
 
 
 def _from_checkpoints(store: Store, kept: pa.Table, cost_basis: CostBasis) -> Books | None:
-    """The books of the stored fills from each position's latest checkpoint on."""
+    """Book the stored fills from each position's latest checkpoint on."""
     from tradeperf.analytics.booking import after_checkpoints
     from tradeperf.records import FILL_SCHEMA, MARK_SCHEMA, RecordKind
 
@@ -108,8 +109,10 @@ def _from_checkpoints(store: Store, kept: pa.Table, cost_basis: CostBasis) -> Bo
 
 
 def positions_to_json(positions: list[OpenPosition], now: dt.datetime) -> dict[str, object]:
-    """The JSON-able document of ``positions`` at ``now``: ``{"as_of", "positions": [...]}``,
-    money as exact Decimals, the mark's age in seconds (null without a mark).
+    """Return the JSON-able document of ``positions`` at ``now``.
+
+    The document is ``{"as_of", "positions": [...]}``, with money as exact Decimals and the
+    mark's age in seconds (null without a mark).
     """
     rows = []
     for p in positions:

@@ -271,10 +271,12 @@ def _booked(store: Store) -> bool:
 def _kept_books(
     store: Store, request: SummaryRequest, tz: ZoneInfo
 ) -> tuple[pa.Table, pa.Table] | None:
-    """The daily books and round trips the store kept at ingest (`Store.stored_books`),
-    when they answer ``request``: stored fills, its whole store (its sources, if named, are
-    all the store holds), the cost basis and timezone they were booked with. They answer any
-    selection of strategies and symbols. None: book the fills now.
+    """Return the daily books and round trips the store kept at ingest, if they answer ``request``.
+
+    They are `Store.stored_books`. They answer when there are stored fills and the request
+    covers the whole store (its sources, if named, are all the store holds) with the cost basis
+    and timezone they were booked with; they then answer any selection of strategies and
+    symbols. None: book the fills now.
 
     Raises
     ------
@@ -305,9 +307,11 @@ def _stored_books(
     only_currency: bool,
     rates: FxRates | None,
 ) -> StoredBooks | None:
-    """The kept books of the selection: no strategy chosen, the account's books; one or
-    several, the sum of their own books (`StoredBooks`, as `load_books` books them); in the
-    symbols chosen, if any. None when the selection holds no position (no fill selected).
+    """Return the kept books of the selection (`StoredBooks`, as `load_books` books them).
+
+    With no strategy chosen, these are the account's books; with one or several, the sum of
+    their own books; in the symbols chosen, if any. None when the selection holds no position
+    (no fill selected).
     """
     from tradeperf.analytics.booking import ACCOUNT, StoredBooks
 
@@ -341,10 +345,11 @@ def _account_day_pnl(
     start: dt.datetime | None,
     end: dt.datetime | None,
 ) -> DailyAmounts:
-    """The account's P&L per calendar day when books are kept from fills: the closed trades
-    read from trade logs by exit day, plus the books marked to market (realized + unrealized
-    − fees + funding, day over day), so a partial exit or an open position's move counts on
-    its own day.
+    """Return the account's P&L per calendar day when books are kept from fills.
+
+    It is the closed trades read from trade logs by exit day, plus the books marked to market
+    (realized + unrealized − fees + funding, day over day), so a partial exit or an open
+    position's move counts on its own day.
     """
     closed = _closed_in(stored, start, end)
     logs = DailyAmounts.of(
@@ -401,8 +406,10 @@ class _LoggedFees:
 def _books_figures(
     before: BooksAt, after: BooksAt, logged: _LoggedFees
 ) -> dict[str, Decimal | int | None]:
-    """`position_figures`, and ``fees``: every fee paid over the window, the opening fees of
-    positions still open included (the trade logs' closed trades' and the fills').
+    """Return the `position_figures` of the window, and its ``fees``.
+
+    ``fees`` is every fee paid over the window, the opening fees of positions still open
+    included (the trade logs' closed trades' and the fills').
     """
     from tradeperf.analytics.books import position_figures
 
@@ -419,8 +426,9 @@ def _add_positions(
     end: dt.datetime | None,
     logged: _LoggedFees,
 ) -> None:
-    """Add realized P&L, unrealized P&L, open positions and the fees paid to the overall and
-    window figures.
+    """Add realized and unrealized P&L, open positions and the fees paid to the figures.
+
+    Both the overall figures and those of every window are updated in place.
     """
     bounds = {start or _BEGINNING, end or _END_OF_TIME}
     for ws in windows.values():
@@ -435,7 +443,7 @@ def _add_positions(
 
 
 def _closed_in(table: pa.Table, start: dt.datetime | None, end: dt.datetime | None) -> pa.Table:
-    """The CLOSED trades of ``table`` that exit in [start, end)."""
+    """Return the CLOSED trades of ``table`` that exit in [start, end)."""
     closed = table.filter(pc.equal(table.column("status"), TradeStatus.CLOSED.value))
     return _split_period(closed, start, end)[1]
 
@@ -471,8 +479,9 @@ def _window_figures(
     flows: CashFlows,
     account_days: DailyAmounts | None,
 ) -> list[WindowFigures]:
-    """Figures of every window of ``kind`` that has a closed trade or one of ``extra_days``
-    (days with realized P&L from fills, such as a partial exit), in order.
+    """Return the figures of every window of ``kind`` with a closed trade or an extra day, in order.
+
+    ``extra_days`` are days with realized P&L from fills, such as a partial exit.
     """
     starts = window_start_days(trades.day, kind)
     all_starts = np.union1d(starts, window_start_days(extra_days, kind))
@@ -519,10 +528,11 @@ def _breakdown(
     books: Books | ConvertedBooks | StoredBooks | None,
     stored: pa.Table,
 ) -> dict[str, dict[str, Figure]]:
-    """Figures per label of ``column`` (``strategy`` or ``symbol``), each as if it traded the
-    whole account. With books kept from fills, each group's own books (`Books.subset`) are
-    marked to market like the overall figures: its daily P&L, realized and unrealized P&L,
-    open positions and every fee it paid.
+    """Return the figures per label of ``column`` (``strategy`` or ``symbol``).
+
+    Each label is summarised as if it traded the whole account. With books kept from fills,
+    each group's own books (`Books.subset`) are marked to market like the overall figures: its
+    daily P&L, realized and unrealized P&L, open positions and every fee it paid.
     """
     labels = trades.strategy if column == "strategy" else trades.symbol
     names = set(labels.tolist())

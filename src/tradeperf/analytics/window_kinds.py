@@ -1,5 +1,6 @@
-"""The calendar window kinds, apart from the window arithmetic so that naming one (a CLI
-option, a setting) loads no array library.
+"""The calendar window kinds, apart from the window arithmetic.
+
+Kept apart so that naming a kind (a CLI option, a setting) loads no array library.
 """
 
 from __future__ import annotations

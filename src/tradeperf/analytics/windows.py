@@ -20,7 +20,7 @@ from tradeperf.analytics.window_kinds import WindowKind
 
 
 def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
-    """The local calendar day (``datetime64[D]``) of each UTC timestamp in ``tz``.
+    """Return the local calendar day (``datetime64[D]``) of each UTC timestamp in ``tz``.
 
     Examples
     --------
@@ -48,7 +48,7 @@ _ARROW_TZ_END: Final = np.datetime64("2037-12-31", "D")
 
 
 def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
-    """The first local day of the window of ``kind`` containing each of ``days``.
+    """Return the first local day of the window of ``kind`` containing each of ``days``.
 
     Examples
     --------
@@ -66,7 +66,7 @@ def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
 
 
 def next_window_start(start: dt.date, kind: WindowKind) -> dt.date:
-    """The first day of the window after the one beginning on ``start``."""
+    """Return the first day of the window after the one beginning on ``start``."""
     if kind is WindowKind.DAILY:
         return start + dt.timedelta(days=1)
     if kind is WindowKind.WEEKLY:
@@ -85,8 +85,9 @@ def window_label(start: dt.date, kind: WindowKind) -> str:
 
 
 def local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The aware datetime of local midnight starting ``day`` in ``tz`` (the first instant of
-    the day where midnight is skipped by a daylight-saving change).
+    """Return the aware datetime of local midnight starting ``day`` in ``tz``.
+
+    Where a daylight-saving change skips midnight, this is the first instant of the day.
     """
     naive = dt.datetime.combine(day, dt.time(0))
     aware = naive.replace(tzinfo=tz)
@@ -129,7 +130,7 @@ class Window:
 
 
 def make_window(first_day: dt.date, kind: WindowKind, tz: zoneinfo.ZoneInfo) -> Window:
-    """The window of ``kind`` starting on ``first_day`` in ``tz``.
+    """Return the window of ``kind`` starting on ``first_day`` in ``tz``.
 
     Examples
     --------
