@@ -1,4 +1,8 @@
-"""The command line end to end: outputs, filters, bad input without tracebacks, exit codes."""
+"""The command line end to end: outputs, filters, bad input without tracebacks, exit codes.
+
+The commands run in-process through the real entry point (the ``tradeperf`` fixture); only
+``python -m tradeperf`` itself, which is what a subprocess proves, spawns an interpreter.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from typer.testing import CliRunner
 
 from tradeperf.cli.app import app
 from tradeperf.reports.schema import validate
+
+from .conftest import Tradeperf
 
 GOOD = [
     {"trade_id": "a1", "symbol": "BTC-USD", "strategy": "trend", "side": "long",
@@ -54,12 +60,12 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_report_writes_valid_files_and_prints_a_table(tmp_path: Path) -> None:
+def test_report_writes_valid_files_and_prints_a_table(tradeperf: Tradeperf, tmp_path: Path) -> None:
     logs = _write_logs(tmp_path)
-    proc = _run("report", str(logs), "--out", "out", "--capital", "1000", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert "overall" in proc.stdout
+    proc = tradeperf("report", str(logs), "--out", "out", "--capital", "1000")
+    assert proc.code == 0, proc.err
+    assert "Traceback" not in proc.err
+    assert "overall" in proc.out
     out = tmp_path / "out"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
@@ -79,7 +85,9 @@ def test_report_writes_valid_files_and_prints_a_table(tmp_path: Path) -> None:
     assert "| Net P&L | 46.98 |" in (out / "summary.md").read_text()
 
 
-def test_bad_lines_are_quarantined_and_the_summary_is_partial(tmp_path: Path) -> None:
+def test_bad_lines_are_quarantined_and_the_summary_is_partial(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
     logs = _write_logs(
         tmp_path,
         [
@@ -91,18 +99,18 @@ def test_bad_lines_are_quarantined_and_the_summary_is_partial(tmp_path: Path) ->
     )
     (logs / "garbage.log").write_bytes(bytes(range(256)) * 4)
     (logs / "empty.jsonl").write_text("")
-    proc = _run("report", str(logs), "--out", "out", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert "partial" in proc.stderr
+    proc = tradeperf("report", str(logs), "--out", "out")
+    assert proc.code == 0, proc.err
+    assert "Traceback" not in proc.err
+    assert "partial" in proc.err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["partial"] is True
     assert summary["rejected_rows"] == 3
     assert summary["unreadable_files"] == 1
     assert summary["overall"]["trades"] == 3  # every good row kept
 
-    q = _run("quarantine", "--format", "json", cwd=tmp_path)
-    rows = json.loads(q.stdout)
+    q = tradeperf("quarantine", "--format", "json")
+    rows = json.loads(q.out)
     by_line = {(Path(r["source"]).name, r["line"]): r for r in rows}
     assert by_line[("2024-05-01.jsonl", 5)]["reason"]
     assert by_line[("2024-05-01.jsonl", 6)]["field"] == "net_pnl"
@@ -128,14 +136,15 @@ def test_bad_lines_are_quarantined_and_the_summary_is_partial(tmp_path: Path) ->
     ],
 )
 def test_bad_input_gives_one_line_and_an_exit_code(
-    tmp_path: Path, args: list[str], code: int, message: str
+    tradeperf: Tradeperf, tmp_path: Path, args: list[str], code: int, message: str
 ) -> None:
     (tmp_path / "empty-folder").mkdir()
     _write_logs(tmp_path)
-    proc = _run(*args, cwd=tmp_path)
-    assert proc.returncode == code, proc.stderr
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
+    proc = tradeperf(*args)
+    assert proc.code == code, proc.err
+    assert message in proc.err
+    assert "Traceback" not in proc.text
+    assert proc.err.strip().count("\n") <= 1 or "Usage" in proc.err  # one line, or Click usage
 
 
 def test_summary_filters_and_formats(tmp_path: Path) -> None:
@@ -170,6 +179,7 @@ def test_schema_command_prints_the_shipped_schema() -> None:
     assert "overall" in schema["required"]
 
 
+@pytest.mark.slow
 def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
     proc = _run("--help", cwd=tmp_path)
     assert proc.returncode == 0
@@ -177,6 +187,7 @@ def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
         assert command in proc.stdout
 
 
+@pytest.mark.slow
 def test_demo_writes_a_year_of_logs_and_reports_on_them(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output

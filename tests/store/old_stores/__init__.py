@@ -1,0 +1,78 @@
+"""Stores as old schema versions left them, checked in as SQL dumps (``v{N}.{dialect}.sql``).
+
+Each dump holds the tables version ``N`` created (the frozen DDL of migrations 1..N, verbatim)
+and the rows such a store held after ingesting `write_inputs` (trade logs with a bad line,
+fills, marks). `make.py` wrote them once; the migration test loads them and opens the store
+with the current code. In a dump each statement ends with ``;`` at the end of a line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+#: The schema versions checked in: the first, the first with every record kind's table, the
+#: first with exchange rates and conflicts, the first with books, the first with checkpoints.
+VERSIONS = (1, 3, 9, 10, 11)
+
+TRADES = [
+    {"trade_id": "a1", "symbol": "BTC-USD", "strategy": "trend", "side": "long",
+     "entry_time": "2024-05-01T08:00:00Z", "exit_time": "2024-05-01T09:30:00Z",
+     "entry_price": "60000", "exit_price": "60300", "quantity": "0.1", "fees": "1.20",
+     "net_pnl": "28.80", "status": "CLOSED"},
+    {"trade_id": "a2", "symbol": "ETH-USD", "strategy": "revert", "side": "short",
+     "entry_time": "2024-05-02T08:00:00Z", "exit_time": "2024-05-02T23:30:00Z",
+     "entry_price": "3000", "exit_price": "3030", "quantity": "1", "fees": "0.60",
+     "net_pnl": "-30.60", "status": "CLOSED"},
+]  # fmt: skip
+
+FILLS = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
+f1,2024-05-01T09:00:00Z,BTC-USD,buy,2,60000,6,mm
+f2,2024-05-01T15:00:00Z,BTC-USD,sell,1,61000,3,mm
+f3,2024-05-02T10:00:00Z,BTC-USD,sell,1,59500,3,mm
+f4,2024-05-03T10:00:00Z,ETH-USD,sell,10,3000,1.5,mm
+"""
+
+MARKS = """timestamp,symbol,price
+2024-05-03T20:00:00Z,ETH-USD,2950
+2024-05-01T20:00:00Z,BTC-USD,60500
+"""
+
+#: Written after the migration, to both the migrated and a new store.
+LATER_FILLS = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
+g1,2024-05-06T09:00:00Z,ETH-USD,buy,4,2900,1,mm
+"""
+
+
+def write_inputs(folder: Path, *, with_fills: bool) -> list[Path]:
+    """Write the inputs the dumps were made from into ``folder``; return the paths to ingest.
+
+    ``with_fills`` is false for stores older than version 3 (no fills table yet).
+    """
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(t) for t in TRADES] + ['{"trade_id": "b1", "net_pnl": "twelve"']
+    (logs / "2024-05-01.jsonl").write_text("\n".join(lines) + "\n")
+    paths = [logs]
+    if with_fills:
+        (folder / "fills.csv").write_text(FILLS)
+        (folder / "marks.csv").write_text(MARKS)
+        paths += [folder / "fills.csv", folder / "marks.csv"]
+    return paths
+
+
+def statements(path: Path) -> list[str]:
+    """The statements of a dump, in order (comment lines skipped)."""
+    out: list[str] = []
+    pending: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not pending and (line.startswith("--") or not line.strip()):
+            continue
+        pending.append(line)
+        if line.endswith(";"):
+            out.append("\n".join(pending).removesuffix(";"))
+            pending = []
+    assert not pending, f"{path}: the last statement has no ';'"
+    return out
