@@ -141,8 +141,10 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
 
     Parameters
     ----------
-    flags : values given on the command line (None values are ignored).
-    config_file : an explicit config file; else ``TRADEPERF_CONFIG`` or ``./tradeperf.toml``.
+    flags
+        Values given on the command line, by setting name (None values are ignored).
+    config_file
+        An explicit config file; else ``TRADEPERF_CONFIG`` or ``./tradeperf.toml``.
 
     Raises
     ------

@@ -19,10 +19,14 @@ class InputError(TradeperfError):
 
     Parameters
     ----------
-    message : what is wrong, in a user's words.
-    path : the file, if any.
-    line : 1-based line (or row) number, if any.
-    field : the field or column, if any.
+    message
+        What is wrong, in a user's words.
+    path
+        The file, if any.
+    line
+        1-based line (or row) number, if any.
+    field
+        The field or column, if any.
     """
 
     exit_code = 2
@@ -46,13 +50,16 @@ class InputError(TradeperfError):
 
 
 class NothingReadError(InputError):
-    """An input of which nothing at all could be read: its files gave no record, and at least
-    one was unreadable or had its rows rejected.
+    """An input of which nothing at all could be read.
+
+    Its files gave no record, and at least one was unreadable or had its rows rejected.
 
     Parameters
     ----------
-    unreadable_files : how many of the files could not be read at all.
-    rejected_rows : how many rows of the readable files were rejected.
+    unreadable_files
+        How many of the files could not be read at all.
+    rejected_rows
+        How many rows of the readable files were rejected.
     """
 
     def __init__(self, *, unreadable_files: int, rejected_rows: int) -> None:

@@ -34,8 +34,9 @@ OUTPUTS: Final = ("json", "md")
 
 @dataclass(slots=True)
 class ReportResult:
-    """What `run_report` did: the ingestion report, the summary and the files written;
-    ``capital_assumed`` when no capital was given or stated and the default was used.
+    """What `run_report` did: the ingestion report, the summary and the files written.
+
+    ``capital_assumed`` is True when no capital was given or stated and the default was used.
     """
 
     ingest: IngestReport
@@ -47,8 +48,20 @@ class ReportResult:
 def read_options(
     config: Config, *, input_format: str | None = None, mapping: Mapping[str, str] | None = None
 ) -> ReadOptions:
-    """The reader options of an ingestion: the forced reader and the column mapping given
-    by the caller, the decimal mark and the size limits from the settings.
+    """Build the reader options of an ingestion.
+
+    The forced reader and the column mapping are the caller's; the decimal mark and the size
+    limits come from the settings.
+
+    Parameters
+    ----------
+    config
+        The resolved settings, which give the decimal mark and the size limits.
+    input_format
+        The reader to force, by its name in `tradeperf.ingest.FORMATS`; None detects it from
+        each file's content.
+    mapping
+        Column mapping, canonical name -> source column name; None for none.
 
     Raises
     ------
@@ -68,6 +81,11 @@ def read_options(
 def check_read_options(options: ReadOptions) -> None:
     """Check what `ReadOptions` does not check itself: the forced reader exists.
 
+    Parameters
+    ----------
+    options
+        The reader options to check.
+
     Raises
     ------
     ConfigError
@@ -82,7 +100,12 @@ def check_read_options(options: ReadOptions) -> None:
 
 
 def parse_outputs(text: str) -> tuple[str, ...]:
-    """The report files to write, from a comma-separated list such as ``json,md``.
+    """Parse the report files to write from a comma-separated list such as ``json,md``.
+
+    Parameters
+    ----------
+    text
+        The comma-separated outputs; blanks around names are ignored.
 
     Raises
     ------
@@ -98,7 +121,12 @@ def parse_outputs(text: str) -> tuple[str, ...]:
 
 
 def check_outputs(outputs: Sequence[str]) -> tuple[str, ...]:
-    """``outputs`` without repeats, once checked against `OUTPUTS`.
+    """Return ``outputs`` without repeats, once checked against `OUTPUTS`.
+
+    Parameters
+    ----------
+    outputs
+        Names of report outputs (``json``, ``md``), in the order given.
 
     Raises
     ------
@@ -123,8 +151,25 @@ def ingest(
     on_file: Callable[[Path], None] | None = None,
     cost_basis: CostBasis = CostBasis.FIFO,
 ) -> IngestReport:
-    """Discover the source files under ``paths`` and ingest them into ``store``, booking the
-    fills they bring in the same transaction (`keep_books`, with ``cost_basis``).
+    """Discover the source files under ``paths`` and ingest them into ``store``.
+
+    The fills they bring are booked in the same transaction (`keep_books`, with
+    ``cost_basis``).
+
+    Parameters
+    ----------
+    store
+        The open store to ingest into.
+    paths
+        Files and folders to read (folders are searched for source files).
+    options
+        The reader options (forced reader, column mapping, decimal mark, limits).
+    on_start
+        Called once with the number of files discovered, before any is read.
+    on_file
+        Called with each file's path after it is read (for a progress bar).
+    cost_basis
+        Which open lot a reducing fill closes first, when booking.
 
     Returns
     -------
@@ -155,8 +200,16 @@ def ingest(
 
 
 def keep_books(store: Store, cost_basis: CostBasis = CostBasis.FIFO) -> None:
-    """Have ``store`` book the fills, marks and funding it is given as it writes them
-    (`tradeperf.analytics.booking`), so that summaries read the books, not the fills.
+    """Have ``store`` book the fills, marks and funding it is given as it writes them.
+
+    Booking (`tradeperf.analytics.booking`) lets summaries read the books, not the fills.
+
+    Parameters
+    ----------
+    store
+        The open store.
+    cost_basis
+        Which open lot a reducing fill closes first.
     """
     from tradeperf.analytics.booking import booker
 
@@ -164,9 +217,10 @@ def keep_books(store: Store, cost_basis: CostBasis = CostBasis.FIFO) -> None:
 
 
 def _check_something_read(store: Store, report: IngestReport) -> None:
-    """Raise `NothingReadError` when the files of ``report`` hold no stored record and some
-    of them were unreadable or rejected rows. An unchanged file skipped this run counts by
-    what was stored from it before.
+    """Raise `NothingReadError` when nothing of the files of ``report`` could be read.
+
+    That is when they hold no stored record and some of them were unreadable or rejected
+    rows. An unchanged file skipped this run counts by what was stored from it before.
     """
     if report.rows_read:
         return
@@ -181,8 +235,22 @@ def _check_something_read(store: Store, report: IngestReport) -> None:
 
 
 def stored_sources(store: Store, paths: Sequence[Path | str]) -> tuple[str, ...]:
-    """The stored sources that ``paths`` name: a file, or every source below a folder. A path
-    need not exist any more.
+    """Return the stored sources that ``paths`` name.
+
+    A path names a stored file, or every stored source below a folder; it need not exist any
+    more.
+
+    Parameters
+    ----------
+    store
+        The open store.
+    paths
+        Files or folders, as given by the user (``~`` expanded, relative to the working
+        folder).
+
+    Returns
+    -------
+    The absolute paths of the stored sources named, each once, in the order first named.
 
     Raises
     ------
@@ -203,6 +271,13 @@ def stored_sources(store: Store, paths: Sequence[Path | str]) -> tuple[str, ...]
 def forget(store: Store, paths: Sequence[Path | str]) -> dict[str, int]:
     """Take the sources at ``paths`` out of ``store`` (`Store.forget`, `stored_sources`).
 
+    Parameters
+    ----------
+    store
+        The open store.
+    paths
+        Stored files or folders whose sources to forget.
+
     Raises
     ------
     InputError
@@ -219,9 +294,26 @@ def write_report(
     outputs: Sequence[str] = OUTPUTS,
     money_decimals: Mapping[str, int] | None = None,
 ) -> list[Path]:
-    """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as the ``outputs``
-    (``summary.json``, ``summary.md``, ``daily.json``, ...); Markdown money with
-    ``money_decimals`` (the setting: currency or ``*`` -> decimals).
+    """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as report files.
+
+    The files are those of the ``outputs`` (``summary.json``, ``summary.md``,
+    ``daily.json``, ...).
+
+    Parameters
+    ----------
+    summary
+        The computed summary.
+    out_dir
+        The folder to write into (created if missing).
+    outputs
+        The kinds of file to write, from `OUTPUTS`.
+    money_decimals
+        Decimals of money in the Markdown files (the setting: currency or ``*`` -> decimals);
+        None for the currencies' own.
+
+    Returns
+    -------
+    The files written.
 
     Raises
     ------
@@ -253,7 +345,14 @@ def write_report(
 
 
 def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
-    """A `SummaryRequest` from resolved settings plus explicit options, checked.
+    """Build a `SummaryRequest` from resolved settings plus explicit options, checked.
+
+    Parameters
+    ----------
+    config
+        The resolved settings, which give the timezone, capital and currency.
+    **kwargs
+        Further `SummaryRequest` fields (start, end, strategies, windows, ...).
 
     Raises
     ------
@@ -273,17 +372,26 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
 
 
 def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tuple[Config, bool]:
-    """``config`` with the capital and currency its sources state for themselves (a freqtrade
-    export's starting balance and stake currency, stored at ingest), for the settings the
-    user did not give, else the one currency all their records name; and whether the capital
-    is still the default, assumed.
+    """Return ``config`` with the account the user did not give taken from its sources.
+
+    For the settings the user did not give, ``config`` takes the capital and currency its
+    sources state for themselves (a freqtrade export's starting balance and stake currency,
+    stored at ingest), else the one currency all their records name.
 
     Parameters
     ----------
-    store : the open store.
-    config : the resolved settings (``explicit``: those the user gave).
-    sources : the sources summarised (absolute paths); empty: every stored source. They give
+    store
+        The open store.
+    config
+        The resolved settings (``explicit``: those the user gave).
+    sources
+        The sources summarised (absolute paths); empty: every stored source. They give
         an account only when they agree on one.
+
+    Returns
+    -------
+    The settings with the account filled in, and whether the capital is still the default,
+    assumed.
     """
     missing = {"capital", "currency"} - config.explicit
     if not missing:
@@ -314,8 +422,21 @@ def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tu
 def scoped_request(
     store: Store, config: Config, request: SummaryRequest, sources: tuple[str, ...]
 ) -> SummaryRequest:
-    """``request`` narrowed to ``sources`` (empty: the whole store), with the account they
-    state when the user gave none (`account_for`) and whether the capital was assumed.
+    """Narrow ``request`` to ``sources``, with the account they state when the user gave none.
+
+    The account comes from `account_for`; the request's ``capital_assumed`` tells whether
+    the capital was assumed.
+
+    Parameters
+    ----------
+    store
+        The open store.
+    config
+        The resolved settings (``explicit``: those the user gave).
+    request
+        The checked request (`summary_request`).
+    sources
+        The stored sources to summarise (absolute paths); empty: the whole store.
     """
     config, assumed = account_for(store, config, sources)
     return dataclasses.replace(
@@ -330,8 +451,18 @@ def scoped_request(
 def run_summary(
     config: Config, *, sources: Sequence[Path | str] = (), **request: object
 ) -> tuple[Summary, bool]:
-    """Summarise the configured store, or the stored ``sources`` (files or folders), with the
-    account its sources state when the user gave none (`account_for`).
+    """Summarise the configured store, or the stored ``sources`` (files or folders).
+
+    The account is the one the sources state when the user gave none (`account_for`).
+
+    Parameters
+    ----------
+    config
+        The resolved settings, which name the store.
+    sources
+        Stored files or folders to summarise; empty: the whole store.
+    **request
+        Further `SummaryRequest` fields (start, end, strategies, windows, ...).
 
     Returns
     -------
@@ -360,19 +491,25 @@ COMPARE_BY: Final = ("source", "strategy", "currency")
 def compare(
     config: Config, *, by: str = "source", sources: Sequence[Path | str] = (), **request: object
 ) -> dict[str, object]:
-    """The overall figures of each source (a freqtrade backtest run, a bot's log) or each
-    strategy, side by side, as a JSON-able document ``{"by", "timezone", "groups": {label:
-    {"currency", "capital", "figures"}}}`` (figures as in ``summary.json``'s ``overall``;
-    each group's money is in its own currency: two runs in BTC and USD are never mixed).
+    """Compare the overall figures of each source, strategy or currency, side by side.
+
+    A source is, say, a freqtrade backtest run or a bot's log. The result is a JSON-able
+    document ``{"by", "timezone", "groups": {label: {"currency", "capital", "figures"}}}``
+    (figures as in ``summary.json``'s ``overall``; each group's money is in its own
+    currency: two runs in BTC and USD are never mixed).
 
     Parameters
     ----------
-    config : the resolved settings.
-    by : ``source`` (every stored source that holds records, or ``sources``),
+    config
+        The resolved settings.
+    by
+        ``source`` (every stored source that holds records, or ``sources``),
         ``strategy`` (within ``sources``, or the whole store), or ``currency`` (the records
         of each currency alone).
-    sources : stored files or folders to compare (empty: all).
-    request : further `SummaryRequest` fields (start, end, strategies, ...).
+    sources
+        Stored files or folders to compare (empty: all).
+    **request
+        Further `SummaryRequest` fields (start, end, strategies, ...).
 
     Raises
     ------
@@ -453,13 +590,33 @@ def run_report(
     on_file: Callable[[Path], None] | None = None,
     **request: object,
 ) -> ReportResult:
-    """Ingest ``paths`` into the configured store, summarise what they hold and write the
-    report files.
+    """Ingest ``paths`` into the configured store, summarise them and write the report files.
 
     The report covers the records of the files under ``paths`` only, not whatever else the
     store holds (``summary.request.sources`` lists them). When the inputs include a freqtrade
     backtest export and the user set no capital or currency, the export's
     ``starting_balance`` and ``stake_currency`` are used.
+
+    Parameters
+    ----------
+    paths
+        Files and folders to ingest and report on.
+    out_dir
+        The folder to write the report files into (created if missing).
+    config
+        The resolved settings (store, timezone, capital, currency, money decimals).
+    options
+        The reader options (forced reader, column mapping, decimal mark, limits).
+    windows
+        The kinds of calendar window to break the summary into (daily, weekly, monthly).
+    outputs
+        The kinds of report file to write, from `OUTPUTS`.
+    on_start
+        Called once with the number of files discovered, before any is read.
+    on_file
+        Called with each file's path after it is read (for a progress bar).
+    **request
+        Further `SummaryRequest` fields (start, end, strategies, ...).
 
     Raises
     ------

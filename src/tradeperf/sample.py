@@ -145,11 +145,15 @@ def write_sample(
 
     Parameters
     ----------
-    out_dir : folder to write into; files go to ``out_dir/logs/YYYY-MM-DD.jsonl`` (created,
+    out_dir
+        Folder to write into; files go to ``out_dir/logs/YYYY-MM-DD.jsonl`` (created,
         existing files of the same names are overwritten).
-    seed : the random seed; the same seed gives byte-identical files.
-    days : number of calendar days, from ``start``.
-    start : the first day (UTC).
+    seed
+        The random seed; the same seed gives byte-identical files.
+    days
+        Number of calendar days, from ``start``.
+    start
+        The first day (UTC).
 
     Returns
     -------

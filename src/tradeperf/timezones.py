@@ -10,7 +10,12 @@ __all__ = ["resolve_timezone"]
 
 
 def resolve_timezone(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA timezone called ``name`` (``"UTC"``, ``"Europe/London"``).
+    """Return the IANA timezone called ``name`` (``"UTC"``, ``"Europe/London"``).
+
+    Parameters
+    ----------
+    name
+        The IANA name of the timezone, such as ``"UTC"`` or ``"Europe/London"``.
 
     Raises
     ------

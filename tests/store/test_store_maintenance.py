@@ -1,4 +1,7 @@
-"""Migrations on open, partials per reporting timezone, retention, and what `info` shows."""
+"""Partials per reporting timezone, retention, and what `info` shows.
+
+Migrations of old stores: `test_migrations_old_stores`.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,6 @@ from tradeperf.records import (
     trades_to_table,
 )
 from tradeperf.store import SourceEntry, open_store
-from tradeperf.store import sql as store_sql
 
 T0 = dt.datetime(2024, 3, 30, 22, 30, tzinfo=dt.UTC)  # 23:30 in London on the 30th (GMT)
 
@@ -45,28 +47,6 @@ def _entry(path: str, kind: str = "trades") -> SourceEntry:
 
 def _trades(path: str, trades: list[Trade]) -> ReadResult:
     return ReadResult(path, RecordKind.TRADES, trades_to_table(trades))
-
-
-def test_a_version_1_store_is_migrated_on_open(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = store_sql.migrations
-    # a store as version 1 left it: no partials tables, so no partials kept on write
-    monkeypatch.setattr(store_sql, "migrations", lambda dialect: {1: real(dialect)[1]})
-    monkeypatch.setattr(store_sql.SQLStore, "_partial_timezones", lambda self: [])
-    with open_store(store_url) as store:
-        store.write_source(_entry("/a"), _trades("/a", [_trade(1, 0, "2")]), replace=True)
-        assert store.schema_version() == 1  # type: ignore[attr-defined]
-    monkeypatch.undo()
-    with open_store(store_url) as store:
-        assert store.schema_version() == store_sql.SCHEMA_VERSION  # type: ignore[attr-defined]
-        # the migration built the UTC partials of the trades already stored
-        rows = store.partials("UTC").to_pylist()
-        assert [(r["day"], r["trades"], r["net_pnl"]) for r in rows] == [
-            (dt.date(2024, 3, 30), 1, Decimal(2))
-        ]
-    with open_store(store_url) as store:  # opening again migrates nothing
-        assert store.schema_version() == store_sql.SCHEMA_VERSION  # type: ignore[attr-defined]
 
 
 def test_a_new_reporting_timezone_gets_its_own_partials(store_url: str) -> None:

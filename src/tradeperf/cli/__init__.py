@@ -1,0 +1,1 @@
+"""The ``tradeperf`` command-line interface (`tradeperf.cli.app`) and its documentation."""

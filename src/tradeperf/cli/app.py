@@ -255,7 +255,7 @@ def _assumed_capital(assumed: bool, capital: Decimal, currency: str) -> None:
 
 
 def _ingest_line(rep: IngestReport) -> str:
-    """This run's counts: files, records read and new, and the rejects of the files read."""
+    """Describe this run's counts: files, records read and new, rejects of the files read."""
     kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(rep.kinds.items()) if v) or "none"
     return (
         f"this run: {_n(rep.files_read, 'file')} read ({rep.files_appended:,} appended), "
@@ -267,7 +267,7 @@ def _ingest_line(rep: IngestReport) -> str:
 
 
 def _booking_line(rep: IngestReport) -> str:
-    """What booking the fills did: fills read, positions resumed, late fills."""
+    """Describe what booking the fills did: fills booked, positions resumed, late fills."""
     if not rep.booked_fills and not rep.late:
         return ""
     text = (
@@ -286,9 +286,11 @@ def _booking_line(rep: IngestReport) -> str:
 def _print_doc(
     doc: dict[str, Any], output: str, *, windows: bool, money_decimals: Mapping[str, int]
 ) -> None:
-    """Print a summary document (or, with ``windows``, a window document) as JSON, Markdown
-    or a table (money decimals from the ``money_decimals`` setting, else the currency's).
-    The Markdown renderer and the figure registry load only for Markdown and tables.
+    """Print a summary document (or, with ``windows``, a window document).
+
+    ``output`` is ``json``, ``md`` (Markdown) or ``table``; money decimals come from the
+    ``money_decimals`` setting, else the currency's. The Markdown renderer and the figure
+    registry load only for Markdown and tables.
     """
     from tradeperf.reports.json_report import dumps
 
@@ -306,7 +308,7 @@ def _print_doc(
 
 
 def _plain(value: object) -> object:
-    """A value of a dataclass made JSON-able (times as ISO text, paths as text)."""
+    """Make a value of a dataclass JSON-able (times as ISO text, paths as text)."""
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, Path):
@@ -444,8 +446,9 @@ def summary(
         typer.Option("--source", help="Only the records of this file or folder (repeatable)."),
     ] = None,
 ) -> None:
-    """Summarise what is stored (or --source files): overall, or per --window, in the
-    reporting timezone.
+    """Summarise what is stored (or --source files): overall, or per --window.
+
+    Days, weeks and months are those of the reporting timezone.
     """
     from tradeperf import jobs
     from tradeperf.reports.json_report import summary_to_json, windows_to_json
@@ -553,8 +556,10 @@ def positions(
     cost_basis: CostBasisOpt = CostBasis.FIFO,
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
-    """Show the open positions of the books kept from the stored fills: quantity, average
-    cost, the latest mark and its age, unrealized P&L.
+    """Show the open positions of the books kept from the stored fills.
+
+    Each position shows its quantity, average cost, the latest mark and its age, and its
+    unrealized P&L.
     """
     from tradeperf.analytics.positions import open_positions, positions_to_json
     from tradeperf.reports.json_report import dumps
@@ -590,7 +595,7 @@ def positions(
 
 
 def _age(age: dt.timedelta) -> str:
-    """A mark's age as the largest unit or two (``3d 4h``, ``12 min``, ``40 s``)."""
+    """Format a mark's age as the largest unit or two (``3d 4h``, ``12 min``, ``40 s``)."""
     seconds = int(age.total_seconds())
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
@@ -683,9 +688,10 @@ def store_prune(
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Delete raw records (marks, quotes, fills, funding) older than --older-than; trades,
-    the daily partial aggregates and the books are kept, and no figure changes (fills of a
-    round trip still open at the horizon stay).
+    """Delete raw records (marks, quotes, fills, funding) older than --older-than.
+
+    Trades, the daily partial aggregates and the books are kept, and no figure changes
+    (fills of a round trip still open at the horizon stay).
     """
     from tradeperf.store import open_store, parse_age, parse_kinds
 
@@ -710,8 +716,9 @@ def store_forget(
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Take sources out of the store (records, rejects, index); a conflict they were part of
-    is settled when the versions left agree.
+    """Take sources out of the store (records, rejects, index).
+
+    A conflict they were part of is settled when the versions left agree.
     """
     from tradeperf import jobs
     from tradeperf.store import open_store

@@ -87,7 +87,7 @@ def commands(command: Any, prefix: list[str]) -> list[tuple[list[str], Any]]:
 
 
 def render_configuration() -> str:
-    """The text of docs/configuration.md."""
+    """Return the text of docs/configuration.md."""
     lines = [_HEADER.rstrip("\n")]
     lines += [f"| `{s.name}` | `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
     lines.append(_ENV_NOTE)

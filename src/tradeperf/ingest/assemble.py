@@ -32,7 +32,8 @@ def parse_mapping(spec: str | Path | Mapping[str, str] | None) -> dict[str, str]
 
     Parameters
     ----------
-    spec : ``"pnl=profit_usd,qty=size"``; or the path of a YAML or JSON file (``.json`` is
+    spec
+        ``"pnl=profit_usd,qty=size"``; or the path of a YAML or JSON file (``.json`` is
         read as JSON, anything else as YAML) holding an object of canonical -> source column;
         or such a mapping; or None. Text with ``=`` is pairs, text without is a file path.
 
@@ -101,9 +102,12 @@ def apply_mapping(
 
     Parameters
     ----------
-    row : raw column -> value.
-    mapping : canonical (or alias) name -> source column name, matched case-insensitively.
-    kind : the record kind whose aliases resolve the canonical names.
+    row
+        Raw column -> value.
+    mapping
+        Canonical (or alias) name -> source column name, matched case-insensitively.
+    kind
+        The record kind whose aliases resolve the canonical names.
     """
     if not mapping:
         return dict(row)
@@ -151,14 +155,36 @@ def mapped_columns(
 
 
 def empty_result(source: str, *, kind: RecordKind = RecordKind.TRADES, fmt: str = "") -> ReadResult:
-    """A result with no rows, in the schema of ``kind``."""
+    """Make a result with no rows, in the schema of ``kind``.
+
+    Parameters
+    ----------
+    source
+        The name of the source.
+    kind
+        The record kind whose schema the empty table has.
+    fmt
+        The format name the result reports.
+    """
     return ReadResult(source=source, kind=kind, table=SCHEMAS[kind].empty_table(), format=fmt)
 
 
 def unreadable(
     source: str, reason: str, *, kind: RecordKind = RecordKind.TRADES, fmt: str = ""
 ) -> ReadResult:
-    """A result for a file that could not be read at all: no rows, one whole-file reject."""
+    """Make the result of a file that could not be read at all: no rows, one whole-file reject.
+
+    Parameters
+    ----------
+    source
+        The name of the source.
+    reason
+        Why the file could not be read (the reason of its one reject).
+    kind
+        The record kind whose schema the empty table has.
+    fmt
+        The format name the result reports.
+    """
     result = empty_result(source, kind=kind, fmt=fmt)
     result.unreadable = True
     result.rejected.append(RejectedRow(source=source, line=None, field=None, reason=reason))
@@ -175,10 +201,14 @@ class RowCollector:
 
     Parameters
     ----------
-    spec : the record kind's spec.
-    source : the file the rows come from.
-    mapping : canonical -> source column mapping applied before validation.
-    limits : a text value longer than ``limits.max_field_chars`` rejects its row.
+    spec
+        The record kind's spec.
+    source
+        The file the rows come from.
+    mapping
+        Canonical -> source column mapping applied before validation.
+    limits
+        A text value longer than ``limits.max_field_chars`` rejects its row.
     """
 
     def __init__(
@@ -236,7 +266,16 @@ class RowCollector:
         self.raws.append(raw)
 
     def result(self, fmt: str, *, end_offset: int | None = None) -> ReadResult:
-        """The good rows as an Arrow table in the kind's schema, with the rejects."""
+        """Return the good rows as an Arrow table in the kind's schema, with the rejects.
+
+        Parameters
+        ----------
+        fmt
+            The format name the result reports.
+        end_offset
+            For line-oriented text, the byte offset just past the last complete line (else
+            None).
+        """
         table, _, rejected = self.finish()
         return ReadResult(
             source=self.source,
@@ -248,7 +287,7 @@ class RowCollector:
         )
 
     def finish(self) -> tuple[pa.Table, list[int | None], list[RejectedRow]]:
-        """The good rows as a table, the line of each, and the rejects sorted by line."""
+        """Return the good rows as a table, the line of each, and the rejects sorted by line."""
         schema = self.spec.schema
         try:
             table = pa.Table.from_pylist(self.rows, schema=schema)
@@ -310,8 +349,27 @@ def run_fast(
     source: str,
     max_field_chars: int,
 ) -> tuple[pa.Table, Mask]:
-    """Run ``spec.fast_validate`` on ``columns`` (reserved keys left out); the rows it is
-    sure of and their mask.
+    """Run ``spec.fast_validate`` on ``columns`` (reserved keys left out).
+
+    Rows with a text value longer than ``max_field_chars`` are left to the row path, which
+    rejects them naming the field.
+
+    Parameters
+    ----------
+    spec
+        The kind's spec; it must have a ``fast_validate``.
+    columns
+        Source column name -> raw values.
+    lines
+        The 1-based line (or row) number of each row.
+    source
+        The name recorded with the rows.
+    max_field_chars
+        The longest text value allowed, in characters.
+
+    Returns
+    -------
+    The rows the validator is sure of, and their mask.
 
     Raises
     ------

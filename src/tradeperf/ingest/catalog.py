@@ -32,7 +32,12 @@ _BY_KIND: Final = {spec.kind: spec for spec in KINDS}
 
 
 def kind_spec(kind: RecordKind) -> KindSpec:
-    """The spec of ``kind``.
+    """Return the spec of ``kind``.
+
+    Parameters
+    ----------
+    kind
+        The record kind.
 
     Raises
     ------
@@ -45,12 +50,14 @@ def kind_spec(kind: RecordKind) -> KindSpec:
 def detect_kind(
     columns: Iterable[str], *, mapping: Mapping[str, str] | None = None
 ) -> KindSpec | None:
-    """The record kind whose signature the columns match, or None.
+    """Return the spec of the record kind whose signature the columns match, or None.
 
     Parameters
     ----------
-    columns : source column names (any case).
-    mapping : the column mapping the reader will apply (canonical -> source column).
+    columns
+        Source column names (any case).
+    mapping
+        The column mapping the reader will apply (canonical -> source column).
 
     Examples
     --------
@@ -74,7 +81,7 @@ def detect_kind(
 
 
 def describe_signatures() -> str:
-    """A short text of the column groups each kind needs (for error messages)."""
+    """Describe in a short text the column groups each kind needs (for error messages)."""
     parts = []
     for spec in KINDS:
         groups = " or ".join("+".join(sorted(g)) for g in spec.signature[:3])

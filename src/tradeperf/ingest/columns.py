@@ -67,12 +67,12 @@ _MONEY_ZERO: Final = pa.scalar(0, pa.int64()).cast(MONEY_TYPE)
 
 
 def none_mask(n: int) -> Mask:
-    """A mask with no row set."""
+    """Return a mask of ``n`` rows with no row set."""
     return np.zeros(n, dtype=bool)
 
 
 def to_mask(values: pa.Array | pa.ChunkedArray) -> Mask:
-    """A boolean Arrow array as a NumPy mask (null counts as False)."""
+    """Turn a boolean Arrow array into a NumPy mask (null counts as False)."""
     filled = pc.fill_null(values, False)
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -153,7 +153,7 @@ def money_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.
 
 
 def timestamp_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.Array, Mask]:
-    """Times as `rows.parse_timestamp` reads them, in ``timestamp[us, UTC]``.
+    """Read times as `rows.parse_timestamp` reads them, in ``timestamp[us, UTC]``.
 
     Sure: ISO-8601 text ``YYYY-MM-DD[( |T)hh:mm[:ss[.ffffff]][Z|±hh:mm]]`` (years 2-9998),
     Arrow timestamps in s/ms/us (ns when whole microseconds), dates. Epoch numbers are unsure.
@@ -184,10 +184,12 @@ def timestamp_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple
 
 
 def _iso_times_arrow(text: pa.Array) -> pa.Array | None:
-    """The common case in one Arrow cast: every present value has the ISO shape and Arrow's
-    own ISO-8601 parser reads all of them (it rejects impossible dates, times and offsets, as
-    the row path does), and their years as written are within 2-9998. None when any value
-    needs the field-by-field path.
+    """Read the times of ``text`` in one Arrow cast, or None when that does not apply.
+
+    This is the common case: every present value has the ISO shape and Arrow's own ISO-8601
+    parser reads all of them (it rejects impossible dates, times and offsets, as the row path
+    does), and their years as written are within 2-9998. None when any value needs the
+    field-by-field path.
     """
     shaped = pc.all(pc.match_substring_regex(text, _ISO_RE), skip_nulls=True, min_count=0)
     if not shaped.as_py():
@@ -304,7 +306,7 @@ _LIMIT: Final = pa.scalar(Decimal(10**20), _WIDE)
 
 
 def money_sum(a: pa.Array, b: pa.Array, *, subtract: bool) -> tuple[pa.Array, Mask]:
-    """``a + b`` or ``a - b`` exactly; null (and out of range, in the mask) past 1e20."""
+    """Compute ``a + b`` or ``a - b`` exactly; null (and out of range, in the mask) past 1e20."""
     wide = (pc.subtract if subtract else pc.add)(a.cast(_WIDE), b.cast(_WIDE))
     inside = pc.less(pc.abs(wide), _LIMIT.cast(wide.type))
     kept = pc.if_else(inside, wide, pa.scalar(None, wide.type))
@@ -340,7 +342,7 @@ def is_negative(money: pa.Array) -> Mask:
 
 
 def origin_columns(batch: ColumnBatch, ok: Mask) -> dict[str, pa.Array]:
-    """The ``source`` and ``source_line`` columns of the kept rows."""
+    """Build the ``source`` and ``source_line`` columns of the rows kept in ``ok``."""
     lines = batch.lines[ok]
     return {
         "source": pa.array([batch.source] * len(lines), pa.string()),
@@ -366,6 +368,6 @@ def fill_ids(
 def resolve_columns(
     batch: ColumnBatch, kind: RecordKind, canonical: frozenset[str]
 ) -> dict[str, pa.Array]:
-    """The batch's columns under their canonical names, by `rows.resolve_row`'s rules."""
+    """Rename the batch's columns to their canonical names, by `rows.resolve_row`'s rules."""
     resolved = resolve_row(kind, batch.columns, canonical=canonical)
     return {k: v for k, v in resolved.items() if isinstance(v, pa.Array | pa.ChunkedArray)}

@@ -113,7 +113,8 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
 
     Parameters
     ----------
-    row : raw column name -> value (canonical names or aliases), with optional reserved
+    row
+        Raw column name -> value (canonical names or aliases), with optional reserved
         keys `SOURCE_KEY` / `LINE_KEY`.
 
     Returns

@@ -1,5 +1,7 @@
-"""The names of the readers in the format registry (`tradeperf.ingest.formats.REGISTRY`, which
-checks them), for what only names a reader: an option's help, a setting's check.
+"""The names of the readers in the format registry, for what only names a reader.
+
+What only names a reader is, say, an option's help or a setting's check; the registry
+(`tradeperf.ingest.formats.REGISTRY`) checks the names.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""The format registry: each source format is one `Format` (name, sniff, read), listed in
-`REGISTRY`; a new format (an IBKR Flex statement, a TradingView export) is one module and one
-entry here.
+"""The format registry: each source format is one `Format` (name, sniff, read) in `REGISTRY`.
 
-How a file's format is chosen (`choose_format`):
+A new format (an IBKR Flex statement, a TradingView export) is one module and one entry here.
+
+How a file's format is chosen (`tradeperf.ingest.read.read_source`, `sniff_format`):
 
 1. ``--input-format`` (`ReadOptions.input_format`) names it: that reader is used.
 2. Magic bytes: ``PAR1`` is Parquet; gzip and zip archives are unreadable with a hint.
@@ -59,6 +59,7 @@ class Head:
     text: str = field(init=False)
 
     def __post_init__(self) -> None:
+        """Decode ``raw`` into ``text`` (`decode_head`)."""
         self.text = decode_head(self.raw)
 
     @cached_property
@@ -175,7 +176,12 @@ _BY_NAME: Final = {f.name: f for f in REGISTRY}
 
 
 def get_format(name: str) -> Format:
-    """The registered format called ``name``.
+    """Return the registered format called ``name``.
+
+    Parameters
+    ----------
+    name
+        A format name, one of `FORMATS`.
 
     Raises
     ------
@@ -187,8 +193,9 @@ def get_format(name: str) -> Format:
 
 @dataclass(frozen=True, slots=True)
 class Sniffed:
-    """What detection found: a format name (or ``empty``), or None with the reason the file
-    is unreadable.
+    """What detection found: a format name (or ``empty``), or None with a reason.
+
+    The reason, given when ``format`` is None, tells why the file is unreadable.
     """
 
     format: str | None
@@ -200,7 +207,8 @@ def sniff_format(path: Path) -> Sniffed:
 
     Parameters
     ----------
-    path : an existing file.
+    path
+        An existing file.
 
     Returns
     -------
@@ -269,7 +277,7 @@ def _is_freqtrade_trade(obj: object) -> bool:
 
 
 def classify_json_document(doc: object) -> str | None:
-    """The format of a parsed JSON document: ``freqtrade``, ``json`` (records), or None.
+    """Classify a parsed JSON document: ``freqtrade``, ``json`` (records), or None.
 
     A single object that is neither a freqtrade export nor a ``{"trades": [...]}`` wrapper is
     None here; on one line of a file it is a JSONL record.

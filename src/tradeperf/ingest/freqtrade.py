@@ -92,7 +92,7 @@ class FreqtradeSummary:
 
 
 def _load(path: Path, limits: Limits = DEFAULT_OPTIONS.limits) -> object:
-    """The export as parsed JSON (freqtrade writes NaN for undefined figures: allowed here).
+    """Load the export as parsed JSON (freqtrade writes NaN for undefined figures: allowed here).
 
     Raises
     ------
@@ -124,14 +124,15 @@ def _money_or_none(value: object) -> Decimal | None:
 
 
 def freqtrade_summary(path: Path | str) -> dict[str, FreqtradeSummary]:
-    """The summary figures of each strategy in a freqtrade backtest export.
+    """Read the summary figures of each strategy in a freqtrade backtest export.
 
     The report uses ``starting_balance`` as the capital and ``stake_currency`` as the currency
     when the user gives none.
 
     Parameters
     ----------
-    path : a freqtrade backtest export (JSON).
+    path
+        A freqtrade backtest export (JSON).
 
     Returns
     -------
@@ -170,18 +171,24 @@ def freqtrade_summary(path: Path | str) -> dict[str, FreqtradeSummary]:
 
 
 def freqtrade_trade_id(strategy: str, pair: str, open_timestamp_ms: int, *, run: str = "") -> str:
-    """The deterministic id of a freqtrade trade: ``ft-`` + SHA-256 of
-    run|strategy|pair|open ms (strategy|pair|open ms when the export names no run).
+    """Derive the deterministic id of a freqtrade trade.
+
+    The id is ``ft-`` and the first 20 hex digits of the SHA-256 of run|strategy|pair|open ms
+    (strategy|pair|open ms when the export names no run).
 
     Two backtests of one strategy are two runs whose trades stay apart; the same export read
     twice gives the same ids.
 
     Parameters
     ----------
-    strategy : the strategy name.
-    pair : the pair, as freqtrade writes it (``ETH/BTC``).
-    open_timestamp_ms : the opening time in epoch milliseconds.
-    run : the backtest run (`freqtrade_run`), empty when unknown.
+    strategy
+        The strategy name.
+    pair
+        The pair, as freqtrade writes it (``ETH/BTC``).
+    open_timestamp_ms
+        The opening time in epoch milliseconds.
+    run
+        The backtest run (`freqtrade_run`), empty when unknown.
 
     Examples
     --------
@@ -198,9 +205,19 @@ def freqtrade_trade_id(strategy: str, pair: str, open_timestamp_ms: int, *, run:
 
 
 def freqtrade_run(doc: object, strategy: str, result: dict[str, object]) -> str:
-    """The backtest run a strategy's result belongs to: the export's ``metadata`` run id, else
-    the strategy's ``backtest_run_start_ts`` (when the backtest was run); empty when neither
-    (a bare list of trades).
+    """Tell the backtest run a strategy's result belongs to.
+
+    The run is the export's ``metadata`` run id, else the strategy's ``backtest_run_start_ts``
+    (when the backtest was run); empty when neither (a bare list of trades).
+
+    Parameters
+    ----------
+    doc
+        The parsed export.
+    strategy
+        The strategy name.
+    result
+        The strategy's result object in the export.
     """
     meta = doc.get("metadata") if isinstance(doc, dict) else None
     entry = meta.get(strategy) if isinstance(meta, dict) else None
@@ -217,10 +234,14 @@ def freqtrade_row(
 
     Parameters
     ----------
-    trade : one element of freqtrade's ``trades`` list.
-    strategy : the strategy it belongs to.
-    currency : the stake currency, if known.
-    run : the backtest run (`freqtrade_run`): part of the trade id, kept in the metadata.
+    trade
+        One element of freqtrade's ``trades`` list.
+    strategy
+        The strategy it belongs to.
+    currency
+        The stake currency, if known.
+    run
+        The backtest run (`freqtrade_run`): part of the trade id, kept in the metadata.
 
     Raises
     ------
@@ -285,9 +306,12 @@ def read_freqtrade(
 
     Parameters
     ----------
-    path : the export (JSON), a bare list of freqtrade trades, or ``{"trades": [...]}``.
-    source : the name recorded with rows and rejects (default ``str(path)``).
-    limits : a document nested deeper than ``limits.max_depth`` is unreadable; a text value
+    path
+        The export (JSON), a bare list of freqtrade trades, or ``{"trades": [...]}``.
+    source
+        The name recorded with rows and rejects (default ``str(path)``).
+    limits
+        A document nested deeper than ``limits.max_depth`` is unreadable; a text value
         longer than ``limits.max_field_chars`` rejects its trade.
 
     Returns

@@ -160,8 +160,10 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
 
     Parameters
     ----------
-    path : the XML file.
-    tz : IANA zone of the statement's local times (IBKR: the exchange/ET time, default
+    path
+        The XML file.
+    tz
+        IANA zone of the statement's local times (IBKR: the exchange/ET time, default
         ``America/New_York``).
 
     Returns
@@ -237,8 +239,10 @@ def read_flex(path: str | Path, *, tz: str = "America/New_York") -> list[FlexSta
 
 
 def _base_currency(el: ET.Element, st: FlexStatement) -> str | None:
-    """The statement's base currency: its account information's, else the one currency all
-    of whose executions convert to base at exactly 1 (None when neither tells).
+    """Tell the statement's base currency, or None when nothing tells it.
+
+    The base currency is its account information's, else the one currency all of whose
+    executions convert to base at exactly 1.
     """
     info = next(el.iter("AccountInformation"), None)
     if info is not None and info.get("currency"):
@@ -255,9 +259,19 @@ def _base_currency(el: ET.Element, st: FlexStatement) -> str | None:
 
 
 def fx_rates_table(st: FlexStatement, source: str, lines: list[int]) -> pa.Table:
-    """The exchange rates of ``st``'s executions to its base currency, one row per (trade
-    date, currency) (`FX_RATE_SCHEMA`; empty when the base is not known). ``lines`` numbers
-    the fills as the fills table does.
+    """Tabulate the exchange rates of ``st``'s executions to its base currency.
+
+    The table (`FX_RATE_SCHEMA`) has one row per (trade date, currency, rate); it is empty
+    when the base is not known.
+
+    Parameters
+    ----------
+    st
+        The parsed Flex statement.
+    source
+        The name recorded with the rows.
+    lines
+        The line of each of ``st``'s fills, numbered as the fills table numbers them.
     """
     rows: dict[tuple[object, str, Decimal], int] = {}
     base = st.base_currency
@@ -290,11 +304,15 @@ def read_flex_source(
 
     Parameters
     ----------
-    path : the Flex Query XML file.
-    source : the name recorded with rows and rejects (default ``str(path)``).
-    options : the reader options (``limits`` bound the text values; a column mapping does
+    path
+        The Flex Query XML file.
+    source
+        The name recorded with rows and rejects (default ``str(path)``).
+    options
+        The reader options (``limits`` bound the text values; a column mapping does
         not apply to XML attributes).
-    tz : IANA zone of the statement's local times (see `read_flex`).
+    tz
+        IANA zone of the statement's local times (see `read_flex`).
 
     Returns
     -------

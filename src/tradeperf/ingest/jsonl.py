@@ -58,7 +58,15 @@ CHUNK_OBJECTS = 100_000
 
 
 def count_newlines(path: Path, end: int) -> int:
-    """The number of line breaks in the first ``end`` bytes of ``path`` (read in 1 MiB blocks)."""
+    """Count the line breaks in the first ``end`` bytes of ``path`` (read in 1 MiB blocks).
+
+    Parameters
+    ----------
+    path
+        The file.
+    end
+        How many bytes from the start of the file to count in.
+    """
     count = 0
     with path.open("rb") as f:
         remaining = end
@@ -182,17 +190,24 @@ def read_jsonl(
 
     Parameters
     ----------
-    path : the file (UTF-8, or UTF-16 with a byte-order mark).
-    source : the name recorded with rows and rejects (default ``str(path)``).
-    kind : the record kind; detected from the objects' keys when None.
-    options : the reader options (``mapping``: canonical -> source column; ``limits``).
-    start_offset : byte offset to start at (0 = the beginning); must be at a line start. An
+    path
+        The file (UTF-8, or UTF-16 with a byte-order mark).
+    source
+        The name recorded with rows and rejects (default ``str(path)``).
+    kind
+        The record kind; detected from the objects' keys when None.
+    options
+        The reader options (``mapping``: canonical -> source column; ``limits``).
+    start_offset
+        Byte offset to start at (0 = the beginning); must be at a line start. An
         offset past the end of the file reads nothing and reports the file size as
         ``end_offset``, so a caller can tell that the file shrank (was rotated).
-    start_line : the number of lines before ``start_offset`` (the previous ``end_line``), so
+    start_line
+        The number of lines before ``start_offset`` (the previous ``end_line``), so
         rejects keep their line numbers from the start of the file; None counts them (which
         reads the file up to ``start_offset``).
-    fast : validate plain objects by column (`read_objects_fast`); None follows
+    fast
+        Validate plain objects by column (`read_objects_fast`); None follows
         ``TRADEPERF_INGEST_FAST`` (on by default). Same result either way.
 
     Returns
@@ -227,8 +242,10 @@ def read_jsonl(
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a big log makes millions of small objects (no
-    cycles), and collections triggered by their count would take a third of the time.
+    """Pause the cyclic garbage collector while the block runs.
+
+    A big log makes millions of small objects (no cycles), and collections triggered by their
+    count would take a third of the time.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -240,8 +257,14 @@ def _gc_paused() -> Iterator[None]:
 
 
 class LineError(ValueError):
-    """Why one line is not a record (the reason a rejected row gives); ``binary`` when the
-    line is not text at all.
+    """Why one line is not a record (the reason a rejected row gives).
+
+    Parameters
+    ----------
+    reason
+        The reason, as the rejected row gives it.
+    binary
+        True when the line is not text at all.
     """
 
     def __init__(self, reason: str, *, binary: bool = False) -> None:
@@ -266,8 +289,9 @@ _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 def _strings(obj: object) -> Iterator[str]:
-    """Every string in a parsed JSON value, keys included (no recursion: depth is bounded
-    by the caller, but a stack costs nothing).
+    """Yield every string in a parsed JSON value, keys included.
+
+    This uses no recursion: depth is bounded by the caller, but a stack costs nothing.
     """
     stack = [obj]
     while stack:
@@ -282,12 +306,12 @@ def _strings(obj: object) -> Iterator[str]:
 
 
 def _too_long_text(obj: object, limit: int) -> bool:
-    """True when a string in ``obj`` (keys included) is longer than ``limit`` characters."""
+    """Tell whether a string in ``obj`` (keys included) is longer than ``limit`` characters."""
     return any(len(text) > limit for text in _strings(obj))
 
 
 def _has_surrogate(obj: object) -> bool:
-    """True when a string in ``obj`` holds a lone surrogate (not encodable as UTF-8)."""
+    """Tell whether a string in ``obj`` holds a lone surrogate (not encodable as UTF-8)."""
     for text in _strings(obj):
         try:
             text.encode("utf-8")
@@ -297,8 +321,9 @@ def _has_surrogate(obj: object) -> bool:
 
 
 def _malformed(exc: json.JSONDecodeError) -> str:
-    """``malformed JSON (Expecting value at column 3)``; json's "... starting at" keeps one
-    "at".
+    """Give the reason of a JSON error as ``malformed JSON (Expecting value at column 3)``.
+
+    A message of json's ending in "... starting at" keeps one "at".
     """
     return f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
 
@@ -479,11 +504,16 @@ def read_json_records(
 
     Parameters
     ----------
-    path : the file (UTF-8, or UTF-16 with a byte-order mark).
-    source : the name recorded with rows and rejects (default ``str(path)``).
-    kind : the record kind; detected from the records' keys when None.
-    options : the reader options (``mapping``, ``limits``).
-    fast : validate plain records by column (as `read_jsonl`).
+    path
+        The file (UTF-8, or UTF-16 with a byte-order mark).
+    source
+        The name recorded with rows and rejects (default ``str(path)``).
+    kind
+        The record kind; detected from the records' keys when None.
+    options
+        The reader options (``mapping``, ``limits``).
+    fast
+        Validate plain records by column (as `read_jsonl`).
 
     Returns
     -------
@@ -532,7 +562,7 @@ _SPACE: Final = re.compile(r"[\s\ufeff]*")
 
 
 def _records_start(text: str) -> int | None:
-    """The index just past the ``[`` that opens the list of records, or None."""
+    """Find the index just past the ``[`` that opens the list of records, or None."""
     at = _SPACE.match(text).end()  # type: ignore[union-attr]
     if text.startswith("[", at):
         return at + 1
@@ -547,8 +577,9 @@ def _records_start(text: str) -> int | None:
 
 
 def _element_end(text: str, at: int) -> int | None:
-    """The index just past the list element starting at ``at`` (brackets balanced, strings
-    skipped), or None when the text ends first.
+    """Find the index just past the list element starting at ``at``, or None if the text ends.
+
+    Brackets are balanced and strings skipped.
     """
     depth = 0
     for token in _ELEMENT_TOKENS.finditer(text, at):
@@ -586,8 +617,9 @@ def _check_record(raw: str, value: object, limits: Limits) -> None:
 
 
 def _element_error(raw: str, limits: Limits) -> LineError:
-    """Why a list element that does not parse is bad (depth first: it explains a
-    RecursionError).
+    """Tell why a list element that does not parse is bad.
+
+    Depth is checked first: it explains a RecursionError.
     """
     if json_depth_exceeds(raw, limits.max_depth):
         return LineError(f"JSON nested deeper than {limits.max_depth} levels (max_depth)")
@@ -605,7 +637,7 @@ def _element_error(raw: str, limits: Limits) -> LineError:
 def iter_json_records(
     text: str, start: int, limits: Limits
 ) -> Iterator[tuple[object, str] | LineError]:
-    """The elements of the JSON list that opens just before ``start``, one at a time.
+    """Yield the elements of the JSON list that opens just before ``start``, one at a time.
 
     Yields ``(value, raw text)`` for each element within the limits, or a `LineError` for an
     element that is not (its position still counts). A document that breaks off (text ends,
@@ -663,11 +695,11 @@ def read_objects_fast(
     collector: RowCollector,
     fmt: str,
 ) -> ReadResult:
-    """Validate parsed JSON objects: plain ones by column, the others by row.
+    r"""Validate parsed JSON objects: plain ones by column, the others by row.
 
     ``objects`` holds (line, object, raw line) as `tradeperf.ingest.jsonl` parses them
     (``parse_float=Decimal``), in line order. An object is plain when its raw line has no
-    escape (``\\``), no key starts with ``@``, and every value is text, an integer, a
+    escape (``\``), no key starts with ``@``, and every value is text, an integer, a
     Decimal or null. Plain objects are grouped by their exact key sequence (so alias and
     mapping resolution, which depend on key order, match the row path's); each group of at
     least `JSON_MIN_GROUP` objects becomes a batch of text columns (numbers as ``str(value)``,

@@ -19,8 +19,16 @@ from tradeperf.records import RecordKind
 
 
 class RowError(ValueError):
-    """A row that fails validation: names the field and the reason (no file or line; the
-    format reader adds those).
+    """A row that fails validation: names the field and the reason.
+
+    It gives no file or line: the format reader adds those.
+
+    Parameters
+    ----------
+    reason
+        Why the row is invalid.
+    field
+        The field at fault, if one is.
     """
 
     def __init__(self, reason: str, *, field: str | None = None) -> None:
@@ -55,6 +63,7 @@ class ColumnBatch:
 
     @property
     def num_rows(self) -> int:
+        """The number of rows of the batch."""
         return len(self.lines)
 
 

@@ -60,6 +60,7 @@ class Limits:
     max_field_chars: int = MAX_FIELD_CHARS
 
     def __post_init__(self) -> None:
+        """Check that every limit is a whole number at or above its minimum."""
         for name, floor in (("max_line_bytes", 64), ("max_depth", 2), ("max_field_chars", 16)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < floor:
@@ -97,11 +98,12 @@ class ReadOptions:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
+        """Check that ``decimal`` is one of `DECIMAL_MARKS` or None."""
         if self.decimal is not None and self.decimal not in DECIMAL_MARKS:
             raise ConfigError(f"decimal: use '.' or ',', not {self.decimal!r}")
 
     def identity(self) -> str:
-        """The options as canonical text, stored with each source in the ingestion index."""
+        """Return the options as canonical text, stored with each source in the ingestion index."""
         limits = self.limits
         return json.dumps(
             {

@@ -38,7 +38,8 @@ def discover(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
     Parameters
     ----------
-    paths : one path or several.
+    paths
+        One path or several.
 
     Returns
     -------
@@ -92,15 +93,21 @@ def read_source(
 
     Parameters
     ----------
-    path : the file.
-    options : the reader options: ``input_format`` (one of `FORMATS`) skips detection by
+    path
+        The file.
+    options
+        The reader options: ``input_format`` (one of `FORMATS`) skips detection by
         content; ``mapping`` renames source columns (canonical -> source); ``decimal`` is the
         decimal mark of CSV numbers; ``limits`` bound lines, values and nesting.
-    start_offset : byte offset to start a JSONL file at (the previous ``end_offset``).
-    start_line : the number of lines before ``start_offset`` (the previous ``end_line``); None
+    start_offset
+        Byte offset to start a JSONL file at (the previous ``end_offset``).
+    start_line
+        The number of lines before ``start_offset`` (the previous ``end_line``); None
         counts them.
-    kind : the record kind; None detects it from the columns.
-    fast : use the vectorised columnar path for CSV, Parquet and JSONL where it applies; False
+    kind
+        The record kind; None detects it from the columns.
+    fast
+        Use the vectorised columnar path for CSV, Parquet and JSONL where it applies; False
         forces the row path; None follows the environment variable ``TRADEPERF_INGEST_FAST``
         (``0`` turns it off; on by default). The result is the same.
 

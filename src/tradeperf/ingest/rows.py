@@ -48,8 +48,17 @@ def _normalized_aliases(kind: RecordKind) -> dict[str, str]:
 
 
 def canonical_name(kind: RecordKind, name: str) -> str:
-    """The canonical column name of ``name`` for ``kind`` (the normalised name if no alias;
-    aliases from `tradeperf.ingest.aliases.ALIASES`).
+    """Return the canonical column name of ``name`` for ``kind``.
+
+    That is the name ``name`` is an alias of (aliases from `tradeperf.ingest.aliases.ALIASES`),
+    else the normalised name itself.
+
+    Parameters
+    ----------
+    kind
+        The record kind whose aliases apply.
+    name
+        A source column name (any case and separators).
     """
     key = normalize_name(name)
     return _normalized_aliases(kind).get(key, key)
@@ -71,9 +80,12 @@ def resolve_row(
 
     Parameters
     ----------
-    kind : the record kind whose aliases apply.
-    row : raw column name -> value.
-    canonical : the kind's canonical column names.
+    kind
+        The record kind whose aliases apply.
+    row
+        Raw column name -> value.
+    canonical
+        The kind's canonical column names.
 
     Returns
     -------
@@ -103,7 +115,11 @@ NULL_SPELLINGS: Final = frozenset(("", "null", "none", "nan", "n/a", "na"))
 
 
 def is_missing(value: object) -> bool:
-    """True for None, an empty or blank string, and the usual null spellings of logs and CSV."""
+    """Tell whether ``value`` is missing: None, blank, a null spelling of logs and CSV, or NaN.
+
+    The null spellings are `NULL_SPELLINGS`, compared stripped and lower-cased; a float NaN
+    is missing too.
+    """
     if value is None:
         return True
     if isinstance(value, str):
@@ -236,8 +252,10 @@ def _from_epoch(number: Decimal) -> datetime:
 
 
 def parse_text_list(value: object, field: str) -> list[str]:
-    """Read a list of short texts (tags, ids): a JSON list, a JSON-list string, or a comma- or
-    semicolon-separated string. Objects in a list give their ``id``/``event_id`` (or their JSON).
+    """Read a list of short texts (tags, ids) from ``value``.
+
+    The value is a JSON list, a JSON-list string, or a comma-, semicolon- or ``|``-separated
+    string. Objects in a list give their ``id``/``event_id`` (or their JSON).
 
     Raises
     ------

@@ -133,8 +133,11 @@ def _line_text(raw: bytes, limits: Limits) -> str:
 
 
 def _parse(text: str, delimiter: str) -> tuple[list[str], bool]:
-    """The cells of ``text`` as `csv.reader` reads them, and whether a quoted field is still
-    open at its end.
+    """Parse the cells of ``text`` as `csv.reader` reads them.
+
+    Returns
+    -------
+    The cells, and whether a quoted field is still open at the end of ``text``.
 
     Raises
     ------
@@ -152,8 +155,11 @@ def _parse(text: str, delimiter: str) -> tuple[list[str], bool]:
 def _layout(
     data: bytes, delimiter: str | None, limits: Limits
 ) -> tuple[_Layout, list[tuple[int, str, str]]]:
-    """Lines, delimiter and header of a CSV text; the junk lines before the header as
-    (line, reason, raw) rejects.
+    """Find the lines, delimiter and header of a CSV text.
+
+    Returns
+    -------
+    The layout, and the junk lines before the header as (line, reason, raw) rejects.
     """
     data, starts, ends = _split_lines(data)
     lay = _Layout(data, starts, ends, delimiter or ",")
@@ -203,7 +209,7 @@ def _numeric_columns(
 
 
 def _detect_decimal(lay: _Layout, options: ReadOptions) -> str:
-    """The decimal mark of the file (see the module docstring)."""
+    """Detect the decimal mark of the file (see the module docstring)."""
     if options.decimal is not None:
         return options.decimal
     if lay.delimiter == "," or not lay.numeric:
@@ -358,12 +364,18 @@ def read_csv(
 
     Parameters
     ----------
-    path : the file (UTF-8, optionally with a byte-order mark; or UTF-16 with one).
-    source : the name recorded with rows and rejects (default ``str(path)``).
-    kind : the record kind; detected from the header when None.
-    options : the reader options (``mapping``, ``decimal``, ``limits``).
-    delimiter : the cell separator; told from the header when None.
-    fast : try the columnar fast path; None follows the ``TRADEPERF_INGEST_FAST`` environment
+    path
+        The file (UTF-8, optionally with a byte-order mark; or UTF-16 with one).
+    source
+        The name recorded with rows and rejects (default ``str(path)``).
+    kind
+        The record kind; detected from the header when None.
+    options
+        The reader options (``mapping``, ``decimal``, ``limits``).
+    delimiter
+        The cell separator; told from the header when None.
+    fast
+        Try the columnar fast path; None follows the ``TRADEPERF_INGEST_FAST`` environment
         variable (on by default). Same result either way.
 
     Returns
@@ -429,11 +441,16 @@ def read_parquet(
 
     Parameters
     ----------
-    path : the file.
-    source : the name recorded with rows and rejects (default ``str(path)``).
-    kind : the record kind; detected from the column names when None.
-    options : the reader options (``mapping``, ``limits``).
-    fast : try the columnar fast path; None follows ``TRADEPERF_INGEST_FAST`` (see `read_csv`).
+    path
+        The file.
+    source
+        The name recorded with rows and rejects (default ``str(path)``).
+    kind
+        The record kind; detected from the column names when None.
+    options
+        The reader options (``mapping``, ``limits``).
+    fast
+        Try the columnar fast path; None follows ``TRADEPERF_INGEST_FAST`` (see `read_csv`).
 
     Returns
     -------
@@ -480,8 +497,9 @@ def read_parquet(
 
 
 def _batch_rows(batch: pa.RecordBatch) -> list[dict[str, object] | str]:
-    """The rows of a Parquet batch; a row whose values a damaged page garbled is the reason
-    it cannot be read instead.
+    """Return the rows of a Parquet batch, each as a dict or, if unreadable, the reason.
+
+    A row whose values a damaged page garbled is given as the reason it cannot be read.
     """
     try:
         batch.validate(full=True)
@@ -539,8 +557,10 @@ _DELIM: Final = 3
 def _odd_quotes(
     raw: np.ndarray, starts: np.ndarray, ends: np.ndarray, delims: np.ndarray, delim: int
 ) -> np.ndarray:
-    """Per line, 1 where quotes are not simple (``"..."`` wrapping a whole cell, holding no
-    quote or delimiter), else 0. Simply quoted cells read the same in Arrow and `csv`.
+    """Mark each line 1 where its quotes are not simple, else 0.
+
+    Simple quotes are ``"..."`` wrapping a whole cell, holding no quote or delimiter; simply
+    quoted cells read the same in Arrow and `csv`.
     """
     quotes = np.flatnonzero(raw == _QUOTE)
     if not len(quotes):

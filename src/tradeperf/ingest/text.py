@@ -47,15 +47,22 @@ class Text:
 
 
 def has_utf16_bom(head: bytes) -> bool:
-    """True when ``head`` (a file's first bytes) starts with a UTF-16 byte-order mark."""
+    """Tell whether ``head`` (a file's first bytes) starts with a UTF-16 byte-order mark."""
     return head.startswith(_UTF16_BOMS)
 
 
 def load_text(path: Path, *, start_offset: int = 0) -> Text:
-    """The content of ``path`` from ``start_offset`` as UTF-8 bytes (see `Text`).
+    """Load the content of ``path`` from ``start_offset`` as UTF-8 bytes (see `Text`).
 
     A UTF-16 file is decoded whole (``start_offset`` ignored); undecodable code units become
     U+FFFD, so a damaged line is rejected by its reader, not the file.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+    start_offset
+        The byte offset in the file to start at (0: the whole file).
 
     Raises
     ------
@@ -78,8 +85,10 @@ def load_text(path: Path, *, start_offset: int = 0) -> Text:
 
 
 def decode_head(head: bytes) -> str:
-    """A file's first bytes as text for detection: BOMs honoured, undecodable bytes replaced,
-    a character cut at the end dropped.
+    """Decode a file's first bytes ``head`` as text, for detection.
+
+    Byte-order marks are honoured, undecodable bytes replaced, and a character cut at the end
+    dropped.
     """
     if has_utf16_bom(head):
         cut = len(head) - len(head) % 2
@@ -90,14 +99,16 @@ def decode_head(head: bytes) -> str:
 
 
 def is_readable(line: str) -> bool:
-    """True for a line of text: no replacement character from bad bytes, no NUL or other
-    control character besides tab and CR.
+    """Tell whether ``line`` is a line of text, not junk.
+
+    A line of text holds no replacement character from bad bytes, and no NUL or other control
+    character besides tab and CR.
     """
     return "\ufffd" not in line and _CONTROL.search(line) is None
 
 
 def readable_lines(text: str, *, limit: int = 50) -> list[str]:
-    """The first ``limit`` non-blank readable lines of ``text`` (stripped), skipping junk."""
+    """Return the first ``limit`` non-blank readable lines of ``text`` (stripped), skipping junk."""
     found: list[str] = []
     for line in text.splitlines():
         if line.strip() and is_readable(line):
@@ -108,8 +119,9 @@ def readable_lines(text: str, *, limit: int = 50) -> list[str]:
 
 
 def delimiter_of(line: str) -> str | None:
-    """The cell delimiter of a CSV header line (``,``, ``;``, tab or ``|``: the one giving most
-    cells), or None when none gives two cells.
+    """Return the cell delimiter of a CSV header ``line``, or None when none gives two cells.
+
+    The delimiter is the one of ``,``, ``;``, tab or ``|`` that gives the most cells.
     """
     counts = {d: next(csv.reader([line], delimiter=d), []) for d in _DELIMITERS}
     best = max(counts, key=lambda d: len(counts[d]))
@@ -117,15 +129,22 @@ def delimiter_of(line: str) -> str | None:
 
 
 def csv_delimiter(first_line: str) -> str:
-    """The delimiter of a CSV header line (``,`` when none of ``,;<tab>|`` splits it)."""
+    """Return the delimiter of a CSV header line (``,`` when none of ``,;<tab>|`` splits it)."""
     return delimiter_of(first_line) or ","
 
 
 def json_depth_exceeds(text: str, limit: int) -> bool:
-    """True when JSON ``text`` nests objects and lists deeper than ``limit``.
+    """Tell whether JSON ``text`` nests objects and lists deeper than ``limit``.
 
     Cheap for ordinary records (two counts); only text with more brackets than the limit is
     scanned, brackets inside strings left out.
+
+    Parameters
+    ----------
+    text
+        The JSON text (it need not be valid JSON).
+    limit
+        The deepest nesting allowed (an object holding a list is depth 2).
 
     Examples
     --------
@@ -151,8 +170,10 @@ _SNIFF_DEPTH: Final = 64
 
 
 def json_or_none(text: str) -> object:
-    """``text`` as JSON (numbers as Decimal), or None when it is not JSON or nests deeper than
-    64 levels: for telling a document's layout, never for reading its records.
+    """Parse ``text`` as JSON (numbers as Decimal), or None when it is not JSON or too deep.
+
+    Too deep is nested more than 64 levels. This is for telling a document's layout, never
+    for reading its records.
 
     Examples
     --------

@@ -111,12 +111,16 @@ _STATUSES: Final = {
 
 
 def derived_trade_id(source: object, line: object) -> str:
-    """The deterministic id of a row that has none: ``row-`` + SHA-256 of ``source:line``.
+    """Derive the deterministic id of a row that has none.
+
+    The id is ``row-`` and the first 20 hex digits of the SHA-256 of ``source:line``.
 
     Parameters
     ----------
-    source : the file the row came from (as the reader names it).
-    line : its 1-based line or row number.
+    source
+        The file the row came from (as the reader names it).
+    line
+        Its 1-based line or row number.
 
     Examples
     --------
@@ -160,7 +164,7 @@ def _non_negative(value: Decimal | None, field: str) -> Decimal | None:
 
 
 def _derived(value: Decimal, field: str) -> Decimal:
-    """A derived amount as money; a `RowError` (not a crash) when it is out of range."""
+    """Make a derived amount money; raise a `RowError` (not a crash) when it is out of range."""
     try:
         return to_decimal(value)
     except ValueError:
@@ -172,7 +176,8 @@ def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
 
     Parameters
     ----------
-    row : raw column name -> value, in any layout the module docstring lists; may carry the
+    row
+        Raw column name -> value, in any layout the module docstring lists; may carry the
         reserved keys `SOURCE_KEY` and `LINE_KEY` (used for ``source``, ``source_line`` and a
         derived ``trade_id``).
 

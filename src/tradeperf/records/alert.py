@@ -47,6 +47,7 @@ class Alert:
     threshold: float | None = None
 
     def __post_init__(self) -> None:
+        """Check that ``fired_at`` is timezone-aware and that the rule is named."""
         if self.fired_at.tzinfo is None:
             raise ValueError("fired_at must be timezone-aware")
         if not self.rule:

@@ -112,6 +112,7 @@ class Fill:
     tags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        """Check the fields; make side and liquidity enums and the amounts exact Decimals."""
         _require_text("fill_id", self.fill_id)
         _require_text("symbol", self.symbol)
         _require_text("account", self.account)
@@ -152,6 +153,7 @@ class Mark:
     price: Decimal
 
     def __post_init__(self) -> None:
+        """Check the timestamp and the symbol, and make the price an exact Decimal."""
         _require_aware("timestamp", self.timestamp)
         _require_text("symbol", self.symbol)
         object.__setattr__(self, "price", _exact("price", self.price))
@@ -174,6 +176,7 @@ class FundingPayment:
     currency: str | None = None
 
     def __post_init__(self) -> None:
+        """Check the timestamp, symbol and account, and make the amount an exact Decimal."""
         _require_aware("timestamp", self.timestamp)
         _require_text("symbol", self.symbol)
         _require_text("account", self.account)
@@ -196,6 +199,7 @@ class CashFlow:
     currency: str | None = None
 
     def __post_init__(self) -> None:
+        """Check the timestamp and the account, and make the amount an exact Decimal."""
         _require_aware("timestamp", self.timestamp)
         _require_text("account", self.account)
         object.__setattr__(self, "amount", _exact("amount", self.amount))

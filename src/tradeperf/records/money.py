@@ -32,7 +32,8 @@ def to_decimal(value: object) -> Decimal:
 
     Parameters
     ----------
-    value : a Decimal, int, decimal string (``"12.5"``, ``"1e-3"``) or float. A float is
+    value
+        A Decimal, int, decimal string (``"12.5"``, ``"1e-3"``) or float. A float is
         read through its shortest repr, so ``0.1`` becomes ``Decimal("0.1")``, the number the
         writer of a JSON or CSV file meant.
 

@@ -79,6 +79,7 @@ class Trade:
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        """Check the times (aware, exit not before entry) and that a CLOSED trade is complete."""
         for name in ("entry_time", "exit_time"):
             t = getattr(self, name)
             if t is not None and t.tzinfo is None:

@@ -1,0 +1,1 @@
+"""Reports of a summary: JSON documents, Markdown, and the JSON Schemas they follow."""

@@ -114,7 +114,13 @@ def window_to_json(w: WindowFigures, tz: Any) -> dict[str, Any]:
 
 
 def summary_to_json(summary: Summary) -> dict[str, Any]:
-    """The summary document (``summary.json``), valid against ``summary.schema.json``."""
+    """Build the summary document (``summary.json``), valid against ``summary.schema.json``.
+
+    Parameters
+    ----------
+    summary
+        The computed summary, with the request it answers.
+    """
     req = summary.request
     tz = resolve_timezone(req.timezone)
     overall = summary.overall
@@ -156,7 +162,17 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
 
 
 def windows_to_json(summary: Summary, kind: WindowKind) -> dict[str, Any]:
-    """The document of one window kind (``daily.json``...), valid against ``window.schema.json``."""
+    """Build the document of the windows of one kind (``daily.json``...).
+
+    The document is valid against ``window.schema.json``.
+
+    Parameters
+    ----------
+    summary
+        The computed summary, with the request it answers.
+    kind
+        The kind of window (daily, weekly or monthly) whose windows the document holds.
+    """
     tz = resolve_timezone(summary.request.timezone)
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -194,8 +210,10 @@ def dumps(doc: dict[str, Any]) -> str:
 
 
 def decimal_text(value: Decimal) -> str:
-    """The JSON number text of ``value``: its exact digits in plain notation, trailing zeros
-    of the fraction dropped.
+    """Return the JSON number text of ``value``.
+
+    The text has the exact digits of ``value`` in plain notation, with the trailing zeros of
+    the fraction dropped.
 
     Raises
     ------
@@ -236,8 +254,10 @@ _string: Final = json.encoder.encode_basestring_ascii
 
 
 def _scalar(value: Any) -> str:
-    """``json.dumps(value, allow_nan=False)`` of a scalar, without its per-call set-up for the
-    common ones (a window file holds thousands).
+    """Return ``json.dumps(value, allow_nan=False)`` of a scalar ``value``.
+
+    The common scalars skip the per-call set-up of ``json.dumps`` (a window file holds
+    thousands).
     """
     if isinstance(value, str):
         return str(_string(value))

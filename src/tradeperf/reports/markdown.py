@@ -34,8 +34,17 @@ DEFAULT_MONEY_DECIMALS: Final = 2
 
 
 def money_decimals(currency: str, overrides: Mapping[str, int] | None = None) -> int:
-    """Decimals money in ``currency`` is shown with: ``overrides`` (currency code, or ``*``
-    for every currency: the ``money_decimals`` setting), else `CURRENCY_DECIMALS`, else 2.
+    """Return the number of decimals money in ``currency`` is shown with.
+
+    The decimals are those of ``overrides`` (by currency code, or ``*`` for every currency:
+    the ``money_decimals`` setting), else those of `CURRENCY_DECIMALS`, else 2.
+
+    Parameters
+    ----------
+    currency
+        The currency code (any case: ``"btc"`` is ``"BTC"``).
+    overrides
+        Decimals by upper-case currency code, or by ``*`` for every currency; None for none.
 
     Examples
     --------
@@ -115,7 +124,13 @@ _FORMAT_OF_UNIT: Final = {
 
 
 def format_of(name: str) -> str:
-    """The display format of figure ``name``, from its unit in the metrics registry."""
+    """Return the display format of figure ``name``, from its unit in the metrics registry.
+
+    Parameters
+    ----------
+    name
+        The name of a figure of the metrics registry (``net_pnl``, ``win_rate``...).
+    """
     return _FORMAT_OF_UNIT[get_figure(name).unit]
 
 
@@ -126,11 +141,16 @@ def fmt(
 
     Parameters
     ----------
-    value : the figure (a Decimal, float or int), or None for a null figure.
-    kind : its display format (`format_of`): ``int``, ``money``, ``pct``, ``duration``, ``ratio``.
-    currency : the account currency, which sets the decimals of money (`money_decimals`).
-    reason : why the figure is null, when it is (``infinite...`` shows as ∞, anything else –).
-    decimals : decimals of money instead of the currency's.
+    value
+        The figure (a Decimal, float or int), or None for a null figure.
+    kind
+        Its display format (`format_of`): ``int``, ``money``, ``pct``, ``duration``, ``ratio``.
+    currency
+        The account currency, which sets the decimals of money (`money_decimals`).
+    reason
+        Why the figure is null, when it is (``infinite...`` shows as ∞, anything else –).
+    decimals
+        Decimals of money instead of the currency's.
 
     Money is rounded half-even from its exact Decimal, never through a float.
 
@@ -165,8 +185,18 @@ def fmt(
 
 
 def cell(figures: dict[str, Any], name: str, currency: str, *, decimals: int | None = None) -> str:
-    """One figure of a JSON figures object, formatted by its unit (∞ or – for null);
-    ``decimals`` of money instead of the currency's.
+    """Format one figure of a JSON figures object by its unit (∞ or – for null).
+
+    Parameters
+    ----------
+    figures
+        A figures object of a JSON document, with its ``null_reasons``.
+    name
+        The name of the figure to show.
+    currency
+        The account currency, which sets the decimals of money (`money_decimals`).
+    decimals
+        Decimals of money instead of the currency's.
     """
     reason = figures.get("null_reasons", {}).get(name)
     return fmt(figures.get(name), format_of(name), currency, reason, decimals=decimals)
@@ -219,8 +249,14 @@ def _currency_note(doc: dict[str, Any]) -> list[str]:
 
 
 def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
-    """``summary.md`` from the ``summary.json`` document (money decimals: `money_decimals`
-    with ``overrides``).
+    """Render ``summary.md`` from the ``summary.json`` document.
+
+    Parameters
+    ----------
+    doc
+        The summary document (`tradeperf.reports.json_report.summary_to_json`).
+    overrides
+        Decimals of money by currency code or ``*``, as for `money_decimals`.
     """
     cur = doc["currency"]
     places = money_decimals(cur, overrides)
@@ -271,8 +307,14 @@ def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
 
 
 def render_windows(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
-    """``daily.md`` / ``weekly.md`` / ``monthly.md`` from a window document (money decimals:
-    `money_decimals` with ``overrides``).
+    """Render ``daily.md`` / ``weekly.md`` / ``monthly.md`` from a window document.
+
+    Parameters
+    ----------
+    doc
+        The document of one window kind (`tradeperf.reports.json_report.windows_to_json`).
+    overrides
+        Decimals of money by currency code or ``*``, as for `money_decimals`.
     """
     cur = doc["currency"]
     places = money_decimals(cur, overrides)

@@ -18,7 +18,12 @@ SCHEMA_NAMES: Final = ("summary", "window", "figures")
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema called ``name`` (one of `SCHEMA_NAMES`).
+    """Return the JSON Schema called ``name`` (one of `SCHEMA_NAMES`).
+
+    Parameters
+    ----------
+    name
+        The name of the schema: one of `SCHEMA_NAMES` (``summary``, ``window``, ``figures``).
 
     Raises
     ------
