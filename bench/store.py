@@ -45,8 +45,8 @@ from ingest import fills_table, write_table
 from tradeperf.analytics.partials import DailyPartials, figures, summarize_partials
 from tradeperf.analytics.summary import SummaryRequest, summarize_trades
 from tradeperf.analytics.windows import WindowKind
+from tradeperf.pipeline import ingest_paths
 from tradeperf.store import open_store
-from tradeperf.store.loader import ingest_paths
 
 T0 = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 #: Backfills of the 30k trades per format and backend (the median is reported).

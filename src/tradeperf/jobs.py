@@ -26,7 +26,7 @@ from tradeperf.store import Store, open_store
 from tradeperf.timezones import resolve_timezone
 
 if TYPE_CHECKING:
-    from tradeperf.store.loader import IngestReport
+    from tradeperf.pipeline import IngestReport
 
 #: The kinds of report file `write_report` writes (by extension), in the order written.
 OUTPUTS: Final = ("json", "md")
@@ -188,7 +188,7 @@ def ingest(
     """
     check_read_options(options)
     from tradeperf.ingest.read import discover
-    from tradeperf.store.loader import ingest_paths
+    from tradeperf.pipeline import ingest_paths
 
     files = discover(paths)
     keep_books(store, cost_basis)

@@ -124,8 +124,8 @@ def test_real_export_matches_freqtrade_own_figures(freqtrade_export: Path) -> No
 
 
 def test_two_backtests_of_one_strategy_are_two_runs(tmp_path: Path) -> None:
+    from tradeperf.pipeline import ingest_paths
     from tradeperf.store import open_store
-    from tradeperf.store.loader import ingest_paths
 
     paths = []
     for name, run in (("a", "2024-03-01 10:00:00+00:00"), ("b", "2024-03-02 09:00:00+00:00")):

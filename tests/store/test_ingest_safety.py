@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from tradeperf import pipeline as loader
 from tradeperf.ingest.read import discover
+from tradeperf.pipeline import content_digest, ingest_paths
 from tradeperf.sample import write_sample
-from tradeperf.store import Store, loader, open_store
-from tradeperf.store.loader import content_digest, ingest_paths
+from tradeperf.store import Store, open_store
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -29,7 +30,7 @@ import sys
 from pathlib import Path
 from tradeperf.ingest.read import discover
 from tradeperf.store import open_store
-from tradeperf.store import loader
+from tradeperf import pipeline as loader
 loader.BATCH_FILES = int(sys.argv[3])
 def progress(_path):
     sys.stdout.write(".")
@@ -135,6 +136,7 @@ def _mutate(folder: Path, rng: random.Random, step: int) -> None:
         target.write_text("\n".join(keep) + "\n")
 
 
+@pytest.mark.slow
 def test_killed_ingestion_ends_as_one_clean_ingest(store_url: str, tmp_path: Path) -> None:
     postgres = store_url.startswith("postgresql")
     kills = 12 if postgres else 25
@@ -269,6 +271,7 @@ def test_log_rewritten_before_its_offset_is_read_again_and_replaced(
         assert sum(r["net_pnl"] for r in partials) == sum(net.values())
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_and_duplicate_nothing(pg_store_url: str, tmp_path: Path) -> None:
     store_url = pg_store_url
     folder = tmp_path / "data"

@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from tradeperf.analytics.summary import SummaryRequest, summarize, summarize_trades
+from tradeperf.pipeline import ingest_paths
 from tradeperf.reports.json_report import OUT_OF_RANGE, dumps, summary_to_json
 from tradeperf.reports.markdown import render_summary
 from tradeperf.store import open_store
-from tradeperf.store.loader import ingest_paths
 
 #: The largest amount a trade may carry: 20 integer digits.
 BIG = "99999999999999999999"

@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 
 from tradeperf.ingest.assemble import parse_mapping
 from tradeperf.ingest.options import ReadOptions
+from tradeperf.pipeline import ingest_paths
 from tradeperf.store import Store, open_store
-from tradeperf.store.loader import ingest_paths
 
 
 def _trade(i: int) -> str:

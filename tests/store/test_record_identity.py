@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _pg_schema_url
+from tradeperf.pipeline import ingest_paths
 from tradeperf.records import RecordKind
 from tradeperf.store import Store, open_store
-from tradeperf.store.loader import ingest_paths
 
 
 def _trade(trade_id: str, pnl: str, day: int = 1) -> dict[str, str]:

@@ -35,8 +35,8 @@ from tradeperf.reports.schema import SCHEMA_NAMES
 from tradeperf.store import redact_url
 
 if TYPE_CHECKING:
+    from tradeperf.pipeline import IngestReport
     from tradeperf.store import StoreInfo
-    from tradeperf.store.loader import IngestReport
 
 # The commands import the library where they use it: `tradeperf --help` loads no reader,
 # ledger kernel or report code.

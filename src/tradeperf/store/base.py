@@ -37,7 +37,7 @@ class SourceEntry:
     formats) or the file size (whole-file formats); ``checksum`` is the content digest and
     ``prefix_checksum`` the fingerprint of the first ``end_offset`` bytes, by which a grown log
     is recognised as the same log; ``digest_state`` lets the digest of a grown log go on
-    from its last whole block (all three defined in `tradeperf.store.loader`); ``end_line``
+    from its last whole block (all three defined in `tradeperf.pipeline`); ``end_line``
     is the number of lines before ``end_offset`` (0: not known); ``options`` is the
     `tradeperf.ingest.options.ReadOptions.identity` the file was read with (a file read with
     other options is read again in full); ``capital`` and ``currency`` are the account the

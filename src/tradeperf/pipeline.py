@@ -1,4 +1,7 @@
-"""Ingestion into the store: read each source, skip what is already stored, write atomically.
+"""The ingestion pipeline: stat, hash, fingerprint, read and write each source, then book.
+
+Read each source, skip what is already stored, write atomically; the store keeps the
+transactions, tables and queries (`tradeperf.store`), this module decides what to read.
 
 Each file is indexed by size, modification time, a content digest and the byte offset of its
 last complete line. A file whose size and modification time are unchanged (and were not
@@ -51,10 +54,12 @@ BATCH_FILES = 500
 
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingestion run did, file by file and in total (``files``: the absolute paths
-    of the sources it was given; ``rejected_rows``: the rejected rows of the readable files
-    read, an unreadable file counting once, in ``unreadable_files``; ``booked_*`` and
-    ``late``: what booking the fills did, `tradeperf.store.BookingNote`).
+    """What one ingestion run did, file by file and in total.
+
+    ``files``: the absolute paths of the sources it was given; ``rejected_rows``: the rejected
+    rows of the readable files read, an unreadable file counting once, in
+    ``unreadable_files``; ``booked_*`` and ``late``: what booking the fills did
+    (`tradeperf.store.BookingNote`).
     """
 
     files_read: int = 0
@@ -75,22 +80,25 @@ class IngestReport:
 
 @dataclass(frozen=True, slots=True)
 class ContentDigest:
-    """The digest of a file's content and the chain state at each block boundary it passed
-    (``states``: (offset, chain) pairs in offset order, the starting state first).
+    """The digest of a file's content and the chain state at each block boundary it passed.
+
+    ``states``: (offset, chain) pairs in offset order, the starting state first.
     """
 
     hexdigest: str
     states: list[tuple[int, bytes]]
 
     def state_before(self, offset: int) -> str:
-        """The stored form (``"offset:chain-hex"``) of the last state at or before ``offset``."""
+        """Give the last state at or before ``offset``, stored as ``"offset:chain-hex"``."""
         at, chain = max((s for s in self.states if s[0] <= offset), key=lambda s: s[0])
         return f"{at}:{chain.hex()}"
 
 
 def content_digest(path: Path, size: int, resume: str = "") -> ContentDigest:
-    """The digest of the first ``size`` bytes of ``path``, going on from ``resume`` (a
-    `ContentDigest.state_before` string; empty or malformed: from the start).
+    """Digest the first ``size`` bytes of ``path``, going on from ``resume``.
+
+    ``resume`` is a `ContentDigest.state_before` string; empty or malformed, the digest
+    starts from the beginning.
 
     Definition: ``c_0`` is empty; for each whole `DIGEST_BLOCK` ``b_k``,
     ``c_k = sha256(c_{k-1} || sha256(b_k))``; the digest is the hex SHA-256 of ``c_n ||
@@ -130,8 +138,10 @@ def content_digest(path: Path, size: int, resume: str = "") -> ContentDigest:
 
 
 def prefix_fingerprint(path: Path, end: int) -> str:
-    """A fingerprint of the first ``end`` bytes of ``path``: SHA-256 of their first and last
-    `FINGERPRINT_BLOCK` bytes and of ``end`` itself (all of them for a short prefix).
+    """Fingerprint the first ``end`` bytes of ``path``.
+
+    The fingerprint is the SHA-256 of their first and last `FINGERPRINT_BLOCK` bytes and of
+    ``end`` itself (all of them for a short prefix).
 
     Reading the whole prefix again would make every re-ingest of a growing log cost its whole
     size; a rotated or rewritten log differs at its head or just before the old offset (log
@@ -159,15 +169,20 @@ def ingest_paths(
 
     Parameters
     ----------
-    store : the open store.
-    files : source files.
-    options : the reader options (forced format, column mapping, decimal mark, limits); a
-        file stored with other options is read again in full.
-    on_file : called after each file is read (for a progress bar).
+    store
+        The open store.
+    files
+        Source files.
+    options
+        The reader options (forced format, column mapping, decimal mark, limits); a file
+        stored with other options is read again in full.
+    on_file
+        Called after each file is read (for a progress bar).
 
     Returns
     -------
-    IngestReport. Bad rows never raise: they are quarantined and counted.
+    IngestReport
+        What the run did. Bad rows never raise: they are quarantined and counted.
 
     Raises
     ------
@@ -296,9 +311,10 @@ def _utf16(path: Path) -> bool:
 
 
 def _unchanged_by_stat(previous: SourceEntry, stat: os.stat_result) -> bool:
-    """True when ``stat`` shows the file as it was stored: same size and modification time,
-    and that time well before the ingestion (else a change within the clock's resolution
-    could hide behind the same time).
+    """Tell whether ``stat`` shows the file as it was stored.
+
+    That is the same size and modification time, and that time well before the ingestion
+    (else a change within the clock's resolution could hide behind the same time).
     """
     ingested_ns = int(previous.ingested_at.timestamp() * 1e9)
     return (
