@@ -10,6 +10,7 @@ from typing import Final
 
 import pyarrow as pa
 
+from tradeperf.records._table import records_to_table
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
 
@@ -89,20 +90,4 @@ ALERT_SCHEMA: Final = pa.schema(
 
 def alerts_to_table(alerts: list[Alert]) -> pa.Table:
     """Alerts as an `ALERT_SCHEMA` table."""
-    rows = [
-        {
-            "alert_id": a.alert_id,
-            "rule": a.rule,
-            "figure": a.figure,
-            "severity": a.severity.value,
-            "fired_at": a.fired_at,
-            "message": a.message,
-            "window": a.window,
-            "strategy": a.strategy,
-            "symbol": a.symbol,
-            "value": a.value,
-            "threshold": a.threshold,
-        }
-        for a in alerts
-    ]
-    return pa.Table.from_pylist(rows, schema=ALERT_SCHEMA)
+    return records_to_table(alerts, ALERT_SCHEMA)

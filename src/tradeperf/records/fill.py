@@ -17,6 +17,7 @@ from typing import Final
 
 import pyarrow as pa
 
+from tradeperf.records._table import records_to_table
 from tradeperf.records.money import MONEY_TYPE, to_decimal
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
@@ -266,34 +267,21 @@ CASH_FLOW_SCHEMA: Final = pa.schema(
 )
 
 
-def _to_table(records: list[object], schema: pa.Schema) -> pa.Table:
-    columns: dict[str, list[object]] = {f.name: [] for f in schema}
-    for r in records:
-        for name, values in columns.items():
-            value = getattr(r, name, None)
-            if isinstance(value, enum.Enum):
-                value = value.value
-            elif isinstance(value, tuple):
-                value = list(value)
-            values.append(value)
-    return pa.table(columns, schema=schema)
-
-
 def fills_to_table(fills: list[Fill]) -> pa.Table:
     """Convert fills to a `FILL_SCHEMA` table (input order kept, money exact)."""
-    return _to_table(list(fills), FILL_SCHEMA)
+    return records_to_table(fills, FILL_SCHEMA)
 
 
 def marks_to_table(marks: list[Mark]) -> pa.Table:
     """Convert marks to a `MARK_SCHEMA` table."""
-    return _to_table(list(marks), MARK_SCHEMA)
+    return records_to_table(marks, MARK_SCHEMA)
 
 
 def funding_to_table(payments: list[FundingPayment]) -> pa.Table:
     """Convert funding payments to a `FUNDING_SCHEMA` table."""
-    return _to_table(list(payments), FUNDING_SCHEMA)
+    return records_to_table(payments, FUNDING_SCHEMA)
 
 
 def cash_flows_to_table(flows: list[CashFlow]) -> pa.Table:
     """Convert cash flows to a `CASH_FLOW_SCHEMA` table."""
-    return _to_table(list(flows), CASH_FLOW_SCHEMA)
+    return records_to_table(flows, CASH_FLOW_SCHEMA)

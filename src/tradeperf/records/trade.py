@@ -15,6 +15,7 @@ from typing import Final
 
 import pyarrow as pa
 
+from tradeperf.records._table import records_to_table
 from tradeperf.records.money import MONEY_TYPE
 
 #: Arrow type of every timestamp: microseconds, UTC.
@@ -126,13 +127,4 @@ TRADE_SCHEMA: Final = pa.schema(
 
 def trades_to_table(trades: list[Trade]) -> pa.Table:
     """Convert trades to a `TRADE_SCHEMA` Arrow table (money stays exact)."""
-    columns: dict[str, list[object]] = {f.name: [] for f in TRADE_SCHEMA}
-    for t in trades:
-        for name in columns:
-            value = getattr(t, name)
-            if isinstance(value, enum.Enum):
-                value = value.value
-            elif isinstance(value, tuple):
-                value = list(value)
-            columns[name].append(value)
-    return pa.table(columns, schema=TRADE_SCHEMA)
+    return records_to_table(trades, TRADE_SCHEMA)
