@@ -111,6 +111,10 @@ _INPUT_ORDER: Final = {
     RecordKind.FX_RATES: "date, currency, base",
 }
 
+#: The exit order trades are read in (stored and booked): exit time (open trades last), then
+#: entry time (none first), then trade id, as `tradeperf.analytics.summary` sorts them.
+_EXIT_ORDER: Final = "exit_time NULLS LAST, entry_time NULLS FIRST, trade_id"
+
 #: Raw kinds the books are kept from: never pruned while fills are stored.
 BOOKED_FROM: Final = frozenset({"fills", "marks", "funding"})
 
@@ -824,10 +828,8 @@ class SQLStore(Store):
             [tz],
         ).cast(BOOK_DAY_SCHEMA)
         tcols = ", ".join(f'"{f.name}"' for f in BOOK_TRADE_SCHEMA)
-        trades = self._fetch_arrow(
-            f"SELECT {tcols} FROM book_trades ORDER BY exit_time NULLS LAST, entry_time "
-            "NULLS FIRST, trade_id"
-        ).cast(BOOK_TRADE_SCHEMA)
+        sql = f"SELECT {tcols} FROM book_trades ORDER BY {_EXIT_ORDER}"
+        trades = self._fetch_arrow(sql).cast(BOOK_TRADE_SCHEMA)
         return days, trades
 
     def _not_yet_stored(self, items: Sequence[SourceWrite]) -> list[SourceWrite]:
@@ -1390,7 +1392,7 @@ class SQLStore(Store):
         where, params = self._trade_filter(query)
         cols = ", ".join(f'"{f.name}"' for f in TRADE_SCHEMA)
         sql = f"SELECT {cols} FROM trades{where}"
-        sql += " ORDER BY exit_time NULLS LAST, entry_time NULLS FIRST, trade_id"
+        sql += f" ORDER BY {_EXIT_ORDER}"
         return self._fetch_arrow(sql, params).cast(TRADE_SCHEMA)
 
     def status_counts(self, query: TradeQuery | None = None) -> dict[str, int]:
