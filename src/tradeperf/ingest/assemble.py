@@ -196,6 +196,17 @@ def cut(raw: str | None) -> str | None:
     return None if raw is None else raw[:RAW_LIMIT]
 
 
+def in_line_order(rejected: Iterable[RejectedRow]) -> list[RejectedRow]:
+    """Sort rejects by line, the whole-file ones (no line) last, ties kept in order.
+
+    Parameters
+    ----------
+    rejected
+        The rejects of one source.
+    """
+    return sorted(rejected, key=lambda r: (r.line is None, r.line or 0))
+
+
 class RowCollector:
     """Validates rows of one source with a kind's spec, keeping good rows and rejects.
 
@@ -294,7 +305,7 @@ class RowCollector:
             lines = self.lines
         except (pa.ArrowException, ValueError, TypeError, OverflowError):
             table, lines = self._table_row_by_row()
-        rejected = sorted(self.rejected, key=lambda r: (r.line is None, r.line or 0))
+        rejected = in_line_order(self.rejected)
         return table, lines, rejected
 
     def _table_row_by_row(self) -> tuple[pa.Table, list[int | None]]:

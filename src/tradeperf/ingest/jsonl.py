@@ -37,6 +37,7 @@ from tradeperf.ingest.assemble import (
     check_mapping_columns,
     cut,
     empty_result,
+    in_line_order,
     merge_fast,
     run_fast,
     unreadable,
@@ -127,14 +128,9 @@ def _finish(
         result.end_offset = end_offset
         return result
     result = _convert(spec, source, mapping, objects, fmt, fast=fast, limits=limits)
-    result.rejected = _by_line([*rejected, *result.rejected])
+    result.rejected = in_line_order([*rejected, *result.rejected])
     result.end_offset = end_offset
     return result
-
-
-def _by_line(rejected: list[RejectedRow]) -> list[RejectedRow]:
-    """Rejects in line order (whole-file rejects last), as `RowCollector` gives them."""
-    return sorted(rejected, key=lambda r: (r.line is None, r.line or 0))
 
 
 def _convert(
@@ -164,7 +160,7 @@ def _concat(parts: list[ReadResult], rejected: list[RejectedRow], end_offset: in
         source=first.source,
         kind=first.kind,
         table=table,
-        rejected=_by_line([*rejected, *(r for p in parts for r in p.rejected)]),
+        rejected=in_line_order([*rejected, *(r for p in parts for r in p.rejected)]),
         format=first.format,
         end_offset=end_offset,
     )
@@ -437,11 +433,7 @@ def _read_lines(
             continue
         readable += 1
         if not isinstance(obj, dict):
-            rejected.append(
-                RejectedRow(
-                    name, line_no, None, f"expected a JSON object, got {_json_type(obj)}", cut(raw)
-                )
-            )
+            rejected.append(_not_an_object(name, line_no, obj, raw))
             continue
         objects.append((line_no, obj, raw))
         if len(objects) >= CHUNK_OBJECTS and not mapping:
@@ -473,6 +465,25 @@ def _read_lines(
     result.end_offset = end_offset
     result.end_line = end_line
     return result
+
+
+def _not_an_object(source: str, line: int, value: object, raw: str) -> RejectedRow:
+    """Return the reject of a record that is valid JSON but not an object, naming its type.
+
+    Parameters
+    ----------
+    source
+        The name recorded with the reject.
+    line
+        The line (JSONL) or the 1-based position in the list (JSON) of the record.
+    value
+        The parsed record.
+    raw
+        Its text, kept cut to `RAW_LIMIT` characters.
+    """
+    return RejectedRow(
+        source, line, None, f"expected a JSON object, got {_json_type(value)}", cut(raw)
+    )
 
 
 def _json_type(obj: object) -> str:
@@ -539,11 +550,7 @@ def read_json_records(
         if isinstance(obj, dict):
             objects.append((index, obj, raw))
         else:
-            rejected.append(
-                RejectedRow(
-                    name, index, None, f"expected a JSON object, got {_json_type(obj)}", cut(raw)
-                )
-            )
+            rejected.append(_not_an_object(name, index, obj, raw))
     return _finish(
         name,
         "json",
