@@ -86,6 +86,22 @@ def _plain(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return array
 
 
+def _present(values: pa.Array | pa.ChunkedArray | None) -> pa.Array | None:
+    """Return a column as one plain array, or None when it is absent or of Arrow's null type.
+
+    Either way every row of the column is missing, and sure.
+
+    Parameters
+    ----------
+    values
+        The raw values of a column, None when the source has no such column.
+    """
+    if values is None:
+        return None
+    array = _plain(values)
+    return None if pa.types.is_null(array.type) else array
+
+
 def _unknown(values: pa.Array, n: int, to: pa.DataType) -> tuple[pa.Array, Mask]:
     """Values of a type the fast path does not read: every present value is unsure."""
     return pa.nulls(n, to), to_mask(pc.is_valid(values))
@@ -96,12 +112,10 @@ def text_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.A
 
     Sure: ASCII text, integers (written as their digits), nulls.
     """
-    if values is None:
+    array = _present(values)
+    if array is None:
         return pa.nulls(n, pa.string()), none_mask(n)
-    array = _plain(values)
     kind = array.type
-    if pa.types.is_null(kind):
-        return pa.nulls(n, pa.string()), none_mask(n)
     if pa.types.is_integer(kind):
         return array.cast(pa.string()), none_mask(n)
     if not pa.types.is_string(kind):
@@ -119,12 +133,10 @@ def money_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.
     Sure: plain decimal text (`_MONEY_RE`), integers, floats whose shortest repr is plain,
     decimals with at most 18 fractional digits and under 1e20.
     """
-    if values is None:
+    array = _present(values)
+    if array is None:
         return pa.nulls(n, MONEY_TYPE), none_mask(n)
-    array = _plain(values)
     kind = array.type
-    if pa.types.is_null(kind):
-        return pa.nulls(n, MONEY_TYPE), none_mask(n)
     if pa.types.is_integer(kind):
         return array.cast(MONEY_TYPE), none_mask(n)
     nan = none_mask(n)
@@ -158,12 +170,10 @@ def timestamp_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple
     Sure: ISO-8601 text ``YYYY-MM-DD[( |T)hh:mm[:ss[.ffffff]][Z|±hh:mm]]`` (years 2-9998),
     Arrow timestamps in s/ms/us (ns when whole microseconds), dates. Epoch numbers are unsure.
     """
-    if values is None:
+    array = _present(values)
+    if array is None:
         return pa.nulls(n, TIMESTAMP_TYPE), none_mask(n)
-    array = _plain(values)
     kind = array.type
-    if pa.types.is_null(kind):
-        return pa.nulls(n, TIMESTAMP_TYPE), none_mask(n)
     if pa.types.is_timestamp(kind):
         if kind.unit == "ns":
             nanos = np.asarray(pc.cast(array, pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
@@ -269,12 +279,10 @@ def float_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.
     Sure: plain decimal text with a short exponent (Arrow and Python both round correctly),
     floats and integers.
     """
-    if values is None:
+    array = _present(values)
+    if array is None:
         return pa.nulls(n, pa.float64()), none_mask(n)
-    array = _plain(values)
     kind = array.type
-    if pa.types.is_null(kind):
-        return pa.nulls(n, pa.float64()), none_mask(n)
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
         out = array.cast(pa.float64(), safe=False)
         finite = pc.is_finite(out)
