@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeperf.ledger import CostBasis, run_ledger
-from tradeperf.ledger.batch import carry_marks
+from tradeperf.ledger.round_trips import carry_marks
 from tradeperf.records import (
     fills_to_table,
     funding_to_table,

@@ -34,8 +34,8 @@ from tradeperf.analytics.fx import FxRates, convert, convert_trades
 from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.ledger._scaled import frac_digits, narrowed, scaled_ints
 from tradeperf.ledger.basis import CostBasis
-from tradeperf.ledger.batch import carry_marks
 from tradeperf.ledger.model import OpenEpisode, canonical
+from tradeperf.ledger.round_trips import carry_marks
 from tradeperf.ledger.valuation import BooksAt, books_at
 from tradeperf.records import (
     BOOK_CHECKPOINT_SCHEMA,

@@ -6,8 +6,14 @@ fewest fractional digits that hold every value of the column.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Final
+
 import numpy as np
 import pyarrow as pa
+
+from tradeperf.ledger._exact import EXACT
+from tradeperf.records import MONEY_TYPE
 
 _SAMPLE = 4096
 
@@ -94,3 +100,78 @@ def _words_to_ints(a: pa.Array) -> np.ndarray:
     if np.array_equal(hi, lo >> 63):
         return lo.copy()
     return np.asarray(hi.astype(object) * (1 << 64) + lo.view(np.uint64).astype(object))
+
+
+# -- vectorised exact arithmetic on scaled integers -----------------------------------------
+#: The bound under which products of scaled integers are computed in int64.
+I64_BOUND: Final = 2**62
+
+
+def fits_int64(*bounds: int) -> bool:
+    """Tell whether a product of values bounded by ``bounds`` (in absolute value) fits int64."""
+    out = 1
+    for b in bounds:
+        out *= max(int(b), 1)
+    return out < I64_BOUND
+
+
+def max_abs(a: np.ndarray) -> int:
+    """Give max |a| as a Python int (0 when empty; exact for int64's minimum too)."""
+    if a.size == 0:
+        return 0
+    return max(abs(int(a.max())), abs(int(a.min())))
+
+
+def as_object(a: np.ndarray) -> np.ndarray:
+    """Give ``a`` as an object array of Python ints (itself when it already is one)."""
+    return a if a.dtype == object else a.astype(object)
+
+
+def div_round_half_even(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
+    """Divide ``num / den`` elementwise, rounded half to even, on object integers (den > 0)."""
+    num = as_object(np.asarray(num))
+    den_a = as_object(np.asarray(den)) if isinstance(den, np.ndarray) else den
+    q = num // den_a
+    r = num - q * den_a
+    twice = 2 * r
+    up = np.asarray(twice > den_a, dtype=bool) | (
+        np.asarray(twice == den_a, dtype=bool) & np.asarray(q % 2 == 1, dtype=bool)
+    )
+    return np.asarray(q + up.astype(np.int64))
+
+
+def to_scale18(values: np.ndarray, scale: int) -> np.ndarray:
+    """Give integers at ``scale`` as object integers in units of 1e-18, rounded half-even."""
+    v = as_object(values)
+    if scale > 18:
+        return div_round_half_even(v, 10 ** (scale - 18))
+    return np.asarray(v * 10 ** (18 - scale))
+
+
+def money_array(values: np.ndarray, scale: int) -> pa.Array:
+    """Give integers at ``scale`` as a `MONEY_TYPE` array (rounded half-even to 18 digits)."""
+    n = len(values)
+    if scale > 18:
+        values = div_round_half_even(values, 10 ** (scale - 18))
+        scale = 18
+    if values.dtype == object:
+        lo = (values & ((1 << 64) - 1)).astype(np.uint64).view(np.int64)
+        hi = (values >> 64).astype(np.int64)
+    else:
+        lo = values.astype(np.int64)
+        hi = lo >> 63
+    buf = np.empty(2 * n, np.int64)
+    buf[0::2] = lo
+    buf[1::2] = hi
+    arr = pa.Array.from_buffers(pa.decimal128(38, scale), n, [None, pa.py_buffer(buf)])
+    return arr.cast(MONEY_TYPE)
+
+
+def decimal_at(v: int, scale: int) -> Decimal:
+    """Give the exact Decimal ``v`` × 10**−``scale`` (exponent −``scale``)."""
+    return Decimal(int(v)).scaleb(-scale, context=EXACT)
+
+
+def units_at(v: Decimal, scale: int) -> int:
+    """Give ``v`` as an integer of units of 10**−``scale`` (``scale`` holds it exactly)."""
+    return int(v.scaleb(scale, context=EXACT))

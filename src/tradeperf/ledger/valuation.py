@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ledger._exact import EXACT
-from tradeperf.ledger._scaled import scaled
+from tradeperf.ledger._scaled import as_object, max_abs, scaled
 from tradeperf.records import MONEY_TYPE, ZERO
 
 _SCALE = 18  # the stored scale of money (`MONEY_TYPE`)
@@ -83,17 +83,6 @@ class BooksAt:
 
 
 # -- exact integers ---------------------------------------------------------------------------
-def _maxabs(a: np.ndarray) -> int:
-    """Max |a| as a Python int (0 when empty)."""
-    if a.size == 0:
-        return 0
-    return max(abs(int(a.max())), abs(int(a.min())))
-
-
-def _obj(a: np.ndarray) -> np.ndarray:
-    return a if a.dtype == object else a.astype(object)
-
-
 def _money_ints(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """Return a money column as exact integers at its own scale.
 
@@ -135,7 +124,7 @@ class _Prefix:
         self._limbs: tuple[np.ndarray, np.ndarray] | None = None
         if values.dtype == object:
             self._cum = np.concatenate((np.zeros(1, object), np.cumsum(values)))
-        elif len(values) * _maxabs(values) <= _I64_MAX:
+        elif len(values) * max_abs(values) <= _I64_MAX:
             self._cum = np.concatenate((np.zeros(1, np.int64), np.cumsum(values)))
         elif len(values) < 2**31:
             low = np.concatenate((np.zeros(1, np.int64), np.cumsum(values & 0xFFFFFFFF)))
@@ -256,8 +245,8 @@ def books_at(
     signed = np.where(buy, qty[order], -qty[order])
     price = price[order]
     wide = signed.dtype == object or price.dtype == object
-    if wide or _maxabs(signed) * _maxabs(price) > _I64_MAX:
-        signed, price = _obj(signed), _obj(price)
+    if wide or max_abs(signed) * max_abs(price) > _I64_MAX:
+        signed, price = as_object(signed), as_object(price)
     cum_q = _Prefix(signed)
     cum_v = _Prefix(signed * price)  # Σ side × quantity × price, scale s_q + s_p
     base = np.arange(n_pos, dtype=np.int64) * stride  # (P,)
@@ -272,7 +261,7 @@ def books_at(
             zeros -= 1
     s_m = _SCALE - zeros
     mult = np.array([m // 10**zeros for m in mult_units], dtype=object)
-    if _maxabs(mult) <= _I64_MAX:
+    if max_abs(mult) <= _I64_MAX:
         mult = mult.astype(np.int64)
 
     # realized events: fees of all, realized P&L of the positions with fills
@@ -343,12 +332,12 @@ def books_at(
         mk = mult[:, None]
         parts = (q, v, r, k, mk)
         bound = n_pos * (
-            _maxabs(mk) * (_maxabs(q) * _maxabs(k) * f_k + _maxabs(v) * f_p) * f_x
-            + _maxabs(r) * f_r
+            max_abs(mk) * (max_abs(q) * max_abs(k) * f_k + max_abs(v) * f_p) * f_x
+            + max_abs(r) * f_r
         )
         scales = max(f_k, f_p, f_x, f_r)
         if max(bound, scales) > _I64_MAX or any(a.dtype == object for a in parts):
-            q, v, r, k, mk = (_obj(a) for a in parts)
+            q, v, r, k, mk = (as_object(a) for a in parts)
         u = mk * (q * k * f_k - v * f_p) * f_x - r * f_r
         u = np.where(marked, u, 0).sum(axis=0)
         unrealized.extend(int(x) for x in u)
