@@ -36,6 +36,8 @@ def reference(fills: list[Fill], marks: list[Mark], cost_basis: CostBasis) -> di
     )
     lots: dict[tuple[str, str], list[list[Fraction]]] = {}
     last_mark: dict[str, Fraction] = {}
+    fees = Fraction(0)  # in the P&L currency: a foreign fee at its last rate, half-even
+    fees_other: dict[str, Fraction] = {}
     realized: dict[str, Fraction] = {}
     trade_gross: list[Fraction] = []
     running: dict[tuple[str, str], Fraction] = {}
@@ -44,6 +46,12 @@ def reference(fills: list[Fill], marks: list[Mark], cost_basis: CostBasis) -> di
         if isinstance(e, Mark):
             last_mark[e.symbol] = Fraction(e.price)
             continue
+        if e.fee_currency is None or e.fee == 0:
+            fees += Fraction(e.fee)
+        elif e.fee_currency in last_mark:
+            fees += Fraction(round(Fraction(e.fee) * last_mark[e.fee_currency] * 10**18), 10**18)
+        else:
+            fees_other[e.fee_currency] = fees_other.get(e.fee_currency, 0) + Fraction(e.fee)
         key = (e.account, e.symbol)
         book = lots.setdefault(key, [])  # each lot: [signed qty, price]
         m = Fraction(e.multiplier)
@@ -103,6 +111,8 @@ def reference(fills: list[Fill], marks: list[Mark], cost_basis: CostBasis) -> di
         "inventory": inventory,
         "unrealized": unrealized,
         "position": position,
+        "fees": fees,
+        "fees_other": fees_other,
     }
 
 
@@ -112,24 +122,48 @@ price = st.integers(min_value=1, max_value=50000).map(lambda n: Decimal(n).scale
 fee = st.integers(min_value=-50, max_value=500).map(lambda n: Decimal(n).scaleb(-4))
 
 
+#: Quantities whose scaled integers (10**2) lie about the int64 limit, 2**63: from 2**61,
+#: where the batch kernel switches to Python integers, to beyond it.
+huge_amount = st.integers(min_value=2**61 - 10**4, max_value=2**63 + 10**4).map(
+    lambda n: Decimal(n).scaleb(-2)
+)
+small_price = st.integers(min_value=1, max_value=5000).map(lambda n: Decimal(n).scaleb(-3))
+#: Rates of the fee currency (marks of the symbol BNB), with up to 16 decimals: a fee (4
+#: decimals) times a rate needs the half-even rounding to 18 digits.
+rate = st.integers(min_value=1, max_value=10**19).map(lambda n: Decimal(n).scaleb(-16))
+
+
 @st.composite
-def streams(draw: st.DrawFn) -> tuple[list[Fill], list[Mark], list[FundingPayment]]:
-    n = draw(st.integers(min_value=1, max_value=40))
+def streams(
+    draw: st.DrawFn, *, huge: bool = False, foreign_fees: bool = False
+) -> tuple[list[Fill], list[Mark], list[FundingPayment]]:
+    """Random fills, marks and funding of symbols A and B in two accounts.
+
+    ``huge``: symbol A only (multiplier 1), quantities about the int64 limit once scaled,
+    prices up to 5, at most 12 fills (every amount stays within the 20 integer digits of
+    money). ``foreign_fees``: some fees are paid in BNB, whose marks (rates, 16 decimals)
+    arrive now and then, so that some fees find no rate yet.
+    """
+    n = draw(st.integers(min_value=1, max_value=12 if huge else 40))
     fills, marks, funding = [], [], []
     t = T0
     for i in range(n):
         t += timedelta(seconds=draw(st.integers(min_value=0, max_value=3)))
-        sym = draw(st.sampled_from(["A", "B"]))
+        sym = "A" if huge else draw(st.sampled_from(["A", "B"]))
         acct = draw(st.sampled_from(["acc1", "acc2"]))
+        fee_ccy = draw(st.sampled_from([None, "BNB"])) if foreign_fees else None
+        if foreign_fees and draw(st.integers(0, 3)) == 0:
+            marks.append(Mark(t, "BNB", draw(rate)))  # at the fill's instant: before it
         fills.append(
             Fill(
                 fill_id=f"f{i}",
                 timestamp=t,
                 symbol=sym,
                 side=draw(st.sampled_from(["BUY", "SELL"])),
-                quantity=draw(amount),
-                price=draw(price),
+                quantity=draw(st.one_of(amount, huge_amount) if huge else amount),
+                price=draw(small_price if huge else price),
                 fee=draw(fee),
+                fee_currency=fee_ccy,
                 account=acct,
                 strategy=draw(st.sampled_from(["s1", "s2"])),
                 multiplier=MULT[sym],
@@ -139,8 +173,8 @@ def streams(draw: st.DrawFn) -> tuple[list[Fill], list[Mark], list[FundingPaymen
             marks.append(Mark(t + timedelta(milliseconds=500), sym, draw(price)))
         if draw(st.integers(0, 4)) == 0:
             funding.append(FundingPayment(t, sym, draw(fee), account=acct))
-    for sym in ("A", "B"):
-        marks.append(Mark(t + timedelta(seconds=1), sym, draw(price)))
+    for sym in ("A",) if huge else ("A", "B"):
+        marks.append(Mark(t + timedelta(seconds=1), sym, draw(small_price if huge else price)))
     return fills, marks, funding
 
 
@@ -151,6 +185,27 @@ def _frac(d: Decimal) -> Fraction:
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=streams(), cost_basis=st.sampled_from(list(CostBasis)))
 def test_incremental_equals_batch_equals_reference(data, cost_basis) -> None:
+    _assert_ledgers_agree(data, cost_basis)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=streams(foreign_fees=True), cost_basis=st.sampled_from(list(CostBasis)))
+def test_fees_in_another_currency_convert_alike_in_both_ledgers(data, cost_basis) -> None:
+    res = _assert_ledgers_agree(data, cost_basis)
+    assert res.fees_other == {
+        c: Decimal(v.numerator) / Decimal(v.denominator)
+        for c, v in reference(data[0], data[1], cost_basis)["fees_other"].items()
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=streams(huge=True), cost_basis=st.sampled_from(list(CostBasis)))
+def test_quantities_about_the_int64_limit_book_alike_in_both_ledgers(data, cost_basis) -> None:
+    _assert_ledgers_agree(data, cost_basis)
+
+
+def _assert_ledgers_agree(data: tuple, cost_basis: CostBasis):
+    """Assert reference == incremental == batch on one stream; return the batch result."""
     fills, marks, funding = data
     led = Ledger(cost_basis=cost_basis)
     led.apply_all(merge_events(fills, marks, funding))
@@ -188,6 +243,10 @@ def test_incremental_equals_batch_equals_reference(data, cost_basis) -> None:
 
     assert res.positions.equals(positions_to_table(snap.positions))
     assert res.realized_events.equals(realized_events_to_table(led.realized_events))
+    # fees, converted at the last rate before each fill, from the reference
+    assert _frac(snap.fees) == ref["fees"]
+    assert res.fees_other == snap.fees_other
+    return res
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
