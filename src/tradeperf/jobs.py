@@ -363,7 +363,7 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
         timezone=config.timezone,
         capital=config.capital,
         currency=config.currency,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]  # the summary options, passed through as given
     )
     resolve_timezone(request.timezone)
     if request.start and request.end and request.start > request.end:
@@ -416,7 +416,8 @@ def account_for(store: Store, config: Config, sources: Sequence[str] = ()) -> tu
         changes["capital"] = Decimal(capital)
     if "currency" in missing and currency:
         changes["currency"] = currency
-    return dataclasses.replace(config, **changes), "capital" in missing and not capital  # type: ignore[arg-type]
+    replaced = dataclasses.replace(config, **changes)  # type: ignore[arg-type]  # typed above
+    return replaced, "capital" in missing and not capital
 
 
 def scoped_request(

@@ -314,7 +314,7 @@ def _trade_line(
             },
         }
         if status == "FAILED":
-            row["metadata"] = {**row["metadata"], "error": "exchange rejected order"}  # type: ignore[dict-item]
+            row["metadata"] = {**row["metadata"], "error": "exchange rejected order"}  # type: ignore[dict-item]  # metadata is a dict here
     else:
         as_numbers = bool(rng.random() < 0.25)
 

@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -901,7 +901,7 @@ def _checkpoints(
         for i, (t, b) in enumerate(zip(instants.tolist(), at, strict=True)):
             lot = held[i]
             mine = lot is not None and row_scope in (ACCOUNT, lot["strategy"])
-            again = lot["lot_fee"] if mine and lot is not None else ZERO
+            again = cast(Decimal, lot["lot_fee"]) if mine and lot is not None else ZERO
             kept: tuple[list[dict[str, object]], OpenEpisode] | None = None
             if ends[i]:
                 kept = end_state.get((run_account, symbol))
@@ -913,7 +913,7 @@ def _checkpoints(
             out["currency"].append(currency)
             out["last_strategy"].append(last[i])
             out["realized_pnl"].append(b.realized_pnl + base.realized)
-            out["fees"].append(b.fees + base.fees - again)  # type: ignore[operator]
+            out["fees"].append(b.fees + base.fees - again)
             out["funding"].append(b.funding + base.funding)
             out["trades"].append(int(done[i]) + base.trades)
             again_fills = len(kept[0]) if kept else int(mine and not ends[i])
@@ -1285,7 +1285,7 @@ class StoredBooks:
         def changes(values: np.ndarray) -> np.ndarray:  # each row less its position's last
             before = np.roll(values, 1)
             before[is_first] = 0
-            return values - before  # type: ignore[no-any-return]
+            return np.asarray(values - before)
 
         def money(name: str) -> np.ndarray:
             steps = changes(np.array(t.column(name).to_pylist(), dtype=object))

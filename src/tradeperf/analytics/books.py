@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -597,7 +597,7 @@ def _with_amounts(funding: pa.Table, rows: dict[int, Decimal]) -> pa.Table:
 def _position_keys(table: pa.Table) -> list[str]:
     """``account`` + NUL + ``symbol`` of each row (a position's key as one text)."""
     key = pc.binary_join_element_wise(table.column("account"), table.column("symbol"), "\x00")
-    return key.to_pylist()  # type: ignore[no-any-return]
+    return cast(list[str], key.to_pylist())
 
 
 def load_cash_flows(

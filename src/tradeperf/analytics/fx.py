@@ -28,7 +28,7 @@ import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pyarrow as pa
@@ -142,7 +142,7 @@ class FxRates:
 
 
 def _first(days: np.ndarray) -> dt.date:
-    return days.min().astype("datetime64[D]").item()  # type: ignore[no-any-return]
+    return cast(dt.date, days.min().astype("datetime64[D]").item())
 
 
 def convert_trades(

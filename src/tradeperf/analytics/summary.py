@@ -12,7 +12,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -471,7 +471,7 @@ def _to_datetime(us: np.int64) -> dt.datetime:
 def _window_figures(
     trades: ClosedTrades,
     kind: WindowKind,
-    tz: object,
+    tz: ZoneInfo,
     equity_start: Decimal,
     first_day: dt.date | None,
     last_day: dt.date | None,
@@ -491,7 +491,7 @@ def _window_figures(
     run_starts = np.searchsorted(starts, all_starts, side="left")
     run_ends = np.searchsorted(starts, all_starts, side="right")
     for first, a, b in zip(all_starts, run_starts, run_ends, strict=True):
-        window = make_window(first.item(), kind, tz)  # type: ignore[arg-type]
+        window = make_window(cast(dt.date, first.item()), kind, tz)
         group = trades.take(np.arange(a, b))
         lo = max(window.first_day, first_day) if first_day else window.first_day
         last_of_window = window.end_local.date() - dt.timedelta(days=1)
@@ -505,7 +505,7 @@ def _window_figures(
             group, equity_start=start, first_day=lo, last_day=hi, flows=flows, account=account_days
         )
         out.append(WindowFigures(kind, window.label, window.start, window.end, figures))
-        equity = equity + figures["net_pnl"]  # type: ignore[operator]
+        equity = equity + cast(Decimal, figures["net_pnl"])
     return out
 
 

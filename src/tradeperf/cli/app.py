@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -513,7 +513,7 @@ def compare(
     table.add_column("Cur.")
     for _, label in TERMINAL_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
-    for name, group in doc["groups"].items():  # type: ignore[attr-defined]
+    for name, group in cast(dict[str, Any], doc["groups"]).items():
         cur = group["currency"]
         places = markdown.money_decimals(cur, config.money_decimals)
         cells = (

@@ -43,7 +43,7 @@ from tradeperf.ingest.assemble import RowCollector, unreadable
 from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.fills import FILLS_SPEC
 from tradeperf.ingest.options import DEFAULT_OPTIONS, ReadOptions
-from tradeperf.records import FX_RATE_SCHEMA, CashFlow, Fill, RecordKind, RejectedRow
+from tradeperf.records import FX_RATE_SCHEMA, CashFlow, Fill, RecordKind, RejectedRow, Side
 
 _CASH_FIELDS = (
     "startingCash",
@@ -140,7 +140,7 @@ def _fill(attrs: dict[str, str], zone: ZoneInfo) -> Fill:
         fill_id=attrs.get("ibExecID") or attrs.get("tradeID") or attrs["transactionID"],
         timestamp=_when(attrs, zone),
         symbol=attrs["symbol"].strip(),
-        side=side,  # type: ignore[arg-type]
+        side=Side(side),
         quantity=abs(qty),
         price=price,
         fee=-commission,

@@ -570,7 +570,7 @@ _SPACE: Final = re.compile(r"[\s\ufeff]*")
 
 def _records_start(text: str) -> int | None:
     """Find the index just past the ``[`` that opens the list of records, or None."""
-    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]  # \s* always matches
     if text.startswith("[", at):
         return at + 1
     wrapper = _WRAPPER.match(text, at)
@@ -654,7 +654,7 @@ def iter_json_records(
     at = start
     n = len(text)
     while True:
-        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # \s* always matches
         if at >= n:
             yield LineError(f"the document ends inside the list (at character {at})")
             return
@@ -673,7 +673,7 @@ def iter_json_records(
                 return
             end = skip
             yield exc if isinstance(exc, LineError) else _element_error(text[at:end], limits)
-        at = _SPACE.match(text, end).end()  # type: ignore[union-attr]
+        at = _SPACE.match(text, end).end()  # type: ignore[union-attr]  # \s* always matches
         if at < n and text[at] == ",":
             at += 1
         elif at < n and text[at] == "]":

@@ -164,7 +164,7 @@ def parse_float(value: object, field: str) -> float | None:
     if isinstance(value, bool):
         raise RowError(f"expected a number, got {value!r}", field=field)
     try:
-        result = float(value)  # type: ignore[arg-type]
+        result = float(value)  # type: ignore[arg-type]  # any other type raises, caught below
     except (TypeError, ValueError):
         raise RowError(f"not a number: {value!r}", field=field) from None
     if result != result or result in (float("inf"), float("-inf")):

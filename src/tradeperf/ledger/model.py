@@ -296,4 +296,4 @@ class OpenEpisode:
                 kw[name] = None if v is None else Decimal(v)
             else:
                 kw[name] = v
-        return cls(**kw)  # type: ignore[arg-type]
+        return cls(**kw)  # type: ignore[arg-type]  # each value converted to its field's type
