@@ -141,6 +141,7 @@ def bstore(store_url: str):  # type: ignore[no-untyped-def]
         yield store
 
 
+@pytest.mark.slow
 @settings(
     max_examples=30,
     deadline=None,

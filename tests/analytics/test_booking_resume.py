@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -110,6 +111,7 @@ def _first_difference(a: list[dict[str, object]], b: list[dict[str, object]]) ->
     return "equal"
 
 
+@pytest.mark.slow
 @examples(40)
 @given(stream=streams(), basis=st.sampled_from(list(CostBasis)), marks_first=st.booleans())
 def test_appending_books_as_booking_everything_at_once(

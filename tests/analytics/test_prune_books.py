@@ -112,6 +112,7 @@ def _difference(a: object, b: object, where: str = "") -> str:
     return f"{where}: {a!r} != {b!r}"
 
 
+@pytest.mark.slow
 @examples(30)
 @given(history=histories(), basis=st.sampled_from(list(CostBasis)))
 def test_pruning_changes_no_figure_before_or_after_an_append(store_pair, history, basis) -> None:  # type: ignore[no-untyped-def]

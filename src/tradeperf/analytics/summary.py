@@ -40,7 +40,7 @@ from tradeperf.analytics.windows import (
     window_start_days,
 )
 from tradeperf.errors import ConfigError
-from tradeperf.records import RecordKind, TradeStatus
+from tradeperf.records import RecordKind, TradeStatus, in_exit_order
 from tradeperf.store import Store, TradeQuery
 
 # The books of fills, their bookings and the exchange rates load where the direct path uses
@@ -189,7 +189,7 @@ def _summarize_trades(
         table = convert_trades(table, days, rates, request.currency, unlabelled)
     stored = table
     if books is not None:
-        table = _in_exit_order(pa.concat_tables([table, books.trades]))
+        table = in_exit_order(pa.concat_tables([table, books.trades]))
     start_utc = local_midnight(request.start, tz) if request.start else None
     end_utc = local_midnight(request.end + dt.timedelta(days=1), tz) if request.end else None
 
@@ -356,19 +356,6 @@ def _account_day_pnl(
         local_days(closed.column("exit_time"), tz), closed.column("net_pnl").to_pylist()
     )
     return logs + books.daily_pnl(first_day, last_day, tz)
-
-
-def _in_exit_order(table: pa.Table) -> pa.Table:
-    """Trades sorted by exit time, entry time, trade id (the documented tie-break)."""
-    order = pc.sort_indices(
-        table,
-        sort_keys=[
-            ("exit_time", "ascending", "at_end"),
-            ("entry_time", "ascending", "at_start"),
-            ("trade_id", "ascending", "at_end"),
-        ],
-    )
-    return table.take(order)
 
 
 def _to_us(t: dt.datetime) -> int:

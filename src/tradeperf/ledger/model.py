@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from tradeperf.ledger._exact import EXACT, fmt, ratio_float, round18, round_ratio
 from tradeperf.records import MONEY_TYPE, TIMESTAMP_TYPE, PositionSide, Trade, TradeStatus
+from tradeperf.records._table import records_to_table
 
 
 class RoundTrip(enum.StrEnum):
@@ -96,22 +97,12 @@ POSITION_SCHEMA: Final = pa.schema(
 
 def realized_events_to_table(events: list[RealizedEvent]) -> pa.Table:
     """Realized events as a `REALIZED_EVENT_SCHEMA` table (money rounded to 18 digits)."""
-    cols: dict[str, list[object]] = {f.name: [] for f in REALIZED_EVENT_SCHEMA}
-    for e in events:
-        for name, values in cols.items():
-            v = getattr(e, name)
-            values.append(round18(v) if isinstance(v, Decimal) else v)
-    return pa.table(cols, schema=REALIZED_EVENT_SCHEMA)
+    return records_to_table(events, REALIZED_EVENT_SCHEMA, decimals=round18)
 
 
 def positions_to_table(positions: list[PositionView]) -> pa.Table:
     """Open positions as a `POSITION_SCHEMA` table (money rounded to 18 digits)."""
-    cols: dict[str, list[object]] = {f.name: [] for f in POSITION_SCHEMA}
-    for p in positions:
-        for name, values in cols.items():
-            v = getattr(p, name)
-            values.append(round18(v) if isinstance(v, Decimal) else v)
-    return pa.table(cols, schema=POSITION_SCHEMA)
+    return records_to_table(positions, POSITION_SCHEMA, decimals=round18)
 
 
 @dataclass(slots=True)

@@ -32,11 +32,14 @@ from tradeperf.records.kinds import SCHEMAS, RecordKind
 from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
 from tradeperf.records.trade import (
+    EXIT_ORDER,
+    EXIT_ORDER_SQL,
     TIMESTAMP_TYPE,
     TRADE_SCHEMA,
     PositionSide,
     Trade,
     TradeStatus,
+    in_exit_order,
     trades_to_table,
 )
 
@@ -48,6 +51,8 @@ __all__ = [
     "BOOK_DAY_SCHEMA",
     "BOOK_TRADE_SCHEMA",
     "CASH_FLOW_SCHEMA",
+    "EXIT_ORDER",
+    "EXIT_ORDER_SQL",
     "FILL_SCHEMA",
     "FUNDING_SCHEMA",
     "FX_RATE_SCHEMA",
@@ -75,6 +80,7 @@ __all__ = [
     "cash_flows_to_table",
     "fills_to_table",
     "funding_to_table",
+    "in_exit_order",
     "marks_to_table",
     "to_decimal",
     "trades_to_table",

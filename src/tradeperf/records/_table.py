@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 import pyarrow as pa
 
 
-def records_to_table(records: Iterable[object], schema: pa.Schema) -> pa.Table:
+def records_to_table(
+    records: Iterable[object],
+    schema: pa.Schema,
+    *,
+    decimals: Callable[[Decimal], Decimal] | None = None,
+) -> pa.Table:
     """Build a ``schema`` table from records, one column per schema field, input order kept.
 
     Each field is read as the record's attribute of that name (None where it has none); an
-    enum stands as its value and a tuple as a list. Money stays exact.
+    enum stands as its value and a tuple as a list. Money stays exact unless ``decimals``
+    says otherwise.
 
     Parameters
     ----------
     records
-        The records (trades, fills, marks, alerts, ...).
+        The records (trades, fills, marks, alerts, the ledger's events and positions, ...).
     schema
         The Arrow schema of the table; its field names are the attributes read.
+    decimals
+        Applied to every Decimal value (e.g. rounding to the stored 18 digits), or None.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Row:
+    ...     amount: Decimal
+    >>> schema = pa.schema([("amount", pa.decimal128(38, 2))])
+    >>> table = records_to_table([Row(Decimal("1.004"))], schema, decimals=lambda d: round(d, 2))
+    >>> table.column("amount").to_pylist()
+    [Decimal('1.00')]
     """
     columns: dict[str, list[object]] = {f.name: [] for f in schema}
     for r in records:
@@ -29,5 +49,7 @@ def records_to_table(records: Iterable[object], schema: pa.Schema) -> pa.Table:
                 value = value.value
             elif isinstance(value, tuple):
                 value = list(value)
+            elif decimals is not None and isinstance(value, Decimal):
+                value = decimals(value)
             values.append(value)
     return pa.table(columns, schema=schema)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tradeperf.records._table import records_to_table
 from tradeperf.records.money import MONEY_TYPE
@@ -123,6 +124,38 @@ TRADE_SCHEMA: Final = pa.schema(
         pa.field("source_line", pa.int64()),
     ]
 )
+
+
+#: The order of trades wherever they are listed or accumulated (equity curves, streaks,
+#: drawdowns): exit time (a trade still open last), then entry time (unknown first), then
+#: trade id; each key with where its nulls go (Arrow's ``null_placement``).
+EXIT_ORDER: Final = (("exit_time", "at_end"), ("entry_time", "at_start"), ("trade_id", "at_end"))
+
+#: `EXIT_ORDER` as a SQL ``ORDER BY`` list (DuckDB and PostgreSQL).
+EXIT_ORDER_SQL: Final = ", ".join(
+    f"{name} NULLS {'LAST' if nulls == 'at_end' else 'FIRST'}" for name, nulls in EXIT_ORDER
+)
+
+
+def in_exit_order(table: pa.Table) -> pa.Table:
+    """Sort a `TRADE_SCHEMA` table into `EXIT_ORDER`.
+
+    Parameters
+    ----------
+    table
+        Trades (any table with the `EXIT_ORDER` columns).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> table = pa.table({"exit_time": [None, t, t], "entry_time": [t, t, None],
+    ...                   "trade_id": ["open", "b", "a"]})
+    >>> in_exit_order(table).column("trade_id").to_pylist()
+    ['a', 'b', 'open']
+    """
+    keys = [(name, "ascending", nulls) for name, nulls in EXIT_ORDER]
+    return table.take(pc.sort_indices(table, sort_keys=keys))
 
 
 def trades_to_table(trades: list[Trade]) -> pa.Table:

@@ -21,7 +21,7 @@ from typing import Final
 
 import pyarrow as pa
 
-from tradeperf.records import TradeStatus
+from tradeperf.records import EXIT_ORDER_SQL, TradeStatus
 
 _CLOSED: Final = TradeStatus.CLOSED.value
 
@@ -253,7 +253,7 @@ filtered AS (
 ),
 t AS (
   SELECT filtered.*, CASE WHEN ok = 1 THEN x ELSE 0 END AS xp,
-         row_number() OVER (ORDER BY exit_time, entry_time NULLS FIRST, trade_id) AS ord
+         row_number() OVER (ORDER BY {EXIT_ORDER_SQL}) AS ord
   FROM filtered
 ),
 sums AS (

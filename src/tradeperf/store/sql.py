@@ -24,6 +24,7 @@ from tradeperf.records import (
     BOOK_CHECKPOINT_SCHEMA,
     BOOK_DAY_SCHEMA,
     BOOK_TRADE_SCHEMA,
+    EXIT_ORDER_SQL,
     FILL_SCHEMA,
     FUNDING_SCHEMA,
     FX_RATE_SCHEMA,
@@ -107,13 +108,12 @@ _INPUT_ORDER: Final = {
         kind: ", ".join(dict.fromkeys(["timestamp", "source", "source_line", *NATURAL_KEYS[kind]]))
         for kind in RecordKind
     },
-    RecordKind.TRADES: "exit_time, trade_id",
+    RecordKind.TRADES: EXIT_ORDER_SQL,
     RecordKind.FX_RATES: "date, currency, base",
 }
 
-#: The exit order trades are read in (stored and booked): exit time (open trades last), then
-#: entry time (none first), then trade id, as `tradeperf.analytics.summary` sorts them.
-_EXIT_ORDER: Final = "exit_time NULLS LAST, entry_time NULLS FIRST, trade_id"
+#: The order trades are read in (stored and booked): `tradeperf.records.EXIT_ORDER`.
+_EXIT_ORDER: Final = EXIT_ORDER_SQL
 
 #: Raw kinds the books are kept from: never pruned while fills are stored.
 BOOKED_FROM: Final = frozenset({"fills", "marks", "funding"})
