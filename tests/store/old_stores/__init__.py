@@ -11,34 +11,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli.test_cli import GOOD
+from tests.cli.test_fills_report import FILLS, MARKS
+
 HERE = Path(__file__).parent
 
 #: The schema versions checked in: the first, the first with every record kind's table, the
 #: first with exchange rates and conflicts, the first with books, the first with checkpoints.
 VERSIONS = (1, 3, 9, 10, 11)
 
-TRADES = [
-    {"trade_id": "a1", "symbol": "BTC-USD", "strategy": "trend", "side": "long",
-     "entry_time": "2024-05-01T08:00:00Z", "exit_time": "2024-05-01T09:30:00Z",
-     "entry_price": "60000", "exit_price": "60300", "quantity": "0.1", "fees": "1.20",
-     "net_pnl": "28.80", "status": "CLOSED"},
-    {"trade_id": "a2", "symbol": "ETH-USD", "strategy": "revert", "side": "short",
-     "entry_time": "2024-05-02T08:00:00Z", "exit_time": "2024-05-02T23:30:00Z",
-     "entry_price": "3000", "exit_price": "3030", "quantity": "1", "fees": "0.60",
-     "net_pnl": "-30.60", "status": "CLOSED"},
-]  # fmt: skip
-
-FILLS = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
-f1,2024-05-01T09:00:00Z,BTC-USD,buy,2,60000,6,mm
-f2,2024-05-01T15:00:00Z,BTC-USD,sell,1,61000,3,mm
-f3,2024-05-02T10:00:00Z,BTC-USD,sell,1,59500,3,mm
-f4,2024-05-03T10:00:00Z,ETH-USD,sell,10,3000,1.5,mm
-"""
-
-MARKS = """timestamp,symbol,price
-2024-05-03T20:00:00Z,ETH-USD,2950
-2024-05-01T20:00:00Z,BTC-USD,60500
-"""
+#: The inputs: two closed trades of the CLI tests and the fills and marks of the fills report
+#: tests (change them and run `make.py` again: the dumps hold what these inputs give).
+TRADES = GOOD[:2]
 
 #: Written after the migration, to both the migrated and a new store.
 LATER_FILLS = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
