@@ -119,3 +119,50 @@ def test_reingesting_the_same_file_adds_nothing(freqtrade_backtest: Path, tmp_pa
     assert "179 new records" in first.output
     assert "1 unchanged" in again.output
     assert "0 new records" in again.output
+
+
+def _breakdown(freqtrade_backtest: Path, tmp_path: Path, key: str) -> dict[str, dict]:
+    store = f"duckdb://{tmp_path / 'by.duckdb'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(freqtrade_backtest), "--store", store]).exit_code == 0
+    result = runner.invoke(app, ["summary", "--store", store, "--by", key, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout, parse_float=Decimal)
+    validate(json.loads(result.stdout), "summary")
+    return {g["key"][key]: g["figures"] for g in doc["breakdown"]["groups"]}
+
+
+def test_breakdown_by_exit_reason_equals_freqtrades_exit_reason_summary(
+    freqtrade_backtest: Path, tmp_path: Path, ft: dict
+) -> None:
+    groups = _breakdown(freqtrade_backtest, tmp_path, "exit_reason")
+    theirs = {r["exit_reason"]: r for r in ft["exit_reason_summary"]}
+    assert set(groups) == set(theirs) == {"roi", "stop_loss", "force_exit"}
+    for reason, row in theirs.items():
+        ours = groups[reason]
+        assert ours["trades"] == row["trades"]
+        # freqtrade counts wins and losses on the absolute profit, as tradeperf does
+        assert (ours["wins"], ours["losses"]) == (row["wins"], row["losses"])
+        assert float(ours["net_pnl"]) == pytest.approx(float(row["profit_total_abs"]), rel=REL)
+
+
+def test_breakdown_by_tag_equals_freqtrades_results_per_enter_tag(
+    freqtrade_backtest: Path, tmp_path: Path, ft: dict
+) -> None:
+    groups = _breakdown(freqtrade_backtest, tmp_path, "tag")
+    theirs = {r["key"]: r for r in ft["results_per_enter_tag"]}
+    total = theirs.pop("TOTAL")
+    assert set(theirs) <= set(groups)
+    for tag, row in theirs.items():
+        ours = groups[tag]
+        assert (ours["trades"], ours["wins"], ours["losses"]) == (
+            row["trades"],
+            row["wins"],
+            row["losses"],
+        )
+        assert float(ours["net_pnl"]) == pytest.approx(float(row["profit_total_abs"]), rel=REL)
+    # the trades without an enter tag are the rest of freqtrade's TOTAL
+    assert sum(g["trades"] for g in groups.values()) == total["trades"]
+    assert float(sum(g["net_pnl"] for g in groups.values())) == pytest.approx(
+        float(total["profit_total_abs"]), rel=REL
+    )

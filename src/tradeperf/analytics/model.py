@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tradeperf.analytics.breakdowns import Breakdown
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
+from tradeperf.analytics.series import DailySeries
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.ledger import CostBasis
 
@@ -32,6 +34,13 @@ class SummaryRequest:
         that a summary of another currency leaves them out.
     breakdowns : compute the figures per strategy and per symbol (False leaves
         ``by_strategy`` and ``by_symbol`` empty: a document of windows alone shows neither).
+    since, until : UTC instants bounding the period to the microsecond (``since``
+        inclusive, ``until`` exclusive), within ``start``..``end`` when both are given: a
+        trailing window (`tradeperf.durations.parse_since`).
+    last : only the last ``last`` closed trades (in exit order) of the period; with ``by``,
+        the last ``last`` of each group.
+    by : keys of an extra breakdown (`tradeperf.analytics.breakdowns.KEYS`; empty: none).
+    series : compute the daily series (overall, per strategy, per symbol).
     """
 
     timezone: str = "UTC"
@@ -47,6 +56,16 @@ class SummaryRequest:
     capital_assumed: bool = False
     unlabelled_currency: str | None = None
     breakdowns: bool = True
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    last: int | None = None
+    by: tuple[str, ...] = ()
+    series: bool = True
+
+    @property
+    def trailing(self) -> bool:
+        """Tell whether the period has an edge inside a day (``since``/``until``/``last``)."""
+        return self.since is not None or self.until is not None or self.last is not None
 
 
 @dataclass(slots=True)
@@ -70,6 +89,9 @@ class Summary:
     says why they could not be converted (the rate that is missing).
     ``converted_currencies``: the trades and fills in other currencies that the figures
     include, converted to ``currency`` with the rate of their booking day, by currency.
+    ``breakdown``: the figures per group of ``request.by`` (None without). ``series``: the
+    account's daily rows (`DailySeries`), and those of each strategy and symbol (their closed
+    trades' P&L, from the same starting equity).
     """
 
     request: SummaryRequest
@@ -87,6 +109,10 @@ class Summary:
     other_currencies: dict[str, int] = field(default_factory=dict)
     converted_currencies: dict[str, int] = field(default_factory=dict)
     conversion_missing: str | None = None
+    breakdown: Breakdown | None = None
+    series: DailySeries | None = None
+    series_by_strategy: dict[str, DailySeries] = field(default_factory=dict)
+    series_by_symbol: dict[str, DailySeries] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:

@@ -44,7 +44,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -71,6 +71,9 @@ from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
 from tradeperf.store.partials_sql import ALL, SUM_COLUMNS
 from tradeperf.timezones import resolve_timezone
+
+if TYPE_CHECKING:
+    from tradeperf.analytics.series import DailySeries
 
 ZERO: Final = Decimal(0)
 #: Precision of the Decimal context merges run in: wider than any stored sum (38 digits).
@@ -541,6 +544,38 @@ class DailyPartials:
         rows = zip(*fields.values(), strict=True)
         return [Partial(**dict(zip(fields, row, strict=True))) for row in rows]
 
+    def series(
+        self,
+        *,
+        equity_start: Decimal,
+        first_day: dt.date | None,
+        last_day: dt.date | None,
+        flows: CashFlows | None = None,
+    ) -> DailySeries:
+        """Give the daily rows of these partials (`tradeperf.analytics.series`).
+
+        Parameters
+        ----------
+        equity_start
+            Equity (currency) at the start of ``first_day``.
+        first_day, last_day
+            The days (inclusive).
+        flows
+            Deposits and withdrawals by day, or None.
+        """
+        from tradeperf.analytics.series import series_of_days
+
+        return series_of_days(
+            self.days,
+            [self._decimal(int(u)) for u in self.columns["net_pnl"]],
+            self.days,
+            equity_start=equity_start,
+            first_day=first_day,
+            last_day=last_day,
+            flows=flows,
+            trades_per_day=np.asarray(self.columns["trades"], dtype=np.int64),
+        )
+
     def _decimal(self, units: int) -> Decimal:
         """Return ``units`` of 10**-scale as the Decimal a sum of the stored amounts gives.
 
@@ -786,6 +821,8 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
         strategies, symbols = store.partial_labels(tz)
         strategies = strategies if strategy == ALL else [strategy]
         symbols = symbols if symbol == ALL else [symbol]
+    series_by_strategy: dict[str, DailySeries] = {}
+    series_by_symbol: dict[str, DailySeries] = {}
     for s in strategies:
         part = DailyPartials.from_table(
             store.partials(tz, start=request.start, end=request.end, strategy=s, symbol=symbol)
@@ -794,6 +831,10 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
             by_strategy[s] = figures(
                 part, equity_start=equity_start, first_day=first_day, last_day=last_day
             )
+            if request.series:
+                series_by_strategy[s] = part.series(
+                    equity_start=equity_start, first_day=first_day, last_day=last_day
+                )
     for y in symbols:
         part = DailyPartials.from_table(
             store.partials(tz, start=request.start, end=request.end, strategy=strategy, symbol=y)
@@ -802,6 +843,10 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
             by_symbol[y] = figures(
                 part, equity_start=equity_start, first_day=first_day, last_day=last_day
             )
+            if request.series:
+                series_by_symbol[y] = part.series(
+                    equity_start=equity_start, first_day=first_day, last_day=last_day
+                )
     counts = Counter(
         store.status_counts(TradeQuery(strategies=request.strategies, symbols=request.symbols))
     )
@@ -819,6 +864,13 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
         status_counts={s.value: counts.get(s.value, 0) for s in TradeStatus},
         rejected_rows=rejected_rows,
         unreadable_files=unreadable_files,
+        series=period.series(
+            equity_start=equity_start, first_day=first_day, last_day=last_day, flows=flows
+        )
+        if request.series
+        else None,
+        series_by_strategy=series_by_strategy,
+        series_by_symbol=series_by_symbol,
     )
 
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from tradeperf.analytics.booking import StoredBooks
     from tradeperf.analytics.books import Books, ConvertedBooks
     from tradeperf.analytics.fx import FxRates
+    from tradeperf.analytics.series import DailySeries
     from tradeperf.ledger.valuation import BooksAt
 
 
@@ -101,7 +102,7 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         summary.other_currencies = others
         summary.conversion_missing = reason
         return summary
-    if single and whole and not _booked(store):
+    if single and whole and not _booked(store) and not request.trailing and not request.by:
         return summarize_partials(store, request)
     return summarize_trades(store, request)
 
@@ -190,13 +191,18 @@ def _summarize_trades(
     stored = table
     if books is not None:
         table = in_exit_order(pa.concat_tables([table, books.trades]))
-    start_utc = local_midnight(request.start, tz) if request.start else None
-    end_utc = local_midnight(request.end + dt.timedelta(days=1), tz) if request.end else None
+    start_utc, end_utc = _period_bounds(request, tz)
 
     status = table.column("status")
     closed = table.filter(pc.equal(status, TradeStatus.CLOSED.value))
     others = table.filter(pc.not_equal(status, TradeStatus.CLOSED.value))
     before, closed = _split_period(closed, start_utc, end_utc)
+    if request.last is not None and not request.by and closed.num_rows > request.last:
+        # the last N closed trades: the earlier ones count in the starting equity
+        cut = closed.num_rows - request.last
+        before = pa.concat_tables([before, closed.slice(0, cut)])
+        closed = closed.slice(cut)
+        start_utc = closed.column("exit_time")[0].as_py()
 
     prior = sum((x for x in before.column("net_pnl").to_pylist() if x is not None), Decimal(0))
     flows = load_cash_flows(
@@ -219,6 +225,10 @@ def _summarize_trades(
         first_day = request.start
     if request.end:
         last_day = request.end
+    if request.since is not None or (request.last is not None and start_utc is not None):
+        first_day = start_utc.astimezone(tz).date() if start_utc else first_day
+    if request.until is not None and end_utc is not None:
+        last_day = (end_utc - dt.timedelta(microseconds=1)).astimezone(tz).date()
 
     equity_start = pnl_start + flows.before(first_day)
     account_days = None
@@ -248,7 +258,7 @@ def _summarize_trades(
     by_strategy = _breakdown(trades, "strategy", span, books, stored) if request.breakdowns else {}
     by_symbol = _breakdown(trades, "symbol", span, books, stored) if request.breakdowns else {}
     rejected_rows, unreadable_files = store.reject_counts(request.sources)
-    return Summary(
+    summary = Summary(
         request=request,
         generated_at=dt.datetime.now(dt.UTC),
         first_exit=_to_datetime(trades.exit_us.min()) if len(trades) else None,
@@ -261,6 +271,87 @@ def _summarize_trades(
         rejected_rows=rejected_rows,
         unreadable_files=unreadable_files,
     )
+    _add_extras(summary, trades, closed, span, flows, account_days)
+    return summary
+
+
+def _period_bounds(
+    request: SummaryRequest, tz: ZoneInfo
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Give the UTC bounds of the period: its local days, narrowed by ``since``/``until``."""
+    start = local_midnight(request.start, tz) if request.start else None
+    end = local_midnight(request.end + dt.timedelta(days=1), tz) if request.end else None
+    if request.since is not None:
+        start = request.since if start is None else max(start, request.since)
+    if request.until is not None:
+        end = request.until if end is None else min(end, request.until)
+    if start is not None and end is not None and start >= end:
+        raise ConfigError(
+            f"the period is empty: {start:%Y-%m-%d %H:%M} is not before {end:%Y-%m-%d %H:%M} UTC"
+        )
+    return start, end
+
+
+def _add_extras(
+    summary: Summary,
+    trades: ClosedTrades,
+    closed: pa.Table,
+    span: _Span,
+    flows: CashFlows,
+    account_days: DailyAmounts | None,
+) -> None:
+    """Add the breakdown and the series the summary's request asks for, in place."""
+    from tradeperf.analytics.breakdowns import Breakdown, Group, breakdown
+    from tradeperf.analytics.series import daily_series
+
+    request = summary.request
+    if request.by:
+        single = {"strategy": summary.by_strategy, "symbol": summary.by_symbol}
+        if len(request.by) == 1 and request.by[0] in single and request.last is None:
+            # the books-aware figures of each strategy or symbol: one definition of each
+            groups = single[request.by[0]] or _breakdown(
+                trades, request.by[0], span, None, closed.slice(0, 0)
+            )
+            summary.breakdown = Breakdown(
+                request.by, [Group((k,), v) for k, v in groups.items()], overlapping=False
+            )
+        else:
+            summary.breakdown = breakdown(
+                trades,
+                closed,
+                request.by,
+                tz=span.tz,
+                equity_start=span.equity_start,
+                first_day=span.first_day,
+                last_day=span.last_day,
+                last=request.last,
+            )
+    if request.series:
+        summary.series = daily_series(
+            trades,
+            equity_start=span.equity_start,
+            first_day=span.first_day,
+            last_day=span.last_day,
+            flows=flows,
+            account=account_days,
+        )
+        summary.series_by_strategy = _group_series(trades, trades.strategy, span)
+        summary.series_by_symbol = _group_series(trades, trades.symbol, span)
+
+
+def _group_series(trades: ClosedTrades, labels: np.ndarray, span: _Span) -> dict[str, DailySeries]:
+    """Give the daily series of the closed trades of each label (strategy or symbol)."""
+    from tradeperf.analytics.series import daily_series
+
+    return {
+        label: daily_series(
+            trades.take(np.flatnonzero(labels == label)),
+            equity_start=span.equity_start,
+            first_day=span.first_day,
+            last_day=span.last_day,
+        )
+        for label in sorted(set(labels.tolist()))
+    }
 
 
 def _booked(store: Store) -> bool:

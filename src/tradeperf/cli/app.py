@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tradeperf.analytics.window_kinds import WindowKind
-from tradeperf.config import load_config
+from tradeperf.config import Config, load_config
 from tradeperf.errors import ConfigError, TradeperfError
 from tradeperf.ingest.format_names import FORMAT_NAMES as FORMATS
 from tradeperf.ledger.basis import CostBasis
@@ -103,6 +103,30 @@ StartOpt = Annotated[
 EndOpt = Annotated[
     str | None, typer.Option("--end", help="Last local day (YYYY-MM-DD), inclusive.")
 ]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="A trailing window: a duration back from --at or now (24h, 7d, 30min, 2w; "
+        "units ms, s, min, h, d, w) or a time (ISO 8601; local when it has no offset).",
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", help="End of the period (exclusive), ISO 8601 (default: now)."),
+]
+LastOpt = Annotated[
+    int | None,
+    typer.Option("--last", min=1, help="Only the last N closed trades (with --by: of each group)."),
+]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Break the figures down by strategy, symbol, side, hour, entry_hour, weekday, "
+        "exit_reason, tag or signal; several comma-separated (strategy,symbol).",
+    ),
+]
 CostBasisOpt = Annotated[
     CostBasis,
     typer.Option("--cost-basis", help="Lot matching of fills: fifo, lifo or average."),
@@ -137,6 +161,25 @@ def _date(value: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"--{name}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _edges(
+    config: Config, since: str | None, at: str | None, last: int | None, by: str | None
+) -> dict[str, Any]:
+    """Give the `SummaryRequest` fields of --since, --at, --last and --by."""
+    from tradeperf.analytics.breakdowns import check_keys
+    from tradeperf.durations import parse_instant, parse_since
+    from tradeperf.timezones import resolve_timezone
+
+    tz = resolve_timezone(config.timezone)
+    until = parse_instant(at, tz) if at else None
+    fields: dict[str, Any] = {"until": until, "last": last}
+    if since:  # a trailing window ends at --at, or now
+        fields["until"] = until or dt.datetime.now(dt.UTC)
+        fields["since"] = parse_since(since, until=fields["until"], tz=tz)
+    if by:
+        fields["by"] = check_keys([k for k in by.split(",") if k.strip()])
+    return fields
 
 
 def _mapping(values: list[str] | None) -> dict[str, str] | None:
@@ -185,7 +228,8 @@ def _figures_table(doc: dict[str, Any], places: int) -> Table:
     table.add_column("Group", no_wrap=True)
     for _, label in TERMINAL_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
-    rows = [("overall", doc["overall"]), *sorted(doc["by_strategy"].items())]
+    rows = [("overall", doc["overall"])]
+    rows += markdown.breakdown_rows(doc) or sorted(doc["by_strategy"].items())
     for label, figures in rows:
         table.add_row(
             label,
@@ -347,6 +391,10 @@ def report(
     symbol: SymbolOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
+    since: SinceOpt = None,
+    at: AtOpt = None,
+    last: LastOpt = None,
+    by: ByOpt = None,
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
@@ -369,6 +417,7 @@ def report(
         "start": _date(start, "start"),
         "end": _date(end, "end"),
         "cost_basis": cost_basis,
+        **_edges(config, since, at, last, by),
     }
     files = jobs.parse_outputs(outputs)
     with _progress() as progress:
@@ -445,6 +494,10 @@ def summary(
         list[Path] | None,
         typer.Option("--source", help="Only the records of this file or folder (repeatable)."),
     ] = None,
+    since: SinceOpt = None,
+    at: AtOpt = None,
+    last: LastOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """Summarise what is stored (or --source files): overall, or per --window.
 
@@ -467,6 +520,7 @@ def summary(
         strategies=tuple(strategy or ()),
         symbols=tuple(symbol or ()),
         cost_basis=cost_basis,
+        **_edges(config, since, at, last, by),
     )
     doc = windows_to_json(result, window) if window else summary_to_json(result)
     _print_doc(doc, output, windows=window is not None, money_decimals=config.money_decimals)

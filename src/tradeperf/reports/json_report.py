@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from tradeperf.analytics.breakdowns import Breakdown
+from tradeperf.analytics.series import DailySeries
 from tradeperf.analytics.summary import Summary, WindowFigures
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.reports.schema import validate
@@ -136,6 +138,9 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
             "end": req.end.isoformat() if req.end else None,
             "first_exit": _iso(summary.first_exit),
             "last_exit": _iso(summary.last_exit),
+            "since": _iso(req.since),
+            "until": _iso(req.until),
+            "last": req.last,
         },
         "filters": {
             "strategies": list(req.strategies),
@@ -156,9 +161,78 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "other_currencies": summary.other_currencies,
         "converted_currencies": summary.converted_currencies,
         "conversion_missing": summary.conversion_missing,
+        "breakdown": breakdown_to_json(summary.breakdown) if summary.breakdown else None,
+        "series": _series_block(summary),
     }
     _check(doc, "summary")
     return doc
+
+
+def breakdown_to_json(breakdown: Breakdown) -> dict[str, Any]:
+    """Give a breakdown as JSON: its keys and one entry per group with its labels and figures.
+
+    Parameters
+    ----------
+    breakdown
+        The computed breakdown (`tradeperf.analytics.breakdowns.breakdown`).
+    """
+    return {
+        "by": list(breakdown.by),
+        "overlapping": breakdown.overlapping,
+        "last": breakdown.last,
+        "groups": [
+            {
+                "key": dict(zip(breakdown.by, g.key, strict=True)),
+                "figures": figures_to_json(g.figures),
+            }
+            for g in breakdown.groups
+        ],
+    }
+
+
+def series_to_json(series: DailySeries) -> list[dict[str, Any]]:
+    """Give the daily rows of a series as JSON objects (money exact; NaN fractions as null).
+
+    Parameters
+    ----------
+    series
+        The daily series (`tradeperf.analytics.series.DailySeries`).
+    """
+
+    def frac(x: float) -> float | None:
+        return None if math.isnan(x) else float(x)
+
+    return [
+        {
+            "day": d.isoformat(),
+            "trades": int(n),
+            "net_pnl": p,
+            "cumulative_pnl": c,
+            "equity": e,
+            "return": frac(r),
+            "drawdown": frac(w),
+        }
+        for d, n, p, c, e, r, w in zip(
+            series.day.tolist(),
+            series.trades.tolist(),
+            series.net_pnl,
+            series.cumulative_pnl,
+            series.equity,
+            series.daily_return.tolist(),
+            series.drawdown.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _series_block(summary: Summary) -> dict[str, Any] | None:
+    if summary.series is None:
+        return None
+    return {
+        "daily": series_to_json(summary.series),
+        "by_strategy": {k: series_to_json(v) for k, v in summary.series_by_strategy.items()},
+        "by_symbol": {k: series_to_json(v) for k, v in summary.series_by_symbol.items()},
+    }
 
 
 def windows_to_json(summary: Summary, kind: WindowKind) -> dict[str, Any]:

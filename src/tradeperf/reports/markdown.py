@@ -248,6 +248,34 @@ def _currency_note(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def breakdown_rows(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Give the groups of the document's breakdown as (label, figures), labels joined by `` · ``.
+
+    Parameters
+    ----------
+    doc
+        The summary document; no rows when it has no breakdown.
+    """
+    b = doc.get("breakdown")
+    if not b:
+        return []
+    return [(" · ".join(g["key"][k] for k in b["by"]), g["figures"]) for g in b["groups"]]
+
+
+def _breakdown_lines(doc: dict[str, Any], cur: str, places: int) -> list[str]:
+    b = doc.get("breakdown")
+    if not b:
+        return []
+    title = " and ".join(k.replace("_", " ") for k in b["by"])
+    lines = [f"## By {title}", ""]
+    if b.get("last"):
+        lines += [f"The last {b['last']} closed trades of each group.", ""]
+    if b["overlapping"]:
+        lines += ["A trade with several tags counts in each: the groups do not add up.", ""]
+    heading = " · ".join(k.replace("_", " ").capitalize() for k in b["by"])
+    return [*lines, *_table(breakdown_rows(doc), heading, cur, places), ""]
+
+
 def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
     """Render ``summary.md`` from the ``summary.json`` document.
 
@@ -296,6 +324,7 @@ def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
         *_table(sorted(doc["by_symbol"].items()), "Symbol", cur, places),
         "",
     ]
+    lines += _breakdown_lines(doc, cur, places)
     for kind in ("monthly", "weekly"):
         windows = doc["windows"].get(kind)
         if windows:

@@ -1,0 +1,241 @@
+"""Breakdowns of the closed trades by any of their attributes, alone or in combination.
+
+A breakdown groups the closed round trips of a summary by one or more keys (`KEYS`) and gives
+each group the summary's figures, computed as if the group traded the whole account
+(`group_figures`, from the same starting equity). The labels of every trade are computed on
+the columns at once (Arrow, NumPy); only the groups are iterated.
+
+A trade with several tags counts in the group of each of its tags, so with ``tag`` among the
+keys the groups need not add up to the total (`Breakdown.overlapping`). A trade without the
+attribute is in the group `NONE`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
+from tradeperf.errors import ConfigError
+
+#: What a breakdown can group by, and what each means.
+KEYS: Final = {
+    "strategy": "the trade's strategy",
+    "symbol": "the traded symbol",
+    "side": "long or short",
+    "hour": "the hour of the exit, 00 to 23, in the reporting timezone",
+    "entry_hour": "the hour of the entry, 00 to 23, in the reporting timezone",
+    "weekday": "the weekday of the exit in the reporting timezone, Mon to Sun",
+    "exit_reason": "why the trade was closed (freqtrade's exit_reason, a bot's reason)",
+    "tag": "each of the trade's tags (freqtrade's enter_tag is a tag); a trade counts once per tag",
+    "signal": "the signal_id that opened the trade",
+}
+#: The label of a trade without the attribute.
+NONE: Final = "(none)"
+_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_COLUMN: Final = {"signal": "signal_id"}
+
+
+def check_keys(keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Return ``keys`` checked and without repeats, in the order given.
+
+    Parameters
+    ----------
+    keys
+        Names from `KEYS`, e.g. ``("strategy", "symbol")``.
+
+    Raises
+    ------
+    ConfigError
+        If a key is unknown.
+
+    Examples
+    --------
+    >>> check_keys(["strategy", "hour", "strategy"])
+    ('strategy', 'hour')
+    """
+    out: list[str] = []
+    for key in keys:
+        k = key.strip().lower()
+        if k not in KEYS:
+            raise ConfigError(f"--by {key!r}: expected one of {', '.join(KEYS)}")
+        if k not in out:
+            out.append(k)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One group of a breakdown: its label per key, its trades' count and its figures."""
+
+    key: tuple[str, ...]
+    figures: dict[str, Figure]
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """The figures of the closed trades per group of ``by``.
+
+    Attributes
+    ----------
+    by
+        The keys grouped by (`KEYS`), in order.
+    groups
+        One `Group` per combination of labels that some trade has, sorted by label (hours
+        and weekdays in their natural order).
+    overlapping
+        True when a trade can be in several groups (``tag``): the groups then do not add up
+        to the total.
+    last
+        When set, each group holds only its last ``last`` closed trades.
+    """
+
+    by: tuple[str, ...]
+    groups: list[Group]
+    overlapping: bool
+    last: int | None = None
+
+
+def labels(table: pa.Table, key: str, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Give the label(s) of each trade of ``table`` for ``key``, as (row, label) pairs.
+
+    Parameters
+    ----------
+    table
+        Closed trades (`TRADE_SCHEMA`), in exit order.
+    key
+        One of `KEYS`.
+    tz
+        The reporting timezone (hours and weekdays are local).
+
+    Returns
+    -------
+    tuple
+        ``rows`` (int64, ascending) and ``labels`` (object array of str): one pair per trade,
+        or one per tag of a trade for ``tag`` (a trade without a tag: one pair, `NONE`).
+
+    Examples
+    --------
+    >>> t = dt.datetime(2024, 5, 1, 23, 30, tzinfo=dt.UTC)
+    >>> table = pa.table({"exit_time": pa.array([t], pa.timestamp("us", tz="UTC"))})
+    >>> labels(table, "hour", ZoneInfo("Europe/Berlin"))[1].tolist()
+    ['01']
+    """
+    n = table.num_rows
+    rows = np.arange(n, dtype=np.int64)
+    if key == "tag":
+        tags = table.column("tags").combine_chunks()
+        flat = pc.list_flatten(tags)
+        parents = np.asarray(pc.list_parent_indices(tags).to_numpy(zero_copy_only=False))
+        none = np.setdiff1d(rows, parents)
+        all_rows = np.concatenate((parents.astype(np.int64), none))
+        all_labels = np.concatenate(
+            (np.array(flat.to_pylist(), dtype=object), np.full(len(none), NONE, dtype=object))
+        )
+        order = np.argsort(all_rows, kind="stable")
+        return all_rows[order], all_labels[order]
+    if key in ("hour", "entry_hour", "weekday"):
+        column = table.column("entry_time" if key == "entry_hour" else "exit_time")
+        local = column.cast(pa.timestamp("us", tz=tz.key))
+        if key == "weekday":
+            values = pc.day_of_week(local).to_pylist()
+            out = [NONE if v is None else _WEEKDAYS[v] for v in values]
+        else:
+            out = [NONE if v is None else f"{v:02d}" for v in pc.hour(local).to_pylist()]
+        return rows, np.array(out, dtype=object)
+    values = table.column(_COLUMN.get(key, key)).to_pylist()
+    return rows, np.array([NONE if v in (None, "") else str(v) for v in values], dtype=object)
+
+
+def _sort_key(key: str, label: str) -> tuple[int, str]:
+    if label == NONE:
+        return (1, "")
+    if key == "weekday":
+        return (0, str(_WEEKDAYS.index(label)))
+    return (0, label)
+
+
+def breakdown(
+    trades: ClosedTrades,
+    table: pa.Table,
+    by: tuple[str, ...],
+    *,
+    tz: ZoneInfo,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+    last: int | None = None,
+) -> Breakdown:
+    """Compute the figures of each group of the closed trades by the keys ``by``.
+
+    Parameters
+    ----------
+    trades
+        The closed trades, in exit order.
+    table
+        The same trades as a `TRADE_SCHEMA` table, row for row.
+    by
+        Keys from `KEYS` (checked with `check_keys`).
+    tz
+        The reporting timezone.
+    equity_start
+        The equity each group starts from (currency), as for the overall figures.
+    first_day, last_day
+        The days daily returns are taken over (None without trades).
+    last
+        Keep only the last ``last`` closed trades of each group (None: all).
+
+    Returns
+    -------
+    Breakdown
+        The groups with their figures.
+    """
+    n = len(trades)
+    pair_rows = np.arange(n, dtype=np.int64)
+    pair_labels: list[np.ndarray] = []
+    overlapping = False
+    for key in by:
+        rows, names = labels(table, key, tz)
+        if len(rows) != n or np.any(rows != np.arange(n)):
+            overlapping = True
+        # join the pairs so far with this key's pairs on the row
+        counts = np.bincount(rows, minlength=n)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        reps = counts[pair_rows]
+        take = np.repeat(starts[pair_rows], reps) + _ranges(reps)
+        pair_labels = [a[np.repeat(np.arange(len(pair_rows)), reps)] for a in pair_labels]
+        pair_labels.append(names[take])
+        pair_rows = np.repeat(pair_rows, reps)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    if pair_labels:
+        for i, combo in enumerate(zip(*(a.tolist() for a in pair_labels), strict=True)):
+            groups.setdefault(combo, []).append(int(pair_rows[i]))
+    out = []
+    for combo in sorted(
+        groups, key=lambda c: [_sort_key(k, v) for k, v in zip(by, c, strict=True)]
+    ):
+        rows = np.array(groups[combo], dtype=np.int64)
+        if last is not None:
+            rows = rows[-last:]
+        group = trades.take(rows)
+        lo, hi = first_day, last_day
+        if last is not None and len(rows):
+            lo = max(first_day, group.day.min().item()) if first_day else group.day.min().item()
+        figures = group_figures(group, equity_start=equity_start, first_day=lo, last_day=hi)
+        out.append(Group(combo, figures))
+    return Breakdown(by, out, overlapping, last)
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """Give 0..c-1 for each count c, concatenated (``[2, 0, 3]`` → ``[0, 1, 0, 1, 2]``)."""
+    if not len(counts):
+        return np.zeros(0, np.int64)
+    ends = np.cumsum(counts)
+    return np.asarray(np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends - counts, counts))

@@ -1,0 +1,291 @@
+"""Trailing windows, the last N trades, breakdowns and daily series, against pandas.
+
+The trades are random (strategies, sides, tags, exit reasons, exits across the spring DST
+change of Europe/Berlin); each figure the command prints is recomputed with pandas from the
+same trades as written, never from tradeperf's own code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.cli.conftest import Tradeperf
+from tradeperf.durations import parse_duration, parse_instant, parse_since
+from tradeperf.errors import ConfigError
+
+TZ = "Europe/Berlin"
+T0 = dt.datetime(2024, 3, 25, tzinfo=dt.UTC)  # the DST change is on 31 March
+CAPITAL = Decimal(10_000)
+
+
+def _trades(n: int = 400, seed: int = 7) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        exit_at = T0 + dt.timedelta(minutes=rng.randrange(0, 14 * 24 * 60))
+        if i % 50 == 0:  # some trades exit at the same instant
+            exit_at = T0 + dt.timedelta(days=3)
+        entry = exit_at - dt.timedelta(minutes=rng.randrange(1, 600))
+        pnl = Decimal(rng.randrange(-5000, 6000)).scaleb(-2)
+        tags = rng.choice([[], ["breakout"], ["news"], ["breakout", "news"]])
+        out.append(
+            {
+                "trade_id": f"t{i:04d}",
+                "strategy": rng.choice(["alpha", "beta", "gamma"]),
+                "symbol": rng.choice(["BTC-USD", "ETH-USD"]),
+                "side": rng.choice(["long", "short"]),
+                "status": "CLOSED",
+                "entry_time": entry.isoformat(),
+                "exit_time": exit_at.isoformat(),
+                "entry_price": "100",
+                "exit_price": "101",
+                "quantity": "1",
+                "fees": "0",
+                "net_pnl": str(pnl),
+                "exit_reason": rng.choice(["roi", "stop_loss", "signal", None]),
+                "tags": tags,
+            }
+        )
+    return out
+
+
+@pytest.fixture
+def stored(tradeperf: Tradeperf, tmp_path: Path) -> tuple[pd.DataFrame, str]:
+    """The random trades ingested into a store, and the same trades as a DataFrame."""
+    trades = _trades()
+    (tmp_path / "trades.jsonl").write_text("\n".join(json.dumps(t) for t in trades) + "\n")
+    store = f"duckdb://{tmp_path / 's.duckdb'}"
+    ran = tradeperf("ingest", str(tmp_path / "trades.jsonl"), "--store", store)
+    assert ran.code == 0, ran.err
+    df = pd.DataFrame(trades)
+    df["exit_time"] = pd.to_datetime(df["exit_time"], utc=True)
+    df["entry_time"] = pd.to_datetime(df["entry_time"], utc=True)
+    df["pnl"] = df["net_pnl"].map(Decimal)
+    # the documented exit order: exit time, entry time, trade id
+    df = df.sort_values(["exit_time", "entry_time", "trade_id"], kind="stable")
+    return df.reset_index(drop=True), store
+
+
+def _summary(tradeperf: Tradeperf, store: str, *args: str) -> dict:
+    ran = tradeperf(
+        "summary", "--store", store, "--tz", TZ, "--capital", str(CAPITAL), "--format", "json",
+        *args,
+    )  # fmt: skip
+    assert ran.code == 0, ran.err
+    return json.loads(ran.out, parse_float=Decimal)
+
+
+def _expect(group: pd.DataFrame) -> dict[str, object]:
+    wins = int((group["pnl"] > 0).sum())
+    losses = int((group["pnl"] < 0).sum())
+    return {
+        "trades": len(group),
+        "wins": wins,
+        "losses": losses,
+        "net_pnl": sum(group["pnl"], Decimal(0)),
+        "win_rate": wins / len(group),
+    }
+
+
+def _got(figures: dict) -> dict[str, object]:
+    return {
+        "trades": figures["trades"],
+        "wins": figures["wins"],
+        "losses": figures["losses"],
+        "net_pnl": figures["net_pnl"],
+        "win_rate": pytest.approx(float(figures["win_rate"]), abs=0),
+    }
+
+
+def _groups(doc: dict) -> dict[tuple[str, ...], dict]:
+    by = doc["breakdown"]["by"]
+    return {tuple(g["key"][k] for k in by): g["figures"] for g in doc["breakdown"]["groups"]}
+
+
+# -- the last N trades -------------------------------------------------------------------
+def test_last_n_trades_are_the_last_in_exit_order(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, "--last", "20")
+    assert _got(doc["overall"]) == _expect(df.tail(20))
+    # the trades before them are in the starting equity
+    assert doc["overall"]["equity_start"] == CAPITAL + sum(df["pnl"].iloc[:-20], Decimal(0))
+    assert doc["period"]["last"] == 20
+
+
+def test_last_n_of_each_group(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, "--last", "5", "--by", "strategy,side")
+    expected = {key: _expect(g.tail(5)) for key, g in df.groupby(["strategy", "side"], sort=True)}
+    got = {key: _got(f) for key, f in _groups(doc).items()}
+    assert got == expected
+    assert doc["breakdown"]["last"] == 5
+
+
+# -- trailing windows --------------------------------------------------------------------
+def test_since_and_at_bound_the_period_to_the_microsecond(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    at = T0 + dt.timedelta(days=3)  # several trades exit exactly then: not in the window
+    since = at - dt.timedelta(hours=36)
+    doc = _summary(tradeperf, store, "--since", "36h", "--at", at.isoformat())
+    inside = df[(df["exit_time"] >= since) & (df["exit_time"] < at)]
+    assert (df["exit_time"] == at).sum() >= 2
+    assert _got(doc["overall"]) == _expect(inside)
+    assert doc["period"]["since"] == since.isoformat()
+    assert doc["period"]["until"] == at.isoformat()
+    # a local time without an offset is in the reporting timezone
+    local = at.astimezone(dt.timezone(dt.timedelta(hours=1))).replace(tzinfo=None).isoformat()
+    again = _summary(tradeperf, store, "--since", "36h", "--at", local)
+    assert again["overall"]["trades"] == doc["overall"]["trades"]
+
+
+def test_since_a_time_counts_a_trade_exiting_at_it(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    since = T0 + dt.timedelta(days=3)
+    doc = _summary(tradeperf, store, "--since", since.isoformat(), "--at", "2024-04-30T00:00Z")
+    assert _got(doc["overall"]) == _expect(df[df["exit_time"] >= since])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24h", dt.timedelta(hours=24)),
+        ("7d", dt.timedelta(days=7)),
+        ("30min", dt.timedelta(minutes=30)),
+        ("500ms", dt.timedelta(milliseconds=500)),
+        ("90s", dt.timedelta(seconds=90)),
+        ("2w", dt.timedelta(weeks=2)),
+        ("1h30min", dt.timedelta(minutes=90)),
+        (" 3D ", dt.timedelta(days=3)),
+    ],
+)
+def test_one_duration_grammar(text: str, expected: dt.timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["3m", "1mo", "2y", "0h", "h", "-1h", "1.5h", "24 h", ""])
+def test_durations_outside_the_grammar_are_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="duration"):
+        parse_duration(text)
+
+
+def test_a_local_time_across_the_dst_change_is_read_in_the_reporting_timezone() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo(TZ)
+    assert parse_instant("2024-03-30T12:00", berlin) == dt.datetime(2024, 3, 30, 11, tzinfo=dt.UTC)
+    assert parse_instant("2024-04-01T12:00", berlin) == dt.datetime(2024, 4, 1, 10, tzinfo=dt.UTC)
+    end = dt.datetime(2024, 4, 1, 10, tzinfo=dt.UTC)
+    # 24 hours back across the change are 24 hours of instants, not a local day
+    assert parse_since("24h", until=end, tz=berlin) == end - dt.timedelta(hours=24)
+    with pytest.raises(ConfigError, match="not before"):
+        parse_since("2024-05-01", until=end, tz=berlin)
+
+
+# -- breakdowns --------------------------------------------------------------------------
+def _local(df: pd.DataFrame, column: str) -> pd.Series:
+    return df[column].dt.tz_convert(TZ)
+
+
+@pytest.mark.parametrize(
+    ("key", "labels"),
+    [
+        ("hour", lambda df: _local(df, "exit_time").dt.hour.map("{:02d}".format)),
+        ("entry_hour", lambda df: _local(df, "entry_time").dt.hour.map("{:02d}".format)),
+        ("weekday", lambda df: _local(df, "exit_time").dt.strftime("%a")),
+        ("side", lambda df: df["side"]),
+        ("exit_reason", lambda df: df["exit_reason"].fillna("(none)")),
+    ],
+)
+def test_breakdown_by_one_key_equals_pandas(tradeperf: Tradeperf, stored, key, labels) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, "--by", key)
+    expected = {(str(k),): _expect(g) for k, g in df.groupby(labels(df))}
+    got = {k: _got(f) for k, f in _groups(doc).items()}
+    assert got == expected
+    assert doc["breakdown"]["overlapping"] is False
+    assert sum(f["trades"] for f in _groups(doc).values()) == len(df)
+
+
+def test_breakdown_by_tag_counts_a_trade_once_per_tag(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, "--by", "tag")
+    tags = df.assign(tag=df["tags"].map(lambda t: t or ["(none)"])).explode("tag")
+    expected = {(k,): _expect(g) for k, g in tags.groupby("tag")}
+    assert {k: _got(f) for k, f in _groups(doc).items()} == expected
+    assert doc["breakdown"]["overlapping"] is True
+    assert sum(f["trades"] for f in _groups(doc).values()) > len(df)
+
+
+def test_breakdown_by_a_pair_of_keys(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, "--by", "weekday,tag")
+    tags = df.assign(
+        tag=df["tags"].map(lambda t: t or ["(none)"]),
+        weekday=_local(df, "exit_time").dt.strftime("%a"),
+    ).explode("tag")
+    expected = {k: _expect(g) for k, g in tags.groupby(["weekday", "tag"])}
+    got = _groups(doc)
+    assert {k: _got(f) for k, f in got.items()} == expected
+    days = [k[0] for k in got]  # weekdays in their week order
+    assert days == sorted(days, key=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].index)
+
+
+def test_an_unknown_key_is_one_line_and_exit_code(tradeperf: Tradeperf, stored) -> None:
+    _, store = stored
+    ran = tradeperf("summary", "--store", store, "--by", "colour")
+    assert ran.code == 3
+    assert "--by 'colour': expected one of strategy" in ran.err
+    assert "Traceback" not in ran.text
+
+
+# -- daily series ------------------------------------------------------------------------
+@pytest.mark.parametrize("extra", [(), ("--by", "side")], ids=["partials", "trades"])
+def test_daily_series_has_every_day_and_equals_pandas(
+    tradeperf: Tradeperf, stored, extra: tuple[str, ...]
+) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, *extra)
+    day = _local(df, "exit_time").dt.date
+    days = pd.date_range(day.min(), day.max(), freq="D").date
+    pnl = df.groupby(day)["pnl"].apply(lambda s: sum(s, Decimal(0))).reindex(days)
+    pnl = pnl.map(lambda x: Decimal(0) if pd.isna(x) else x)
+    counts = df.groupby(day).size().reindex(days, fill_value=0)
+    rows = doc["series"]["daily"]
+    assert [r["day"] for r in rows] == [d.isoformat() for d in days]
+    assert [r["trades"] for r in rows] == counts.tolist()
+    assert [r["net_pnl"] for r in rows] == pnl.tolist()
+    cumulative = list(pd.Series(pnl.tolist()).cumsum())
+    assert [r["cumulative_pnl"] for r in rows] == cumulative
+    equity = [CAPITAL + c for c in cumulative]
+    assert [r["equity"] for r in rows] == equity
+    level = pd.Series([float(CAPITAL), *map(float, equity)])
+    underwater = (level / level.cummax() - 1).iloc[1:]
+    assert [float(r["drawdown"]) for r in rows] == pytest.approx(underwater.tolist(), abs=1e-12)
+    start = pd.Series([float(CAPITAL), *map(float, equity[:-1])])
+    returns = pd.Series([float(p) for p in pnl]) / start
+    assert [float(r["return"]) for r in rows] == pytest.approx(returns.tolist(), abs=1e-12)
+    # the worst fall of the series is the summary's maximum drawdown
+    assert -min(float(r["drawdown"]) for r in rows) == pytest.approx(
+        float(doc["overall"]["max_drawdown"]), abs=1e-12
+    )
+    for name, frame in df.groupby("strategy"):
+        own = doc["series"]["by_strategy"][name]
+        assert len(own) == len(days)
+        assert sum((r["net_pnl"] for r in own), Decimal(0)) == sum(frame["pnl"], Decimal(0))
+
+
+def test_a_trailing_window_without_trades_still_has_its_days(tradeperf: Tradeperf, stored) -> None:
+    _, store = stored
+    # midnight in Berlin (CEST): the three local days before it
+    doc = _summary(tradeperf, store, "--since", "3d", "--at", "2024-06-09T22:00Z")
+    rows = doc["series"]["daily"]
+    assert [r["day"] for r in rows] == ["2024-06-07", "2024-06-08", "2024-06-09"]
+    assert all(r["trades"] == 0 and r["net_pnl"] == 0 for r in rows)
+    assert doc["overall"]["trades"] == 0
