@@ -289,3 +289,52 @@ def test_a_trailing_window_without_trades_still_has_its_days(tradeperf: Tradeper
     assert [r["day"] for r in rows] == ["2024-06-07", "2024-06-08", "2024-06-09"]
     assert all(r["trades"] == 0 and r["net_pnl"] == 0 for r in rows)
     assert doc["overall"]["trades"] == 0
+
+
+# -- the engine's partials and the direct path agree ----------------------------------------
+def _close(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name, x in a.items():
+        y = b[name]
+        if isinstance(x, float) and isinstance(y, float):
+            assert x == pytest.approx(y, rel=1e-9, abs=1e-12, nan_ok=True), name
+        else:
+            assert x == y, name
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        {"last": 25},
+        {"since": T0 + dt.timedelta(days=2, hours=7), "until": T0 + dt.timedelta(days=9)},
+        {"by": ("hour",)},
+        {"by": ("tag", "side")},
+        {"by": ("strategy",), "last": 7},
+        {"by": ("exit_reason",), "since": T0 + dt.timedelta(days=5)},
+    ],
+    ids=["last", "since-until", "hour", "tag-side", "strategy-last", "exit-reason-since"],
+)
+def test_the_engines_partials_give_the_direct_paths_figures(stored, asked: dict) -> None:
+    from tradeperf.analytics.summary import SummaryRequest, summarize, summarize_trades
+    from tradeperf.store import open_store
+
+    _, url = stored
+    request = SummaryRequest(timezone=TZ, capital=CAPITAL, **asked)
+    with open_store(url) as store:
+        sql = summarize(store, request)  # no fills: the engine's partials
+        direct = summarize_trades(store, request)
+    _close(sql.overall, direct.overall)
+    assert sql.by_strategy.keys() == direct.by_strategy.keys()
+    for name in sql.by_strategy:
+        _close(sql.by_strategy[name], direct.by_strategy[name])
+    if "by" in asked:
+        assert sql.breakdown is not None
+        assert direct.breakdown is not None
+        assert [g.key for g in sql.breakdown.groups] == [g.key for g in direct.breakdown.groups]
+        for a, b in zip(sql.breakdown.groups, direct.breakdown.groups, strict=True):
+            _close(a.figures, b.figures)
+    assert sql.series is not None
+    assert direct.series is not None
+    assert sql.series.equity == direct.series.equity
+    for kind, windows in sql.windows.items():
+        assert [w.label for w in windows] == [w.label for w in direct.windows[kind]]

@@ -154,7 +154,16 @@ def labels(table: pa.Table, key: str, tz: ZoneInfo) -> tuple[np.ndarray, np.ndar
     return rows, np.array([NONE if v in (None, "") else str(v) for v in values], dtype=object)
 
 
-def _sort_key(key: str, label: str) -> tuple[int, str]:
+def sort_key(key: str, label: str) -> tuple[int, str]:
+    """Give the sort key of a group label: labels in order, weekdays Mon..Sun, `NONE` last.
+
+    Parameters
+    ----------
+    key
+        The breakdown key.
+    label
+        The group's label for it.
+    """
     if label == NONE:
         return (1, "")
     if key == "weekday":
@@ -218,9 +227,7 @@ def breakdown(
         for i, combo in enumerate(zip(*(a.tolist() for a in pair_labels), strict=True)):
             groups.setdefault(combo, []).append(int(pair_rows[i]))
     out = []
-    for combo in sorted(
-        groups, key=lambda c: [_sort_key(k, v) for k, v in zip(by, c, strict=True)]
-    ):
+    for combo in sorted(groups, key=lambda c: [sort_key(k, v) for k, v in zip(by, c, strict=True)]):
         rows = np.array(groups[combo], dtype=np.int64)
         if last is not None:
             rows = rows[-last:]

@@ -6,6 +6,7 @@ only format the `Summary` it returns.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import itertools
@@ -102,7 +103,18 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         summary.other_currencies = others
         summary.conversion_missing = reason
         return summary
-    if single and whole and not _booked(store) and not request.trailing and not request.by:
+    if single and whole and not _booked(store):
+        if request.trailing:
+            from tradeperf.analytics.edges import summarize_edges
+
+            return summarize_edges(store, request)
+        if request.by:  # the kept partials, and the breakdown from the engine's
+            from tradeperf.analytics.edges import add_breakdown
+
+            summary = summarize_partials(store, dataclasses.replace(request, by=()))
+            summary.request = request
+            add_breakdown(store, summary)
+            return summary
         return summarize_partials(store, request)
     return summarize_trades(store, request)
 

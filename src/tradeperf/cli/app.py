@@ -515,6 +515,7 @@ def summary(
         sources=source or (),
         windows=(window,) if window else tuple(WindowKind),
         breakdowns=window is None,  # a window document shows no strategy or symbol
+        series=window is None,  # nor the daily series
         start=_date(start, "start"),
         end=_date(end, "end"),
         strategies=tuple(strategy or ()),

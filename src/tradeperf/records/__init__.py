@@ -33,6 +33,7 @@ from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
 from tradeperf.records.trade import (
     EXIT_ORDER,
+    EXIT_ORDER_DESC_SQL,
     EXIT_ORDER_SQL,
     TIMESTAMP_TYPE,
     TRADE_SCHEMA,
@@ -52,6 +53,7 @@ __all__ = [
     "BOOK_TRADE_SCHEMA",
     "CASH_FLOW_SCHEMA",
     "EXIT_ORDER",
+    "EXIT_ORDER_DESC_SQL",
     "EXIT_ORDER_SQL",
     "FILL_SCHEMA",
     "FUNDING_SCHEMA",

@@ -135,6 +135,10 @@ EXIT_ORDER: Final = (("exit_time", "at_end"), ("entry_time", "at_start"), ("trad
 EXIT_ORDER_SQL: Final = ", ".join(
     f"{name} NULLS {'LAST' if nulls == 'at_end' else 'FIRST'}" for name, nulls in EXIT_ORDER
 )
+#: `EXIT_ORDER` reversed, as a SQL ``ORDER BY`` list: the last trade first.
+EXIT_ORDER_DESC_SQL: Final = ", ".join(
+    f"{name} DESC NULLS {'FIRST' if nulls == 'at_end' else 'LAST'}" for name, nulls in EXIT_ORDER
+)
 
 
 def in_exit_order(table: pa.Table) -> pa.Table:

@@ -11,6 +11,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 import pyarrow as pa
@@ -318,6 +319,48 @@ class Store(abc.ABC):
         ``"*"`` for either means all of them, rolled up over the interleaved trades; local
         days ``start``..``end`` inclusive, in day order. Builds the timezone's partials first if
         needed (see `ensure_partials`).
+        """
+
+    @abc.abstractmethod
+    def trade_partials(
+        self,
+        tz: str,
+        query: TradeQuery,
+        *,
+        keys: tuple[str, ...] = (),
+        last: int | None = None,
+        each: bool = True,
+    ) -> pa.Table:
+        r"""Compute daily partials now, from the stored closed trades ``query`` selects, per group.
+
+        The rows are `PARTIALS_SCHEMA` rows of ``tz`` (not kept), one per local day and group:
+        ``strategy`` holds the group's labels for ``keys`` joined by ``"\x1f"`` (empty without
+        keys; `tradeperf.analytics.breakdowns`), ``symbol`` is empty. ``query``'s ``start``
+        and ``end`` bound the exits to the microsecond. With ``last``, only the last ``last``
+        closed trades of each group count (exit order). Sorted by group, then day.
+
+        Parameters
+        ----------
+        tz
+            IANA name of the reporting timezone.
+        query
+            The trades to aggregate (strategies, symbols, sources, currency, exit bounds).
+        keys
+            Breakdown keys; a trade with several tags counts in each tag's group.
+        last
+            Keep the last ``last`` closed trades of each group, or all.
+        each
+            With ``last``: the last of each group (True), or the last of all, grouped.
+        """
+
+    @abc.abstractmethod
+    def closed_net_pnl(self, query: TradeQuery) -> tuple[int, Decimal]:
+        """Count and sum exactly the net P&L of the closed trades ``query`` selects.
+
+        Parameters
+        ----------
+        query
+            The trades (``start``/``end`` bound their exits).
         """
 
     @abc.abstractmethod

@@ -21,7 +21,7 @@ from typing import Final
 
 import pyarrow as pa
 
-from tradeperf.records import EXIT_ORDER_SQL, TradeStatus
+from tradeperf.records import EXIT_ORDER_DESC_SQL, EXIT_ORDER_SQL, TradeStatus
 
 _CLOSED: Final = TradeStatus.CLOSED.value
 
@@ -139,8 +139,15 @@ def _narrow(name: str, *, wide: str, pg: bool) -> str:
     return f"CASE WHEN {fits} THEN CAST({safe} + {r} AS {dec}) END"
 
 
-def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str:
-    """Build a SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``trades``.
+def partials_select_sql(
+    tz: str,
+    *,
+    dialect: str,
+    day_filter: str | None,
+    source: str = "trades",
+    rollups: bool = True,
+) -> str:
+    """Build a SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``source``.
 
     Parameters
     ----------
@@ -151,6 +158,12 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
     day_filter
         A SQL condition on the trades' columns plus ``day`` (their local day), e.g.
         ``day IN (...)``; None for every day.
+    source
+        The trades: the table, or a subquery with its columns (`grouped_trades_sql`, whose
+        ``strategy`` is a breakdown's group label).
+    rollups
+        Also the `ALL` rows (every strategy, every symbol); False gives the (strategy,
+        symbol) rows alone, a quarter of the work.
     """
     day = local_day_sql("exit_time", tz, dialect=dialect)
     hold = (
@@ -215,7 +228,11 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
          coalesce(sum(hold_us), 0) AS holding_us_sum,
          count(hold_us) AS holding_count,
          min(exit_time) AS first_exit, max(exit_time) AS last_exit"""
-    sets = "GROUPING SETS ((day, strategy, symbol), (day, strategy), (day, symbol), (day))"
+    sets = (
+        "GROUPING SETS ((day, strategy, symbol), (day, strategy), (day, symbol), (day))"
+        if rollups
+        else "GROUPING SETS ((day, strategy, symbol))"
+    )
 
     def path(column: str) -> str:
         return f"CASE WHEN p.ok = 1 THEN {column} END AS {column}"
@@ -227,7 +244,7 @@ def partials_select_sql(tz: str, *, dialect: str, day_filter: str | None) -> str
             ("strategy", quote_literal(ALL)),
             (quote_literal(ALL), "symbol"),
             (quote_literal(ALL), quote_literal(ALL)),
-        )
+        )[: 4 if rollups else 1]
     )
     part = "PARTITION BY day, gs, gy"
     cum = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
@@ -236,7 +253,7 @@ WITH base AS (
   SELECT {day} AS day, strategy, symbol, net_pnl AS x, gross_pnl AS g, fees AS f,
          exit_time, entry_time, trade_id, {hold} AS hold_us,
          CASE WHEN net_pnl > 0 THEN 1 WHEN net_pnl < 0 THEN -1 ELSE 0 END AS o
-  FROM trades
+  FROM {source}
   WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL
 ),
 filtered AS (
@@ -312,3 +329,92 @@ SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS 
        {path("max_prefix")}, {path("min_prefix")}, {path("max_drawdown")}
 FROM sums s JOIN paths p ON s.day = p.day AND s.gs = p.gs AND s.gy = p.gy
 """
+
+
+#: The label of a trade without the attribute a breakdown groups by.
+NONE_LABEL: Final = "(none)"
+#: Between the labels of a breakdown by several keys, in one group label.
+LABEL_SEP: Final = "\x1f"
+
+
+def _label_sql(key: str, tz: str, *, dialect: str) -> str:
+    """Build SQL for a trade's label for the breakdown key ``key`` (`analytics.breakdowns`)."""
+    none = quote_literal(NONE_LABEL)
+    zone = quote_literal(tz)
+
+    def local(column: str, duck: str, pg: str) -> str:
+        if dialect == "postgres":
+            value = f"to_char({column} AT TIME ZONE {zone}, '{pg}')"
+        else:
+            value = f"strftime(timezone({zone}, {column}), '{duck}')"
+        return f"coalesce({value}, {none})"
+
+    if key == "hour":
+        return local("exit_time", "%H", "HH24")
+    if key == "entry_hour":
+        return local("entry_time", "%H", "HH24")
+    if key == "weekday":
+        return local("exit_time", "%a", "Dy")
+    column = {"signal": "signal_id", "tag": "tag"}.get(key, key)
+    return f"coalesce(NULLIF(CAST({column} AS VARCHAR), ''), {none})"
+
+
+def grouped_trades_sql(
+    keys: tuple[str, ...],
+    tz: str,
+    *,
+    dialect: str,
+    where: str,
+    last: int | None = None,
+    each: bool = True,
+) -> str:
+    """Build a subquery of the trades with their breakdown group label as ``strategy``.
+
+    Its rows have the columns `partials_select_sql` reads; ``strategy`` holds the labels of
+    ``keys`` joined by `LABEL_SEP` (empty without keys) and ``symbol`` is empty. A trade
+    with several tags is one row per tag (a trade without one has `NONE_LABEL`).
+
+    Parameters
+    ----------
+    keys
+        Breakdown keys (`tradeperf.analytics.breakdowns.KEYS`), checked.
+    tz
+        The reporting timezone (hours and weekdays are local).
+    dialect
+        ``duckdb`` or ``postgres``.
+    where
+        A SQL condition on the ``trades`` columns (the selection), ``TRUE`` for all.
+    last
+        Keep the last ``last`` closed trades of each group (exit order), or all.
+    each
+        With ``last``: the last of each group (True) or the last of all, then grouped.
+    """
+    cols = "net_pnl, gross_pnl, fees, exit_time, entry_time, trade_id, status"
+    if "tag" in keys:
+        if dialect == "postgres":
+            tag = "unnest(CASE WHEN cardinality(tags) > 0 THEN tags ELSE ARRAY[NULL::VARCHAR] END)"
+        else:
+            tag = "unnest(CASE WHEN len(tags) > 0 THEN tags ELSE [NULL::VARCHAR] END)"
+        inner = f"SELECT t.*, {tag} AS tag FROM trades t WHERE {where}"
+    else:
+        inner = f"SELECT * FROM trades WHERE {where}"
+    parts = [_label_sql(k, tz, dialect=dialect) for k in keys]
+    label = f" || {quote_literal(LABEL_SEP)} || ".join(parts) if parts else "''"
+    labelled = f"SELECT {cols}, {label} AS strategy, '' AS symbol FROM ({inner}) u"
+    if last is None:
+        return f"({labelled}) trades"
+    if not each:  # the last of all: a top-N, no ranking of every trade
+        top = (
+            f"SELECT * FROM ({labelled}) l WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL "
+            f"AND net_pnl IS NOT NULL ORDER BY {EXIT_ORDER_DESC_SQL} LIMIT {int(last)}"
+        )
+        return f"({top}) trades"
+    ranked = (
+        f"SELECT l.*, row_number() OVER ({'PARTITION BY strategy ' if each else ''}"
+        f"ORDER BY {EXIT_ORDER_DESC_SQL}) "
+        f"AS rn_last FROM ({labelled}) l WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL "
+        "AND net_pnl IS NOT NULL"
+    )
+    return (
+        f"(SELECT {cols}, strategy, symbol FROM ({ranked}) r WHERE rn_last <= {int(last)}) trades"
+    )

@@ -12,6 +12,7 @@ import abc
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 import numpy as np
@@ -59,6 +60,7 @@ from tradeperf.store.partials_sql import (
     ALL,
     PARTIALS_SCHEMA,
     SUM_COLUMNS,
+    grouped_trades_sql,
     local_day_sql,
     partials_select_sql,
 )
@@ -1199,6 +1201,49 @@ class SQLStore(Store):
         cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
         sql = f"SELECT {cols} FROM daily_partials WHERE {' AND '.join(where)} ORDER BY day"
         return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+
+    def trade_partials(
+        self,
+        tz: str,
+        query: TradeQuery,
+        *,
+        keys: tuple[str, ...] = (),
+        last: int | None = None,
+        each: bool = True,
+    ) -> pa.Table:
+        """See `Store.trade_partials`."""
+        resolve_timezone(tz)
+        where, params = self._trade_filter(query)
+        source = grouped_trades_sql(
+            keys,
+            tz,
+            dialect=self.dialect,
+            where=where.removeprefix(" WHERE ") or "TRUE",
+            last=last,
+            each=each,
+        )
+        select = partials_select_sql(
+            tz, dialect=self.dialect, day_filter=None, source=source, rollups=False
+        )
+        cols = ", ".join(f'p."{f.name}"' for f in PARTIALS_SCHEMA)
+        sql = (
+            f"SELECT {cols} FROM ({select}) p WHERE p.symbol = '' AND p.strategy <> '{ALL}' "
+            "ORDER BY p.strategy, p.day"
+        )
+        if not self._has_table("trades"):
+            return PARTIALS_SCHEMA.empty_table()
+        return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+
+    def closed_net_pnl(self, query: TradeQuery) -> tuple[int, Decimal]:
+        """See `Store.closed_net_pnl`."""
+        if not self._has_table("trades"):
+            return 0, Decimal(0)
+        where, params = self._trade_filter(query)
+        closed = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
+        where = f"{where} AND {closed}" if where else f" WHERE {closed}"
+        rows = self._fetch(f"SELECT count(*), sum(net_pnl) FROM trades{where}", params)
+        n, total = rows[0]
+        return int(n), Decimal(0) if total is None else Decimal(total)
 
     def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:
         """See `Store.partial_labels`."""

@@ -1,0 +1,258 @@
+"""Summaries with an edge inside a day, or broken down by any attribute, from SQL partials.
+
+A trailing window (``since``/``until`` to the microsecond), the last N trades and the
+breakdowns the stored partials are not keyed by (hour, weekday, exit reason, tag, ...) are
+aggregated inside the store's engine: `Store.trade_partials` computes the daily partials of
+just the selected trades, per group, with the same SQL as the kept partials; the figures are
+then merged from them exactly as `tradeperf.analytics.partials.summarize_partials` merges the
+kept ones. No trade row reaches Python.
+
+This path answers stores without books of fills (their round trips live in the books, not in
+the trades table); `tradeperf.analytics.summary.summarize` sends the others to the direct
+path, which computes the same figures from the trades in Python (tested equal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import itertools
+from collections import Counter
+from decimal import Decimal
+from typing import cast
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+
+from tradeperf.analytics.breakdowns import Breakdown, Group, sort_key
+from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
+from tradeperf.analytics.model import Summary, SummaryRequest
+from tradeperf.analytics.partials import DailyPartials, figures, window_figures
+from tradeperf.analytics.series import DailySeries
+from tradeperf.analytics.windows import local_midnight
+from tradeperf.errors import ConfigError
+from tradeperf.records import RecordKind, TradeStatus
+from tradeperf.store import Store, TradeQuery
+from tradeperf.store.partials_sql import LABEL_SEP
+from tradeperf.timezones import resolve_timezone
+
+
+def summarize_edges(store: Store, request: SummaryRequest) -> Summary:
+    """Compute the summary ``request`` asks for from partials the store computes now.
+
+    Figures equal `tradeperf.analytics.summary.summarize_trades` on the same store (counts and
+    money exactly, floats to rounding; tests/analytics/test_windows_series_breakdowns.py).
+
+    Parameters
+    ----------
+    store
+        A store without books of fills.
+    request
+        The summary asked for: its ``since``/``until``/``last`` and ``by`` are applied here.
+
+    Raises
+    ------
+    ConfigError
+        If the timezone is unknown, ``start`` is after ``end`` or the period is empty.
+    """
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+        return _summarize(store, request)
+
+
+def _summarize(store: Store, request: SummaryRequest) -> Summary:
+    zone = resolve_timezone(request.timezone)
+    tz = zone.key
+    if request.start and request.end and request.start > request.end:
+        raise ConfigError(f"start {request.start} is after end {request.end}")
+    start = local_midnight(request.start, zone) if request.start else None
+    end = local_midnight(request.end + dt.timedelta(days=1), zone) if request.end else None
+    if request.since is not None:
+        start = request.since if start is None else max(start, request.since)
+    if request.until is not None:
+        end = request.until if end is None else min(end, request.until)
+    if start is not None and end is not None and start >= end:
+        raise ConfigError(
+            f"the period is empty: {start:%Y-%m-%d %H:%M} is not before {end:%Y-%m-%d %H:%M} UTC"
+        )
+    base = TradeQuery(strategies=request.strategies, symbols=request.symbols)
+    query = dataclasses.replace(base, start=start, end=end)
+    last = None if request.by else request.last
+    period = _one_scope(store.trade_partials(tz, query, last=last, each=False))
+    total = period.total()
+    # the closed trades before the period count in the starting equity
+    prior = Decimal(0)
+    if start is not None:
+        _, prior = store.closed_net_pnl(dataclasses.replace(base, end=start))
+    if last is not None:  # and those of the period before its last N
+        _, inside = store.closed_net_pnl(query)
+        prior += inside - _sum(period)
+    flows = CashFlows.none()
+    if store.has_records(RecordKind.CASH_FLOWS):
+        from tradeperf.analytics.books import load_cash_flows
+
+        flows = load_cash_flows(store, tz)
+    first_day, last_day = _days(request, period, zone, start, end, last)
+    equity_start = request.capital + prior + flows.before(first_day)
+    overall = figures(
+        period, equity_start=equity_start, first_day=first_day, last_day=last_day, flows=flows
+    )
+    windows = {
+        kind: window_figures(
+            period,
+            kind,
+            tz,
+            equity_start=equity_start,
+            first_day=first_day,
+            last_day=last_day,
+            flows=flows,
+        )
+        for kind in request.windows
+    }
+    by_strategy: dict[str, dict[str, Figure]] = {}
+    by_symbol: dict[str, dict[str, Figure]] = {}
+    series_by: dict[str, dict[str, DailySeries]] = {"strategy": {}, "symbol": {}}
+    if request.breakdowns or request.series:
+        for key, out in (("strategy", by_strategy), ("symbol", by_symbol)):
+            for (label,), part in _groups(
+                store.trade_partials(tz, query, keys=(key,), last=last, each=False)
+            ):
+                if request.breakdowns:
+                    out[label] = figures(
+                        part, equity_start=equity_start, first_day=first_day, last_day=last_day
+                    )
+                if request.series:
+                    series_by[key][label] = part.series(
+                        equity_start=equity_start, first_day=first_day, last_day=last_day
+                    )
+    breakdown = None
+    if request.by:
+        breakdown = _breakdown(store, request, query, equity_start, first_day, last_day)
+    counts = Counter(store.status_counts(base))
+    counts[TradeStatus.CLOSED.value] = total.trades
+    rejected_rows, unreadable_files = store.reject_counts()
+    return Summary(
+        request=request,
+        generated_at=dt.datetime.now(dt.UTC),
+        first_exit=total.first_exit,
+        last_exit=total.last_exit,
+        overall=overall,
+        windows=windows,
+        by_strategy=by_strategy,
+        by_symbol=by_symbol,
+        status_counts={s.value: counts.get(s.value, 0) for s in TradeStatus},
+        rejected_rows=rejected_rows,
+        unreadable_files=unreadable_files,
+        breakdown=breakdown,
+        series=period.series(
+            equity_start=equity_start, first_day=first_day, last_day=last_day, flows=flows
+        )
+        if request.series
+        else None,
+        series_by_strategy=series_by["strategy"],
+        series_by_symbol=series_by["symbol"],
+    )
+
+
+def _sum(period: DailyPartials) -> Decimal:
+    """Give the exact net P&L of the partials' trades."""
+    return sum((period._decimal(int(u)) for u in period.columns["net_pnl"]), Decimal(0))
+
+
+def _days(
+    request: SummaryRequest,
+    period: DailyPartials,
+    zone: ZoneInfo,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    last: int | None,
+) -> tuple[dt.date | None, dt.date | None]:
+    """Give the first and last local day of the period (daily returns span them)."""
+    tz = zone
+    first = request.start or (period.days[0].item() if len(period) else None)
+    final = request.end or (period.days[-1].item() if len(period) else None)
+    if request.since is not None and start is not None:
+        first = start.astimezone(tz).date()
+    if request.until is not None and end is not None:
+        final = (end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    if last is not None and len(period):
+        first = period.days[0].item()
+    return first, final
+
+
+def _one_scope(table: pa.Table) -> DailyPartials:
+    """Give the rows of the one group of a query without keys as `DailyPartials`."""
+    return DailyPartials.from_table(table)
+
+
+def _groups(table: pa.Table) -> list[tuple[tuple[str, ...], DailyPartials]]:
+    """Split `Store.trade_partials` rows (sorted by group) into each group's partials."""
+    labels = table.column("strategy").combine_chunks()
+    if not len(labels):
+        return []
+    values = np.asarray(labels.to_pylist(), dtype=object)
+    cuts = np.flatnonzero(values[1:] != values[:-1]) + 1
+    bounds = [0, *cuts.tolist(), len(values)]
+    out = []
+    for a, b in itertools.pairwise(bounds):
+        part = DailyPartials.from_table(table.slice(a, b - a))
+        out.append((tuple(str(values[a]).split(LABEL_SEP)), part))
+    return out
+
+
+def _breakdown(
+    store: Store,
+    request: SummaryRequest,
+    query: TradeQuery,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+) -> Breakdown:
+    """Give the figures of each group of ``request.by`` from the engine's partials."""
+    groups = []
+    rows = store.trade_partials(
+        resolve_timezone(request.timezone).key, query, keys=request.by, last=request.last
+    )
+    for labels, part in sorted(
+        _groups(rows),
+        key=lambda g: [sort_key(k, v) for k, v in zip(request.by, g[0], strict=True)],
+    ):
+        lo = first_day
+        if request.last is not None and len(part):
+            lo = max(first_day, part.days[0].item()) if first_day else part.days[0].item()
+        part_figures = figures(part, equity_start=equity_start, first_day=lo, last_day=last_day)
+        groups.append(Group(labels, part_figures))
+    return Breakdown(request.by, groups, "tag" in request.by, request.last)
+
+
+def add_breakdown(store: Store, summary: Summary) -> None:
+    """Add the breakdown its request asks for to a summary of whole days, in place.
+
+    The groups start from the summary's starting equity over its days, as its other rows.
+
+    Parameters
+    ----------
+    store
+        The store the summary was computed from (without books of fills).
+    summary
+        A summary whose ``request.by`` names the keys (no ``since``/``until``/``last``).
+    """
+    with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
+        request = summary.request
+        zone = resolve_timezone(request.timezone)
+        query = TradeQuery(
+            strategies=request.strategies,
+            symbols=request.symbols,
+            start=local_midnight(request.start, zone) if request.start else None,
+            end=local_midnight(request.end + dt.timedelta(days=1), zone) if request.end else None,
+        )
+        overall = summary.overall
+        days = summary.series.day if summary.series is not None and len(summary.series) else None
+        first_day = request.start or (days[0].item() if days is not None else None)
+        last_day = request.end or (days[-1].item() if days is not None else None)
+        if days is None and summary.first_exit is not None and summary.last_exit is not None:
+            first_day = request.start or summary.first_exit.astimezone(zone).date()
+            last_day = request.end or summary.last_exit.astimezone(zone).date()
+        start = cast(Decimal, overall["equity_start"])
+        summary.breakdown = _breakdown(store, request, query, start, first_day, last_day)
