@@ -57,11 +57,11 @@ def _trades(n: int = 400, seed: int = 7) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def stored(tradeperf: Tradeperf, tmp_path: Path) -> tuple[pd.DataFrame, str]:
-    """The random trades ingested into a store, and the same trades as a DataFrame."""
+def stored(tradeperf: Tradeperf, tmp_path: Path, store_url: str) -> tuple[pd.DataFrame, str]:
+    """The random trades ingested into a store (DuckDB, PostgreSQL), and as a DataFrame."""
     trades = _trades()
     (tmp_path / "trades.jsonl").write_text("\n".join(json.dumps(t) for t in trades) + "\n")
-    store = f"duckdb://{tmp_path / 's.duckdb'}"
+    store = store_url
     ran = tradeperf("ingest", str(tmp_path / "trades.jsonl"), "--store", store)
     assert ran.code == 0, ran.err
     df = pd.DataFrame(trades)
