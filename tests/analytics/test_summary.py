@@ -100,7 +100,7 @@ def _naive_figures(
         "losses": len(losses),
         "net_pnl": sum(pnls, Decimal(0)),
         "fees": Decimal("0.25") * len(pnls),
-        "win_rate": len(wins) / len(pnls),
+        "win_rate": len(wins) / len(pnls) if pnls else math.nan,  # a window without trades
         "profit_factor": (
             float(sum(wins)) / -float(sum(losses)) if losses else (math.inf if wins else math.nan)
         ),

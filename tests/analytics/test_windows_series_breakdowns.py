@@ -338,3 +338,41 @@ def test_the_engines_partials_give_the_direct_paths_figures(stored, asked: dict)
     assert sql.series.equity == direct.series.equity
     for kind, windows in sql.windows.items():
         assert [w.label for w in windows] == [w.label for w in direct.windows[kind]]
+
+
+# -- the figures of the daily returns and the current streak ---------------------------------
+@pytest.mark.parametrize("extra", [(), ("--by", "side")], ids=["partials", "trades"])
+def test_daily_return_figures_and_the_current_streak_equal_pandas(
+    tradeperf: Tradeperf, stored, extra: tuple[str, ...]
+) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, *extra)
+    rows = doc["series"]["daily"]
+    equity = pd.Series([float(CAPITAL)] + [float(r["equity"]) for r in rows])
+    r = (equity.diff() / equity.shift()).dropna()  # no cash flows: day P&L / start equity
+    overall = {k: (float(v) if isinstance(v, Decimal) else v) for k, v in doc["overall"].items()}
+    n = len(r)
+    assert overall["cagr"] == pytest.approx((equity.iloc[-1] / equity.iloc[0]) ** (365 / n) - 1)
+    assert overall["annual_volatility"] == pytest.approx(r.std(ddof=1) * 365**0.5)
+    assert overall["value_at_risk"] == pytest.approx(r.quantile(0.05))
+    assert overall["conditional_value_at_risk"] == pytest.approx(r[r <= r.quantile(0.05)].mean())
+    assert overall["tail_ratio"] == pytest.approx(abs(r.quantile(0.95)) / abs(r.quantile(0.05)))
+    assert overall["calmar_ratio"] == pytest.approx(
+        overall["cagr"] / overall["max_drawdown"], rel=1e-9
+    )
+    assert 0 <= overall["probabilistic_sharpe_ratio"] <= 1
+    # the run the last trades are on, overall and per strategy
+    assert overall["current_streak"] == _run(df["pnl"].tolist())
+    for name, group in df.groupby("strategy"):
+        assert doc["by_strategy"][name]["current_streak"] == _run(group["pnl"].tolist())
+
+
+def _run(pnls: list[Decimal]) -> int:
+    """+n after n wins in a row at the end, -n after n losses, 0 after a breakeven."""
+    run = 0
+    for p in reversed(pnls):
+        s = (p > 0) - (p < 0)
+        if s == 0 or (run and (s > 0) != (run > 0)):
+            break
+        run += s
+    return run

@@ -163,9 +163,14 @@ def test_summary_filters_and_formats(tmp_path: Path) -> None:
         app, ["summary", "--store", store, "--window", "daily", "--tz", "Europe/Berlin",
               "--format", "json"],
     )  # fmt: skip
-    days = [w["window"] for w in json.loads(weekly.stdout)["windows"]]
-    # 23:30 UTC on May 2 is 01:30 on May 3 in Berlin
-    assert days == ["2024-05-01", "2024-05-03", "2024-05-08"]
+    windows = json.loads(weekly.stdout)["windows"]
+    # every day from the first to the last exit is a window; 23:30 UTC on May 2 is 01:30 on
+    # May 3 in Berlin
+    assert [w["window"] for w in windows] == [f"2024-05-0{d}" for d in range(1, 9)]
+    assert [w["figures"]["trades"] for w in windows] == [1, 0, 1, 0, 0, 0, 0, 1]
+    empty = windows[1]["figures"]
+    assert empty["win_rate"] is None
+    assert empty["null_reasons"]["win_rate"] == "no closed trades"
     md = runner.invoke(
         app, ["summary", "--store", store, "--start", "2024-05-08", "--format", "md"]
     )

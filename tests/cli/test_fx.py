@@ -251,7 +251,13 @@ def test_books_from_fills_in_another_currency_are_marked_to_market_in_base(
     assert overall["fees"] == Decimal("2.15")
     assert overall["net_pnl"] == Decimal("207.9")  # the round trip at its exit day's rate
     days = {w["window"]: w["figures"] for w in doc["windows"]["daily"]}
-    assert list(days) == ["2024-03-01", "2024-03-04"]  # the days something was booked
+    # every day of the period is a window, the days without a trade too
+    assert list(days) == ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
+    assert [days[d]["trades"] for d in days] == [0, 0, 0, 1]
+    # the mark's move on the 2nd is that day's P&L; the 3rd moves nothing
+    after_two = Decimal(1000) + day_pnl["2024-03-01"] + day_pnl["2024-03-02"]
+    assert days["2024-03-02"]["equity_end"] == after_two
+    assert days["2024-03-03"]["equity_start"] == days["2024-03-03"]["equity_end"] == after_two
     assert days["2024-03-01"]["equity_end"] == Decimal(1000) + day_pnl["2024-03-01"]
     start = Decimal(1000) + day_pnl["2024-03-01"] + day_pnl["2024-03-02"]
     assert days["2024-03-04"]["equity_start"] == start

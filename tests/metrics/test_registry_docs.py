@@ -79,7 +79,7 @@ def test_every_figure_a_summary_emits_is_registered_and_in_the_schema() -> None:
 
     import numpy as np
 
-    from tradeperf.analytics.figures import ClosedTrades, group_figures
+    from tradeperf.analytics.figures import DAILY_RETURN_FIGURES, ClosedTrades, group_figures
 
     ints = np.empty(0, np.int64)
     labels = np.empty(0, object)
@@ -94,7 +94,16 @@ def test_every_figure_a_summary_emits_is_registered_and_in_the_schema() -> None:
     schema = json.loads(
         resources.files("tradeperf.reports.schemas").joinpath("figures.schema.json").read_text()
     )
-    assert set(schema["required"]) == keys
+    # every row has the required figures; the period's rows also those of the daily returns
+    window = group_figures(
+        empty,
+        equity_start=Decimal(1),
+        first_day=dt.date(2024, 1, 1),
+        last_day=dt.date(2024, 1, 2),
+        returns_figures=False,
+    )
+    assert set(schema["required"]) == set(window) == keys - set(DAILY_RETURN_FIGURES)
+    assert set(DAILY_RETURN_FIGURES) <= keys & set(schema["properties"])
     assert set(schema["properties"]) - {"null_reasons"} - set(FIGURES) == set()
 
 

@@ -351,6 +351,7 @@ def group_figures(
     last_day: dt.date | None,
     flows: CashFlows | None = None,
     account: DailyAmounts | None = None,
+    returns_figures: bool = True,
 ) -> dict[str, Figure]:
     """All summary figures of ``group``, keyed by their registry names.
 
@@ -370,6 +371,8 @@ def group_figures(
         The account's P&L by day when it is not the closed trades' (books kept from fills,
         marked to market): daily returns, drawdown and ``equity_end`` then follow it. None to
         take the group's net P&L by exit day.
+    returns_figures
+        Also the `DAILY_RETURN_FIGURES` (the period's rows carry them, windows do not).
 
     Returns
     -------
@@ -385,6 +388,7 @@ def group_figures(
             last_day=last_day,
             flows=flows,
             account=account,
+            returns_figures=returns_figures,
         )
 
 
@@ -396,6 +400,7 @@ def _group_figures(
     last_day: dt.date | None,
     flows: CashFlows | None,
     account: DailyAmounts | None,
+    returns_figures: bool,
 ) -> dict[str, Figure]:
     pnl = group.net_f
     totals = trades.TradeTotals.of(pnl)
@@ -444,12 +449,14 @@ def _group_figures(
             largest_loss=min(negatives) if negatives else None,
             longest_win_streak=win_streak,
             longest_loss_streak=loss_streak,
+            current_streak=trades.current_streak(pnl),
             average_holding_seconds=holding,
             max_drawdown_abs=max_drawdown_abs(group.net),
             day_nets=np.array([float(v) for v in by_day.values()], dtype=np.float64),
             equity_start=equity_start,
             equity_moved=moved,
-        )
+        ),
+        returns_figures=returns_figures,
     )
 
 
@@ -475,6 +482,7 @@ class FigureInputs:
     largest_loss: Decimal | None
     longest_win_streak: int
     longest_loss_streak: int
+    current_streak: int
     average_holding_seconds: float
     max_drawdown_abs: Decimal | None
     day_nets: np.ndarray
@@ -482,10 +490,54 @@ class FigureInputs:
     equity_moved: Decimal
 
 
-def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
+#: Figures of the daily returns every summary row carries, evaluated by their registry name
+#: (`tradeperf.metrics.registry`) on the row's daily returns (P = `CALENDAR_DAYS_PER_YEAR`
+#: where they annualise; value at risk and expected shortfall at the 5 % tail, historical;
+#: the probabilistic Sharpe ratio against SR* = 0).
+DAILY_RETURN_FIGURES: Final = (
+    "cagr",
+    "annual_volatility",
+    "calmar_ratio",
+    "value_at_risk",
+    "conditional_value_at_risk",
+    "tail_ratio",
+    "probabilistic_sharpe_ratio",
+)
+_ANNUALISED: Final = frozenset({"cagr", "annual_volatility", "calmar_ratio"})
+
+
+def _daily_return_figures(rets: np.ndarray) -> dict[str, Figure]:
+    """Evaluate `DAILY_RETURN_FIGURES` on one row's daily returns (NaN dropped)."""
+    from tradeperf.metrics.registry import get_figure
+
+    r = rets[~np.isnan(rets)]
+    out: dict[str, Figure] = {}
+    for name in DAILY_RETURN_FIGURES:
+        fn = get_figure(name).function
+        assert fn is not None  # each is a metric of the library
+        kw = {"periods_per_year": CALENDAR_DAYS_PER_YEAR} if name in _ANNUALISED else {}
+        try:
+            with np.errstate(all="ignore"):
+                value = float(fn(r, **kw)) if r.size else float("nan")
+        except OverflowError:  # growth beyond the float range (amounts near the store's)
+            value = float("inf")
+        out[name] = value
+    return out
+
+
+def assemble_figures(x: FigureInputs, *, returns_figures: bool = True) -> dict[str, Figure]:
     """Return the summary figures of ``x``, keyed by their registry names.
 
     This is the one place that defines the set a summary, a window and a breakdown carry.
+
+    Parameters
+    ----------
+    x
+        What the figures are made from.
+    returns_figures
+        Also the `DAILY_RETURN_FIGURES` of the daily returns (the summary's overall and
+        breakdown rows; a window's rows leave them out: a few days of returns say little,
+        and a 5-year weekly summary would spend 40 ms on them).
     """
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         equity_end = x.equity_start + x.cash_flows + x.equity_moved
@@ -510,6 +562,7 @@ def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
         "largest_loss": x.largest_loss,
         "longest_win_streak": x.longest_win_streak,
         "longest_loss_streak": x.longest_loss_streak,
+        "current_streak": x.current_streak,
         "average_holding_seconds": x.average_holding_seconds,
         "max_drawdown": x.path.max_drawdown,
         "max_drawdown_abs": x.max_drawdown_abs,
@@ -521,6 +574,7 @@ def assemble_figures(x: FigureInputs) -> dict[str, Figure]:
         "losing_days": int(np.count_nonzero(x.day_nets < 0)),
         "equity_start": x.equity_start,
         "equity_end": equity_end,
+        **(_daily_return_figures(x.path.returns) if returns_figures else {}),
     }
 
 

@@ -64,6 +64,7 @@ from tradeperf.analytics.windows import (
     Window,
     make_window,
     window_start_days,
+    window_starts_between,
 )
 from tradeperf.errors import ConfigError, InputError
 from tradeperf.metrics.trades import TradeTotals
@@ -658,6 +659,7 @@ def _figures(
     cash_flows: Decimal,
     *,
     equity_start: Decimal,
+    returns_figures: bool = True,
 ) -> dict[str, Figure]:
     """Return the `figures` of the days whose merged partial is ``p``.
 
@@ -686,6 +688,7 @@ def _figures(
             largest_loss=p.min_loss,
             longest_win_streak=p.best_win_run,
             longest_loss_streak=p.best_loss_run,
+            current_streak=p.trail_win or -p.trail_loss,
             average_holding_seconds=(
                 p.holding_us_sum / p.holding_count / 1e6 if p.holding_count else float("nan")
             ),
@@ -693,7 +696,8 @@ def _figures(
             day_nets=day_net,
             equity_start=equity_start,
             equity_moved=_money(p, p.net_pnl),
-        )
+        ),
+        returns_figures=returns_figures,
     )
 
 
@@ -708,7 +712,9 @@ def window_figures(
     last_day: dt.date | None = None,
     flows: CashFlows | None = None,
 ) -> list[WindowFigures]:
-    """Return the figures of every window of ``kind`` with at least one closed trade, in order.
+    """Return the figures of every window of ``kind`` in ``first_day``..``last_day``, in order.
+
+    Windows without a closed trade are there too (zero counts, undefined ratios).
 
     They are as `tradeperf.analytics.summary.summarize` computes them: each window's equity
     starts where the previous one's ended; daily returns span the window clipped to first/last
@@ -723,18 +729,27 @@ def window_figures(
         If ``tz`` is unknown.
     """
     zone = resolve_timezone(tz)
-    if not len(daily):
+    if not len(daily) and (first_day is None or last_day is None):
         return []
     window_days = window_start_days(daily.days, kind)
     starts = np.flatnonzero(np.concatenate(([True], window_days[1:] != window_days[:-1])))
-    bounds = [*starts.tolist(), len(daily)]
-    parts = daily.merged(starts)
+    starts = starts if len(daily) else np.zeros(0, np.int64)
+    merged = daily.merged(starts) if len(daily) else []
+    found = {window_days[a].item(): i for i, a in enumerate(starts.tolist())}
+    runs = [*starts.tolist(), len(daily)]
+    every = np.union1d(window_days[starts], window_starts_between(first_day, last_day, kind))
     cash = flows or CashFlows.none()
     windows: list[Window] = []
     spans: list[tuple[Decimal, dt.date, dt.date]] = []
+    parts: list[Partial] = []
+    bounds: list[tuple[int, int]] = []  # each window's days in ``daily``
     equity = equity_start
-    for a, part in zip(bounds, parts, strict=False):
-        window = make_window(window_days[a].item(), kind, zone)
+    for first in every.tolist():
+        i = found.get(first)
+        part = merged[i] if i is not None else Partial()
+        bounds.append((runs[i], runs[i + 1]) if i is not None else (0, 0))
+        parts.append(part)
+        window = make_window(first, kind, zone)
         lo = max(window.first_day, first_day) if first_day else window.first_day
         hi_window = window.end_local.date() - dt.timedelta(days=1)
         hi = min(hi_window, last_day) if last_day else hi_window
@@ -743,11 +758,11 @@ def window_figures(
         equity = equity + _money(part, part.net_pnl)
     paths = paths_of_days(daily.days, daily.day_net, spans, flows=flows)
     out: list[WindowFigures] = []
-    for i, (part, window, (start, _, _), (path, flows_in)) in enumerate(
-        zip(parts, windows, spans, paths, strict=True)
+    for (a, b), part, window, (start, _, _), (path, flows_in) in zip(
+        bounds, parts, windows, spans, paths, strict=True
     ):
-        day_net = daily.day_net[bounds[i] : bounds[i + 1]]
-        figs = _figures(part, day_net, path, flows_in, equity_start=start)
+        day_net = daily.day_net[a:b]
+        figs = _figures(part, day_net, path, flows_in, equity_start=start, returns_figures=False)
         out.append(WindowFigures(kind, window.label, window.start, window.end, figs))
     return out
 

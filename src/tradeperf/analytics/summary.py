@@ -39,6 +39,7 @@ from tradeperf.analytics.windows import (
     local_midnight,
     make_window,
     window_start_days,
+    window_starts_between,
 )
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus, in_exit_order
@@ -569,12 +570,16 @@ def _window_figures(
     flows: CashFlows,
     account_days: DailyAmounts | None,
 ) -> list[WindowFigures]:
-    """Return the figures of every window of ``kind`` with a closed trade or an extra day, in order.
+    """Return the figures of every window of ``kind`` in the period, in order.
 
-    ``extra_days`` are days with realized P&L from fills, such as a partial exit.
+    Windows without a trade are there too (zero counts, undefined ratios). ``extra_days`` are
+    days with realized P&L from fills, such as a partial exit, before the period's first or
+    after its last day of a trade.
     """
     starts = window_start_days(trades.day, kind)
     all_starts = np.union1d(starts, window_start_days(extra_days, kind))
+    # every window of the period, those without a trade too: a series without holes
+    all_starts = np.union1d(all_starts, window_starts_between(first_day, last_day, kind))
     out = []
     equity = equity_start
     # trades are in exit order, so each window's trades are one contiguous run
@@ -592,7 +597,13 @@ def _window_figures(
             start = equity_start + flows.before(lo) - flows.before(first_day)
             start += account_days.before(lo)
         figures = group_figures(
-            group, equity_start=start, first_day=lo, last_day=hi, flows=flows, account=account_days
+            group,
+            equity_start=start,
+            first_day=lo,
+            last_day=hi,
+            flows=flows,
+            account=account_days,
+            returns_figures=False,
         )
         out.append(WindowFigures(kind, window.label, window.start, window.end, figures))
         equity = equity + cast(Decimal, figures["net_pnl"])

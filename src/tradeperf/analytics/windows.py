@@ -65,6 +65,34 @@ def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
     return days.astype("datetime64[M]").astype("datetime64[D]")
 
 
+def window_starts_between(
+    first: dt.date | None, last: dt.date | None, kind: WindowKind
+) -> np.ndarray:
+    """Give the first day of every window of ``kind`` that overlaps ``first``..``last``.
+
+    Parameters
+    ----------
+    first, last
+        Local days (inclusive); None or ``last`` before ``first`` gives none.
+    kind
+        The window kind.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``datetime64[D]`` window starts in order, windows without a trade included.
+
+    Examples
+    --------
+    >>> window_starts_between(dt.date(2024, 1, 30), dt.date(2024, 3, 2), WindowKind.MONTHLY)
+    array(['2024-01-01', '2024-02-01', '2024-03-01'], dtype='datetime64[D]')
+    """
+    if first is None or last is None or last < first:
+        return np.empty(0, "datetime64[D]")
+    days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+    return np.unique(window_start_days(days, kind))
+
+
 def next_window_start(start: dt.date, kind: WindowKind) -> dt.date:
     """Return the first day of the window after the one beginning on ``start``."""
     if kind is WindowKind.DAILY:

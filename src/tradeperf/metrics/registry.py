@@ -102,6 +102,13 @@ _ALL = [
         "Mean time from entry to exit.",
         trades.average_holding_time,
     ),
+    _F(
+        "current_streak",
+        "count",
+        True,
+        "The run the last trades are on: +n after n wins, -n after n losses, 0 else.",
+        trades.current_streak,
+    ),
     _F("sqn", "ratio", True, "Van Tharp's System Quality Number.", trades.sqn),
     _F(
         "kelly_fraction", "fraction", True, "Kelly fraction W - (1 - W) / R.", trades.kelly_fraction

@@ -303,6 +303,37 @@ def longest_streaks(pnl: ArrayLike) -> tuple[int, int]:
     return _longest_run(p > 0), _longest_run(p < 0)
 
 
+def current_streak(pnl: ArrayLike) -> int:
+    """Give the run the last trades are on: +n after n wins in a row, −n after n losses.
+
+    Parameters
+    ----------
+    pnl
+        1-D array-like of per-trade net P&L in closing order; NaN are dropped; a breakeven
+        ends a run (0 right after one).
+
+    Returns
+    -------
+    int
+        Positive for a winning run, negative for a losing run, 0 without trades or after a
+        breakeven.
+
+    Examples
+    --------
+    >>> current_streak([1.0, -2.0, 3.0, 4.0]), current_streak([5.0, -1.0, -1.0])
+    (2, -2)
+    >>> current_streak([1.0, 0.0]), current_streak([])
+    (0, 0)
+    """
+    p = _pnl(pnl)
+    if not p.size or p[-1] == 0:
+        return 0
+    sign = np.sign(p)
+    differs = np.flatnonzero(sign != sign[-1])
+    run = p.size - (int(differs[-1]) + 1 if differs.size else 0)
+    return run if sign[-1] > 0 else -run
+
+
 def _longest_run(mask: np.ndarray) -> int:
     if not mask.any():
         return 0

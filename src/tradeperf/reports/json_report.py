@@ -55,6 +55,13 @@ _UNDEFINED: Final = {
     "sharpe_ratio": "fewer than 2 daily returns or zero volatility",
     "sortino_ratio": "fewer than 2 daily returns",
     "unrealized_pnl": "an open position has no mark (ingest marks: timestamp, symbol, price)",
+    "cagr": "no daily returns, or the account lost everything",
+    "annual_volatility": "fewer than 2 daily returns",
+    "calmar_ratio": "fewer than 2 daily returns, or no drawdown",
+    "value_at_risk": "no daily returns",
+    "conditional_value_at_risk": "no daily returns",
+    "tail_ratio": "too few daily returns, or a zero 5th percentile",
+    "probabilistic_sharpe_ratio": "fewer than 3 daily returns or zero volatility",
 }
 #: Why a figure can be +/-inf, by figure name.
 _INFINITE: Final = {
@@ -62,6 +69,8 @@ _INFINITE: Final = {
     "payoff_ratio": "infinite: losses average zero",
     "sortino_ratio": "infinite: no daily return below the target",
     "sharpe_ratio": "infinite: zero volatility",
+    "calmar_ratio": "infinite: no drawdown",
+    "tail_ratio": "infinite: a zero 5th percentile",
 }
 
 
