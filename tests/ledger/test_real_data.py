@@ -116,10 +116,12 @@ def test_deposits_and_withdrawals_change_equity_not_pnl_or_returns() -> None:
     r_w = time_weighted_returns(eq_w, fl, start_equity=capital)
     # first period: the price did not move, a withdrawal happened: return exactly 0
     assert r_w[0] == 0.0
-    # each return is the trading P&L of the period over the equity it started with
+    # each return is the trading P&L of the period over the equity it started with, its
+    # flow included (a flow arrives at the start of its period: the one convention)
     prev_w, prev_n = capital, capital
     for t in range(len(fl)):
-        assert r_w[t] == pytest.approx(float((eq_n[t] - prev_n) / prev_w), rel=1e-12)
+        pnl = eq_n[t] - prev_n
+        assert r_w[t] == pytest.approx(float(pnl / (prev_w + fl[t])), rel=1e-12)
         prev_w, prev_n = eq_w[t], eq_n[t]
 
 

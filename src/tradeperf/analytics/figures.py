@@ -18,6 +18,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from tradeperf.ledger.returns import period_returns
 from tradeperf.metrics import drawdown, returns, trades
 
 #: Days a year for annualising the summaries' daily ratios: every calendar day is a period
@@ -303,9 +304,7 @@ def daily_paths(
     start = np.array([float(e) for e in equity_starts], dtype=np.float64)[:, np.newaxis]
     flows = np.zeros_like(day_pnl) if day_flows is None else day_flows
     end = start + np.cumsum(day_pnl + flows, axis=1)
-    start_of_day = np.concatenate((start, end[:, :-1]), axis=1) + flows
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rets = np.where(start_of_day > 0, day_pnl / start_of_day, np.nan)
+    rets = period_returns(day_pnl, flows, start)  # the one time-weighted convention
     # without flows, end-of-day equity itself: exact to the last float rounding, and defined
     # for a negative equity (NaN only where the peak is not positive); with flows, the
     # time-weighted wealth index

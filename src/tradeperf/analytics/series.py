@@ -15,6 +15,7 @@ from decimal import Decimal
 import numpy as np
 
 from tradeperf.analytics.figures import CashFlows, ClosedTrades, DailyAmounts
+from tradeperf.ledger.returns import period_returns
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +175,7 @@ def series_of_days(
     pnl_f = np.array([float(x) for x in day_pnl], dtype=np.float64)
     flows_f = np.array([float(x) for x in day_flows], dtype=np.float64)
     end = float(equity_start) + np.cumsum(pnl_f + flows_f)
-    start_of_day = np.concatenate(([float(equity_start)], end[:-1])) + flows_f
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rets = np.where(start_of_day > 0, pnl_f / start_of_day, np.nan)
+    rets = period_returns(pnl_f, flows_f, np.array([float(equity_start)]))
     if np.any(flows_f):  # the time-weighted wealth index, as the summary's drawdown
         path = np.concatenate(([1.0], np.cumprod(1.0 + rets)))
     else:
