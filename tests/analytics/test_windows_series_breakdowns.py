@@ -376,3 +376,67 @@ def _run(pnls: list[Decimal]) -> int:
             break
         run += s
     return run
+
+
+# -- rolling figures --------------------------------------------------------------------------
+@pytest.mark.parametrize("extra", [(), ("--by", "side")], ids=["partials", "trades"])
+def test_rolling_figures_equal_pandas_rolling(
+    tradeperf: Tradeperf, stored, extra: tuple[str, ...]
+) -> None:
+    df, store = stored
+    specs = [
+        "sharpe_ratio:5d", "annual_volatility:1w", "max_drawdown:4d", "net_pnl:3d",
+        "win_rate:20trades", "profit_factor:20trades", "expectancy:20trades", "net_pnl:20trades",
+    ]  # fmt: skip
+    doc = _summary(tradeperf, store, *extra, *(a for s in specs for a in ("--rolling", s)))
+    rolling = doc["rolling"]
+    rows = doc["series"]["daily"]
+    r = pd.Series([float(x["return"]) for x in rows])
+
+    def values(spec: str) -> list:
+        money = spec.startswith(("net_pnl", "expectancy"))  # exact decimals; the rest floats
+        return [
+            None if v["value"] is None else (v["value"] if money else float(v["value"]))
+            for v in rolling[spec]
+        ]
+
+    def approx(expected: pd.Series) -> list:
+        return [None if pd.isna(x) else pytest.approx(x, rel=1e-9, abs=1e-12) for x in expected]
+
+    sharpe = r.rolling(5).apply(lambda x: x.mean() / x.std(ddof=1) * 365**0.5)
+    assert values("sharpe_ratio:5d") == approx(sharpe)
+    assert values("annual_volatility:1w") == approx(r.rolling(7).std(ddof=1) * 365**0.5)
+
+    def fall(x: pd.Series) -> float:
+        wealth = pd.concat([pd.Series([1.0]), (1 + x).cumprod()])
+        return float((1 - wealth / wealth.cummax()).max())
+
+    assert values("max_drawdown:4d") == approx(r.rolling(4).apply(fall))
+    day_pnl = [x["net_pnl"] for x in rows]
+    assert values("net_pnl:3d") == [
+        None if i < 2 else sum(day_pnl[i - 2 : i + 1], Decimal(0)) for i in range(len(rows))
+    ]
+    assert [v["at"] for v in rolling["sharpe_ratio:5d"]] == [x["day"] for x in rows]
+    pnl = df["pnl"].tolist()
+    f = pd.Series([float(p) for p in pnl])
+    assert values("win_rate:20trades") == approx((f > 0).astype(float).rolling(20).mean())
+    gains = f.clip(lower=0).rolling(20).sum()
+    losses = (-f.clip(upper=0)).rolling(20).sum()
+    assert values("profit_factor:20trades") == approx(gains / losses)
+    assert values("net_pnl:20trades") == [
+        None if i < 19 else sum(pnl[i - 19 : i + 1], Decimal(0)) for i in range(len(pnl))
+    ]
+    expectancy = values("expectancy:20trades")
+    assert expectancy[19] == (sum(pnl[:20], Decimal(0)) / 20).quantize(Decimal("1e-18"))
+    at = [v["at"] for v in rolling["win_rate:20trades"]]
+    assert at == [t.isoformat() for t in df["exit_time"].dt.to_pydatetime()]
+
+
+@pytest.mark.parametrize(
+    "spec", ["sharpe_ratio:30h", "win_rate:30d", "colour:5d", "sharpe_ratio", "net_pnl:0trades"]
+)
+def test_a_bad_rolling_figure_is_one_line_and_exit_code(tradeperf: Tradeperf, spec: str) -> None:
+    ran = tradeperf("summary", "--rolling", spec)
+    assert ran.code == 3, ran.err
+    assert "--rolling" in ran.err or "duration" in ran.err
+    assert "Traceback" not in ran.text

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tradeperf.analytics.breakdowns import Breakdown
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
 from tradeperf.analytics.series import DailySeries
+
+if TYPE_CHECKING:
+    from tradeperf.analytics.rolling import RollingSeries
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.ledger import CostBasis
 
@@ -41,6 +45,7 @@ class SummaryRequest:
         the last ``last`` of each group.
     by : keys of an extra breakdown (`tradeperf.analytics.breakdowns.KEYS`; empty: none).
     series : compute the daily series (overall, per strategy, per symbol).
+    rolling : rolling figures, ``FIGURE:WINDOW`` (`tradeperf.analytics.rolling`).
     """
 
     timezone: str = "UTC"
@@ -61,6 +66,7 @@ class SummaryRequest:
     last: int | None = None
     by: tuple[str, ...] = ()
     series: bool = True
+    rolling: tuple[str, ...] = ()
 
     @property
     def trailing(self) -> bool:
@@ -113,6 +119,7 @@ class Summary:
     series: DailySeries | None = None
     series_by_strategy: dict[str, DailySeries] = field(default_factory=dict)
     series_by_symbol: dict[str, DailySeries] = field(default_factory=dict)
+    rolling: list[RollingSeries] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:

@@ -79,6 +79,43 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     InputError
         If stored fills cannot be booked.
     """
+    if request.rolling and not request.series:  # the rolling figures of days roll the series
+        request = dataclasses.replace(request, series=True)
+    summary = _summarize(store, request)
+    if request.rolling and not summary.rolling:
+        from tradeperf.analytics.rolling import rolling_figures
+
+        summary.rolling = rolling_figures(
+            request.rolling, summary.series, _closed_trades(store, summary)
+        )
+    return summary
+
+
+def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
+    """Read the closed trades of a summary of logged trades (for rolling over trades)."""
+    request = summary.request
+    if not any(":" in s and s.strip().lower().endswith("trades") for s in request.rolling):
+        return None
+    tz = resolve_timezone(request.timezone)
+    start, end = _period_bounds(request, tz)
+    table = store.trades(
+        TradeQuery(
+            strategies=request.strategies,
+            symbols=request.symbols,
+            sources=request.sources,
+            start=start,
+            end=end,
+        )
+    )
+    closed = table.filter(pc.equal(table.column("status"), TradeStatus.CLOSED.value))
+    closed = closed.filter(pc.is_valid(closed.column("exit_time")))
+    if request.last is not None and not request.by:
+        closed = closed.slice(max(0, closed.num_rows - request.last))
+    return ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
+
+
+def _summarize(store: Store, request: SummaryRequest) -> Summary:
+    """Route ``request`` to the partials, the engine's partials or the trades (`summarize`)."""
     single = len(request.strategies) <= 1 and len(request.symbols) <= 1
     # the partials are kept per day, strategy and symbol, not per source: they serve sources
     # that are the whole store (so `report X` into a new store equals `ingest X` + `summary`)
@@ -285,6 +322,10 @@ def _summarize_trades(
         unreadable_files=unreadable_files,
     )
     _add_extras(summary, trades, closed, span, flows, account_days)
+    if request.rolling:
+        from tradeperf.analytics.rolling import rolling_figures
+
+        summary.rolling = rolling_figures(request.rolling, summary.series, trades)
     return summary
 
 

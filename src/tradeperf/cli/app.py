@@ -127,6 +127,14 @@ ByOpt = Annotated[
         "exit_reason, tag or signal; several comma-separated (strategy,symbol).",
     ),
 ]
+RollingOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rolling",
+        help="A rolling figure FIGURE:WINDOW (repeatable): sharpe_ratio:30d, max_drawdown:90d, "
+        "win_rate:50trades; in summary.json's rolling block.",
+    ),
+]
 CostBasisOpt = Annotated[
     CostBasis,
     typer.Option("--cost-basis", help="Lot matching of fills: fifo, lifo or average."),
@@ -164,9 +172,14 @@ def _date(value: str | None, name: str) -> dt.date | None:
 
 
 def _edges(
-    config: Config, since: str | None, at: str | None, last: int | None, by: str | None
+    config: Config,
+    since: str | None,
+    at: str | None,
+    last: int | None,
+    by: str | None,
+    rolling: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Give the `SummaryRequest` fields of --since, --at, --last and --by."""
+    """Give the `SummaryRequest` fields of --since, --at, --last, --by and --rolling."""
     from tradeperf.analytics.breakdowns import check_keys
     from tradeperf.durations import parse_instant, parse_since
     from tradeperf.timezones import resolve_timezone
@@ -179,6 +192,10 @@ def _edges(
         fields["since"] = parse_since(since, until=fields["until"], tz=tz)
     if by:
         fields["by"] = check_keys([k for k in by.split(",") if k.strip()])
+    if rolling:
+        from tradeperf.analytics.rolling import parse_rolling
+
+        fields["rolling"] = tuple(parse_rolling(r).text for r in rolling)
     return fields
 
 
@@ -395,6 +412,7 @@ def report(
     at: AtOpt = None,
     last: LastOpt = None,
     by: ByOpt = None,
+    rolling: RollingOpt = None,
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
@@ -417,7 +435,7 @@ def report(
         "start": _date(start, "start"),
         "end": _date(end, "end"),
         "cost_basis": cost_basis,
-        **_edges(config, since, at, last, by),
+        **_edges(config, since, at, last, by, rolling),
     }
     files = jobs.parse_outputs(outputs)
     with _progress() as progress:
@@ -498,6 +516,7 @@ def summary(
     at: AtOpt = None,
     last: LastOpt = None,
     by: ByOpt = None,
+    rolling: RollingOpt = None,
 ) -> None:
     """Summarise what is stored (or --source files): overall, or per --window.
 
@@ -521,7 +540,7 @@ def summary(
         strategies=tuple(strategy or ()),
         symbols=tuple(symbol or ()),
         cost_basis=cost_basis,
-        **_edges(config, since, at, last, by),
+        **_edges(config, since, at, last, by, rolling),
     )
     doc = windows_to_json(result, window) if window else summary_to_json(result)
     _print_doc(doc, output, windows=window is not None, money_decimals=config.money_decimals)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from tradeperf.analytics.breakdowns import Breakdown
+from tradeperf.analytics.rolling import RollingSeries
 from tradeperf.analytics.series import DailySeries
 from tradeperf.analytics.summary import Summary, WindowFigures
 from tradeperf.analytics.window_kinds import WindowKind
@@ -172,6 +173,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "conversion_missing": summary.conversion_missing,
         "breakdown": breakdown_to_json(summary.breakdown) if summary.breakdown else None,
         "series": _series_block(summary),
+        "rolling": {r.spec.text: _rolling_rows(r) for r in summary.rolling},
     }
     _check(doc, "summary")
     return doc
@@ -231,6 +233,20 @@ def series_to_json(series: DailySeries) -> list[dict[str, Any]]:
             series.drawdown.tolist(),
             strict=True,
         )
+    ]
+
+
+def _rolling_rows(rolling: RollingSeries) -> list[dict[str, Any]]:
+    """Give a rolling figure's values as ``{"at", "value"}`` rows (non-finite as null)."""
+
+    def value(v: float | Decimal | None) -> float | Decimal | None:
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return None
+        return v
+
+    return [
+        {"at": t.isoformat(), "value": value(v)}
+        for t, v in zip(rolling.at, rolling.values, strict=True)
     ]
 
 

@@ -1,0 +1,206 @@
+"""Rolling figures of a summary: over a trailing number of days or of closed trades.
+
+``--rolling sharpe_ratio:30d`` gives, for every day of the period, the figure over the 30
+calendar days ending that day, from the summary's daily series (the same returns as its
+Sharpe ratio); ``--rolling win_rate:50trades`` gives, for every closed trade, the figure over
+the last 50 trades ending with it, in exit order. A value needs a full window (null before).
+Money figures (``net_pnl``, ``expectancy``) are exact; the others float64, computed in one
+vectorised pass (`tradeperf.metrics.rolling`, which loads Numba: only when asked for).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+import numpy as np
+
+from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, ClosedTrades, exact_mean
+from tradeperf.analytics.series import DailySeries
+from tradeperf.durations import parse_duration
+from tradeperf.errors import ConfigError
+
+#: The figures a rolling series can follow over days (from the daily series).
+BY_DAYS: Final = (
+    "sharpe_ratio",
+    "sortino_ratio",
+    "annual_volatility",
+    "max_drawdown",
+    "net_pnl",
+    "return_pct",
+)
+#: The figures a rolling series can follow over closed trades.
+BY_TRADES: Final = ("win_rate", "profit_factor", "expectancy", "net_pnl")
+
+_SPEC: Final = re.compile(r"([a-z_]+):(?:(\d+)trades|(.+))")
+
+
+@dataclass(frozen=True, slots=True)
+class RollingSpec:
+    """A rolling figure asked for: its name and its window, in days or in trades."""
+
+    text: str
+    figure: str
+    days: int | None = None
+    trades: int | None = None
+
+
+def parse_rolling(text: str) -> RollingSpec:
+    """Read ``FIGURE:WINDOW``: a duration in whole days (``30d``, ``2w``) or ``Ntrades``.
+
+    Parameters
+    ----------
+    text
+        E.g. ``sharpe_ratio:30d`` or ``win_rate:50trades``.
+
+    Raises
+    ------
+    ConfigError
+        If the figure cannot roll over that kind of window, or the window is not whole days
+        or a positive number of trades.
+
+    Examples
+    --------
+    >>> parse_rolling("sharpe_ratio:30d")
+    RollingSpec(text='sharpe_ratio:30d', figure='sharpe_ratio', days=30, trades=None)
+    >>> parse_rolling("win_rate:50trades").trades
+    50
+    """
+    m = _SPEC.fullmatch(text.strip().lower())
+    if m is None:
+        raise ConfigError(f"--rolling {text!r}: expected FIGURE:WINDOW, e.g. sharpe_ratio:30d")
+    figure, trades, duration = m.groups()
+    if trades is not None:
+        if figure not in BY_TRADES:
+            raise ConfigError(f"--rolling {text!r}: over trades: {', '.join(BY_TRADES)}")
+        if int(trades) < 1:
+            raise ConfigError(f"--rolling {text!r}: a window of at least 1 trade")
+        return RollingSpec(text, figure, trades=int(trades))
+    if figure not in BY_DAYS:
+        raise ConfigError(f"--rolling {text!r}: over days: {', '.join(BY_DAYS)}")
+    span = parse_duration(duration)
+    if span % dt.timedelta(days=1):
+        raise ConfigError(f"--rolling {text!r}: a window of whole days (the series is daily)")
+    return RollingSpec(text, figure, days=span // dt.timedelta(days=1))
+
+
+@dataclass(frozen=True, slots=True)
+class RollingSeries:
+    """The values of one rolling figure: one per day (``at`` dates) or per trade (instants)."""
+
+    spec: RollingSpec
+    at: list[dt.date] | list[dt.datetime]
+    values: list[float | Decimal | None]
+
+
+def over_days(spec: RollingSpec, series: DailySeries) -> RollingSeries:
+    """Roll ``spec`` (a days window) over the daily series.
+
+    Parameters
+    ----------
+    spec
+        A `RollingSpec` with ``days``.
+    series
+        The summary's daily rows.
+    """
+    from tradeperf.metrics import rolling
+
+    assert spec.days is not None
+    w = spec.days
+    r = series.daily_return
+    n = len(series)
+    values: list[float | Decimal | None]
+    if spec.figure == "net_pnl":
+        c = [Decimal(0), *series.cumulative_pnl]
+        values = [c[i + 1] - c[i + 1 - w] if i + 1 >= w else None for i in range(n)]
+    elif spec.figure == "return_pct":
+        wealth = np.concatenate(([1.0], np.cumprod(1.0 + np.nan_to_num(r))))
+        values = [
+            float(wealth[i + 1] / wealth[i + 1 - w] - 1.0) if i + 1 >= w else None for i in range(n)
+        ]
+    else:
+        p = CALENDAR_DAYS_PER_YEAR
+        if not n:
+            out = np.empty(0)
+        elif spec.figure == "sharpe_ratio":
+            out = rolling.rolling_sharpe(r, w, periods_per_year=p, min_periods=w)
+        elif spec.figure == "sortino_ratio":
+            out = rolling.rolling_sortino(r, w, periods_per_year=p, min_periods=w)
+        elif spec.figure == "annual_volatility":
+            out = rolling.rolling_volatility(r, w, periods_per_year=p, min_periods=w)
+        else:  # as the summary's max_drawdown: the fall as a positive fraction of the peak
+            out = -rolling.rolling_max_drawdown(r, w, min_periods=w)
+        values = [None if not np.isfinite(v) else float(v) for v in out.tolist()]
+        values = [v if i + 1 >= w else None for i, v in enumerate(values)]
+    return RollingSeries(spec, [d.item() for d in series.day], values)
+
+
+def over_trades(spec: RollingSpec, trades: ClosedTrades) -> RollingSeries:
+    """Roll ``spec`` (a trades window) over the closed trades, in exit order.
+
+    Parameters
+    ----------
+    spec
+        A `RollingSpec` with ``trades``.
+    trades
+        The closed trades of the summary.
+    """
+    assert spec.trades is not None
+    w = spec.trades
+    n = len(trades)
+    net = [Decimal(0)]
+    for x in trades.net:
+        net.append(net[-1] + x)
+    wins = np.concatenate(([0], np.cumsum(trades.net_f > 0)))
+    gain = np.concatenate(([0.0], np.cumsum(np.where(trades.net_f > 0, trades.net_f, 0.0))))
+    loss = np.concatenate(([0.0], np.cumsum(np.where(trades.net_f < 0, -trades.net_f, 0.0))))
+    values: list[float | Decimal | None] = []
+    for i in range(n):
+        j = i + 1
+        if j < w:
+            values.append(None)
+        elif spec.figure == "net_pnl":
+            values.append(net[j] - net[j - w])
+        elif spec.figure == "expectancy":
+            values.append(exact_mean(net[j] - net[j - w], w))
+        elif spec.figure == "win_rate":
+            values.append(float(wins[j] - wins[j - w]) / w)
+        else:  # profit_factor
+            g, lo = gain[j] - gain[j - w], loss[j] - loss[j - w]
+            values.append(g / lo if lo > 0 else (float("inf") if g > 0 else None))
+    at = [
+        dt.datetime.fromtimestamp(0, dt.UTC) + dt.timedelta(microseconds=int(u))
+        for u in trades.exit_us
+    ]
+    return RollingSeries(spec, at, values)
+
+
+def rolling_figures(
+    specs: tuple[str, ...], series: DailySeries | None, trades: ClosedTrades | None
+) -> list[RollingSeries]:
+    """Compute each rolling figure of ``specs`` (`parse_rolling`) over the series or trades.
+
+    Parameters
+    ----------
+    specs
+        ``FIGURE:WINDOW`` texts.
+    series
+        The summary's daily rows (for the windows of days).
+    trades
+        The summary's closed trades in exit order (for the windows of trades).
+    """
+    out = []
+    for text in specs:
+        spec = parse_rolling(text)
+        if spec.days is not None:
+            out.append(
+                over_days(spec, series) if series is not None else RollingSeries(spec, [], [])
+            )
+        else:
+            out.append(
+                over_trades(spec, trades) if trades is not None else RollingSeries(spec, [], [])
+            )
+    return out
