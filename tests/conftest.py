@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import tradeperf  # the in-process command, for every test folder
+
+__all__ = ["tradeperf"]
+
 # every summary and window document a test builds is validated against its JSON Schema
 os.environ["TRADEPERF_VALIDATE_OUTPUT"] = "1"
 

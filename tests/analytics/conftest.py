@@ -6,10 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.cli.conftest import tradeperf  # the in-process command, for the summary tests
 from tradeperf.store import Store, open_store
-
-__all__ = ["store_pair", "tradeperf"]
 
 
 @pytest.fixture

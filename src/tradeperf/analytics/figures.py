@@ -506,11 +506,20 @@ _ANNUALISED: Final = frozenset({"cagr", "annual_volatility", "calmar_ratio"})
 
 
 def _daily_return_figures(rets: np.ndarray) -> dict[str, Figure]:
-    """Evaluate `DAILY_RETURN_FIGURES` on one row's daily returns (NaN dropped)."""
-    from tradeperf.metrics.registry import get_figure
+    """Evaluate `DAILY_RETURN_FIGURES` and the users' figures on a row's daily returns.
+
+    NaN returns are dropped. A user's figure that raises, or a plugin that cannot load, is
+    a `ConfigError` naming it.
+    """
+    from tradeperf.errors import ConfigError
+    from tradeperf.metrics.registry import get_figure, user_figures
 
     r = rets[~np.isnan(rets)]
     out: dict[str, Figure] = {}
+    try:
+        users = user_figures()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     for name in DAILY_RETURN_FIGURES:
         fn = get_figure(name).function
         assert fn is not None  # each is a metric of the library
@@ -521,6 +530,12 @@ def _daily_return_figures(rets: np.ndarray) -> dict[str, Figure]:
         except OverflowError:  # growth beyond the float range (amounts near the store's)
             value = float("inf")
         out[name] = value
+    for f in users:
+        assert f.function is not None  # register_figure checks it
+        try:
+            out[f.name] = float(f.function(r.copy()))
+        except Exception as exc:
+            raise ConfigError(f"figure {f.name!r} failed on the daily returns: {exc}") from exc
     return out
 
 

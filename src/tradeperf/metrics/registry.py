@@ -8,16 +8,33 @@ still lives here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 from tradeperf.metrics import confidence, drawdown, returns, tail, trades
 
-__all__ = ["FIGURES", "Figure", "Unit", "get_figure"]
+__all__ = [
+    "FIGURES",
+    "Figure",
+    "Inputs",
+    "Unit",
+    "get_figure",
+    "infinite_reason",
+    "load_plugins",
+    "register_figure",
+    "undefined_reason",
+    "unregister_figure",
+    "user_figures",
+]
 
 Unit = Literal["count", "currency", "fraction", "ratio", "seconds", "periods", "probability"]
+#: What a figure is computed from: the closed trades' P&L in exit order, the account's daily
+#: returns, its daily P&L, its end-of-day equity path, the books (ledger) or daily returns
+#: beside a benchmark's.
+Inputs = Literal["trade_pnl", "daily_returns", "daily_pnl", "equity_path", "ledger", "benchmark"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,11 @@ class Figure:
     higher_is_better : True, False, or None when neither direction is better (e.g. beta).
     description : one-line definition; docs/metrics.md has the full one.
     function : the metric computing it, or None when analytics computes it from the ledger.
+    inputs : what it is computed from (`Inputs`).
+    undefined : why it can be undefined (NaN, null in JSON), as summaries say; None: never
+        or for no reason worth naming.
+    infinite : why it can be infinite, as summaries say.
+    builtin : False for a figure a user registered (`register_figure`).
     """
 
     name: str
@@ -39,6 +61,10 @@ class Figure:
     higher_is_better: bool | None
     description: str
     function: Callable[..., Any] | None
+    inputs: Inputs = "daily_returns"
+    undefined: str | None = None
+    infinite: str | None = None
+    builtin: bool = True
 
 
 def _alpha(r: Any, b: Any, **kw: Any) -> float:
@@ -257,8 +283,223 @@ _ALL = [
     ),
 ]
 
-#: name -> Figure, read-only.
-FIGURES: Mapping[str, Figure] = MappingProxyType({f.name: f for f in _ALL})
+_TRADE_PNL: Final = frozenset(
+    {"trades", "wins", "losses", "breakevens", "win_rate", "average_win", "average_loss",
+     "payoff_ratio", "profit_factor", "expectancy", "gross_pnl", "net_pnl", "fees",
+     "largest_win", "largest_loss", "longest_win_streak", "longest_loss_streak",
+     "average_holding_seconds", "current_streak", "sqn", "kelly_fraction", "max_drawdown_abs"}
+)  # fmt: skip
+_LEDGER: Final = frozenset(
+    {"realized_pnl", "unrealized_pnl", "open_positions", "equity_start", "equity_end",
+     "cash_flows"}
+)  # fmt: skip
+_DAILY_PNL: Final = frozenset({"trading_days", "winning_days", "losing_days"})
+_EQUITY_PATH: Final = frozenset({"return_pct", "max_drawdown"})
+_BENCHMARK: Final = frozenset({"information_ratio", "tracking_error", "alpha", "beta"})
+#: Why a figure can be undefined, as the summaries say (null in JSON, with this reason).
+_UNDEFINED: Final = {
+    "win_rate": "no closed trades",
+    "average_win": "no winning trades",
+    "average_loss": "no losing trades",
+    "payoff_ratio": "needs both winning and losing trades",
+    "profit_factor": "no winning and no losing trades",
+    "expectancy": "no closed trades",
+    "return_pct": "no days in the period, or equity not positive",
+    "largest_win": "no winning trades",
+    "largest_loss": "no losing trades",
+    "average_holding_seconds": "no trade has an entry time",
+    "max_drawdown": "no days in the period, or equity never positive",
+    "max_drawdown_abs": "no closed trades",
+    "sharpe_ratio": "fewer than 2 daily returns or zero volatility",
+    "sortino_ratio": "fewer than 2 daily returns",
+    "unrealized_pnl": "an open position has no mark (ingest marks: timestamp, symbol, price)",
+    "cagr": "no daily returns, or the account lost everything",
+    "annual_volatility": "fewer than 2 daily returns",
+    "calmar_ratio": "fewer than 2 daily returns, or no drawdown",
+    "value_at_risk": "no daily returns",
+    "conditional_value_at_risk": "no daily returns",
+    "tail_ratio": "too few daily returns, or a zero 5th percentile",
+    "probabilistic_sharpe_ratio": "fewer than 3 daily returns or zero volatility",
+}
+#: Why a figure can be infinite, as the summaries say.
+_INFINITE: Final = {
+    "profit_factor": "infinite: no losing trades",
+    "payoff_ratio": "infinite: losses average zero",
+    "sortino_ratio": "infinite: no daily return below the target",
+    "sharpe_ratio": "infinite: zero volatility",
+    "calmar_ratio": "infinite: no drawdown",
+    "tail_ratio": "infinite: a zero 5th percentile",
+}
+
+
+def _declared(f: Figure) -> Figure:
+    inputs: Inputs = "daily_returns"
+    for names, kind in (
+        (_TRADE_PNL, "trade_pnl"),
+        (_LEDGER, "ledger"),
+        (_DAILY_PNL, "daily_pnl"),
+        (_EQUITY_PATH, "equity_path"),
+        (_BENCHMARK, "benchmark"),
+    ):
+        if f.name in names:
+            inputs = kind  # type: ignore[assignment]  # one of the Inputs literals above
+    return dataclasses.replace(
+        f, inputs=inputs, undefined=_UNDEFINED.get(f.name), infinite=_INFINITE.get(f.name)
+    )
+
+
+_REGISTRY: dict[str, Figure] = {f.name: _declared(f) for f in _ALL}
+#: name -> Figure, read-only (the built-in figures, then those users registered).
+FIGURES: Mapping[str, Figure] = MappingProxyType(_REGISTRY)
+
+
+def undefined_reason(name: str) -> str:
+    """Give why figure ``name`` can be undefined, as summaries write it ("undefined" if unknown).
+
+    Parameters
+    ----------
+    name
+        A figure name.
+
+    Examples
+    --------
+    >>> undefined_reason("win_rate"), undefined_reason("no_such_figure")
+    ('no closed trades', 'undefined')
+    """
+    f = _REGISTRY.get(name)
+    return (f.undefined if f is not None else None) or "undefined"
+
+
+def infinite_reason(name: str) -> str:
+    """Give why figure ``name`` can be infinite, as summaries write it ("infinite" if unknown).
+
+    Parameters
+    ----------
+    name
+        A figure name.
+    """
+    f = _REGISTRY.get(name)
+    return (f.infinite if f is not None else None) or "infinite"
+
+
+def register_figure(figure: Figure) -> Figure:
+    """Register a figure of one's own: summaries then carry it beside the built-in ones.
+
+    A figure of the daily returns (``inputs="daily_returns"``) is computed on every summary
+    row that carries the daily-return figures (overall and breakdown rows), as
+    ``function(returns)`` with the row's daily returns (1-D float64, NaN dropped); it may
+    return a float or raise nothing but return NaN when undefined.
+
+    Parameters
+    ----------
+    figure
+        The figure; its ``name`` must be new and a lowercase identifier, its ``unit`` one of
+        `Unit`, its ``function`` set.
+
+    Returns
+    -------
+    Figure
+        The figure as registered (``builtin`` False).
+
+    Raises
+    ------
+    ValueError
+        If the name is taken or malformed, the unit unknown, the function missing, or the
+        inputs other than daily returns (the only ones every summary path has).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> best = register_figure(Figure("best_day", "fraction", True, "Best daily return.",
+    ...                               lambda r: float(np.max(r)) if r.size else float("nan")))
+    >>> get_figure("best_day").builtin
+    False
+    >>> unregister_figure("best_day")
+    """
+    if not figure.name.isidentifier() or figure.name != figure.name.lower():
+        raise ValueError(f"figure name {figure.name!r}: a lowercase identifier")
+    if figure.name in _REGISTRY:
+        raise ValueError(f"figure {figure.name!r} is already registered")
+    if figure.unit not in get_args(Unit):
+        raise ValueError(
+            f"figure {figure.name!r}: unit {figure.unit!r} is not one of {get_args(Unit)}"
+        )
+    if figure.function is None:
+        raise ValueError(f"figure {figure.name!r}: a function computes it")
+    if figure.inputs != "daily_returns":
+        raise ValueError(
+            f"figure {figure.name!r}: a registered figure is of the daily returns "
+            "(inputs='daily_returns'), which every summary row has"
+        )
+    registered = dataclasses.replace(figure, builtin=False)
+    _REGISTRY[figure.name] = registered
+    return registered
+
+
+def unregister_figure(name: str) -> None:
+    """Remove a figure a user registered.
+
+    Parameters
+    ----------
+    name
+        Its name.
+
+    Raises
+    ------
+    KeyError
+        If no user figure has that name (a built-in one cannot be removed).
+    """
+    f = _REGISTRY.get(name)
+    if f is None or f.builtin:
+        raise KeyError(f"no user figure {name!r}")
+    del _REGISTRY[name]
+
+
+#: The entry-point group of figure plugins: each names a `Figure` or a callable giving one
+#: or a list of them (``[project.entry-points."tradeperf.figures"]``).
+PLUGIN_GROUP: Final = "tradeperf.figures"
+_LOADED: dict[str, bool] = {}
+
+
+def load_plugins() -> list[str]:
+    """Register the figures of installed plugins (entry points `PLUGIN_GROUP`), once.
+
+    Returns
+    -------
+    list[str]
+        The names registered by this call.
+
+    Raises
+    ------
+    ValueError
+        If a plugin cannot be loaded or gives something that is not a valid figure; the
+        message names the entry point.
+    """
+    from importlib.metadata import entry_points
+
+    names = []
+    for ep in entry_points(group=PLUGIN_GROUP):
+        key = f"{ep.name}={ep.value}"
+        if _LOADED.get(key):
+            continue
+        try:
+            obj = ep.load()
+            made = obj() if callable(obj) and not isinstance(obj, Figure) else obj
+            figures = made if isinstance(made, list | tuple) else [made]
+            for f in figures:
+                if not isinstance(f, Figure):
+                    raise TypeError(f"{f!r} is not a tradeperf Figure")
+                names.append(register_figure(f).name)
+        except Exception as exc:
+            raise ValueError(f"figure plugin {key}: {exc}") from exc
+        _LOADED[key] = True
+    return names
+
+
+def user_figures() -> list[Figure]:
+    """Give the figures users registered, in registration order (plugins loaded first)."""
+    load_plugins()
+    return [f for f in _REGISTRY.values() if not f.builtin]
 
 
 def get_figure(name: str) -> Figure:

@@ -26,6 +26,7 @@ from tradeperf.analytics.rolling import RollingSeries
 from tradeperf.analytics.series import DailySeries
 from tradeperf.analytics.summary import Summary, WindowFigures
 from tradeperf.analytics.window_kinds import WindowKind
+from tradeperf.metrics.registry import infinite_reason, undefined_reason
 from tradeperf.reports.schema import validate
 from tradeperf.timezones import resolve_timezone
 
@@ -37,42 +38,6 @@ VALIDATE_ENV: Final = "TRADEPERF_VALIDATE_OUTPUT"
 def _check(doc: dict[str, Any], name: str) -> None:
     if os.environ.get(VALIDATE_ENV) == "1":
         validate(doc, name)
-
-
-#: Why a figure can be NaN (undefined), by figure name.
-_UNDEFINED: Final = {
-    "win_rate": "no closed trades",
-    "average_win": "no winning trades",
-    "average_loss": "no losing trades",
-    "payoff_ratio": "needs both winning and losing trades",
-    "profit_factor": "no winning and no losing trades",
-    "expectancy": "no closed trades",
-    "return_pct": "no days in the period, or equity not positive",
-    "largest_win": "no winning trades",
-    "largest_loss": "no losing trades",
-    "average_holding_seconds": "no trade has an entry time",
-    "max_drawdown": "no days in the period, or equity never positive",
-    "max_drawdown_abs": "no closed trades",
-    "sharpe_ratio": "fewer than 2 daily returns or zero volatility",
-    "sortino_ratio": "fewer than 2 daily returns",
-    "unrealized_pnl": "an open position has no mark (ingest marks: timestamp, symbol, price)",
-    "cagr": "no daily returns, or the account lost everything",
-    "annual_volatility": "fewer than 2 daily returns",
-    "calmar_ratio": "fewer than 2 daily returns, or no drawdown",
-    "value_at_risk": "no daily returns",
-    "conditional_value_at_risk": "no daily returns",
-    "tail_ratio": "too few daily returns, or a zero 5th percentile",
-    "probabilistic_sharpe_ratio": "fewer than 3 daily returns or zero volatility",
-}
-#: Why a figure can be +/-inf, by figure name.
-_INFINITE: Final = {
-    "profit_factor": "infinite: no losing trades",
-    "payoff_ratio": "infinite: losses average zero",
-    "sortino_ratio": "infinite: no daily return below the target",
-    "sharpe_ratio": "infinite: zero volatility",
-    "calmar_ratio": "infinite: no drawdown",
-    "tail_ratio": "infinite: a zero 5th percentile",
-}
 
 
 #: Why a money figure is ``Decimal("NaN")``: a sum beyond what the store's partials hold.
@@ -91,7 +56,7 @@ def figures_to_json(figures: dict[str, Any]) -> dict[str, Any]:
     for name, value in figures.items():
         if value is None:
             out[name] = None
-            reasons[name] = _UNDEFINED.get(name, "undefined")
+            reasons[name] = undefined_reason(name)
         elif isinstance(value, Decimal):
             out[name] = None if value.is_nan() else value
             if value.is_nan():
@@ -99,9 +64,9 @@ def figures_to_json(figures: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, float) and not math.isfinite(value):
             out[name] = None
             if math.isnan(value):
-                reasons[name] = OUT_OF_RANGE if out_of_range else _UNDEFINED.get(name, "undefined")
+                reasons[name] = OUT_OF_RANGE if out_of_range else undefined_reason(name)
             else:
-                reasons[name] = _INFINITE.get(name, "infinite")
+                reasons[name] = infinite_reason(name)
         elif isinstance(value, float | int):
             out[name] = value
         else:
