@@ -24,6 +24,7 @@ from tradeperf.ingest.options import (
     MAX_LINE_BYTES,
     Limits,
 )
+from tradeperf.sessions import Session, parse_sessions
 from tradeperf.timezones import resolve_timezone
 
 
@@ -79,6 +80,14 @@ SETTINGS: Final = (
         "BTC 8; unknown 2). JSON always keeps every digit.",
     ),
     Setting(
+        "sessions",
+        "TRADEPERF_SESSIONS",
+        "",
+        "Named sessions of the trading day in the reporting timezone, `name=HH:MM-HH:MM,...` "
+        "(`asia=00:00-08:00,europe=08:00-16:00,us=13:30-20:00`; an end before the start runs "
+        "over midnight): `--by session` and `--session NAME`.",
+    ),
+    Setting(
         "max_line_bytes",
         "TRADEPERF_MAX_LINE_BYTES",
         str(MAX_LINE_BYTES),
@@ -120,6 +129,7 @@ class Config:
     decimal: str | None = None
     limits: Limits = field(default_factory=Limits)
     money_decimals: Mapping[str, int] = field(default_factory=dict)
+    sessions: tuple[Session, ...] = ()
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -182,6 +192,7 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
         decimal=_decimal(values["decimal"]),
         limits=Limits(**{name: _whole(name, values[name]) for name in _LIMITS}),
         money_decimals=_money_decimals(values["money_decimals"]),
+        sessions=parse_sessions(values["sessions"]),
     )
 
 

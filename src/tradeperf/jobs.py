@@ -363,9 +363,18 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
         timezone=config.timezone,
         capital=config.capital,
         currency=config.currency,
+        sessions=config.sessions,
         **kwargs,  # type: ignore[arg-type]  # the summary options, passed through as given
     )
     resolve_timezone(request.timezone)
+    names = [s.name for s in request.sessions]
+    if request.session is not None and request.session not in names:
+        known = ", ".join(names) or "none: set `sessions` (docs/configuration.md)"
+        raise ConfigError(f"--session {request.session!r}: the sessions are {known}")
+    if "session" in request.by and not names:
+        raise ConfigError("--by session: no sessions are set (`sessions`, docs/configuration.md)")
+    if {"session", "tag"} <= set(request.by):
+        raise ConfigError("--by: session and tag each split a trade; group by one of them")
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
     return request

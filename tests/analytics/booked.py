@@ -39,11 +39,14 @@ def write(store: Store, path: str, kind: RecordKind, table: pa.Table) -> None:
 
 
 def examples(n: int) -> settings:
-    """Hypothesis settings of the store tests: ``n`` examples, no deadline (with
-    ``TRADEPERF_TEST_NO_SHRINK`` set, a failing example is reported as found, unshrunk: the
-    store tests shrink slowly)."""
+    """Hypothesis settings of the store tests: ``n`` examples, no deadline.
+
+    ``TRADEPERF_TEST_EXAMPLES=K`` runs K times as many (a thorough run; CI runs ``n``, each
+    example being several stores written and summarised); with ``TRADEPERF_TEST_NO_SHRINK``
+    set, a failing example is reported as found, unshrunk (the store tests shrink slowly).
+    """
     return settings(
-        max_examples=n,
+        max_examples=n * int(os.environ.get("TRADEPERF_TEST_EXAMPLES", "1")),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         phases=(

@@ -19,10 +19,10 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.analytics.booked import entry, numbered
+from tests.analytics.booked import entry, examples, numbered
 from tradeperf.analytics.booking import booker
 from tradeperf.analytics.books import load_books
 from tradeperf.analytics.fx import FxRates
@@ -142,11 +142,7 @@ def bstore(store_url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(15)
 @given(stream=streams(), basis=st.sampled_from(list(CostBasis)), again=st.booleans())
 def test_books_kept_at_ingest_equal_books_kept_from_the_fills(
     bstore, stream, basis: CostBasis, again: bool

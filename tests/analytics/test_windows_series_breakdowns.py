@@ -21,6 +21,8 @@ from tradeperf.durations import parse_duration, parse_instant, parse_since
 from tradeperf.errors import ConfigError
 
 TZ = "Europe/Berlin"
+#: Sessions that overlap (asia and europe at 07:00) and one over midnight.
+SESSIONS = "asia=00:00-08:00,europe=07:00-16:00,late=22:00-02:00"
 T0 = dt.datetime(2024, 3, 25, tzinfo=dt.UTC)  # the DST change is on 31 March
 CAPITAL = Decimal(10_000)
 
@@ -311,15 +313,22 @@ def _close(a: dict, b: dict) -> None:
         {"by": ("tag", "side")},
         {"by": ("strategy",), "last": 7},
         {"by": ("exit_reason",), "since": T0 + dt.timedelta(days=5)},
+        {"by": ("session", "side")},
+        {"session": "late", "by": ("weekday",)},
     ],
-    ids=["last", "since-until", "hour", "tag-side", "strategy-last", "exit-reason-since"],
-)
+    ids=[
+        "last", "since-until", "hour", "tag-side", "strategy-last", "exit-reason-since",
+        "session-side", "in-a-session",
+    ],
+)  # fmt: skip
 def test_the_engines_partials_give_the_direct_paths_figures(stored, asked: dict) -> None:
     from tradeperf.analytics.summary import SummaryRequest, summarize, summarize_trades
+    from tradeperf.sessions import parse_sessions
     from tradeperf.store import open_store
 
     _, url = stored
-    request = SummaryRequest(timezone=TZ, capital=CAPITAL, **asked)
+    sessions = parse_sessions(SESSIONS)
+    request = SummaryRequest(timezone=TZ, capital=CAPITAL, sessions=sessions, **asked)
     with open_store(url) as store:
         sql = summarize(store, request)  # no fills: the engine's partials
         direct = summarize_trades(store, request)
@@ -440,3 +449,67 @@ def test_a_bad_rolling_figure_is_one_line_and_exit_code(tradeperf: Tradeperf, sp
     assert ran.code == 3, ran.err
     assert "--rolling" in ran.err or "duration" in ran.err
     assert "Traceback" not in ran.text
+
+
+# -- sessions -----------------------------------------------------------------------------------
+def _sessions_of(df: pd.DataFrame) -> pd.Series:
+    local = _local(df, "exit_time")
+    minute = local.dt.hour * 60 + local.dt.minute
+    spans = {"asia": (0, 480), "europe": (420, 960), "late": (1320, 120)}
+
+    def named(m: int) -> list[str]:
+        inside = [n for n, (a, b) in spans.items() if (a <= m < b if a < b else m >= a or m < b)]
+        return inside or ["(none)"]
+
+    return minute.map(named)
+
+
+def test_breakdown_by_session_equals_pandas(
+    tradeperf: Tradeperf, stored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    df, store = stored
+    monkeypatch.setenv("TRADEPERF_SESSIONS", SESSIONS)
+    doc = _summary(tradeperf, store, "--by", "session")
+    named = df.assign(session=_sessions_of(df)).explode("session")
+    expected = {(k,): _expect(g) for k, g in named.groupby("session")}
+    assert {k: _got(f) for k, f in _groups(doc).items()} == expected
+    assert doc["breakdown"]["overlapping"] is True
+
+
+def test_a_session_filters_the_trades_to_its_local_hours(
+    tradeperf: Tradeperf, stored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    df, store = stored
+    monkeypatch.setenv("TRADEPERF_SESSIONS", SESSIONS)
+    doc = _summary(tradeperf, store, "--session", "late")
+    inside = df[_sessions_of(df).map(lambda names: "late" in names)]
+    assert _got(doc["overall"]) == _expect(inside)
+    # the starting equity counts only the session's trades before the period, as a filter
+    assert doc["overall"]["equity_start"] == CAPITAL
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--session", "nope"), "the sessions are asia, europe, late"),
+        (("--by", "session,tag"), "group by one of them"),
+    ],
+)
+def test_bad_session_requests_are_one_line(
+    tradeperf: Tradeperf, stored, monkeypatch: pytest.MonkeyPatch, args, message
+) -> None:
+    _, store = stored
+    monkeypatch.setenv("TRADEPERF_SESSIONS", SESSIONS)
+    ran = tradeperf("summary", "--store", store, *args)
+    assert ran.code == 3
+    assert message in ran.err
+    assert "Traceback" not in ran.text
+
+
+def test_without_sessions_a_session_breakdown_says_how_to_set_them(
+    tradeperf: Tradeperf, stored
+) -> None:
+    _, store = stored
+    ran = tradeperf("summary", "--store", store, "--by", "session")
+    assert ran.code == 3
+    assert "no sessions are set" in ran.err

@@ -117,6 +117,7 @@ def test_an_installed_plugin_registers_its_figures(
     (info / "entry_points.txt").write_text("[tradeperf.figures]\nworst = worstday_plugin:figures\n")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setattr(registry, "_LOADED", {})
+    monkeypatch.setattr(registry, "_SCANNED", [])  # look for plugins again
     try:
         doc = _summary(tradeperf, tmp_path)
         returns = pd.Series([r["return"] for r in doc["series"]["daily"]])

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
 from tradeperf.errors import ConfigError
+from tradeperf.sessions import Session
 
 #: What a breakdown can group by, and what each means.
 KEYS: Final = {
@@ -36,7 +37,10 @@ KEYS: Final = {
     "exit_reason": "why the trade was closed (freqtrade's exit_reason, a bot's reason)",
     "tag": "each of the trade's tags (freqtrade's enter_tag is a tag); a trade counts once per tag",
     "signal": "the signal_id that opened the trade",
+    "session": "each named session (the `sessions` setting) the exit falls in, local time",
 }
+#: The keys that can put one trade in several groups (the groups then overlap).
+SPLITTING: Final = frozenset({"tag", "session"})
 #: The label of a trade without the attribute.
 NONE: Final = "(none)"
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -91,8 +95,8 @@ class Breakdown:
         One `Group` per combination of labels that some trade has, sorted by label (hours
         and weekdays in their natural order).
     overlapping
-        True when a trade can be in several groups (``tag``): the groups then do not add up
-        to the total.
+        True when a trade can be in several groups (a key of `SPLITTING`): the groups then
+        need not add up to the total.
     last
         When set, each group holds only its last ``last`` closed trades.
     """
@@ -103,7 +107,9 @@ class Breakdown:
     last: int | None = None
 
 
-def labels(table: pa.Table, key: str, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+def labels(
+    table: pa.Table, key: str, tz: ZoneInfo, sessions: tuple[Session, ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
     """Give the label(s) of each trade of ``table`` for ``key``, as (row, label) pairs.
 
     Parameters
@@ -114,6 +120,8 @@ def labels(table: pa.Table, key: str, tz: ZoneInfo) -> tuple[np.ndarray, np.ndar
         One of `KEYS`.
     tz
         The reporting timezone (hours and weekdays are local).
+    sessions
+        The named sessions, for ``session``.
 
     Returns
     -------
@@ -141,6 +149,20 @@ def labels(table: pa.Table, key: str, tz: ZoneInfo) -> tuple[np.ndarray, np.ndar
         )
         order = np.argsort(all_rows, kind="stable")
         return all_rows[order], all_labels[order]
+    if key == "session":
+        local = table.column("exit_time").cast(pa.timestamp("us", tz=tz.key))
+        hours = pc.fill_null(pc.hour(local), -1).to_numpy(zero_copy_only=False)
+        minutes = hours * 60 + pc.fill_null(pc.minute(local), 0).to_numpy(zero_copy_only=False)
+        member = [s.contains(minutes) & (hours >= 0) for s in sessions]
+        pair_rows = [np.flatnonzero(m) for m in member]
+        pair_names = [
+            np.full(len(r), s.name, dtype=object) for r, s in zip(pair_rows, sessions, strict=True)
+        ]
+        outside = np.flatnonzero(~np.logical_or.reduce(member)) if member else rows
+        all_rows = np.concatenate([*pair_rows, outside]).astype(np.int64)
+        all_names = np.concatenate([*pair_names, np.full(len(outside), NONE, dtype=object)])
+        order = np.argsort(all_rows, kind="stable")
+        return all_rows[order], all_names[order]
     if key in ("hour", "entry_hour", "weekday"):
         column = table.column("entry_time" if key == "entry_hour" else "exit_time")
         local = column.cast(pa.timestamp("us", tz=tz.key))
@@ -181,6 +203,7 @@ def breakdown(
     first_day: dt.date | None,
     last_day: dt.date | None,
     last: int | None = None,
+    sessions: tuple[Session, ...] = (),
 ) -> Breakdown:
     """Compute the figures of each group of the closed trades by the keys ``by``.
 
@@ -200,6 +223,8 @@ def breakdown(
         The days daily returns are taken over (None without trades).
     last
         Keep only the last ``last`` closed trades of each group (None: all).
+    sessions
+        The named sessions, for the key ``session``.
 
     Returns
     -------
@@ -209,11 +234,9 @@ def breakdown(
     n = len(trades)
     pair_rows = np.arange(n, dtype=np.int64)
     pair_labels: list[np.ndarray] = []
-    overlapping = False
+    overlapping = bool(SPLITTING & set(by))
     for key in by:
-        rows, names = labels(table, key, tz)
-        if len(rows) != n or np.any(rows != np.arange(n)):
-            overlapping = True
+        rows, names = labels(table, key, tz, sessions)
         # join the pairs so far with this key's pairs on the row
         counts = np.bincount(rows, minlength=n)
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))

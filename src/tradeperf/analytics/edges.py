@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyarrow as pa
 
-from tradeperf.analytics.breakdowns import Breakdown, Group, sort_key
+from tradeperf.analytics.breakdowns import SPLITTING, Breakdown, Group, sort_key
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
 from tradeperf.analytics.model import Summary, SummaryRequest
 from tradeperf.analytics.partials import DailyPartials, figures, window_figures
@@ -76,7 +76,12 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
         raise ConfigError(
             f"the period is empty: {start:%Y-%m-%d %H:%M} is not before {end:%Y-%m-%d %H:%M} UTC"
         )
-    base = TradeQuery(strategies=request.strategies, symbols=request.symbols)
+    base = TradeQuery(
+        strategies=request.strategies,
+        symbols=request.symbols,
+        session=request.session_filter,
+        session_tz=tz,
+    )
     query = dataclasses.replace(base, start=start, end=end)
     last = None if request.by else request.last
     period = _one_scope(store.trade_partials(tz, query, last=last, each=False))
@@ -212,7 +217,11 @@ def _breakdown(
     """Give the figures of each group of ``request.by`` from the engine's partials."""
     groups = []
     rows = store.trade_partials(
-        resolve_timezone(request.timezone).key, query, keys=request.by, last=request.last
+        resolve_timezone(request.timezone).key,
+        query,
+        keys=request.by,
+        last=request.last,
+        sessions=request.sessions,
     )
     for labels, part in sorted(
         _groups(rows),
@@ -223,7 +232,7 @@ def _breakdown(
             lo = max(first_day, part.days[0].item()) if first_day else part.days[0].item()
         part_figures = figures(part, equity_start=equity_start, first_day=lo, last_day=last_day)
         groups.append(Group(labels, part_figures))
-    return Breakdown(request.by, groups, "tag" in request.by, request.last)
+    return Breakdown(request.by, groups, bool(SPLITTING & set(request.by)), request.last)
 
 
 def add_breakdown(store: Store, summary: Summary) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from tradeperf.analytics.rolling import RollingSeries
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.ledger import CostBasis
+from tradeperf.sessions import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class SummaryRequest:
     by : keys of an extra breakdown (`tradeperf.analytics.breakdowns.KEYS`; empty: none).
     series : compute the daily series (overall, per strategy, per symbol).
     rolling : rolling figures, ``FIGURE:WINDOW`` (`tradeperf.analytics.rolling`).
+    sessions : the named sessions of the trading day (`tradeperf.sessions`), for ``by``.
+    session : only the trades exiting in this session (one of ``sessions``).
     """
 
     timezone: str = "UTC"
@@ -67,11 +70,19 @@ class SummaryRequest:
     by: tuple[str, ...] = ()
     series: bool = True
     rolling: tuple[str, ...] = ()
+    sessions: tuple[Session, ...] = ()
+    session: str | None = None
+
+    @property
+    def session_filter(self) -> Session | None:
+        """Give the session the trades are filtered to (``session``), or None."""
+        return next((s for s in self.sessions if s.name == self.session), None)
 
     @property
     def trailing(self) -> bool:
         """Tell whether the period has an edge inside a day (``since``/``until``/``last``)."""
-        return self.since is not None or self.until is not None or self.last is not None
+        edges = (self.since, self.until, self.last, self.session)
+        return any(e is not None for e in edges)
 
 
 @dataclass(slots=True)

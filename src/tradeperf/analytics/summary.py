@@ -105,6 +105,8 @@ def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
             sources=request.sources,
             start=start,
             end=end,
+            session=request.session_filter,
+            session_tz=tz.key,
         )
     )
     closed = table.filter(pc.equal(table.column("status"), TradeStatus.CLOSED.value))
@@ -217,7 +219,14 @@ def _summarize_trades(
         symbols=request.symbols,
         sources=request.sources,
         currency=currency,
+        session=request.session_filter,
+        session_tz=tz.key,
     )
+    if request.session is not None and _booked(store):
+        raise ConfigError(
+            f"--session {request.session}: a session filters closed trades, and this store "
+            "keeps books of fills marked to market, which a session cannot split"
+        )
     table = store.trades(query)
     books: Books | ConvertedBooks | StoredBooks | None = None
     kept = _kept_books(store, request, tz) if stored else None
@@ -374,6 +383,7 @@ def _add_extras(
                 trades,
                 closed,
                 request.by,
+                sessions=request.sessions,
                 tz=span.tz,
                 equity_start=span.equity_start,
                 first_day=span.first_day,

@@ -124,8 +124,12 @@ ByOpt = Annotated[
     typer.Option(
         "--by",
         help="Break the figures down by strategy, symbol, side, hour, entry_hour, weekday, "
-        "exit_reason, tag or signal; several comma-separated (strategy,symbol).",
+        "exit_reason, tag, signal or session; several comma-separated (strategy,symbol).",
     ),
+]
+SessionOpt = Annotated[
+    str | None,
+    typer.Option("--session", help="Only the trades exiting in this named session (`sessions`)."),
 ]
 RollingOpt = Annotated[
     list[str] | None,
@@ -178,8 +182,9 @@ def _edges(
     last: int | None,
     by: str | None,
     rolling: list[str] | None = None,
+    session: str | None = None,
 ) -> dict[str, Any]:
-    """Give the `SummaryRequest` fields of --since, --at, --last, --by and --rolling."""
+    """Give the `SummaryRequest` fields of --since, --at, --last, --by, --rolling, --session."""
     from tradeperf.analytics.breakdowns import check_keys
     from tradeperf.durations import parse_instant, parse_since
     from tradeperf.timezones import resolve_timezone
@@ -196,6 +201,8 @@ def _edges(
         from tradeperf.analytics.rolling import parse_rolling
 
         fields["rolling"] = tuple(parse_rolling(r).text for r in rolling)
+    if session:
+        fields["session"] = session.strip().lower()
     return fields
 
 
@@ -413,6 +420,7 @@ def report(
     last: LastOpt = None,
     by: ByOpt = None,
     rolling: RollingOpt = None,
+    session: SessionOpt = None,
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
@@ -435,7 +443,7 @@ def report(
         "start": _date(start, "start"),
         "end": _date(end, "end"),
         "cost_basis": cost_basis,
-        **_edges(config, since, at, last, by, rolling),
+        **_edges(config, since, at, last, by, rolling, session),
     }
     files = jobs.parse_outputs(outputs)
     with _progress() as progress:
@@ -517,6 +525,7 @@ def summary(
     last: LastOpt = None,
     by: ByOpt = None,
     rolling: RollingOpt = None,
+    session: SessionOpt = None,
 ) -> None:
     """Summarise what is stored (or --source files): overall, or per --window.
 
@@ -540,7 +549,7 @@ def summary(
         strategies=tuple(strategy or ()),
         symbols=tuple(symbol or ()),
         cost_basis=cost_basis,
-        **_edges(config, since, at, last, by, rolling),
+        **_edges(config, since, at, last, by, rolling, session),
     )
     doc = windows_to_json(result, window) if window else summary_to_json(result)
     _print_doc(doc, output, windows=window is not None, money_decimals=config.money_decimals)

@@ -459,10 +459,18 @@ def unregister_figure(name: str) -> None:
 #: or a list of them (``[project.entry-points."tradeperf.figures"]``).
 PLUGIN_GROUP: Final = "tradeperf.figures"
 _LOADED: dict[str, bool] = {}
+#: Whether this process has looked for plugins (scanning the installed distributions costs
+#: milliseconds: once per process, `load_plugins(again=True)` to look again).
+_SCANNED: list[bool] = []
 
 
-def load_plugins() -> list[str]:
+def load_plugins(*, again: bool = False) -> list[str]:
     """Register the figures of installed plugins (entry points `PLUGIN_GROUP`), once.
+
+    Parameters
+    ----------
+    again
+        Look at the installed distributions again (a plugin installed since).
 
     Returns
     -------
@@ -477,6 +485,9 @@ def load_plugins() -> list[str]:
     """
     from importlib.metadata import entry_points
 
+    if _SCANNED and not again:
+        return []
+    _SCANNED[:] = [True]
     names = []
     for ep in entry_points(group=PLUGIN_GROUP):
         key = f"{ep.name}={ep.value}"

@@ -58,7 +58,11 @@ def validate(document: dict[str, Any], name: str) -> None:
     jsonschema.ValidationError
         If the document does not conform (a bug in tradeperf, never a user's error).
     """
+    _validator(name).validate(document)
+
+
+@cache
+def _validator(name: str) -> Any:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(load_schema(name), registry=_registry())
-    validator.validate(document)
+    return jsonschema.Draft202012Validator(load_schema(name), registry=_registry())

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from tradeperf.ingest.base import ReadResult
 from tradeperf.records import Alert, RecordKind
+from tradeperf.sessions import Session
 
 #: Natural key of each record kind: a row whose key is already stored is not stored again.
 NATURAL_KEYS: Final[dict[RecordKind, tuple[str, ...]]] = {
@@ -92,6 +93,9 @@ class TradeQuery:
     #: (currency, account currency): only trades in ``currency``, a trade without one being
     #: in the account currency; None: every currency.
     currency: tuple[str, str] | None = None
+    #: Only the trades exiting in this session of the local clock of ``session_tz``.
+    session: Session | None = None
+    session_tz: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +334,7 @@ class Store(abc.ABC):
         keys: tuple[str, ...] = (),
         last: int | None = None,
         each: bool = True,
+        sessions: tuple[Session, ...] = (),
     ) -> pa.Table:
         r"""Compute daily partials now, from the stored closed trades ``query`` selects, per group.
 
@@ -351,6 +356,8 @@ class Store(abc.ABC):
             Keep the last ``last`` closed trades of each group, or all.
         each
             With ``last``: the last of each group (True), or the last of all, grouped.
+        sessions
+            The named sessions, for the key ``session``.
         """
 
     @abc.abstractmethod

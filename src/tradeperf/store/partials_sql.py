@@ -22,6 +22,7 @@ from typing import Final
 import pyarrow as pa
 
 from tradeperf.records import EXIT_ORDER_DESC_SQL, EXIT_ORDER_SQL, TradeStatus
+from tradeperf.sessions import Session
 
 _CLOSED: Final = TradeStatus.CLOSED.value
 
@@ -355,7 +356,7 @@ def _label_sql(key: str, tz: str, *, dialect: str) -> str:
         return local("entry_time", "%H", "HH24")
     if key == "weekday":
         return local("exit_time", "%a", "Dy")
-    column = {"signal": "signal_id", "tag": "tag"}.get(key, key)
+    column = {"signal": "signal_id", "tag": "tag", "session": "session"}.get(key, key)
     return f"coalesce(NULLIF(CAST({column} AS VARCHAR), ''), {none})"
 
 
@@ -367,6 +368,7 @@ def grouped_trades_sql(
     where: str,
     last: int | None = None,
     each: bool = True,
+    sessions: tuple[Session, ...] = (),
 ) -> str:
     """Build a subquery of the trades with their breakdown group label as ``strategy``.
 
@@ -388,9 +390,25 @@ def grouped_trades_sql(
         Keep the last ``last`` closed trades of each group (exit order), or all.
     each
         With ``last``: the last of each group (True) or the last of all, then grouped.
+    sessions
+        The named sessions, for the key ``session`` (a trade in several: one row each).
     """
     cols = "net_pnl, gross_pnl, fees, exit_time, entry_time, trade_id, status"
-    if "tag" in keys:
+    if "session" in keys:  # one row per session the exit is in (like tags)
+        names = [
+            f"CASE WHEN {s.sql_on('exit_time', tz, dialect=dialect)} "
+            f"THEN {quote_literal(s.name)} END"
+            for s in sessions
+        ]
+        if dialect == "postgres":
+            listed = f"array_remove(ARRAY[{', '.join(names)}]::VARCHAR[], NULL)"
+            none = "ARRAY[NULL::VARCHAR]"
+            tag = f"unnest(CASE WHEN cardinality({listed}) > 0 THEN {listed} ELSE {none} END)"
+        else:
+            listed = f"list_filter([{', '.join(names)}]::VARCHAR[], lambda x: x IS NOT NULL)"
+            tag = f"unnest(CASE WHEN len({listed}) > 0 THEN {listed} ELSE [NULL::VARCHAR] END)"
+        inner = f"SELECT t.*, {tag} AS session FROM trades t WHERE {where}"
+    elif "tag" in keys:
         if dialect == "postgres":
             tag = "unnest(CASE WHEN cardinality(tags) > 0 THEN tags ELSE ARRAY[NULL::VARCHAR] END)"
         else:

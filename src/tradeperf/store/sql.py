@@ -38,6 +38,7 @@ from tradeperf.records import (
     TradeStatus,
     alerts_to_table,
 )
+from tradeperf.sessions import Session
 from tradeperf.store.base import (
     NATURAL_KEYS,
     BookingNote,
@@ -1210,6 +1211,7 @@ class SQLStore(Store):
         keys: tuple[str, ...] = (),
         last: int | None = None,
         each: bool = True,
+        sessions: tuple[Session, ...] = (),
     ) -> pa.Table:
         """See `Store.trade_partials`."""
         resolve_timezone(tz)
@@ -1221,6 +1223,7 @@ class SQLStore(Store):
             where=where.removeprefix(" WHERE ") or "TRUE",
             last=last,
             each=each,
+            sessions=sessions,
         )
         select = partials_select_sql(
             tz, dialect=self.dialect, day_filter=None, source=source, rollups=False
@@ -1415,6 +1418,9 @@ class SQLStore(Store):
         if q.currency is not None:
             where.append("coalesce(currency, ?) = ?")
             params.extend([q.currency[1], q.currency[0]])
+        if q.session is not None:
+            tz = resolve_timezone(q.session_tz).key
+            where.append(q.session.sql_on("exit_time", tz, dialect=self.dialect))
         return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
