@@ -66,16 +66,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     tz = zone.key
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
-    start = local_midnight(request.start, zone) if request.start else None
-    end = local_midnight(request.end + dt.timedelta(days=1), zone) if request.end else None
-    if request.since is not None:
-        start = request.since if start is None else max(start, request.since)
-    if request.until is not None:
-        end = request.until if end is None else min(end, request.until)
-    if start is not None and end is not None and start >= end:
-        raise ConfigError(
-            f"the period is empty: {start:%Y-%m-%d %H:%M} is not before {end:%Y-%m-%d %H:%M} UTC"
-        )
+    start, end = request.utc_bounds(zone)
     base = TradeQuery(
         strategies=request.strategies,
         symbols=request.symbols,

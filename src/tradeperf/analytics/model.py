@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from tradeperf.analytics.breakdowns import Breakdown
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
@@ -14,6 +15,7 @@ from tradeperf.analytics.series import DailySeries
 if TYPE_CHECKING:
     from tradeperf.analytics.rolling import RollingSeries
 from tradeperf.analytics.window_kinds import WindowKind
+from tradeperf.errors import ConfigError
 from tradeperf.ledger import CostBasis
 from tradeperf.sessions import Session
 
@@ -72,6 +74,34 @@ class SummaryRequest:
     rolling: tuple[str, ...] = ()
     sessions: tuple[Session, ...] = ()
     session: str | None = None
+
+    def utc_bounds(self, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """Give the UTC bounds of the period: its local days, narrowed by ``since``/``until``.
+
+        Parameters
+        ----------
+        tz
+            The reporting timezone (the local days ``start``..``end``).
+
+        Raises
+        ------
+        ConfigError
+            If the bounds leave no time between them.
+        """
+        from tradeperf.analytics.windows import local_midnight
+
+        start = local_midnight(self.start, tz) if self.start else None
+        end = local_midnight(self.end + dt.timedelta(days=1), tz) if self.end else None
+        if self.since is not None:
+            start = self.since if start is None else max(start, self.since)
+        if self.until is not None:
+            end = self.until if end is None else min(end, self.until)
+        if start is not None and end is not None and start >= end:
+            raise ConfigError(
+                f"the period is empty: {start:%Y-%m-%d %H:%M} is not before "
+                f"{end:%Y-%m-%d %H:%M} UTC"
+            )
+        return start, end
 
     @property
     def session_filter(self) -> Session | None:

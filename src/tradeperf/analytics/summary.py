@@ -36,7 +36,6 @@ from tradeperf.analytics.partials import summarize_partials
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.analytics.windows import (
     local_days,
-    local_midnight,
     make_window,
     window_start_days,
     window_starts_between,
@@ -97,7 +96,7 @@ def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
     if not any(":" in s and s.strip().lower().endswith("trades") for s in request.rolling):
         return None
     tz = resolve_timezone(request.timezone)
-    start, end = _period_bounds(request, tz)
+    start, end = request.utc_bounds(tz)
     table = store.trades(
         TradeQuery(
             strategies=request.strategies,
@@ -250,7 +249,7 @@ def _summarize_trades(
     stored = table
     if books is not None:
         table = in_exit_order(pa.concat_tables([table, books.trades]))
-    start_utc, end_utc = _period_bounds(request, tz)
+    start_utc, end_utc = request.utc_bounds(tz)
 
     status = table.column("status")
     closed = table.filter(pc.equal(status, TradeStatus.CLOSED.value))
@@ -336,23 +335,6 @@ def _summarize_trades(
 
         summary.rolling = rolling_figures(request.rolling, summary.series, trades)
     return summary
-
-
-def _period_bounds(
-    request: SummaryRequest, tz: ZoneInfo
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Give the UTC bounds of the period: its local days, narrowed by ``since``/``until``."""
-    start = local_midnight(request.start, tz) if request.start else None
-    end = local_midnight(request.end + dt.timedelta(days=1), tz) if request.end else None
-    if request.since is not None:
-        start = request.since if start is None else max(start, request.since)
-    if request.until is not None:
-        end = request.until if end is None else min(end, request.until)
-    if start is not None and end is not None and start >= end:
-        raise ConfigError(
-            f"the period is empty: {start:%Y-%m-%d %H:%M} is not before {end:%Y-%m-%d %H:%M} UTC"
-        )
-    return start, end
 
 
 def _add_extras(
