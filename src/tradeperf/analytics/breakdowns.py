@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
 from tradeperf.errors import ConfigError
 from tradeperf.sessions import Session
+from tradeperf.store.partials_sql import LABEL_SEP, NONE_LABEL
 
 #: What a breakdown can group by, and what each means.
 KEYS: Final = {
@@ -42,7 +43,7 @@ KEYS: Final = {
 #: The keys that can put one trade in several groups (the groups then overlap).
 SPLITTING: Final = frozenset({"tag", "session"})
 #: The label of a trade without the attribute.
-NONE: Final = "(none)"
+NONE: Final = NONE_LABEL
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _COLUMN: Final = {"signal": "signal_id"}
 
@@ -77,7 +78,7 @@ def check_keys(keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """One group of a breakdown: its label per key, its trades' count and its figures."""
+    """One group of a breakdown: its label per key and its figures."""
 
     key: tuple[str, ...]
     figures: dict[str, Figure]
@@ -245,13 +246,21 @@ def breakdown(
         pair_labels = [a[np.repeat(np.arange(len(pair_rows)), reps)] for a in pair_labels]
         pair_labels.append(names[take])
         pair_rows = np.repeat(pair_rows, reps)
-    groups: dict[tuple[str, ...], list[int]] = {}
-    if pair_labels:
-        for i, combo in enumerate(zip(*(a.tolist() for a in pair_labels), strict=True)):
-            groups.setdefault(combo, []).append(int(pair_rows[i]))
+    # the rows of each combination of labels, in exit order, found on the columns
+    groups: dict[tuple[str, ...], np.ndarray] = {}
+    if pair_labels and len(pair_rows):
+        joined = pc.binary_join_element_wise(
+            *(pa.array(a, pa.string()) for a in pair_labels), LABEL_SEP
+        ).dictionary_encode()
+        codes = np.asarray(joined.indices.to_numpy(zero_copy_only=False), np.int64)
+        order = np.argsort(codes, kind="stable")
+        cuts = np.flatnonzero(np.diff(codes[order])) + 1
+        for part in np.split(order, cuts):
+            combo = tuple(str(joined.dictionary[int(codes[part[0]])]).split(LABEL_SEP))
+            groups[combo] = pair_rows[part]
     out = []
     for combo in sorted(groups, key=lambda c: [sort_key(k, v) for k, v in zip(by, c, strict=True)]):
-        rows = np.array(groups[combo], dtype=np.int64)
+        rows = groups[combo]
         if last is not None:
             rows = rows[-last:]
         group = trades.take(rows)

@@ -31,7 +31,6 @@ from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
 from tradeperf.analytics.model import Summary, SummaryRequest
 from tradeperf.analytics.partials import DailyPartials, figures, window_figures
 from tradeperf.analytics.series import DailySeries
-from tradeperf.analytics.windows import local_midnight
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
@@ -75,7 +74,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     )
     query = dataclasses.replace(base, start=start, end=end)
     last = None if request.by else request.last
-    period = _one_scope(store.trade_partials(tz, query, last=last, each=False))
+    period = DailyPartials.from_table(store.trade_partials(tz, query, last=last, each=False))
     total = period.total()
     # the closed trades before the period count in the starting equity
     prior = Decimal(0)
@@ -83,7 +82,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
         _, prior = store.closed_net_pnl(dataclasses.replace(base, end=start))
     if last is not None:  # and those of the period before its last N
         _, inside = store.closed_net_pnl(query)
-        prior += inside - _sum(period)
+        prior += inside - total.net_pnl
     flows = CashFlows.none()
     if store.has_records(RecordKind.CASH_FLOWS):
         from tradeperf.analytics.books import load_cash_flows
@@ -151,11 +150,6 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     )
 
 
-def _sum(period: DailyPartials) -> Decimal:
-    """Give the exact net P&L of the partials' trades."""
-    return sum((period._decimal(int(u)) for u in period.columns["net_pnl"]), Decimal(0))
-
-
 def _days(
     request: SummaryRequest,
     period: DailyPartials,
@@ -165,21 +159,15 @@ def _days(
     last: int | None,
 ) -> tuple[dt.date | None, dt.date | None]:
     """Give the first and last local day of the period (daily returns span them)."""
-    tz = zone
     first = request.start or (period.days[0].item() if len(period) else None)
     final = request.end or (period.days[-1].item() if len(period) else None)
     if request.since is not None and start is not None:
-        first = start.astimezone(tz).date()
+        first = start.astimezone(zone).date()
     if request.until is not None and end is not None:
-        final = (end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+        final = (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
     if last is not None and len(period):
         first = period.days[0].item()
     return first, final
-
-
-def _one_scope(table: pa.Table) -> DailyPartials:
-    """Give the rows of the one group of a query without keys as `DailyPartials`."""
-    return DailyPartials.from_table(table)
 
 
 def _groups(table: pa.Table) -> list[tuple[tuple[str, ...], DailyPartials]]:
@@ -241,18 +229,13 @@ def add_breakdown(store: Store, summary: Summary) -> None:
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         request = summary.request
         zone = resolve_timezone(request.timezone)
+        start_utc, end_utc = request.utc_bounds(zone)
         query = TradeQuery(
-            strategies=request.strategies,
-            symbols=request.symbols,
-            start=local_midnight(request.start, zone) if request.start else None,
-            end=local_midnight(request.end + dt.timedelta(days=1), zone) if request.end else None,
+            strategies=request.strategies, symbols=request.symbols, start=start_utc, end=end_utc
         )
-        overall = summary.overall
-        days = summary.series.day if summary.series is not None and len(summary.series) else None
-        first_day = request.start or (days[0].item() if days is not None else None)
-        last_day = request.end or (days[-1].item() if days is not None else None)
-        if days is None and summary.first_exit is not None and summary.last_exit is not None:
-            first_day = request.start or summary.first_exit.astimezone(zone).date()
-            last_day = request.end or summary.last_exit.astimezone(zone).date()
-        start = cast(Decimal, overall["equity_start"])
+        # the days of the summary's rows: its period, else those of its first and last exit
+        first, last = summary.first_exit, summary.last_exit
+        first_day = request.start or (first.astimezone(zone).date() if first else None)
+        last_day = request.end or (last.astimezone(zone).date() if last else None)
+        start = cast(Decimal, summary.overall["equity_start"])
         summary.breakdown = _breakdown(store, request, query, start, first_day, last_day)

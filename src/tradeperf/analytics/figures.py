@@ -432,7 +432,7 @@ def _group_figures(
     by_day = (
         account.by_day(first_day, last_day)
         if account is not None and first_day is not None and last_day is not None
-        else _pnl_by_day(group)
+        else pnl_by_day(group)
     )
     return assemble_figures(
         FigureInputs(
@@ -655,8 +655,14 @@ def paths_of_days(
     return [out[i] for i in range(len(spans))]
 
 
-def _pnl_by_day(group: ClosedTrades) -> dict[np.datetime64, Decimal]:
-    """Exact net P&L per local day that has at least one closed trade."""
+def pnl_by_day(group: ClosedTrades) -> dict[np.datetime64, Decimal]:
+    """Give the exact net P&L of each local day that has at least one closed trade.
+
+    Parameters
+    ----------
+    group
+        The closed trades (their local exit days).
+    """
     out: dict[np.datetime64, Decimal] = {}
     for d, x in zip(group.day, group.net, strict=True):
         out[d] = out.get(d, Decimal(0)) + x

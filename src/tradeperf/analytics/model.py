@@ -109,8 +109,8 @@ class SummaryRequest:
         return next((s for s in self.sessions if s.name == self.session), None)
 
     @property
-    def trailing(self) -> bool:
-        """Tell whether the period has an edge inside a day (``since``/``until``/``last``)."""
+    def cuts_days(self) -> bool:
+        """Tell whether days are cut: by ``since``/``until``/``last`` or a ``session`` filter."""
         edges = (self.since, self.until, self.last, self.session)
         return any(e is not None for e in edges)
 

@@ -11,6 +11,7 @@ vectorised pass (`tradeperf.metrics.rolling`, which loads Numba: only when asked
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -151,26 +152,28 @@ def over_trades(spec: RollingSpec, trades: ClosedTrades) -> RollingSeries:
     assert spec.trades is not None
     w = spec.trades
     n = len(trades)
-    net = [Decimal(0)]
-    for x in trades.net:
-        net.append(net[-1] + x)
-    wins = np.concatenate(([0], np.cumsum(trades.net_f > 0)))
-    gain = np.concatenate(([0.0], np.cumsum(np.where(trades.net_f > 0, trades.net_f, 0.0))))
-    loss = np.concatenate(([0.0], np.cumsum(np.where(trades.net_f < 0, -trades.net_f, 0.0))))
-    values: list[float | Decimal | None] = []
-    for i in range(n):
-        j = i + 1
-        if j < w:
-            values.append(None)
-        elif spec.figure == "net_pnl":
-            values.append(net[j] - net[j - w])
-        elif spec.figure == "expectancy":
-            values.append(exact_mean(net[j] - net[j - w], w))
-        elif spec.figure == "win_rate":
-            values.append(float(wins[j] - wins[j - w]) / w)
+    values: list[float | Decimal | None]
+    if spec.figure in ("net_pnl", "expectancy"):  # exact: differences of the running sum
+        net = [Decimal(0), *itertools.accumulate(trades.net)]
+        sums = [net[j] - net[j - w] for j in range(w, n + 1)]
+        money = sums if spec.figure == "net_pnl" else [exact_mean(x, w) for x in sums]
+        values = [None] * min(w - 1, n)
+        values.extend(money)
+    else:  # float64, on the columns
+        f = trades.net_f
+
+        def window(x: np.ndarray) -> np.ndarray:
+            c = np.concatenate(([0.0], np.cumsum(x)))
+            return np.asarray(c[w:] - c[:-w]) if n >= w else np.empty(0)
+
+        if spec.figure == "win_rate":
+            out = window((f > 0).astype(np.float64)) / w
         else:  # profit_factor
-            g, lo = gain[j] - gain[j - w], loss[j] - loss[j - w]
-            values.append(g / lo if lo > 0 else (float("inf") if g > 0 else None))
+            g, lo = window(np.where(f > 0, f, 0.0)), window(np.where(f < 0, -f, 0.0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = np.where(lo > 0, g / lo, np.where(g > 0, np.inf, np.nan))
+        values = [None] * min(w - 1, n)
+        values.extend(None if np.isnan(v) else float(v) for v in out)
     at = [
         dt.datetime.fromtimestamp(0, dt.UTC) + dt.timedelta(microseconds=int(u))
         for u in trades.exit_us

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from tradeperf.analytics.figures import CashFlows, ClosedTrades, DailyAmounts
+from tradeperf.analytics.figures import CashFlows, ClosedTrades, DailyAmounts, pnl_by_day
 from tradeperf.ledger.returns import period_returns
 
 
@@ -101,9 +101,7 @@ def daily_series(
     if account is not None and first_day is not None and last_day is not None:
         exact = account.by_day(first_day, last_day)
     else:
-        exact = {}
-        for d, x in zip(trades.day, trades.net, strict=True):
-            exact[d] = exact.get(d, Decimal(0)) + x
+        exact = pnl_by_day(trades)
     pnl_days = np.array(sorted(exact), dtype="datetime64[D]")
     return series_of_days(
         pnl_days,

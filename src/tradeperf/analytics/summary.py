@@ -93,7 +93,9 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
 def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
     """Read the closed trades of a summary of logged trades (for rolling over trades)."""
     request = summary.request
-    if not any(":" in s and s.strip().lower().endswith("trades") for s in request.rolling):
+    from tradeperf.analytics.rolling import parse_rolling
+
+    if all(parse_rolling(s).trades is None for s in request.rolling):
         return None
     tz = resolve_timezone(request.timezone)
     start, end = request.utc_bounds(tz)
@@ -143,7 +145,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
         summary.conversion_missing = reason
         return summary
     if single and whole and not _booked(store):
-        if request.trailing:
+        if request.cuts_days:  # the kept whole-day partials cannot answer
             from tradeperf.analytics.edges import summarize_edges
 
             return summarize_edges(store, request)
@@ -329,7 +331,7 @@ def _summarize_trades(
         rejected_rows=rejected_rows,
         unreadable_files=unreadable_files,
     )
-    _add_extras(summary, trades, closed, span, flows, account_days)
+    _add_extras(summary, trades, closed, span, flows, account_days, books, stored)
     if request.rolling:
         from tradeperf.analytics.rolling import rolling_figures
 
@@ -344,8 +346,13 @@ def _add_extras(
     span: _Span,
     flows: CashFlows,
     account_days: DailyAmounts | None,
+    books: Books | ConvertedBooks | StoredBooks | None,
+    stored: pa.Table,
 ) -> None:
-    """Add the breakdown and the series the summary's request asks for, in place."""
+    """Add the breakdown and the series the summary's request asks for, in place.
+
+    A breakdown by strategy or symbol alone is the summary's own (books-aware) one.
+    """
     from tradeperf.analytics.breakdowns import Breakdown, Group, breakdown
     from tradeperf.analytics.series import daily_series
 
@@ -354,9 +361,7 @@ def _add_extras(
         single = {"strategy": summary.by_strategy, "symbol": summary.by_symbol}
         if len(request.by) == 1 and request.by[0] in single and request.last is None:
             # the books-aware figures of each strategy or symbol: one definition of each
-            groups = single[request.by[0]] or _breakdown(
-                trades, request.by[0], span, None, closed.slice(0, 0)
-            )
+            groups = single[request.by[0]] or _breakdown(trades, request.by[0], span, books, stored)
             summary.breakdown = Breakdown(
                 request.by, [Group((k,), v) for k, v in groups.items()], overlapping=False
             )

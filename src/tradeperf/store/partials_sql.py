@@ -360,6 +360,19 @@ def _label_sql(key: str, tz: str, *, dialect: str) -> str:
     return f"coalesce(NULLIF(CAST({column} AS VARCHAR), ''), {none})"
 
 
+def _unnest(values: str, dialect: str) -> str:
+    """Build SQL for one row per element of the list ``values``; one NULL row if it is empty."""
+    size, empty = (
+        ("cardinality", "ARRAY[NULL::VARCHAR]")
+        if dialect == "postgres"
+        else (
+            "len",
+            "[NULL::VARCHAR]",
+        )
+    )
+    return f"unnest(CASE WHEN {size}({values}) > 0 THEN {values} ELSE {empty} END)"
+
+
 def grouped_trades_sql(
     keys: tuple[str, ...],
     tz: str,
@@ -402,18 +415,11 @@ def grouped_trades_sql(
         ]
         if dialect == "postgres":
             listed = f"array_remove(ARRAY[{', '.join(names)}]::VARCHAR[], NULL)"
-            none = "ARRAY[NULL::VARCHAR]"
-            tag = f"unnest(CASE WHEN cardinality({listed}) > 0 THEN {listed} ELSE {none} END)"
         else:
             listed = f"list_filter([{', '.join(names)}]::VARCHAR[], lambda x: x IS NOT NULL)"
-            tag = f"unnest(CASE WHEN len({listed}) > 0 THEN {listed} ELSE [NULL::VARCHAR] END)"
-        inner = f"SELECT t.*, {tag} AS session FROM trades t WHERE {where}"
+        inner = f"SELECT t.*, {_unnest(listed, dialect)} AS session FROM trades t WHERE {where}"
     elif "tag" in keys:
-        if dialect == "postgres":
-            tag = "unnest(CASE WHEN cardinality(tags) > 0 THEN tags ELSE ARRAY[NULL::VARCHAR] END)"
-        else:
-            tag = "unnest(CASE WHEN len(tags) > 0 THEN tags ELSE [NULL::VARCHAR] END)"
-        inner = f"SELECT t.*, {tag} AS tag FROM trades t WHERE {where}"
+        inner = f"SELECT t.*, {_unnest('tags', dialect)} AS tag FROM trades t WHERE {where}"
     else:
         inner = f"SELECT * FROM trades WHERE {where}"
     parts = [_label_sql(k, tz, dialect=dialect) for k in keys]
