@@ -7,6 +7,7 @@ The config file is TOML: ``./tradeperf.toml`` if present, or the file named by
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -25,7 +26,7 @@ from tradeperf.ingest.options import (
     Limits,
 )
 from tradeperf.sessions import Session, parse_sessions
-from tradeperf.timezones import resolve_timezone
+from tradeperf.timezones import day_key, parse_day_start, resolve_timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,14 @@ SETTINGS: Final = (
         "TRADEPERF_TIMEZONE",
         "UTC",
         "IANA timezone of the reporting windows (days, weeks, months).",
+    ),
+    Setting(
+        "day_start",
+        "TRADEPERF_DAY_START",
+        "00:00",
+        "Local time `HH:MM` a reporting day starts at (`17:00`: the FX and futures trading "
+        "day); days, weeks and months follow it. A day starting after noon is labelled by the "
+        "next calendar day (17:00 on D starts trading day D+1); `00:00`: calendar days.",
     ),
     Setting(
         "capital",
@@ -130,6 +139,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     money_decimals: Mapping[str, int] = field(default_factory=dict)
     sessions: tuple[Session, ...] = ()
+    day_start: dt.time | None = None
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -160,8 +170,8 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
     ------
     ConfigError
         If the file is unreadable or has unknown keys, or a setting has a bad value: an
-        unknown timezone, a capital that is not a positive number, a currency that is not a
-        code, a decimal mark other than ``.``, ``,`` and ``auto``, a limit that is not a
+        unknown timezone or day start, a capital that is not a positive number, a currency that
+        is not a code, a decimal mark other than ``.``, ``,`` and ``auto``, a limit that is not a
         whole number at or above its minimum.
     """
     values = {s.name: s.default for s in SETTINGS}
@@ -193,6 +203,7 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
         limits=Limits(**{name: _whole(name, values[name]) for name in _LIMITS}),
         money_decimals=_money_decimals(values["money_decimals"]),
         sessions=parse_sessions(values["sessions"]),
+        day_start=_day_start(values["day_start"], values["timezone"]),
     )
 
 
@@ -218,6 +229,14 @@ _LIMITS: Final = ("max_line_bytes", "max_depth", "max_field_chars")
 
 def _timezone(text: str) -> str:
     return resolve_timezone(text).key
+
+
+def _day_start(text: str, timezone: str) -> dt.time | None:
+    cut = parse_day_start(text)
+    if cut == dt.time(0):
+        return None
+    resolve_timezone(day_key(timezone, cut))  # a zone too far east for the cut is refused
+    return cut
 
 
 def _capital(text: str) -> Decimal:

@@ -364,9 +364,10 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
         capital=config.capital,
         currency=config.currency,
         sessions=config.sessions,
+        day_start=config.day_start,
         **kwargs,  # type: ignore[arg-type]  # the summary options, passed through as given
     )
-    resolve_timezone(request.timezone)
+    resolve_timezone(request.day_key)
     names = [s.name for s in request.sessions]
     if request.session is not None and request.session not in names:
         known = ", ".join(names) or "none: set `sessions` (docs/configuration.md)"

@@ -26,6 +26,7 @@ from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
 from tradeperf.errors import ConfigError
 from tradeperf.sessions import Session
 from tradeperf.store.partials_sql import LABEL_SEP, NONE_LABEL
+from tradeperf.timezones import TradingDayZone, clock_zone
 
 #: What a breakdown can group by, and what each means.
 KEYS: Final = {
@@ -150,8 +151,9 @@ def labels(
         )
         order = np.argsort(all_rows, kind="stable")
         return all_rows[order], all_labels[order]
+    clock = clock_zone(tz).key  # hours and sessions are read on the clock
     if key == "session":
-        local = table.column("exit_time").cast(pa.timestamp("us", tz=tz.key))
+        local = table.column("exit_time").cast(pa.timestamp("us", tz=clock))
         hours = pc.fill_null(pc.hour(local), -1).to_numpy(zero_copy_only=False)
         minutes = hours * 60 + pc.fill_null(pc.minute(local), 0).to_numpy(zero_copy_only=False)
         member = [s.contains(minutes) & (hours >= 0) for s in sessions]
@@ -166,8 +168,11 @@ def labels(
         return all_rows[order], all_names[order]
     if key in ("hour", "entry_hour", "weekday"):
         column = table.column("entry_time" if key == "entry_hour" else "exit_time")
-        local = column.cast(pa.timestamp("us", tz=tz.key))
-        if key == "weekday":
+        local = column.cast(pa.timestamp("us", tz=clock))
+        if key == "weekday":  # of the (trading) day
+            if isinstance(tz, TradingDayZone):
+                shift = pa.scalar(tz.shift, pa.duration("us"))
+                local = pc.add(pc.local_timestamp(local), shift)
             values = pc.day_of_week(local).to_pylist()
             out = [NONE if v is None else _WEEKDAYS[v] for v in values]
         else:

@@ -35,7 +35,7 @@ from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
 from tradeperf.store.partials_sql import LABEL_SEP
-from tradeperf.timezones import resolve_timezone
+from tradeperf.timezones import clock_zone, resolve_timezone
 
 
 def summarize_edges(store: Store, request: SummaryRequest) -> Summary:
@@ -61,7 +61,7 @@ def summarize_edges(store: Store, request: SummaryRequest) -> Summary:
 
 
 def _summarize(store: Store, request: SummaryRequest) -> Summary:
-    zone = resolve_timezone(request.timezone)
+    zone = resolve_timezone(request.day_key)
     tz = zone.key
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
@@ -70,7 +70,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
         strategies=request.strategies,
         symbols=request.symbols,
         session=request.session_filter,
-        session_tz=tz,
+        session_tz=clock_zone(zone).key,
     )
     query = dataclasses.replace(base, start=start, end=end)
     last = None if request.by else request.last
@@ -196,7 +196,7 @@ def _breakdown(
     """Give the figures of each group of ``request.by`` from the engine's partials."""
     groups = []
     rows = store.trade_partials(
-        resolve_timezone(request.timezone).key,
+        resolve_timezone(request.day_key).key,
         query,
         keys=request.by,
         last=request.last,
@@ -228,7 +228,7 @@ def add_breakdown(store: Store, summary: Summary) -> None:
     """
     with decimal.localcontext(prec=MONEY_CONTEXT_PREC):
         request = summary.request
-        zone = resolve_timezone(request.timezone)
+        zone = resolve_timezone(request.day_key)
         start_utc, end_utc = request.utc_bounds(zone)
         query = TradeQuery(
             strategies=request.strategies, symbols=request.symbols, start=start_utc, end=end_utc

@@ -18,6 +18,7 @@ from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.errors import ConfigError
 from tradeperf.ledger import CostBasis
 from tradeperf.sessions import Session
+from tradeperf.timezones import day_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ class SummaryRequest:
     rolling : rolling figures, ``FIGURE:WINDOW`` (`tradeperf.analytics.rolling`).
     sessions : the named sessions of the trading day (`tradeperf.sessions`), for ``by``.
     session : only the trades exiting in this session (one of ``sessions``).
+    day_start : the local clock time a reporting day starts at (None: midnight); a day
+        starting after noon is labelled by the next calendar day (`tradeperf.timezones`).
     """
 
     timezone: str = "UTC"
@@ -74,6 +77,16 @@ class SummaryRequest:
     rolling: tuple[str, ...] = ()
     sessions: tuple[Session, ...] = ()
     session: str | None = None
+    day_start: dt.time | None = None
+
+    @property
+    def day_key(self) -> str:
+        """Give the key of the reporting days (``timezone``, or ``"ZONE@HH:MM"`` with a cut).
+
+        `tradeperf.timezones.resolve_timezone` turns it into the zone whose local dates are
+        the reporting days; the store keys its partials and books by it.
+        """
+        return day_key(self.timezone, self.day_start)
 
     def utc_bounds(self, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         """Give the UTC bounds of the period: its local days, narrowed by ``since``/``until``.

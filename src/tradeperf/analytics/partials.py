@@ -781,7 +781,7 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     """`tradeperf.analytics.summary.summarize_trades` computed from the store's daily partials.
 
     Reads only the partials (a few thousand rows for years of history) and one count of
-    trades per status; builds the partials of ``request.timezone`` first if the store does
+    trades per status; builds the partials of ``request.day_key`` first if the store does
     not keep them yet. Figures equal the direct path's (counts and money exactly, floats to
     rounding).
 
@@ -793,7 +793,7 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
         If more than one strategy or more than one symbol is requested (a roll-up exists
         only for one or all).
     """
-    tz = resolve_timezone(request.timezone).key
+    tz = resolve_timezone(request.day_key).key
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
     strategy = _one(request.strategies, "strategy")

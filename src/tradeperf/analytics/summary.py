@@ -28,7 +28,7 @@ from tradeperf.analytics.figures import (
     Figure,
     group_figures,
 )
-from tradeperf.timezones import resolve_timezone
+from tradeperf.timezones import clock_zone, resolve_timezone
 
 __all__ = ["Summary", "SummaryRequest", "WindowFigures", "summarize", "summarize_trades"]
 from tradeperf.analytics.model import Summary, SummaryRequest, WindowFigures
@@ -97,7 +97,7 @@ def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
 
     if all(parse_rolling(s).trades is None for s in request.rolling):
         return None
-    tz = resolve_timezone(request.timezone)
+    tz = resolve_timezone(request.day_key)
     start, end = request.utc_bounds(tz)
     table = store.trades(
         TradeQuery(
@@ -107,7 +107,7 @@ def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
             start=start,
             end=end,
             session=request.session_filter,
-            session_tz=tz.key,
+            session_tz=clock_zone(tz).key,
         )
     )
     closed = table.filter(pc.equal(table.column("status"), TradeStatus.CLOSED.value))
@@ -210,7 +210,7 @@ def _summarize_trades(
     from tradeperf.analytics.books import ConvertedBooks, load_books, load_cash_flows
     from tradeperf.analytics.fx import convert_trades
 
-    tz = resolve_timezone(request.timezone)
+    tz = resolve_timezone(request.day_key)
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
     unlabelled = request.unlabelled_currency or request.currency
@@ -221,7 +221,7 @@ def _summarize_trades(
         sources=request.sources,
         currency=currency,
         session=request.session_filter,
-        session_tz=tz.key,
+        session_tz=clock_zone(tz).key,
     )
     if request.session is not None and _booked(store):
         raise ConfigError(

@@ -1,5 +1,9 @@
 """Calendar windows in the reporting timezone: days, ISO weeks (Monday first) and months.
 
+With a day cut (`tradeperf.timezones.TradingDayZone`) the days are trading days and the
+weeks and months those of their labels: the trading week of Monday D starts with the
+trading day D, at 17:00 on Sunday for a 17:00 cut.
+
 A trade belongs to the window that contains its exit time, seen in the reporting timezone.
 Window bounds are local midnights turned back into UTC instants, so a window that spans a
 daylight-saving change is 23 or 25 hours long (a day) and still begins at local midnight.
@@ -17,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.window_kinds import WindowKind
+from tradeperf.timezones import TradingDayZone, clock_zone
 
 
 def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
@@ -28,8 +33,13 @@ def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> 
     >>> local_days(ts, zoneinfo.ZoneInfo("Europe/Berlin")).tolist()
     [datetime.date(2024, 3, 31)]
     """
-    zoned = pc.cast(utc_times, pa.timestamp("us", tz=tz.key))
+    real = clock_zone(tz)
+    zoned = pc.cast(utc_times, pa.timestamp("us", tz=real.key))
     local = pc.local_timestamp(zoned)
+    if isinstance(tz, TradingDayZone):
+        # The trading day is the date of the real wall clock shifted by the day cut.
+        shift = pa.scalar(tz.shift, pa.duration("us"))
+        local = pc.add(local, shift)
     days = pc.cast(local, pa.date32())
     if isinstance(days, pa.ChunkedArray):
         days = days.combine_chunks()

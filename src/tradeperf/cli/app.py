@@ -61,6 +61,14 @@ TzOpt = Annotated[
     str | None,
     typer.Option("--tz", help="Reporting timezone, IANA name (env TRADEPERF_TIMEZONE)."),
 ]
+DayStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--day-start",
+        help="Local time HH:MM the reporting day starts at, e.g. 17:00 for the FX and futures "
+        "trading day, labelled by the next day (env TRADEPERF_DAY_START).",
+    ),
+]
 CapitalOpt = Annotated[
     str | None, typer.Option("--capital", help="Starting capital (env TRADEPERF_CAPITAL).")
 ]
@@ -421,6 +429,7 @@ def report(
     by: ByOpt = None,
     rolling: RollingOpt = None,
     session: SessionOpt = None,
+    day_start: DayStartOpt = None,
     cost_basis: CostBasisOpt = CostBasis.FIFO,
 ) -> None:
     """Ingest PATHS into the store and write summary and daily/weekly/monthly reports to --out."""
@@ -431,6 +440,7 @@ def report(
     config = _config(
         store=store,
         timezone=tz,
+        day_start=day_start,
         capital=capital,
         currency=currency,
         decimal=decimal,
@@ -526,17 +536,23 @@ def summary(
     by: ByOpt = None,
     rolling: RollingOpt = None,
     session: SessionOpt = None,
+    day_start: DayStartOpt = None,
 ) -> None:
     """Summarise what is stored (or --source files): overall, or per --window.
 
-    Days, weeks and months are those of the reporting timezone.
+    Days, weeks and months are those of the reporting timezone (from --day-start).
     """
     from tradeperf import jobs
     from tradeperf.reports.json_report import summary_to_json, windows_to_json
 
     output = _output(output, REPORT_FORMATS)
     config = _config(
-        store=store, timezone=tz, capital=capital, currency=currency, config_file=config_file
+        store=store,
+        timezone=tz,
+        day_start=day_start,
+        capital=capital,
+        currency=currency,
+        config_file=config_file,
     )
     result, assumed = jobs.run_summary(
         config,

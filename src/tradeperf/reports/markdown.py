@@ -293,7 +293,7 @@ def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
         "# Trading performance summary",
         "",
         f"Period: {period['first_exit'] or '–'} to {period['last_exit'] or '–'} (exits)  ",
-        f"Timezone: {doc['timezone']} · Currency: {cur} · Starting capital: "
+        f"Timezone: {doc['timezone']}{_day_start(doc)} · Currency: {cur} · Starting capital: "
         f"{fmt(doc['capital'], 'money', cur, decimals=places)}"
         + (
             " (the default: none given or stated by a source)" if doc.get("capital_assumed") else ""
@@ -350,10 +350,16 @@ def render_windows(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
     lines = [
         f"# {doc['kind'].capitalize()} performance",
         "",
-        f"Timezone: {doc['timezone']} · Currency: {cur}",
+        f"Timezone: {doc['timezone']}{_day_start(doc)} · Currency: {cur}",
         "",
         *_partial_note(doc),
         *_table([(w["window"], w["figures"]) for w in doc["windows"]], "Window", cur, places),
         "",
     ]
     return "\n".join(lines)
+
+
+def _day_start(doc: dict[str, Any]) -> str:
+    """Say when the days start, unless at midnight."""
+    start = doc.get("day_start", "00:00")
+    return "" if start == "00:00" else f" (days start at {start})"

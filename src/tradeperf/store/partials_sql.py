@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from tradeperf.records import EXIT_ORDER_DESC_SQL, EXIT_ORDER_SQL, TradeStatus
 from tradeperf.sessions import Session
+from tradeperf.timezones import TradingDayZone, clock_zone, resolve_timezone
 
 _CLOSED: Final = TradeStatus.CLOSED.value
 
@@ -88,11 +89,32 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def local_wall_sql(column: str, tz: str, *, dialect: str) -> str:
+    """Build SQL for the local wall time (a TIMESTAMP) of the TIMESTAMPTZ ``column``.
+
+    ``tz`` is an IANA zone, or a day key ``"ZONE@HH:MM"`` (`tradeperf.timezones`): then the
+    zone's wall clock is shifted by the day cut, as `TradingDayZone` does, so that its date
+    is the trading day.
+    """
+    zone = resolve_timezone(tz)
+    real = quote_literal(clock_zone(zone).key)
+    wall = (
+        f"({column} AT TIME ZONE {real})"
+        if dialect == "postgres"
+        else (f"timezone({real}, {column})")
+    )
+    if isinstance(zone, TradingDayZone):
+        minutes = int(zone.shift.total_seconds()) // 60
+        wall = f"({wall} + INTERVAL '{minutes} minutes')"
+    return wall
+
+
 def local_day_sql(column: str, tz: str, *, dialect: str) -> str:
-    """Build SQL for the local calendar day of the TIMESTAMPTZ ``column`` in IANA zone ``tz``."""
-    if dialect == "postgres":
-        return f"CAST(({column} AT TIME ZONE {quote_literal(tz)}) AS DATE)"
-    return f"CAST(timezone({quote_literal(tz)}, {column}) AS DATE)"
+    """Build SQL for the local day of the TIMESTAMPTZ ``column`` in ``tz`` (a zone or day key).
+
+    With a day key, the trading day (`local_wall_sql`).
+    """
+    return f"CAST({local_wall_sql(column, tz, dialect=dialect)} AS DATE)"
 
 
 def _epoch_us_sql(column: str, *, dialect: str) -> str:
@@ -341,21 +363,22 @@ LABEL_SEP: Final = "\x1f"
 def _label_sql(key: str, tz: str, *, dialect: str) -> str:
     """Build SQL for a trade's label for the breakdown key ``key`` (`analytics.breakdowns`)."""
     none = quote_literal(NONE_LABEL)
-    zone = quote_literal(tz)
+    clock = clock_zone(resolve_timezone(tz)).key
 
-    def local(column: str, duck: str, pg: str) -> str:
-        if dialect == "postgres":
-            value = f"to_char({column} AT TIME ZONE {zone}, '{pg}')"
-        else:
-            value = f"strftime(timezone({zone}, {column}), '{duck}')"
+    def local(column: str, duck: str, pg: str, zone: str) -> str:
+        wall = local_wall_sql(column, zone, dialect=dialect)
+        value = (
+            f"to_char({wall}, '{pg}')" if dialect == "postgres" else (f"strftime({wall}, '{duck}')")
+        )
         return f"coalesce({value}, {none})"
 
+    # hours are those of the clock; a weekday is that of the (trading) day
     if key == "hour":
-        return local("exit_time", "%H", "HH24")
+        return local("exit_time", "%H", "HH24", clock)
     if key == "entry_hour":
-        return local("entry_time", "%H", "HH24")
+        return local("entry_time", "%H", "HH24", clock)
     if key == "weekday":
-        return local("exit_time", "%a", "Dy")
+        return local("exit_time", "%a", "Dy", tz)
     column = {"signal": "signal_id", "tag": "tag", "session": "session"}.get(key, key)
     return f"coalesce(NULLIF(CAST({column} AS VARCHAR), ''), {none})"
 
@@ -394,7 +417,7 @@ def grouped_trades_sql(
     keys
         Breakdown keys (`tradeperf.analytics.breakdowns.KEYS`), checked.
     tz
-        The reporting timezone (hours and weekdays are local).
+        The reporting timezone or day key (hours are local, weekdays those of the day).
     dialect
         ``duckdb`` or ``postgres``.
     where
@@ -407,9 +430,10 @@ def grouped_trades_sql(
         The named sessions, for the key ``session`` (a trade in several: one row each).
     """
     cols = "net_pnl, gross_pnl, fees, exit_time, entry_time, trade_id, status"
+    clock = clock_zone(resolve_timezone(tz)).key
     if "session" in keys:  # one row per session the exit is in (like tags)
         names = [
-            f"CASE WHEN {s.sql_on('exit_time', tz, dialect=dialect)} "
+            f"CASE WHEN {s.sql_on('exit_time', clock, dialect=dialect)} "
             f"THEN {quote_literal(s.name)} END"
             for s in sessions
         ]
