@@ -315,10 +315,15 @@ def _close(a: dict, b: dict) -> None:
         {"by": ("exit_reason",), "since": T0 + dt.timedelta(days=5)},
         {"by": ("session", "side")},
         {"session": "late", "by": ("weekday",)},
+        {"by": ("weekday",)},
+        {"by": ("weekday",), "strategies": ("beta",), "start": dt.date(2024, 3, 28)},
+        {"by": ("weekday", "hour"), "day_start": dt.time(17)},
+        {"by": ("weekday",), "day_start": dt.time(6, 30), "last": 40},
     ],
     ids=[
         "last", "since-until", "hour", "tag-side", "strategy-last", "exit-reason-since",
-        "session-side", "in-a-session",
+        "session-side", "in-a-session", "weekday", "weekday-of-a-strategy",
+        "weekday-hour-cut", "weekday-cut-last",
     ],
 )  # fmt: skip
 def test_the_engines_partials_give_the_direct_paths_figures(stored, asked: dict) -> None:

@@ -45,7 +45,8 @@ KEYS: Final = {
 SPLITTING: Final = frozenset({"tag", "session"})
 #: The label of a trade without the attribute.
 NONE: Final = NONE_LABEL
-_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: The labels of ``weekday``, Monday first.
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _COLUMN: Final = {"signal": "signal_id"}
 
 
@@ -174,7 +175,7 @@ def labels(
                 shift = pa.scalar(tz.shift, pa.duration("us"))
                 local = pc.add(pc.local_timestamp(local), shift)
             values = pc.day_of_week(local).to_pylist()
-            out = [NONE if v is None else _WEEKDAYS[v] for v in values]
+            out = [NONE if v is None else WEEKDAYS[v] for v in values]
         else:
             out = [NONE if v is None else f"{v:02d}" for v in pc.hour(local).to_pylist()]
         return rows, np.array(out, dtype=object)
@@ -195,7 +196,7 @@ def sort_key(key: str, label: str) -> tuple[int, str]:
     if label == NONE:
         return (1, "")
     if key == "weekday":
-        return (0, str(_WEEKDAYS.index(label)))
+        return (0, str(WEEKDAYS.index(label)))
     return (0, label)
 
 

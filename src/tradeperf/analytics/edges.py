@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyarrow as pa
 
-from tradeperf.analytics.breakdowns import SPLITTING, Breakdown, Group, sort_key
+from tradeperf.analytics.breakdowns import SPLITTING, WEEKDAYS, Breakdown, Group, sort_key
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
 from tradeperf.analytics.model import Summary, SummaryRequest
 from tradeperf.analytics.partials import DailyPartials, figures, window_figures
@@ -34,7 +34,7 @@ from tradeperf.analytics.series import DailySeries
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
-from tradeperf.store.partials_sql import LABEL_SEP
+from tradeperf.store.partials_sql import ALL, LABEL_SEP
 from tradeperf.timezones import clock_zone, resolve_timezone
 
 
@@ -238,4 +238,43 @@ def add_breakdown(store: Store, summary: Summary) -> None:
         first_day = request.start or (first.astimezone(zone).date() if first else None)
         last_day = request.end or (last.astimezone(zone).date() if last else None)
         start = cast(Decimal, summary.overall["equity_start"])
-        summary.breakdown = _breakdown(store, request, query, start, first_day, last_day)
+        if request.by == ("weekday",):  # a function of the day: the kept partials answer
+            summary.breakdown = _weekdays(store, request, start, first_day, last_day)
+        else:
+            summary.breakdown = _breakdown(store, request, query, start, first_day, last_day)
+
+
+def _weekdays(
+    store: Store,
+    request: SummaryRequest,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+) -> Breakdown:
+    """Give the figures per weekday by merging the kept daily partials of each weekday.
+
+    A weekday is a function of the (trading) day, so a group's trades are those of its days
+    and its figures the merge of their partials, as `_breakdown` computes them from the
+    engine's partials of the trades (tested equal).
+    """
+    strategy = request.strategies[0] if request.strategies else ALL
+    symbol = request.symbols[0] if request.symbols else ALL
+    every = DailyPartials.from_table(
+        store.partials(
+            resolve_timezone(request.day_key).key,
+            start=request.start,
+            end=request.end,
+            strategy=strategy,
+            symbol=symbol,
+        )
+    )
+    # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays
+    weekday = (every.days.astype("int64") + 3) % 7
+    groups = []
+    for number in np.unique(weekday):
+        part = every.take(weekday == number)
+        day_figures = figures(
+            part, equity_start=equity_start, first_day=first_day, last_day=last_day
+        )
+        groups.append(Group((WEEKDAYS[int(number)],), day_figures))
+    return Breakdown(request.by, groups, False, None)

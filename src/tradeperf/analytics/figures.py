@@ -413,20 +413,6 @@ def _group_figures(
         if has_entry.any()
         else float("nan")
     )
-    path, flows_in = path_of_days(
-        group.day,
-        pnl,
-        equity_start=equity_start,
-        first_day=first_day,
-        last_day=last_day,
-        flows=flows,
-        day_pnl=(
-            account.per_day(first_day, last_day)
-            if account is not None and first_day is not None and last_day is not None
-            else None
-        ),
-    )
-    moved = account.between(first_day, last_day) if account is not None else net
     # a winning day is one whose P&L in the returns' own measure is positive: the account's
     # marked-to-market P&L when books are kept from fills, else the closed trades'
     by_day = (
@@ -434,6 +420,24 @@ def _group_figures(
         if account is not None and first_day is not None and last_day is not None
         else pnl_by_day(group)
     )
+    day_pnl = None
+    if account is not None and first_day is not None and last_day is not None:
+        day_pnl = account.per_day(first_day, last_day)
+    elif first_day is not None and last_day is not None and by_day:
+        # each day's exact sum, then a float: a day whose trades net to 0 returns 0
+        days = np.fromiter(by_day, dtype="datetime64[D]", count=len(by_day))
+        sums = np.array([float(v) for v in by_day.values()], dtype=np.float64)
+        day_pnl = calendar_day_pnl(days, sums, first_day=first_day, last_day=last_day)
+    path, flows_in = path_of_days(
+        group.day,
+        pnl,
+        equity_start=equity_start,
+        first_day=first_day,
+        last_day=last_day,
+        flows=flows,
+        day_pnl=day_pnl,
+    )
+    moved = account.between(first_day, last_day) if account is not None else net
     return assemble_figures(
         FigureInputs(
             totals=totals,

@@ -424,13 +424,13 @@ class DailyPartials:
             day_net=np.where(out_of_range, np.nan, _floats(columns["net_pnl"], scale)),
         )
         keep = columns["trades"] > 0
-        return daily if keep.all() else daily._take(keep)
+        return daily if keep.all() else daily.take(keep)
 
     def __len__(self) -> int:
         """Return the number of days kept."""
         return int(self.days.size)
 
-    def _take(self, which: np.ndarray | slice) -> DailyPartials:
+    def take(self, which: np.ndarray | slice) -> DailyPartials:
         """Return the days at ``which`` (a mask or a slice)."""
         return DailyPartials(
             days=self.days[which],
@@ -449,7 +449,7 @@ class DailyPartials:
             if last is None
             else int(np.searchsorted(self.days, np.datetime64(last, "D"), side="right"))
         )
-        return self._take(slice(lo, max(lo, hi)))
+        return self.take(slice(lo, max(lo, hi)))
 
     def total(self) -> Partial:
         """Return the partial of every day, as `merge` of them."""
@@ -892,5 +892,5 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
 def daily_before(daily: DailyPartials, start: dt.date | None) -> DailyPartials:
     """Return the days of ``daily`` before ``start`` (none when ``start`` is None)."""
     if start is None:
-        return daily._take(slice(0, 0))
+        return daily.take(slice(0, 0))
     return daily.between(None, start - dt.timedelta(days=1))
