@@ -518,3 +518,38 @@ def test_without_sessions_a_session_breakdown_says_how_to_set_them(
     ran = tradeperf("summary", "--store", store, "--by", "session")
     assert ran.code == 3
     assert "no sessions are set" in ran.err
+
+
+# -- kept breakdown partials follow every write ------------------------------------------------
+@pytest.mark.parametrize("key", ["hour", "exit_reason", "tag"])
+def test_kept_breakdown_partials_follow_ingest_and_forget(
+    tmp_path: Path, store_url: str, key: str
+) -> None:
+    from tradeperf.analytics.summary import SummaryRequest, summarize, summarize_trades
+    from tradeperf.pipeline import ingest_paths
+    from tradeperf.store import open_store
+
+    trades = _trades(300, seed=11)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("\n".join(json.dumps(t) for t in trades[:200]) + "\n")
+    # the second file's trades fall on the same days as the first's
+    second.write_text("\n".join(json.dumps(t) for t in trades[200:]) + "\n")
+    request = SummaryRequest(timezone=TZ, capital=CAPITAL, by=(key,))
+
+    def check(store) -> None:
+        kept = summarize(store, request)  # from the kept partials of the key
+        direct = summarize_trades(store, request)
+        assert kept.breakdown is not None
+        assert direct.breakdown is not None
+        assert [g.key for g in kept.breakdown.groups] == [g.key for g in direct.breakdown.groups]
+        for a, b in zip(kept.breakdown.groups, direct.breakdown.groups, strict=True):
+            _close(a.figures, b.figures)
+
+    with open_store(store_url) as store:
+        ingest_paths(store, [first])
+        check(store)  # builds them
+        assert store.breakdown_partials(TZ, key).num_rows > 0
+        ingest_paths(store, [second])
+        check(store)  # refreshed for the days the second file touched
+        store.forget([str(second.resolve())])
+        check(store)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tradeperf.analytics.breakdowns import SPLITTING, WEEKDAYS, Breakdown, Group, sort_key
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
@@ -34,7 +35,7 @@ from tradeperf.analytics.series import DailySeries
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
-from tradeperf.store.partials_sql import ALL, LABEL_SEP
+from tradeperf.store.partials_sql import ALL, KEPT_KEYS, LABEL_SEP
 from tradeperf.timezones import clock_zone, resolve_timezone
 
 
@@ -172,17 +173,19 @@ def _days(
 
 def _groups(table: pa.Table) -> list[tuple[tuple[str, ...], DailyPartials]]:
     """Split `Store.trade_partials` rows (sorted by group) into each group's partials."""
-    labels = table.column("strategy").combine_chunks()
-    if not len(labels):
+    table = table.filter(pc.greater(table.column("trades"), 0))
+    if not table.num_rows:
         return []
-    values = np.asarray(labels.to_pylist(), dtype=object)
-    cuts = np.flatnonzero(values[1:] != values[:-1]) + 1
-    bounds = [0, *cuts.tolist(), len(values)]
-    out = []
-    for a, b in itertools.pairwise(bounds):
-        part = DailyPartials.from_table(table.slice(a, b - a))
-        out.append((tuple(str(values[a]).split(LABEL_SEP)), part))
-    return out
+    labels = table.column("strategy").combine_chunks().dictionary_encode()
+    codes = np.asarray(labels.indices.to_numpy(zero_copy_only=False))
+    names = labels.dictionary.to_pylist()
+    cuts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    bounds = [0, *cuts.tolist(), len(codes)]
+    every = DailyPartials.from_table(table)  # decoded once, then sliced per group
+    return [
+        (tuple(str(names[codes[a]]).split(LABEL_SEP)), every.take(slice(a, b)))
+        for a, b in itertools.pairwise(bounds)
+    ]
 
 
 def _breakdown(
@@ -194,7 +197,6 @@ def _breakdown(
     last_day: dt.date | None,
 ) -> Breakdown:
     """Give the figures of each group of ``request.by`` from the engine's partials."""
-    groups = []
     rows = store.trade_partials(
         resolve_timezone(request.day_key).key,
         query,
@@ -202,6 +204,18 @@ def _breakdown(
         last=request.last,
         sessions=request.sessions,
     )
+    return _breakdown_of(request, rows, equity_start, first_day, last_day)
+
+
+def _breakdown_of(
+    request: SummaryRequest,
+    rows: pa.Table,
+    equity_start: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+) -> Breakdown:
+    """Give the figures of each group of partials ``rows`` (sorted by group, then day)."""
+    groups = []
     for labels, part in sorted(
         _groups(rows),
         key=lambda g: [sort_key(k, v) for k, v in zip(request.by, g[0], strict=True)],
@@ -238,8 +252,14 @@ def add_breakdown(store: Store, summary: Summary) -> None:
         first_day = request.start or (first.astimezone(zone).date() if first else None)
         last_day = request.end or (last.astimezone(zone).date() if last else None)
         start = cast(Decimal, summary.overall["equity_start"])
+        unfiltered = not request.strategies and not request.symbols
         if request.by == ("weekday",):  # a function of the day: the kept partials answer
             summary.breakdown = _weekdays(store, request, start, first_day, last_day)
+        elif len(request.by) == 1 and request.by[0] in KEPT_KEYS and unfiltered:
+            rows = store.breakdown_partials(
+                zone.key, request.by[0], start=request.start, end=request.end
+            )
+            summary.breakdown = _breakdown_of(request, rows, start, first_day, last_day)
         else:
             summary.breakdown = _breakdown(store, request, query, start, first_day, last_day)
 

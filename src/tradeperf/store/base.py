@@ -361,6 +361,32 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
+    def breakdown_partials(
+        self, tz: str, key: str, *, start: date | None = None, end: date | None = None
+    ) -> pa.Table:
+        """Return the kept daily partials of every closed trade per group of one breakdown key.
+
+        The rows are those `trade_partials` computes for ``keys=(key,)`` over every stored
+        trade (the same SQL), kept under `partials_sql.breakdown_key` and refreshed with the
+        daily partials on every write; built the first time they are asked for. Local days
+        ``start``..``end`` inclusive; sorted by group, then day.
+
+        Parameters
+        ----------
+        tz
+            The day key of the reporting days (`tradeperf.timezones.day_key`).
+        key
+            One of `partials_sql.KEPT_KEYS`.
+        start, end
+            Local days bounding the rows (None: unbounded).
+
+        Raises
+        ------
+        StoreError
+            If the partials cannot be built.
+        """
+
+    @abc.abstractmethod
     def closed_net_pnl(self, query: TradeQuery) -> tuple[int, Decimal]:
         """Count and sum exactly the net P&L of the closed trades ``query`` selects.
 

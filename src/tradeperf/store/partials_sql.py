@@ -84,6 +84,32 @@ PARTIALS_SCHEMA: Final = pa.schema(
 PARTIALS_KEY: Final = ("timezone", "day", "strategy", "symbol")
 
 
+#: Separates the day key from the breakdown key in the key of kept breakdown partials.
+BY_SEP: Final = "#"
+
+#: Breakdown keys whose partials the store keeps once asked for (per day and label, rolled
+#: up over strategies and symbols): attributes of a trade, not of its day (weekday merges
+#: the daily partials) nor of the configuration (sessions can change).
+KEPT_KEYS: Final = frozenset({"hour", "entry_hour", "side", "exit_reason", "tag", "signal"})
+
+
+def breakdown_key(tz: str, key: str) -> str:
+    """Give the key of the kept partials of ``tz`` (a day key) broken down by ``key``.
+
+    Examples
+    --------
+    >>> breakdown_key("Europe/Berlin", "hour")
+    'Europe/Berlin#hour'
+    """
+    return f"{tz}{BY_SEP}{key}"
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """Give the day key and the breakdown key (or None) of a kept partials key."""
+    tz, sep, by = key.partition(BY_SEP)
+    return tz, (by if sep else None)
+
+
 def quote_literal(text: str) -> str:
     """``text`` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
@@ -169,6 +195,7 @@ def partials_select_sql(
     day_filter: str | None,
     source: str = "trades",
     rollups: bool = True,
+    key: str | None = None,
 ) -> str:
     """Build a SELECT yielding `PARTIALS_SCHEMA` rows for the closed trades of ``source``.
 
@@ -187,6 +214,8 @@ def partials_select_sql(
     rollups
         Also the `ALL` rows (every strategy, every symbol); False gives the (strategy,
         symbol) rows alone, a quarter of the work.
+    key
+        The ``timezone`` column of the rows (default ``tz``): a `breakdown_key`.
     """
     day = local_day_sql("exit_time", tz, dialect=dialect)
     hold = (
@@ -345,7 +374,7 @@ paths AS (
          coalesce(max(len) FILTER (WHERE o = -1), 0) AS best_loss_run
   FROM runs GROUP BY day, gs, gy
 )
-SELECT {quote_literal(tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
+SELECT {quote_literal(key or tz)} AS timezone, s.day AS day, s.gs AS strategy, s.gy AS symbol,
        trades, wins, losses, breakevens, net_pnl, gross_pnl, fees, win_sum, loss_sum,
        net_sq_sum, max_win, min_loss, holding_us_sum, holding_count, first_exit, last_exit,
        lead_win, trail_win, best_win_run, lead_loss, trail_loss, best_loss_run,

@@ -59,11 +59,14 @@ from tradeperf.store.identity import (
 )
 from tradeperf.store.partials_sql import (
     ALL,
+    KEPT_KEYS,
     PARTIALS_SCHEMA,
     SUM_COLUMNS,
+    breakdown_key,
     grouped_trades_sql,
     local_day_sql,
     partials_select_sql,
+    split_key,
 )
 from tradeperf.store.sqltypes import create_table_sql
 from tradeperf.timezones import resolve_timezone
@@ -407,7 +410,7 @@ class SQLStore(Store):
                 for tz in zones:
                     self._refresh_partials(tz, None if rebuild else touched[tz])
                 if booked:
-                    self._rebook(booked, zones)
+                    self._rebook(booked, _day_keys(zones))
         except (StoreError, InputError, ConfigError):
             raise
         except Exception as exc:
@@ -1096,7 +1099,7 @@ class SQLStore(Store):
                 for tz in zones:
                     self._refresh_partials(tz, touched[tz])
                 if booked:
-                    self._rebook(booked, zones)
+                    self._rebook(booked, _day_keys(zones))
         except (StoreError, InputError, ConfigError):
             raise
         except Exception as exc:
@@ -1116,7 +1119,7 @@ class SQLStore(Store):
         """
         cond = cond.format(", ".join("?" for _ in params))
         for tz, days in touched.items():
-            day = local_day_sql("exit_time", tz, dialect=self.dialect)
+            day = local_day_sql("exit_time", split_key(tz)[0], dialect=self.dialect)
             rows = self._fetch(
                 f"SELECT DISTINCT {day} FROM {table} WHERE {cond} "
                 f"AND status = '{_CLOSED}' AND exit_time IS NOT NULL",
@@ -1124,12 +1127,23 @@ class SQLStore(Store):
             )
             days.update(r[0] for r in rows)
 
+    def _partials_sql(self, key: str, day_filter: str | None) -> str:
+        """Build the SELECT of the kept partials ``key`` (a day key, or a `breakdown_key`)."""
+        tz, by = split_key(key)
+        if by is None:
+            return partials_select_sql(tz, dialect=self.dialect, day_filter=day_filter)
+        source = grouped_trades_sql((by,), tz, dialect=self.dialect, where="TRUE")
+        select = partials_select_sql(
+            tz, dialect=self.dialect, day_filter=day_filter, source=source, rollups=False, key=key
+        )
+        return f"SELECT * FROM ({select}) p WHERE p.symbol = '' AND p.strategy <> '{ALL}'"
+
     def _refresh_partials(self, tz: str, days: Iterable[dt.date] | None) -> None:
         """Recompute the partials of ``tz`` for ``days`` (all days when None)."""
         cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
         if days is None:
             self._exec("DELETE FROM daily_partials WHERE timezone = ?", [tz])
-            select = partials_select_sql(tz, dialect=self.dialect, day_filter=None)
+            select = self._partials_sql(tz, None)
             self._exec(f"INSERT INTO daily_partials ({cols}) {select}")
             return
         ordered = sorted(days)
@@ -1144,7 +1158,7 @@ class SQLStore(Store):
                 f"AND exit_time < TIMESTAMPTZ '{hi.isoformat()}' AND day IN ({listed})"
             )
             self._exec(f"DELETE FROM daily_partials WHERE timezone = ? AND day IN ({listed})", [tz])
-            select = partials_select_sql(tz, dialect=self.dialect, day_filter=cond)
+            select = self._partials_sql(tz, cond)
             self._exec(f"INSERT INTO daily_partials ({cols}) {select}")
 
     def _build_partials(self, tz: str) -> None:
@@ -1155,7 +1169,7 @@ class SQLStore(Store):
 
     def ensure_partials(self, tz: str, *, rebuild: bool = False) -> int:
         """See `Store.ensure_partials`."""
-        resolve_timezone(tz)
+        resolve_timezone(split_key(tz)[0])
         try:
             with self._transaction():
                 self._lock()
@@ -1201,6 +1215,28 @@ class SQLStore(Store):
             params.append(end)
         cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
         sql = f"SELECT {cols} FROM daily_partials WHERE {' AND '.join(where)} ORDER BY day"
+        return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+
+    def breakdown_partials(
+        self, tz: str, key: str, *, start: dt.date | None = None, end: dt.date | None = None
+    ) -> pa.Table:
+        """See `Store.breakdown_partials`."""
+        if key not in KEPT_KEYS:
+            raise ConfigError(f"no kept partials by {key!r}: keys {sorted(KEPT_KEYS)}")
+        kept = breakdown_key(resolve_timezone(tz).key, key)
+        self._have_partials(kept)
+        where: list[str] = ["timezone = ?"]
+        params: list[Any] = [kept]
+        if start is not None:
+            where.append("day >= ?")
+            params.append(start)
+        if end is not None:
+            where.append("day <= ?")
+            params.append(end)
+        cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
+        sql = (
+            f"SELECT {cols} FROM daily_partials WHERE {' AND '.join(where)} ORDER BY strategy, day"
+        )
         return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
 
     def trade_partials(
@@ -1638,3 +1674,8 @@ def _entry_row(e: SourceEntry, stale_rejects: int = 0) -> dict[str, object]:
     row = {f.name: getattr(e, f.name) for f in SOURCES_SCHEMA}
     row["rejected"] = max(e.rejected - stale_rejects, 0)
     return row
+
+
+def _day_keys(keys: list[str]) -> list[str]:
+    """Give the day keys among kept partials keys (books are kept per day key, not per group)."""
+    return [k for k in keys if split_key(k)[1] is None]
