@@ -446,8 +446,40 @@ def test_rolling_figures_equal_pandas_rolling(
     assert at == [t.isoformat() for t in df["exit_time"].dt.to_pydatetime()]
 
 
+def test_any_registry_figure_rolls_window_by_window(tradeperf: Tradeperf, stored) -> None:
+    """Figures without a vectorised roller: a figure of the daily returns, one of trades."""
+    df, store = stored
+    doc = _summary(tradeperf, store, "--rolling", "tail_ratio:6d", "--rolling", "sqn:25trades")
+    rows = doc["series"]["daily"]
+    r = pd.Series([float(x["return"]) for x in rows])
+
+    def tail(x: pd.Series) -> float:  # empyrical's definition, numpy's linear percentiles
+        hi, lo = x.quantile(0.95), x.quantile(0.05)
+        return abs(hi) / abs(lo) if lo != 0 else float("inf")
+
+    def got(spec: str) -> list:
+        return [None if v["value"] is None else float(v["value"]) for v in doc["rolling"][spec]]
+
+    expected = [None if pd.isna(x) else x for x in r.rolling(6).apply(tail)]
+    assert got("tail_ratio:6d") == [
+        None if x is None or x == float("inf") else pytest.approx(x, rel=1e-9) for x in expected
+    ]
+    f = pd.Series([float(p) for p in df["pnl"]])
+    sqn = f.rolling(25).apply(lambda x: len(x) ** 0.5 * x.mean() / x.std(ddof=1))
+    assert got("sqn:25trades") == [None if pd.isna(x) else pytest.approx(x, rel=1e-9) for x in sqn]
+
+
 @pytest.mark.parametrize(
-    "spec", ["sharpe_ratio:30h", "win_rate:30d", "colour:5d", "sharpe_ratio", "net_pnl:0trades"]
+    "spec",
+    [
+        "sharpe_ratio:30h",
+        "win_rate:30d",
+        "colour:5d",
+        "sharpe_ratio",
+        "net_pnl:0trades",
+        "average_win:10trades",
+        "realized_pnl:5d",
+    ],
 )
 def test_a_bad_rolling_figure_is_one_line_and_exit_code(tradeperf: Tradeperf, spec: str) -> None:
     ran = tradeperf("summary", "--rolling", spec)

@@ -125,3 +125,11 @@ def test_an_installed_plugin_registers_its_figures(
         assert Decimal(str(doc["overall"]["worst_day"])) < 0
     finally:
         unregister_figure("worst_day")
+
+
+def test_a_registered_figure_rolls(tradeperf: Tradeperf, tmp_path: Path, best_day: Figure) -> None:
+    doc = _summary(tradeperf, tmp_path, "--rolling", "best_day:3d")
+    returns = pd.Series([r["return"] for r in doc["series"]["daily"]])
+    expected = returns.rolling(3).max()
+    got = [v["value"] for v in doc["rolling"]["best_day:3d"]]
+    assert got == [None if pd.isna(x) else pytest.approx(x) for x in expected]

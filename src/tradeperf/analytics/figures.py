@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from tradeperf.ledger.returns import period_returns
 from tradeperf.metrics import drawdown, returns, trades
+from tradeperf.metrics.registry import Figure as RegistryFigure
 
 #: Days a year for annualising the summaries' daily ratios: every calendar day is a period
 #: (bots trade on weekends; a day without a closed trade has a 0 return).
@@ -525,22 +526,63 @@ def _daily_return_figures(rets: np.ndarray) -> dict[str, Figure]:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     for name in DAILY_RETURN_FIGURES:
-        fn = get_figure(name).function
-        assert fn is not None  # each is a metric of the library
-        kw = {"periods_per_year": CALENDAR_DAYS_PER_YEAR} if name in _ANNUALISED else {}
-        try:
-            with np.errstate(all="ignore"):
-                value = float(fn(r, **kw)) if r.size else float("nan")
-        except OverflowError:  # growth beyond the float range (amounts near the store's)
-            value = float("inf")
-        out[name] = value
+        out[name] = daily_return_figure(get_figure(name), r)
     for f in users:
-        assert f.function is not None  # register_figure checks it
-        try:
-            out[f.name] = float(f.function(r.copy()))
-        except Exception as exc:
-            raise ConfigError(f"figure {f.name!r} failed on the daily returns: {exc}") from exc
+        out[f.name] = daily_return_figure(f, r)
     return out
+
+
+def daily_return_figure(figure: RegistryFigure, returns: np.ndarray) -> float:
+    """Evaluate a registry figure of the daily returns on ``returns`` (no NaN), as summaries do.
+
+    Parameters
+    ----------
+    figure
+        A registry figure with ``inputs="daily_returns"`` and a function.
+    returns
+        float64 daily returns (0.01 = 1 %), shape (n,). The library's annualised figures take
+        P = `CALENDAR_DAYS_PER_YEAR`.
+
+    Returns
+    -------
+    float
+        The value; NaN when ``returns`` is empty (a built-in figure), inf beyond the float
+        range.
+
+    Raises
+    ------
+    ConfigError
+        If a user's figure raises.
+    """
+    from tradeperf.errors import ConfigError
+
+    assert figure.function is not None  # built-ins are metrics; register_figure checks users'
+    if not figure.builtin:
+        try:
+            return float(figure.function(returns.copy()))
+        except Exception as exc:
+            raise ConfigError(f"figure {figure.name!r} failed on the daily returns: {exc}") from exc
+    # the summary's own figures as documented; any other annualises where its function does
+    annualised = figure.name in _ANNUALISED or (
+        figure.name not in DAILY_RETURN_FIGURES and _takes_periods(figure)
+    )
+    kw = {"periods_per_year": CALENDAR_DAYS_PER_YEAR} if annualised else {}
+    try:
+        with np.errstate(all="ignore"):
+            return float(figure.function(returns, **kw)) if returns.size else float("nan")
+    except OverflowError:  # growth beyond the float range (amounts near the store's)
+        return float("inf")
+
+
+def _takes_periods(figure: RegistryFigure) -> bool:
+    """Tell whether the figure's function annualises (takes ``periods_per_year``)."""
+    import inspect
+
+    assert figure.function is not None
+    try:
+        return "periods_per_year" in inspect.signature(figure.function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def assemble_figures(x: FigureInputs, *, returns_figures: bool = True) -> dict[str, Figure]:

@@ -5,12 +5,15 @@ calendar days ending that day, from the summary's daily series (the same returns
 Sharpe ratio); ``--rolling win_rate:50trades`` gives, for every closed trade, the figure over
 the last 50 trades ending with it, in exit order. A value needs a full window (null before).
 Money figures (``net_pnl``, ``expectancy``) are exact; the others float64, computed in one
-vectorised pass (`tradeperf.metrics.rolling`, which loads Numba: only when asked for).
+vectorised pass (`tradeperf.metrics.rolling`, which loads Numba: only when asked for). Any
+other registry figure of the daily returns, or of the trades' P&L that is not money, rolls
+too (`can_roll`): its own function evaluated on each window, one call per day or trade.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import itertools
 import re
 from dataclasses import dataclass
@@ -19,12 +22,20 @@ from typing import Final
 
 import numpy as np
 
-from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, ClosedTrades, exact_mean
+from tradeperf.analytics.figures import (
+    CALENDAR_DAYS_PER_YEAR,
+    ClosedTrades,
+    daily_return_figure,
+    exact_mean,
+)
 from tradeperf.analytics.series import DailySeries
 from tradeperf.durations import parse_duration
 from tradeperf.errors import ConfigError
+from tradeperf.metrics.registry import Figure as RegistryFigure
+from tradeperf.metrics.registry import get_figure
 
-#: The figures a rolling series can follow over days (from the daily series).
+#: The figures rolled over days in one vectorised pass (from the daily series); any other
+#: registry figure of the daily returns rolls too, evaluated on each window (`can_roll`).
 BY_DAYS: Final = (
     "sharpe_ratio",
     "sortino_ratio",
@@ -33,8 +44,66 @@ BY_DAYS: Final = (
     "net_pnl",
     "return_pct",
 )
-#: The figures a rolling series can follow over closed trades.
+#: The figures rolled over closed trades in one vectorised pass; any other registry figure of
+#: the trades' P&L that is not money rolls too, evaluated on each window.
 BY_TRADES: Final = ("win_rate", "profit_factor", "expectancy", "net_pnl")
+
+
+def can_roll(name: str, *, over_trades: bool) -> bool:
+    """Tell whether registry figure ``name`` can roll over trades (or over days).
+
+    Over days: `BY_DAYS`, and every registry figure computed from the daily returns (the
+    library's and the users'). Over trades: `BY_TRADES`, and every figure computed from the
+    trades' P&L alone that is not an amount of money (money rolls exactly: ``net_pnl``,
+    ``expectancy``).
+
+    Parameters
+    ----------
+    name
+        A figure name (`tradeperf.metrics.registry.FIGURES`).
+    over_trades
+        True for a window of trades, False for one of days.
+
+    Examples
+    --------
+    >>> can_roll("sqn", over_trades=True), can_roll("tail_ratio", over_trades=False)
+    (True, True)
+    >>> can_roll("average_win", over_trades=True)  # money, and not exact per window
+    False
+    """
+    from tradeperf.metrics.registry import FIGURES, load_plugins
+
+    if name in (BY_TRADES if over_trades else BY_DAYS):
+        return True
+    load_plugins()
+    figure = FIGURES.get(name)
+    if figure is None or figure.function is None:
+        return False
+    if over_trades:
+        return figure.inputs == "trade_pnl" and figure.unit != "currency" and _one_array(figure)
+    return figure.inputs == "daily_returns"
+
+
+def _one_array(figure: RegistryFigure) -> bool:
+    """Tell whether the figure's function takes the P&L array alone."""
+    assert figure.function is not None
+    try:
+        params = list(inspect.signature(figure.function).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in params if p.default is inspect.Parameter.empty]
+    return len(required) == 1 and required[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    )
+
+
+def _rollable(*, over_trades: bool) -> str:
+    from tradeperf.metrics.registry import FIGURES
+
+    names = [n for n in FIGURES if can_roll(n, over_trades=over_trades)]
+    return ", ".join(names)
+
 
 _SPEC: Final = re.compile(r"([a-z_]+):(?:(\d+)trades|(.+))")
 
@@ -75,13 +144,13 @@ def parse_rolling(text: str) -> RollingSpec:
         raise ConfigError(f"--rolling {text!r}: expected FIGURE:WINDOW, e.g. sharpe_ratio:30d")
     figure, trades, duration = m.groups()
     if trades is not None:
-        if figure not in BY_TRADES:
-            raise ConfigError(f"--rolling {text!r}: over trades: {', '.join(BY_TRADES)}")
+        if not can_roll(figure, over_trades=True):
+            raise ConfigError(f"--rolling {text!r}: over trades: {_rollable(over_trades=True)}")
         if int(trades) < 1:
             raise ConfigError(f"--rolling {text!r}: a window of at least 1 trade")
         return RollingSpec(text, figure, trades=int(trades))
-    if figure not in BY_DAYS:
-        raise ConfigError(f"--rolling {text!r}: over days: {', '.join(BY_DAYS)}")
+    if not can_roll(figure, over_trades=False):
+        raise ConfigError(f"--rolling {text!r}: over days: {_rollable(over_trades=False)}")
     span = parse_duration(duration)
     if span % dt.timedelta(days=1):
         raise ConfigError(f"--rolling {text!r}: a window of whole days (the series is daily)")
@@ -117,6 +186,13 @@ def over_days(spec: RollingSpec, series: DailySeries) -> RollingSeries:
     if spec.figure == "net_pnl":
         c = [Decimal(0), *series.cumulative_pnl]
         values = [c[i + 1] - c[i + 1 - w] if i + 1 >= w else None for i in range(n)]
+    elif spec.figure not in BY_DAYS:  # any figure of the daily returns, window by window
+        figure = get_figure(spec.figure)
+        values = [None] * min(w - 1, n)
+        for i in range(w - 1, n):
+            window = r[i + 1 - w : i + 1]
+            value = daily_return_figure(figure, window[~np.isnan(window)])
+            values.append(None if np.isnan(value) else value)
     elif spec.figure == "return_pct":
         wealth = np.concatenate(([1.0], np.cumprod(1.0 + np.nan_to_num(r))))
         values = [
@@ -159,6 +235,15 @@ def over_trades(spec: RollingSpec, trades: ClosedTrades) -> RollingSeries:
         money = sums if spec.figure == "net_pnl" else [exact_mean(x, w) for x in sums]
         values = [None] * min(w - 1, n)
         values.extend(money)
+    elif spec.figure not in BY_TRADES:  # any figure of the trades' P&L, window by window
+        fn = get_figure(spec.figure).function
+        assert fn is not None  # can_roll checked it
+        values = [None] * min(w - 1, n)
+        if n >= w:
+            with np.errstate(all="ignore"):
+                for window in np.lib.stride_tricks.sliding_window_view(trades.net_f, w):
+                    value = float(fn(window))
+                    values.append(None if np.isnan(value) else value)
     else:  # float64, on the columns
         f = trades.net_f
 

@@ -144,7 +144,8 @@ RollingOpt = Annotated[
     typer.Option(
         "--rolling",
         help="A rolling figure FIGURE:WINDOW (repeatable): sharpe_ratio:30d, max_drawdown:90d, "
-        "win_rate:50trades; in summary.json's rolling block.",
+        "tail_ratio:60d, win_rate:50trades, sqn:100trades (any registry figure of the daily "
+        "returns, or of the trades' P&L); in summary.json's rolling block.",
     ),
 ]
 CostBasisOpt = Annotated[
