@@ -6,3 +6,14 @@ package but `records`.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "generate_report"]
+
+
+def __getattr__(name: str) -> object:
+    """Export the Python API lazily, so that ``import tradeperf`` stays fast."""
+    if name == "generate_report":
+        from tradeperf.api import generate_report
+
+        return generate_report
+    raise AttributeError(f"module 'tradeperf' has no attribute {name!r}")

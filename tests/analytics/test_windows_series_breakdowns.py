@@ -585,3 +585,29 @@ def test_kept_breakdown_partials_follow_ingest_and_forget(
         check(store)  # refreshed for the days the second file touched
         store.forget([str(second.resolve())])
         check(store)
+
+
+# -- the dict a bot reads -----------------------------------------------------------------------
+def test_generate_report_gives_the_dict_a_bot_reads(stored) -> None:
+    import tradeperf
+
+    df, store = stored
+    report = tradeperf.generate_report(store, timezone=TZ, capital=int(CAPITAL))
+    assert report["summary"]["total_pnl"] == sum(df["pnl"], Decimal(0))
+    assert report["summary"]["total_trades"] == len(df)
+    assert report["summary"]["win_rate"] == pytest.approx(float((df["pnl"] > 0).mean()))
+    for symbol, frame in df.groupby("symbol"):
+        assert report["by_asset"][symbol]["total_pnl"] == sum(frame["pnl"], Decimal(0))
+    day = _local(df, "exit_time").dt.date
+    days = pd.date_range(day.min(), day.max(), freq="D").date
+    pnl = df.groupby(day)["pnl"].apply(lambda s: sum(s, Decimal(0))).reindex(days)
+    pnl = pnl.map(lambda x: Decimal(0) if pd.isna(x) else x)
+    assert report["daily_pnl"] == {d.isoformat(): p for d, p in pnl.items()}
+    running = pd.Series(pnl.tolist()).cumsum()
+    cumulative = dict(zip([d.isoformat() for d in days], running, strict=True))
+    assert report["cumulative_pnl"] == cumulative
+    assert report["currency"] == "USD"
+    assert report["partial"] is False
+    # a window as the CLI takes it: the last 20 trades
+    last = tradeperf.generate_report(store, timezone=TZ, capital=int(CAPITAL), last=20)
+    assert last["summary"]["total_pnl"] == sum(df["pnl"].tail(20), Decimal(0))
