@@ -1205,16 +1205,27 @@ class SQLStore(Store):
     ) -> pa.Table:
         """See `Store.partials`."""
         self._have_partials(tz)
-        where = ["timezone = ?", "strategy = ?", "symbol = ?"]
-        params: list[Any] = [tz, strategy, symbol]
+        where = "timezone = ? AND strategy = ? AND symbol = ?"
+        return self._kept_partials(where, [tz, strategy, symbol], start, end, "day")
+
+    def _kept_partials(
+        self,
+        where: str,
+        params: list[Any],
+        start: dt.date | None,
+        end: dt.date | None,
+        order: str,
+    ) -> pa.Table:
+        """Read the kept partials matching ``where``, on local days ``start``..``end``."""
+        params = list(params)
         if start is not None:
-            where.append("day >= ?")
+            where += " AND day >= ?"
             params.append(start)
         if end is not None:
-            where.append("day <= ?")
+            where += " AND day <= ?"
             params.append(end)
         cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
-        sql = f"SELECT {cols} FROM daily_partials WHERE {' AND '.join(where)} ORDER BY day"
+        sql = f"SELECT {cols} FROM daily_partials WHERE {where} ORDER BY {order}"
         return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
 
     def breakdown_partials(
@@ -1225,19 +1236,7 @@ class SQLStore(Store):
             raise ConfigError(f"no kept partials by {key!r}: keys {sorted(KEPT_KEYS)}")
         kept = breakdown_key(resolve_timezone(tz).key, key)
         self._have_partials(kept)
-        where: list[str] = ["timezone = ?"]
-        params: list[Any] = [kept]
-        if start is not None:
-            where.append("day >= ?")
-            params.append(start)
-        if end is not None:
-            where.append("day <= ?")
-            params.append(end)
-        cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
-        sql = (
-            f"SELECT {cols} FROM daily_partials WHERE {' AND '.join(where)} ORDER BY strategy, day"
-        )
-        return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+        return self._kept_partials("timezone = ?", [kept], start, end, "strategy, day")
 
     def trade_partials(
         self,
