@@ -253,11 +253,17 @@ TERMINAL_COLUMNS = (
 )
 
 
+def _zone(doc: dict[str, Any]) -> str:
+    """Name the reporting timezone, and when its days start unless at midnight."""
+    start = doc.get("day_start", "00:00")
+    return doc["timezone"] if start == "00:00" else f"{doc['timezone']}, days from {start}"
+
+
 def _figures_table(doc: dict[str, Any], places: int) -> Table:
     from tradeperf.reports import markdown
 
     cur = doc["currency"]
-    table = Table(title=f"Performance ({cur}, {doc['timezone']})")
+    table = Table(title=f"Performance ({cur}, {_zone(doc)})")
     table.add_column("Group", no_wrap=True)
     for _, label in TERMINAL_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
@@ -275,7 +281,7 @@ def _windows_table(doc: dict[str, Any], places: int) -> Table:
     from tradeperf.reports import markdown
 
     cur = doc["currency"]
-    table = Table(title=f"{doc['kind']} windows ({doc['timezone']})")
+    table = Table(title=f"{doc['kind']} windows ({_zone(doc)})")
     table.add_column("Window")
     for _, label in markdown.COLUMNS:
         table.add_column(label, justify="right")
