@@ -142,7 +142,7 @@ def bstore(store_url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-@examples(15)
+@examples(10)
 @given(stream=streams(), basis=st.sampled_from(list(CostBasis)), again=st.booleans())
 def test_books_kept_at_ingest_equal_books_kept_from_the_fills(
     bstore, stream, basis: CostBasis, again: bool

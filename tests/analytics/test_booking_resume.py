@@ -112,7 +112,7 @@ def _first_difference(a: list[dict[str, object]], b: list[dict[str, object]]) ->
 
 
 @pytest.mark.slow
-@examples(20)
+@examples(12)
 @given(stream=streams(), basis=st.sampled_from(list(CostBasis)), marks_first=st.booleans())
 def test_appending_books_as_booking_everything_at_once(
     store_pair, stream, basis: CostBasis, marks_first: bool

@@ -113,7 +113,7 @@ def _difference(a: object, b: object, where: str = "") -> str:
 
 
 @pytest.mark.slow
-@examples(15)
+@examples(10)
 @given(history=histories(), basis=st.sampled_from(list(CostBasis)))
 def test_pruning_changes_no_figure_before_or_after_an_append(store_pair, history, basis) -> None:  # type: ignore[no-untyped-def]
     pruned, kept = store_pair

@@ -139,7 +139,7 @@ def _mutate(folder: Path, rng: random.Random, step: int) -> None:
 @pytest.mark.slow
 def test_killed_ingestion_ends_as_one_clean_ingest(store_url: str, tmp_path: Path) -> None:
     postgres = store_url.startswith("postgresql")
-    kills = 12 if postgres else 25
+    kills = 8 if postgres else 16
     rng = random.Random(20240607)
     folder = tmp_path / "data"
     write_sample(folder, days=90, seed=3)
