@@ -611,3 +611,16 @@ def test_generate_report_gives_the_dict_a_bot_reads(stored) -> None:
     # a window as the CLI takes it: the last 20 trades
     last = tradeperf.generate_report(store, timezone=TZ, capital=int(CAPITAL), last=20)
     assert last["summary"]["total_pnl"] == sum(df["pnl"].tail(20), Decimal(0))
+
+
+def test_a_label_that_looks_like_a_roll_up_is_a_group_like_any_other(
+    tradeperf: Tradeperf, tmp_path: Path, store_url: str
+) -> None:
+    trades = _trades(40, seed=5)
+    for t in trades[:7]:
+        t["tags"] = ["*"]
+    (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(t) for t in trades) + "\n")
+    assert tradeperf("ingest", str(tmp_path / "t.jsonl"), "--store", store_url).code == 0
+    for extra in ((), ("--since", "60d", "--at", "2024-04-30T00:00Z")):  # kept, then engine
+        doc = _summary(tradeperf, store_url, "--by", "tag", *extra)
+        assert _groups(doc)[("*",)]["trades"] == 7

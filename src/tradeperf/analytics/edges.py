@@ -30,12 +30,13 @@ import pyarrow.compute as pc
 from tradeperf.analytics.breakdowns import SPLITTING, WEEKDAYS, Breakdown, Group, sort_key
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
 from tradeperf.analytics.model import Summary, SummaryRequest
-from tradeperf.analytics.partials import DailyPartials, figures, window_figures
+from tradeperf.analytics.partials import DailyPartials, figures, scope_of, window_figures
 from tradeperf.analytics.series import DailySeries
+from tradeperf.analytics.windows import weekdays
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Store, TradeQuery
-from tradeperf.store.partials_sql import ALL, KEPT_KEYS, LABEL_SEP
+from tradeperf.store.partials_sql import KEPT_KEYS, LABEL_SEP
 from tradeperf.timezones import clock_zone, resolve_timezone
 
 
@@ -277,19 +278,16 @@ def _weekdays(
     and its figures the merge of their partials, as `_breakdown` computes them from the
     engine's partials of the trades (tested equal).
     """
-    strategy = request.strategies[0] if request.strategies else ALL
-    symbol = request.symbols[0] if request.symbols else ALL
     every = DailyPartials.from_table(
         store.partials(
             resolve_timezone(request.day_key).key,
             start=request.start,
             end=request.end,
-            strategy=strategy,
-            symbol=symbol,
+            strategy=scope_of(request.strategies, "strategy"),
+            symbol=scope_of(request.symbols, "symbol"),
         )
     )
-    # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays
-    weekday = (every.days.astype("int64") + 3) % 7
+    weekday = weekdays(every.days)
     groups = []
     for number in np.unique(weekday):
         part = every.take(weekday == number)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -414,21 +415,19 @@ def _group_figures(
         if has_entry.any()
         else float("nan")
     )
-    # a winning day is one whose P&L in the returns' own measure is positive: the account's
-    # marked-to-market P&L when books are kept from fills, else the closed trades'
-    by_day = (
-        account.by_day(first_day, last_day)
-        if account is not None and first_day is not None and last_day is not None
-        else pnl_by_day(group)
-    )
+    # a day's P&L in the returns' own measure (a winning day is one where it is positive):
+    # the account's marked-to-market P&L when books are kept from fills, else the exact sum
+    # of the closed trades' (then a float: a day whose trades net to 0 returns 0)
     day_pnl = None
-    if account is not None and first_day is not None and last_day is not None:
+    if first_day is not None and last_day is not None and account is not None:
+        by_day = account.by_day(first_day, last_day)
         day_pnl = account.per_day(first_day, last_day)
-    elif first_day is not None and last_day is not None and by_day:
-        # each day's exact sum, then a float: a day whose trades net to 0 returns 0
-        days = np.fromiter(by_day, dtype="datetime64[D]", count=len(by_day))
-        sums = np.array([float(v) for v in by_day.values()], dtype=np.float64)
-        day_pnl = calendar_day_pnl(days, sums, first_day=first_day, last_day=last_day)
+    else:
+        by_day = pnl_by_day(group)
+        if first_day is not None and last_day is not None and by_day:
+            days = np.fromiter(by_day, dtype="datetime64[D]", count=len(by_day))
+            sums = np.array([float(v) for v in by_day.values()], dtype=np.float64)
+            day_pnl = calendar_day_pnl(days, sums, first_day=first_day, last_day=last_day)
     path, flows_in = path_of_days(
         group.day,
         pnl,
@@ -507,7 +506,6 @@ DAILY_RETURN_FIGURES: Final = (
     "tail_ratio",
     "probabilistic_sharpe_ratio",
 )
-_ANNUALISED: Final = frozenset({"cagr", "annual_volatility", "calmar_ratio"})
 
 
 def _daily_return_figures(rets: np.ndarray) -> dict[str, Figure]:
@@ -562,11 +560,8 @@ def daily_return_figure(figure: RegistryFigure, returns: np.ndarray) -> float:
             return float(figure.function(returns.copy()))
         except Exception as exc:
             raise ConfigError(f"figure {figure.name!r} failed on the daily returns: {exc}") from exc
-    # the summary's own figures as documented; any other annualises where its function does
-    annualised = figure.name in _ANNUALISED or (
-        figure.name not in DAILY_RETURN_FIGURES and _takes_periods(figure)
-    )
-    kw = {"periods_per_year": CALENDAR_DAYS_PER_YEAR} if annualised else {}
+    # a figure annualises where its function does (cagr, annual volatility, Calmar, Sharpe)
+    kw = {"periods_per_year": CALENDAR_DAYS_PER_YEAR} if _annualises(figure.function) else {}
     try:
         with np.errstate(all="ignore"):
             return float(figure.function(returns, **kw)) if returns.size else float("nan")
@@ -574,13 +569,13 @@ def daily_return_figure(figure: RegistryFigure, returns: np.ndarray) -> float:
         return float("inf")
 
 
-def _takes_periods(figure: RegistryFigure) -> bool:
-    """Tell whether the figure's function annualises (takes ``periods_per_year``)."""
+@functools.cache
+def _annualises(function: Callable[..., Any]) -> bool:
+    """Tell whether a figure's function annualises (takes ``periods_per_year``); once each."""
     import inspect
 
-    assert figure.function is not None
     try:
-        return "periods_per_year" in inspect.signature(figure.function).parameters
+        return "periods_per_year" in inspect.signature(function).parameters
     except (TypeError, ValueError):
         return False
 

@@ -767,7 +767,14 @@ def window_figures(
     return out
 
 
-def _one(values: tuple[str, ...], what: str) -> str:
+def scope_of(values: tuple[str, ...], what: str) -> str:
+    """Give the kept partials' scope of a selection: its one strategy or symbol, or `ALL`.
+
+    Raises
+    ------
+    InputError
+        If ``values`` names more than one (a roll-up exists only for one or all).
+    """
     if len(values) > 1:
         raise InputError(
             f"partials keep one {what} or all of them, not {len(values)}: "
@@ -796,8 +803,8 @@ def summarize_partials(store: Store, request: SummaryRequest) -> Summary:
     tz = resolve_timezone(request.day_key).key
     if request.start and request.end and request.start > request.end:
         raise ConfigError(f"start {request.start} is after end {request.end}")
-    strategy = _one(request.strategies, "strategy")
-    symbol = _one(request.symbols, "symbol")
+    strategy = scope_of(request.strategies, "strategy")
+    symbol = scope_of(request.symbols, "symbol")
     every = DailyPartials.from_table(store.partials(tz, strategy=strategy, symbol=symbol))
     before = daily_before(every, request.start)
     flows = CashFlows.none()

@@ -57,6 +57,18 @@ def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> 
 _ARROW_TZ_END: Final = np.datetime64("2037-12-31", "D")
 
 
+def weekdays(days: np.ndarray) -> np.ndarray:
+    """Give the weekday of each ``datetime64[D]`` day: 0 on Mondays to 6 on Sundays.
+
+    Examples
+    --------
+    >>> weekdays(np.array(["2024-01-01", "2024-01-07"], dtype="datetime64[D]")).tolist()
+    [0, 6]
+    """
+    # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays
+    return np.asarray((days.astype("int64") + 3) % 7)
+
+
 def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
     """Return the first local day of the window of ``kind`` containing each of ``days``.
 
@@ -69,9 +81,7 @@ def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
     if kind is WindowKind.DAILY:
         return days
     if kind is WindowKind.WEEKLY:
-        # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays.
-        weekday = (days.astype("int64") + 3) % 7
-        return np.asarray(days - weekday.astype("timedelta64[D]"))
+        return np.asarray(days - weekdays(days).astype("timedelta64[D]"))
     return days.astype("datetime64[M]").astype("datetime64[D]")
 
 

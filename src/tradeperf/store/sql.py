@@ -1133,10 +1133,10 @@ class SQLStore(Store):
         if by is None:
             return partials_select_sql(tz, dialect=self.dialect, day_filter=day_filter)
         source = grouped_trades_sql((by,), tz, dialect=self.dialect, where="TRUE")
-        select = partials_select_sql(
+        # without roll-ups, one row per (day, label): a label "*" is a label like any other
+        return partials_select_sql(
             tz, dialect=self.dialect, day_filter=day_filter, source=source, rollups=False, key=key
         )
-        return f"SELECT * FROM ({select}) p WHERE p.symbol = '' AND p.strategy <> '{ALL}'"
 
     def _refresh_partials(self, tz: str, days: Iterable[dt.date] | None) -> None:
         """Recompute the partials of ``tz`` for ``days`` (all days when None)."""
@@ -1264,10 +1264,8 @@ class SQLStore(Store):
             tz, dialect=self.dialect, day_filter=None, source=source, rollups=False
         )
         cols = ", ".join(f'p."{f.name}"' for f in PARTIALS_SCHEMA)
-        sql = (
-            f"SELECT {cols} FROM ({select}) p WHERE p.symbol = '' AND p.strategy <> '{ALL}' "
-            "ORDER BY p.strategy, p.day"
-        )
+        # without roll-ups there is one row per (day, label): a label "*" is kept as any other
+        sql = f"SELECT {cols} FROM ({select}) p ORDER BY p.strategy, p.day"
         if not self._has_table("trades"):
             return PARTIALS_SCHEMA.empty_table()
         return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
