@@ -49,6 +49,7 @@ class _Instrument:
     tick: Decimal
     lot: Decimal
     crypto: bool
+    venue: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,18 @@ class _Strategy:
 
 
 _INSTRUMENTS: Final = (
-    _Instrument("BTC-USD", 42000.0, 0.030, Decimal("0.01"), Decimal("0.0001"), crypto=True),
-    _Instrument("ETH-USD", 2300.0, 0.035, Decimal("0.01"), Decimal("0.001"), crypto=True),
-    _Instrument("SOL-USD", 100.0, 0.050, Decimal("0.001"), Decimal("0.01"), crypto=True),
-    _Instrument("AAPL", 185.0, 0.015, Decimal("0.01"), Decimal("1"), crypto=False),
-    _Instrument("TSLA", 240.0, 0.030, Decimal("0.01"), Decimal("1"), crypto=False),
-    _Instrument("SPY", 470.0, 0.010, Decimal("0.01"), Decimal("1"), crypto=False),
+    _Instrument(
+        "BTC-USD", 42000.0, 0.030, Decimal("0.01"), Decimal("0.0001"), crypto=True, venue="coinbase"
+    ),
+    _Instrument(
+        "ETH-USD", 2300.0, 0.035, Decimal("0.01"), Decimal("0.001"), crypto=True, venue="coinbase"
+    ),
+    _Instrument(
+        "SOL-USD", 100.0, 0.050, Decimal("0.001"), Decimal("0.01"), crypto=True, venue="kraken"
+    ),
+    _Instrument("AAPL", 185.0, 0.015, Decimal("0.01"), Decimal("1"), crypto=False, venue="nasdaq"),
+    _Instrument("TSLA", 240.0, 0.030, Decimal("0.01"), Decimal("1"), crypto=False, venue="nasdaq"),
+    _Instrument("SPY", 470.0, 0.010, Decimal("0.01"), Decimal("1"), crypto=False, venue="arca"),
 )
 
 _STRATEGIES: Final = (
@@ -345,6 +352,7 @@ def _trade_line(
                 else {"CANCELLED": "order_timeout", "FAILED": "exchange_error"}.get(status)
             ),
             "currency": "USD",
+            "venue": inst.venue,
             "tags": [strat.name, "crypto" if inst.crypto else "equity"],
         }
         if closed and rng.random() < 0.2:

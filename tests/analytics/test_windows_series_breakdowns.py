@@ -53,6 +53,9 @@ def _trades(n: int = 400, seed: int = 7) -> list[dict[str, object]]:
                 "net_pnl": str(pnl),
                 "exit_reason": rng.choice(["roi", "stop_loss", "signal", None]),
                 "tags": tags,
+                # where, under the names exports use (aliases of account and venue)
+                "account_id": rng.choice(["acc-1", "acc-2", None]),
+                "exchange": rng.choice(["binance", "kraken", "", None]),
             }
         )
     return out
@@ -203,6 +206,8 @@ def _local(df: pd.DataFrame, column: str) -> pd.Series:
         ("weekday", lambda df: _local(df, "exit_time").dt.strftime("%a")),
         ("side", lambda df: df["side"]),
         ("exit_reason", lambda df: df["exit_reason"].fillna("(none)")),
+        ("account", lambda df: df["account_id"].fillna("(none)")),
+        ("venue", lambda df: df["exchange"].replace("", None).fillna("(none)")),
     ],
 )
 def test_breakdown_by_one_key_equals_pandas(tradeperf: Tradeperf, stored, key, labels) -> None:
@@ -237,6 +242,18 @@ def test_breakdown_by_a_pair_of_keys(tradeperf: Tradeperf, stored) -> None:
     assert {k: _got(f) for k, f in got.items()} == expected
     days = [k[0] for k in got]  # weekdays in their week order
     assert days == sorted(days, key=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].index)
+
+
+def test_breakdown_by_account_and_venue_equals_pandas(tradeperf: Tradeperf, stored) -> None:
+    df, store = stored
+    doc = _summary(tradeperf, store, "--by", "account,venue")
+    keys = df.assign(
+        account=df["account_id"].fillna("(none)"),
+        venue=df["exchange"].replace("", None).fillna("(none)"),  # an empty venue is none
+    )
+    expected = {k: _expect(g) for k, g in keys.groupby(["account", "venue"])}
+    assert {k: _got(f) for k, f in _groups(doc).items()} == expected
+    assert len(expected) == 9  # 3 accounts (one none) x 3 venues (one none)
 
 
 def test_an_unknown_key_is_one_line_and_exit_code(tradeperf: Tradeperf, stored) -> None:
@@ -319,11 +336,13 @@ def _close(a: dict, b: dict) -> None:
         {"by": ("weekday",), "strategies": ("beta",), "start": dt.date(2024, 3, 28)},
         {"by": ("weekday", "hour"), "day_start": dt.time(17)},
         {"by": ("weekday",), "day_start": dt.time(6, 30), "last": 40},
+        {"by": ("account", "venue"), "since": T0 + dt.timedelta(days=4, hours=5)},
+        {"by": ("venue",)},
     ],
     ids=[
         "last", "since-until", "hour", "tag-side", "strategy-last", "exit-reason-since",
         "session-side", "in-a-session", "weekday", "weekday-of-a-strategy",
-        "weekday-hour-cut", "weekday-cut-last",
+        "weekday-hour-cut", "weekday-cut-last", "account-venue-since", "venue",
     ],
 )  # fmt: skip
 def test_the_engines_partials_give_the_direct_paths_figures(stored, asked: dict) -> None:
@@ -553,7 +572,7 @@ def test_without_sessions_a_session_breakdown_says_how_to_set_them(
 
 
 # -- kept breakdown partials follow every write ------------------------------------------------
-@pytest.mark.parametrize("key", ["hour", "exit_reason", "tag"])
+@pytest.mark.parametrize("key", ["hour", "venue", "tag"])
 def test_kept_breakdown_partials_follow_ingest_and_forget(
     tmp_path: Path, store_url: str, key: str
 ) -> None:

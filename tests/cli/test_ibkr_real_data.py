@@ -83,3 +83,39 @@ def test_each_currency_side_by_side_equals_its_cash_report_line(
     doc = json.loads(ran.out, parse_float=Decimal)
     assert doc["conversion_missing"] == "no exchange rates to USD are stored"
     assert doc["overall"]["realized_pnl"] == cash["USD"]["cashSettlingMtm"]
+
+
+def _round_trips_by_account_and_venue(path: Path) -> dict[tuple[str, str], int]:
+    """Flat-to-flat round trips per (account, venue of the opening execution), from the XML."""
+    executions = sorted(
+        (t.get("dateTime", ""), int(t.get("transactionID", "0")), t.attrib)
+        for t in ET.parse(path).getroot().iter("Trade")
+        if t.get("levelOfDetail") == "EXECUTION"
+    )
+    held: dict[tuple[str, str], tuple[Decimal, str]] = {}  # position -> (quantity, venue)
+    out: dict[tuple[str, str], int] = {}
+    for _, _, t in executions:
+        position = (t["accountId"], t["conid"])
+        quantity = Decimal(t["quantity"])  # signed: a sale is negative
+        before, venue = held.get(position, (Decimal(0), t["exchange"]))
+        after = before + quantity
+        if before and (after == 0 or (after > 0) != (before > 0)):  # closed (or flipped)
+            key = (t["accountId"], venue)
+            out[key] = out.get(key, 0) + 1
+            venue = t["exchange"]  # a flip opens the next one here
+        held[position] = (after, venue if before else t["exchange"])
+    return out
+
+
+def test_round_trips_per_account_and_venue_follow_the_opening_executions(
+    tradeperf: Tradeperf,
+) -> None:
+    path = _statement()
+    assert tradeperf("ingest", str(path)).code == 0
+    ran = tradeperf("summary", "--by", "account,venue", "--format", "json")
+    assert ran.code == 0, ran.err
+    groups = json.loads(ran.out, parse_float=Decimal)["breakdown"]["groups"]
+    got = {(g["key"]["account"], g["key"]["venue"]): g["figures"]["trades"] for g in groups}
+    expected = _round_trips_by_account_and_venue(path)
+    assert got == expected
+    assert {a for a, _ in got} == {"U1234567", "U1234567F"}  # the futures account apart

@@ -90,6 +90,7 @@ _LOT_COLUMNS: Final = {
     "lot_price": "price",
     "lot_fee": "fee",
     "lot_multiplier": "multiplier",
+    "lot_venue": "venue",
 }
 
 
@@ -386,13 +387,8 @@ def _real(run_account: str, scope: str | None) -> tuple[str, str]:
 
 
 def _run_accounts(trades: pa.Table) -> list[str]:
-    """Return the account of each round trip of a ledger run (its id is ``account/symbol/n``)."""
-    return [
-        i.rsplit("/", 1)[0][: -len(s) - 1]
-        for i, s in zip(
-            trades.column("trade_id").to_pylist(), trades.column("symbol").to_pylist(), strict=True
-        )
-    ]
+    """Return the account of each round trip of a ledger run (as in the run)."""
+    return [str(a) for a in trades.column("account").to_pylist()]
 
 
 def _scoped_trades(books: Books, scope: str | None, starts: _Starts, g: _Grouped) -> pa.Table:
@@ -423,7 +419,7 @@ def _scoped_trades(books: Books, scope: str | None, starts: _Starts, g: _Grouped
             t.column("metadata_json"), r'\\u001f(?:[^"\\]|\\.)*"', '"'
         )
         t = t.set_column(t.column_names.index("metadata_json"), "metadata_json", meta)
-    t = t.add_column(0, "account", pa.array(accounts, pa.string()))
+    t = t.drop_columns(["account"]).add_column(0, "account", pa.array(accounts, pa.string()))
     return t.add_column(0, "scope", pa.array(scopes, pa.string())).cast(BOOK_TRADE_SCHEMA)
 
 
@@ -484,7 +480,7 @@ def _grouped(books: Books) -> _Grouped:
     The daily rows of every timezone and the checkpoints of a run read the same groups.
     """
     runs = _run_accounts(books.trades)
-    trades = books.trades.append_column("account", pa.array(runs, pa.string()))
+    trades = books.trades
     position = ("account", "symbol")
     return _Grouped(
         _groups(books.fills, position, _FILL_COLUMNS, ("quantity", "price")),
@@ -613,7 +609,8 @@ def _end_state(books: Books) -> dict[tuple[str, str], tuple[list[dict[str, objec
     result = books.result
     if result.open_lots is None or result.open_lots.num_rows == 0:
         return out
-    columns = ["fill_id", "account", "symbol", "side", "price", "multiplier", "strategy"]
+    columns = ["fill_id", "account", "symbol", "side", "price", "multiplier", "strategy", "venue"]
+    columns = [c for c in columns if c in books.fills.column_names]
     rows = books.fills.select(columns).take(result.open_lots.column("row")).to_pylist()
     quantities = result.open_lots.column("quantity").to_pylist()
     by: dict[tuple[str, str], list[dict[str, object]]] = {}
@@ -627,6 +624,7 @@ def _end_state(books: Books) -> dict[tuple[str, str], tuple[list[dict[str, objec
                 "fee": ZERO,
                 "multiplier": r["multiplier"] if r["multiplier"] is not None else Decimal(1),
                 "strategy": r["strategy"],
+                "venue": r.get("venue"),
             }
         )
     for key, lots in by.items():
@@ -986,6 +984,7 @@ def _lots(
                     "lot_price": f["price"],
                     "lot_fee": share,
                     "lot_multiplier": f["multiplier"],
+                    "lot_venue": f.get("venue"),
                     "strategy": f["strategy"],
                 }
             )
@@ -1252,7 +1251,7 @@ class StoredBooks:
         self.symbols = None if symbols is None else tuple(dict.fromkeys(symbols))
         self.rows = _select(all_rows, self.scopes, self.symbols)
         trades = _select(trades, self.scopes, self.symbols)
-        self._trades = trades.drop_columns(["scope", "account"]).cast(TRADE_SCHEMA)
+        self._trades = trades.select(TRADE_SCHEMA.names).cast(TRADE_SCHEMA)
         self.tz = tz
         self.rates, self.base, self.unlabelled = rates, base, unlabelled
         with decimal.localcontext(prec=MONEY_CONTEXT_PREC):  # sums of money are exact

@@ -40,6 +40,8 @@ KEYS: Final = {
     "tag": "each of the trade's tags (freqtrade's enter_tag is a tag); a trade counts once per tag",
     "signal": "the signal_id that opened the trade",
     "session": "each named session (the `sessions` setting) the exit falls in, local time",
+    "account": "the account traded in (a round trip from fills: that of its position)",
+    "venue": "the venue or exchange (a round trip from fills: that of its opening fill)",
 }
 #: The keys that can put one trade in several groups (the groups then overlap).
 SPLITTING: Final = frozenset({"tag", "session"})

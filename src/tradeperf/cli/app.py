@@ -132,7 +132,8 @@ ByOpt = Annotated[
     typer.Option(
         "--by",
         help="Break the figures down by strategy, symbol, side, hour, entry_hour, weekday, "
-        "exit_reason, tag, signal or session; several comma-separated (strategy,symbol).",
+        "exit_reason, tag, signal, session, account or venue; several comma-separated "
+        "(strategy,symbol).",
     ),
 ]
 SessionOpt = Annotated[

@@ -99,6 +99,16 @@ TRADE_ALIASES: Final[dict[str, str]] = {
     "sentiment_score": "sentiment_json",
     "metadata": "metadata_json",
     "meta": "metadata_json",
+    # where
+    "account_id": "account",
+    "account_name": "account",
+    "sub_account": "account",
+    "subaccount": "account",
+    "portfolio": "account",
+    "exchange": "venue",
+    "exchange_name": "venue",
+    "exchange_id": "venue",
+    "broker": "venue",
 }
 
 FILL_ALIASES: Final[dict[str, str]] = {

@@ -17,7 +17,8 @@ Layouts read
   ``instrument`` for the symbol, ``qty``/``size``/``amount`` for the quantity, ``profit``/
   ``net_profit``/``realized_pnl`` for net P&L, ``fee``/``commission`` for fees,
   ``open_time``/``close_time`` and ``entry_ts``/``exit_ts`` for times, ``strategy_name``,
-  ``direction`` for the side.
+  ``direction`` for the side, ``account_id``/``portfolio`` for the account and
+  ``exchange``/``broker`` for the venue.
 
 Rules
 -----
@@ -297,6 +298,8 @@ def validate_trade(row: Mapping[str, object]) -> dict[str, object]:
         "metadata_json": metadata_json,
         "source": None if source is None else str(source),
         "source_line": line if isinstance(line, int) else None,
+        "account": parse_text(r.get("account"), "account"),
+        "venue": parse_text(r.get("venue"), "venue"),
     }
 
 
@@ -323,7 +326,7 @@ def fast_validate_trade(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     for name in ("symbol", "trade_id", "strategy", "side", "status", "signal_id"):
         texts[name], u = col.text_values(c.get(name), n)
         unsure |= u
-    for name in ("exit_reason", "currency"):
+    for name in ("exit_reason", "currency", "account", "venue"):
         texts[name], u = col.text_values(c.get(name), n)
         unsure |= u
     unsure |= col.to_mask(pc.is_null(texts["symbol"]))
@@ -401,6 +404,8 @@ def fast_validate_trade(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
             "sentiment_json": pa.nulls(m, pa.string()),
             "metadata_json": pa.nulls(m, pa.string()),
             **col.origin_columns(batch, ok),
+            "account": texts["account"].filter(keep),
+            "venue": texts["venue"].filter(keep),
         },
         schema=TRADE_SCHEMA,
     )

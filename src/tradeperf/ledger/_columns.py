@@ -61,6 +61,7 @@ class FillColumns:
     symbol: pa.Array
     strategy: pa.Array
     currency: pa.Array
+    venue: pa.Array
     ts: np.ndarray
     buy: np.ndarray
     Q: np.ndarray
@@ -219,6 +220,7 @@ def fill_columns(
         symbol=symbol,
         strategy=text(fills, "strategy", "default"),
         currency=text(fills, "currency", None),
+        venue=text(fills, "venue", None),
         ts=ts,
         buy=buy,
         Q=Q,

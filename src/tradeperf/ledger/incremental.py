@@ -69,10 +69,14 @@ class _Episode:
         "realized",
         "sign",
         "strategy",
+        "venue",
     )
 
-    def __init__(self, number: int, sign: int, time: datetime, strategy: str) -> None:
+    def __init__(
+        self, number: int, sign: int, time: datetime, strategy: str, venue: str | None
+    ) -> None:
         self.number = number
+        self.venue = venue  # of the fill that opened it
         self.sign = sign
         self.entry_time = time
         self.strategy = strategy
@@ -365,7 +369,9 @@ class Ledger:
             if not held:
                 pos.sign = sign
                 pos.episodes += 1
-                pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy)
+                pos.episode = _Episode(
+                    pos.episodes, sign, fill.timestamp, fill.strategy, fill.venue
+                )
             ep = pos.episode
             assert ep is not None
             notional = q * price
@@ -458,7 +464,7 @@ class Ledger:
         if pos.qty == 0:
             pos.sign = sign
             pos.episodes += 1
-            pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy)
+            pos.episode = _Episode(pos.episodes, sign, fill.timestamp, fill.strategy, fill.venue)
         ep = pos.episode
         assert ep is not None
         # the opening part's fee share: what the closing part did not take
@@ -518,6 +524,7 @@ class Ledger:
                                 account=pos.account,
                                 symbol=pos.symbol,
                                 strategy=lot.fill.strategy,
+                                venue=lot.fill.venue,
                                 currency=pos.currency,
                                 sign=lot_sign,
                                 multiplier=m,
@@ -556,6 +563,7 @@ class Ledger:
                             account=pos.account,
                             symbol=pos.symbol,
                             strategy=ep.strategy,
+                            venue=ep.venue,
                             currency=pos.currency,
                             sign=ep.sign,
                             multiplier=m,

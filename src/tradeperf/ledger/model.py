@@ -132,6 +132,7 @@ class TradeParts:
     funding: Decimal
     price_min: Decimal | None = None
     price_max: Decimal | None = None
+    venue: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -210,6 +211,8 @@ def make_trade(parts: TradeParts) -> Trade:
         currency=parts.currency,
         metadata_json=trade_metadata(parts),
         source="ledger",
+        account=parts.account,
+        venue=parts.venue,
     )
 
 
@@ -244,6 +247,8 @@ class OpenEpisode:
         (they bring them again); exit_fees : the closing parts' fees (P&L currency).
     funding : funding received while open (P&L currency).
     low, high : lowest and highest mark after entry so far (None: no mark yet).
+    venue : the venue of the first fill (None: not stated; a checkpoint written before
+        venues were kept has none).
     """
 
     entry_us: int
@@ -258,6 +263,7 @@ class OpenEpisode:
     funding: Decimal
     low: Decimal | None = None
     high: Decimal | None = None
+    venue: str | None = None
 
     def to_json(self) -> str:
         """Return a JSON object of the fields, amounts as exact decimal strings."""
@@ -282,6 +288,9 @@ class OpenEpisode:
         money = ("quantity", "entry_notional", "exit_notional", "gross_pnl", "entry_fees")
         kw: dict[str, object] = {}
         for name in cls.__slots__:
+            if name == "venue":  # optional: older checkpoints lack it
+                kw[name] = raw.get(name)
+                continue
             v = raw[name]
             if name in (*money, "exit_fees", "funding", "low", "high"):
                 kw[name] = None if v is None else Decimal(v)

@@ -136,6 +136,7 @@ def flat_trades(
 
     ep_entry = f.ts[m.ep_first].copy()
     ep_strategy = f.strategy.take(pa.array(m.ep_first)).to_pylist()
+    ep_venue = f.venue.take(pa.array(m.ep_first)).to_pylist()
     low = np.full(n_ep, None, object)  # carried mark extremes (scale kp)
     high = np.full(n_ep, None, object)
     if carry:
@@ -158,6 +159,7 @@ def flat_trades(
             fund[e0] += units_at(c.funding, 18)
             ep_entry[e0] = c.entry_us
             ep_strategy[e0] = c.strategy
+            ep_venue[e0] = c.venue
             low[e0] = None if c.low is None else units_at(c.low, kp)
             high[e0] = None if c.high is None else units_at(c.high, kp)
     open_episodes = open_episodes_of(
@@ -168,6 +170,7 @@ def flat_trades(
         ep_first=m.ep_first,
         ep_entry=ep_entry,
         ep_strategy=ep_strategy,
+        ep_venue=ep_venue,
         sums=(qty, en, xn, gross, entry_fees, exit_fees, fund, low, high),
         scales=(kq, kp, S),
     )
@@ -218,6 +221,7 @@ def flat_trades(
             f"{a}/{s}/{k}" for a, s, k in zip(acct_e, sym_e.to_pylist(), m.ep_num[e], strict=True)
         ],
         strategy=pa.array([ep_strategy[i] for i in e.tolist()], pa.string()),
+        venue=pa.array([ep_venue[i] for i in e.tolist()], pa.string()),
         opening=first,
         closing=last,
         entry_ts=entry_ts,
@@ -347,6 +351,7 @@ def lot_trades(f: FillColumns, m: Matches, Fc: np.ndarray) -> pa.Table:
         f,
         trade_id=[f"{a}/{s}/{x}/{y}" for a, s, x, y in zip(acct, sym, fo, fcl, strict=True)],
         strategy=f.strategy.take(pa.array(r_open)),
+        venue=f.venue.take(pa.array(r_open)),
         opening=r_open,
         closing=r_close,
         entry_ts=entry_ts,
@@ -409,6 +414,7 @@ def trade_table(
     *,
     trade_id: list[str],
     strategy: pa.Array,
+    venue: pa.Array,
     opening: np.ndarray,
     closing: np.ndarray,
     entry_ts: np.ndarray,
@@ -426,10 +432,11 @@ def trade_table(
     ----------
     f
         The fill columns.
-    trade_id, strategy, meta
-        Per round trip: its id, strategy and ``metadata_json``.
+    trade_id, strategy, venue, meta
+        Per round trip: its id, strategy, venue (that of its first fill) and
+        ``metadata_json``.
     opening, closing
-        Per round trip, the fill that opened it (its symbol, side and currency) and the
+        Per round trip, the fill that opened it (its account, symbol, side and currency) and the
         fill that closed it (its exit time and place in the ledger order).
     entry_ts
         Entry times, µs since the epoch.
@@ -480,6 +487,8 @@ def trade_table(
             "metadata_json": pa.array(meta, pa.string()),
             "source": pa.array(["ledger"] * k, pa.string()),
             "source_line": pa.nulls(k, pa.int64()),
+            "account": f.account.take(pa.array(opening)),
+            "venue": venue,
         },
         schema=TRADE_SCHEMA,
     )
@@ -543,6 +552,7 @@ def open_episodes_of(
     ep_first: np.ndarray,
     ep_entry: np.ndarray,
     ep_strategy: list[str],
+    ep_venue: list[str | None],
     sums: tuple[np.ndarray, ...],
     scales: tuple[int, int, int],
 ) -> dict[tuple[str, str], OpenEpisode]:
@@ -554,8 +564,8 @@ def open_episodes_of(
         The episodes still open.
     account, symbol, buy
         The fills' accounts, symbols and sides.
-    ep_first, ep_entry, ep_strategy
-        Per episode: its first fill, entry time (µs) and strategy.
+    ep_first, ep_entry, ep_strategy, ep_venue
+        Per episode: its first fill, entry time (µs), strategy and venue.
     sums
         Per episode: quantity, entry and exit notional, gross P&L, entry and exit fees,
         funding, and the carried lowest and highest mark (None if none), scaled.
@@ -584,6 +594,7 @@ def open_episodes_of(
             funding=decimal_at(int(fund[e]), 18),
             low=None if low[e] is None else decimal_at(int(low[e]), kp),
             high=None if high[e] is None else decimal_at(int(high[e]), kp),
+            venue=ep_venue[e],
         )
     return out
 

@@ -18,7 +18,8 @@ from tradeperf.records.trade import TRADE_SCHEMA
 
 
 def _trade_fields() -> list[pa.Field]:
-    return list(TRADE_SCHEMA)
+    """Return the trade columns of a kept round trip (its account is a key column before)."""
+    return [f for f in TRADE_SCHEMA if f.name != "account"]
 
 
 #: Arrow schema of the stored daily books (`tradeperf.analytics.booking`).
@@ -89,6 +90,7 @@ BOOK_CHECKPOINT_SCHEMA: Final = pa.schema(
         pa.field("lot_multiplier", MONEY_TYPE),
         pa.field("lots", pa.string()),
         pa.field("episode", pa.string()),
+        pa.field("lot_venue", pa.string()),  # the venue of the fill that opened the lot
     ]
 )
 

@@ -46,6 +46,9 @@ class Trade:
     Money fields are exact Decimals in the account currency; times are timezone-aware UTC.
     ``net_pnl = gross_pnl - fees`` always holds when all three are present (readers derive the
     missing one). ``return_pct`` is a fraction (0.01 = 1 %) of the entry notional.
+    ``account`` and ``venue`` say where it was traded (None: not stated); a round trip the
+    ledger derives from fills has the account of its position and the venue of the fill
+    that opened it.
 
     Raises
     ------
@@ -78,6 +81,8 @@ class Trade:
     metadata_json: str | None = None
     source: str | None = None
     source_line: int | None = None
+    account: str | None = None
+    venue: str | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +127,8 @@ TRADE_SCHEMA: Final = pa.schema(
         pa.field("metadata_json", pa.string()),
         pa.field("source", pa.string()),
         pa.field("source_line", pa.int64()),
+        pa.field("account", pa.string()),
+        pa.field("venue", pa.string()),
     ]
 )
 

@@ -90,7 +90,9 @@ BY_SEP: Final = "#"
 #: Breakdown keys whose partials the store keeps once asked for (per day and label, rolled
 #: up over strategies and symbols): attributes of a trade, not of its day (weekday merges
 #: the daily partials) nor of the configuration (sessions can change).
-KEPT_KEYS: Final = frozenset({"hour", "entry_hour", "side", "exit_reason", "tag", "signal"})
+KEPT_KEYS: Final = frozenset(
+    {"hour", "entry_hour", "side", "exit_reason", "tag", "signal", "account", "venue"}
+)
 
 
 def breakdown_key(tz: str, key: str) -> str:

@@ -222,6 +222,20 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "ALTER TABLE book_checkpoints ADD COLUMN IF NOT EXISTS lots VARCHAR",
             "ALTER TABLE book_checkpoints ADD COLUMN IF NOT EXISTS episode VARCHAR",
         ],
+        # where a trade was made: its account and venue (a breakdown key each); the round
+        # trips kept from fills take the venue of their opening fill (docs/store.md, books)
+        13: [
+            *(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR"
+                for table in ("trades", "conflicts_trades")
+                for column in ("account", "venue")
+            ),
+            "ALTER TABLE book_trades ADD COLUMN IF NOT EXISTS venue VARCHAR",
+            "ALTER TABLE book_checkpoints ADD COLUMN IF NOT EXISTS lot_venue VARCHAR",
+            "UPDATE book_trades SET venue = (SELECT min(f.venue) FROM fills f WHERE "
+            "f.account = book_trades.account AND f.symbol = book_trades.symbol AND "
+            "f.timestamp = book_trades.entry_time)",
+        ],
     }
 
 

@@ -17,12 +17,22 @@ from tests.cli.test_fills_report import FILLS, MARKS
 HERE = Path(__file__).parent
 
 #: The schema versions checked in: the first, the first with every record kind's table, the
-#: first with exchange rates and conflicts, the first with books, the first with checkpoints.
-VERSIONS = (1, 3, 9, 10, 11)
+#: first with exchange rates and conflicts, the first with books, the first with checkpoints,
+#: the last whose trades had no account and venue.
+VERSIONS = (1, 3, 9, 10, 11, 12)
 
 #: The inputs: two closed trades of the CLI tests and the fills and marks of the fills report
 #: tests (change them and run `make.py` again: the dumps hold what these inputs give).
 TRADES = GOOD[:2]
+#: The fills with the venue each executed at (a round trip kept from them has its opening
+#: fill's venue).
+VENUE_FILLS = (
+    "\n".join(
+        f"{line},venue" if i == 0 else f"{line},{'coinbase' if 'BTC' in line else 'kraken'}"
+        for i, line in enumerate(FILLS.strip().splitlines())
+    )
+    + "\n"
+)
 
 #: Written after the migration, to both the migrated and a new store.
 LATER_FILLS = """fill_id,timestamp,symbol,side,quantity,price,fee,strategy
@@ -41,7 +51,7 @@ def write_inputs(folder: Path, *, with_fills: bool) -> list[Path]:
     (logs / "2024-05-01.jsonl").write_text("\n".join(lines) + "\n")
     paths = [logs]
     if with_fills:
-        (folder / "fills.csv").write_text(FILLS)
+        (folder / "fills.csv").write_text(VENUE_FILLS)
         (folder / "marks.csv").write_text(MARKS)
         paths += [folder / "fills.csv", folder / "marks.csv"]
     return paths
