@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.breakdowns import SPLITTING, WEEKDAYS, Breakdown, Group, sort_key
+from tradeperf.analytics.few_trades import FEW_TRADES, partials_of_trades
 from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
 from tradeperf.analytics.model import Summary, SummaryRequest
 from tradeperf.analytics.partials import DailyPartials, figures, scope_of, window_figures
@@ -35,6 +36,7 @@ from tradeperf.analytics.series import DailySeries
 from tradeperf.analytics.windows import weekdays
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
+from tradeperf.sessions import Session
 from tradeperf.store import Store, TradeQuery
 from tradeperf.store.partials_sql import KEPT_KEYS, LABEL_SEP
 from tradeperf.timezones import clock_zone, resolve_timezone
@@ -76,15 +78,26 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     )
     query = dataclasses.replace(base, start=start, end=end)
     last = None if request.by else request.last
-    period = DailyPartials.from_table(store.trade_partials(tz, query, last=last, each=False))
+    # the last N of all exit at or after the N-th last exit: bounded by it, the engine
+    # ranks the trades of the last days, not of every day
+    tail = query
+    if last is not None:
+        cut = store.nth_last_exit(query, last)
+        if cut is not None and (start is None or cut > start):
+            tail = dataclasses.replace(query, start=cut)
+    # a few trades are folded from their rows (`few_trades`), more in the engine
+    selected = store.closed_net_pnl(query) if last is not None or start is not None else None
+    few = selected is not None and (
+        selected[0] <= FEW_TRADES or (last is not None and last <= FEW_TRADES)
+    )
+    period = DailyPartials.from_table(_partials(store, tz, tail, few=few, last=last, each=False))
     total = period.total()
     # the closed trades before the period count in the starting equity
     prior = Decimal(0)
     if start is not None:
         _, prior = store.closed_net_pnl(dataclasses.replace(base, end=start))
-    if last is not None:  # and those of the period before its last N
-        _, inside = store.closed_net_pnl(query)
-        prior += inside - total.net_pnl
+    if last is not None and selected is not None:  # and those of the period before its last N
+        prior += selected[1] - total.net_pnl
     flows = CashFlows.none()
     if store.has_records(RecordKind.CASH_FLOWS):
         from tradeperf.analytics.books import load_cash_flows
@@ -113,7 +126,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     if request.breakdowns or request.series:
         for key, out in (("strategy", by_strategy), ("symbol", by_symbol)):
             for (label,), part in _groups(
-                store.trade_partials(tz, query, keys=(key,), last=last, each=False)
+                _partials(store, tz, tail, few=few, keys=(key,), last=last, each=False)
             ):
                 if request.breakdowns:
                     out[label] = figures(
@@ -125,7 +138,10 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
                     )
     breakdown = None
     if request.by:
-        breakdown = _breakdown(store, request, query, equity_start, first_day, last_day)
+        few_rows = selected is not None and selected[0] <= FEW_TRADES
+        breakdown = _breakdown(
+            store, request, query, equity_start, first_day, last_day, few=few_rows
+        )
     counts = Counter(store.status_counts(base))
     counts[TradeStatus.CLOSED.value] = total.trades
     rejected_rows, unreadable_files = store.reject_counts()
@@ -196,16 +212,43 @@ def _breakdown(
     equity_start: Decimal,
     first_day: dt.date | None,
     last_day: dt.date | None,
+    *,
+    few: bool = False,
 ) -> Breakdown:
-    """Give the figures of each group of ``request.by`` from the engine's partials."""
-    rows = store.trade_partials(
+    """Give the figures of each group of ``request.by`` from the engine's partials.
+
+    With ``few`` (the selection is a few trades), from partials folded from their rows.
+    """
+    rows = _partials(
+        store,
         resolve_timezone(request.day_key).key,
         query,
+        few=few,
         keys=request.by,
         last=request.last,
         sessions=request.sessions,
     )
     return _breakdown_of(request, rows, equity_start, first_day, last_day)
+
+
+def _partials(
+    store: Store,
+    tz: str,
+    query: TradeQuery,
+    *,
+    few: bool,
+    keys: tuple[str, ...] = (),
+    last: int | None = None,
+    each: bool = True,
+    sessions: tuple[Session, ...] = (),
+) -> pa.Table:
+    """Give `Store.trade_partials` of the selection; with ``few``, folded from its rows."""
+    if few:
+        rows = store.labelled_trades(tz, query, keys=keys, last=last, each=each, sessions=sessions)
+        folded = partials_of_trades(rows, tz)
+        if folded is not None:
+            return folded
+    return store.trade_partials(tz, query, keys=keys, last=last, each=each, sessions=sessions)
 
 
 def _breakdown_of(

@@ -361,6 +361,27 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
+    def labelled_trades(
+        self,
+        tz: str,
+        query: TradeQuery,
+        *,
+        keys: tuple[str, ...] = (),
+        last: int | None = None,
+        each: bool = True,
+        sessions: tuple[Session, ...] = (),
+    ) -> pa.Table:
+        """Return the closed trades `trade_partials` would aggregate, with their group and day.
+
+        The columns are ``day`` (the local day of the exit in ``tz``), ``strategy`` (the
+        group's labels, as in `trade_partials`), ``symbol`` (empty), ``net_pnl``,
+        ``gross_pnl``, ``fees``, ``exit_time`` and ``entry_time``, one row per trade and
+        group (a trade with several tags once per tag), in exit order. The parameters are
+        those of `trade_partials`; `tradeperf.analytics.few_trades` folds a few such rows
+        into the same partials.
+        """
+
+    @abc.abstractmethod
     def breakdown_partials(
         self, tz: str, key: str, *, start: date | None = None, end: date | None = None
     ) -> pa.Table:
@@ -394,6 +415,22 @@ class Store(abc.ABC):
         ----------
         query
             The trades (``start``/``end`` bound their exits).
+        """
+
+    @abc.abstractmethod
+    def nth_last_exit(self, query: TradeQuery, n: int) -> datetime | None:
+        """Return the exit time of the ``n``-th last closed trade ``query`` selects.
+
+        The last ``n`` closed trades in exit order all exit at or after it, so a query
+        bounded below by it holds them (and those tied with it); None when fewer than ``n``
+        closed trades are selected.
+
+        Parameters
+        ----------
+        query
+            The trades.
+        n
+            How many, >= 1.
         """
 
     @abc.abstractmethod

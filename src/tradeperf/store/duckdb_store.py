@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from tradeperf.errors import StoreError
 from tradeperf.records import RecordKind
 from tradeperf.store import redact_url
 from tradeperf.store.sql import SQLStore
+
+# `DuckDBStore._fetch_arrow_small` takes the DB-API's Arrow copy knowingly
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
 
 
 def duckdb_path(url: str) -> str:
@@ -85,6 +89,15 @@ class DuckDBStore(SQLStore):
 
     def _fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         return self.con.sql(sql, params=params or None).to_arrow_table()
+
+    def _fetch_arrow_small(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run an aggregate query as a DB-API statement, which DuckDB plans once.
+
+        A relation (`_fetch_arrow`) is bound when made and planned again when run: ~15 ms
+        more on the partials SQL, while the copy the DB-API's Arrow output makes is nothing
+        on a small result (and slower than a relation on a large one).
+        """
+        return self.con.execute(sql, params or []).to_arrow_table()
 
     def _stage(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)

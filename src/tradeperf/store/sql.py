@@ -30,7 +30,9 @@ from tradeperf.records import (
     FUNDING_SCHEMA,
     FX_RATE_SCHEMA,
     MARK_SCHEMA,
+    MONEY_TYPE,
     QUARANTINE_SCHEMA,
+    TIMESTAMP_TYPE,
     TRADE_SCHEMA,
     Alert,
     RecordKind,
@@ -262,6 +264,13 @@ class SQLStore(Store):
     @abc.abstractmethod
     def _fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """Run a query and return the result as Arrow."""
+
+    def _fetch_arrow_small(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run a query with a small result (aggregates) as Arrow, as `_fetch_arrow` does.
+
+        An engine may run such a query another, cheaper way (DuckDB: see its store).
+        """
+        return self._fetch_arrow(sql, params)
 
     @abc.abstractmethod
     def _stage(self, name: str, table: pa.Table) -> None:
@@ -1240,7 +1249,7 @@ class SQLStore(Store):
             params.append(end)
         cols = ", ".join(f'"{f.name}"' for f in PARTIALS_SCHEMA)
         sql = f"SELECT {cols} FROM daily_partials WHERE {where} ORDER BY {order}"
-        return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+        return self._fetch_arrow_small(sql, params).cast(PARTIALS_SCHEMA)
 
     def breakdown_partials(
         self, tz: str, key: str, *, start: dt.date | None = None, end: dt.date | None = None
@@ -1282,7 +1291,46 @@ class SQLStore(Store):
         sql = f"SELECT {cols} FROM ({select}) p ORDER BY p.strategy, p.day"
         if not self._has_table("trades"):
             return PARTIALS_SCHEMA.empty_table()
-        return self._fetch_arrow(sql, params).cast(PARTIALS_SCHEMA)
+        return self._fetch_arrow_small(sql, params).cast(PARTIALS_SCHEMA)
+
+    def labelled_trades(
+        self,
+        tz: str,
+        query: TradeQuery,
+        *,
+        keys: tuple[str, ...] = (),
+        last: int | None = None,
+        each: bool = True,
+        sessions: tuple[Session, ...] = (),
+    ) -> pa.Table:
+        """See `Store.labelled_trades`."""
+        resolve_timezone(tz)
+        if not self._has_table("trades"):
+            return pa.table(
+                {
+                    "day": pa.array([], pa.date32()),
+                    **{c: pa.array([], pa.string()) for c in ("strategy", "symbol")},
+                    **{c: pa.array([], MONEY_TYPE) for c in ("net_pnl", "gross_pnl", "fees")},
+                    **{c: pa.array([], TIMESTAMP_TYPE) for c in ("exit_time", "entry_time")},
+                }
+            )
+        where, params = self._trade_filter(query)
+        source = grouped_trades_sql(
+            keys,
+            tz,
+            dialect=self.dialect,
+            where=where.removeprefix(" WHERE ") or "TRUE",
+            last=last,
+            each=each,
+            sessions=sessions,
+        )
+        day = local_day_sql("exit_time", tz, dialect=self.dialect)
+        sql = (
+            f"SELECT {day} AS day, strategy, symbol, net_pnl, gross_pnl, fees, exit_time, "
+            f"entry_time FROM {source} WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL "
+            f"AND net_pnl IS NOT NULL ORDER BY {_EXIT_ORDER}"
+        )
+        return self._fetch_arrow_small(sql, params)
 
     def closed_net_pnl(self, query: TradeQuery) -> tuple[int, Decimal]:
         """See `Store.closed_net_pnl`."""
@@ -1294,6 +1342,22 @@ class SQLStore(Store):
         rows = self._fetch(f"SELECT count(*), sum(net_pnl) FROM trades{where}", params)
         n, total = rows[0]
         return int(n), Decimal(0) if total is None else Decimal(total)
+
+    def nth_last_exit(self, query: TradeQuery, n: int) -> dt.datetime | None:
+        """See `Store.nth_last_exit`."""
+        if n < 1:
+            raise ValueError(f"n must be >= 1, not {n}")
+        if not self._has_table("trades"):
+            return None
+        where, params = self._trade_filter(query)
+        closed = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
+        where = f"{where} AND {closed}" if where else f" WHERE {closed}"
+        rows = self._fetch(
+            f"SELECT exit_time FROM trades{where} ORDER BY exit_time DESC "
+            f"LIMIT 1 OFFSET {int(n) - 1}",
+            params,
+        )
+        return _aware(rows[0][0]) if rows else None
 
     def partial_labels(self, tz: str) -> tuple[list[str], list[str]]:
         """See `Store.partial_labels`."""
