@@ -127,6 +127,8 @@ _EXIT_ORDER: Final = EXIT_ORDER_SQL
 BOOKED_FROM: Final = frozenset({"fills", "marks", "funding"})
 
 _CLOSED: Final = TradeStatus.CLOSED.value
+#: The trades that count in figures: closed, with an exit time and a net P&L.
+_CLOSED_SQL: Final = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
 #: The columns of each conflict table (those of its kind).
 _CONFLICT_SCHEMAS: Final = {
     RecordKind.TRADES: TRADE_SCHEMA,
@@ -1272,16 +1274,8 @@ class SQLStore(Store):
         sessions: tuple[Session, ...] = (),
     ) -> pa.Table:
         """See `Store.trade_partials`."""
-        resolve_timezone(tz)
-        where, params = self._trade_filter(query)
-        source = grouped_trades_sql(
-            keys,
-            tz,
-            dialect=self.dialect,
-            where=where.removeprefix(" WHERE ") or "TRUE",
-            last=last,
-            each=each,
-            sessions=sessions,
+        source, params = self._selection_sql(
+            tz, query, keys=keys, last=last, each=each, sessions=sessions
         )
         select = partials_select_sql(
             tz, dialect=self.dialect, day_filter=None, source=source, rollups=False
@@ -1314,6 +1308,28 @@ class SQLStore(Store):
                     **{c: pa.array([], TIMESTAMP_TYPE) for c in ("exit_time", "entry_time")},
                 }
             )
+        source, params = self._selection_sql(
+            tz, query, keys=keys, last=last, each=each, sessions=sessions
+        )
+        day = local_day_sql("exit_time", tz, dialect=self.dialect)
+        sql = (
+            f"SELECT {day} AS day, strategy, symbol, net_pnl, gross_pnl, fees, exit_time, "
+            f"entry_time FROM {source} WHERE {_CLOSED_SQL} ORDER BY {_EXIT_ORDER}"
+        )
+        return self._fetch_arrow_small(sql, params)
+
+    def _selection_sql(
+        self,
+        tz: str,
+        query: TradeQuery,
+        *,
+        keys: tuple[str, ...],
+        last: int | None,
+        each: bool,
+        sessions: tuple[Session, ...],
+    ) -> tuple[str, list[Any]]:
+        """Give the subquery of the labelled trades of a selection and its parameters."""
+        resolve_timezone(tz)
         where, params = self._trade_filter(query)
         source = grouped_trades_sql(
             keys,
@@ -1324,21 +1340,18 @@ class SQLStore(Store):
             each=each,
             sessions=sessions,
         )
-        day = local_day_sql("exit_time", tz, dialect=self.dialect)
-        sql = (
-            f"SELECT {day} AS day, strategy, symbol, net_pnl, gross_pnl, fees, exit_time, "
-            f"entry_time FROM {source} WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL "
-            f"AND net_pnl IS NOT NULL ORDER BY {_EXIT_ORDER}"
-        )
-        return self._fetch_arrow_small(sql, params)
+        return source, params
+
+    def _closed_where(self, query: TradeQuery) -> tuple[str, list[Any]]:
+        """Give the WHERE clause of the closed trades ``query`` selects and its parameters."""
+        where, params = self._trade_filter(query)
+        return (f"{where} AND {_CLOSED_SQL}" if where else f" WHERE {_CLOSED_SQL}"), params
 
     def closed_net_pnl(self, query: TradeQuery) -> tuple[int, Decimal]:
         """See `Store.closed_net_pnl`."""
         if not self._has_table("trades"):
             return 0, Decimal(0)
-        where, params = self._trade_filter(query)
-        closed = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
-        where = f"{where} AND {closed}" if where else f" WHERE {closed}"
+        where, params = self._closed_where(query)
         rows = self._fetch(f"SELECT count(*), sum(net_pnl) FROM trades{where}", params)
         n, total = rows[0]
         return int(n), Decimal(0) if total is None else Decimal(total)
@@ -1349,9 +1362,7 @@ class SQLStore(Store):
             raise ValueError(f"n must be >= 1, not {n}")
         if not self._has_table("trades"):
             return None
-        where, params = self._trade_filter(query)
-        closed = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
-        where = f"{where} AND {closed}" if where else f" WHERE {closed}"
+        where, params = self._closed_where(query)
         rows = self._fetch(
             f"SELECT exit_time FROM trades{where} ORDER BY exit_time DESC "
             f"LIMIT 1 OFFSET {int(n) - 1}",
