@@ -17,12 +17,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.cli.conftest import Tradeperf
-from tradeperf.analytics.windows import local_midnight
+from tradeperf.analytics.windows import local_days, local_midnight
 from tradeperf.errors import ConfigError
 from tradeperf.timezones import TradingDayZone, resolve_timezone
 
@@ -53,8 +54,12 @@ def _reference_start(day: dt.date, zone: str = NY, cut: dt.time = CUT) -> dt.dat
     wall = dt.datetime.combine(calendar, cut, tzinfo=ZoneInfo(zone))
     there = wall.astimezone(dt.UTC)
     if there.astimezone(ZoneInfo(zone)).replace(tzinfo=None) != wall.replace(tzinfo=None):
-        # skipped: the wall time after the gap, at the offset after it
-        return wall.replace(fold=1).astimezone(dt.UTC)
+        # skipped: the first minute whose wall clock reads the cut or later (the gap's end),
+        # stepping from the cut read at the offset after the gap (an instant before it)
+        at = wall.replace(fold=1).astimezone(dt.UTC)
+        while at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) < wall.replace(tzinfo=None):
+            at += dt.timedelta(minutes=1)
+        return at
     return there
 
 
@@ -293,3 +298,19 @@ def test_a_midnight_cut_is_the_plain_zone_and_keys_name_the_cut() -> None:
 def test_a_cut_too_far_from_utc_is_refused() -> None:
     with pytest.raises(ConfigError, match="not supported"):
         resolve_timezone("Pacific/Kiritimati@14:00")
+
+
+@pytest.mark.parametrize("cut", ["02:00", "02:30", "02:59"])
+def test_a_cut_the_clock_skips_starts_the_day_where_the_gap_ends(cut: str) -> None:
+    # 14 March 2010, New York: 01:59:59 EST is followed by 03:00 EDT (07:00 UTC)
+    tz = resolve_timezone(f"{NY}@{cut}")
+    day = dt.date(2010, 3, 14)
+    start = local_midnight(day, tz).astimezone(dt.UTC)  # (aware arithmetic is on the wall)
+    assert start == dt.datetime(2010, 3, 14, 7, tzinfo=dt.UTC)
+    for at in (start, start + dt.timedelta(minutes=10)):
+        assert at.astimezone(tz).date() == day  # the instants from there are in the day
+    before = start - dt.timedelta(microseconds=1)
+    assert before.astimezone(tz).date() == day - dt.timedelta(days=1)
+    # and the engine's days agree (Arrow, as the direct path assigns them)
+    times = pa.array([before, start], pa.timestamp("us", tz="UTC"))
+    assert local_days(times, tz).tolist() == [day - dt.timedelta(days=1), day]

@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
+from tradeperf.analytics.windows import local_days, local_minutes, weekdays
 from tradeperf.errors import ConfigError
 from tradeperf.sessions import Session
 from tradeperf.store.partials_sql import LABEL_SEP, NONE_LABEL
-from tradeperf.timezones import TradingDayZone, clock_zone
 
 #: What a breakdown can group by, and what each means.
 KEYS: Final = {
@@ -154,12 +154,10 @@ def labels(
         )
         order = np.argsort(all_rows, kind="stable")
         return all_rows[order], all_labels[order]
-    clock = clock_zone(tz).key  # hours and sessions are read on the clock
+    # hours and sessions are read on the clock, a weekday is that of the (trading) day
     if key == "session":
-        local = table.column("exit_time").cast(pa.timestamp("us", tz=clock))
-        hours = pc.fill_null(pc.hour(local), -1).to_numpy(zero_copy_only=False)
-        minutes = hours * 60 + pc.fill_null(pc.minute(local), 0).to_numpy(zero_copy_only=False)
-        member = [s.contains(minutes) & (hours >= 0) for s in sessions]
+        minutes = local_minutes(table.column("exit_time"), tz)
+        member = [s.contains(minutes) & (minutes >= 0) for s in sessions]
         pair_rows = [np.flatnonzero(m) for m in member]
         pair_names = [
             np.full(len(r), s.name, dtype=object) for r, s in zip(pair_rows, sessions, strict=True)
@@ -171,16 +169,18 @@ def labels(
         return all_rows[order], all_names[order]
     if key in ("hour", "entry_hour", "weekday"):
         column = table.column("entry_time" if key == "entry_hour" else "exit_time")
-        local = column.cast(pa.timestamp("us", tz=clock))
-        if key == "weekday":  # of the (trading) day
-            if isinstance(tz, TradingDayZone):
-                shift = pa.scalar(tz.shift, pa.duration("us"))
-                local = pc.add(pc.local_timestamp(local), shift)
-            values = pc.day_of_week(local).to_pylist()
-            out = [NONE if v is None else WEEKDAYS[v] for v in values]
-        else:
-            out = [NONE if v is None else f"{v:02d}" for v in pc.hour(local).to_pylist()]
-        return rows, np.array(out, dtype=object)
+        if key == "weekday":
+            days = local_days(column, tz)
+            names = np.array(WEEKDAYS, dtype=object)
+            valid = ~np.isnat(days)
+            out = np.full(n, NONE, dtype=object)
+            out[valid] = names[weekdays(days[valid])]
+            return rows, out
+        minutes = local_minutes(column, tz)
+        hour_names = np.array([f"{h:02d}" for h in range(24)], dtype=object)
+        out = np.full(n, NONE, dtype=object)
+        out[minutes >= 0] = hour_names[minutes[minutes >= 0] // 60]
+        return rows, out
     values = table.column(_COLUMN.get(key, key)).to_pylist()
     return rows, np.array([NONE if v in (None, "") else str(v) for v in values], dtype=object)
 

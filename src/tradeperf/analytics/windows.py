@@ -55,6 +55,35 @@ def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> 
 
 #: The first local day from which `pc.local_timestamp` may be wrong.
 _ARROW_TZ_END: Final = np.datetime64("2037-12-31", "D")
+#: The first instant (µs since the epoch, UTC) from which it may be: a day before that day.
+_ARROW_TZ_END_US: Final = int(
+    (_ARROW_TZ_END - np.datetime64(1, "D")).astype("datetime64[us]").astype(np.int64)
+)
+
+
+def local_minutes(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
+    """Return the minute of the day (0 to 1439) of each UTC timestamp on ``tz``'s clock.
+
+    The clock is the zone's own wall clock (a trading day's cut does not move it); a null
+    timestamp gives -1. Instants after 2037 go through zoneinfo, as in `local_days`.
+
+    Examples
+    --------
+    >>> ts = pa.array([dt.datetime(2040, 7, 1, 10, 30, tzinfo=dt.UTC), None],
+    ...               pa.timestamp("us", "UTC"))
+    >>> local_minutes(ts, zoneinfo.ZoneInfo("Europe/Berlin")).tolist()  # summer time: 12:30
+    [750, -1]
+    """
+    real = clock_zone(tz)
+    local = pc.local_timestamp(pc.cast(utc_times, pa.timestamp("us", tz=real.key)))
+    hours = pc.fill_null(pc.hour(local), -1).to_numpy(zero_copy_only=False)
+    minutes = pc.fill_null(pc.minute(local), 0).to_numpy(zero_copy_only=False)
+    out = np.where(hours >= 0, hours * 60 + minutes, -1).astype(np.int64)
+    micros = pc.fill_null(pc.cast(utc_times, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(micros >= _ARROW_TZ_END_US):
+        wall = utc_times[int(i)].as_py().astimezone(real)
+        out[i] = wall.hour * 60 + wall.minute
+    return out
 
 
 def weekdays(days: np.ndarray) -> np.ndarray:
@@ -135,15 +164,31 @@ def window_label(start: dt.date, kind: WindowKind) -> str:
 def local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     """Return the aware datetime of local midnight starting ``day`` in ``tz``.
 
-    Where a daylight-saving change skips midnight, this is the first instant of the day.
+    Where a daylight-saving change skips midnight (or a trading day's cut), this is the first
+    instant of the day: the end of the gap, the first instant whose wall clock reads
+    midnight or later, to which `local_days` assigns the day.
+
+    Examples
+    --------
+    >>> from tradeperf.timezones import resolve_timezone
+    >>> tz = resolve_timezone("America/New_York@02:30")  # skipped on 14 March 2010
+    >>> local_midnight(dt.date(2010, 3, 14), tz).astimezone(dt.UTC).time()  # 03:00 EDT
+    datetime.time(7, 0)
     """
     naive = dt.datetime.combine(day, dt.time(0))
     aware = naive.replace(tzinfo=tz)
-    # A skipped local midnight does not survive a round trip through UTC: move forward.
-    back = aware.astimezone(dt.UTC).astimezone(tz)
-    if back.replace(tzinfo=None) != naive:
-        aware = back
-    return aware
+    after = aware.astimezone(dt.UTC)  # read at the offset before the gap: past its end
+    if after.astimezone(tz).replace(tzinfo=None) == naive:
+        return aware
+    # skipped: search the instant the wall clock jumps past it (a gap is under 6 hours)
+    lo, hi = after - dt.timedelta(hours=6), after
+    while hi - lo > dt.timedelta(microseconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).replace(tzinfo=None) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi.astimezone(tz)
 
 
 @dataclass(frozen=True, slots=True)
