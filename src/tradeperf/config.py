@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from tradeperf.calendars import EVERY_DAY, TradingCalendar, parse_calendar
 from tradeperf.errors import ConfigError
 from tradeperf.ingest.options import (
     DECIMAL_MARKS,
@@ -97,6 +98,22 @@ SETTINGS: Final = (
         "over midnight): `--by session` and `--session NAME`.",
     ),
     Setting(
+        "trading_days",
+        "TRADEPERF_TRADING_DAYS",
+        "mon-sun",
+        "Weekdays the market trades, `mon-fri`, `sun-thu` or `mon,wed,fri`; the daily rows, "
+        "daily returns and empty daily windows are those of the trading days (a day outside "
+        "them is a row only when it has P&L or a cash flow), and ratios are annualised over "
+        "the trading days a year (`mon-fri`: 261, less the holidays).",
+    ),
+    Setting(
+        "holidays",
+        "TRADEPERF_HOLIDAYS",
+        "",
+        "Days the market is closed on a trading weekday: ISO dates separated by commas, or "
+        "`@PATH` of a file with one date per line (`#` comments).",
+    ),
+    Setting(
         "max_line_bytes",
         "TRADEPERF_MAX_LINE_BYTES",
         str(MAX_LINE_BYTES),
@@ -140,6 +157,7 @@ class Config:
     money_decimals: Mapping[str, int] = field(default_factory=dict)
     sessions: tuple[Session, ...] = ()
     day_start: dt.time | None = None
+    calendar: TradingCalendar = EVERY_DAY
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -204,6 +222,7 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
         money_decimals=_money_decimals(values["money_decimals"]),
         sessions=parse_sessions(values["sessions"]),
         day_start=_day_start(values["day_start"], values["timezone"]),
+        calendar=parse_calendar(values["trading_days"], values["holidays"]),
     )
 
 

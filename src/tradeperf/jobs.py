@@ -365,6 +365,7 @@ def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
         currency=config.currency,
         sessions=config.sessions,
         day_start=config.day_start,
+        calendar=config.calendar,
         **kwargs,  # type: ignore[arg-type]  # the summary options, passed through as given
     )
     resolve_timezone(request.day_key)

@@ -19,13 +19,15 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from tradeperf import calendars
 from tradeperf.ledger.returns import period_returns
 from tradeperf.metrics import drawdown, returns, trades
 from tradeperf.metrics.registry import Figure as RegistryFigure
 
 #: Days a year for annualising the summaries' daily ratios: every calendar day is a period
 #: (bots trade on weekends; a day without a closed trade has a 0 return).
-CALENDAR_DAYS_PER_YEAR: Final = 365
+#: Calendar days per year: the annualisation of an every-day calendar (`tradeperf.calendars`).
+CALENDAR_DAYS_PER_YEAR: Final = calendars.CALENDAR_DAYS_PER_YEAR
 
 Figure = int | float | Decimal | None
 
@@ -330,7 +332,7 @@ def _daily_ratios(rets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     The rows without NaN are computed together, the others alone (their NaN dropped).
     """
-    per_year = CALENDAR_DAYS_PER_YEAR
+    per_year = calendars.current().periods_per_year
     sharpe = np.full(len(rets), np.nan)
     sortino = np.full(len(rets), np.nan)
     if rets.shape[1] < 2:
@@ -561,7 +563,8 @@ def daily_return_figure(figure: RegistryFigure, returns: np.ndarray) -> float:
         except Exception as exc:
             raise ConfigError(f"figure {figure.name!r} failed on the daily returns: {exc}") from exc
     # a figure annualises where its function does (cagr, annual volatility, Calmar, Sharpe)
-    kw = {"periods_per_year": CALENDAR_DAYS_PER_YEAR} if _annualises(figure.function) else {}
+    per_year = calendars.current().periods_per_year
+    kw = {"periods_per_year": per_year} if _annualises(figure.function) else {}
     try:
         with np.errstate(all="ignore"):
             return float(figure.function(returns, **kw)) if returns.size else float("nan")
@@ -652,11 +655,16 @@ def path_of_days(
         return daily_path(np.empty(0), equity_start=equity_start), Decimal(0)
     if day_pnl is None:
         day_pnl = calendar_day_pnl(days, pnl, first_day=first_day, last_day=last_day)
-    if not flows:
+    day_flows = flows.per_day(first_day, last_day) if flows else None
+    # with a trading calendar, the days outside it with nothing on them are left out
+    keep = calendars.current().keep(first_day, day_pnl, day_flows)
+    if keep is not None:
+        day_pnl = day_pnl[keep]
+        day_flows = None if day_flows is None else day_flows[keep]
+    if day_flows is None:
         return daily_path(day_pnl, equity_start=equity_start), Decimal(0)
-    day_flows = flows.per_day(first_day, last_day)
     path = daily_path(day_pnl, equity_start=equity_start, day_flows=day_flows)
-    return path, flows.between(first_day, last_day)
+    return path, flows.between(first_day, last_day) if flows else Decimal(0)
 
 
 def paths_of_days(
@@ -674,6 +682,11 @@ def paths_of_days(
     """
     if not spans:
         return []
+    if not calendars.current().every_day:  # each span keeps days of its own
+        return [
+            path_of_days(days, pnl, equity_start=e, first_day=lo, last_day=hi, flows=flows)
+            for e, lo, hi in spans
+        ]
     origin = min(lo for _, lo, _ in spans)
     last = max(hi for _, _, hi in spans)
     every_pnl = calendar_day_pnl(days, pnl, first_day=origin, last_day=last)

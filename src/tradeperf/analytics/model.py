@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tradeperf.analytics.breakdowns import Breakdown
 from tradeperf.analytics.figures import CALENDAR_DAYS_PER_YEAR, Figure
 from tradeperf.analytics.series import DailySeries
+from tradeperf.calendars import EVERY_DAY, TradingCalendar
 
 if TYPE_CHECKING:
     from tradeperf.analytics.rolling import RollingSeries
@@ -54,6 +55,8 @@ class SummaryRequest:
     session : only the trades exiting in this session (one of ``sessions``).
     day_start : the local clock time a reporting day starts at (None: midnight); a day
         starting after noon is labelled by the next calendar day (`tradeperf.timezones`).
+    calendar : the trading days (`tradeperf.calendars`): the daily rows, daily returns and
+        empty daily windows are those of its days; ratios are annualised over its days a year.
     """
 
     timezone: str = "UTC"
@@ -78,6 +81,7 @@ class SummaryRequest:
     sessions: tuple[Session, ...] = ()
     session: str | None = None
     day_start: dt.time | None = None
+    calendar: TradingCalendar = EVERY_DAY
 
     @property
     def day_key(self) -> str:

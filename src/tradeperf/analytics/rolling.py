@@ -22,8 +22,8 @@ from typing import Final
 
 import numpy as np
 
+from tradeperf import calendars
 from tradeperf.analytics.figures import (
-    CALENDAR_DAYS_PER_YEAR,
     ClosedTrades,
     daily_return_figure,
     exact_mean,
@@ -199,7 +199,7 @@ def over_days(spec: RollingSpec, series: DailySeries) -> RollingSeries:
             float(wealth[i + 1] / wealth[i + 1 - w] - 1.0) if i + 1 >= w else None for i in range(n)
         ]
     else:
-        p = CALENDAR_DAYS_PER_YEAR
+        p = calendars.current().periods_per_year
         if not n:
             out = np.empty(0)
         elif spec.figure == "sharpe_ratio":

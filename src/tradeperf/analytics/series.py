@@ -2,8 +2,10 @@
 
 One row per calendar day of the reporting timezone from the first to the last day of the
 summary, days without a trade included (zero P&L), so that a chart or a rolling figure has
-no holes. The money columns are exact; the return and the drawdown are float64 fractions
-on the same path as the summary's figures (`tradeperf.analytics.figures.daily_paths`).
+no holes; with a trading calendar (`tradeperf.calendars`), one per trading day and per
+other day with a trade, P&L or cash flow. The money columns are exact; the return and the
+drawdown are float64 fractions on the same path as the summary's figures
+(`tradeperf.analytics.figures.daily_paths`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from tradeperf import calendars
 from tradeperf.analytics.figures import CashFlows, ClosedTrades, DailyAmounts, pnl_by_day
 from tradeperf.ledger.returns import period_returns
 
@@ -54,6 +57,19 @@ class DailySeries:
     def __len__(self) -> int:
         """Return the number of days."""
         return len(self.day)
+
+    def take(self, keep: np.ndarray) -> DailySeries:
+        """Return the rows where the mask ``keep`` is True."""
+        rows = np.flatnonzero(keep).tolist()
+        return DailySeries(
+            self.day[keep],
+            self.trades[keep],
+            [self.net_pnl[i] for i in rows],
+            [self.cumulative_pnl[i] for i in rows],
+            [self.equity[i] for i in rows],
+            self.daily_return[keep],
+            self.drawdown[keep],
+        )
 
 
 def daily_series(
@@ -181,4 +197,8 @@ def series_of_days(
     peak = np.fmax.accumulate(path)
     with np.errstate(divide="ignore", invalid="ignore"):
         underwater = np.where(peak > 0, np.minimum(path / peak - 1.0, 0.0), np.nan)[1:]
-    return DailySeries(days, counts, day_pnl, cumulative, equity, rets, underwater)
+    series = DailySeries(days, counts, day_pnl, cumulative, equity, rets, underwater)
+    # with a trading calendar, the days outside it without a trade, P&L or cash flow are
+    # left out (the rows left are what the summary's daily returns are taken over)
+    keep = calendars.current().keep(first_day, pnl_f, flows_f, counts)
+    return series if keep is None else series.take(keep)

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tradeperf import calendars
 from tradeperf.analytics.figures import (
     MONEY_CONTEXT_PREC,
     CashFlows,
@@ -80,13 +81,15 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
     """
     if request.rolling and not request.series:  # the rolling figures of days roll the series
         request = dataclasses.replace(request, series=True)
-    summary = _summarize(store, request)
-    if request.rolling and not summary.rolling:
-        from tradeperf.analytics.rolling import rolling_figures
+    with calendars.using(request.calendar):  # the days of its daily rows and returns
+        summary = _summarize(store, request)
+        if request.rolling and not summary.rolling:
+            from tradeperf.analytics.rolling import rolling_figures
 
-        summary.rolling = rolling_figures(
-            request.rolling, summary.series, _closed_trades(store, summary)
-        )
+            summary.rolling = rolling_figures(
+                request.rolling, summary.series, _closed_trades(store, summary)
+            )
+    summary.periods_per_year = request.calendar.periods_per_year
     return summary
 
 

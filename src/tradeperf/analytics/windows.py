@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tradeperf import calendars
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.timezones import TradingDayZone, clock_zone
 
@@ -139,6 +140,8 @@ def window_starts_between(
     if first is None or last is None or last < first:
         return np.empty(0, "datetime64[D]")
     days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+    if kind is WindowKind.DAILY:  # the days of the trading calendar (`tradeperf.calendars`)
+        days = days[calendars.current().trading(days)]
     return np.unique(window_start_days(days, kind))
 
 
