@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tradeperf.pipeline import IngestReport
 
 #: The kinds of report file `write_report` writes (by extension), in the order written.
-OUTPUTS: Final = ("json", "md")
+OUTPUTS: Final = ("json", "md", "csv")
 
 
 @dataclass(slots=True)
@@ -297,7 +297,7 @@ def write_report(
     """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as report files.
 
     The files are those of the ``outputs`` (``summary.json``, ``summary.md``,
-    ``daily.json``, ...).
+    ``daily.json``, ..., and the CSV exports of `tradeperf.reports.csv_report`).
 
     Parameters
     ----------
@@ -334,13 +334,20 @@ def write_report(
     docs = [("summary", summary_to_json(summary), render_summary)]
     docs += [(k.value, windows_to_json(summary, k), render_windows) for k in summary.windows]
     files = []
-    for name, doc, render in docs:
-        if "json" in outputs:
-            files.append(write_json(out_dir / f"{name}.json", doc))
-        if "md" in outputs:
-            md = out_dir / f"{name}.md"
-            md.write_text(render(doc, overrides=money_decimals), encoding="utf-8")
-            files.append(md)
+    try:
+        for name, doc, render in docs:
+            if "json" in outputs:
+                files.append(write_json(out_dir / f"{name}.json", doc))
+            if "md" in outputs:
+                md = out_dir / f"{name}.md"
+                md.write_text(render(doc, overrides=money_decimals), encoding="utf-8")
+                files.append(md)
+        if "csv" in outputs:
+            from tradeperf.reports.csv_report import write_csvs
+
+            files += write_csvs(docs[0][1], out_dir)
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", path=str(out_dir)) from None
     return files
 
 

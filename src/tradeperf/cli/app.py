@@ -416,8 +416,13 @@ def report(
         "tradeperf-report"
     ),
     outputs: Annotated[
-        str, typer.Option("--outputs", help="Report files to write: json, md or json,md.")
-    ] = "json,md",
+        str,
+        typer.Option(
+            "--outputs",
+            help="Report files to write, comma-separated: json, md, csv (windows, groups, "
+            "breakdown, daily series, drawdown periods).",
+        ),
+    ] = "json,md,csv",
     output: Annotated[str, _output_opt(REPORT_FORMATS)] = "table",
     store: StoreOpt = None,
     tz: TzOpt = None,
