@@ -18,7 +18,7 @@ from tests.analytics.test_partials import T0, _entry, trade_lists
 from tradeperf.analytics.few_trades import partials_of_trades
 from tradeperf.ingest.base import ReadResult
 from tradeperf.records import RecordKind, Trade, trades_to_table
-from tradeperf.store import TradeQuery
+from tradeperf.store import Grouping, TradeQuery
 
 #: Near the stored range (|sum| < 1e20): a day of two such trades leaves it.
 HUGE = Decimal("6" + "0" * 19)
@@ -72,8 +72,8 @@ def test_folded_partials_equal_the_engines(hstore, trades, ask, tz, since) -> No
         entry, ReadResult("/h", RecordKind.TRADES, trades_to_table(trades)), replace=True
     )
     query = TradeQuery(start=since)
-    engine = hstore.trade_partials(tz, query, **ask)
-    rows = hstore.labelled_trades(tz, query, **ask)
+    engine = hstore.trade_partials(tz, query, Grouping(**ask))
+    rows = hstore.labelled_trades(tz, query, Grouping(**ask))
     folded = partials_of_trades(rows, tz)
     if folded is None:  # a trade's own gross beyond the range: the engine's split sums
         assert any(t.net_pnl == HUGE for t in trades)

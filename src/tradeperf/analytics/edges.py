@@ -36,8 +36,7 @@ from tradeperf.analytics.series import DailySeries
 from tradeperf.analytics.windows import weekdays
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
-from tradeperf.sessions import Session
-from tradeperf.store import Store, TradeQuery
+from tradeperf.store import Grouping, Store, TradeQuery
 from tradeperf.store.partials_sql import KEPT_KEYS, LABEL_SEP
 from tradeperf.timezones import clock_zone, resolve_timezone
 
@@ -90,7 +89,9 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     few = selected is not None and (
         selected[0] <= FEW_TRADES or (last is not None and last <= FEW_TRADES)
     )
-    period = DailyPartials.from_table(_partials(store, tz, tail, few=few, last=last, each=False))
+    period = DailyPartials.from_table(
+        _partials(store, tz, tail, Grouping(last=last, each=False), few=few)
+    )
     total = period.total()
     # the closed trades before the period count in the starting equity
     prior = Decimal(0)
@@ -126,7 +127,7 @@ def _summarize(store: Store, request: SummaryRequest) -> Summary:
     if request.breakdowns or request.series:
         for key, out in (("strategy", by_strategy), ("symbol", by_symbol)):
             for (label,), part in _groups(
-                _partials(store, tz, tail, few=few, keys=(key,), last=last, each=False)
+                _partials(store, tz, tail, Grouping((key,), last, each=False), few=few)
             ):
                 if request.breakdowns:
                     out[label] = figures(
@@ -219,36 +220,20 @@ def _breakdown(
 
     With ``few`` (the selection is a few trades), from partials folded from their rows.
     """
-    rows = _partials(
-        store,
-        resolve_timezone(request.day_key).key,
-        query,
-        few=few,
-        keys=request.by,
-        last=request.last,
-        sessions=request.sessions,
-    )
+    grouping = Grouping(request.by, request.last, sessions=request.sessions)
+    rows = _partials(store, resolve_timezone(request.day_key).key, query, grouping, few=few)
     return _breakdown_of(request, rows, equity_start, first_day, last_day)
 
 
 def _partials(
-    store: Store,
-    tz: str,
-    query: TradeQuery,
-    *,
-    few: bool,
-    keys: tuple[str, ...] = (),
-    last: int | None = None,
-    each: bool = True,
-    sessions: tuple[Session, ...] = (),
+    store: Store, tz: str, query: TradeQuery, grouping: Grouping, *, few: bool
 ) -> pa.Table:
     """Give `Store.trade_partials` of the selection; with ``few``, folded from its rows."""
     if few:
-        rows = store.labelled_trades(tz, query, keys=keys, last=last, each=each, sessions=sessions)
-        folded = partials_of_trades(rows, tz)
+        folded = partials_of_trades(store.labelled_trades(tz, query, grouping), tz)
         if folded is not None:
             return folded
-    return store.trade_partials(tz, query, keys=keys, last=last, each=each, sessions=sessions)
+    return store.trade_partials(tz, query, grouping)
 
 
 def _breakdown_of(

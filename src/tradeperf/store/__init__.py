@@ -11,11 +11,20 @@ from urllib.parse import unquote
 from tradeperf.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
-    from tradeperf.store.base import SourceEntry, SourceWrite, Store, StoreInfo, TradeQuery
+    from tradeperf.store.base import (
+        Grouping,
+        SourceEntry,
+        SourceWrite,
+        Store,
+        StoreInfo,
+        TradeQuery,
+    )
 
 #: Names defined in `tradeperf.store.base`, loaded on first use (PEP 562): masking a URL
 #: (`redact_url`, for every error message) needs no Arrow.
-_FROM_BASE = frozenset({"SourceEntry", "SourceWrite", "Store", "StoreInfo", "TradeQuery"})
+_FROM_BASE = frozenset(
+    {"Grouping", "SourceEntry", "SourceWrite", "Store", "StoreInfo", "TradeQuery"}
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +34,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Grouping",
     "SourceEntry",
     "SourceWrite",
     "Store",

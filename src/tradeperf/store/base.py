@@ -99,6 +99,25 @@ class TradeQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class Grouping:
+    """How `Store.trade_partials` groups the trades it selects.
+
+    Attributes
+    ----------
+    keys : breakdown keys (`tradeperf.analytics.breakdowns.KEYS`); a trade with several tags
+        counts in each tag's group. None: one group.
+    last : keep the last ``last`` closed trades (exit order), or all.
+    each : with ``last``: the last of each group (True), or the last of all, grouped.
+    sessions : the named sessions, for the key ``session``.
+    """
+
+    keys: tuple[str, ...] = ()
+    last: int | None = None
+    each: bool = True
+    sessions: tuple[Session, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class StoreInfo:
     """What a store holds: rows per table, the trade date range, sources and rejects.
 
@@ -327,22 +346,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def trade_partials(
-        self,
-        tz: str,
-        query: TradeQuery,
-        *,
-        keys: tuple[str, ...] = (),
-        last: int | None = None,
-        each: bool = True,
-        sessions: tuple[Session, ...] = (),
+        self, tz: str, query: TradeQuery, grouping: Grouping = Grouping()
     ) -> pa.Table:
         r"""Compute daily partials now, from the stored closed trades ``query`` selects, per group.
 
         The rows are `PARTIALS_SCHEMA` rows of ``tz`` (not kept), one per local day and group:
-        ``strategy`` holds the group's labels for ``keys`` joined by ``"\x1f"`` (empty without
-        keys; `tradeperf.analytics.breakdowns`), ``symbol`` is empty. ``query``'s ``start``
-        and ``end`` bound the exits to the microsecond. With ``last``, only the last ``last``
-        closed trades of each group count (exit order). Sorted by group, then day.
+        ``strategy`` holds the group's labels for the grouping's keys joined by ``"\x1f"``
+        (empty without keys; `tradeperf.analytics.breakdowns`), ``symbol`` is empty.
+        ``query``'s ``start`` and ``end`` bound the exits to the microsecond. Sorted by group,
+        then day.
 
         Parameters
         ----------
@@ -350,26 +362,13 @@ class Store(abc.ABC):
             IANA name of the reporting timezone.
         query
             The trades to aggregate (strategies, symbols, sources, currency, exit bounds).
-        keys
-            Breakdown keys; a trade with several tags counts in each tag's group.
-        last
-            Keep the last ``last`` closed trades of each group, or all.
-        each
-            With ``last``: the last of each group (True), or the last of all, grouped.
-        sessions
-            The named sessions, for the key ``session``.
+        grouping
+            The groups and the last trades of each (`Grouping`).
         """
 
     @abc.abstractmethod
     def labelled_trades(
-        self,
-        tz: str,
-        query: TradeQuery,
-        *,
-        keys: tuple[str, ...] = (),
-        last: int | None = None,
-        each: bool = True,
-        sessions: tuple[Session, ...] = (),
+        self, tz: str, query: TradeQuery, grouping: Grouping = Grouping()
     ) -> pa.Table:
         """Return the closed trades `trade_partials` would aggregate, with their group and day.
 

@@ -40,10 +40,10 @@ from tradeperf.records import (
     TradeStatus,
     alerts_to_table,
 )
-from tradeperf.sessions import Session
 from tradeperf.store.base import (
     NATURAL_KEYS,
     BookingNote,
+    Grouping,
     SourceEntry,
     SourceWrite,
     Store,
@@ -1264,19 +1264,10 @@ class SQLStore(Store):
         return self._kept_partials("timezone = ?", [kept], start, end, "strategy, day")
 
     def trade_partials(
-        self,
-        tz: str,
-        query: TradeQuery,
-        *,
-        keys: tuple[str, ...] = (),
-        last: int | None = None,
-        each: bool = True,
-        sessions: tuple[Session, ...] = (),
+        self, tz: str, query: TradeQuery, grouping: Grouping = Grouping()
     ) -> pa.Table:
         """See `Store.trade_partials`."""
-        source, params = self._selection_sql(
-            tz, query, keys=keys, last=last, each=each, sessions=sessions
-        )
+        source, params = self._selection_sql(tz, query, grouping)
         select = partials_select_sql(
             tz, dialect=self.dialect, day_filter=None, source=source, rollups=False
         )
@@ -1288,14 +1279,7 @@ class SQLStore(Store):
         return self._fetch_arrow_small(sql, params).cast(PARTIALS_SCHEMA)
 
     def labelled_trades(
-        self,
-        tz: str,
-        query: TradeQuery,
-        *,
-        keys: tuple[str, ...] = (),
-        last: int | None = None,
-        each: bool = True,
-        sessions: tuple[Session, ...] = (),
+        self, tz: str, query: TradeQuery, grouping: Grouping = Grouping()
     ) -> pa.Table:
         """See `Store.labelled_trades`."""
         resolve_timezone(tz)
@@ -1308,9 +1292,7 @@ class SQLStore(Store):
                     **{c: pa.array([], TIMESTAMP_TYPE) for c in ("exit_time", "entry_time")},
                 }
             )
-        source, params = self._selection_sql(
-            tz, query, keys=keys, last=last, each=each, sessions=sessions
-        )
+        source, params = self._selection_sql(tz, query, grouping)
         day = local_day_sql("exit_time", tz, dialect=self.dialect)
         sql = (
             f"SELECT {day} AS day, strategy, symbol, net_pnl, gross_pnl, fees, exit_time, "
@@ -1322,23 +1304,19 @@ class SQLStore(Store):
         self,
         tz: str,
         query: TradeQuery,
-        *,
-        keys: tuple[str, ...],
-        last: int | None,
-        each: bool,
-        sessions: tuple[Session, ...],
+        grouping: Grouping,
     ) -> tuple[str, list[Any]]:
         """Give the subquery of the labelled trades of a selection and its parameters."""
         resolve_timezone(tz)
         where, params = self._trade_filter(query)
         source = grouped_trades_sql(
-            keys,
+            grouping.keys,
             tz,
             dialect=self.dialect,
             where=where.removeprefix(" WHERE ") or "TRUE",
-            last=last,
-            each=each,
-            sessions=sessions,
+            last=grouping.last,
+            each=grouping.each,
+            sessions=grouping.sessions,
         )
         return source, params
 
