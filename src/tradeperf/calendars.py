@@ -78,8 +78,7 @@ class TradingCalendar:
     def trading(self, days: np.ndarray) -> np.ndarray:
         """Tell for each local day (``datetime64[D]``) whether it is a trading day."""
         days = np.asarray(days, dtype="datetime64[D]")
-        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
-        out = np.isin(weekday, sorted(self.weekdays))
+        out = np.isin(weekdays(days), sorted(self.weekdays))
         if self.holidays:
             out &= ~np.isin(days, np.array(sorted(self.holidays), dtype="datetime64[D]"))
         return out
@@ -99,6 +98,18 @@ class TradingCalendar:
         for a in given:
             out |= np.asarray(a) != 0
         return out
+
+
+def weekdays(days: np.ndarray) -> np.ndarray:
+    """Give the weekday of each ``datetime64[D]`` day: 0 on Mondays to 6 on Sundays.
+
+    Examples
+    --------
+    >>> weekdays(np.array(["2024-01-01", "2024-01-07"], dtype="datetime64[D]")).tolist()
+    [0, 6]
+    """
+    # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays
+    return np.asarray((days.astype("int64") + 3) % 7)
 
 
 #: Every day a trading day.
@@ -138,7 +149,7 @@ def parse_weekdays(text: str) -> frozenset[int]:
     ([0, 1, 2, 3, 6], [0, 2])
     """
     text = text.strip().lower()
-    if text in ("", "all", "mon-sun"):
+    if text in ("", "all"):
         return frozenset(range(7))
     out: set[int] = set()
     for part in (p.strip() for p in text.split(",")):

@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.analytics.figures import ClosedTrades, Figure, group_figures
-from tradeperf.analytics.windows import local_days, local_minutes, weekdays
+from tradeperf.analytics.windows import local_days, local_minutes
+from tradeperf.calendars import weekdays
 from tradeperf.errors import ConfigError
 from tradeperf.sessions import Session
 from tradeperf.store.partials_sql import LABEL_SEP, NONE_LABEL

@@ -33,7 +33,7 @@ from tradeperf.analytics.figures import MONEY_CONTEXT_PREC, CashFlows, Figure
 from tradeperf.analytics.model import Summary, SummaryRequest
 from tradeperf.analytics.partials import DailyPartials, figures, scope_of, window_figures
 from tradeperf.analytics.series import DailySeries
-from tradeperf.analytics.windows import weekdays
+from tradeperf.calendars import weekdays
 from tradeperf.errors import ConfigError
 from tradeperf.records import RecordKind, TradeStatus
 from tradeperf.store import Grouping, Store, TradeQuery

@@ -19,13 +19,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tradeperf.analytics.partials import DailyPartials
+from tradeperf.analytics.partials import ZERO, DailyPartials
 from tradeperf.store.partials_sql import LIMIT, PARTIALS_SCHEMA, SUM_COLUMNS
 
 #: The most closed trades a summary folds from their rows rather than in the engine.
 FEW_TRADES: Final = 1000
 
-_ZERO: Final = Decimal(0)
 #: The sums and the drawdown path's columns of a partial.
 _PATH: Final = ("max_prefix", "min_prefix", "max_drawdown")
 _SUMS: Final = tuple(sorted(SUM_COLUMNS - set(_PATH)))
@@ -86,9 +85,8 @@ def partials_of_trades(rows: pa.Table, key: str) -> pa.Table | None:
     held = pc.subtract(exit_us, entry_us)  # null without an entry time
     win = [x > 0 for x in net]
     loss = [x < 0 for x in net]
-    ones = pa.array(np.ones(n, np.int64))
-    won = pa.array(np.array(win, np.int64))
-    lost = pa.array(np.array(loss, np.int64))
+    wins, losses = np.array(win, np.int64), np.array(loss, np.int64)
+    won, lost = pa.array(wins), pa.array(losses)
 
     def money(values: list[Decimal | None]) -> pa.Array:
         return pa.array(values, pa.decimal128(38, 18))
@@ -99,15 +97,15 @@ def partials_of_trades(rows: pa.Table, key: str) -> pa.Table | None:
             "day": t.column("day"),
             "strategy": t.column("strategy"),
             "symbol": t.column("symbol"),
-            "trades": ones,
+            "trades": pa.array(np.ones(n, np.int64)),
             "wins": won,
             "losses": lost,
-            "breakevens": pa.array(1 - np.array(win, np.int64) - np.array(loss, np.int64)),
+            "breakevens": pa.array(1 - wins - losses),
             "net_pnl": money(net),
             "gross_pnl": money(gross),
             "fees": money(fees),
-            "win_sum": money([x if w else _ZERO for x, w in zip(net, win, strict=True)]),
-            "loss_sum": money([x if lo else _ZERO for x, lo in zip(net, loss, strict=True)]),
+            "win_sum": money([x if w else ZERO for x, w in zip(net, win, strict=True)]),
+            "loss_sum": money([x if lo else ZERO for x, lo in zip(net, loss, strict=True)]),
             "net_sq_sum": pa.array([float(x) * float(x) for x in net], pa.float64()),
             "max_win": money([x if w else None for x, w in zip(net, win, strict=True)]),
             "min_loss": money([x if lo else None for x, lo in zip(net, loss, strict=True)]),
@@ -121,9 +119,9 @@ def partials_of_trades(rows: pa.Table, key: str) -> pa.Table | None:
             "lead_loss": lost,
             "trail_loss": lost,
             "best_loss_run": lost,
-            "max_prefix": money([max(_ZERO, x) for x in net]),
-            "min_prefix": money([min(_ZERO, x) for x in net]),
-            "max_drawdown": money([max(_ZERO, -x) for x in net]),
+            "max_prefix": money([max(ZERO, x) for x in net]),
+            "min_prefix": money([min(ZERO, x) for x in net]),
+            "max_drawdown": money([max(ZERO, -x) for x in net]),
         }
     )
     keys = pc.binary_join_element_wise(
@@ -134,17 +132,15 @@ def partials_of_trades(rows: pa.Table, key: str) -> pa.Table | None:
     # as in the engine: a sum out of range is NULL alone; the drawdown path of a day whose
     # absolute net P&L (over every group) leaves the range is NULL in each of its groups
     days = t.column("day").to_pylist()
+    strategies, symbols = t.column("strategy").to_pylist(), t.column("symbol").to_pylist()
     day_abs: dict[object, Decimal] = {}
     for d, x in zip(days, net, strict=True):
-        day_abs[d] = day_abs.get(d, _ZERO) + abs(x)
+        day_abs[d] = day_abs.get(d, ZERO) + abs(x)
     out = []
     for s, part in zip(starts.tolist(), merged, strict=True):
         row: dict[str, object] = {
-            "timezone": key,
-            "day": t.column("day")[s].as_py(),
-            "strategy": t.column("strategy")[s].as_py(),
-            "symbol": t.column("symbol")[s].as_py(),
-        }
+            "timezone": key, "day": days[s], "strategy": strategies[s], "symbol": symbols[s],
+        }  # fmt: skip
         for field in PARTIALS_SCHEMA.names[4:]:
             row[field] = getattr(part, field)
         for name in _SUMS:

@@ -45,21 +45,24 @@ def local_days(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> 
     if isinstance(days, pa.ChunkedArray):
         days = days.combine_chunks()
     out = days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    # Arrow's time-zone rules stop at the end of 2037 (it ignores the rule that extends a
-    # zone file past its last listed change): later instants go through zoneinfo.
-    late = np.flatnonzero(out >= _ARROW_TZ_END)
-    for i in late:
-        stamp = utc_times[int(i)].as_py()
-        out[i] = np.datetime64(stamp.astimezone(tz).date(), "D")
+    for i in _late(utc_times):
+        out[i] = np.datetime64(utc_times[int(i)].as_py().astimezone(tz).date(), "D")
     return np.asarray(out)
 
 
-#: The first local day from which `pc.local_timestamp` may be wrong.
-_ARROW_TZ_END: Final = np.datetime64("2037-12-31", "D")
-#: The first instant (µs since the epoch, UTC) from which it may be: a day before that day.
-_ARROW_TZ_END_US: Final = int(
-    (_ARROW_TZ_END - np.datetime64(1, "D")).astype("datetime64[us]").astype(np.int64)
-)
+#: The first instant (µs since the epoch, UTC) from which `pc.local_timestamp` may be
+#: wrong, a day before 2038 begins anywhere.
+_ARROW_TZ_END_US: Final = int(np.datetime64("2037-12-30T00:00", "us").astype(np.int64))
+
+
+def _late(utc_times: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Give the rows of the instants Arrow's local times may get wrong (they go through zoneinfo).
+
+    Arrow's time-zone rules stop at the end of 2037: it ignores the rule that extends a zone
+    file past its last listed change.
+    """
+    micros = pc.fill_null(pc.cast(utc_times, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(micros >= _ARROW_TZ_END_US)
 
 
 def local_minutes(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
@@ -80,23 +83,10 @@ def local_minutes(utc_times: pa.Array | pa.ChunkedArray, tz: zoneinfo.ZoneInfo) 
     hours = pc.fill_null(pc.hour(local), -1).to_numpy(zero_copy_only=False)
     minutes = pc.fill_null(pc.minute(local), 0).to_numpy(zero_copy_only=False)
     out = np.where(hours >= 0, hours * 60 + minutes, -1).astype(np.int64)
-    micros = pc.fill_null(pc.cast(utc_times, pa.int64()), 0).to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(micros >= _ARROW_TZ_END_US):
+    for i in _late(utc_times):
         wall = utc_times[int(i)].as_py().astimezone(real)
         out[i] = wall.hour * 60 + wall.minute
     return out
-
-
-def weekdays(days: np.ndarray) -> np.ndarray:
-    """Give the weekday of each ``datetime64[D]`` day: 0 on Mondays to 6 on Sundays.
-
-    Examples
-    --------
-    >>> weekdays(np.array(["2024-01-01", "2024-01-07"], dtype="datetime64[D]")).tolist()
-    [0, 6]
-    """
-    # 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays
-    return np.asarray((days.astype("int64") + 3) % 7)
 
 
 def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
@@ -111,7 +101,7 @@ def window_start_days(days: np.ndarray, kind: WindowKind) -> np.ndarray:
     if kind is WindowKind.DAILY:
         return days
     if kind is WindowKind.WEEKLY:
-        return np.asarray(days - weekdays(days).astype("timedelta64[D]"))
+        return np.asarray(days - calendars.weekdays(days).astype("timedelta64[D]"))
     return days.astype("datetime64[M]").astype("datetime64[D]")
 
 

@@ -3,7 +3,7 @@
 Every file is made from the summary document (`tradeperf.reports.json_report.summary_to_json`),
 so a CSV holds the very figures the JSON does: money as the exact decimal text, fractions as
 floats, a missing value as an empty cell. One row per window, group or day, one column per
-figure (`FIGURE_COLUMNS` order). A spreadsheet or ``pandas.read_csv`` reads them as they are.
+figure (in the JSON's order). A spreadsheet or ``pandas.read_csv`` reads them as they are.
 
 Files (those with no rows are not written):
 
@@ -23,7 +23,6 @@ Files (those with no rows are not written):
 from __future__ import annotations
 
 import csv
-import decimal
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -33,8 +32,8 @@ from typing import Any, Final
 import numpy as np
 
 from tradeperf.metrics.drawdown import drawdown_periods
+from tradeperf.reports.json_report import decimal_text
 
-_EXACT: Final = decimal.Context(prec=80)
 #: How many drawdown periods ``drawdowns.csv`` lists, deepest first.
 TOP_DRAWDOWNS: Final = 10
 
@@ -56,10 +55,7 @@ def cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            return ""
-        text = format(value.normalize(_EXACT), "f")  # every digit: no rounding to 28
-        return "0" if text == "-0" else text
+        return decimal_text(value) if value.is_finite() else ""  # as the JSON writes it
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else ""
     return str(value)
@@ -83,25 +79,22 @@ def csv_tables(doc: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[s
     """
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
     for kind, windows in (doc.get("windows") or {}).items():
-        names = figure_columns(w["figures"] for w in windows)
-        rows = [[w["window"], w["start"], w["end"], *(cell(w["figures"].get(n)) for n in names)]
-                for w in windows]  # fmt: skip
-        out[f"{kind}.csv"] = (["window", "start", "end", *names], rows)
+        out[f"{kind}.csv"] = _figure_table(
+            ["window", "start", "end"],
+            [([w["window"], w["start"], w["end"]], w["figures"]) for w in windows],
+        )
     for block, label, name in (
         ("by_strategy", "strategy", "strategies.csv"),
         ("by_symbol", "symbol", "symbols.csv"),
     ):
-        groups = doc.get(block) or {}
-        names = figure_columns(groups.values())
-        rows = [[g, *(cell(f.get(n)) for n in names)] for g, f in groups.items()]
-        out[name] = ([label, *names], rows)
+        groups = (doc.get(block) or {}).items()
+        out[name] = _figure_table([label], [([g], f) for g, f in groups])
     breakdown = doc.get("breakdown")
     if breakdown:
         by = list(breakdown["by"])
-        names = figure_columns(g["figures"] for g in breakdown["groups"])
-        rows = [[*(g["key"][k] for k in by), *(cell(g["figures"].get(n)) for n in names)]
-                for g in breakdown["groups"]]  # fmt: skip
-        out["breakdown.csv"] = ([*by, *names], rows)
+        out["breakdown.csv"] = _figure_table(
+            by, [([g["key"][k] for k in by], g["figures"]) for g in breakdown["groups"]]
+        )
     series = (doc.get("series") or {}).get("daily") or []
     out["series.csv"] = (
         list(_SERIES_COLUMNS),
@@ -109,6 +102,15 @@ def csv_tables(doc: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[s
     )
     out["drawdowns.csv"] = _drawdowns(series)
     return {name: table for name, table in out.items() if table[1]}
+
+
+def _figure_table(
+    labels: list[str], items: Sequence[tuple[list[str], Mapping[str, Any]]]
+) -> tuple[list[str], list[list[str]]]:
+    """Give a table of (labels, figures) items: the label columns, then one per figure."""
+    names = figure_columns(figures for _, figures in items)
+    rows = [[*values, *(cell(figures.get(n)) for n in names)] for values, figures in items]
+    return [*labels, *names], rows
 
 
 def _drawdowns(series: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:

@@ -26,6 +26,8 @@ from tradeperf.sessions import Session
 from tradeperf.timezones import TradingDayZone, clock_zone, resolve_timezone
 
 _CLOSED: Final = TradeStatus.CLOSED.value
+#: The trades that count in figures: closed, with an exit time and a net P&L.
+CLOSED_SQL: Final = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
 
 #: The strategy/symbol value of a roll-up row ("every strategy", "every symbol").
 ALL: Final = "*"
@@ -308,7 +310,7 @@ WITH base AS (
          exit_time, entry_time, trade_id, {hold} AS hold_us,
          CASE WHEN net_pnl > 0 THEN 1 WHEN net_pnl < 0 THEN -1 ELSE 0 END AS o
   FROM {source}
-  WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL
+  WHERE {CLOSED_SQL}
 ),
 filtered AS (
   SELECT base.*,
@@ -484,15 +486,14 @@ def grouped_trades_sql(
         return f"({labelled}) trades"
     if not each:  # the last of all: a top-N, no ranking of every trade
         top = (
-            f"SELECT * FROM ({labelled}) l WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL "
-            f"AND net_pnl IS NOT NULL ORDER BY {EXIT_ORDER_DESC_SQL} LIMIT {int(last)}"
+            f"SELECT * FROM ({labelled}) l WHERE {CLOSED_SQL} "
+            f"ORDER BY {EXIT_ORDER_DESC_SQL} LIMIT {int(last)}"
         )
         return f"({top}) trades"
     ranked = (
         f"SELECT l.*, row_number() OVER ({'PARTITION BY strategy ' if each else ''}"
         f"ORDER BY {EXIT_ORDER_DESC_SQL}) "
-        f"AS rn_last FROM ({labelled}) l WHERE status = '{_CLOSED}' AND exit_time IS NOT NULL "
-        "AND net_pnl IS NOT NULL"
+        f"AS rn_last FROM ({labelled}) l WHERE {CLOSED_SQL}"
     )
     return (
         f"(SELECT {cols}, strategy, symbol FROM ({ranked}) r WHERE rn_last <= {int(last)}) trades"

@@ -61,6 +61,7 @@ from tradeperf.store.identity import (
 )
 from tradeperf.store.partials_sql import (
     ALL,
+    CLOSED_SQL,
     KEPT_KEYS,
     PARTIALS_SCHEMA,
     SUM_COLUMNS,
@@ -127,8 +128,6 @@ _EXIT_ORDER: Final = EXIT_ORDER_SQL
 BOOKED_FROM: Final = frozenset({"fills", "marks", "funding"})
 
 _CLOSED: Final = TradeStatus.CLOSED.value
-#: The trades that count in figures: closed, with an exit time and a net P&L.
-_CLOSED_SQL: Final = f"status = '{_CLOSED}' AND exit_time IS NOT NULL AND net_pnl IS NOT NULL"
 #: The columns of each conflict table (those of its kind).
 _CONFLICT_SCHEMAS: Final = {
     RecordKind.TRADES: TRADE_SCHEMA,
@@ -1296,7 +1295,7 @@ class SQLStore(Store):
         day = local_day_sql("exit_time", tz, dialect=self.dialect)
         sql = (
             f"SELECT {day} AS day, strategy, symbol, net_pnl, gross_pnl, fees, exit_time, "
-            f"entry_time FROM {source} WHERE {_CLOSED_SQL} ORDER BY {_EXIT_ORDER}"
+            f"entry_time FROM {source} WHERE {CLOSED_SQL} ORDER BY {_EXIT_ORDER}"
         )
         return self._fetch_arrow_small(sql, params)
 
@@ -1323,7 +1322,7 @@ class SQLStore(Store):
     def _closed_where(self, query: TradeQuery) -> tuple[str, list[Any]]:
         """Give the WHERE clause of the closed trades ``query`` selects and its parameters."""
         where, params = self._trade_filter(query)
-        return (f"{where} AND {_CLOSED_SQL}" if where else f" WHERE {_CLOSED_SQL}"), params
+        return (f"{where} AND {CLOSED_SQL}" if where else f" WHERE {CLOSED_SQL}"), params
 
     def closed_net_pnl(self, query: TradeQuery) -> tuple[int, Decimal]:
         """See `Store.closed_net_pnl`."""
