@@ -26,23 +26,29 @@ from tradeperf.store import Store, open_store
 from tradeperf.timezones import resolve_timezone
 
 if TYPE_CHECKING:
+    from tradeperf.ingest.benchmark import BenchmarkFile
     from tradeperf.pipeline import IngestReport
+    from tradeperf.reports.html_report import ReportExtras
 
 #: The kinds of report file `write_report` writes (by extension), in the order written.
-OUTPUTS: Final = ("json", "md", "csv")
+OUTPUTS: Final = ("json", "md", "csv", "html", "pdf")
+#: The outputs that show the closed trades (``trades.csv``, the tear sheet's trade list).
+_TRADE_OUTPUTS: Final = frozenset({"csv", "html", "pdf"})
 
 
 @dataclass(slots=True)
 class ReportResult:
     """What `run_report` did: the ingestion report, the summary and the files written.
 
-    ``capital_assumed`` is True when no capital was given or stated and the default was used.
+    ``capital_assumed`` is True when no capital was given or stated and the default was used;
+    ``notes`` are one-line remarks for the user (a PDF skipped for want of a Chromium).
     """
 
     ingest: IngestReport
     summary: Summary
     files: list[Path] = field(default_factory=list)
     capital_assumed: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def read_options(
@@ -118,6 +124,20 @@ def parse_outputs(text: str) -> tuple[str, ...]:
     ('md', 'json')
     """
     return check_outputs(tuple(p.strip() for p in text.split(",") if p.strip()))
+
+
+def default_outputs() -> tuple[tuple[str, ...], list[str]]:
+    """Give the outputs written when none are chosen, and why any is left out.
+
+    Every one of `OUTPUTS`; the PDF only where a Chromium and Playwright are found
+    (`tradeperf.reports.pdf_report.pdf_unavailable`), else the one-line reason.
+    """
+    from tradeperf.reports.pdf_report import pdf_unavailable
+
+    reason = pdf_unavailable()
+    if reason is None:
+        return OUTPUTS, []
+    return tuple(o for o in OUTPUTS if o != "pdf"), [reason]
 
 
 def check_outputs(outputs: Sequence[str]) -> tuple[str, ...]:
@@ -293,11 +313,15 @@ def write_report(
     *,
     outputs: Sequence[str] = OUTPUTS,
     money_decimals: Mapping[str, int] | None = None,
+    extras: ReportExtras | None = None,
 ) -> list[Path]:
     """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as report files.
 
-    The files are those of the ``outputs`` (``summary.json``, ``summary.md``,
-    ``daily.json``, ..., and the CSV exports of `tradeperf.reports.csv_report`).
+    The files are those of the ``outputs``: ``summary.json``, ``summary.md``, ``daily.json``,
+    ...; the CSV exports of `tradeperf.reports.csv_report` and ``trades.csv`` (the closed
+    trades, when ``extras`` has them); ``report.html``, the tear sheet
+    (`tradeperf.reports.html_report`); ``report.pdf``, the tear sheet printed by Chromium
+    (`tradeperf.reports.pdf_report`).
 
     Parameters
     ----------
@@ -308,8 +332,11 @@ def write_report(
     outputs
         The kinds of file to write, from `OUTPUTS`.
     money_decimals
-        Decimals of money in the Markdown files (the setting: currency or ``*`` -> decimals);
-        None for the currencies' own.
+        Decimals of money in the Markdown and HTML files (the setting: currency or ``*`` ->
+        decimals); None for the currencies' own.
+    extras
+        What the tear sheet and ``trades.csv`` show beside the summary (`report_extras`);
+        None: the summary alone.
 
     Returns
     -------
@@ -320,9 +347,12 @@ def write_report(
     ConfigError
         If ``outputs`` names an output that is not in `OUTPUTS` (nothing is written).
     InputError
-        If ``out_dir`` cannot be created or written.
+        If ``out_dir`` cannot be created or written, or the PDF cannot be printed.
     """
+    from tradeperf.reports.html_report import ReportExtras
+
     outputs = check_outputs(outputs)
+    extras = extras or ReportExtras()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -346,9 +376,76 @@ def write_report(
             from tradeperf.reports.csv_report import write_csvs
 
             files += write_csvs(docs[0][1], out_dir)
+            if extras.trades is not None:
+                from tradeperf.reports.trade_rows import write_trades_csv
+
+                files.append(write_trades_csv(extras.trades, out_dir / "trades.csv"))
+        if "html" in outputs or "pdf" in outputs:
+            from tradeperf.reports.html_report import write_html
+
+            html = write_html(out_dir / "report.html", docs[0][1], extras, overrides=money_decimals)
+            if "html" in outputs:
+                files.append(html)
+            if "pdf" in outputs:
+                from tradeperf.reports.pdf_report import print_pdf
+
+                try:
+                    files.append(print_pdf(html, out_dir / "report.pdf"))
+                finally:
+                    if "html" not in outputs:
+                        html.unlink(missing_ok=True)
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror}", path=str(out_dir)) from None
     return files
+
+
+def report_extras(store: Store, summary: Summary) -> ReportExtras:
+    """Gather from ``store`` what the tear sheet shows beside ``summary`` (`ReportExtras`).
+
+    The closed trades the summary counted (its request must have had ``trade_list``), as
+    text rows; the P&L by exit hour and by weekday (the breakdowns of the same request);
+    the first rejected rows and unreadable files of its sources.
+
+    Parameters
+    ----------
+    store
+        The open store the summary was computed from.
+    summary
+        The summary.
+    """
+    from tradeperf.analytics.windows import local_days
+    from tradeperf.reports.html_report import REJECTED_LISTED, ReportExtras
+    from tradeperf.reports.json_report import breakdown_to_json
+    from tradeperf.reports.trade_rows import trade_rows
+
+    request = summary.request
+    rows = None
+    if summary.closed is not None:
+        tz = resolve_timezone(request.day_key)
+        days = local_days(summary.closed.column("exit_time"), tz)
+        rows = trade_rows(summary.closed, days, request.currency)
+    groups = {}
+    for key in ("hour", "weekday"):
+        part = summarize(
+            store,
+            dataclasses.replace(
+                request, by=(key,), windows=(), series=False, breakdowns=False,
+                trade_list=False, rolling=(),
+            ),
+        )  # fmt: skip
+        groups[key] = breakdown_to_json(part.breakdown) if part.breakdown else None
+    rejected: list[dict[str, object]] = []
+    if summary.partial:
+        quarantine = store.quarantine()
+        wanted = set(request.sources)
+        for r in quarantine.select(["source", "line", "field", "reason"]).to_pylist():
+            if not wanted or r["source"] in wanted:
+                rejected.append(r)
+                if len(rejected) >= REJECTED_LISTED:
+                    break
+    return ReportExtras(
+        trades=rows, by_hour=groups["hour"], by_weekday=groups["weekday"], rejected=rejected
+    )
 
 
 def summary_request(config: Config, **kwargs: object) -> SummaryRequest:
@@ -604,9 +701,10 @@ def run_report(
     *,
     options: ReadOptions = DEFAULT_OPTIONS,
     windows: tuple[WindowKind, ...] = tuple(WindowKind),
-    outputs: Sequence[str] = OUTPUTS,
+    outputs: Sequence[str] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
+    benchmark: Path | None = None,
     **request: object,
 ) -> ReportResult:
     """Ingest ``paths`` into the configured store, summarise them and write the report files.
@@ -629,19 +727,24 @@ def run_report(
     windows
         The kinds of calendar window to break the summary into (daily, weekly, monthly).
     outputs
-        The kinds of report file to write, from `OUTPUTS`.
+        The kinds of report file to write, from `OUTPUTS`; None: `default_outputs` (all,
+        the PDF where a Chromium is found; ``notes`` says when it is not).
     on_start
         Called once with the number of files discovered, before any is read.
     on_file
         Called with each file's path after it is read (for a progress bar).
+    benchmark
+        A file of dates with returns or prices (`tradeperf.ingest.benchmark`) to compare the
+        account with; None: no benchmark.
     **request
         Further `SummaryRequest` fields (start, end, strategies, ...).
 
     Raises
     ------
     ConfigError
-        For a bad option (reader, outputs, timezone, ``start`` after ``end``), before the
-        store is opened: then nothing is read or written.
+        For a bad option (reader, outputs, timezone, ``start`` after ``end``, a PDF asked for
+        where none can be printed), before the store is opened: then nothing is read or
+        written.
     InputError
         If ``out_dir`` is a file, a path is missing, or nothing could be read
         (`NothingReadError`, then no report is written).
@@ -649,8 +752,29 @@ def run_report(
         If the store cannot be opened or written.
     """
     check_read_options(options)
+    notes: list[str] = []
+    if outputs is None:
+        outputs, notes = default_outputs()
     outputs = check_outputs(outputs)
-    wanted = summary_request(config, windows=windows, **request)
+    if "pdf" in outputs:
+        from tradeperf.reports.pdf_report import pdf_unavailable
+
+        reason = pdf_unavailable()
+        if reason is not None:
+            raise ConfigError(f"--outputs pdf: {reason.removeprefix('report.pdf skipped: ')}")
+    tear_sheet = bool({"html", "pdf"} & set(outputs))
+    if tear_sheet and not request.get("rolling"):
+        from tradeperf.reports.html_report import ROLLING
+
+        request["rolling"] = ROLLING
+    wanted = summary_request(
+        config, windows=windows, trade_list=bool(_TRADE_OUTPUTS & set(outputs)), **request
+    )
+    bench = None
+    if benchmark is not None:
+        from tradeperf.ingest.benchmark import read_benchmark
+
+        bench = read_benchmark(benchmark)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("the output folder is a file", path=str(out_dir))
     with open_store(config.store) as store:
@@ -664,7 +788,34 @@ def run_report(
         )
         scoped = scoped_request(store, config, wanted, tuple(str(p) for p in report.files))
         summary = summarize(store, scoped)
-    files = write_report(summary, out_dir, outputs=outputs, money_decimals=config.money_decimals)
-    return ReportResult(
-        ingest=report, summary=summary, files=files, capital_assumed=scoped.capital_assumed
+        if bench is not None:
+            add_benchmark(summary, bench)
+        extras = report_extras(store, summary) if _TRADE_OUTPUTS & set(outputs) else None
+    files = write_report(
+        summary, out_dir, outputs=outputs, money_decimals=config.money_decimals, extras=extras
     )
+    return ReportResult(
+        ingest=report,
+        summary=summary,
+        files=files,
+        capital_assumed=scoped.capital_assumed,
+        notes=notes,
+    )
+
+
+def add_benchmark(summary: Summary, bench: BenchmarkFile) -> None:
+    """Compare ``summary``'s daily returns with a benchmark's, in place (``summary.benchmark``).
+
+    Parameters
+    ----------
+    summary
+        A summary with its daily series.
+    bench
+        The benchmark read from its file (`tradeperf.ingest.benchmark.read_benchmark`).
+    """
+    from tradeperf.analytics.benchmark import compare as compare_benchmark
+
+    if summary.series is not None:
+        summary.benchmark = compare_benchmark(
+            summary.series, bench, periods_per_year=summary.periods_per_year
+        )

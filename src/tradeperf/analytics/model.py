@@ -14,6 +14,9 @@ from tradeperf.analytics.series import DailySeries
 from tradeperf.calendars import EVERY_DAY, TradingCalendar
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from tradeperf.analytics.benchmark import BenchmarkComparison
     from tradeperf.analytics.rolling import RollingSeries
 from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.errors import ConfigError
@@ -57,6 +60,8 @@ class SummaryRequest:
         starting after noon is labelled by the next calendar day (`tradeperf.timezones`).
     calendar : the trading days (`tradeperf.calendars`): the daily rows, daily returns and
         empty daily windows are those of its days; ratios are annualised over its days a year.
+    trade_list : keep the closed trades the figures count in ``Summary.closed`` (for a
+        report's trade list and trade charts).
     """
 
     timezone: str = "UTC"
@@ -82,6 +87,7 @@ class SummaryRequest:
     session: str | None = None
     day_start: dt.time | None = None
     calendar: TradingCalendar = EVERY_DAY
+    trade_list: bool = False
 
     @property
     def day_key(self) -> str:
@@ -155,7 +161,12 @@ class Summary:
     include, converted to ``currency`` with the rate of their booking day, by currency.
     ``breakdown``: the figures per group of ``request.by`` (None without). ``series``: the
     account's daily rows (`DailySeries`), and those of each strategy and symbol (their closed
-    trades' P&L, from the same starting equity).
+    trades' P&L, from the same starting equity). ``closed``: with ``request.trade_list``, the
+    closed trades the figures count (`TRADE_SCHEMA` columns, in exit order, money in
+    ``currency``: logged trades and round trips booked from fills, converted where the
+    figures are); None otherwise. ``benchmark``: the account's daily returns beside a
+    benchmark file's, and the figures between them (`tradeperf.analytics.benchmark.compare`);
+    None without one.
     """
 
     request: SummaryRequest
@@ -178,6 +189,8 @@ class Summary:
     series_by_strategy: dict[str, DailySeries] = field(default_factory=dict)
     series_by_symbol: dict[str, DailySeries] = field(default_factory=dict)
     rolling: list[RollingSeries] = field(default_factory=list)
+    closed: pa.Table | None = None
+    benchmark: BenchmarkComparison | None = None
 
     @property
     def partial(self) -> bool:

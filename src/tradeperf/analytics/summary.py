@@ -83,6 +83,8 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         request = dataclasses.replace(request, series=True)
     with calendars.using(request.calendar):  # the days of its daily rows and returns
         summary = _summarize(store, request)
+        if request.trade_list and summary.closed is None:  # merged from the partials
+            summary.closed = _closed_table(store, request)
         if request.rolling and not summary.rolling:
             from tradeperf.analytics.rolling import rolling_figures
 
@@ -101,6 +103,13 @@ def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
     if all(parse_rolling(s).trades is None for s in request.rolling):
         return None
     tz = resolve_timezone(request.day_key)
+    closed = _closed_table(store, request)
+    return ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
+
+
+def _closed_table(store: Store, request: SummaryRequest) -> pa.Table:
+    """Read the closed logged trades ``request`` selects, in exit order (the last N too)."""
+    tz = resolve_timezone(request.day_key)
     start, end = request.utc_bounds(tz)
     table = store.trades(
         TradeQuery(
@@ -117,7 +126,7 @@ def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:
     closed = closed.filter(pc.is_valid(closed.column("exit_time")))
     if request.last is not None and not request.by:
         closed = closed.slice(max(0, closed.num_rows - request.last))
-    return ClosedTrades.from_table(closed, local_days(closed.column("exit_time"), tz))
+    return closed
 
 
 def _summarize(store: Store, request: SummaryRequest) -> Summary:
@@ -335,6 +344,8 @@ def _summarize_trades(
         unreadable_files=unreadable_files,
     )
     _add_extras(summary, trades, closed, span, flows, account_days, books, stored)
+    if request.trade_list:
+        summary.closed = closed
     if request.rolling:
         from tradeperf.analytics.rolling import rolling_figures
 

@@ -419,10 +419,21 @@ def report(
         str,
         typer.Option(
             "--outputs",
-            help="Report files to write, comma-separated: json, md, csv (windows, groups, "
-            "breakdown, daily series, drawdown periods).",
+            help="Report files to write, comma-separated: json, md, csv (trades, windows, "
+            "groups, breakdown, daily series, drawdown periods), html (the tear sheet), pdf "
+            "(the tear sheet printed by Chromium). Default: all, the PDF where a Chromium is "
+            "found.",
         ),
-    ] = "json,md,csv",
+    ] = "",
+    benchmark: Annotated[
+        Path | None,
+        typer.Option(
+            "--benchmark",
+            help="CSV or Parquet of dates with returns or prices (date,close): its equity "
+            "curve beside the account's, and alpha, beta, excess return, tracking error and "
+            "information ratio.",
+        ),
+    ] = None,
     output: Annotated[str, _output_opt(REPORT_FORMATS)] = "table",
     store: StoreOpt = None,
     tz: TzOpt = None,
@@ -468,7 +479,7 @@ def report(
         "cost_basis": cost_basis,
         **_edges(config, since, at, last, by, rolling, session),
     }
-    files = jobs.parse_outputs(outputs)
+    files = jobs.parse_outputs(outputs) if outputs.strip() else None
     with _progress() as progress:
         task = progress.add_task("ingesting", total=None)
         result = jobs.run_report(
@@ -479,6 +490,7 @@ def report(
             outputs=files,
             on_start=lambda n: progress.update(task, total=n),
             on_file=lambda _p: progress.advance(task),
+            benchmark=benchmark,
             **request,
         )
     err.print(_ingest_line(result.ingest), highlight=False, soft_wrap=True)
@@ -488,6 +500,8 @@ def report(
     _other_currencies(doc)
     asked = result.summary.request
     _assumed_capital(result.capital_assumed, asked.capital, asked.currency)
+    for note in result.notes:
+        err.print(note, highlight=False, soft_wrap=True)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
 

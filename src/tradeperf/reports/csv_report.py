@@ -113,23 +113,44 @@ def _figure_table(
     return [*labels, *names], rows
 
 
-def _drawdowns(series: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
-    """Give the deepest drawdown periods of the daily rows (positions on the path W_0..W_n)."""
-    header = ["rank", "peak", "valley", "recovery", "depth", "days"]
+def top_drawdowns(
+    series: Sequence[Mapping[str, Any]], top: int = TOP_DRAWDOWNS
+) -> list[dict[str, Any]]:
+    """Give the ``top`` deepest drawdown periods of a document's daily rows, deepest first.
+
+    Each is ``{"rank", "peak", "valley", "recovery", "depth", "days"}``: the days as ISO text
+    (``peak`` None when the peak is the starting equity, ``recovery`` None while underwater),
+    ``depth`` a fraction below 0, ``days`` from the peak to the recovery or the last day
+    (`tradeperf.metrics.drawdown.drawdown_periods` on the rows' daily returns; positions on
+    the path W_0..W_n, W_i the end of day i).
+
+    Parameters
+    ----------
+    series
+        The daily rows of a summary document (``doc["series"]["daily"]``).
+    top
+        How many periods at most.
+    """
     if not series:
-        return header, []
+        return []
     returns = np.array([np.nan if r.get("return") is None else float(r["return"]) for r in series])
     days = [str(r["day"]) for r in series]
 
-    def day(position: int) -> str:  # W_i is the end of day i (W_0: the start)
-        return days[position - 1] if position >= 1 else ""
+    def day(position: int) -> str | None:  # W_i is the end of day i (W_0: the start)
+        return days[position - 1] if position >= 1 else None
 
-    rows = [
-        [str(rank), day(p.peak), day(p.valley), day(p.recovery) if p.recovery >= 0 else "",
-         repr(float(p.depth)), str(p.duration)]
-        for rank, p in enumerate(drawdown_periods(returns, top=TOP_DRAWDOWNS), start=1)
+    return [
+        {"rank": rank, "peak": day(p.peak), "valley": day(p.valley),
+         "recovery": day(p.recovery) if p.recovery >= 0 else None,
+         "depth": float(p.depth), "days": int(p.duration)}
+        for rank, p in enumerate(drawdown_periods(returns, top=top), start=1)
     ]  # fmt: skip
-    return header, rows
+
+
+def _drawdowns(series: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Give the table of the deepest drawdown periods of the daily rows (`top_drawdowns`)."""
+    header = ["rank", "peak", "valley", "recovery", "depth", "days"]
+    return header, [[cell(p[c]) for c in header] for p in top_drawdowns(series)]
 
 
 def write_csvs(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:
