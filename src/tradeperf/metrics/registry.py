@@ -213,6 +213,21 @@ _ALL = [
     ),
     _F("alpha", "fraction", True, "Jensen's alpha, compounded to a year.", _alpha),
     _F("beta", "ratio", None, "cov(r, b) / var(b).", _beta),
+    _F(
+        "excess_return",
+        "fraction",
+        True,
+        "Cumulative return minus the benchmark's over the same days.",
+        returns.excess_return,
+    ),
+    _F(
+        "benchmark_return",
+        "fraction",
+        None,
+        "The benchmark's cumulative return, prod(1 + b) - 1, over the days compared.",
+        returns.benchmark_return,
+    ),
+    _F("correlation", "ratio", None, "Pearson correlation of r and b.", returns.correlation),
     # drawdown
     _F(
         "max_drawdown",
@@ -295,7 +310,10 @@ _LEDGER: Final = frozenset(
 )  # fmt: skip
 _DAILY_PNL: Final = frozenset({"trading_days", "winning_days", "losing_days"})
 _EQUITY_PATH: Final = frozenset({"return_pct", "max_drawdown"})
-_BENCHMARK: Final = frozenset({"information_ratio", "tracking_error", "alpha", "beta"})
+_BENCHMARK: Final = frozenset(
+    {"information_ratio", "tracking_error", "alpha", "beta", "excess_return", "benchmark_return",
+     "correlation"}
+)  # fmt: skip
 #: Why a figure can be undefined, as the summaries say (null in JSON, with this reason).
 _UNDEFINED: Final = {
     "win_rate": "no closed trades",
@@ -320,6 +338,13 @@ _UNDEFINED: Final = {
     "conditional_value_at_risk": "no daily returns",
     "tail_ratio": "too few daily returns, or a zero 5th percentile",
     "probabilistic_sharpe_ratio": "fewer than 3 daily returns or zero volatility",
+    "information_ratio": "fewer than 2 days beside the benchmark, or returns equal to it",
+    "tracking_error": "fewer than 2 days beside the benchmark",
+    "alpha": "fewer than 2 days beside the benchmark, or a constant benchmark",
+    "beta": "fewer than 2 days beside the benchmark, or a constant benchmark",
+    "excess_return": "no day beside the benchmark",
+    "benchmark_return": "no day beside the benchmark",
+    "correlation": "fewer than 2 days beside the benchmark, or a constant series",
 }
 #: Why a figure can be infinite, as the summaries say.
 _INFINITE: Final = {
@@ -329,6 +354,7 @@ _INFINITE: Final = {
     "sharpe_ratio": "infinite: zero volatility",
     "calmar_ratio": "infinite: no drawdown",
     "tail_ratio": "infinite: a zero 5th percentile",
+    "information_ratio": "infinite: a constant return over the benchmark's",
 }
 
 

@@ -16,11 +16,14 @@ __all__ = [
     "alpha_beta",
     "annual_return",
     "annual_volatility",
+    "benchmark_return",
     "cagr",
     "calmar_ratio",
+    "correlation",
     "cumulative_return",
     "downside_deviation",
     "downside_risk",
+    "excess_return",
     "excess_sharpe",
     "information_ratio",
     "log_returns",
@@ -744,3 +747,123 @@ def alpha_beta(
     beta = float(np.mean(xc * y)) / var
     alpha = (1.0 + float(np.mean(y - beta * x))) ** periods_per_year - 1.0
     return alpha, beta
+
+
+def excess_return(returns: ArrayLike, benchmark: ArrayLike) -> float:
+    """Cumulative return over that of a benchmark on the same periods, a fraction.
+
+    Parameters
+    ----------
+    returns
+        1-D array-like of simple returns per period, shape (n,).
+    benchmark
+        1-D array-like of benchmark returns for the same periods, shape (n,). Two pandas
+        Series are paired on their index (inner join), anything else by position. Periods
+        where either is NaN are dropped from both.
+
+    Returns
+    -------
+    float, fraction. NaN when no period pairs.
+
+    Raises
+    ------
+    ValueError
+        When the two are not both pandas Series and differ in length.
+
+    Notes
+    -----
+    ER = (prod(1 + r) - 1) - (prod(1 + b) - 1), the arithmetic difference of the two
+    `cumulative_return` values, the "arithmetic excess return" of Bacon, *Practical
+    Portfolio Performance Measurement and Attribution* (2nd ed., 2008); not annualized. The
+    geometric excess return (1 + R) / (1 + B) - 1 is this divided by 1 + B.
+
+    Examples
+    --------
+    >>> round(excess_return([0.1, -0.1], [0.05, 0.0]), 10)
+    -0.06
+    """
+    r, b = _paired(returns, benchmark)
+    if r.size == 0:
+        return float("nan")
+    return float(np.prod(1.0 + r) - np.prod(1.0 + b))
+
+
+def benchmark_return(returns: ArrayLike, benchmark: ArrayLike) -> float:
+    """Cumulative return of a benchmark over the periods it pairs with ``returns``, a fraction.
+
+    Parameters
+    ----------
+    returns
+        1-D array-like of simple returns per period, shape (n,): which periods count.
+    benchmark
+        1-D array-like of benchmark returns for the same periods, shape (n,), paired as in
+        `excess_return`; periods where either is NaN are dropped.
+
+    Returns
+    -------
+    float, fraction. NaN when no period pairs.
+
+    Raises
+    ------
+    ValueError
+        When the two are not both pandas Series and differ in length.
+
+    Notes
+    -----
+    B = prod(1 + b) - 1 over the paired periods: the `cumulative_return` of the benchmark
+    on exactly the periods `excess_return` compares, so ER = cumulative_return(r) - B.
+
+    Examples
+    --------
+    >>> round(benchmark_return([0.1, float("nan"), 0.0], [0.05, 0.5, 0.02]), 10)
+    0.071
+    """
+    _, b = _paired(returns, benchmark)
+    if b.size == 0:
+        return float("nan")
+    return float(np.prod(1.0 + b) - 1.0)
+
+
+def correlation(returns: ArrayLike, benchmark: ArrayLike) -> float:
+    """Pearson correlation of periodic returns with a benchmark's.
+
+    Parameters
+    ----------
+    returns
+        1-D array-like of simple returns per period, shape (n,).
+    benchmark
+        1-D array-like of benchmark returns for the same periods, shape (n,), paired as in
+        `excess_return`; periods where either is NaN are dropped.
+
+    Returns
+    -------
+    float in [-1, 1]. NaN for fewer than 2 pairs or when either series is constant (zero
+    variance: the correlation is undefined, as in NumPy and pandas).
+
+    Raises
+    ------
+    ValueError
+        When the two are not both pandas Series and differ in length.
+
+    Notes
+    -----
+    rho = sum((r - mean r)(b - mean b)) / sqrt(sum((r - mean r)^2) sum((b - mean b)^2)),
+    the sample correlation of ``numpy.corrcoef`` and pandas ``Series.corr``; beta =
+    rho * std(r) / std(b).
+
+    Examples
+    --------
+    >>> round(correlation([0.02, -0.01, 0.03, 0.0], [0.01, -0.005, 0.015, 0.001]), 6)
+    0.998649
+    >>> correlation([0.01, 0.02], [0.0, 0.0])
+    nan
+    """
+    r, b = _paired(returns, benchmark)
+    if r.size < 2 or r.max() == r.min() or b.max() == b.min():
+        return float("nan")
+    rc = r - r.mean()
+    bc = b - b.mean()
+    denominator = float(np.sqrt(np.dot(rc, rc) * np.dot(bc, bc)))
+    if denominator == 0.0 or not np.isfinite(denominator):
+        return float("nan")
+    return float(np.clip(np.dot(rc, bc) / denominator, -1.0, 1.0))

@@ -19,7 +19,7 @@ import math
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from tradeperf.analytics.breakdowns import Breakdown
 from tradeperf.analytics.rolling import RollingSeries
@@ -29,6 +29,9 @@ from tradeperf.analytics.window_kinds import WindowKind
 from tradeperf.metrics.registry import infinite_reason, undefined_reason
 from tradeperf.reports.schema import validate
 from tradeperf.timezones import resolve_timezone
+
+if TYPE_CHECKING:
+    from tradeperf.analytics.benchmark import BenchmarkComparison
 
 SCHEMA_VERSION: Final = 1
 #: Set to ``1`` to validate every document against its schema as it is built (tests do).
@@ -140,6 +143,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "breakdown": breakdown_to_json(summary.breakdown) if summary.breakdown else None,
         "series": _series_block(summary),
         "rolling": {r.spec.text: _rolling_rows(r) for r in summary.rolling},
+        "benchmark": benchmark_to_json(summary.benchmark) if summary.benchmark else None,
     }
     _check(doc, "summary")
     return doc
@@ -163,6 +167,50 @@ def breakdown_to_json(breakdown: Breakdown) -> dict[str, Any]:
                 "figures": figures_to_json(g.figures),
             }
             for g in breakdown.groups
+        ],
+    }
+
+
+def benchmark_to_json(comparison: BenchmarkComparison) -> dict[str, Any]:
+    """Give the account beside a benchmark as JSON: the benchmark, the figures, the days.
+
+    Parameters
+    ----------
+    comparison
+        The comparison (`tradeperf.analytics.benchmark.compare`).
+
+    Returns
+    -------
+    dict
+        ``name``, ``kind`` (``returns`` or ``prices``), ``days`` (the number compared),
+        ``rejected_rows`` (of the benchmark's file), ``figures`` (non-finite as null with
+        ``null_reasons``) and ``series``: one ``{"day", "return", "benchmark_return",
+        "benchmark_equity"}`` row per day compared.
+    """
+
+    def frac(x: float) -> float | None:
+        return float(x) if math.isfinite(x) else None
+
+    return {
+        "name": comparison.name,
+        "kind": comparison.kind,
+        "days": comparison.days_used,
+        "rejected_rows": comparison.rejected_rows,
+        "figures": figures_to_json(comparison.figures),
+        "series": [
+            {
+                "day": d.isoformat(),
+                "return": frac(r),
+                "benchmark_return": frac(b),
+                "benchmark_equity": frac(e),
+            }
+            for d, r, b, e in zip(
+                comparison.days.tolist(),
+                comparison.returns.tolist(),
+                comparison.benchmark_returns.tolist(),
+                comparison.benchmark_equity,
+                strict=True,
+            )
         ],
     }
 

@@ -110,6 +110,17 @@ OVERALL_ROWS: Final = (
     ("open_positions", "Open positions"),
 )
 
+#: Rows of the benchmark table: (figure, label); shown only for a summary with a benchmark.
+BENCHMARK_ROWS: Final = (
+    ("benchmark_return", "Benchmark return"),
+    ("excess_return", "Excess return (ours − benchmark's)"),
+    ("alpha", "Alpha (annualised)"),
+    ("beta", "Beta"),
+    ("correlation", "Correlation"),
+    ("tracking_error", "Tracking error (annualised)"),
+    ("information_ratio", "Information ratio (per day)"),
+)
+
 
 #: How each registry unit is shown.
 _FORMAT_OF_UNIT: Final = {
@@ -276,6 +287,27 @@ def _breakdown_lines(doc: dict[str, Any], cur: str, places: int) -> list[str]:
     return [*lines, *_table(breakdown_rows(doc), heading, cur, places), ""]
 
 
+def _benchmark_lines(doc: dict[str, Any], cur: str) -> list[str]:
+    b = doc.get("benchmark")
+    if not b:
+        return []
+    rejected = b["rejected_rows"]
+    note = f"; {rejected:,} of its rows rejected" if rejected else ""
+    lines = [
+        "## Benchmark",
+        "",
+        f"Beside {b['name']} ({b['kind']}) over {b['days']:,} days{note}.",
+        "",
+        "| Figure | Value |",
+        "|---|---:|",
+    ]
+    figures = b["figures"]
+    for name, label in BENCHMARK_ROWS:
+        if name in figures:
+            lines.append(f"| {label} | {cell(figures, name, cur)} |")
+    return [*lines, ""]
+
+
 def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None = None) -> str:
     """Render ``summary.md`` from the ``summary.json`` document.
 
@@ -315,6 +347,7 @@ def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
         "",
         "Trades by status: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
         "",
+        *_benchmark_lines(doc, cur),
         "## By strategy",
         "",
         *_table(sorted(doc["by_strategy"].items()), "Strategy", cur, places),
