@@ -15,6 +15,9 @@ __all__ = ["tradeperf"]
 
 # every summary and window document a test builds is validated against its JSON Schema
 os.environ["TRADEPERF_VALIDATE_OUTPUT"] = "1"
+# reports print no PDF unless a test asks for one (tests/reports/test_pdf_report.py points
+# TRADEPERF_CHROMIUM at Debian's Chromium): a browser per report would take minutes
+os.environ["TRADEPERF_CHROMIUM"] = "none"
 
 
 def _shared_data_root() -> Path | None:

@@ -55,12 +55,15 @@ def _layout(title: str, y_title: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _num(value: Any, digits: int = 8) -> float | None:
-    """Give a JSON value as a rounded float for a chart; None for null or non-finite."""
+def _num(value: Any) -> float | None:
+    """Give a JSON value as a float of 10 significant digits (more than a chart can show).
+
+    Significant digits, not decimals: an account in BTC moves by 1e-8.
+    """
     if value is None:
         return None
     x = float(value)
-    return round(x, digits) if math.isfinite(x) else None
+    return float(f"{x:.10g}") if math.isfinite(x) else None
 
 
 def equity_chart(
@@ -86,7 +89,7 @@ def equity_chart(
             "mode": "lines",
             "name": "equity",
             "x": [r["day"] for r in daily],
-            "y": [_num(r["equity"], 2) for r in daily],
+            "y": [_num(r["equity"]) for r in daily],
             "line": {"color": BLUE, "width": 2},
         }
     ]
@@ -98,7 +101,7 @@ def equity_chart(
                 "mode": "lines",
                 "name": f"benchmark: {benchmark['name']}",
                 "x": [r["day"] for r in rows],
-                "y": [_num(r["benchmark_equity"], 2) for r in rows],
+                "y": [_num(r["benchmark_equity"]) for r in rows],
                 "line": {"color": GREY, "width": 1.5, "dash": "dot"},
             }
         )
@@ -143,7 +146,7 @@ def underwater_chart(
             "mode": "lines",
             "name": "drawdown",
             "x": days,
-            "y": [_num(None if r["drawdown"] is None else 100 * r["drawdown"], 4) for r in daily],
+            "y": [_num(None if r["drawdown"] is None else 100 * r["drawdown"]) for r in daily],
             "fill": "tozeroy",
             "line": {"color": RED, "width": 1},
             "hovertemplate": "%{y:.2f} %<extra></extra>",
@@ -155,7 +158,7 @@ def underwater_chart(
 
 def daily_pnl_chart(daily: Sequence[Mapping[str, Any]], currency: str) -> Figure:
     """Chart the net P&L of each day as bars, green above zero and red below."""
-    pnl = [_num(r["net_pnl"], 2) for r in daily]
+    pnl = [_num(r["net_pnl"]) for r in daily]
     colors = [GREEN if (v or 0) >= 0 else RED for v in pnl]
     data = [
         {
@@ -182,7 +185,7 @@ def monthly_heatmap(monthly: Sequence[Mapping[str, Any]]) -> Figure:
     for w in monthly:
         year, month = (int(x) for x in str(w["window"]).split("-")[:2])
         value = w["figures"].get("return_pct")
-        cells[(year, month)] = None if value is None else _num(100 * float(value), 3)
+        cells[(year, month)] = None if value is None else _num(100 * float(value))
     years = sorted({y for y, _ in cells}, reverse=True)
     z = [[cells.get((y, m)) for m in range(1, 13)] for y in years]
     text = [["" if v is None else f"{v:.1f}" for v in row] for row in z]
@@ -245,7 +248,7 @@ def pnl_histogram(net_pnl: np.ndarray, currency: str) -> Figure:
         {
             "type": "bar",
             "name": "trades",
-            "x": [round(float(m), 6) for m in mids],
+            "x": [_num(m) for m in mids],
             "y": counts.tolist(),
             "width": float(edges[1] - edges[0]) if edges.size > 1 else None,
             "marker": {"color": [GREEN if m > 0 else RED for m in mids]},
@@ -308,17 +311,23 @@ def rolling_chart(
     """
     rows = rolling.get(spec) or []
     scale = 100.0 if percent else 1.0
+    layout = _layout(label, "%" if percent else "")
+    if not any(r["value"] is not None for r in rows):
+        layout["annotations"] = [
+            {"text": "not enough days for this window yet", "showarrow": False,
+             "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
+        ]  # fmt: skip
     data = [
         {
             "type": "scatter",
             "mode": "lines",
             "name": spec,
             "x": [r["at"] for r in rows],
-            "y": [_num(None if r["value"] is None else scale * r["value"], 6) for r in rows],
+            "y": [_num(None if r["value"] is None else scale * r["value"]) for r in rows],
             "line": {"color": BLUE, "width": 1.5},
         }
     ]
-    return {"data": data, "layout": _layout(label, "%" if percent else "")}
+    return {"data": data, "layout": layout}
 
 
 def group_lines(
@@ -345,13 +354,13 @@ def group_lines(
 
     ranked = sorted(groups, key=lambda g: (-final(groups[g]), g))
     shown, rest = ranked[:MAX_GROUP_LINES], ranked[MAX_GROUP_LINES:]
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "type": "scatter",
             "mode": "lines",
             "name": name,
             "x": [r["day"] for r in groups[name]],
-            "y": [_num(r["cumulative_pnl"], 2) for r in groups[name]],
+            "y": [_num(r["cumulative_pnl"]) for r in groups[name]],
         }
         for name in shown
     ]
@@ -367,7 +376,7 @@ def group_lines(
                 "mode": "lines",
                 "name": f"others ({len(rest)})",
                 "x": days,
-                "y": [_num(total[d], 2) for d in days],
+                "y": [_num(total[d]) for d in days],
                 "line": {"dash": "dot", "color": GREY},
             }
         )
@@ -379,7 +388,7 @@ def breakdown_bars(breakdown: Mapping[str, Any] | None, title: str, currency: st
     groups = (breakdown or {}).get("groups") or []
     key = (breakdown or {}).get("by", [""])[0]
     x = [str(g["key"][key]) for g in groups]
-    y = [_num(g["figures"].get("net_pnl"), 2) for g in groups]
+    y = [_num(g["figures"].get("net_pnl")) for g in groups]
     trades = [g["figures"].get("trades") for g in groups]
     data = [
         {
