@@ -20,7 +20,9 @@ from tradeperf.reports.pdf_report import CHROMIUM_FLAGS
 from tradeperf.sample import write_sample
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("TRADEPERF_TEST_ARTIFACTS", Path(__file__).parents[2] / ".artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("TRADEPERF_TEST_ARTIFACTS", Path(__file__).parents[2] / ".artifacts")
+)
 
 
 def chromium() -> str:

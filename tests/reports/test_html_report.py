@@ -53,11 +53,12 @@ def test_tear_sheet_opens_offline_with_every_chart_drawn(browser, sample_report:
             " gd.querySelectorAll('.trace, .hm, image').length]; }",
             chart_id,
         )
-        assert drawn[0] >= 1 and drawn[1] >= 1 and drawn[2] >= 1, (chart_id, drawn)
+        assert min(drawn) >= 1, (chart_id, drawn)
     assert page.evaluate("document.querySelector('meta[http-equiv=Content-Security-Policy]')"
                          ".content").startswith("default-src 'none'")  # fmt: skip
     html = (sample_report / "report.html").read_text(encoding="utf-8")
-    assert "<script src" not in html and "<link" not in html
+    assert "<script src" not in html
+    assert "<link" not in html
     assert keep_screenshot(opened, "report-desktop.png").stat().st_size > 50_000
 
 
@@ -169,7 +170,8 @@ def test_trade_list_sorts_filters_and_pages(browser, sample_report: Path) -> Non
     assert [Decimal(v) for v in first_column(net)] == ranked[50:100]
     page.fill("#trade-filter", "eth-usd")
     symbols = first_column(names.index("symbol"))
-    assert symbols and set(symbols) == {"ETH-USD"}
+    assert symbols
+    assert set(symbols) == {"ETH-USD"}
     eth = (trades["symbol"] == "ETH-USD").sum()
     assert page.text_content("#trade-page").endswith(f"({eth:,} trades)")
 
@@ -185,13 +187,15 @@ def test_phone_layout_scrolls_only_inside_tables(browser, sample_report: Path) -
 
 def test_rejected_rows_are_listed_when_the_run_was_partial(browser, sample_report: Path) -> None:
     summary = json.loads((sample_report / "summary.json").read_text())
-    assert summary["partial"] and summary["rejected_rows"] > 0
+    assert summary["partial"]
+    assert summary["rejected_rows"] > 0
     page = open_page(browser, sample_report / "report.html").page
     banner = page.text_content(".banner")
     assert f"{summary['rejected_rows']} rejected rows" in banner
     listed = page.evaluate(
         "() => { const h = document.getElementById('rejected');"
-        " let n = h.nextElementSibling; while (n && !n.querySelector('table')) n = n.nextElementSibling;"
+        " let n = h.nextElementSibling;"
+        " while (n && !n.querySelector('table')) n = n.nextElementSibling;"
         " return Array.from(n.querySelectorAll('tbody tr')).map(r => r.cells[1].textContent); }"
     )
     assert len(listed) == summary["rejected_rows"]
@@ -243,7 +247,8 @@ def test_many_trades_embed_the_latest_best_and_worst(tradeperf: Tradeperf, tmp_p
     expected = set(frame["trade_id"].iloc[-LATEST_TRADES:])
     expected |= set(ranked[:BEST_WORST_TRADES]) | set(ranked[-BEST_WORST_TRADES:])
     assert ids == expected
-    assert f"{n:,} closed trades" in html and "trades.csv" in html
+    assert f"{n:,} closed trades" in html
+    assert "trades.csv" in html
     shown = [r[embedded["columns"].index("trade id")] for r in embedded["rows"]]
     order = {t: i for i, t in enumerate(frame["trade_id"])}
     assert shown == sorted(shown, key=order.__getitem__)  # in exit order
@@ -257,7 +262,8 @@ def test_freqtrade_export_makes_a_tear_sheet_with_freqtrade_s_totals(
     source = json.loads(freqtrade_backtest.read_text())
     strategy = next(iter(source["strategy"].values()))
     opened = open_page(browser, tmp_path / "ft" / "report.html")
-    assert opened.errors == [] and opened.requests == []
+    assert opened.errors == []
+    assert opened.requests == []
     kpis = dict(
         zip(
             opened.page.eval_on_selector_all(".kpi .label", "els => els.map(e => e.textContent)"),
@@ -269,3 +275,40 @@ def test_freqtrade_export_makes_a_tear_sheet_with_freqtrade_s_totals(
     total = Decimal(str(strategy["profit_total_abs"])).quantize(Decimal("1E-8"))  # BTC: 8 decimals
     assert kpis["Net P&L"] == f"{total:,}"
     keep_screenshot(opened, "report-freqtrade.png")
+
+
+def test_benchmark_curve_and_figures_beside_ours(browser, tradeperf: Tradeperf, tmp_path) -> None:
+    from tradeperf.sample import write_sample
+
+    write_sample(tmp_path / "bot", days=45, seed=8)
+    days = pd.bdate_range("2023-12-29", "2024-02-20")  # an index: weekdays only
+    prices = [400 * (1.001**i) * (1 + 0.01 * ((i * 37) % 7 - 3)) for i in range(len(days))]
+    pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Adj Close": prices}).to_csv(
+        tmp_path / "spy.csv", index=False
+    )
+    ran = tradeperf(
+        "report", "bot/logs", "--out", "rep", "--outputs", "html,json,csv",
+        "--capital", "20000", "--benchmark", "spy.csv",
+    )  # fmt: skip
+    assert ran.code == 0, ran.err
+    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    block = summary["benchmark"]
+    opened = open_page(browser, tmp_path / "rep" / "report.html")
+    assert opened.errors == []
+    assert opened.requests == []
+    equity = _charts(opened.page)["equity"]["data"]
+    assert [t["name"] for t in equity] == ["equity", "benchmark: spy"]
+    # the benchmark's curve: our starting equity grown as its price (weekends unchanged)
+    px = pd.Series(prices, index=days.strftime("%Y-%m-%d")).reindex(equity[1]["x"]).ffill()
+    before = pd.Timestamp(equity[1]["x"][0]) - pd.Timedelta(days=1)
+    start = pd.Series(prices, index=days).asof(before)
+    expected = float(summary["capital"]) * px / start
+    assert equity[1]["y"] == pytest.approx(expected.tolist(), rel=1e-8)
+    table = opened.page.eval_on_selector_all(
+        "h2:has-text('Against the benchmark') + div table tbody tr",
+        "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])",
+    )
+    shown = dict(table)
+    assert shown["beta"] == f"{block['figures']['beta']:.2f}"
+    assert shown["alpha"] == f"{100 * block['figures']['alpha']:.2f} %"
+    assert {"tracking error", "information ratio", "excess return"} <= set(shown)
