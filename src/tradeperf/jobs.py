@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +27,8 @@ from tradeperf.store import Store, open_store
 from tradeperf.timezones import resolve_timezone
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from tradeperf.ingest.benchmark import BenchmarkFile
     from tradeperf.pipeline import IngestReport
     from tradeperf.reports.html_report import ReportExtras
@@ -419,21 +422,26 @@ def report_extras(store: Store, summary: Summary) -> ReportExtras:
     from tradeperf.reports.trade_rows import trade_rows
 
     request = summary.request
-    rows = None
-    if summary.closed is not None:
-        tz = resolve_timezone(request.day_key)
-        days = local_days(summary.closed.column("exit_time"), tz)
-        rows = trade_rows(summary.closed, days, request.currency)
-    groups = {}
-    for key in ("hour", "weekday"):
-        part = summarize(
-            store,
-            dataclasses.replace(
-                request, by=(key,), windows=(), series=False, breakdowns=False,
-                trade_list=False, rolling=(),
-            ),
-        )  # fmt: skip
-        groups[key] = breakdown_to_json(part.breakdown) if part.breakdown else None
+
+    def rows_of(closed: pa.Table) -> pa.Table:
+        days = local_days(closed.column("exit_time"), resolve_timezone(request.day_key))
+        return trade_rows(closed, days, request.currency)
+
+    # the text of the trades is made by DuckDB and Arrow, which let go of the GIL: in a
+    # thread beside the breakdowns the store computes
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(rows_of, summary.closed) if summary.closed is not None else None
+        groups = {}
+        for key in ("hour", "weekday"):
+            part = summarize(
+                store,
+                dataclasses.replace(
+                    request, by=(key,), windows=(), series=False, breakdowns=False,
+                    trade_list=False, rolling=(),
+                ),
+            )  # fmt: skip
+            groups[key] = breakdown_to_json(part.breakdown) if part.breakdown else None
+        rows = pending.result() if pending is not None else None
     rejected: list[dict[str, object]] = []
     if summary.partial:
         quarantine = store.quarantine()
@@ -790,10 +798,22 @@ def run_report(
         summary = summarize(store, scoped)
         if bench is not None:
             add_benchmark(summary, bench)
-        extras = report_extras(store, summary) if _TRADE_OUTPUTS & set(outputs) else None
-    files = write_report(
-        summary, out_dir, outputs=outputs, money_decimals=config.money_decimals, extras=extras
-    )
+        plain = [o for o in outputs if o not in _TRADE_OUTPUTS]
+        rich = [o for o in outputs if o in _TRADE_OUTPUTS]
+        files: list[Path] = []
+        # the JSON and Markdown files are written while the store gathers what the CSV and
+        # the tear sheet show (mostly in DuckDB, without the GIL); nothing else uses the store
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(report_extras, store, summary) if rich else None
+            if plain:
+                files += write_report(
+                    summary, out_dir, outputs=plain, money_decimals=config.money_decimals
+                )
+            extras = pending.result() if pending is not None else None
+    if rich:
+        files += write_report(
+            summary, out_dir, outputs=rich, money_decimals=config.money_decimals, extras=extras
+        )
     return ReportResult(
         ingest=report,
         summary=summary,

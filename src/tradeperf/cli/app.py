@@ -500,6 +500,14 @@ def report(
     _other_currencies(doc)
     asked = result.summary.request
     _assumed_capital(result.capital_assumed, asked.capital, asked.currency)
+    bench = result.summary.benchmark
+    if bench is not None and bench.rejected_rows:
+        err.print(
+            f"benchmark {benchmark}: {_n(bench.rejected_rows, 'rejected row')} left out "
+            "(bad date or value, or a date given two values)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in result.notes:
         err.print(note, highlight=False, soft_wrap=True)
     err.print(f"wrote {len(result.files)} files to {out_dir}")

@@ -62,6 +62,8 @@ LATEST_TRADES: Final = 3_000
 BEST_WORST_TRADES: Final = 1_000
 #: The rolling figures the tear sheet charts (rolling specs, `tradeperf.analytics.rolling`).
 ROLLING: Final = ("sharpe_ratio:30d", "annual_volatility:30d")
+#: The daily windows listed at most (the latest; every day is in ``daily.csv``).
+DAILY_ROWS: Final = 62
 #: Best and worst trades listed in their own tables.
 TOP_TRADES: Final = 10
 #: Rejected rows listed at most (the rest are counted).
@@ -615,6 +617,10 @@ def render_html(
         ("daily", "Daily windows", "show the daily windows"),
     ):
         rows = windows.get(kind) or []
+        note = None
+        if kind == "daily" and len(rows) > DAILY_ROWS:
+            note = f"The last {DAILY_ROWS} of {len(rows):,} days; every day is in daily.csv."
+            rows = rows[-DAILY_ROWS:]
         if rows:
             tables.append(
                 _figure_table(
@@ -624,6 +630,7 @@ def render_html(
                     [(w["window"], w["figures"]) for w in rows],
                     cur,
                     places,
+                    note=note,
                     extra=("return_pct",),
                     folded=folded,
                 )

@@ -19,7 +19,6 @@ from typing import Final
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 #: The columns of ``trades.csv``, in order.
 COLUMNS: Final = (
@@ -30,7 +29,6 @@ COLUMNS: Final = (
 )  # fmt: skip
 
 _MONEY: Final = ("quantity", "entry_price", "exit_price", "gross_pnl", "fees", "net_pnl")
-_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%Ez"
 
 
 def _decimal_sql(column: str) -> str:
@@ -82,38 +80,33 @@ def trade_rows(closed: pa.Table, days: np.ndarray, currency: str) -> pa.Table:
             "source_line": closed.column("source_line"),
             "entry_us": closed.column("entry_time").cast(utc).cast(pa.int64()),
             "exit_us": closed.column("exit_time").cast(utc).cast(pa.int64()),
+            "exit_day": pa.array(days.astype("datetime64[D]"), pa.date32()),
+            "currency": pa.array([currency] * closed.num_rows, pa.string()),
         }
     )
+    money = {c: _decimal_sql(c) for c in _MONEY}
+    select = {
+        **{c: c for c in COLUMNS},
+        **money,
+        "exit_day": "CAST(exit_day AS VARCHAR)",
+        "entry_time": _time_sql("entry_us"),
+        "exit_time": _time_sql("exit_us"),
+        "holding_seconds": "regexp_replace(CAST((exit_us - entry_us) / 1e6 AS VARCHAR),"
+        " '\\.0$', '')",
+        "return_pct": "CASE WHEN isfinite(return_pct) THEN CAST(return_pct AS VARCHAR) END",
+    }
     con = duckdb.connect()
     try:
         con.register("trades", frame)
-        money = ", ".join(f'{_decimal_sql(c)} AS "{c}"' for c in _MONEY)
-        text = con.sql(
-            f"""
-            SELECT trade_id, strategy, symbol, side, account, venue, exit_reason, source,
-                   {money},
-                   CASE WHEN isfinite(return_pct) THEN CAST(return_pct AS VARCHAR) END
-                       AS return_pct,
-                   source_line,
-                   CAST((exit_us - entry_us) / 1e6 AS VARCHAR) AS holding_seconds
-            FROM trades
-            """
-        ).to_arrow_table()
+        columns = ", ".join(f'{select[c]} AS "{c}"' for c in COLUMNS)
+        return con.sql(f"SELECT {columns} FROM trades").to_arrow_table()
     finally:
         con.close()
-    holding = pc.replace_substring_regex(text.column("holding_seconds"), r"\.0$", "")
-    columns = {
-        "trade_id": text.column("trade_id"),
-        "exit_day": pa.array(days.astype(str).tolist(), pa.string()),
-        "entry_time": pc.strftime(closed.column("entry_time").cast(utc), format=_TIME_FORMAT),
-        "exit_time": pc.strftime(closed.column("exit_time").cast(utc), format=_TIME_FORMAT),
-        "holding_seconds": holding,
-        **{c: text.column(c) for c in ("strategy", "symbol", "side", "account", "venue")},
-        **{c: text.column(c) for c in _MONEY},
-        "currency": pa.array([currency] * closed.num_rows, pa.string()),
-        **{c: text.column(c) for c in ("return_pct", "exit_reason", "source", "source_line")},
-    }
-    return pa.table({c: columns[c] for c in COLUMNS})
+
+
+def _time_sql(column: str) -> str:
+    """Give the SQL of UTC microseconds since the epoch as ISO 8601 text with ``+00:00``."""
+    return f"strftime(make_timestamp({column}), '%Y-%m-%dT%H:%M:%S.%f') || '+00:00'"
 
 
 def write_trades_csv(rows: pa.Table, path: Path) -> Path:
