@@ -314,7 +314,7 @@ def write_report(
     summary: Summary,
     out_dir: Path,
     *,
-    outputs: Sequence[str] = OUTPUTS,
+    outputs: Sequence[str] | None = None,
     money_decimals: Mapping[str, int] | None = None,
     extras: ReportExtras | None = None,
 ) -> list[Path]:
@@ -333,7 +333,8 @@ def write_report(
     out_dir
         The folder to write into (created if missing).
     outputs
-        The kinds of file to write, from `OUTPUTS`.
+        The kinds of file to write, from `OUTPUTS`; None: `default_outputs` (the PDF where
+        a Chromium is found).
     money_decimals
         Decimals of money in the Markdown and HTML files (the setting: currency or ``*`` ->
         decimals); None for the currencies' own.
@@ -354,7 +355,7 @@ def write_report(
     """
     from tradeperf.reports.html_report import ReportExtras
 
-    outputs = check_outputs(outputs)
+    outputs = check_outputs(default_outputs()[0] if outputs is None else outputs)
     extras = extras or ReportExtras()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -80,9 +80,11 @@ def keep_screenshot(opened: Opened, name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The report folder of 120 days of the generated bot (Europe/Berlin, with a few bad rows)."""
+    """The report folder of 120 days of the generated bot (Europe/Berlin), with a few bad rows
+    and an unreadable file."""
     root = tmp_path_factory.mktemp("sample-report")
     write_sample(root / "bot", days=120, seed=5)
+    (root / "bot" / "logs" / "broken.parquet").write_bytes(b"PAR1 cut short by a crash")
     config = load_config(
         {
             "store": f"duckdb://{root / 'store.duckdb'}",

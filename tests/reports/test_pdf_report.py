@@ -98,3 +98,32 @@ def test_without_chromium_the_pdf_is_skipped_in_one_line(
     assert "no Chromium found" in asked.err
     assert "Traceback" not in asked.text
     assert not (tmp_path / "rep2").exists()
+
+
+def test_pdf_prints_from_inside_a_running_event_loop(sample_report: Path, tmp_path: Path) -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tradeperf.reports.pdf_report import print_pdf
+
+    async def in_a_notebook() -> Path:  # Jupyter runs cells inside an asyncio loop
+        return print_pdf(sample_report / "report.html", tmp_path / "r.pdf", chromium=chromium())
+
+    # a thread of its own: the session's browser fixture may run a loop in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pdf = pool.submit(asyncio.run, in_a_notebook()).result()
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_chromium_that_cannot_start_is_one_error_line(
+    tradeperf: Tradeperf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("TRADEPERF_CHROMIUM", str(fake))
+    write_sample(tmp_path / "bot", days=5, seed=2)
+    ran = tradeperf("report", "bot/logs", "--out", "rep", "--outputs", "pdf")
+    assert ran.code == 2
+    assert "Chromium could not print the PDF" in ran.err
+    assert "Traceback" not in ran.text

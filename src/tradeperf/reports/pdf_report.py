@@ -91,6 +91,17 @@ def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None) -> Path:
     executable = chromium or find_chromium()
     if reason or executable is None:
         raise InputError(reason or "report.pdf: no Chromium found", path=str(pdf))
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Playwright's sync API refuses a thread with a running event loop (a notebook, or a
+    # caller's own Playwright): it gets a thread of its own
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_print, html, pdf, executable).result()
+    return pdf
+
+
+def _print(html: Path, pdf: Path, executable: str) -> None:
+    """Print ``html`` to ``pdf`` with the Chromium at ``executable`` (`print_pdf`)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -121,5 +132,4 @@ def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None) -> Path:
                 browser.close()
     except PlaywrightError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"report.pdf: Chromium could not print: {first}", path=str(pdf)) from None
-    return pdf
+        raise InputError(f"Chromium could not print the PDF: {first}", path=str(pdf)) from None
