@@ -416,7 +416,7 @@ def report(
         "tradeperf-report"
     ),
     outputs: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--outputs",
             help="Report files to write, comma-separated: json, md, csv (trades, windows, "
@@ -424,7 +424,7 @@ def report(
             "(the tear sheet printed by Chromium). Default: all, the PDF where a Chromium is "
             "found.",
         ),
-    ] = "",
+    ] = None,
     benchmark: Annotated[
         Path | None,
         typer.Option(
@@ -479,7 +479,7 @@ def report(
         "cost_basis": cost_basis,
         **_edges(config, since, at, last, by, rolling, session),
     }
-    files = jobs.parse_outputs(outputs) if outputs.strip() else None
+    files = jobs.parse_outputs(outputs) if outputs is not None else None
     with _progress() as progress:
         task = progress.add_task("ingesting", total=None)
         result = jobs.run_report(

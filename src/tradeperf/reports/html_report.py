@@ -590,12 +590,12 @@ def render_html(
 
     Examples
     --------
+    >>> import tempfile
+    >>> from tradeperf.analytics.summary import SummaryRequest, summarize
     >>> from tradeperf.reports.json_report import summary_to_json
-    >>> from tradeperf.analytics.model import Summary, SummaryRequest
-    >>> import datetime as dt
-    >>> empty = Summary(SummaryRequest(), dt.datetime(2024, 1, 1, tzinfo=dt.UTC), None, None,
-    ...                 {}, {}, {}, {}, {}, 0, 0)
-    >>> page = render_html(summary_to_json(empty))
+    >>> from tradeperf.store import open_store
+    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"duckdb://{tmp}/s.duckdb") as st:
+    ...     page = render_html(summary_to_json(summarize(st, SummaryRequest())))
     >>> page.startswith("<!DOCTYPE html>"), "<script src" in page, "Plotly.newPlot" in page
     (True, False, True)
     """
