@@ -46,6 +46,8 @@ def test_tear_sheet_opens_offline_with_every_chart_drawn(browser, sample_report:
     assert opened.requests == []  # nothing asked for the network
     ids = page.eval_on_selector_all(".chart", "els => els.map(e => e.id)")
     assert set(ids) == CHART_IDS
+    every_id = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
+    assert len(every_id) == len(set(every_id))  # no id twice
     for chart_id in ids:  # drawn by Plotly: an SVG with at least one trace in it
         drawn = page.evaluate(
             "id => { const gd = document.getElementById(id);"
@@ -314,3 +316,31 @@ def test_benchmark_curve_and_figures_beside_ours(browser, tradeperf: Tradeperf, 
     assert shown["beta"] == f"{block['figures']['beta']:.2f}"
     assert shown["alpha"] == f"{100 * block['figures']['alpha']:.2f} %"
     assert {"tracking error", "information ratio", "excess return"} <= set(shown)
+
+
+def test_hostile_names_are_shown_as_text_never_run(browser, tradeperf: Tradeperf, tmp_path) -> None:
+    strategy = '<img src="https://example.com/x.png" onerror="window.pwned=1">'
+    symbol = "</script><script>window.pwned=2</script>"
+    reason = "stop\u2028\"'&<b>"  # a JavaScript line break inside
+    rows = [
+        {"trade_id": f"t{i}", "strategy": strategy, "symbol": symbol, "side": "long",
+         "status": "CLOSED", "exit_time": f"2024-05-0{i + 1}T12:00:00Z",
+         "entry_time": f"2024-05-0{i + 1}T10:00:00Z", "net_pnl": str(10 - 7 * i), "fees": "1",
+         "exit_reason": reason}
+        for i in range(3)
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    ran = tradeperf("report", "t.csv", "--out", "rep", "--outputs", "html")
+    assert ran.code == 0, ran.err
+    opened = open_page(browser, tmp_path / "rep" / "report.html")
+    assert opened.errors == []
+    assert opened.requests == []
+    assert opened.page.evaluate("window.pwned") is None
+    assert opened.page.locator("img").count() == 0
+    cells = opened.page.eval_on_selector_all(
+        "#trade-table tbody td", "els => els.map(e => e.textContent)"
+    )
+    assert strategy in cells
+    assert symbol in cells
+    assert reason in cells
+    assert strategy in opened.page.text_content("section:has(#strategies)")

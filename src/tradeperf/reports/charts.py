@@ -48,7 +48,14 @@ def _layout(title: str, y_title: str, **extra: Any) -> dict[str, Any]:
         "plot_bgcolor": "#ffffff",
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
         "xaxis": {"gridcolor": "#eaeef2", "zeroline": False, "automargin": True},
-        "yaxis": {"title": {"text": y_title}, "gridcolor": "#eaeef2", "automargin": True},
+        # plain numbers on the value axis: 0.0002 BTC, not 200µ
+        "yaxis": {
+            "title": {"text": y_title},
+            "gridcolor": "#eaeef2",
+            "automargin": True,
+            "exponentformat": "none",
+            "separatethousands": True,
+        },
         "legend": {"orientation": "h", "y": -0.18},
         "hovermode": "x unified",
         **extra,

@@ -624,7 +624,7 @@ def render_html(
         if rows:
             tables.append(
                 _figure_table(
-                    kind,
+                    f"{kind}-windows",
                     label,
                     "Window",
                     [(w["window"], w["figures"]) for w in rows],
@@ -643,7 +643,7 @@ def render_html(
         if groups:
             tables.append(
                 _figure_table(
-                    block.replace("_", "-"),
+                    title_.lower(),  # "strategies", "symbols" (the charts are by-...)
                     title_,
                     label,
                     sorted(groups.items()),
@@ -691,7 +691,11 @@ def render_html(
         doc=doc,
         period=_period(doc),
         capital=fmt(Decimal(str(doc["capital"])), "money", cur, decimals=places),
-        sources=f"{len(sources):,} source files" if sources else "the whole store",
+        sources=(
+            f"{len(sources):,} source file{'s' if len(sources) != 1 else ''}"
+            if sources
+            else "the whole store"
+        ),
         banners=banners,
         kpis=_kpis(overall, cur, places),
         charts=[
