@@ -313,9 +313,10 @@ def test_benchmark_curve_and_figures_beside_ours(browser, tradeperf: Tradeperf, 
         "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])",
     )
     shown = dict(table)
-    assert shown["beta"] == f"{block['figures']['beta']:.2f}"
-    assert shown["alpha"] == f"{100 * block['figures']['alpha']:.2f} %"
-    assert {"tracking error", "information ratio", "excess return"} <= set(shown)
+    assert shown["Beta"] == f"{block['figures']['beta']:.2f}"
+    assert shown["Alpha (annualised)"] == f"{100 * block['figures']['alpha']:.2f} %"
+    assert {"Tracking error (annualised)", "Information ratio (per day)"} <= set(shown)
+    assert "Excess return (ours − benchmark's)" in shown
 
 
 def test_hostile_names_are_shown_as_text_never_run(browser, tradeperf: Tradeperf, tmp_path) -> None:

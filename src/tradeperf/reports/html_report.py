@@ -41,7 +41,14 @@ import pyarrow.compute as pc
 
 from tradeperf.reports import charts
 from tradeperf.reports.csv_report import top_drawdowns
-from tradeperf.reports.markdown import COLUMNS, OVERALL_ROWS, cell, fmt, format_of, money_decimals
+from tradeperf.reports.markdown import (
+    BENCHMARK_ROWS,
+    COLUMNS,
+    OVERALL_ROWS,
+    cell,
+    fmt,
+    money_decimals,
+)
 
 #: The headline figures, in order.
 HEADLINE: Final = (
@@ -406,26 +413,11 @@ def _charts(
         },
     ]
     tz = doc["timezone"]
-    if extras.by_hour:
-        out.append(
-            {
-                "id": "by-hour",
-                "title": "P&L by hour",
-                "figure": charts.breakdown_bars(
-                    extras.by_hour, f"Net P&L by exit hour ({tz})", cur
-                ),
-            }
-        )
-    if extras.by_weekday:
-        out.append(
-            {
-                "id": "by-weekday",
-                "title": "P&L by weekday",
-                "figure": charts.breakdown_bars(
-                    extras.by_weekday, f"Net P&L by exit weekday ({tz})", cur
-                ),
-            }
-        )
+    for key, breakdown in (("hour", extras.by_hour), ("weekday", extras.by_weekday)):
+        if breakdown:
+            title = f"Net P&L by exit {key} ({tz})"
+            figure = charts.breakdown_bars(breakdown, title, cur)
+            out.append({"id": f"by-{key}", "title": f"P&L by {key}", "figure": figure})
     return out
 
 
@@ -510,29 +502,16 @@ def _benchmark(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     block = doc.get("benchmark")
     if not block:
         return None
-    names = (
-        "alpha",
-        "beta",
-        "excess_return",
-        "tracking_error",
-        "information_ratio",
-        "correlation",
-        "benchmark_return",
-    )
     figures = block.get("figures") or {}
-    rows = []
-    for name in names:
-        if name not in figures:
-            continue
-        value = figures[name]
-        kind = format_of(name) if _definition(name) else "ratio"
-        rows.append(
-            {
-                "label": name.replace("_", " "),
-                "value": fmt(value, kind, doc["currency"]),
-                "definition": _definition(name),
-            }
-        )
+    rows = [
+        {
+            "label": label,
+            "value": cell(figures, name, doc["currency"]),
+            "definition": _definition(name),
+        }
+        for name, label in BENCHMARK_ROWS
+        if name in figures
+    ]
     note = (
         f"{block.get('days', 0)} days in common; a day of ours the benchmark has no row for "
         "(a weekend of an index) counts as an unchanged benchmark."
