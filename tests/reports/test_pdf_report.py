@@ -127,3 +127,23 @@ def test_a_chromium_that_cannot_start_is_one_error_line(
     assert ran.code == 2
     assert "Chromium could not print the PDF" in ran.err
     assert "Traceback" not in ran.text
+
+
+def test_without_playwright_the_line_says_which_extra_to_install(
+    tradeperf: Tradeperf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def no_playwright(name: str, *args: object):  # as on a plain `pip install tradeperf`
+        return None if name == "playwright" else real(name, *args)
+
+    monkeypatch.setenv("TRADEPERF_CHROMIUM", chromium())
+    monkeypatch.setattr(importlib.util, "find_spec", no_playwright)
+    write_sample(tmp_path / "bot", days=5, seed=2)
+    ran = tradeperf("report", "bot/logs", "--out", "rep")
+    assert ran.code == 0, ran.err
+    assert "report.pdf skipped: Playwright is not installed (pip install 'tradeperf[pdf]')" in (
+        ran.err
+    )

@@ -507,9 +507,10 @@ def report(
             "(bad date or value, or a date given two values)",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )
-    for note in result.notes:
-        err.print(note, highlight=False, soft_wrap=True)
+    for note in result.notes:  # plain text: "tradeperf[pdf]" is no Rich markup
+        err.print(note, highlight=False, soft_wrap=True, markup=False)
     err.print(f"wrote {len(result.files)} files to {out_dir}")
 
 
