@@ -345,3 +345,22 @@ def test_hostile_names_are_shown_as_text_never_run(browser, tradeperf: Tradeperf
     assert symbol in cells
     assert reason in cells
     assert strategy in opened.page.text_content("section:has(#strategies)")
+
+
+def test_a_single_day_still_draws_its_point_and_bar(
+    browser, tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    _write_trades(tmp_path / "day.csv", 5)  # five trades, ten minutes apart, one day
+    ran = tradeperf("report", "day.csv", "--out", "rep", "--outputs", "html")
+    assert ran.code == 0, ran.err
+    page = open_page(browser, tmp_path / "rep" / "report.html").page
+    charts = _charts(page)
+    equity = charts["equity"]
+    assert equity["data"][0]["mode"] == "lines+markers"
+    day = equity["data"][0]["x"][0]
+    first, last = (pd.Timestamp(x) for x in equity["layout"]["xaxis"]["range"])
+    assert first < pd.Timestamp(day) < last  # not zoomed to milliseconds around the day
+    bar = page.evaluate(
+        "document.querySelector('#daily-pnl .bars path').getBoundingClientRect().width"
+    )
+    assert bar > 50  # a bar a day, even for one day

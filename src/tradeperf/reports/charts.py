@@ -14,6 +14,7 @@ References: Plotly's figure reference (https://plotly.com/javascript/reference/)
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -73,6 +74,31 @@ def _num(value: Any) -> float | None:
     return float(f"{x:.10g}") if math.isfinite(x) else None
 
 
+#: Up to this many days a line chart marks each day's point (one day alone shows as a dot).
+FEW_DAYS: Final = 60
+
+
+def _by_day(figure: Figure) -> Figure:
+    """Make a chart of days readable however few of them there are.
+
+    A date axis; each point marked when there are at most `FEW_DAYS`; a day either side when
+    there are under a week of them (one day alone otherwise zooms the axis to milliseconds).
+    """
+    days = sorted({x for trace in figure["data"] for x in trace.get("x") or ()})
+    axis = figure["layout"]["xaxis"]
+    axis["type"] = "date"
+    if days and len(days) <= FEW_DAYS:
+        for trace in figure["data"]:
+            if trace.get("mode") == "lines":
+                trace["mode"] = "lines+markers"
+    if days and len(days) < 7:
+        first = dt.date.fromisoformat(str(days[0])[:10]) - dt.timedelta(days=1)
+        last = dt.date.fromisoformat(str(days[-1])[:10]) + dt.timedelta(days=1)
+        axis.update(range=[first.isoformat(), last.isoformat()], dtick=86_400_000,
+                    tickformat="%Y-%m-%d")  # fmt: skip
+    return figure
+
+
 def equity_chart(
     daily: Sequence[Mapping[str, Any]],
     currency: str,
@@ -112,7 +138,7 @@ def equity_chart(
                 "line": {"color": GREY, "width": 1.5, "dash": "dot"},
             }
         )
-    return {"data": data, "layout": _layout("Equity (end of day)", currency)}
+    return _by_day({"data": data, "layout": _layout("Equity (end of day)", currency)})
 
 
 def underwater_chart(
@@ -160,7 +186,7 @@ def underwater_chart(
         }
     ]
     title = f"Underwater (drawdown from peak; the {SHADED_DRAWDOWNS} deepest shaded)"
-    return {"data": data, "layout": _layout(title, "%", shapes=shapes)}
+    return _by_day({"data": data, "layout": _layout(title, "%", shapes=shapes)})
 
 
 def daily_pnl_chart(daily: Sequence[Mapping[str, Any]], currency: str) -> Figure:
@@ -173,10 +199,11 @@ def daily_pnl_chart(daily: Sequence[Mapping[str, Any]], currency: str) -> Figure
             "name": "net P&L",
             "x": [r["day"] for r in daily],
             "y": pnl,
+            "width": 0.8 * 86_400_000,  # milliseconds of the date axis: a bar a day, however few
             "marker": {"color": colors},
         }
     ]
-    return {"data": data, "layout": _layout("Daily net P&L", currency, bargap=0.1)}
+    return _by_day({"data": data, "layout": _layout("Daily net P&L", currency, bargap=0.1)})
 
 
 def monthly_heatmap(monthly: Sequence[Mapping[str, Any]]) -> Figure:
@@ -334,7 +361,7 @@ def rolling_chart(
             "line": {"color": BLUE, "width": 1.5},
         }
     ]
-    return {"data": data, "layout": layout}
+    return _by_day({"data": data, "layout": layout})
 
 
 def group_lines(
@@ -387,7 +414,7 @@ def group_lines(
                 "line": {"dash": "dot", "color": GREY},
             }
         )
-    return {"data": data, "layout": _layout(title, currency)}
+    return _by_day({"data": data, "layout": _layout(title, currency)})
 
 
 def breakdown_bars(breakdown: Mapping[str, Any] | None, title: str, currency: str) -> Figure:
