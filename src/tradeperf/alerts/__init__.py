@@ -1,0 +1,1 @@
+"""Alerts against targets: the targets a user sets and the rules evaluated on the summaries."""
