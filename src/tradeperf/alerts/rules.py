@@ -85,13 +85,14 @@ def _request(base: SummaryRequest, target: Target, now: dt.datetime) -> tuple[Su
         "strategies": (target.strategy,) if target.strategy else base.strategies,
         "symbols": (target.symbol,) if target.symbol else base.symbols,
     }
+    lean["until"] = now  # only what had happened by the evaluation's instant
     w: Window = target.window
     if w.kind == "trades":
         return dataclasses.replace(base, last=w.trades, **lean), f"the last {w.trades} trades"
     if w.kind == "trailing":
         since = parse_since(w.text, until=now, tz=tz)
         label = f"the {w.text} to {now.astimezone(dt.UTC).isoformat(timespec='seconds')}"
-        return dataclasses.replace(base, since=since, until=now, **lean), label
+        return dataclasses.replace(base, since=since, **lean), label
     if w.kind == "all":
         return dataclasses.replace(base, **lean), "all trades"
     today = now.astimezone(tz).date()

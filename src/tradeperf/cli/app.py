@@ -50,6 +50,10 @@ app = typer.Typer(
 )
 store_app = typer.Typer(help="Inspect and maintain the store.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
+alerts_app = typer.Typer(
+    help="Check the performance targets (docs/alerts.md).", no_args_is_help=True
+)
+app.add_typer(alerts_app, name="alerts")
 
 out = Console()
 err = Console(stderr=True)
@@ -864,6 +868,65 @@ def store_forget(
     restored = removed.pop("restored", 0)
     rows = ", ".join(f"{kind} {n:,}" for kind, n in removed.items() if n) or "no rows"
     out.print(f"forgot the sources: {rows}; {_n(restored, 'conflicted record')} count again")
+
+
+@alerts_app.command("check")
+def alerts_check(
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Targets file, TOML or YAML (default: TRADEPERF_TARGETS, else the config's "
+            "[targets]).",
+        ),
+    ] = None,
+    store: StoreOpt = None,
+    tz: TzOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    day_start: DayStartOpt = None,
+    config_file: ConfigOpt = None,
+    at: AtOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """Evaluate the targets now; exit 5 when a critical rule is breached (for cron)."""
+    from tradeperf.alerts.check import CRITICAL_EXIT, check, critical, outcomes_to_json
+    from tradeperf.alerts.targets import load_targets
+    from tradeperf.durations import parse_instant
+    from tradeperf.timezones import resolve_timezone
+
+    output = _output(output, INGEST_FORMATS)
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, day_start=day_start,
+        config_file=config_file,
+    )  # fmt: skip
+    rules = load_targets(targets, config_file=config_file)
+    now = parse_instant(at, resolve_timezone(config.timezone)) if at else dt.datetime.now(dt.UTC)
+    outcomes = check(config, rules, now=now)
+    if output == "json":
+        sys.stdout.write(json.dumps(outcomes_to_json(outcomes, now), indent=2) + "\n")
+    else:
+        table = Table(title=f"Targets at {now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        for col in ("rule", "window", "trades", "value", "target", "status"):
+            table.add_column(col, justify="right" if col in ("trades", "value") else "left")
+        for o in outcomes:
+            t = o.target
+            target = f"{'≥' if t.bound == 'min' else '≤'} {t.threshold}"
+            if o.reason is not None:
+                status = f"not evaluated: {o.reason}"
+            elif o.breached:
+                status = f"[red]{o.severity.value if o.severity else ''}[/]"
+            else:
+                status = "ok"
+            value = (
+                ""
+                if o.value is None
+                else (f"{o.value:.4g}" if isinstance(o.value, float) else str(o.value.normalize()))
+            )
+            table.add_row(escape(t.rule), o.window, str(o.trades), value, target, status)
+        out.print(table)
+    if critical(outcomes):
+        raise typer.Exit(CRITICAL_EXIT)
 
 
 def main() -> None:

@@ -1,0 +1,64 @@
+"""``tradeperf alerts check``: exit 0 when no critical rule is breached, 5 when one is (for cron),
+3 for a bad or missing targets file, JSON with the values a naive computation gives; --at sees
+only the trades exited by then."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from tests.alerts.test_rules import START, _trades
+from tests.cli.conftest import Tradeperf
+
+PNLS = ["10"] * 30 + ["-12", "3", "-12", "-12", "-12", "-12", "-12", "4", "-12", "-12"]
+
+
+def _store(tradeperf: Tradeperf, tmp_path: Path) -> None:
+    _trades(PNLS).to_csv(tmp_path / "trades.csv", index=False)
+    assert tradeperf("ingest", "trades.csv").code == 0
+
+
+def test_check_exits_5_on_a_critical_breach_and_0_otherwise(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    _store(tradeperf, tmp_path)
+    (tmp_path / "t.yaml").write_text(
+        "window: 10trades\nmin_trades: 5\nwin_rate:\n  min: 0.5\n  critical: 0.3\n"
+    )
+    end = (START + dt.timedelta(hours=2 * len(PNLS))).isoformat()
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", end, "--format", "json")
+    assert ran.code == 5, ran.text
+    doc = json.loads(ran.out)
+    (rule,) = doc["rules"]
+    last10 = [Decimal(p) for p in PNLS[-10:]]
+    assert rule["value"] == sum(p > 0 for p in last10) / 10
+    assert (rule["breached"], rule["severity"], doc["critical"]) == (True, "critical", True)
+
+    # at the end of the winning run, the same rule holds: exit 0
+    calm = (START + dt.timedelta(hours=2 * 29, minutes=1)).isoformat()
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", calm)
+    assert ran.code == 0, ran.text
+    assert "ok" in ran.out
+
+
+def test_a_warning_alone_exits_0_and_shows_in_the_table(tradeperf: Tradeperf, tmp_path) -> None:
+    _store(tradeperf, tmp_path)
+    (tmp_path / "t.toml").write_text("[targets]\nwindow = '10trades'\nwin_rate = 0.5\n")
+    end = (START + dt.timedelta(hours=2 * len(PNLS))).isoformat()
+    ran = tradeperf("alerts", "check", "--targets", "t.toml", "--at", end)
+    assert ran.code == 0, ran.text
+    assert "warning" in ran.out
+
+
+def test_bad_or_missing_targets_exit_3_in_one_line(tradeperf: Tradeperf, tmp_path) -> None:
+    _store(tradeperf, tmp_path)
+    ran = tradeperf("alerts", "check")
+    assert ran.code == 3
+    assert "no targets" in ran.err
+    (tmp_path / "t.yaml").write_text("win_rate: high\n")
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml")
+    assert ran.code == 3
+    assert "t.yaml: win_rate: expected a number" in ran.err
+    assert "Traceback" not in ran.text
