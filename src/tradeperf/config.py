@@ -176,8 +176,40 @@ def _read_file(path: Path) -> dict[str, Any]:
     return {k: str(v) for k, v in section.items()}
 
 
+#: A trading bot's names of settings, read when tradeperf's own variable is not set.
+ENV_ALIASES: Final = {"PERFORMANCE_SUMMARY_TIMEZONE": "timezone"}
+
+
+def environment() -> dict[str, str]:
+    """Give the environment the settings read: a ``.env`` file, then the real environment.
+
+    A bot's ``.env`` in the working folder (python-dotenv's format) is read when present,
+    below the real environment: a variable set in both is the real one's.
+
+    Examples
+    --------
+    >>> environment()["PATH"] == os.environ["PATH"]
+    True
+    """
+    merged: dict[str, str] = {}
+    dot = Path(".env")
+    if dot.is_file():
+        from dotenv import dotenv_values
+
+        try:
+            read = dotenv_values(dot, encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read .env: {exc}") from None
+        merged.update({k: v for k, v in read.items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
 def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None = None) -> Config:
     """Resolve the settings from defaults, the config file, the environment and ``flags``.
+
+    The environment is `environment` (a ``.env`` file below the real environment); a bot's
+    names of `ENV_ALIASES` count where tradeperf's own variable is not set.
 
     Parameters
     ----------
@@ -196,18 +228,21 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
     """
     values = {s.name: s.default for s in SETTINGS}
     explicit: set[str] = set()
-    path = config_file or (
-        Path(os.environ["TRADEPERF_CONFIG"]) if os.environ.get("TRADEPERF_CONFIG") else None
-    )
+    env = environment()
+    path = config_file or (Path(env["TRADEPERF_CONFIG"]) if env.get("TRADEPERF_CONFIG") else None)
     if path is None and Path("tradeperf.toml").is_file():
         path = Path("tradeperf.toml")
     if path is not None:
         file_values = _read_file(path)
         values.update(file_values)
         explicit.update(file_values)
+    for alias, name in ENV_ALIASES.items():
+        if env.get(alias) and not env.get(_BY_NAME[name].env):
+            values[name] = env[alias]
+            explicit.add(name)
     for s in SETTINGS:
-        if os.environ.get(s.env):
-            values[s.name] = os.environ[s.env]
+        if env.get(s.env):
+            values[s.name] = env[s.env]
             explicit.add(s.name)
     for name, value in (flags or {}).items():
         if value is not None:

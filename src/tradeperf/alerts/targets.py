@@ -32,7 +32,6 @@ number of trades.
 from __future__ import annotations
 
 import json
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -191,7 +190,9 @@ def default_window(environ: Mapping[str, str] | None = None) -> str:
     >>> default_window({}), default_window({"PERFORMANCE_ALERT_ROLLING_WINDOW": "50"})
     ('20trades', '50trades')
     """
-    env = os.environ if environ is None else environ
+    from tradeperf.config import environment
+
+    env = environment() if environ is None else environ
     for name in WINDOW_SETTINGS:
         value = env.get(name, "").strip()
         if value:
@@ -212,14 +213,13 @@ def load_targets(path: Path | None = None, *, config_file: Path | None = None) -
     ConfigError
         If no targets are set anywhere, or they are not valid (`parse_targets`).
     """
-    chosen = path or (
-        Path(os.environ["TRADEPERF_TARGETS"]) if os.environ.get("TRADEPERF_TARGETS") else None
-    )
+    from tradeperf.config import environment
+
+    env = environment()
+    chosen = path or (Path(env["TRADEPERF_TARGETS"]) if env.get("TRADEPERF_TARGETS") else None)
     if chosen is not None:
         return parse_targets(read_targets_file(chosen), source=str(chosen))
-    config = config_file or (
-        Path(os.environ["TRADEPERF_CONFIG"]) if os.environ.get("TRADEPERF_CONFIG") else None
-    )
+    config = config_file or (Path(env["TRADEPERF_CONFIG"]) if env.get("TRADEPERF_CONFIG") else None)
     if config is None and Path("tradeperf.toml").is_file():
         config = Path("tradeperf.toml")
     if config is not None:

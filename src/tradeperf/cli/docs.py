@@ -15,8 +15,14 @@ from tradeperf.config import SETTINGS
 
 _HEADER = """# Configuration
 
-Settings are layered: built-in defaults < config file < environment variables < command-line
-flags. The config file is TOML: `./tradeperf.toml` when present, or the file named by
+Settings are layered: built-in defaults < config file < a `.env` file < environment variables <
+command-line flags. A `.env` in the working folder (a bot's, in python-dotenv's format) is read
+below the real environment; its `PERFORMANCE_SUMMARY_TIMEZONE` counts as `TRADEPERF_TIMEZONE`
+where that is not set. The same `.env` and environment give the alerts'
+`TRADEPERF_TARGETS` and `TRADEPERF_ALERT_ROLLING_WINDOW` (or `PERFORMANCE_ALERT_ROLLING_WINDOW`),
+see [alerts.md](alerts.md).
+
+The config file is TOML: `./tradeperf.toml` when present, or the file named by
 `TRADEPERF_CONFIG` or `--config`. Its keys are the setting names below, at top level or under a
 `[tradeperf]` table:
 
