@@ -1,0 +1,195 @@
+"""Where alerts go: a JSONL file, the ``logging`` module, a JSON webhook.
+
+Each sink takes one alert event (a JSON-able dict, `event_of`) and either delivers it or
+raises; `deliver` hands an event to every sink, retrying nothing itself, and records what
+each did (`Delivery`): a failing sink never stops the others, nor the caller.
+
+- `JsonlSink`: appends the event as one line to a file (default
+  ``logs/performance-alerts.jsonl``), created with its folder; the line is written whole
+  and flushed to disk.
+- `LogSink`: one WARNING line (ERROR for a critical alert) on the ``tradeperf.alerts``
+  logger, for whatever handlers the host program set up.
+- `WebhookSink`: POSTs the event as JSON (httpx) with a timeout; a timeout, a refused
+  connection or an answer other than 2xx is retried with exponential backoff, up to
+  ``attempts`` tries. The URL's path and query often hold a token: errors and records name
+  the scheme and host only.
+
+Chat and e-mail through Apprise URLs come with the alert lifecycle (docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+from urllib.parse import urlsplit
+
+#: The file the JSONL sink appends to by default.
+DEFAULT_JSONL: Final = Path("logs/performance-alerts.jsonl")
+LOGGER: Final = logging.getLogger("tradeperf.alerts")
+
+
+class Sink(Protocol):
+    """Something an alert event can be sent to."""
+
+    @property
+    def name(self) -> str:
+        """Name the sink for records and errors, without secrets."""
+        ...
+
+    def send(self, event: Mapping[str, Any]) -> int:
+        """Deliver ``event``; return the attempts it took. Raise `SinkError` on failure."""
+        ...
+
+
+class SinkError(Exception):
+    """A sink could not deliver; ``attempts`` says how many tries were made."""
+
+    def __init__(self, message: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one sink did with one event: delivered (``ok``) after ``attempts``, or ``error``."""
+
+    sink: str
+    ok: bool
+    attempts: int
+    error: str | None = None
+
+
+def event_of(rule: Mapping[str, Any], *, kind: str = "firing") -> dict[str, Any]:
+    """Give the event of an alert: ``{"kind", **rule}`` (a rule of `outcomes_to_json`)."""
+    return {"kind": kind, **rule}
+
+
+@dataclass(frozen=True, slots=True)
+class JsonlSink:
+    """Append each event as one JSON line to ``path``."""
+
+    path: Path = DEFAULT_JSONL
+
+    @property
+    def name(self) -> str:
+        """Name the sink by its file."""
+        return f"jsonl:{self.path}"
+
+    def send(self, event: Mapping[str, Any]) -> int:
+        """Append the event; raise `SinkError` when the file cannot be written."""
+        line = json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise SinkError(f"cannot append to {self.path}: {exc.strerror or exc}") from None
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class LogSink:
+    """Log each event as one line on the ``tradeperf.alerts`` logger."""
+
+    logger: logging.Logger = LOGGER
+
+    @property
+    def name(self) -> str:
+        """Name the sink by its logger."""
+        return f"log:{self.logger.name}"
+
+    def send(self, event: Mapping[str, Any]) -> int:
+        """Log the event's message: WARNING, or ERROR when it is critical."""
+        level = logging.ERROR if event.get("severity") == "critical" else logging.WARNING
+        self.logger.log(level, "%s alert: %s", event.get("severity") or "", event.get("message"))
+        return 1
+
+
+def _host(url: str) -> str:
+    """Give a URL without what may be a secret: ``https://hooks.example.com``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSink:
+    """POST each event as JSON to ``url``; retry a failure with exponential backoff.
+
+    Attributes
+    ----------
+    url : the endpoint (its path and query are never shown).
+    timeout : seconds for each attempt (connect and read).
+    attempts : tries in all, at least 1.
+    backoff : seconds before the second try; doubled before each next one.
+    sleep : how to wait between tries (tests pass a recorder).
+    """
+
+    url: str
+    timeout: float = 5.0
+    attempts: int = 3
+    backoff: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def name(self) -> str:
+        """Name the sink by the scheme and host of its URL."""
+        return f"webhook:{_host(self.url)}"
+
+    def send(self, event: Mapping[str, Any]) -> int:
+        """POST the event; raise `SinkError` naming the last failure after every try failed."""
+        import httpx
+
+        body = json.dumps(event, default=str).encode()
+        headers = {"content-type": "application/json", "user-agent": "tradeperf-alerts"}
+        last = ""
+        for attempt in range(1, max(1, self.attempts) + 1):
+            try:
+                answer = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
+            except httpx.TimeoutException:
+                last = f"timed out after {self.timeout:g} s"
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}"  # its text can hold the URL
+            else:
+                if 200 <= answer.status_code < 300:
+                    return attempt
+                last = f"HTTP {answer.status_code}"
+            if attempt < self.attempts:
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+        raise SinkError(f"{self.name}: {last} ({self.attempts} tries)", self.attempts)
+
+
+def deliver(event: Mapping[str, Any], sinks: Sequence[Sink]) -> list[Delivery]:
+    """Send ``event`` to every sink; give what each did. Never raises for a sink's failure.
+
+    A failure is logged on the ``tradeperf.alerts`` logger (without secrets) and recorded.
+
+    Examples
+    --------
+    >>> class Broken:
+    ...     name = "broken"
+    ...     def send(self, event):
+    ...         raise SinkError("down")
+    >>> deliver({"message": "x"}, [Broken()])
+    [Delivery(sink='broken', ok=False, attempts=1, error='down')]
+    """
+    out = []
+    for sink in sinks:
+        try:
+            attempts = sink.send(event)
+        except SinkError as exc:
+            LOGGER.error("alert not delivered to %s: %s", sink.name, exc)
+            out.append(Delivery(sink.name, False, exc.attempts, str(exc)))
+        except Exception as exc:  # a sink's own bug must not stop the others
+            LOGGER.exception("alert sink %s failed", sink.name)
+            out.append(Delivery(sink.name, False, 1, f"{type(exc).__name__}: {exc}"))
+        else:
+            out.append(Delivery(sink.name, True, attempts))
+    return out
