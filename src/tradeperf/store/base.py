@@ -146,6 +146,34 @@ class StoreInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRow:
+    """One alert's lifecycle state as the store keeps it (`tradeperf.alerts.lifecycle`).
+
+    ``state`` is the whole state as the alerts' JSON; the other fields are copies of it the
+    store can filter on.
+    """
+
+    key: str
+    alert_id: str
+    rule: str
+    status: str
+    severity: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEventRow:
+    """One entry of the alerts' append-only event log (value as exact decimal text)."""
+
+    at: datetime
+    alert_id: str
+    kind: str
+    severity: str
+    value: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class BookingNote:
     """What a write booked.
 
@@ -298,6 +326,26 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def alerts(self, since: datetime | None = None) -> pa.Table:
         """Return the alert history (`ALERT_SCHEMA`), oldest first, fired at or after ``since``."""
+
+    @abc.abstractmethod
+    def alert_states(self) -> list[tuple[str, str]]:
+        """Return the alerts' lifecycle state: (key, state as the alerts' JSON), by key."""
+
+    @abc.abstractmethod
+    def save_alert_states(
+        self, states: Sequence[AlertRow], events: Sequence[AlertEventRow], *, at: datetime
+    ) -> None:
+        """Replace the state of the alerts in ``states`` and append ``events``, atomically.
+
+        Raises
+        ------
+        StoreError
+            If the write fails (then nothing of it is stored).
+        """
+
+    @abc.abstractmethod
+    def alert_events(self, since: datetime | None = None) -> list[AlertEventRow]:
+        """Return the alerts' event log, in the order written, at or after ``since``."""
 
     @abc.abstractmethod
     def has_records(self, kind: RecordKind) -> bool:

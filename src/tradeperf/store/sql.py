@@ -42,6 +42,8 @@ from tradeperf.records import (
 )
 from tradeperf.store.base import (
     NATURAL_KEYS,
+    AlertEventRow,
+    AlertRow,
     BookingNote,
     Grouping,
     SourceEntry,
@@ -238,6 +240,16 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "UPDATE book_trades SET venue = (SELECT min(f.venue) FROM fills f WHERE "
             "f.account = book_trades.account AND f.symbol = book_trades.symbol AND "
             "f.timestamp = book_trades.entry_time)",
+        ],
+        # the alerts' lifecycle: one row per rule and scope (its latest occurrence, as the
+        # alerts' JSON) and the append-only log of what happened to each (docs/alerts.md)
+        14: [
+            "CREATE TABLE IF NOT EXISTS alert_state (key VARCHAR PRIMARY KEY, "
+            "alert_id VARCHAR NOT NULL, rule VARCHAR NOT NULL, status VARCHAR NOT NULL, "
+            "severity VARCHAR NOT NULL, state VARCHAR NOT NULL, updated_at TIMESTAMPTZ NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS alert_events (seq BIGINT PRIMARY KEY, "
+            "occurred_at TIMESTAMPTZ NOT NULL, alert_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+            "severity VARCHAR NOT NULL, value VARCHAR, message VARCHAR NOT NULL)",
         ],
     }
 
@@ -1610,6 +1622,46 @@ class SQLStore(Store):
             params.append(since)
         table = self._fetch_arrow(sql + " ORDER BY fired_at, alert_id", params)
         return table.cast(ALERT_SCHEMA) if table.num_rows else ALERT_SCHEMA.empty_table()
+
+    def alert_states(self) -> list[tuple[str, str]]:
+        """See `Store.alert_states`."""
+        return [(k, v) for k, v in self._fetch("SELECT key, state FROM alert_state ORDER BY key")]
+
+    def save_alert_states(
+        self,
+        states: Sequence[AlertRow],
+        events: Sequence[AlertEventRow],
+        *,
+        at: dt.datetime,
+    ) -> None:
+        """See `Store.save_alert_states`."""
+        try:
+            with self._transaction():
+                self._lock()
+                for row in states:
+                    self._exec("DELETE FROM alert_state WHERE key = ?", [row.key])
+                    self._exec(
+                        "INSERT INTO alert_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [row.key, row.alert_id, row.rule, row.status, row.severity, row.state, at],
+                    )
+                first = int(self._fetch("SELECT coalesce(max(seq), 0) FROM alert_events")[0][0])
+                for i, e in enumerate(events, start=first + 1):
+                    self._exec(
+                        "INSERT INTO alert_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [i, e.at, e.alert_id, e.kind, e.severity, e.value, e.message],
+                    )
+        except Exception as exc:
+            raise StoreError(f"cannot store the alerts' state: {exc}") from exc
+
+    def alert_events(self, since: dt.datetime | None = None) -> list[AlertEventRow]:
+        """See `Store.alert_events`."""
+        sql = "SELECT occurred_at, alert_id, kind, severity, value, message FROM alert_events"
+        params: list[Any] = []
+        if since is not None:
+            sql += " WHERE occurred_at >= ?"
+            params.append(since)
+        rows = self._fetch(sql + " ORDER BY seq", params)
+        return [AlertEventRow(*r) for r in rows]
 
     def has_records(self, kind: RecordKind) -> bool:
         """See `Store.has_records`."""

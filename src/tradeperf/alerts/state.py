@@ -1,0 +1,112 @@
+"""The alerts' lifecycle kept in the store: states in, a `step`, states and events out.
+
+The store keeps one row per rule and scope (`tradeperf.store.base.AlertRow`, the state as
+JSON) and an append-only event log (`AlertEventRow`); `advance` reads them, runs
+`tradeperf.alerts.lifecycle.step` and writes the result in one transaction, so that a
+restarted ``check`` or ``watch`` goes on from where the last one stopped and never notifies
+twice what it already notified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tradeperf.alerts.lifecycle import AlertState, Policy, Silence, Step, step
+from tradeperf.alerts.rules import Outcome
+from tradeperf.records.alert import Severity
+from tradeperf.store.base import AlertEventRow, AlertRow
+
+if TYPE_CHECKING:
+    from tradeperf.store import Store
+
+_TIMES = ("first_seen", "last_seen", "last_sent", "cleared_since", "resolved_at")
+
+
+def state_to_json(state: AlertState) -> str:
+    """Give ``state`` as JSON (times ISO 8601, money and thresholds as exact decimal text).
+
+    Examples
+    --------
+    >>> t = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    >>> s = AlertState("k", 1, "win_rate", "win_rate", None, None, Severity.WARNING,
+    ...                "firing", 0.4, Decimal("0.5"), "the last 20 trades", "m", t, t)
+    >>> state_from_json(state_to_json(s)) == s
+    True
+    """
+    doc: dict[str, Any] = {
+        "key": state.key, "occurrence": state.occurrence, "rule": state.rule,
+        "figure": state.figure, "strategy": state.strategy, "symbol": state.symbol,
+        "severity": state.severity.value, "status": state.status,
+        "value": _number(state.value), "exact": isinstance(state.value, Decimal),
+        "threshold": format(state.threshold, "f"), "window": state.window,
+        "message": state.message,
+    }  # fmt: skip
+    for name in _TIMES:
+        value = getattr(state, name)
+        doc[name] = value.isoformat() if value is not None else None
+    return json.dumps(doc, sort_keys=True)
+
+
+def _number(value: Decimal | float | None) -> str | float | None:
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def state_from_json(text: str) -> AlertState:
+    """Read a state written by `state_to_json`."""
+    doc = json.loads(text)
+    value = doc["value"]
+    if value is not None and doc.get("exact"):
+        value = Decimal(value)
+    times = {n: dt.datetime.fromisoformat(doc[n]) if doc[n] else None for n in _TIMES}
+    return AlertState(
+        key=doc["key"], occurrence=int(doc["occurrence"]), rule=doc["rule"],
+        figure=doc["figure"], strategy=doc["strategy"], symbol=doc["symbol"],
+        severity=Severity(doc["severity"]), status=doc["status"], value=value,
+        threshold=Decimal(doc["threshold"]), window=doc["window"], message=doc["message"],
+        first_seen=times["first_seen"], last_seen=times["last_seen"],  # type: ignore[arg-type]
+        last_sent=times["last_sent"], cleared_since=times["cleared_since"],
+        resolved_at=times["resolved_at"],
+    )  # fmt: skip
+
+
+def load_states(store: Store) -> dict[str, AlertState]:
+    """Read the alerts' states from ``store``, by key."""
+    return {key: state_from_json(text) for key, text in store.alert_states()}
+
+
+def save(store: Store, done: Step, *, at: dt.datetime, keys: Sequence[str] | None = None) -> None:
+    """Write the states of ``done`` (those of ``keys``, or all) and append its events."""
+    chosen = done.states if keys is None else {k: done.states[k] for k in keys}
+    rows = [
+        AlertRow(s.key, s.alert_id, s.rule, s.status, s.severity.value, state_to_json(s))
+        for s in chosen.values()
+    ]
+    events = [
+        AlertEventRow(e.at, e.alert_id, e.kind, e.severity.value, _text(e.value), e.message)
+        for e in done.events
+    ]
+    store.save_alert_states(rows, events, at=at)
+
+
+def _text(value: Decimal | float | None) -> str | None:
+    if value is None:
+        return None
+    return format(value, "f") if isinstance(value, Decimal) else repr(value)
+
+
+def advance(
+    store: Store,
+    outcomes: Sequence[Outcome],
+    *,
+    now: dt.datetime,
+    policy: Policy = Policy(),
+    silences: Sequence[Silence] = (),
+) -> Step:
+    """Run one lifecycle step on the store's states and keep its result (`step`, `save`)."""
+    done = step(load_states(store), outcomes, now=now, policy=policy, silences=silences)
+    save(store, done, at=now)
+    return done
