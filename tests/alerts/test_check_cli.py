@@ -20,27 +20,48 @@ def _store(tradeperf: Tradeperf, tmp_path: Path) -> None:
     assert tradeperf("ingest", "trades.csv").code == 0
 
 
-def test_check_exits_5_on_a_critical_breach_and_0_otherwise(
+def test_check_delivers_once_exits_5_while_critical_and_0_once_acknowledged(
     tradeperf: Tradeperf, tmp_path: Path
 ) -> None:
     _store(tradeperf, tmp_path)
     (tmp_path / "t.yaml").write_text(
         "window: 10trades\nmin_trades: 5\nwin_rate:\n  min: 0.5\n  critical: 0.3\n"
     )
-    end = (START + dt.timedelta(hours=2 * len(PNLS))).isoformat()
-    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", end, "--format", "json")
+    calm = (START + dt.timedelta(hours=2 * 29, minutes=1)).isoformat()
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", calm)
+    assert ran.code == 0, ran.text  # the end of the winning run: every rule holds
+    assert "ok" in ran.out
+
+    end = START + dt.timedelta(hours=2 * len(PNLS))
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", end.isoformat(),
+                    "--format", "json")  # fmt: skip
     assert ran.code == 5, ran.text
     doc = json.loads(ran.out)
     (rule,) = doc["rules"]
     last10 = [Decimal(p) for p in PNLS[-10:]]
     assert rule["value"] == sum(p > 0 for p in last10) / 10
     assert (rule["breached"], rule["severity"], doc["critical"]) == (True, "critical", True)
+    assert [n["kind"] for n in doc["notified"]] == ["fired"]
+    log = tmp_path / "logs" / "performance-alerts.jsonl"
+    (line,) = log.read_text().splitlines()
+    alert_id = json.loads(line)["alert_id"]
 
-    # at the end of the winning run, the same rule holds: exit 0
-    calm = (START + dt.timedelta(hours=2 * 29, minutes=1)).isoformat()
-    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", calm)
-    assert ran.code == 0, ran.text
-    assert "ok" in ran.out
+    # the same breach a minute later: still exit 5, nothing delivered again
+    later = (end + dt.timedelta(minutes=1)).isoformat()
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", later)
+    assert ran.code == 5
+    assert len(log.read_text().splitlines()) == 1
+
+    listed = json.loads(tradeperf("alerts", "list", "--format", "json").out)
+    assert [(a["alert_id"], a["status"], a["severity"]) for a in listed] == [
+        (alert_id, "firing", "critical")
+    ]
+    assert tradeperf("alerts", "ack", alert_id).code == 0
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", later)
+    assert ran.code == 0  # acknowledged: cron stops failing
+    history = json.loads(tradeperf("alerts", "history", "--format", "json").out)
+    assert [e["kind"] for e in history] == ["fired", "acknowledged"]
+    assert tradeperf("alerts", "ack", "nope-1").code == 2
 
 
 def test_a_warning_alone_exits_0_and_shows_in_the_table(tradeperf: Tradeperf, tmp_path) -> None:

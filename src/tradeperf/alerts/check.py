@@ -1,17 +1,31 @@
 """One evaluation of the targets on the configured store, as ``tradeperf alerts check`` runs it.
 
-Stateless so far: each run evaluates every rule now and reports what it finds; the lifecycle
-(delivered once, acknowledged, silenced, resolved) is kept in the store by a later part of
-the alerts (docs/alerts.md).
+Each run evaluates every rule, advances the alerts' lifecycle kept in the store
+(`tradeperf.alerts.state.advance`: fired once, escalated, repeated after the interval,
+resolved with hysteresis) and delivers what it says to notify to the sinks
+(`default_sinks`). A restarted run goes on from the stored state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from tradeperf.alerts.lifecycle import Policy, Step
 from tradeperf.alerts.rules import Outcome, evaluate
+from tradeperf.alerts.sinks import (
+    DEFAULT_JSONL,
+    Delivery,
+    JsonlSink,
+    LogSink,
+    Sink,
+    WebhookSink,
+    deliver,
+)
 from tradeperf.alerts.targets import Target
 from tradeperf.records.alert import Severity
 
@@ -22,22 +36,91 @@ if TYPE_CHECKING:
 CRITICAL_EXIT: Final = 5
 
 
-def check(config: Config, targets: list[Target], *, now: dt.datetime) -> list[Outcome]:
-    """Evaluate ``targets`` on the store of ``config`` at instant ``now`` (`evaluate`).
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What one check did: the rules' outcomes, the lifecycle step, the deliveries."""
+
+    outcomes: list[Outcome]
+    step: Step | None
+    deliveries: list[Delivery]
+
+    @property
+    def critical(self) -> bool:
+        """Tell whether a critical alert is firing (neither acknowledged nor silenced)."""
+        if self.step is None:
+            return critical(self.outcomes)
+        return any(
+            s.status == "firing" and s.severity is Severity.CRITICAL
+            for s in self.step.states.values()
+        )
+
+
+def default_sinks(environ: Mapping[str, str] | None = None) -> list[Sink]:
+    """Give the sinks of the settings: the JSONL file and the log, and a webhook if set.
+
+    ``TRADEPERF_ALERT_LOG`` names the JSONL file (default ``logs/performance-alerts.jsonl``;
+    ``none``: no file); ``TRADEPERF_ALERT_WEBHOOK`` a URL to POST each alert to.
+    """
+    from tradeperf.config import environment
+
+    env = environment() if environ is None else environ
+    sinks: list[Sink] = []
+    path = env.get("TRADEPERF_ALERT_LOG", "").strip()
+    if path.lower() != "none":
+        sinks.append(JsonlSink(Path(path) if path else DEFAULT_JSONL))
+    sinks.append(LogSink())
+    hook = env.get("TRADEPERF_ALERT_WEBHOOK", "").strip()
+    if hook:
+        sinks.append(WebhookSink(hook))
+    return sinks
+
+
+def check(
+    config: Config,
+    targets: list[Target],
+    *,
+    now: dt.datetime,
+    sinks: Sequence[Sink] | None = None,
+    policy: Policy = Policy(),
+    keep: bool = True,
+) -> Checked:
+    """Evaluate ``targets`` on the store of ``config`` at ``now``, advance and deliver.
+
+    Parameters
+    ----------
+    config
+        The resolved settings (store, timezone, capital).
+    targets
+        The rules (`tradeperf.alerts.targets.load_targets`).
+    now
+        The evaluation's instant.
+    sinks
+        Where notifications go; None: `default_sinks`.
+    policy
+        Repeats, hysteresis, cooldown.
+    keep
+        False evaluates only (``--dry-run``): no state is kept, nothing delivered.
 
     Raises
     ------
     ConfigError
         For a bad setting (timezone, capital).
     StoreError
-        If the store cannot be opened.
+        If the store cannot be opened or written.
     """
+    from tradeperf.alerts.state import advance
     from tradeperf.jobs import summary_request
     from tradeperf.store import open_store
 
     base = summary_request(config)
     with open_store(config.store) as store:
-        return evaluate(store, base, targets, now=now)
+        outcomes = evaluate(store, base, targets, now=now)
+        if not keep:
+            return Checked(outcomes, None, [])
+        done = advance(store, outcomes, now=now, policy=policy)
+    chosen = default_sinks() if sinks is None else sinks
+    deliveries = [d for note in done.notifications for d in deliver(note, chosen)]
+    return Checked(outcomes, done, deliveries)
 
 
 def critical(outcomes: list[Outcome]) -> bool:

@@ -122,7 +122,14 @@ class Event:
     at: dt.datetime
     alert_id: str
     kind: Literal[
-        "fired", "escalated", "deescalated", "repeated", "resolved", "silenced", "unsilenced"
+        "fired",
+        "escalated",
+        "deescalated",
+        "repeated",
+        "resolved",
+        "silenced",
+        "unsilenced",
+        "acknowledged",
     ]
     severity: Severity
     value: Decimal | float | None

@@ -110,3 +110,24 @@ def advance(
     done = step(load_states(store), outcomes, now=now, policy=policy, silences=silences)
     save(store, done, at=now)
     return done
+
+
+def acknowledge_alert(store: Store, alert_id: str, *, now: dt.datetime) -> AlertState:
+    """Acknowledge the active alert ``alert_id`` in ``store`` and log it; return its state.
+
+    Raises
+    ------
+    InputError
+        If no active alert has that id.
+    """
+    from tradeperf.alerts.lifecycle import Event, acknowledge
+    from tradeperf.errors import InputError
+
+    states = load_states(store)
+    found = next((s for s in states.values() if s.alert_id == alert_id), None)
+    if found is None or found.status == "resolved":
+        raise InputError(f"no active alert {alert_id!r} (see `tradeperf alerts list`)")
+    state = acknowledge(found)
+    event = Event(now, state.alert_id, "acknowledged", state.severity, state.value, state.message)
+    save(store, Step({state.key: state}, [event]), at=now)
+    return state

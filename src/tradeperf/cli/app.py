@@ -870,16 +870,19 @@ def store_forget(
     out.print(f"forgot the sources: {rows}; {_n(restored, 'conflicted record')} count again")
 
 
+TargetsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--targets",
+        help="Targets file, TOML or YAML (default: TRADEPERF_TARGETS, else the config's "
+        "[targets]).",
+    ),
+]
+
+
 @alerts_app.command("check")
 def alerts_check(
-    targets: Annotated[
-        Path | None,
-        typer.Option(
-            "--targets",
-            help="Targets file, TOML or YAML (default: TRADEPERF_TARGETS, else the config's "
-            "[targets]).",
-        ),
-    ] = None,
+    targets: TargetsOpt = None,
     store: StoreOpt = None,
     tz: TzOpt = None,
     capital: CapitalOpt = None,
@@ -887,10 +890,18 @@ def alerts_check(
     day_start: DayStartOpt = None,
     config_file: ConfigOpt = None,
     at: AtOpt = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Evaluate only: keep no alert state, deliver nothing."),
+    ] = False,
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
-    """Evaluate the targets now; exit 5 when a critical rule is breached (for cron)."""
-    from tradeperf.alerts.check import CRITICAL_EXIT, check, critical, outcomes_to_json
+    """Evaluate the targets, deliver new alerts once; exit 5 while a critical one fires (cron).
+
+    Alerts go to logs/performance-alerts.jsonl (TRADEPERF_ALERT_LOG), a log line, and
+    TRADEPERF_ALERT_WEBHOOK when set.
+    """
+    from tradeperf.alerts.check import CRITICAL_EXIT, check, outcomes_to_json
     from tradeperf.alerts.targets import load_targets
     from tradeperf.durations import parse_instant
     from tradeperf.timezones import resolve_timezone
@@ -902,14 +913,17 @@ def alerts_check(
     )  # fmt: skip
     rules = load_targets(targets, config_file=config_file)
     now = parse_instant(at, resolve_timezone(config.timezone)) if at else dt.datetime.now(dt.UTC)
-    outcomes = check(config, rules, now=now)
+    checked = check(config, rules, now=now, keep=not dry_run)
     if output == "json":
-        sys.stdout.write(json.dumps(outcomes_to_json(outcomes, now), indent=2) + "\n")
+        doc = outcomes_to_json(checked.outcomes, now)
+        doc["notified"] = [n for n in (checked.step.notifications if checked.step else [])]
+        doc["deliveries"] = [dataclasses.asdict(d) for d in checked.deliveries]
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     else:
         table = Table(title=f"Targets at {now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC")
         for col in ("rule", "window", "trades", "value", "target", "status"):
             table.add_column(col, justify="right" if col in ("trades", "value") else "left")
-        for o in outcomes:
+        for o in checked.outcomes:
             t = o.target
             target = f"{'≥' if t.bound == 'min' else '≤'} {t.threshold}"
             if o.reason is not None:
@@ -925,8 +939,93 @@ def alerts_check(
             )
             table.add_row(escape(t.rule), o.window, str(o.trades), value, target, status)
         out.print(table)
-    if critical(outcomes):
+        if checked.step is not None:
+            sent = checked.step.notifications
+            err.print(f"notified {_n(len(sent), 'alert event')}", highlight=False)
+        for d in checked.deliveries:
+            if not d.ok:
+                err.print(f"not delivered to {d.sink}: {d.error}", highlight=False, markup=False)
+    if checked.critical:
         raise typer.Exit(CRITICAL_EXIT)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Only alerts of this status: firing, acknowledged, silenced, resolved."
+        ),
+    ] = None,
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """List the alerts: the latest occurrence of each rule and scope, with its status."""
+    from tradeperf.alerts.state import load_states, state_to_json
+    from tradeperf.errors import ConfigError
+    from tradeperf.store import open_store
+
+    output = _output(output, INGEST_FORMATS)
+    if status is not None and status not in ("firing", "acknowledged", "silenced", "resolved"):
+        raise ConfigError(f"--status: firing, acknowledged, silenced or resolved, not {status!r}")
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        states = [s for s in load_states(st).values() if status in (None, s.status)]
+    states.sort(key=lambda s: s.last_seen, reverse=True)
+    if output == "json":
+        docs = [json.loads(state_to_json(s)) | {"alert_id": s.alert_id} for s in states]
+        sys.stdout.write(json.dumps(docs, indent=2) + "\n")
+        return
+    table = Table(title=f"Alerts ({len(states)})")
+    for col in ("id", "status", "severity", "rule", "value", "first seen", "last seen"):
+        table.add_column(col)
+    for s in states:
+        seen = (f"{s.first_seen:%Y-%m-%d %H:%M}", f"{s.last_seen:%Y-%m-%d %H:%M}")
+        table.add_row(s.alert_id, s.status, s.severity.value, escape(s.rule), str(s.value), *seen)
+    out.print(table)
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id (tradeperf alerts list).")],
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Acknowledge an alert: it is not repeated (an escalation is still notified)."""
+    from tradeperf.alerts.state import acknowledge_alert
+    from tradeperf.store import open_store
+
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        state = acknowledge_alert(st, alert_id, now=dt.datetime.now(dt.UTC))
+    out.print(f"acknowledged {state.alert_id} ({escape(state.rule)}, {state.severity.value})")
+
+
+@alerts_app.command("history")
+def alerts_history(
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """Show the alerts' event log, oldest first: fired, escalated, repeated, resolved, ..."""
+    from tradeperf.store import open_store
+
+    output = _output(output, INGEST_FORMATS)
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        events = st.alert_events()
+    if output == "json":
+        docs = [dataclasses.asdict(e) | {"at": e.at.isoformat()} for e in events]
+        sys.stdout.write(json.dumps(docs, indent=2) + "\n")
+        return
+    table = Table(title=f"Alert history ({len(events)} events)")
+    for col in ("at", "id", "event", "severity", "value", "message"):
+        table.add_column(col)
+    for e in events:
+        table.add_row(f"{e.at:%Y-%m-%d %H:%M}", e.alert_id, e.kind, e.severity, e.value or "",
+                      escape(e.message))  # fmt: skip
+    out.print(table)
 
 
 def main() -> None:
