@@ -9,6 +9,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from tests.alerts.test_rules import START, _trades
 from tests.cli.conftest import Tradeperf
 
@@ -83,3 +85,23 @@ def test_bad_or_missing_targets_exit_3_in_one_line(tradeperf: Tradeperf, tmp_pat
     assert ran.code == 3
     assert "t.yaml: win_rate: expected a number" in ran.err
     assert "Traceback" not in ran.text
+
+
+def test_the_repeat_interval_is_a_setting(
+    tradeperf: Tradeperf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(tradeperf, tmp_path)
+    (tmp_path / "t.yaml").write_text("window: 10trades\nwin_rate: 0.5\n")
+    end = START + dt.timedelta(hours=2 * len(PNLS))
+    log = tmp_path / "logs" / "performance-alerts.jsonl"
+    monkeypatch.setenv("TRADEPERF_ALERT_REPEAT_INTERVAL", "2d")
+    for hours in (0, 30, 49):  # fired, not yet repeated, repeated after two days
+        at = (end + dt.timedelta(hours=hours)).isoformat()
+        assert tradeperf("alerts", "check", "--targets", "t.yaml", "--at", at).code == 0
+    kinds = [json.loads(x)["kind"] for x in log.read_text().splitlines()]
+    assert kinds == ["fired", "repeated"]
+    assert json.loads(log.read_text().splitlines()[0])["value"] == 0.2
+    monkeypatch.setenv("TRADEPERF_ALERT_REPEAT_INTERVAL", "soon")
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml")
+    assert ran.code == 3
+    assert "TRADEPERF_ALERT_REPEAT_INTERVAL" in ran.err

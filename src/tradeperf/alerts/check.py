@@ -8,6 +8,7 @@ resolved with hysteresis) and delivers what it says to notify to the sinks
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from tradeperf.alerts.lifecycle import Policy, Step
-from tradeperf.alerts.rules import Outcome, evaluate
+from tradeperf.alerts.rules import Outcome, evaluate, plain
 from tradeperf.alerts.sinks import (
     DEFAULT_JSONL,
     Delivery,
@@ -55,6 +56,50 @@ class Checked:
         )
 
 
+def policy_of(environ: Mapping[str, str] | None = None) -> Policy:
+    """Give the suppression policy of the settings (defaults: `Policy`).
+
+    ``TRADEPERF_ALERT_REPEAT_INTERVAL`` and ``TRADEPERF_ALERT_COOLDOWN`` are durations
+    (``4h``, ``1d``); ``TRADEPERF_ALERT_HYSTERESIS`` a fraction of the threshold (``0.05``).
+
+    Raises
+    ------
+    ConfigError
+        If a value is not a duration or a fraction from 0 to 1.
+
+    Examples
+    --------
+    >>> policy_of({"TRADEPERF_ALERT_REPEAT_INTERVAL": "1d"}).repeat_interval.days
+    1
+    """
+    from decimal import InvalidOperation
+
+    from tradeperf.config import environment
+    from tradeperf.durations import parse_duration
+    from tradeperf.errors import ConfigError
+
+    env = environment() if environ is None else environ
+    policy = Policy()
+    changes: dict[str, Any] = {}
+    for name, field_ in (("TRADEPERF_ALERT_REPEAT_INTERVAL", "repeat_interval"),
+                         ("TRADEPERF_ALERT_COOLDOWN", "cooldown")):  # fmt: skip
+        if env.get(name, "").strip():
+            try:
+                changes[field_] = parse_duration(env[name])
+            except ConfigError as exc:
+                raise ConfigError(f"{name}: {exc}") from None
+    text = env.get("TRADEPERF_ALERT_HYSTERESIS", "").strip()
+    if text:
+        try:
+            margin = Decimal(text)
+        except InvalidOperation:
+            margin = Decimal(-1)
+        if not Decimal(0) <= margin <= Decimal(1):
+            raise ConfigError(f"TRADEPERF_ALERT_HYSTERESIS: a fraction from 0 to 1, not {text!r}")
+        changes["hysteresis"] = margin
+    return dataclasses.replace(policy, **changes)
+
+
 def default_sinks(environ: Mapping[str, str] | None = None) -> list[Sink]:
     """Give the sinks of the settings: the JSONL file and the log, and a webhook if set.
 
@@ -81,7 +126,7 @@ def check(
     *,
     now: dt.datetime,
     sinks: Sequence[Sink] | None = None,
-    policy: Policy = Policy(),
+    policy: Policy | None = None,
     keep: bool = True,
 ) -> Checked:
     """Evaluate ``targets`` on the store of ``config`` at ``now``, advance and deliver.
@@ -97,7 +142,7 @@ def check(
     sinks
         Where notifications go; None: `default_sinks`.
     policy
-        Repeats, hysteresis, cooldown.
+        Repeats, hysteresis, cooldown; None: `policy_of` the settings.
     keep
         False evaluates only (``--dry-run``): no state is kept, nothing delivered.
 
@@ -117,7 +162,7 @@ def check(
         outcomes = evaluate(store, base, targets, now=now)
         if not keep:
             return Checked(outcomes, None, [])
-        done = advance(store, outcomes, now=now, policy=policy)
+        done = advance(store, outcomes, now=now, policy=policy or policy_of())
     chosen = default_sinks() if sinks is None else sinks
     deliveries = [d for note in done.notifications for d in deliver(note, chosen)]
     return Checked(outcomes, done, deliveries)
@@ -138,7 +183,7 @@ def outcomes_to_json(outcomes: list[Outcome], now: dt.datetime) -> dict[str, Any
 
     def number(value: Decimal | float | None) -> str | float | None:
         if isinstance(value, Decimal):
-            return format(value, "f")
+            return plain(value)
         return value
 
     rules = [

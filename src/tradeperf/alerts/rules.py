@@ -27,6 +27,21 @@ if TYPE_CHECKING:
     from tradeperf.store import Store
 
 
+def plain(value: Decimal | float | None) -> str:
+    """Give a figure as text: an exact decimal without trailing zeros, a float as Python does.
+
+    Examples
+    --------
+    >>> plain(Decimal("-2281.160000000000000000")), plain(Decimal("0E-18")), plain(0.25)
+    ('-2281.16', '0', '0.25')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    return repr(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What one rule found.
@@ -66,7 +81,8 @@ class Outcome:
             if self.breached
             else ("≥" if t.bound == "min" else "≤")
         )
-        return f"{t.rule}{scope}: {t.figure} {self.value} {sign} {t.threshold} over {self.window}"
+        value, threshold = plain(self.value), plain(t.threshold)
+        return f"{t.rule}{scope}: {t.figure} {value} {sign} {threshold} over {self.window}"
 
 
 def _request(base: SummaryRequest, target: Target, now: dt.datetime) -> tuple[SummaryRequest, str]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tradeperf.alerts.lifecycle import AlertState, Policy, Silence, Step, step
-from tradeperf.alerts.rules import Outcome
+from tradeperf.alerts.rules import Outcome, plain
 from tradeperf.records.alert import Severity
 from tradeperf.store.base import AlertEventRow, AlertRow
 
@@ -42,7 +42,7 @@ def state_to_json(state: AlertState) -> str:
         "figure": state.figure, "strategy": state.strategy, "symbol": state.symbol,
         "severity": state.severity.value, "status": state.status,
         "value": _number(state.value), "exact": isinstance(state.value, Decimal),
-        "threshold": format(state.threshold, "f"), "window": state.window,
+        "threshold": plain(state.threshold), "window": state.window,
         "message": state.message,
     }  # fmt: skip
     for name in _TIMES:
@@ -52,7 +52,7 @@ def state_to_json(state: AlertState) -> str:
 
 
 def _number(value: Decimal | float | None) -> str | float | None:
-    return format(value, "f") if isinstance(value, Decimal) else value
+    return plain(value) if isinstance(value, Decimal) else value
 
 
 def state_from_json(text: str) -> AlertState:
@@ -93,9 +93,7 @@ def save(store: Store, done: Step, *, at: dt.datetime, keys: Sequence[str] | Non
 
 
 def _text(value: Decimal | float | None) -> str | None:
-    if value is None:
-        return None
-    return format(value, "f") if isinstance(value, Decimal) else repr(value)
+    return None if value is None else plain(value)
 
 
 def advance(
