@@ -105,3 +105,22 @@ def test_the_repeat_interval_is_a_setting(
     ran = tradeperf("alerts", "check", "--targets", "t.yaml")
     assert ran.code == 3
     assert "TRADEPERF_ALERT_REPEAT_INTERVAL" in ran.err
+
+
+def test_a_silenced_alert_is_kept_but_not_delivered_nor_failing_cron(
+    tradeperf: Tradeperf, tmp_path: Path
+) -> None:
+    _store(tradeperf, tmp_path)
+    (tmp_path / "t.yaml").write_text(
+        "window: 10trades\nmin_trades: 5\nwin_rate:\n  min: 0.5\n  critical: 0.3\n"
+    )
+    ran = tradeperf("alerts", "silence", "win_*", "--for", "1h", "--reason", "strategy redeploy")
+    assert ran.code == 0, ran.text
+    assert "strategy redeploy" in ran.out
+    ran = tradeperf("alerts", "check", "--targets", "t.yaml")  # now, within the hour
+    assert ran.code == 0, ran.text  # critical, but silenced
+    assert not (tmp_path / "logs" / "performance-alerts.jsonl").exists()
+    (alert,) = json.loads(tradeperf("alerts", "list", "--format", "json").out)
+    assert (alert["status"], alert["severity"]) == ("silenced", "critical")
+    bad = tradeperf("alerts", "silence", "win_rate", "--for", "0s")
+    assert bad.code == 3

@@ -46,3 +46,16 @@ def test_no_second_notification_for_the_same_breach_after_a_restart(store_url: s
     assert [n["kind"] for n in first.notifications] == ["fired"]
     assert again.notifications == []
     assert [n["kind"] for n in later.notifications] == ["repeated"]
+
+
+def test_a_kept_silence_holds_notifications_until_it_ends(store_url: str) -> None:
+    from tradeperf.alerts.state import silence
+
+    with open_store(store_url) as store:
+        silence(store, "win_rate", now=T0, duration=dt.timedelta(hours=1), reason="deploy")
+        quiet = advance(store, [outcome(0.4)], now=T0 + dt.timedelta(minutes=5), policy=POLICY)
+        after = advance(store, [outcome(0.4)], now=T0 + dt.timedelta(minutes=61), policy=POLICY)
+        (kept,) = store.silences()
+    assert quiet.notifications == []
+    assert [n["kind"] for n in after.notifications] == ["unsilenced"]
+    assert (kept.rule, kept.reason) == ("win_rate", "deploy")

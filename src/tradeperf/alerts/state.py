@@ -96,6 +96,43 @@ def _text(value: Decimal | float | None) -> str | None:
     return None if value is None else plain(value)
 
 
+def stored_silences(store: Store, now: dt.datetime) -> list[Silence]:
+    """Give the silences kept in ``store`` that are active at ``now``."""
+    return [
+        Silence(r.rule, r.starts_at, r.ends_at, r.reason, r.strategy, r.symbol)
+        for r in store.silences(active_at=now)
+    ]
+
+
+def silence(
+    store: Store,
+    rule: str,
+    *,
+    now: dt.datetime,
+    duration: dt.timedelta,
+    reason: str,
+    strategy: str | None = None,
+    symbol: str | None = None,
+) -> Silence:
+    """Keep a silence of the alerts whose rule matches the pattern ``rule``, from ``now``.
+
+    Raises
+    ------
+    ConfigError
+        If the duration is not positive or the reason is empty.
+    """
+    from tradeperf.errors import ConfigError
+    from tradeperf.store.base import SilenceRow
+
+    if duration <= dt.timedelta(0):
+        raise ConfigError("--for: a positive duration (2h, 1d)")
+    if not reason.strip():
+        raise ConfigError("--reason: say why the alerts are silenced")
+    kept = Silence(rule, now, now + duration, reason.strip(), strategy, symbol)
+    store.add_silence(SilenceRow(rule, strategy, symbol, kept.starts, kept.ends, kept.reason))
+    return kept
+
+
 def advance(
     store: Store,
     outcomes: Sequence[Outcome],
@@ -104,8 +141,12 @@ def advance(
     policy: Policy = Policy(),
     silences: Sequence[Silence] = (),
 ) -> Step:
-    """Run one lifecycle step on the store's states and keep its result (`step`, `save`)."""
-    done = step(load_states(store), outcomes, now=now, policy=policy, silences=silences)
+    """Run one lifecycle step on the store's states and keep its result (`step`, `save`).
+
+    The silences are ``silences`` and those kept in the store active at ``now``.
+    """
+    active = [*silences, *stored_silences(store, now)]
+    done = step(load_states(store), outcomes, now=now, policy=policy, silences=active)
     save(store, done, at=now)
     return done
 

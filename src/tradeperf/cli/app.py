@@ -1002,6 +1002,37 @@ def alerts_ack(
     out.print(f"acknowledged {state.alert_id} ({escape(state.rule)}, {state.severity.value})")
 
 
+@alerts_app.command("silence")
+def alerts_silence(
+    rule: Annotated[
+        str, typer.Argument(help="The rule, or a pattern of rules: win_rate, 'strategy.bo.*', '*'.")
+    ],
+    for_: Annotated[str, typer.Option("--for", help="How long: 2h, 1d, 30min.")] = "2h",
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with it).")] = "silenced",
+    strategy: Annotated[
+        str | None, typer.Option("--strategy", help="Only this strategy's alerts.")
+    ] = None,
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", help="Only this symbol's alerts.")
+    ] = None,
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Silence the alerts of RULE for a while: they are kept, but notified only when it ends."""
+    from tradeperf.alerts.state import silence
+    from tradeperf.durations import parse_duration
+    from tradeperf.store import open_store
+
+    duration = parse_duration(for_)
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        kept = silence(st, rule, now=dt.datetime.now(dt.UTC), duration=duration, reason=reason,
+                       strategy=strategy, symbol=symbol)  # fmt: skip
+    out.print(
+        f"silenced {escape(kept.rule)} until {kept.ends:%Y-%m-%d %H:%M} UTC: {escape(kept.reason)}"
+    )
+
+
 @alerts_app.command("history")
 def alerts_history(
     store: StoreOpt = None,

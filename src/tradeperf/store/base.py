@@ -174,6 +174,18 @@ class AlertEventRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SilenceRow:
+    """A silence of alerts: a rule pattern and scope, from ``starts_at`` to ``ends_at``."""
+
+    rule: str
+    strategy: str | None
+    symbol: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class BookingNote:
     """What a write booked.
 
@@ -342,6 +354,20 @@ class Store(abc.ABC):
         StoreError
             If the write fails (then nothing of it is stored).
         """
+
+    @abc.abstractmethod
+    def add_silence(self, silence: SilenceRow) -> None:
+        """Keep a silence of alerts.
+
+        Raises
+        ------
+        StoreError
+            If the write fails.
+        """
+
+    @abc.abstractmethod
+    def silences(self, active_at: datetime | None = None) -> list[SilenceRow]:
+        """Return the silences, in the order kept; only those active at ``active_at``."""
 
     @abc.abstractmethod
     def alert_events(self, since: datetime | None = None) -> list[AlertEventRow]:

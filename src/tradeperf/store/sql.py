@@ -46,6 +46,7 @@ from tradeperf.store.base import (
     AlertRow,
     BookingNote,
     Grouping,
+    SilenceRow,
     SourceEntry,
     SourceWrite,
     Store,
@@ -250,6 +251,13 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "CREATE TABLE IF NOT EXISTS alert_events (seq BIGINT PRIMARY KEY, "
             "occurred_at TIMESTAMPTZ NOT NULL, alert_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
             "severity VARCHAR NOT NULL, value VARCHAR, message VARCHAR NOT NULL)",
+        ],
+        # silences of alerts: a rule pattern and scope, an interval and a reason
+        15: [
+            "CREATE TABLE IF NOT EXISTS alert_silences (seq BIGINT PRIMARY KEY, "
+            "rule VARCHAR NOT NULL, strategy VARCHAR, symbol VARCHAR, "
+            "starts_at TIMESTAMPTZ NOT NULL, ends_at TIMESTAMPTZ NOT NULL, "
+            "reason VARCHAR NOT NULL)",
         ],
     }
 
@@ -1652,6 +1660,29 @@ class SQLStore(Store):
                     )
         except Exception as exc:
             raise StoreError(f"cannot store the alerts' state: {exc}") from exc
+
+    def add_silence(self, silence: SilenceRow) -> None:
+        """See `Store.add_silence`."""
+        try:
+            with self._transaction():
+                self._lock()
+                seq = int(self._fetch("SELECT coalesce(max(seq), 0) FROM alert_silences")[0][0])
+                self._exec(
+                    "INSERT INTO alert_silences VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [seq + 1, silence.rule, silence.strategy, silence.symbol,
+                     silence.starts_at, silence.ends_at, silence.reason],
+                )  # fmt: skip
+        except Exception as exc:
+            raise StoreError(f"cannot store the silence: {exc}") from exc
+
+    def silences(self, active_at: dt.datetime | None = None) -> list[SilenceRow]:
+        """See `Store.silences`."""
+        sql = "SELECT rule, strategy, symbol, starts_at, ends_at, reason FROM alert_silences"
+        params: list[Any] = []
+        if active_at is not None:
+            sql += " WHERE starts_at <= ? AND ? < ends_at"
+            params += [active_at, active_at]
+        return [SilenceRow(*r) for r in self._fetch(sql + " ORDER BY seq", params)]
 
     def alert_events(self, since: dt.datetime | None = None) -> list[AlertEventRow]:
         """See `Store.alert_events`."""
