@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.alerts.test_rules import START, _trades
@@ -47,6 +48,8 @@ def test_check_delivers_once_exits_5_while_critical_and_0_once_acknowledged(
     log = tmp_path / "logs" / "performance-alerts.jsonl"
     (line,) = log.read_text().splitlines()
     alert_id = json.loads(line)["alert_id"]
+    published = json.loads(tradeperf("schema", "alert").out)
+    jsonschema.validate(json.loads(line), published)
 
     # the same breach a minute later: still exit 5, nothing delivered again
     later = (end + dt.timedelta(minutes=1)).isoformat()

@@ -9,12 +9,13 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeperf.alerts.lifecycle import Policy, Silence, acknowledge, step
 from tradeperf.alerts.rules import _judge
-from tradeperf.alerts.targets import parse_targets
+from tradeperf.alerts.targets import alerts_schema, parse_targets
 
 T0 = dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC)
 (TARGET,) = parse_targets({"win_rate": {"min": 0.5, "critical": 0.3, "min_trades": 0}})
@@ -118,6 +119,8 @@ def test_an_acknowledged_alert_is_not_repeated_but_an_escalation_is_notified() -
 def test_every_occurrence_begins_with_one_firing_and_repeats_keep_their_interval(values):
     policy = Policy(repeat_interval=dt.timedelta(hours=1), cooldown=15 * MIN)
     _, events, notes = run(values, policy=policy)
+    for note in notes:  # what the sinks receive is the published alert schema's
+        jsonschema.validate(note, alerts_schema("alert"))
     seen: dict[str, list[str]] = {}
     for e in events:
         seen.setdefault(e.alert_id, []).append(e.kind)

@@ -170,11 +170,24 @@ class Target:
 
 
 @cache
-def targets_schema() -> dict[str, Any]:
-    """Give the JSON Schema of a targets document (`tradeperf schema targets`)."""
-    text = (resources.files("tradeperf.alerts") / "targets.schema.json").read_text("utf-8")
+def alerts_schema(name: str) -> dict[str, Any]:
+    """Give the alerts' JSON Schema ``name``: ``targets`` or ``alert`` (`tradeperf schema`).
+
+    Raises
+    ------
+    ConfigError
+        For another name.
+    """
+    if name not in ("targets", "alert"):
+        raise ConfigError(f"no alerts schema {name!r}: targets or alert")
+    text = (resources.files("tradeperf.alerts") / f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def targets_schema() -> dict[str, Any]:
+    """Give the JSON Schema of a targets document (`tradeperf schema targets`)."""
+    return alerts_schema("targets")
 
 
 def default_window(environ: Mapping[str, str] | None = None) -> str:

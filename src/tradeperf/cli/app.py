@@ -162,6 +162,8 @@ PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders of record
 
 #: What ``--format`` prints: a summary (report, summary), or a listing (the other commands).
 REPORT_FORMATS = ("table", "json", "md")
+#: The alerts' JSON Schemas (`tradeperf.alerts.targets.alerts_schema`).
+ALERT_SCHEMAS = ("targets", "alert")
 INGEST_FORMATS = ("table", "json")
 
 
@@ -747,9 +749,16 @@ def _age(age: dt.timedelta) -> str:
 
 @app.command()
 def schema(
-    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMA_NAMES)}.")] = "summary",
+    name: Annotated[
+        str, typer.Argument(help=f"One of: {', '.join((*SCHEMA_NAMES, *ALERT_SCHEMAS))}.")
+    ] = "summary",
 ) -> None:
-    """Print a shipped JSON Schema (summary, window or figures)."""
+    """Print a shipped JSON Schema (summary, window, figures, targets or alert)."""
+    if name in ALERT_SCHEMAS:
+        from tradeperf.alerts.targets import alerts_schema
+
+        sys.stdout.write(json.dumps(alerts_schema(name), indent=2) + "\n")
+        return
     from tradeperf.reports.schema import load_schema
 
     sys.stdout.write(json.dumps(load_schema(name), indent=2) + "\n")
