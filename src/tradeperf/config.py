@@ -205,6 +205,20 @@ def environment() -> dict[str, str]:
     return merged
 
 
+def find_config_file(
+    config_file: Path | None = None, env: Mapping[str, str] | None = None
+) -> Path | None:
+    """Give the config file: ``config_file``, else ``TRADEPERF_CONFIG``, else ``./tradeperf.toml``.
+
+    ``env`` is the environment to read (None: `environment`); None when there is none.
+    """
+    env = environment() if env is None else env
+    path = config_file or (Path(env["TRADEPERF_CONFIG"]) if env.get("TRADEPERF_CONFIG") else None)
+    if path is None and Path("tradeperf.toml").is_file():
+        path = Path("tradeperf.toml")
+    return path
+
+
 def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None = None) -> Config:
     """Resolve the settings from defaults, the config file, the environment and ``flags``.
 
@@ -229,9 +243,7 @@ def load_config(flags: dict[str, Any] | None = None, *, config_file: Path | None
     values = {s.name: s.default for s in SETTINGS}
     explicit: set[str] = set()
     env = environment()
-    path = config_file or (Path(env["TRADEPERF_CONFIG"]) if env.get("TRADEPERF_CONFIG") else None)
-    if path is None and Path("tradeperf.toml").is_file():
-        path = Path("tradeperf.toml")
+    path = find_config_file(config_file, env)
     if path is not None:
         file_values = _read_file(path)
         values.update(file_values)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from tradeperf.analytics.summary import Summary, SummaryRequest, summarize, summarize_trades
 from tradeperf.analytics.window_kinds import WindowKind
@@ -317,6 +317,7 @@ def write_report(
     outputs: Sequence[str] | None = None,
     money_decimals: Mapping[str, int] | None = None,
     extras: ReportExtras | None = None,
+    document: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Write ``summary`` and its ``daily``/``weekly``/``monthly`` windows as report files.
 
@@ -341,6 +342,8 @@ def write_report(
     extras
         What the tear sheet and ``trades.csv`` show beside the summary (`report_extras`);
         None: the summary alone.
+    document
+        ``summary_to_json(summary)`` when the caller has it already; None: made here.
 
     Returns
     -------
@@ -365,21 +368,23 @@ def write_report(
         ) from None
     from tradeperf.reports.markdown import render_summary, render_windows  # for its reports
 
-    docs = [("summary", summary_to_json(summary), render_summary)]
-    docs += [(k.value, windows_to_json(summary, k), render_windows) for k in summary.windows]
+    doc = summary_to_json(summary) if document is None else document
+    docs = [("summary", doc, render_summary)]
+    if "json" in outputs or "md" in outputs:  # the windows' own files
+        docs += [(k.value, windows_to_json(summary, k), render_windows) for k in summary.windows]
     files = []
     try:
-        for name, doc, render in docs:
+        for name, part, render in docs:
             if "json" in outputs:
-                files.append(write_json(out_dir / f"{name}.json", doc))
+                files.append(write_json(out_dir / f"{name}.json", part))
             if "md" in outputs:
                 md = out_dir / f"{name}.md"
-                md.write_text(render(doc, overrides=money_decimals), encoding="utf-8")
+                md.write_text(render(part, overrides=money_decimals), encoding="utf-8")
                 files.append(md)
         if "csv" in outputs:
             from tradeperf.reports.csv_report import write_csvs
 
-            files += write_csvs(docs[0][1], out_dir)
+            files += write_csvs(doc, out_dir)
             if extras.trades is not None:
                 from tradeperf.reports.trade_rows import write_trades_csv
 
@@ -387,7 +392,7 @@ def write_report(
         if "html" in outputs or "pdf" in outputs:
             from tradeperf.reports.html_report import write_html
 
-            html = write_html(out_dir / "report.html", docs[0][1], extras, overrides=money_decimals)
+            html = write_html(out_dir / "report.html", doc, extras, overrides=money_decimals)
             if "html" in outputs:
                 files.append(html)
             if "pdf" in outputs:
@@ -445,13 +450,8 @@ def report_extras(store: Store, summary: Summary) -> ReportExtras:
         rows = pending.result() if pending is not None else None
     rejected: list[dict[str, object]] = []
     if summary.partial:
-        quarantine = store.quarantine()
-        wanted = set(request.sources)
-        for r in quarantine.select(["source", "line", "field", "reason"]).to_pylist():
-            if not wanted or r["source"] in wanted:
-                rejected.append(r)
-                if len(rejected) >= REJECTED_LISTED:
-                    break
+        table = store.quarantine(request.sources, limit=REJECTED_LISTED)
+        rejected = table.select(["source", "line", "field", "reason"]).to_pylist()
     return ReportExtras(
         trades=rows, by_hour=groups["hour"], by_weekday=groups["weekday"], rejected=rejected
     )
@@ -799,6 +799,7 @@ def run_report(
         summary = summarize(store, scoped)
         if bench is not None:
             add_benchmark(summary, bench)
+        document = summary_to_json(summary)  # once, for every file
         plain = [o for o in outputs if o not in _TRADE_OUTPUTS]
         rich = [o for o in outputs if o in _TRADE_OUTPUTS]
         files: list[Path] = []
@@ -808,13 +809,15 @@ def run_report(
             pending = pool.submit(report_extras, store, summary) if rich else None
             if plain:
                 files += write_report(
-                    summary, out_dir, outputs=plain, money_decimals=config.money_decimals
-                )
+                    summary, out_dir, outputs=plain, money_decimals=config.money_decimals,
+                    document=document,
+                )  # fmt: skip
             extras = pending.result() if pending is not None else None
     if rich:
         files += write_report(
-            summary, out_dir, outputs=rich, money_decimals=config.money_decimals, extras=extras
-        )
+            summary, out_dir, outputs=rich, money_decimals=config.money_decimals, extras=extras,
+            document=document,
+        )  # fmt: skip
     return ReportResult(
         ingest=report,
         summary=summary,

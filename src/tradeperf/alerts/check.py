@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from tradeperf.alerts.lifecycle import Policy, Step
-from tradeperf.alerts.rules import Outcome, evaluate, plain
+from tradeperf.alerts.rules import Outcome, evaluate, json_number
 from tradeperf.alerts.sinks import (
     DEFAULT_JSONL,
     Delivery,
@@ -168,6 +168,20 @@ def check(
     return Checked(outcomes, done, deliveries)
 
 
+def checked_to_json(checked: Checked, now: dt.datetime) -> dict[str, Any]:
+    """Give what a check did as JSON.
+
+    `outcomes_to_json`, with ``critical`` as the exit code says it (a critical alert firing,
+    neither acknowledged nor silenced), ``notified`` (the events sent) and ``deliveries``
+    (what each sink did with each).
+    """
+    doc = outcomes_to_json(checked.outcomes, now)
+    doc["critical"] = checked.critical
+    doc["notified"] = list(checked.step.notifications) if checked.step else []
+    doc["deliveries"] = [dataclasses.asdict(d) for d in checked.deliveries]
+    return doc
+
+
 def critical(outcomes: list[Outcome]) -> bool:
     """Tell whether a critical rule is breached."""
     return any(o.breached and o.severity is Severity.CRITICAL for o in outcomes)
@@ -180,12 +194,6 @@ def outcomes_to_json(outcomes: list[Outcome], now: dt.datetime) -> dict[str, Any
     "symbol", "bound", "threshold", "critical_threshold", "window", "trades", "value",
     "breached", "severity", "reason", "message"}]}``.
     """
-
-    def number(value: Decimal | float | None) -> str | float | None:
-        if isinstance(value, Decimal):
-            return plain(value)
-        return value
-
     rules = [
         {
             "rule": o.target.rule,
@@ -193,11 +201,11 @@ def outcomes_to_json(outcomes: list[Outcome], now: dt.datetime) -> dict[str, Any
             "strategy": o.target.strategy,
             "symbol": o.target.symbol,
             "bound": o.target.bound,
-            "threshold": number(o.target.threshold),
-            "critical_threshold": number(o.target.critical),
+            "threshold": json_number(o.target.threshold),
+            "critical_threshold": json_number(o.target.critical),
             "window": o.window,
             "trades": o.trades,
-            "value": number(o.value),
+            "value": json_number(o.value),
             "breached": o.breached,
             "severity": o.severity.value if o.severity else None,
             "reason": o.reason,

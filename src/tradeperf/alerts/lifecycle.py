@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from tradeperf.alerts.rules import Outcome, plain
+from tradeperf.alerts.rules import Outcome, json_number, plain
 from tradeperf.records.alert import Severity
 
 Status = Literal["firing", "acknowledged", "silenced", "resolved"]
@@ -180,7 +180,7 @@ def _notice(state: AlertState, kind: str) -> dict[str, Any]:
         "symbol": state.symbol,
         "severity": state.severity.value,
         "status": state.status,
-        "value": plain(value) if isinstance(value, Decimal) else value,
+        "value": json_number(value),
         "threshold": plain(state.threshold),
         "window": state.window,
         "first_seen": state.first_seen.isoformat(),

@@ -27,6 +27,17 @@ if TYPE_CHECKING:
     from tradeperf.store import Store
 
 
+def json_number(value: Decimal | float | None) -> str | float | None:
+    """Give a figure for JSON: an exact decimal as its `plain` text, a float as it is.
+
+    Examples
+    --------
+    >>> json_number(Decimal("12.50")), json_number(0.25), json_number(None)
+    ('12.5', 0.25, None)
+    """
+    return plain(value) if isinstance(value, Decimal) else value
+
+
 def plain(value: Decimal | float | None) -> str:
     """Give a figure as text: an exact decimal without trailing zeros, a float as Python does.
 
@@ -181,13 +192,11 @@ def evaluate(
 
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    cache: dict[tuple[Any, ...], Summary] = {}
+    cache: dict[SummaryRequest, Summary] = {}  # rules of one window and scope share one
     out = []
     for target in targets:
         request, label = _request(base, target, now)
-        key = (request.last, request.since, request.until, request.start, request.end,
-               request.strategies, request.symbols)  # fmt: skip
-        if key not in cache:
-            cache[key] = summarize(store, request)
-        out.append(_judge(target, cache[key], label))
+        if request not in cache:
+            cache[request] = summarize(store, request)
+        out.append(_judge(target, cache[request], label))
     return out

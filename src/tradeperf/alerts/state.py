@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tradeperf.alerts.lifecycle import AlertState, Policy, Silence, Step, step
-from tradeperf.alerts.rules import Outcome, plain
+from tradeperf.alerts.rules import Outcome, json_number, plain
 from tradeperf.records.alert import Severity
 from tradeperf.store.base import AlertEventRow, AlertRow
 
@@ -41,7 +41,7 @@ def state_to_json(state: AlertState) -> str:
         "key": state.key, "occurrence": state.occurrence, "rule": state.rule,
         "figure": state.figure, "strategy": state.strategy, "symbol": state.symbol,
         "severity": state.severity.value, "status": state.status,
-        "value": _number(state.value), "exact": isinstance(state.value, Decimal),
+        "value": json_number(state.value), "exact": isinstance(state.value, Decimal),
         "threshold": plain(state.threshold), "window": state.window,
         "message": state.message,
     }  # fmt: skip
@@ -49,10 +49,6 @@ def state_to_json(state: AlertState) -> str:
         value = getattr(state, name)
         doc[name] = value.isoformat() if value is not None else None
     return json.dumps(doc, sort_keys=True)
-
-
-def _number(value: Decimal | float | None) -> str | float | None:
-    return plain(value) if isinstance(value, Decimal) else value
 
 
 def state_from_json(text: str) -> AlertState:

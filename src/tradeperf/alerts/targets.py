@@ -226,19 +226,15 @@ def load_targets(path: Path | None = None, *, config_file: Path | None = None) -
     ConfigError
         If no targets are set anywhere, or they are not valid (`parse_targets`).
     """
-    from tradeperf.config import environment
+    from tradeperf.config import environment, find_config_file
 
     env = environment()
     chosen = path or (Path(env["TRADEPERF_TARGETS"]) if env.get("TRADEPERF_TARGETS") else None)
     if chosen is not None:
         return parse_targets(read_targets_file(chosen), source=str(chosen))
-    config = config_file or (Path(env["TRADEPERF_CONFIG"]) if env.get("TRADEPERF_CONFIG") else None)
-    if config is None and Path("tradeperf.toml").is_file():
-        config = Path("tradeperf.toml")
+    config = find_config_file(config_file, env)
     if config is not None:
-        doc = read_targets_file(config)
-        if config.suffix.lower() == ".toml" and "targets" not in _toml(config):
-            doc = {}
+        doc = read_targets_file(config, table_only=True)
         if doc:
             return parse_targets(doc, source=f"{config} [targets]")
     raise ConfigError(
@@ -247,15 +243,12 @@ def load_targets(path: Path | None = None, *, config_file: Path | None = None) -
     )
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    return tomllib.loads(path.read_text(encoding="utf-8"))
-
-
-def read_targets_file(path: Path) -> dict[str, Any]:
+def read_targets_file(path: Path, *, table_only: bool = False) -> dict[str, Any]:
     """Read a targets file, TOML (``.toml``) or YAML (anything else), as a document.
 
     A TOML file's ``[targets]`` table is the document when it has one (the config file's
-    shape), else the whole file.
+    shape), else the whole file; with ``table_only`` (the config file), the table or
+    nothing.
 
     Raises
     ------
@@ -271,7 +264,7 @@ def read_targets_file(path: Path) -> dict[str, Any]:
             data: Any = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"targets file {path} is not valid TOML: {exc}") from None
-        data = data.get("targets", data) if isinstance(data, dict) else data
+        data = data.get("targets", {} if table_only else data) if isinstance(data, dict) else data
     else:
         import yaml
 

@@ -910,7 +910,7 @@ def alerts_check(
     Alerts go to logs/performance-alerts.jsonl (TRADEPERF_ALERT_LOG), a log line, and
     TRADEPERF_ALERT_WEBHOOK when set.
     """
-    from tradeperf.alerts.check import CRITICAL_EXIT, check, outcomes_to_json
+    from tradeperf.alerts.check import CRITICAL_EXIT, check, checked_to_json
     from tradeperf.alerts.targets import load_targets
     from tradeperf.durations import parse_instant
     from tradeperf.timezones import resolve_timezone
@@ -924,9 +924,7 @@ def alerts_check(
     now = parse_instant(at, resolve_timezone(config.timezone)) if at else dt.datetime.now(dt.UTC)
     checked = check(config, rules, now=now, keep=not dry_run)
     if output == "json":
-        doc = outcomes_to_json(checked.outcomes, now)
-        doc["notified"] = [n for n in (checked.step.notifications if checked.step else [])]
-        doc["deliveries"] = [dataclasses.asdict(d) for d in checked.deliveries]
+        doc = checked_to_json(checked, now)
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     else:
         table = Table(title=f"Targets at {now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC")

@@ -96,6 +96,8 @@ _TRADE_LIST: Final = (
     ("trade_id", "text"),
 )
 _SIGNED: Final = {"net_pnl", "return_pct"}
+#: The headline figures coloured by their sign.
+_TONED: Final = frozenset({"net_pnl", "return_pct", "cagr"})
 _LOCAL: Final = "%Y-%m-%d %H:%M:%S"
 _TRADE_HEADERS: Final = {
     "entry_price": "entry price", "exit_price": "exit price", "net_pnl": "net P&L",
@@ -184,14 +186,10 @@ def _definition(name: str) -> str:
 
 
 def _tone(name: str, value: Any) -> str:
-    from tradeperf.metrics.registry import FIGURES
-
-    f = FIGURES.get(name)
-    if value is None or f is None or f.higher_is_better is None or name == "max_drawdown":
+    """Give the colour class of a headline figure: gains green, losses red (P&L and returns)."""
+    if value is None or name not in _TONED:
         return ""
-    if f.unit in ("currency", "fraction") and name in ("net_pnl", "return_pct", "cagr"):
-        return "pos" if value > 0 else "neg" if value < 0 else ""
-    return ""
+    return "pos" if value > 0 else "neg" if value < 0 else ""
 
 
 def _kpis(overall: Mapping[str, Any], currency: str, places: int) -> list[dict[str, str]]:
@@ -207,6 +205,28 @@ def _kpis(overall: Mapping[str, Any], currency: str, places: int) -> list[dict[s
     ]
 
 
+def _table(
+    table_id: str,
+    title: str,
+    header: Sequence[tuple[str, bool] | tuple[str, bool, str]],
+    rows: list[list[Any]],
+    *,
+    note: str | None = None,
+    folded: str | None = None,
+) -> dict[str, Any]:
+    """Give a table for the template.
+
+    ``header`` is (label, text, definition) per column (text columns align left; the
+    definition, optional, shows on hover); ``folded`` is the summary line of a table shown
+    on demand.
+    """
+    columns = [
+        {"label": h[0], "text": h[1], "definition": h[2] if len(h) > 2 else ""} for h in header
+    ]
+    return {"id": table_id, "title": title, "header": columns, "rows": rows, "note": note,
+            "folded": folded}  # fmt: skip
+
+
 def _figure_table(
     table_id: str,
     title: str,
@@ -220,86 +240,56 @@ def _figure_table(
     folded: str | None = None,
 ) -> dict[str, Any]:
     names = [n for n, _ in COLUMNS] + list(extra)
-    header = [{"label": label, "text": True, "definition": ""}] + [
-        {"label": dict(COLUMNS).get(n, _label(n)), "definition": _definition(n)} for n in names
+    header = [(label, True)] + [
+        (dict(COLUMNS).get(n, _label(n)), False, _definition(n)) for n in names
     ]
     rows = [
         [key] + [cell(dict(figures), n, currency, decimals=places) for n in names]
         for key, figures in items
     ]
-    return {
-        "id": table_id,
-        "title": title,
-        "header": header,
-        "rows": rows,
-        "note": note,
-        "folded": folded,
-        "text_columns": [0],
-    }
+    return _table(table_id, title, header, rows, note=note, folded=folded)
 
 
-def _trade_selection(trades: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Give the positions of the trades embedded (in exit order) and every trade's net P&L."""
+def _trade_selection(trades: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Give the trades embedded, every trade's net P&L, and their ranking.
+
+    The positions of the embedded trades are in exit order; the ranking runs from the best
+    trade to the worst, ties in exit order.
+    """
     net = pc.cast(trades.column("net_pnl"), pa.float64()).to_numpy(zero_copy_only=False)
     n = trades.num_rows
+    order = np.lexsort((np.arange(n), -net))
     if n <= TRADE_LIST_LIMIT:
-        return np.arange(n), net
-    order = np.lexsort((np.arange(n), -net))  # best first, ties in exit order
+        return np.arange(n), net, order
     keep = np.concatenate(
         (np.arange(n - LATEST_TRADES, n), order[:BEST_WORST_TRADES], order[-BEST_WORST_TRADES:])
     )
-    return np.unique(keep), net
+    return np.unique(keep), net, order
 
 
 def _trade_tables(
-    trades: pa.Table, net: np.ndarray, currency: str, places: int, tz: ZoneInfo
+    trades: pa.Table, order: np.ndarray, currency: str, places: int, tz: ZoneInfo
 ) -> list[dict[str, Any]]:
-    order = np.lexsort((np.arange(trades.num_rows), -net))
+    """Give the tables of the best and the worst trades (``order``: best to worst)."""
     columns = ("exit_time", "strategy", "symbol", "side", "net_pnl", "return_pct", "exit_reason")
-    labels = (f"Exit ({tz.key})", "Strategy", "Symbol", "Side", "Net P&L", "Return", "Exit reason")
-    header = [{"label": h, "text": h not in ("Net P&L", "Return")} for h in labels]
+    header = [(f"Exit ({tz.key})", True), ("Strategy", True), ("Symbol", True), ("Side", True),
+              ("Net P&L", False), ("Return", False), ("Exit reason", True)]  # fmt: skip
 
-    def rows(positions: np.ndarray) -> list[list[str]]:
-        part = trades.take(pa.array(positions, pa.int64()))
-        out = []
-        for r in part.select(list(columns)).to_pylist():
-            money = fmt(Decimal(r["net_pnl"]), "money", currency, decimals=places)
-            ret = r["return_pct"]
-            out.append(
-                [
-                    _local_times([r["exit_time"]], tz)[0],
-                    r["strategy"],
-                    r["symbol"],
-                    r["side"],
-                    money,
-                    "" if ret is None else fmt(float(ret), "pct", currency),
-                    r["exit_reason"] or "",
-                ]
-            )
-        return out
+    def rows(positions: np.ndarray) -> list[list[Any]]:
+        part = trades.take(pa.array(positions, pa.int64())).select(list(columns)).to_pylist()
+        times = _local_times([r["exit_time"] for r in part], tz)
+        return [
+            [when, r["strategy"], r["symbol"], r["side"],
+             fmt(Decimal(r["net_pnl"]), "money", currency, decimals=places),
+             "" if r["return_pct"] is None else fmt(float(r["return_pct"]), "pct", currency),
+             r["exit_reason"] or ""]
+            for when, r in zip(times, part, strict=True)
+        ]  # fmt: skip
 
-    text = [0, 1, 2, 3, 6]
-    best = order[:TOP_TRADES]
-    worst = order[::-1][:TOP_TRADES]
+    best, worst = order[:TOP_TRADES], order[::-1][:TOP_TRADES]
     return [
-        {
-            "id": "best-trades",
-            "title": f"Best {len(best)} trades",
-            "header": header,
-            "rows": rows(best),
-            "note": None,
-            "folded": None,
-            "text_columns": text,
-        },
-        {
-            "id": "worst-trades",
-            "title": f"Worst {len(worst)} trades",
-            "header": header,
-            "rows": rows(worst),
-            "note": None,
-            "folded": None,
-            "text_columns": text,
-        },
+        _table("best-trades", f"Best {len(best)} trades", header, rows(best)),
+        _table("worst-trades", f"Worst {len(worst)} trades", header, rows(worst)),
     ]
 
 
@@ -430,16 +420,9 @@ def _overall_table(overall: Mapping[str, Any], currency: str, places: int) -> di
         if right is not None:
             row += [_label(right), cell(dict(overall), right, currency, decimals=places)]
         rows.append(row)
-    header = [{"label": "Figure", "text": True}, {"label": "Value"}] * 2
-    return {
-        "id": "figures",
-        "title": "All figures of the period",
-        "header": header,
-        "rows": rows,
-        "note": "Definitions: the glossary at the end (and on hover of the headline figures).",
-        "folded": None,
-        "text_columns": [0, 2],
-    }
+    note = "Definitions: the glossary at the end (and on hover of the headline figures)."
+    header = [("Figure", True), ("Value", False)] * 2
+    return _table("figures", "All figures of the period", header, rows, note=note)
 
 
 def _drawdown_table(daily: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -454,17 +437,12 @@ def _drawdown_table(daily: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         ]
         for p in top_drawdowns(daily)
     ]
-    labels = ("Rank", "Peak", "Valley", "Recovery", "Depth", "Days")
-    return {
-        "id": "drawdowns",
-        "title": "Deepest drawdowns (end-of-day equity)",
-        "header": [{"label": h, "text": h in ("Peak", "Valley", "Recovery")} for h in labels],
-        "rows": rows,
-        "note": "From the last day at the peak to the first day back at it; days include "
-        "the recovery day.",
-        "folded": None,
-        "text_columns": [1, 2, 3],
-    }
+    header = [("Rank", False), ("Peak", True), ("Valley", True), ("Recovery", True),
+              ("Depth", False), ("Days", False)]  # fmt: skip
+    note = (
+        "From the last day at the peak to the first day back at it; days include the recovery day."
+    )
+    return _table("drawdowns", "Deepest drawdowns (end-of-day equity)", header, rows, note=note)
 
 
 def _rejected_table(doc: Mapping[str, Any], extras: ReportExtras) -> dict[str, Any] | None:
@@ -486,16 +464,8 @@ def _rejected_table(doc: Mapping[str, Any], extras: ReportExtras) -> dict[str, A
         + (f"; the first {len(rows)} are listed" if len(rows) < total else "")
         + " (all: `tradeperf quarantine`)."
     )
-    labels = ("Source", "Line", "Field", "Reason")
-    return {
-        "id": "rejected",
-        "title": "Rejected rows and unreadable files",
-        "header": [{"label": h, "text": True} for h in labels],
-        "rows": rows,
-        "note": note,
-        "folded": None,
-        "text_columns": [0, 1, 2, 3],
-    }
+    header = [(h, True) for h in ("Source", "Line", "Field", "Reason")]
+    return _table("rejected", "Rejected rows and unreadable files", header, rows, note=note)
 
 
 def _benchmark(doc: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -584,8 +554,8 @@ def render_html(
     tz = ZoneInfo(doc["timezone"])
     places = money_decimals(cur, overrides)
     trades = extras.trades
-    positions, net = (
-        _trade_selection(trades) if trades is not None else (np.empty(0, np.int64), None)
+    positions, net, order = (
+        _trade_selection(trades) if trades is not None else (np.empty(0, np.int64), None, None)
     )
     overall = doc.get("overall") or {}
     tables: list[dict[str, Any]] = [_overall_table(overall, cur, places)]
@@ -632,8 +602,8 @@ def render_html(
                 )
             )
     tables.append(_drawdown_table((doc.get("series") or {}).get("daily") or []))
-    if trades is not None and trades.num_rows and net is not None:
-        tables += _trade_tables(trades, net, cur, places, tz)
+    if trades is not None and trades.num_rows and order is not None:
+        tables += _trade_tables(trades, order, cur, places, tz)
     rejected = _rejected_table(doc, extras)
     if rejected:
         tables.append(rejected)

@@ -6,7 +6,7 @@ JSON always show the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -225,6 +225,17 @@ def _table(
     return lines
 
 
+def _value_table(
+    figures: dict[str, Any], rows: Sequence[tuple[str, str]], cur: str, decimals: int | None
+) -> list[str]:
+    """Give a two-column table (figure, value) of the ``rows`` that ``figures`` has."""
+    lines = ["| Figure | Value |", "|---|---:|"]
+    for name, label in rows:
+        if name in figures:
+            lines.append(f"| {label} | {cell(figures, name, cur, decimals=decimals)} |")
+    return lines
+
+
 def _partial_note(doc: dict[str, Any]) -> list[str]:
     if not doc["partial"]:
         return []
@@ -298,13 +309,8 @@ def _benchmark_lines(doc: dict[str, Any], cur: str) -> list[str]:
         "",
         f"Beside {b['name']} ({b['kind']}) over {b['days']:,} days{note}.",
         "",
-        "| Figure | Value |",
-        "|---|---:|",
+        *_value_table(b["figures"], BENCHMARK_ROWS, cur, None),
     ]
-    figures = b["figures"]
-    for name, label in BENCHMARK_ROWS:
-        if name in figures:
-            lines.append(f"| {label} | {cell(figures, name, cur)} |")
     return [*lines, ""]
 
 
@@ -335,13 +341,8 @@ def render_summary(doc: dict[str, Any], *, overrides: Mapping[str, int] | None =
         *_currency_note(doc),
         "## Overall",
         "",
-        "| Figure | Value |",
-        "|---|---:|",
+        *_value_table(doc["overall"], OVERALL_ROWS, cur, places),
     ]
-    overall = doc["overall"]
-    for name, label in OVERALL_ROWS:
-        if name in overall:
-            lines.append(f"| {label} | {cell(overall, name, cur, decimals=places)} |")
     counts = doc["status_counts"]
     lines += [
         "",

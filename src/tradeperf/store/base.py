@@ -378,8 +378,11 @@ class Store(abc.ABC):
         """Tell whether at least one record of ``kind`` is stored."""
 
     @abc.abstractmethod
-    def quarantine(self) -> pa.Table:
-        """Return the quarantined rows (`QUARANTINE_SCHEMA`), by source and line."""
+    def quarantine(self, sources: Sequence[str] = (), limit: int | None = None) -> pa.Table:
+        """Return the quarantined rows (`QUARANTINE_SCHEMA`), by source and line.
+
+        Only those of ``sources`` (absolute paths; empty: every source), at most ``limit``.
+        """
 
     @abc.abstractmethod
     def ensure_partials(self, tz: str, *, rebuild: bool = False) -> int:

@@ -1700,11 +1700,17 @@ class SQLStore(Store):
             return False
         return bool(self._fetch(f'SELECT EXISTS (SELECT 1 FROM "{kind.value}")')[0][0])
 
-    def quarantine(self) -> pa.Table:
+    def quarantine(self, sources: Sequence[str] = (), limit: int | None = None) -> pa.Table:
         """See `Store.quarantine`."""
         names = ", ".join(f.name for f in QUARANTINE_SCHEMA)
-        sql = f"SELECT {names} FROM quarantine ORDER BY source, line"
-        return self._fetch_arrow(sql).cast(QUARANTINE_SCHEMA)
+        sql = f"SELECT {names} FROM quarantine"
+        params: list[Any] = list(sources)
+        if sources:
+            sql += f" WHERE source IN ({', '.join('?' for _ in sources)})"
+        sql += " ORDER BY source, line"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._fetch_arrow(sql, params).cast(QUARANTINE_SCHEMA)
 
     def _size_bytes(self) -> int | None:
         return None
