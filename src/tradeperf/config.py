@@ -168,8 +168,8 @@ def _read_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     section = data.get("tradeperf", data)
-    # [targets] is the alerts' table (tradeperf.alerts.targets), read by them
-    section = {k: v for k, v in section.items() if k != "targets"}
+    # [targets] and [alerts] are the alerts' tables (tradeperf.alerts.targets, .settings)
+    section = {k: v for k, v in section.items() if k not in ("targets", "alerts")}
     unknown = set(section) - set(_BY_NAME)
     if unknown:
         raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")

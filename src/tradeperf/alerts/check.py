@@ -2,8 +2,9 @@
 
 Each run evaluates every rule, advances the alerts' lifecycle kept in the store
 (`tradeperf.alerts.state.advance`: fired once, escalated, repeated after the interval,
-resolved with hysteresis) and delivers what it says to notify to the sinks
-(`default_sinks`). A restarted run goes on from the stored state.
+resolved with hysteresis, held back by silences and maintenance windows) and delivers what
+it says to notify to the sinks (`sinks_of`) through the outbox
+(`tradeperf.alerts.outbox`). A restarted run goes on from the stored state.
 """
 
 from __future__ import annotations
@@ -12,26 +13,25 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from tradeperf.alerts.lifecycle import Policy, Step
 from tradeperf.alerts.rules import Outcome, evaluate, json_number
+from tradeperf.alerts.settings import AlertSettings, load_alert_settings
 from tradeperf.alerts.sinks import (
-    DEFAULT_JSONL,
+    AppriseSink,
     Delivery,
     JsonlSink,
     LogSink,
     Sink,
     WebhookSink,
-    deliver,
 )
 from tradeperf.alerts.targets import Target
 from tradeperf.records.alert import Severity
 
 if TYPE_CHECKING:
     from tradeperf.config import Config
+    from tradeperf.store import Store
 
 #: The exit code of ``alerts check`` when a critical rule is breached.
 CRITICAL_EXIT: Final = 5
@@ -57,10 +57,7 @@ class Checked:
 
 
 def policy_of(environ: Mapping[str, str] | None = None) -> Policy:
-    """Give the suppression policy of the settings (defaults: `Policy`).
-
-    ``TRADEPERF_ALERT_REPEAT_INTERVAL`` and ``TRADEPERF_ALERT_COOLDOWN`` are durations
-    (``4h``, ``1d``); ``TRADEPERF_ALERT_HYSTERESIS`` a fraction of the threshold (``0.05``).
+    """Give the suppression policy of the settings (`tradeperf.alerts.settings`).
 
     Raises
     ------
@@ -72,52 +69,54 @@ def policy_of(environ: Mapping[str, str] | None = None) -> Policy:
     >>> policy_of({"TRADEPERF_ALERT_REPEAT_INTERVAL": "1d"}).repeat_interval.days
     1
     """
-    from decimal import InvalidOperation
+    return load_alert_settings(environ=environ).policy
 
-    from tradeperf.config import environment
-    from tradeperf.durations import parse_duration
-    from tradeperf.errors import ConfigError
 
-    env = environment() if environ is None else environ
-    policy = Policy()
-    changes: dict[str, Any] = {}
-    for name, field_ in (("TRADEPERF_ALERT_REPEAT_INTERVAL", "repeat_interval"),
-                         ("TRADEPERF_ALERT_COOLDOWN", "cooldown")):  # fmt: skip
-        if env.get(name, "").strip():
-            try:
-                changes[field_] = parse_duration(env[name])
-            except ConfigError as exc:
-                raise ConfigError(f"{name}: {exc}") from None
-    text = env.get("TRADEPERF_ALERT_HYSTERESIS", "").strip()
-    if text:
-        try:
-            margin = Decimal(text)
-        except InvalidOperation:
-            margin = Decimal(-1)
-        if not Decimal(0) <= margin <= Decimal(1):
-            raise ConfigError(f"TRADEPERF_ALERT_HYSTERESIS: a fraction from 0 to 1, not {text!r}")
-        changes["hysteresis"] = margin
-    return dataclasses.replace(policy, **changes)
+def sinks_of(settings: AlertSettings) -> list[Sink]:
+    """Give the sinks of ``settings``: the JSONL file (unless none), the log, webhooks, Apprise."""
+    sinks: list[Sink] = []
+    if settings.log is not None:
+        sinks.append(JsonlSink(settings.log))
+    sinks.append(LogSink())
+    sinks += [WebhookSink(url) for url in settings.webhooks]
+    sinks += [AppriseSink(url) for url in settings.apprise]
+    return sinks
 
 
 def default_sinks(environ: Mapping[str, str] | None = None) -> list[Sink]:
-    """Give the sinks of the settings: the JSONL file and the log, and a webhook if set.
+    """Give the sinks of the settings (`sinks_of` `load_alert_settings`)."""
+    return sinks_of(load_alert_settings(environ=environ))
 
-    ``TRADEPERF_ALERT_LOG`` names the JSONL file (default ``logs/performance-alerts.jsonl``;
-    ``none``: no file); ``TRADEPERF_ALERT_WEBHOOK`` a URL to POST each alert to.
+
+def advance_rules(
+    store: Store,
+    config: Config,
+    targets: list[Target],
+    *,
+    now: dt.datetime,
+    settings: AlertSettings,
+    sinks: Sequence[Sink],
+    keep: bool = True,
+) -> tuple[list[Outcome], Step | None]:
+    """Evaluate ``targets`` on the open ``store`` and advance the lifecycle (unless not ``keep``).
+
+    The maintenance windows of ``settings`` active at ``now`` silence what they match; the
+    notifications go into the outbox for ``sinks`` (`tradeperf.alerts.outbox`).
     """
-    from tradeperf.config import environment
+    from tradeperf.alerts.state import advance
+    from tradeperf.jobs import summary_request
+    from tradeperf.timezones import resolve_timezone
 
-    env = environment() if environ is None else environ
-    sinks: list[Sink] = []
-    path = env.get("TRADEPERF_ALERT_LOG", "").strip()
-    if path.lower() != "none":
-        sinks.append(JsonlSink(Path(path) if path else DEFAULT_JSONL))
-    sinks.append(LogSink())
-    hook = env.get("TRADEPERF_ALERT_WEBHOOK", "").strip()
-    if hook:
-        sinks.append(WebhookSink(hook))
-    return sinks
+    base = summary_request(config)
+    outcomes = evaluate(store, base, targets, now=now)
+    if not keep:
+        return outcomes, None
+    maintenance = settings.silences_at(now, resolve_timezone(config.timezone))
+    done = advance(
+        store, outcomes, now=now, policy=settings.policy, silences=maintenance,
+        sinks=[s.name for s in sinks],
+    )  # fmt: skip
+    return outcomes, done
 
 
 def check(
@@ -128,6 +127,7 @@ def check(
     sinks: Sequence[Sink] | None = None,
     policy: Policy | None = None,
     keep: bool = True,
+    settings: AlertSettings | None = None,
 ) -> Checked:
     """Evaluate ``targets`` on the store of ``config`` at ``now``, advance and deliver.
 
@@ -140,31 +140,36 @@ def check(
     now
         The evaluation's instant.
     sinks
-        Where notifications go; None: `default_sinks`.
+        Where notifications go; None: `sinks_of` the settings.
     policy
-        Repeats, hysteresis, cooldown; None: `policy_of` the settings.
+        Repeats, hysteresis, cooldown; None: the settings'.
     keep
         False evaluates only (``--dry-run``): no state is kept, nothing delivered.
+    settings
+        The alerts' settings; None: `load_alert_settings`.
+
+    Delivery goes through the outbox (`tradeperf.alerts.outbox.flush`), with the store
+    closed; what an earlier run could not deliver is delivered too.
 
     Raises
     ------
     ConfigError
-        For a bad setting (timezone, capital).
+        For a bad setting (timezone, capital, alerts).
     StoreError
         If the store cannot be opened or written.
     """
-    from tradeperf.alerts.state import advance
-    from tradeperf.jobs import summary_request
+    from tradeperf.alerts.outbox import flush
     from tradeperf.store import open_store
 
-    base = summary_request(config)
+    settings = settings or load_alert_settings()
+    if policy is not None:
+        settings = dataclasses.replace(settings, policy=policy)
+    chosen = sinks_of(settings) if sinks is None else list(sinks)
     with open_store(config.store) as store:
-        outcomes = evaluate(store, base, targets, now=now)
-        if not keep:
-            return Checked(outcomes, None, [])
-        done = advance(store, outcomes, now=now, policy=policy or policy_of())
-    chosen = default_sinks() if sinks is None else sinks
-    deliveries = [d for note in done.notifications for d in deliver(note, chosen)]
+        outcomes, done = advance_rules(
+            store, config, targets, now=now, settings=settings, sinks=chosen, keep=keep
+        )
+    deliveries = flush(config.store, chosen, now=now) if keep else []
     return Checked(outcomes, done, deliveries)
 
 

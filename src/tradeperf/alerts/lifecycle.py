@@ -169,10 +169,11 @@ def _cleared(outcome: Outcome, policy: Policy) -> bool:
     return value >= t.threshold + margin if t.bound == "min" else value <= t.threshold - margin
 
 
-def _notice(state: AlertState, kind: str) -> dict[str, Any]:
+def _notice(state: AlertState, kind: str, at: dt.datetime) -> dict[str, Any]:
     value = state.value
     return {
         "kind": kind,
+        "at": at.astimezone(dt.UTC).isoformat(),
         "alert_id": state.alert_id,
         "rule": state.rule,
         "figure": state.figure,
@@ -227,7 +228,7 @@ def step(
             Event(now, state.alert_id, kind, state.severity, state.value, state.message)
         )
         if notify:
-            result.notifications.append(_notice(state, kind))
+            result.notifications.append(_notice(state, kind, now))
 
     for outcome in outcomes:
         t = outcome.target

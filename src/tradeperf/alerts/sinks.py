@@ -7,14 +7,16 @@ each did (`Delivery`): a failing sink never stops the others, nor the caller.
 - `JsonlSink`: appends the event as one line to a file (default
   ``logs/performance-alerts.jsonl``), created with its folder; the line is written whole
   and flushed to disk.
-- `LogSink`: one WARNING line (ERROR for a critical alert) on the ``tradeperf.alerts``
-  logger, for whatever handlers the host program set up.
+- `LogSink`: one WARNING line (ERROR for a critical alert, INFO for a digest) on the
+  ``tradeperf.alerts`` logger, for whatever handlers the host program set up.
 - `WebhookSink`: POSTs the event as JSON (httpx) with a timeout; a timeout, a refused
   connection or an answer other than 2xx is retried with exponential backoff, up to
   ``attempts`` tries. The URL's path and query often hold a token: errors and records name
   the scheme and host only.
 
-Chat and e-mail through Apprise URLs come with the alert lifecycle (docs/alerts.md).
+- `AppriseSink`: chat and e-mail (Slack, Discord, Telegram, ``mailto://``, ...) through an
+  Apprise URL; a title and the message, retried like the webhook. Records name the URL's
+  scheme and host only.
 """
 
 from __future__ import annotations
@@ -107,7 +109,10 @@ class LogSink:
         return f"log:{self.logger.name}"
 
     def send(self, event: Mapping[str, Any]) -> int:
-        """Log the event's message: WARNING, or ERROR when it is critical."""
+        """Log the event's message: WARNING, ERROR when it is critical, INFO for a digest."""
+        if event.get("kind") == "digest":
+            self.logger.info("%s", event.get("message"))
+            return 1
         level = logging.ERROR if event.get("severity") == "critical" else logging.WARNING
         self.logger.log(level, "%s alert: %s", event.get("severity") or "", event.get("message"))
         return 1
@@ -164,6 +169,63 @@ class WebhookSink:
             if attempt < self.attempts:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
         raise SinkError(f"{self.name}: {last} ({self.attempts} tries)", self.attempts)
+
+
+def title_of(event: Mapping[str, Any]) -> str:
+    """Give a notification's title: ``tradeperf: critical alert fired``, ``... daily digest``.
+
+    Examples
+    --------
+    >>> title_of({"kind": "fired", "severity": "warning"})
+    'tradeperf: warning alert fired'
+    """
+    kind = str(event.get("kind", ""))
+    if kind == "digest":
+        return f"tradeperf: {'weekly' if event.get('period') == 'week' else 'daily'} digest"
+    return f"tradeperf: {event.get('severity', '')} alert {kind}".replace("  ", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class AppriseSink:
+    """Send each event to an Apprise URL (``slack://…``, ``tgram://…``, ``mailto://…``).
+
+    The body is the event's message; a critical alert is sent as Apprise's ``failure``
+    type, a warning as ``warning``, the rest as ``info``. A failure is retried with
+    exponential backoff (``attempts``, ``backoff``, as `WebhookSink`).
+    """
+
+    url: str
+    attempts: int = 3
+    backoff: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def name(self) -> str:
+        """Name the sink by the scheme and host of its URL."""
+        return f"apprise:{_host(self.url)}"
+
+    def send(self, event: Mapping[str, Any]) -> int:
+        """Notify; raise `SinkError` when Apprise refuses the URL or every try failed."""
+        import apprise
+
+        notifier = apprise.Apprise()
+        if not notifier.add(self.url):
+            raise SinkError(f"{self.name}: not a URL Apprise knows")
+        severity = event.get("severity")
+        kind = (
+            apprise.NotifyType.FAILURE
+            if severity == "critical"
+            else apprise.NotifyType.WARNING
+            if severity == "warning"
+            else apprise.NotifyType.INFO
+        )
+        body = str(event.get("message") or "")
+        for attempt in range(1, max(1, self.attempts) + 1):
+            if notifier.notify(body=body, title=title_of(event), notify_type=kind):
+                return attempt
+            if attempt < self.attempts:
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+        raise SinkError(f"{self.name}: not delivered ({self.attempts} tries)", self.attempts)
 
 
 def deliver(event: Mapping[str, Any], sinks: Sequence[Sink]) -> list[Delivery]:

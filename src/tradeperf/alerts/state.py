@@ -74,8 +74,21 @@ def load_states(store: Store) -> dict[str, AlertState]:
     return {key: state_from_json(text) for key, text in store.alert_states()}
 
 
-def save(store: Store, done: Step, *, at: dt.datetime, keys: Sequence[str] | None = None) -> None:
-    """Write the states of ``done`` (those of ``keys``, or all) and append its events."""
+def save(
+    store: Store,
+    done: Step,
+    *,
+    at: dt.datetime,
+    keys: Sequence[str] | None = None,
+    sinks: Sequence[str] = (),
+) -> None:
+    """Write the states of ``done`` (those of ``keys``, or all) and append its events.
+
+    Its notifications go into the outbox, pending for the sinks named ``sinks``
+    (`tradeperf.alerts.outbox`), in the same transaction.
+    """
+    from tradeperf.alerts.outbox import notice_rows
+
     chosen = done.states if keys is None else {k: done.states[k] for k in keys}
     rows = [
         AlertRow(s.key, s.alert_id, s.rule, s.status, s.severity.value, state_to_json(s))
@@ -85,7 +98,8 @@ def save(store: Store, done: Step, *, at: dt.datetime, keys: Sequence[str] | Non
         AlertEventRow(e.at, e.alert_id, e.kind, e.severity.value, _text(e.value), e.message)
         for e in done.events
     ]
-    store.save_alert_states(rows, events, at=at)
+    notices = notice_rows(done.notifications, sinks, at=at)
+    store.save_alert_states(rows, events, at=at, notices=notices)
 
 
 def _text(value: Decimal | float | None) -> str | None:
@@ -136,14 +150,16 @@ def advance(
     now: dt.datetime,
     policy: Policy = Policy(),
     silences: Sequence[Silence] = (),
+    sinks: Sequence[str] = (),
 ) -> Step:
     """Run one lifecycle step on the store's states and keep its result (`step`, `save`).
 
-    The silences are ``silences`` and those kept in the store active at ``now``.
+    The silences are ``silences`` (maintenance windows) and those kept in the store active
+    at ``now``; the notifications go into the outbox for the sinks named ``sinks``.
     """
     active = [*silences, *stored_silences(store, now)]
     done = step(load_states(store), outcomes, now=now, policy=policy, silences=active)
-    save(store, done, at=now)
+    save(store, done, at=now, sinks=sinks)
     return done
 
 

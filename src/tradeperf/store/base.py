@@ -186,6 +186,26 @@ class SilenceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeRow:
+    """A notification in the alerts' outbox, kept until every sink it is for has it.
+
+    ``key`` is unique (a notice is kept once); ``notice`` is the event as JSON; ``pending``
+    the names of the sinks still to deliver to; ``attempts`` the deliveries tried; ``settled_at``
+    when nothing was left to deliver (delivered, or given up: ``last_error`` says why).
+    ``seq`` is given by the store (0 for a new row).
+    """
+
+    key: str
+    created_at: datetime
+    notice: str
+    pending: tuple[str, ...]
+    attempts: int = 0
+    last_error: str | None = None
+    settled_at: datetime | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class BookingNote:
     """What a write booked.
 
@@ -345,9 +365,18 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def save_alert_states(
-        self, states: Sequence[AlertRow], events: Sequence[AlertEventRow], *, at: datetime
+        self,
+        states: Sequence[AlertRow],
+        events: Sequence[AlertEventRow],
+        *,
+        at: datetime,
+        notices: Sequence[NoticeRow] = (),
     ) -> None:
-        """Replace the state of the alerts in ``states`` and append ``events``, atomically.
+        """Replace the state of the alerts in ``states``, append ``events``, atomically.
+
+        ``notices`` go into the outbox in the same transaction (one whose key is already
+        there is not added again), so that a notification is kept exactly when the state
+        that made it is.
 
         Raises
         ------
@@ -368,6 +397,26 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def silences(self, active_at: datetime | None = None) -> list[SilenceRow]:
         """Return the silences, in the order kept; only those active at ``active_at``."""
+
+    @abc.abstractmethod
+    def notices(self, *, pending: bool = True, key: str | None = None) -> list[NoticeRow]:
+        """Return the outbox, oldest first: the notices not settled (``pending``), or all.
+
+        ``key`` gives only the notice of that key.
+        """
+
+    @abc.abstractmethod
+    def settle_notices(self, rows: Sequence[NoticeRow], *, at: datetime) -> None:
+        """Write what delivering ``rows`` did (their ``pending``, ``attempts``, ``last_error``).
+
+        A row with nothing pending is settled at ``at`` (also when ``last_error`` is set: given
+        up). Rows are found by ``seq``.
+
+        Raises
+        ------
+        StoreError
+            If the write fails.
+        """
 
     @abc.abstractmethod
     def alert_events(self, since: datetime | None = None) -> list[AlertEventRow]:

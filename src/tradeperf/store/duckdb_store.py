@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,55 @@ from tradeperf.store.sql import SQLStore
 
 # `DuckDBStore._fetch_arrow_small` takes the DB-API's Arrow copy knowingly
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+
+
+#: Seconds to wait for a DuckDB file another process holds (``TRADEPERF_STORE_WAIT``).
+DEFAULT_LOCK_WAIT = 10.0
+
+
+def lock_wait() -> float:
+    """Give how long to wait for a store file held by another process, in seconds.
+
+    ``TRADEPERF_STORE_WAIT`` (default 10; 0: do not wait).
+
+    Raises
+    ------
+    StoreError
+        If the setting is not a number of seconds.
+    """
+    text = os.environ.get("TRADEPERF_STORE_WAIT", "").strip()
+    if not text:
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:
+        raise StoreError(f"TRADEPERF_STORE_WAIT: seconds from 0, not {text!r}")
+    return seconds
+
+
+def _connect(path: str, url: str) -> duckdb.DuckDBPyConnection:
+    """Open ``path``; while another process holds it, wait up to `lock_wait` for it."""
+    deadline = time.monotonic() + (lock_wait() if path != ":memory:" else 0.0)
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise StoreError(f"cannot open store {url}: {exc}") from None
+            if time.monotonic() >= deadline:
+                pid = re.search(r"PID (\d+)", text)
+                holder = f" (PID {pid.group(1)})" if pid else ""
+                raise StoreError(
+                    f"store {url} is in use by another process{holder}: a DuckDB file has "
+                    f"one process at a time (a `tradeperf watch` holds it only during each "
+                    f"cycle); waited {lock_wait():g} s (TRADEPERF_STORE_WAIT)"
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def duckdb_path(url: str) -> str:
@@ -55,7 +106,7 @@ class DuckDBStore(SQLStore):
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(self.path)
+            self.con = _connect(self.path, self.url)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open store {self.url}: {exc}") from None
         self.con.execute("SET TimeZone = 'UTC'")

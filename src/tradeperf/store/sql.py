@@ -46,6 +46,7 @@ from tradeperf.store.base import (
     AlertRow,
     BookingNote,
     Grouping,
+    NoticeRow,
     SilenceRow,
     SourceEntry,
     SourceWrite,
@@ -258,6 +259,13 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "rule VARCHAR NOT NULL, strategy VARCHAR, symbol VARCHAR, "
             "starts_at TIMESTAMPTZ NOT NULL, ends_at TIMESTAMPTZ NOT NULL, "
             "reason VARCHAR NOT NULL)",
+        ],
+        # the alerts' outbox: each notification kept with its state, until every sink has it
+        16: [
+            "CREATE TABLE IF NOT EXISTS alert_outbox (seq BIGINT PRIMARY KEY, "
+            "key VARCHAR NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL, "
+            "notice VARCHAR NOT NULL, pending VARCHAR NOT NULL, attempts INTEGER NOT NULL, "
+            "last_error VARCHAR, settled_at TIMESTAMPTZ)",
         ],
     }
 
@@ -1641,6 +1649,7 @@ class SQLStore(Store):
         events: Sequence[AlertEventRow],
         *,
         at: dt.datetime,
+        notices: Sequence[NoticeRow] = (),
     ) -> None:
         """See `Store.save_alert_states`."""
         try:
@@ -1658,8 +1667,61 @@ class SQLStore(Store):
                         "INSERT INTO alert_events VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [i, e.at, e.alert_id, e.kind, e.severity, e.value, e.message],
                     )
+                if notices:
+                    self._add_notices(notices)
         except Exception as exc:
             raise StoreError(f"cannot store the alerts' state: {exc}") from exc
+
+    def _add_notices(self, notices: Sequence[NoticeRow]) -> None:
+        """Add ``notices`` to the outbox (in the caller's transaction); known keys are kept."""
+        keys = [n.key for n in notices]
+        marks = ", ".join("?" * len(keys))
+        sql = f"SELECT key FROM alert_outbox WHERE key IN ({marks})"
+        known = {r[0] for r in self._fetch(sql, keys)}
+        seq = int(self._fetch("SELECT coalesce(max(seq), 0) FROM alert_outbox")[0][0])
+        for n in notices:
+            if n.key in known:
+                continue
+            known.add(n.key)
+            seq += 1
+            self._exec(
+                "INSERT INTO alert_outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [seq, n.key, n.created_at, n.notice, json.dumps(list(n.pending)), n.attempts,
+                 n.last_error, n.settled_at],
+            )  # fmt: skip
+
+    def notices(self, *, pending: bool = True, key: str | None = None) -> list[NoticeRow]:
+        """See `Store.notices`."""
+        sql = (
+            "SELECT key, created_at, notice, pending, attempts, last_error, settled_at, seq "
+            "FROM alert_outbox WHERE true"
+        )
+        params: list[Any] = []
+        if pending:
+            sql += " AND settled_at IS NULL"
+        if key is not None:
+            sql += " AND key = ?"
+            params.append(key)
+        rows = self._fetch(sql + " ORDER BY seq", params)
+        return [
+            NoticeRow(r[0], r[1], r[2], tuple(json.loads(r[3])), int(r[4]), r[5], r[6], int(r[7]))
+            for r in rows
+        ]
+
+    def settle_notices(self, rows: Sequence[NoticeRow], *, at: dt.datetime) -> None:
+        """See `Store.settle_notices`."""
+        try:
+            with self._transaction():
+                self._lock()
+                for n in rows:
+                    self._exec(
+                        "UPDATE alert_outbox SET pending = ?, attempts = ?, last_error = ?, "
+                        "settled_at = ? WHERE seq = ?",
+                        [json.dumps(list(n.pending)), n.attempts, n.last_error,
+                         None if n.pending else at, n.seq],
+                    )  # fmt: skip
+        except Exception as exc:
+            raise StoreError(f"cannot store the alerts' deliveries: {exc}") from exc
 
     def add_silence(self, silence: SilenceRow) -> None:
         """See `Store.add_silence`."""
