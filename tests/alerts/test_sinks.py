@@ -128,3 +128,36 @@ def test_jsonl_appends_one_whole_line_per_event(tmp_path: Path) -> None:
         assert deliver({**EVENT, "n": i, "note": "line\nbreak"}, [sink])[0].ok
     lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(x)["n"] for x in lines] == [0, 1, 2]
+
+
+def _apprise_url(server: _Server) -> str:
+    return f"json://127.0.0.1:{server.httpd.server_port}/hook/SECRET-TOKEN"
+
+
+@pytest.mark.parametrize("server", [(200,)], indirect=True)
+def test_an_apprise_url_gets_the_title_and_message(server: _Server) -> None:
+    from tradeperf.alerts.sinks import AppriseSink
+
+    sink = AppriseSink(_apprise_url(server))
+    (d,) = deliver(EVENT | {"kind": "fired"}, [sink])
+    assert (d.ok, d.attempts) == (True, 1), d.error
+    (body,) = [json.loads(b) for b in server.received]
+    assert body["title"] == "tradeperf: critical alert fired"
+    assert body["message"] == EVENT["message"]
+    assert body["type"] == "failure"  # Apprise's type of a critical alert
+    assert d.sink == f"apprise:json://127.0.0.1:{server.httpd.server_port}"
+
+
+@pytest.mark.parametrize("server", [(500,)], indirect=True)
+def test_an_apprise_url_that_fails_is_retried_then_recorded_without_its_secret(
+    server: _Server,
+) -> None:
+    from tradeperf.alerts.sinks import AppriseSink
+
+    waits: list[float] = []
+    sink = AppriseSink(_apprise_url(server), attempts=2, backoff=0.1, sleep=waits.append)
+    (d,) = deliver(EVENT, [sink])
+    assert (d.ok, d.attempts) == (False, 2)
+    assert len(server.received) == 2
+    assert waits == [0.1]
+    assert "SECRET" not in (d.error or "") + d.sink

@@ -205,7 +205,7 @@ def _resolve(values: Mapping[str, tuple[Any, str]]) -> AlertSettings:
                 _check_apprise(out[field_], where)
     if "digest_at" in values:
         value, where = values["digest_at"]
-        out["digest_at"] = _clock(value, where)
+        out["digest_at"] = clock_time(value, where)
     if "digest_period" in values:
         value, where = values["digest_period"]
         if value not in ("day", "week"):
@@ -238,7 +238,14 @@ def _check_apprise(urls: Sequence[str], where: str) -> None:
             raise ConfigError(f"{where}: not a URL Apprise knows: {_scheme(url)}")
 
 
-def _clock(value: Any, where: str) -> dt.time:
+def clock_time(value: Any, where: str) -> dt.time:
+    """Read a local time ``HH:MM`` (or a TOML time); ``where`` names it in the error.
+
+    Raises
+    ------
+    ConfigError
+        If it is not a time of day.
+    """
     if isinstance(value, dt.time):
         return value
     try:
@@ -270,7 +277,8 @@ def _window(doc: Any, where: str) -> Maintenance:
             days = [days]
         if not isinstance(days, list) or any(str(d).lower()[:3] not in WEEKDAYS for d in days):
             raise ConfigError(f"{where}.weekdays: a list of mon, tue, ... sun, not {days!r}")
-        start, end = _clock(doc["start"], f"{where}.start"), _clock(doc["end"], f"{where}.end")
+        start = clock_time(doc["start"], f"{where}.start")
+        end = clock_time(doc["end"], f"{where}.end")
         if start == end:
             raise ConfigError(f"{where}: end equals start; a window needs a length")
         weekdays = tuple(sorted({WEEKDAYS.index(str(d).lower()[:3]) for d in days}))

@@ -215,16 +215,19 @@ def default_window(environ: Mapping[str, str] | None = None) -> str:
     return f"{DEFAULT_TRADES}trades"
 
 
-def load_targets(path: Path | None = None, *, config_file: Path | None = None) -> list[Target]:
+def load_targets(
+    path: Path | None = None, *, config_file: Path | None = None, required: bool = True
+) -> list[Target]:
     """Load the targets: ``path``, else ``TRADEPERF_TARGETS``, else the config's ``[targets]``.
 
     The config file is ``config_file``, else ``TRADEPERF_CONFIG``, else ``./tradeperf.toml``
-    (as `tradeperf.config.load_config` finds it).
+    (as `tradeperf.config.load_config` finds it). Not ``required``, none set gives none.
 
     Raises
     ------
     ConfigError
-        If no targets are set anywhere, or they are not valid (`parse_targets`).
+        If no targets are set anywhere (and they are ``required``), or they are not valid
+        (`parse_targets`).
     """
     from tradeperf.config import environment, find_config_file
 
@@ -237,6 +240,8 @@ def load_targets(path: Path | None = None, *, config_file: Path | None = None) -
         doc = read_targets_file(config, table_only=True)
         if doc:
             return parse_targets(doc, source=f"{config} [targets]")
+    if not required:
+        return []
     raise ConfigError(
         "no targets: give --targets FILE, set TRADEPERF_TARGETS, or add [targets] to "
         "tradeperf.toml (docs/alerts.md)"

@@ -1066,6 +1066,158 @@ def alerts_history(
     out.print(table)
 
 
+@alerts_app.command("digest")
+def alerts_digest(
+    period: Annotated[
+        str, typer.Option("--period", help="day: the last complete local day; week: ISO week.")
+    ] = "day",
+    current: Annotated[
+        bool, typer.Option("--current", help="The day or week in progress instead.")
+    ] = False,
+    store: StoreOpt = None,
+    tz: TzOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    day_start: DayStartOpt = None,
+    config_file: ConfigOpt = None,
+    at: AtOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print it only: keep and deliver nothing.")
+    ] = False,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """Send the digest of the last day or week to the alert sinks, once per period (cron)."""
+    from tradeperf.alerts.check import sinks_of
+    from tradeperf.alerts.digest import make_digest
+    from tradeperf.alerts.outbox import flush, notice_key, notice_rows
+    from tradeperf.alerts.settings import load_alert_settings
+    from tradeperf.alerts.state import load_states
+    from tradeperf.durations import parse_instant
+    from tradeperf.jobs import summary_request
+    from tradeperf.store import open_store
+    from tradeperf.timezones import resolve_timezone
+
+    output = _output(output, INGEST_FORMATS)
+    if period not in ("day", "week"):
+        raise ConfigError(f"--period: day or week, not {period!r}")
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, day_start=day_start,
+        config_file=config_file,
+    )  # fmt: skip
+    settings = load_alert_settings(config_file)
+    sinks = sinks_of(settings)
+    now = parse_instant(at, resolve_timezone(config.timezone)) if at else dt.datetime.now(dt.UTC)
+    with open_store(config.store) as st:
+        firing = sum(1 for s in load_states(st).values() if s.status == "firing")
+        chosen: Any = period
+        digest = make_digest(st, summary_request(config), now=now, period=chosen,
+                             current=current, firing=firing)  # fmt: skip
+        sent = bool(st.notices(pending=False, key=notice_key(digest)))
+        if not dry_run and not sent and not current:
+            rows = notice_rows([digest], [s.name for s in sinks], at=now)
+            st.save_alert_states([], [], at=now, notices=rows)
+    deliveries = [] if dry_run else flush(config.store, sinks, now=now)
+    if output == "json":
+        sys.stdout.write(json.dumps(digest, indent=2) + "\n")
+    else:
+        out.print(escape(digest["message"]), highlight=False, soft_wrap=True)
+    if current and not dry_run:
+        # a period in progress is sent each time it is asked for: it is not the period's digest
+        from tradeperf.alerts.sinks import deliver
+
+        deliveries += deliver(digest, sinks)
+    elif sent and not dry_run:
+        err.print(f"the digest of {digest['label']} was sent before: not sent again")
+    for d in deliveries:
+        if not d.ok:
+            err.print(f"not delivered to {d.sink}: {d.error}", highlight=False, markup=False)
+
+
+@app.command()
+def watch(
+    paths: PathsArg,
+    every: Annotated[
+        str, typer.Option("--every", help="Interval between cycles: 10s, 1min, 500ms.")
+    ] = "10s",
+    targets: TargetsOpt = None,
+    store: StoreOpt = None,
+    tz: TzOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    day_start: DayStartOpt = None,
+    config_file: ConfigOpt = None,
+    input_format: InputFormatOpt = None,
+    map: MapOpt = None,
+    decimal: DecimalOpt = None,
+    digest_at: Annotated[
+        str | None,
+        typer.Option(
+            "--digest-at",
+            help="Local HH:MM to send the digest at (env TRADEPERF_ALERT_DIGEST_AT; its "
+            "period: TRADEPERF_ALERT_DIGEST_PERIOD).",
+        ),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle and stop.")] = False,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """Follow PATHS: ingest what is appended, check the targets, deliver alerts; Ctrl-C stops.
+
+    The store is held only during each cycle, so other commands run meanwhile. Stopped by
+    Ctrl-C or SIGTERM between cycles; a restarted watch goes on without sending anything twice.
+    """
+    from tradeperf import jobs
+    from tradeperf.alerts.settings import load_alert_settings
+    from tradeperf.alerts.targets import load_targets
+    from tradeperf.alerts.watch import Cycle, Watch
+    from tradeperf.durations import parse_duration
+
+    output = _output(output, INGEST_FORMATS)
+    interval = parse_duration(every)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ConfigError(f"no such file or folder: {', '.join(missing)}")
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, day_start=day_start,
+        decimal=decimal, config_file=config_file,
+    )  # fmt: skip
+    options = jobs.read_options(config, input_format=input_format, mapping=_mapping(map))
+    jobs.check_read_options(options)
+    settings = load_alert_settings(config_file)
+    if digest_at is not None:
+        from tradeperf.alerts.settings import clock_time
+
+        settings = dataclasses.replace(settings, digest_at=clock_time(digest_at, "--digest-at"))
+    rules = load_targets(targets, config_file=config_file, required=targets is not None)
+    watcher = Watch(config, paths, rules, every=interval, options=options, settings=settings)
+    sinks = ", ".join(s.name for s in watcher.sinks)
+    err.print(
+        f"watching {', '.join(str(p) for p in paths)} every {every}: {_n(len(rules), 'rule')}, "
+        f"sinks {sinks}" + ("" if rules else " (no targets: ingesting only)"),
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
+
+    def said(done: Cycle) -> None:
+        if output == "json":
+            sys.stdout.write(json.dumps(done.to_json()) + "\n")
+            sys.stdout.flush()
+        elif done.news or once:
+            doc = done.to_json()
+            line = (
+                f"{done.started.astimezone(dt.UTC):%H:%M:%S} {_n(doc['rows_new'], 'new record')}, "
+                f"{doc['breached']} breached, notified {len(doc['notified'])}"
+                + (f", digest {done.digest}" if done.digest else "")
+                + f", delivered {doc['delivered']}"
+            )
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        for text in [*done.errors, *done.to_json()["failed"]]:
+            err.print(f"warning: {' '.join(redact_url(text).split())}", highlight=False,
+                      markup=False, soft_wrap=True)  # fmt: skip
+
+    ran = watcher.run(on_cycle=said, cycles=1 if once else None)
+    if not once:
+        err.print(f"stopped after {_n(ran, 'cycle')}", highlight=False)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and an exit code.
 
