@@ -49,6 +49,10 @@ class InputError(TradeperfError):
         super().__init__(f"{prefix}{message}{suffix}")
 
 
+class NoSourceFilesError(InputError):
+    """A folder given as input holds no source file (yet: ``watch`` waits for one)."""
+
+
 class NothingReadError(InputError):
     """An input of which nothing at all could be read.
 

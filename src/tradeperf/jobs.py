@@ -173,6 +173,7 @@ def ingest(
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
     cost_basis: CostBasis = CostBasis.FIFO,
+    skip: Sequence[Path] = (),
 ) -> IngestReport:
     """Discover the source files under ``paths`` and ingest them into ``store``.
 
@@ -193,6 +194,8 @@ def ingest(
         Called with each file's path after it is read (for a progress bar).
     cost_basis
         Which open lot a reducing fill closes first, when booking.
+    skip
+        Files the folders' search leaves out (`tradeperf.ingest.read.discover`).
 
     Returns
     -------
@@ -213,7 +216,7 @@ def ingest(
     from tradeperf.ingest.read import discover
     from tradeperf.pipeline import ingest_paths
 
-    files = discover(paths)
+    files = discover(paths, skip=skip)
     keep_books(store, cost_basis)
     if on_start is not None:
         on_start(len(files))

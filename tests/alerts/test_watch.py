@@ -87,7 +87,7 @@ def bot(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def _alerts(tmp_path: Path) -> list[dict]:
-    path = tmp_path / "logs" / "performance-alerts.jsonl"
+    path = tmp_path / "logs" / "alerts.jsonl"
     return [json.loads(t) for t in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -106,7 +106,7 @@ def test_watch_follows_a_growing_log_through_sigterm_and_sigkill_sending_each_al
     tmp_path, env = bot
     log = tmp_path / "logs" / "bot.jsonl"
     # the alert sink's file sits in logs/ too: watch must not read it as records
-    env["TRADEPERF_ALERT_LOG"] = str(tmp_path / "logs" / "performance-alerts.jsonl")
+    env["TRADEPERF_ALERT_LOG"] = str(tmp_path / "logs" / "alerts.jsonl")
     first = _Watch(tmp_path, env)
     with log.open("a") as f:
         f.writelines(_line(i, "10") for i in range(10))
@@ -152,6 +152,7 @@ def test_watch_follows_a_growing_log_through_sigterm_and_sigkill_sending_each_al
     for a in alerts:
         jsonschema.validate(a, alerts_schema("alert"))
     doc = _summary(tmp_path, env)
+    assert (doc["partial"], doc["unreadable_files"]) == (False, 0)  # nor its own alert log
     assert doc["overall"]["trades"] == 18  # every trade once: none lost, none twice
     assert str(doc["overall"]["net_pnl"]) == "20"  # 10 × 10 − 8 × 10
 

@@ -164,3 +164,13 @@ def test_discover_folder_without_trade_files_is_an_input_error(tmp_path: Path) -
     with pytest.raises(InputError, match="no trade files") as info:
         discover(tmp_path)
     assert info.value.path == str(tmp_path)
+
+
+def test_a_folder_search_skips_the_alert_log_but_a_file_named_is_taken(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    for name in ("bot.jsonl", "performance-alerts.jsonl", "mine.jsonl"):
+        (tmp_path / "logs" / name).write_text("{}\n")
+    found = discover(tmp_path / "logs", skip=[tmp_path / "logs" / "mine.jsonl"])
+    assert [p.name for p in found] == ["bot.jsonl"]
+    named = discover(tmp_path / "logs" / "performance-alerts.jsonl")
+    assert [p.name for p in named] == ["performance-alerts.jsonl"]

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from tradeperf.alerts.check import advance_rules, sinks_of
 from tradeperf.alerts.settings import AlertSettings
-from tradeperf.errors import InputError, NothingReadError, StoreError
+from tradeperf.errors import InputError, NoSourceFilesError, StoreError
 
 if TYPE_CHECKING:
     from tradeperf.alerts.lifecycle import Step
@@ -148,13 +148,13 @@ class Watch:
         now = done.started
         try:
             with open_store(self.config.store) as store:
+                skip = [self.settings.log] if self.settings.log else []
                 try:
-                    done.ingest = jobs.ingest(store, self.paths, options=self.options)
-                except NothingReadError as exc:
+                    done.ingest = jobs.ingest(store, self.paths, options=self.options, skip=skip)
+                except NoSourceFilesError:
+                    pass  # a folder the bot has not written to yet
+                except InputError as exc:  # nothing read yet; a path gone
                     done.errors.append(str(exc))
-                except InputError as exc:
-                    if "holds no readable record file" not in str(exc):
-                        done.errors.append(str(exc))
                 if self.targets:
                     done.outcomes, done.step = advance_rules(
                         store, self.config, self.targets, now=now, settings=self.settings,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
-from tradeperf.errors import InputError
+from tradeperf.errors import InputError, NoSourceFilesError
 from tradeperf.ingest.assemble import unreadable
 from tradeperf.ingest.base import ReadResult
 from tradeperf.ingest.formats import FORMATS, ReadRequest, Sniffed, get_format, sniff_format
@@ -26,20 +26,28 @@ from tradeperf.records import RecordKind
 SOURCE_SUFFIXES: Final = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".log")
 #: Endings skipped in folders: freqtrade's run metadata beside a backtest export.
 SKIPPED_SUFFIXES: Final = (".meta.json",)
+#: Names skipped in folders: tradeperf's own alert log (`tradeperf.alerts.sinks`), which
+#: sits in a bot's ``logs/`` by default.
+SKIPPED_NAMES: Final = frozenset({"performance-alerts.jsonl"})
 
 
-def discover(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def discover(
+    paths: str | Path | Iterable[str | Path], *, skip: Iterable[Path] = ()
+) -> list[Path]:
     """Expand files and folders into the list of source files to read.
 
     A file named explicitly is always taken, whatever its extension. A folder is searched
     recursively for files ending in `SOURCE_SUFFIXES`, skipping hidden files and folders
-    (names starting with ``.``) and freqtrade's ``*.meta.json``. The result is sorted within
-    each folder, in the order the paths were given, without duplicates, as absolute paths.
+    (names starting with ``.``), freqtrade's ``*.meta.json``, tradeperf's own alert log
+    (`SKIPPED_NAMES`) and the files of ``skip``. The result is sorted within each folder, in
+    the order the paths were given, without duplicates, as absolute paths.
 
     Parameters
     ----------
     paths
         One path or several.
+    skip
+        Files a folder's search leaves out (the alert log of the settings).
 
     Returns
     -------
@@ -48,9 +56,10 @@ def discover(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     Raises
     ------
     InputError
-        If a path does not exist, or a folder holds no source files.
+        If a path does not exist, or (`NoSourceFilesError`) a folder holds no source files.
     """
     items = [paths] if isinstance(paths, str | Path) else list(paths)
+    skipped = {p.resolve() for p in skip}
     if not items:
         raise InputError("no input paths given")
     found: dict[Path, None] = {}
@@ -67,10 +76,12 @@ def discover(paths: str | Path | Iterable[str | Path]) -> list[Path]:
             if p.is_file()
             and p.name.lower().endswith(SOURCE_SUFFIXES)
             and not p.name.lower().endswith(SKIPPED_SUFFIXES)
+            and p.name.lower() not in SKIPPED_NAMES
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and p.resolve() not in skipped
         )
         if not picked:
-            raise InputError(
+            raise NoSourceFilesError(
                 "folder holds no trade files (looked for "
                 + ", ".join(f"*{s}" for s in SOURCE_SUFFIXES)
                 + ", skipping hidden files)",
