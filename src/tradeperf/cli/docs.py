@@ -20,7 +20,10 @@ command-line flags. A `.env` in the working folder (a bot's, in python-dotenv's 
 below the real environment; its `PERFORMANCE_SUMMARY_TIMEZONE` counts as `TRADEPERF_TIMEZONE`
 where that is not set. The same `.env` and environment give the alerts'
 `TRADEPERF_TARGETS` and `TRADEPERF_ALERT_ROLLING_WINDOW` (or `PERFORMANCE_ALERT_ROLLING_WINDOW`),
-see [alerts.md](alerts.md).
+and the `TRADEPERF_ALERT_*` settings of the config's `[alerts]` table (repeats, sinks, the
+digest, maintenance windows), see [alerts.md](alerts.md). `TRADEPERF_STORE_WAIT` is how long a
+command waits for a DuckDB file another process holds (seconds, default 10; see
+[store.md](store.md)).
 
 The config file is TOML: `./tradeperf.toml` when present, or the file named by
 `TRADEPERF_CONFIG` or `--config`. Its keys are the setting names below, at top level or under a
