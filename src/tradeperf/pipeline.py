@@ -189,12 +189,14 @@ def ingest_paths(
     StoreError
         If the store cannot be written (then the file being written is not stored at all).
     """
-    report = IngestReport(files=[p.resolve() for p in files])
+    # discover's paths are resolved already: resolving them again costs ~0.3 ms each
+    files = [p if p.is_absolute() else p.resolve() for p in files]
+    report = IngestReport(files=list(files))
     known = store.source_entries()
     pending: list[SourceWrite] = []
     pending_rows = 0
     for path in files:
-        write = _read_one(path.resolve(), known, report, options=options)
+        write = _read_one(path, known, report, options=options)
         if write is not None:
             pending.append(write)
             pending_rows += write.result.table.num_rows + len(write.result.rejected)

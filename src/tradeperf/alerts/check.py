@@ -169,7 +169,8 @@ def check(
         outcomes, done = advance_rules(
             store, config, targets, now=now, settings=settings, sinks=chosen, keep=keep
         )
-    deliveries = flush(config.store, chosen, now=now) if keep else []
+        pending = store.notices() if keep else []
+    deliveries = flush(config.store, chosen, now=now, pending=pending)
     return Checked(outcomes, done, deliveries)
 
 

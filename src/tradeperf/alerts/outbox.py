@@ -82,11 +82,17 @@ def deliver_pending(
     return deliveries, settled
 
 
-def flush(url: str, sinks: Sequence[Sink], *, now: dt.datetime) -> list[Delivery]:
+def flush(
+    url: str,
+    sinks: Sequence[Sink],
+    *,
+    now: dt.datetime,
+    pending: Sequence[NoticeRow] | None = None,
+) -> list[Delivery]:
     """Deliver what is pending in the outbox of the store at ``url``; record what happened.
 
-    The store is opened to read the outbox and again to record, and closed while the sinks
-    work.
+    The store is opened to read the outbox (unless the caller read it: ``pending``) and
+    again to record, and closed while the sinks work.
 
     Raises
     ------
@@ -96,8 +102,9 @@ def flush(url: str, sinks: Sequence[Sink], *, now: dt.datetime) -> list[Delivery
     """
     from tradeperf.store import open_store
 
-    with open_store(url) as store:
-        pending = store.notices()
+    if pending is None:
+        with open_store(url) as store:
+            pending = store.notices()
     if not pending:
         return []
     deliveries, settled = deliver_pending(pending, sinks, now=now)

@@ -161,7 +161,8 @@ class Watch:
                         sinks=self.sinks,
                     )  # fmt: skip
                 done.digest = self._digest(store, now, done.step)
-            done.deliveries = flush(self.config.store, self.sinks, now=now)
+                pending = store.notices()
+            done.deliveries = flush(self.config.store, self.sinks, now=now, pending=pending)
         except StoreError as exc:
             done.errors.append(str(exc))
         done.seconds = time.monotonic() - began

@@ -1116,7 +1116,8 @@ def alerts_digest(
         if not dry_run and not sent and not current:
             rows = notice_rows([digest], [s.name for s in sinks], at=now)
             st.save_alert_states([], [], at=now, notices=rows)
-    deliveries = [] if dry_run else flush(config.store, sinks, now=now)
+        pending = [] if dry_run else st.notices()
+    deliveries = flush(config.store, sinks, now=now, pending=pending)
     if output == "json":
         sys.stdout.write(json.dumps(digest, indent=2) + "\n")
     else:

@@ -37,7 +37,9 @@ def lock_wait() -> float:
     StoreError
         If the setting is not a number of seconds.
     """
-    text = os.environ.get("TRADEPERF_STORE_WAIT", "").strip()
+    from tradeperf.config import environment
+
+    text = environment().get("TRADEPERF_STORE_WAIT", "").strip()
     if not text:
         return DEFAULT_LOCK_WAIT
     try:
