@@ -10,10 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.alerts.test_check_cli import PNLS, START, _store
 from tests.cli.conftest import Tradeperf
-from tradeperf.alerts.settings import load_alert_settings
+from tradeperf.alerts.settings import _KEYS, _WINDOW_KEYS, load_alert_settings
 from tradeperf.errors import ConfigError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -155,3 +157,34 @@ def test_a_maintenance_window_holds_a_critical_alert_back_and_cron_passes(
     ran = tradeperf("alerts", "check", "--at", (end + dt.timedelta(minutes=65)).isoformat())
     assert ran.code == 5, ran.text
     assert [json.loads(x)["kind"] for x in log.read_text().splitlines()] == ["unsilenced"]
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=True),
+    st.text(max_size=12), st.sampled_from(["08:00", "2h", "0.1", "none", "day", "week",
+    "22:00", "sat", "2024-05-02T10:00", "http://h/x", "json://h/x", "*"]),
+    st.times(), st.datetimes(),
+)  # fmt: skip
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(sorted(_WINDOW_KEYS)), inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([*sorted(_KEYS), "other"]), _VALUES, max_size=5))
+def test_any_alerts_table_gives_settings_or_one_config_error(table: dict) -> None:
+    from tradeperf.alerts.settings import AlertSettings, _resolve
+
+    values = {k: (v, f"f.toml: alerts.{k}") for k, v in table.items() if k != "other"}
+    try:
+        got = _resolve(values)
+    except ConfigError as exc:
+        assert str(exc).startswith("f.toml: alerts.")
+        return
+    assert isinstance(got, AlertSettings)
+    now = dt.datetime(2024, 5, 2, 12, tzinfo=dt.UTC)
+    for s in got.silences_at(now, BERLIN):  # every window answers, none raises
+        assert s.starts <= now < s.ends
