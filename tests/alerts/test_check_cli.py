@@ -127,3 +127,38 @@ def test_a_silenced_alert_is_kept_but_not_delivered_nor_failing_cron(
     assert (alert["status"], alert["severity"]) == ("silenced", "critical")
     bad = tradeperf("alerts", "silence", "win_rate", "--for", "0s")
     assert bad.code == 3
+
+
+def test_a_failing_webhook_waits_in_the_outbox_and_is_delivered_by_the_next_check(
+    tradeperf: Tradeperf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.alerts.test_sinks import _Server
+
+    _store(tradeperf, tmp_path)
+    (tmp_path / "t.yaml").write_text("window: 10trades\nwin_rate: 0.5\n")
+    end = START + dt.timedelta(hours=2 * len(PNLS))
+    hook = _Server(500)
+    try:
+        monkeypatch.setenv("TRADEPERF_ALERT_WEBHOOK", hook.url)
+        ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", end.isoformat())
+        assert ran.code == 0
+        assert "not delivered to webhook:http://127.0.0.1" in ran.err
+        assert "SECRET" not in ran.text
+        (waiting,) = json.loads(tradeperf("alerts", "outbox", "--format", "json").out)
+        assert waiting["pending"][0].startswith("webhook:http://127.0.0.1")
+        assert "HTTP 500" in waiting["last_error"]
+        assert waiting["notice"]["kind"] == "fired"
+        tries = len(hook.received)
+        hook.status = 200  # the receiver is back: the next check delivers it, once
+        later = (end + dt.timedelta(minutes=1)).isoformat()
+        ran = tradeperf("alerts", "check", "--targets", "t.yaml", "--at", later)
+        assert ran.code == 0
+        assert len(hook.received) == tries + 1
+        assert json.loads(hook.received[-1])["kind"] == "fired"
+    finally:
+        hook.close()
+    (kept,) = json.loads(tradeperf("alerts", "outbox", "--all", "--format", "json").out)
+    assert (kept["pending"], kept["last_error"], kept["attempts"]) == ([], None, 2)
+    log = tmp_path / "logs" / "performance-alerts.jsonl"
+    assert len(log.read_text().splitlines()) == 1  # the file had it once
+    assert json.loads(tradeperf("alerts", "outbox", "--format", "json").out) == []

@@ -29,12 +29,14 @@ class _Server:
     def __init__(self, status: int, delay: float = 0.0) -> None:
         received: list[bytes] = []
         self.received = received
+        self.status = status  # may be changed while it runs
+        outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 received.append(self.rfile.read(int(self.headers["content-length"])))
                 time.sleep(delay)
-                self.send_response(status)
+                self.send_response(outer.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
 

@@ -80,20 +80,43 @@ class Outcome:
 
     @property
     def message(self) -> str:
-        """Say it in one line, e.g. ``win_rate 0.42 < 0.55 over the last 20 trades``."""
+        """Say it in one line, e.g. ``win_rate 0.42 < 0.55 over the last 20 trades``.
+
+        Money is exact; other figures are shown to 4 significant digits (the JSON keeps the
+        whole value). A limit of consecutive losses says the run:
+        ``max_consecutive_losses: 6 losing trades in a row, more than 4``.
+        """
         t = self.target
         scope = "".join(
             f" [{k} {v}]" for k, v in (("strategy", t.strategy), ("symbol", t.symbol)) if v
         )
         if self.reason is not None:
             return f"{t.rule}{scope}: not evaluated over {self.window}: {self.reason}"
+        if t.figure == "current_streak" and t.bound == "min" and t.threshold < 0:
+            run = max(0, -int(float(self.value or 0)))
+            limit = -t.threshold
+            verdict = "more than" if self.breached else "at most"
+            return f"{t.rule}{scope}: {run} losing trades in a row, {verdict} {plain(limit)}"
         sign = (
             ("<" if t.bound == "min" else ">")
             if self.breached
             else ("≥" if t.bound == "min" else "≤")
         )
-        value, threshold = plain(self.value), plain(t.threshold)
+        value, threshold = shown(self.value), plain(t.threshold)
         return f"{t.rule}{scope}: {t.figure} {value} {sign} {threshold} over {self.window}"
+
+
+def shown(value: Decimal | float | None) -> str:
+    """Give a figure for a person: money exact (`plain`), others to 4 significant digits.
+
+    Examples
+    --------
+    >>> shown(0.25579999445157614), shown(-12.0), shown(Decimal("-250.50"))
+    ('0.2558', '-12', '-250.5')
+    """
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return plain(value)
 
 
 def _request(base: SummaryRequest, target: Target, now: dt.datetime) -> tuple[SummaryRequest, str]:

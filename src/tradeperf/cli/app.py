@@ -969,6 +969,7 @@ def alerts_list(
     output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
 ) -> None:
     """List the alerts: the latest occurrence of each rule and scope, with its status."""
+    from tradeperf.alerts.rules import shown
     from tradeperf.alerts.state import load_states, state_to_json
     from tradeperf.errors import ConfigError
     from tradeperf.store import open_store
@@ -989,7 +990,8 @@ def alerts_list(
         table.add_column(col)
     for s in states:
         seen = (f"{s.first_seen:%Y-%m-%d %H:%M}", f"{s.last_seen:%Y-%m-%d %H:%M}")
-        table.add_row(s.alert_id, s.status, s.severity.value, escape(s.rule), str(s.value), *seen)
+        value = shown(s.value)
+        table.add_row(s.alert_id, s.status, s.severity.value, escape(s.rule), value, *seen)
     out.print(table)
 
 
@@ -1063,6 +1065,43 @@ def alerts_history(
     for e in events:
         table.add_row(f"{e.at:%Y-%m-%d %H:%M}", e.alert_id, e.kind, e.severity, e.value or "",
                       escape(e.message))  # fmt: skip
+    out.print(table)
+
+
+@alerts_app.command("outbox")
+def alerts_outbox(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also what was delivered or given up (the record).")
+    ] = False,
+    store: StoreOpt = None,
+    config_file: ConfigOpt = None,
+    output: Annotated[str, _output_opt(INGEST_FORMATS)] = "table",
+) -> None:
+    """Show the notifications waiting for delivery: to which sinks, tries, the last error."""
+    from tradeperf.store import open_store
+
+    output = _output(output, INGEST_FORMATS)
+    config = _config(store=store, config_file=config_file)
+    with open_store(config.store) as st:
+        rows = st.notices(pending=not all_)
+    if output == "json":
+        docs = [
+            {"key": r.key, "created_at": r.created_at.isoformat(), "pending": list(r.pending),
+             "attempts": r.attempts, "last_error": r.last_error,
+             "settled_at": r.settled_at.isoformat() if r.settled_at else None,
+             "notice": json.loads(r.notice)}
+            for r in rows
+        ]  # fmt: skip
+        sys.stdout.write(json.dumps(docs, indent=2) + "\n")
+        return
+    title = "Outbox" if all_ else "Waiting for delivery"
+    table = Table(title=f"{title} ({len(rows)})")
+    for col in ("created", "notification", "pending", "tries", "last error", "settled"):
+        table.add_column(col)
+    for r in rows:
+        settled = f"{r.settled_at:%Y-%m-%d %H:%M}" if r.settled_at else ""
+        table.add_row(f"{r.created_at:%Y-%m-%d %H:%M}", escape(r.key), ", ".join(r.pending),
+                      str(r.attempts), escape(r.last_error or ""), settled)  # fmt: skip
     out.print(table)
 
 
