@@ -167,8 +167,10 @@ _SCALARS = st.one_of(
 )  # fmt: skip
 _VALUES = st.recursive(
     _SCALARS,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(sorted(_WINDOW_KEYS)), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(sorted(_WINDOW_KEYS)), inner, max_size=4)
+    ),
     max_leaves=8,
 )
 
