@@ -154,21 +154,17 @@ class WebhookSink:
 
         body = json.dumps(event, default=str).encode()
         headers = {"content-type": "application/json", "user-agent": "tradeperf-alerts"}
-        last = ""
-        for attempt in range(1, max(1, self.attempts) + 1):
+
+        def once() -> str | None:
             try:
                 answer = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
             except httpx.TimeoutException:
-                last = f"timed out after {self.timeout:g} s"
+                return f"timed out after {self.timeout:g} s"
             except httpx.HTTPError as exc:
-                last = f"{type(exc).__name__}"  # its text can hold the URL
-            else:
-                if 200 <= answer.status_code < 300:
-                    return attempt
-                last = f"HTTP {answer.status_code}"
-            if attempt < self.attempts:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-        raise SinkError(f"{self.name}: {last} ({self.attempts} tries)", self.attempts)
+                return f"{type(exc).__name__}"  # its text can hold the URL
+            return None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
+
+        return _retried(self.name, once, self.attempts, self.backoff, self.sleep)
 
 
 def title_of(event: Mapping[str, Any]) -> str:
@@ -220,12 +216,36 @@ class AppriseSink:
             else apprise.NotifyType.INFO
         )
         body = str(event.get("message") or "")
-        for attempt in range(1, max(1, self.attempts) + 1):
-            if notifier.notify(body=body, title=title_of(event), notify_type=kind):
-                return attempt
-            if attempt < self.attempts:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-        raise SinkError(f"{self.name}: not delivered ({self.attempts} tries)", self.attempts)
+
+        def once() -> str | None:
+            sent = notifier.notify(body=body, title=title_of(event), notify_type=kind)
+            return None if sent else "not delivered"
+
+        return _retried(self.name, once, self.attempts, self.backoff, self.sleep)
+
+
+def _retried(
+    name: str,
+    once: Callable[[], str | None],
+    attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+) -> int:
+    """Try ``once`` (None: delivered, else the failure) up to ``attempts`` times.
+
+    Waits ``backoff`` seconds before the second try and twice as long before each next;
+    gives the tries it took, or raises `SinkError` with the last failure.
+    """
+    tries = max(1, attempts)
+    last = ""
+    for attempt in range(1, tries + 1):
+        failure = once()
+        if failure is None:
+            return attempt
+        last = failure
+        if attempt < tries:
+            sleep(backoff * 2 ** (attempt - 1))
+    raise SinkError(f"{name}: {last} ({tries} tries)", tries)
 
 
 def deliver(event: Mapping[str, Any], sinks: Sequence[Sink]) -> list[Delivery]:
