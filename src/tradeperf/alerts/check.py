@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -56,22 +56,6 @@ class Checked:
         )
 
 
-def policy_of(environ: Mapping[str, str] | None = None) -> Policy:
-    """Give the suppression policy of the settings (`tradeperf.alerts.settings`).
-
-    Raises
-    ------
-    ConfigError
-        If a value is not a duration or a fraction from 0 to 1.
-
-    Examples
-    --------
-    >>> policy_of({"TRADEPERF_ALERT_REPEAT_INTERVAL": "1d"}).repeat_interval.days
-    1
-    """
-    return load_alert_settings(environ=environ).policy
-
-
 def sinks_of(settings: AlertSettings) -> list[Sink]:
     """Give the sinks of ``settings``: the JSONL file (unless none), the log, webhooks, Apprise."""
     sinks: list[Sink] = []
@@ -81,11 +65,6 @@ def sinks_of(settings: AlertSettings) -> list[Sink]:
     sinks += [WebhookSink(url) for url in settings.webhooks]
     sinks += [AppriseSink(url) for url in settings.apprise]
     return sinks
-
-
-def default_sinks(environ: Mapping[str, str] | None = None) -> list[Sink]:
-    """Give the sinks of the settings (`sinks_of` `load_alert_settings`)."""
-    return sinks_of(load_alert_settings(environ=environ))
 
 
 def advance_rules(

@@ -35,6 +35,7 @@ from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from tradeperf.alerts.lifecycle import Policy, Silence
+from tradeperf.alerts.sinks import DEFAULT_JSONL
 from tradeperf.errors import ConfigError
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -103,7 +104,7 @@ class AlertSettings:
     """The alerts' settings (the module's table), resolved."""
 
     policy: Policy = field(default_factory=Policy)
-    log: Path | None = Path("logs/performance-alerts.jsonl")
+    log: Path | None = DEFAULT_JSONL
     webhooks: tuple[str, ...] = ()
     apprise: tuple[str, ...] = ()
     digest_at: dt.time | None = None
