@@ -76,6 +76,7 @@ from tradeperf.store.partials_sql import (
     split_key,
 )
 from tradeperf.store.sqltypes import create_table_sql
+from tradeperf.store.tracker_sql import TrackerTables
 from tradeperf.timezones import resolve_timezone
 
 #: The ingestion index: one row per source file.
@@ -267,6 +268,16 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "notice VARCHAR NOT NULL, pending VARCHAR NOT NULL, attempts INTEGER NOT NULL, "
             "last_error VARCHAR, settled_at TIMESTAMPTZ)",
         ],
+        # the live tracker: its state (open lots, totals, peak) as of its last flush, written
+        # with the events of that flush, and its snapshots over time (docs/tracker.md)
+        17: [
+            "CREATE TABLE IF NOT EXISTS tracker_state (name VARCHAR PRIMARY KEY, "
+            "format VARCHAR NOT NULL, sequence BIGINT NOT NULL, saved_at TIMESTAMPTZ NOT NULL, "
+            "state VARCHAR NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS tracker_snapshots (name VARCHAR NOT NULL, "
+            "resolution VARCHAR NOT NULL, timestamp TIMESTAMPTZ NOT NULL, "
+            "snapshot VARCHAR NOT NULL, PRIMARY KEY (name, resolution, timestamp))",
+        ],
     }
 
 
@@ -274,7 +285,7 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
 SCHEMA_VERSION: Final = max(migrations("duckdb"))
 
 
-class SQLStore(Store):
+class SQLStore(TrackerTables, Store):
     """A store on a SQL engine. Subclasses implement the connection hooks."""
 
     dialect: str
@@ -404,69 +415,73 @@ class SQLStore(Store):
             return 0
         names = ", ".join(repr(w.entry.path) for w in items[:3])
         where = f"{names}{' and others' if len(items) > 3 else ''}"
-        inserted = 0
         try:
             with self._transaction():
                 self._lock()
-                items = self._not_yet_stored(items)
-                if not items:
-                    return 0
-                zones = self._partial_timezones()
-                touched: dict[str, set[dt.date]] = {tz: set() for tz in zones}
-                by_kind: dict[RecordKind, list[pa.Table]] = {}
-                for w in items:
-                    parts = {**w.result.extra, w.result.kind: w.result.table}
-                    for kind, part in parts.items():
-                        if part.num_rows:
-                            by_kind.setdefault(kind, []).append(_with_source(part, w.entry.path))
-                batches = {kind: pa.concat_tables(tables) for kind, tables in by_kind.items()}
-                replaced = [w.entry.path for w in items if w.replace]
-                booked = self._booked_symbols(batches, replaced)
-                if replaced:
-                    # rows a file read again gives as before are stored again, not new
-                    inserted -= self._stored_from(batches, replaced)
-                    self._trade_days(touched, "trades", "source IN ({})", replaced)
-                    self._delete_sources(replaced)
-                    self._restore_agreed(touched)
-                # into no trades at all (a backfill), every partial is rebuilt, unfiltered
-                rebuild = bool(zones) and not self._fetch("SELECT 1 FROM trades LIMIT 1")
-                if rebuild:
-                    touched = {}
-                for kind, batch in batches.items():
-                    inserted += self._insert_new(kind, batch, where, touched)
-                stale: dict[str, int] = {}
-                for w in items:
-                    if not w.replace and w.after_line is not None:
-                        stale[w.entry.path] = self._exec(
-                            "DELETE FROM quarantine WHERE source = ? AND line > ?",
-                            [w.entry.path, w.after_line],
-                        )
-                rejects = [r for w in items for r in w.result.rejected]
-                if rejects:
-                    self._stage("_rejects", _rejects_table(rejects))
-                    cols = ", ".join(f.name for f in QUARANTINE_SCHEMA)
-                    self._exec(f"INSERT INTO quarantine ({cols}) SELECT {cols} FROM _rejects")
-                    self._unstage("_rejects")
-                entries = pa.Table.from_pylist(
-                    [_entry_row(w.entry, stale.get(w.entry.path, 0)) for w in items],
-                    schema=SOURCES_SCHEMA,
-                )
-                paths = [w.entry.path for w in items]
-                self._exec(
-                    f"DELETE FROM sources WHERE path IN ({', '.join('?' for _ in paths)})", paths
-                )
-                self._stage("_entries", entries)
-                cols = ", ".join(c for c in entries.column_names if c in self._columns("sources"))
-                self._exec(f"INSERT INTO sources ({cols}) SELECT {cols} FROM _entries")
-                self._unstage("_entries")
-                for tz in zones:
-                    self._refresh_partials(tz, None if rebuild else touched[tz])
-                if booked:
-                    self._rebook(booked, _day_keys(zones))
+                return self._write_sources_locked(items, where)
         except (StoreError, InputError, ConfigError):
             raise
         except Exception as exc:
             raise StoreError(f"cannot store {where}: {exc}") from exc
+
+    def _write_sources_locked(self, items: Sequence[SourceWrite], where: str) -> int:
+        """The body of `write_sources`, in the caller's transaction and writers' lock."""
+        inserted = 0
+        items = self._not_yet_stored(items)
+        if not items:
+            return 0
+        zones = self._partial_timezones()
+        touched: dict[str, set[dt.date]] = {tz: set() for tz in zones}
+        by_kind: dict[RecordKind, list[pa.Table]] = {}
+        for w in items:
+            parts = {**w.result.extra, w.result.kind: w.result.table}
+            for kind, part in parts.items():
+                if part.num_rows:
+                    by_kind.setdefault(kind, []).append(_with_source(part, w.entry.path))
+        batches = {kind: pa.concat_tables(tables) for kind, tables in by_kind.items()}
+        replaced = [w.entry.path for w in items if w.replace]
+        booked = self._booked_symbols(batches, replaced)
+        if replaced:
+            # rows a file read again gives as before are stored again, not new
+            inserted -= self._stored_from(batches, replaced)
+            self._trade_days(touched, "trades", "source IN ({})", replaced)
+            self._delete_sources(replaced)
+            self._restore_agreed(touched)
+        # into no trades at all (a backfill), every partial is rebuilt, unfiltered
+        rebuild = bool(zones) and not self._fetch("SELECT 1 FROM trades LIMIT 1")
+        if rebuild:
+            touched = {}
+        for kind, batch in batches.items():
+            inserted += self._insert_new(kind, batch, where, touched)
+        stale: dict[str, int] = {}
+        for w in items:
+            if not w.replace and w.after_line is not None:
+                stale[w.entry.path] = self._exec(
+                    "DELETE FROM quarantine WHERE source = ? AND line > ?",
+                    [w.entry.path, w.after_line],
+                )
+        rejects = [r for w in items for r in w.result.rejected]
+        if rejects:
+            self._stage("_rejects", _rejects_table(rejects))
+            cols = ", ".join(f.name for f in QUARANTINE_SCHEMA)
+            self._exec(f"INSERT INTO quarantine ({cols}) SELECT {cols} FROM _rejects")
+            self._unstage("_rejects")
+        entries = pa.Table.from_pylist(
+            [_entry_row(w.entry, stale.get(w.entry.path, 0)) for w in items],
+            schema=SOURCES_SCHEMA,
+        )
+        paths = [w.entry.path for w in items]
+        self._exec(
+            f"DELETE FROM sources WHERE path IN ({', '.join('?' for _ in paths)})", paths
+        )
+        self._stage("_entries", entries)
+        cols = ", ".join(c for c in entries.column_names if c in self._columns("sources"))
+        self._exec(f"INSERT INTO sources ({cols}) SELECT {cols} FROM _entries")
+        self._unstage("_entries")
+        for tz in zones:
+            self._refresh_partials(tz, None if rebuild else touched[tz])
+        if booked:
+            self._rebook(booked, _day_keys(zones))
         return inserted
 
     # -- books kept at ingest ---------------------------------------------------------------
