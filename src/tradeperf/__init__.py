@@ -7,7 +7,7 @@ package but `records`.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "generate_report"]
+__all__ = ["PerformanceTracker", "Tracker", "__version__", "generate_report"]
 
 
 def __getattr__(name: str) -> object:
@@ -16,4 +16,8 @@ def __getattr__(name: str) -> object:
         from tradeperf.api import generate_report
 
         return generate_report
+    if name in ("Tracker", "PerformanceTracker"):
+        from tradeperf import tracker
+
+        return getattr(tracker, name)
     raise AttributeError(f"module 'tradeperf' has no attribute {name!r}")

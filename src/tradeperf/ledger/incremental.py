@@ -162,6 +162,12 @@ class Ledger:
         per matched pair of opening and closing fill; FIFO/LIFO only).
     capital
         Starting capital, in the P&L currency.
+    keep_history
+        True (default): keep every trade closed (``trades``), every fill's realized event
+        (`realized_events`) and every fill id (a repeated id raises). False, for a ledger that
+        runs for weeks (the live tracker): keep only the open lots and the totals; the caller
+        reads each fill's ``last_realized`` and ``last_fee`` and the trades `apply` returns,
+        and checks fill ids itself.
 
     Raises
     ------
@@ -184,6 +190,7 @@ class Ledger:
         cost_basis: CostBasis = CostBasis.FIFO,
         round_trip: RoundTrip = RoundTrip.FLAT_TO_FLAT,
         capital: Decimal = ZERO,
+        keep_history: bool = True,
     ) -> None:
         self.cost_basis = CostBasis(cost_basis)
         self.round_trip = RoundTrip(round_trip)
@@ -213,6 +220,10 @@ class Ledger:
         self.cash_flows = ZERO
         self.cash = ZERO
         self.last_time: datetime | None = None
+        self._keep = keep_history
+        #: the realized P&L and the fee (in the P&L currency) of the last fill applied
+        self.last_realized = ZERO
+        self.last_fee = ZERO
 
     @property
     def realized_events(self) -> list[RealizedEvent]:
@@ -345,10 +356,12 @@ class Ledger:
         ``_fast_paths = False`` sends every fill there (the tests compare both).
         """
         fill_id = fill.fill_id
-        seen = self._seen_ids
-        if fill_id in seen:
-            raise ValueError(f"duplicate fill id {fill_id!r}")
-        seen.add(fill_id)
+        keep = self._keep
+        if keep:
+            seen = self._seen_ids
+            if fill_id in seen:
+                raise ValueError(f"duplicate fill id {fill_id!r}")
+            seen.add(fill_id)
         pos = self._positions.get((fill.account, fill.symbol))
         if pos is None or fill.multiplier != pos.multiplier:
             pos = self._position(fill)  # a new position, or the multiplier error
@@ -419,8 +432,12 @@ class Ledger:
             self.realized_pnl += realized
         else:
             realized, trades = self._fill_general(pos, fill, fee, sign)
-            if trades:
+            if trades and keep:
                 self.trades.extend(trades)
+        self.last_realized = realized
+        self.last_fee = fee
+        if not keep:
+            return trades
         self._event_rows.append(
             (
                 fill.timestamp,
@@ -609,6 +626,28 @@ class Ledger:
                     )
                 )
         return out
+
+    def unrealized_of(self, symbol: str) -> Decimal:
+        """Σ unrealized P&L of the open positions in ``symbol`` (0 without a mark).
+
+        sign × multiplier × (mark × |quantity| − cost), as `positions` values each; exact.
+        """
+        mark = self._marks.get(symbol)
+        if mark is None:
+            return ZERO
+        total = ZERO
+        with decimal.localcontext(EXACT):
+            for pos in self._by_symbol.get(symbol, ()):
+                if pos.sign > 0:
+                    total += pos.multiplier * (mark * pos.qty - pos.cost)
+                elif pos.sign < 0:
+                    total -= pos.multiplier * (mark * -pos.qty - pos.cost)
+        return total
+
+    def position_quantity(self, account: str, symbol: str) -> Decimal:
+        """The signed open quantity of (account, symbol): + long, − short, 0 flat."""
+        pos = self._positions.get((account, symbol))
+        return ZERO if pos is None else pos.qty
 
     def inventory_value(self) -> Decimal:
         """Σ signed quantity × multiplier × latest mark over positions with a mark."""
