@@ -83,6 +83,7 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
         request = dataclasses.replace(request, series=True)
     with calendars.using(request.calendar):  # the days of its daily rows and returns
         summary = _summarize(store, request)
+        _add_slippage(store, summary)
         if request.trade_list and summary.closed is None:  # merged from the partials
             summary.closed = _closed_table(store, request)
         if request.rolling and not summary.rolling:
@@ -93,6 +94,64 @@ def summarize(store: Store, request: SummaryRequest) -> Summary:
             )
     summary.periods_per_year = request.calendar.periods_per_year
     return summary
+
+
+def _add_slippage(store: Store, summary: Summary) -> None:
+    """Add ``slippage_bps`` to the figures, in place, when fills in scope carry a reference.
+
+    The sums come from one aggregate query in the engine (`Store.slippage`): per strategy
+    and symbol, and per reporting day for the windows; no fill is read. The overall row,
+    every ``by_strategy`` and ``by_symbol`` row and every window get the notional-weighted
+    mean of their fills (`tradeperf.metrics.execution`; NaN, null in JSON, for a row none of
+    whose fills has one). A store without fills pays for no query, and a summary whose fills
+    carry no reference price is left as it is.
+    """
+    from tradeperf.metrics.execution import slippage_from_sums
+    from tradeperf.store.base import NO_SLIPPAGE, SlippageSum
+
+    if not store.has_records(RecordKind.FILLS):
+        return
+    request = summary.request
+    tz = resolve_timezone(request.day_key)
+    start, end = request.utc_bounds(tz)
+    unlabelled = request.unlabelled_currency or request.currency
+    query = TradeQuery(
+        start=start,
+        end=end,
+        strategies=request.strategies,
+        symbols=request.symbols,
+        sources=request.sources,
+        # the records in other currencies the figures leave out, the slippage leaves out too
+        currency=(request.currency, unlabelled) if summary.other_currencies else None,
+    )
+    sums = store.slippage(query, day_key=request.day_key if summary.windows else None)
+    if not sums.groups:
+        return
+
+    def mean(s: SlippageSum) -> float:
+        return slippage_from_sums(s.weighted_bps, s.notional)
+
+    summary.overall["slippage_bps"] = mean(sums.total())
+    for rows, index in ((summary.by_strategy, 0), (summary.by_symbol, 1)):
+        per: dict[str, SlippageSum] = {}
+        for key, s in sums.groups.items():
+            per[key[index]] = per.get(key[index], NO_SLIPPAGE) + s
+        for label, figures in rows.items():
+            figures["slippage_bps"] = mean(per.get(label, NO_SLIPPAGE))
+    if not sums.days:
+        return
+    days = sorted(sums.days)
+    ordinals = np.array([d.toordinal() for d in days], np.int64)
+    for ws in summary.windows.values():
+        for w in ws:
+            edges = [w.start.astimezone(tz).date(), w.end.astimezone(tz).date()]
+            lo, hi = np.searchsorted(ordinals, [d.toordinal() for d in edges]).tolist()
+            # each window's own days summed (not a difference of running sums, which would
+            # carry the rounding of every earlier day)
+            total = NO_SLIPPAGE
+            for d in days[lo:hi]:
+                total = total + sums.days[d]
+            w.figures["slippage_bps"] = mean(total)
 
 
 def _closed_trades(store: Store, summary: Summary) -> ClosedTrades | None:

@@ -152,6 +152,11 @@ FILL_ALIASES: Final[dict[str, str]] = {
     "contract_multiplier": "multiplier",
     "ccy": "currency",
     "tag": "tags",
+    # the price the bot intended or decided at, that slippage is measured against
+    "decision_price": "reference_price",
+    "intended_price": "reference_price",
+    "arrival_price": "reference_price",
+    "expected_price": "reference_price",
 }
 MARK_ALIASES: Final[dict[str, str]] = {
     "time": "timestamp",

@@ -7,10 +7,12 @@ validation and quarantine rules as trades.
 Canonical columns
 -----------------
 - fills: ``fill_id, timestamp, symbol, side, quantity, price, fee``; optional ``account,
-  venue, strategy, fee_currency, liquidity, order_id, multiplier, currency, tags``. A
-  missing ``fill_id`` is derived from the source and line (``row-`` + SHA-256). ``side`` is
-  BUY/SELL (also b/s, buy/sell, long/short in any case); quantity must be > 0 (a zero-size
-  fill is rejected naming ``quantity``); a negative quantity with no side is read as a SELL.
+  venue, strategy, fee_currency, liquidity, order_id, multiplier, currency, tags,
+  reference_price``. A missing ``fill_id`` is derived from the source and line (``row-`` +
+  SHA-256). ``side`` is BUY/SELL (also b/s, buy/sell, long/short in any case); quantity must
+  be > 0 (a zero-size fill is rejected naming ``quantity``); a negative quantity with no side
+  is read as a SELL. ``reference_price`` (aliases ``decision_price``, ``intended_price``,
+  ``arrival_price``, ``expected_price``) is the price the bot intended, > 0 when given.
 - marks: ``timestamp, symbol, price``.
 - funding: ``timestamp, symbol, amount`` (optional ``account, currency``).
 - cash flows: ``timestamp, amount`` (+ deposit, − withdrawal; optional ``account, currency``,
@@ -125,7 +127,8 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
     ------
     RowError
         Naming the field: missing/invalid timestamp, symbol, side, price; a quantity that is
-        zero or negative (with an explicit side); a multiplier ≤ 0; an unknown liquidity.
+        zero or negative (with an explicit side); a multiplier or reference price ≤ 0; an
+        unknown liquidity.
 
     Examples
     --------
@@ -161,6 +164,9 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
     mult = parse_money(r.get("multiplier"), "multiplier")
     if mult is not None and mult <= 0:
         raise RowError(f"multiplier must be > 0, got {mult}", field="multiplier")
+    reference = parse_money(r.get("reference_price"), "reference_price")
+    if reference is not None and reference <= 0:
+        raise RowError(f"reference_price must be > 0, got {reference}", field="reference_price")
     liq_raw = r.get("liquidity")
     liquidity = None
     if not is_missing(liq_raw):
@@ -188,6 +194,7 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
         "tags": parse_text_list(r.get("tags"), "tags"),
         "source": source,
         "source_line": line,
+        "reference_price": reference,
     }
 
 
@@ -288,6 +295,8 @@ def fast_validate_fill(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     unsure |= u
     mult, u = col.money_values(c.get("multiplier"), n)
     unsure |= u
+    reference, u = col.money_values(c.get("reference_price"), n)
+    unsure |= u
     liq_text, u = col.text_values(c.get("liquidity"), n)
     unsure |= u
     liquidity, u = col.lookup(liq_text, _LIQUIDITY)
@@ -303,6 +312,7 @@ def fast_validate_fill(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
     unsure |= col.to_mask(pc.is_null(ts)) | col.to_mask(pc.is_null(symbol))
     unsure |= col.to_mask(pc.is_null(price)) | ~(positive | (no_side & negative))
     unsure |= col.to_mask(pc.is_valid(mult)) & ~col.is_positive(mult)
+    unsure |= col.to_mask(pc.is_valid(reference)) & ~col.is_positive(reference)
     ok = ~unsure
     keep = pa.array(ok)
     qty = pc.if_else(pa.array(negative), pc.negate(qty), qty)
@@ -327,6 +337,7 @@ def fast_validate_fill(batch: ColumnBatch) -> tuple[pa.Table, np.ndarray]:
             "currency": texts["currency"].filter(keep),
             "tags": pa.array([[]] * m, pa.list_(pa.string())),
             **col.origin_columns(batch, ok),
+            "reference_price": reference.filter(keep),
         },
         schema=FILL_SCHEMA,
     )

@@ -1,7 +1,8 @@
 """Performance metrics: pure functions on 1-D arrays (list, NumPy, pandas, Polars, PyArrow).
 
 Families: `returns` (returns and risk-adjusted ratios), `drawdown`, `tail`, `trades`,
-`confidence` (PSR, DSR, MinTRL, bootstrap), `rolling`; `registry` names every figure.
+`confidence` (PSR, DSR, MinTRL, bootstrap), `rolling`, `execution` (slippage of fills);
+`registry` names every figure.
 Definitions and edge cases: docs/metrics.md.
 
 Names load on first use (PEP 562): a module that needs `trades` or `returns` does not compile
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         ulcer_index,
         underwater,
     )
+    from tradeperf.metrics.execution import mean_slippage_bps, slippage_bps
     from tradeperf.metrics.registry import FIGURES, Figure, get_figure
     from tradeperf.metrics.returns import (
         alpha_beta,
@@ -102,6 +104,8 @@ _HOMES = {
     "time_to_recovery": "drawdown",
     "ulcer_index": "drawdown",
     "underwater": "drawdown",
+    "mean_slippage_bps": "execution",
+    "slippage_bps": "execution",
     "FIGURES": "registry",
     "Figure": "registry",
     "get_figure": "registry",
@@ -178,6 +182,7 @@ __all__ = [
     "log_returns",
     "longest_streaks",
     "max_drawdown",
+    "mean_slippage_bps",
     "min_trl_from_moments",
     "minimum_track_record_length",
     "omega_ratio",
@@ -193,6 +198,7 @@ __all__ = [
     "sharpe_ratio",
     "simple_returns",
     "skewness",
+    "slippage_bps",
     "sortino_ratio",
     "sqn",
     "stability",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
-from tradeperf.metrics import confidence, drawdown, returns, tail, trades
+from tradeperf.metrics import confidence, drawdown, execution, returns, tail, trades
 
 __all__ = [
     "FIGURES",
@@ -30,11 +30,13 @@ __all__ = [
     "user_figures",
 ]
 
-Unit = Literal["count", "currency", "fraction", "ratio", "seconds", "periods", "probability"]
+Unit = Literal["count", "currency", "fraction", "ratio", "seconds", "periods", "probability", "bps"]
 #: What a figure is computed from: the closed trades' P&L in exit order, the account's daily
-#: returns, its daily P&L, its end-of-day equity path, the books (ledger) or daily returns
-#: beside a benchmark's.
-Inputs = Literal["trade_pnl", "daily_returns", "daily_pnl", "equity_path", "ledger", "benchmark"]
+#: returns, its daily P&L, its end-of-day equity path, the books (ledger), daily returns
+#: beside a benchmark's, or the fills themselves (their prices against their reference prices).
+Inputs = Literal[
+    "trade_pnl", "daily_returns", "daily_pnl", "equity_path", "ledger", "benchmark", "fills"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +46,8 @@ class Figure:
     Attributes
     ----------
     name : the key summaries emit.
-    unit : "count", "currency", "fraction" (0.01 = 1 %), "ratio", "seconds", "periods" or
-        "probability".
+    unit : "count", "currency", "fraction" (0.01 = 1 %), "ratio", "seconds", "periods",
+        "probability" or "bps" (basis points: 1 bp = 0.0001 = 0.01 %).
     higher_is_better : True, False, or None when neither direction is better (e.g. beta).
     description : one-line definition; docs/metrics.md has the full one.
     function : the metric computing it, or None when analytics computes it from the ledger.
@@ -296,6 +298,15 @@ _ALL = [
         "Observations needed for SR > SR* at a confidence.",
         confidence.minimum_track_record_length,
     ),
+    # execution
+    _F(
+        "slippage_bps",
+        "bps",
+        False,
+        "Notional-weighted mean slippage of the fills against their reference prices, "
+        "s(p - r)/r in bps, positive = cost.",
+        execution.mean_slippage_bps,
+    ),
 ]
 
 _TRADE_PNL: Final = frozenset(
@@ -310,6 +321,7 @@ _LEDGER: Final = frozenset(
 )  # fmt: skip
 _DAILY_PNL: Final = frozenset({"trading_days", "winning_days", "losing_days"})
 _EQUITY_PATH: Final = frozenset({"return_pct", "max_drawdown"})
+_FILLS: Final = frozenset({"slippage_bps"})
 _BENCHMARK: Final = frozenset(
     {"information_ratio", "tracking_error", "alpha", "beta", "excess_return", "benchmark_return",
      "correlation"}
@@ -345,6 +357,7 @@ _UNDEFINED: Final = {
     "excess_return": "no day beside the benchmark",
     "benchmark_return": "no day beside the benchmark",
     "correlation": "fewer than 2 days beside the benchmark, or a constant series",
+    "slippage_bps": "no fill carries a reference price",
 }
 #: Why a figure can be infinite, as the summaries say.
 _INFINITE: Final = {
@@ -366,6 +379,7 @@ def _declared(f: Figure) -> Figure:
         (_DAILY_PNL, "daily_pnl"),
         (_EQUITY_PATH, "equity_path"),
         (_BENCHMARK, "benchmark"),
+        (_FILLS, "fills"),
     ):
         if f.name in names:
             inputs = kind  # type: ignore[assignment]  # one of the Inputs literals above

@@ -87,12 +87,16 @@ class Fill:
     multiplier : contract multiplier (P&L per unit of price per contract), > 0. Default 1.
     currency : the P&L (quote) currency of ``price`` (optional).
     tags : free labels.
+    reference_price : the price the bot intended or decided at (its decision or arrival
+        price), in the currency of ``price``, > 0; None when it gave none. Slippage in basis
+        points is measured against it (`tradeperf.metrics.execution.slippage_bps`).
 
     Raises
     ------
     ValueError
-        If the timestamp is naive, a text field is empty, the quantity or multiplier is not
-        > 0, or an amount is not a finite decimal with at most 18 fractional digits.
+        If the timestamp is naive, a text field is empty, the quantity, multiplier or
+        reference price is not > 0, or an amount is not a finite decimal with at most 18
+        fractional digits.
     """
 
     fill_id: str
@@ -111,6 +115,7 @@ class Fill:
     multiplier: Decimal = ONE
     currency: str | None = None
     tags: tuple[str, ...] = ()
+    reference_price: Decimal | None = None
 
     def __post_init__(self) -> None:
         """Check the fields; make side and liquidity enums and the amounts exact Decimals."""
@@ -129,6 +134,11 @@ class Fill:
             raise ValueError(f"quantity must be > 0, got {self.quantity}")
         if self.multiplier <= 0:
             raise ValueError(f"multiplier must be > 0, got {self.multiplier}")
+        if self.reference_price is not None:
+            reference = _exact("reference_price", self.reference_price)
+            if reference <= 0:
+                raise ValueError(f"reference_price must be > 0, got {reference}")
+            object.__setattr__(self, "reference_price", reference)
 
     @property
     def signed_quantity(self) -> Decimal:
@@ -206,7 +216,8 @@ class CashFlow:
         object.__setattr__(self, "amount", _exact("amount", self.amount))
 
 
-#: Arrow schema of fills (``side`` BUY/SELL, ``liquidity`` MAKER/TAKER or null).
+#: Arrow schema of fills (``side`` BUY/SELL, ``liquidity`` MAKER/TAKER or null). Columns added
+#: after the first version come last, in the order their migrations added them to the table.
 FILL_SCHEMA: Final = pa.schema(
     [
         pa.field("fill_id", pa.string(), nullable=False),
@@ -227,6 +238,7 @@ FILL_SCHEMA: Final = pa.schema(
         pa.field("tags", pa.list_(pa.string())),
         pa.field("source", pa.string()),
         pa.field("source_line", pa.int64()),
+        pa.field("reference_price", MONEY_TYPE),
     ]
 )
 

@@ -108,6 +108,7 @@ OVERALL_ROWS: Final = (
     ("realized_pnl", "Realized P&L (ledger)"),
     ("unrealized_pnl", "Unrealized P&L (at last mark)"),
     ("open_positions", "Open positions"),
+    ("slippage_bps", "Slippage against reference prices (notional-weighted)"),
 )
 
 #: Rows of the benchmark table: (figure, label); shown only for a summary with a benchmark.
@@ -131,6 +132,7 @@ _FORMAT_OF_UNIT: Final = {
     "seconds": "duration",
     "periods": "int",
     "probability": "pct",
+    "bps": "bps",
 }
 
 
@@ -155,7 +157,8 @@ def fmt(
     value
         The figure (a Decimal, float or int), or None for a null figure.
     kind
-        Its display format (`format_of`): ``int``, ``money``, ``pct``, ``duration``, ``ratio``.
+        Its display format (`format_of`): ``int``, ``money``, ``pct``, ``duration``, ``ratio``,
+        ``bps`` (basis points).
     currency
         The account currency, which sets the decimals of money (`money_decimals`).
     reason
@@ -175,6 +178,8 @@ def fmt(
     '12.34 %'
     >>> fmt(None, "ratio", "USD", "infinite: no losing trades")
     '∞'
+    >>> fmt(12.3456, "bps", "USD")
+    '12.35 bps'
     """
     if value is None:
         return "∞" if reason and reason.startswith("infinite") else "–"
@@ -186,6 +191,8 @@ def fmt(
         return f"{amount:,.{places}f}"
     if kind == "pct":
         return f"{100 * value:.2f} %"
+    if kind == "bps":
+        return f"{value:.2f} bps"
     if kind == "duration":
         seconds = round(value)
         days, rest = divmod(seconds, 86400)

@@ -118,6 +118,52 @@ class Grouping:
 
 
 @dataclass(frozen=True, slots=True)
+class SlippageSum:
+    """Sums over the fills that carry a reference price, of which a mean slippage is made.
+
+    ``weighted_bps`` is Σ w·b and ``notional`` Σ w over the ``fills``, with b each fill's
+    slippage in basis points and w its absolute notional, ``|quantity × price × multiplier|``
+    (`tradeperf.metrics.execution`, whose ``mean_slippage_bps`` is Σ w·b / Σ w). Sums add.
+    """
+
+    weighted_bps: float
+    notional: float
+    fills: int
+
+    def __add__(self, other: SlippageSum) -> SlippageSum:
+        """Give the sums of both sets of fills."""
+        return SlippageSum(
+            self.weighted_bps + other.weighted_bps,
+            self.notional + other.notional,
+            self.fills + other.fills,
+        )
+
+
+#: No fill: the sums' zero.
+NO_SLIPPAGE: Final = SlippageSum(0.0, 0.0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SlippageSums:
+    """What `Store.slippage` gives: the sums per (strategy, symbol) and per reporting day.
+
+    ``groups`` has a key for every (strategy, symbol) with a fill that carries a reference
+    price; ``days`` one for every local day with one (empty when no day key was asked for).
+    Both cover the same fills, so the groups' sums and the days' sums agree.
+    """
+
+    groups: dict[tuple[str, str], SlippageSum] = field(default_factory=dict)
+    days: dict[date, SlippageSum] = field(default_factory=dict)
+
+    def total(self) -> SlippageSum:
+        """Give the sums over every fill."""
+        out = NO_SLIPPAGE
+        for s in self.groups.values():
+            out = out + s
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class StoreInfo:
     """What a store holds: rows per table, the trade date range, sources and rejects.
 
@@ -540,6 +586,23 @@ class Store(abc.ABC):
         ----------
         query
             The trades (``start``/``end`` bound their exits).
+        """
+
+    @abc.abstractmethod
+    def slippage(self, query: TradeQuery, *, day_key: str | None = None) -> SlippageSums:
+        """Sum in the engine the slippage of the stored fills that carry a reference price.
+
+        One aggregate query: nothing is read into Python but the sums (`SlippageSums`),
+        per (strategy, symbol) and, with ``day_key``, per reporting day.
+
+        Parameters
+        ----------
+        query
+            The fills: ``start``/``end`` bound their timestamps ([start, end), UTC);
+            ``strategies``, ``symbols``, ``sources`` and ``currency`` select as for trades.
+        day_key
+            A timezone or day key (``America/New_York@17:00``) whose local days the fills
+            are also summed by; None: not by day.
         """
 
     @abc.abstractmethod

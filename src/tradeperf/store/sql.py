@@ -48,6 +48,8 @@ from tradeperf.store.base import (
     Grouping,
     NoticeRow,
     SilenceRow,
+    SlippageSum,
+    SlippageSums,
     SourceEntry,
     SourceWrite,
     Store,
@@ -277,6 +279,12 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
             "CREATE TABLE IF NOT EXISTS tracker_snapshots (name VARCHAR NOT NULL, "
             "resolution VARCHAR NOT NULL, timestamp TIMESTAMPTZ NOT NULL, "
             "snapshot VARCHAR NOT NULL, PRIMARY KEY (name, resolution, timestamp))",
+        ],
+        # the price a fill was intended or decided at, that slippage is measured against
+        # (docs/metrics.md, slippage_bps)
+        18: [
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS reference_price DECIMAL(38, 18)"
+            for table in ("fills", "conflicts_fills")
         ],
     }
 
@@ -1605,6 +1613,61 @@ class SQLStore(TrackerTables, Store):
         return self._fetch_arrow(
             f'SELECT * FROM "{kind.value}"{where} ORDER BY {order}', [*sources]
         )
+
+    def slippage(self, query: TradeQuery, *, day_key: str | None = None) -> SlippageSums:
+        """See `Store.slippage`.
+
+        Each fill's slippage and weight are `tradeperf.metrics.execution`'s, in float64 and
+        in the same order of operations: b = s·((p − r)/r)·10⁴ (s = +1 BUY, −1 SELL),
+        w = |q·p·m|; the engine sums w·b and w.
+        """
+        if not self._has_table(RecordKind.FILLS.value):
+            return SlippageSums()
+        where, params = ["reference_price IS NOT NULL"], []
+        for column, bound in ((">=", query.start), ("<", query.end)):
+            if bound is not None:
+                where.append(f"timestamp {column} ?")
+                params.append(bound)
+        for column, values in (
+            ("strategy", query.strategies),
+            ("symbol", query.symbols),
+            ("source", query.sources),
+        ):
+            if values:
+                where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        if query.currency is not None:
+            where.append("coalesce(currency, ?) = ?")
+            params.extend([query.currency[1], query.currency[0]])
+        if query.session is not None:
+            tz = resolve_timezone(query.session_tz).key
+            where.append(query.session.sql_on("timestamp", tz, dialect=self.dialect))
+        p, r = "CAST(price AS FLOAT8)", "CAST(reference_price AS FLOAT8)"
+        q, m = "CAST(quantity AS FLOAT8)", "CAST(multiplier AS FLOAT8)"
+        rows = (
+            f"SELECT strategy, symbol, timestamp, abs({q} * {p} * {m}) AS w, "
+            f"(CASE WHEN side = 'SELL' THEN -1 ELSE 1 END) * (({p} - {r}) / {r}) "
+            f"* CAST(10000 AS FLOAT8) AS b FROM fills WHERE {' AND '.join(where)}"
+        )
+        sums = "sum(w * b), sum(w), count(*)"
+        if day_key is None:
+            sql = f"SELECT strategy, symbol, NULL, 0, {sums} FROM ({rows}) f GROUP BY 1, 2"
+        else:  # the days too, in the same pass: one query
+            day = local_day_sql("timestamp", day_key, dialect=self.dialect)
+            sql = (
+                f"SELECT strategy, symbol, day, GROUPING(strategy), {sums} FROM "
+                f"(SELECT *, {day} AS day FROM ({rows}) d) f "
+                "GROUP BY GROUPING SETS ((strategy, symbol), (day))"
+            )
+        found = self._fetch(sql, params)
+        out = SlippageSums()
+        for strategy, symbol, local_day, by_day, weighted, notional, n in found:
+            total = SlippageSum(float(weighted), float(notional), int(n))
+            if by_day:
+                out.days[local_day] = total
+            else:
+                out.groups[(str(strategy), str(symbol))] = total
+        return out
 
     def reject_counts(self, sources: Sequence[str] = ()) -> tuple[int, int]:
         """See `Store.reject_counts`."""

@@ -10,13 +10,17 @@
   and month of the reporting timezone (and each group's net P&L then), for the period P&L.
 
 It holds no history: closed round trips are handed to the caller and live in the store.
-Not thread-safe: the `Tracker` serialises calls.
+Not thread-safe: the `Tracker` serialises calls. Every method runs in the exact decimal
+context (`tradeperf.ledger._exact.EXACT`, which the caller sets once per record: `exact`),
+so sums of amounts are never rounded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -48,7 +52,7 @@ class GroupTotals:
     slip_fills: int = 0
 
     def to_doc(self) -> dict[str, Any]:
-        """The totals as JSON-able values (Decimals as text)."""
+        """Return the totals as JSON-able values (Decimals as text)."""
         return {
             "realized_pnl": str(self.realized_pnl),
             "fees": str(self.fees),
@@ -146,6 +150,8 @@ class LiveBooks:
         self.by_symbol: dict[str, GroupTotals] = {}
         self.feeds: dict[tuple[str, str], str] = {}  # (strategy, symbol) -> "fills" | "trades"
         self.peak = self.capital
+        #: the equity after the last record (`equity`, kept once per record)
+        self.equity_now = self.capital
         self.peak_time: dt.datetime | None = None
         self.max_drawdown = ZERO
         self.trades_closed = 0
@@ -158,18 +164,17 @@ class LiveBooks:
 
     # -- figures --------------------------------------------------------------------------
     def equity(self) -> Decimal:
-        """capital + cash flows + realized − fees + funding + unrealized + logged trades' P&L."""
+        """Return capital + cash flows + realized − fees + funding + unrealized + logged P&L."""
         a = self.account
-        with decimal.localcontext(EXACT):
-            return (
-                a.capital
-                + a.cash_flows
-                + a.realized_pnl
-                - a.fees
-                + a.funding
-                + self.unreal_total
-                + self.logged_pnl
-            )
+        return (
+            a.capital
+            + a.cash_flows
+            + a.realized_pnl
+            - a.fees
+            + a.funding
+            + self.unreal_total
+            + self.logged_pnl
+        )
 
     def _group(self, table: dict[str, GroupTotals], key: str) -> GroupTotals:
         g = table.get(key)
@@ -182,25 +187,22 @@ class LiveBooks:
         g = self.by_symbol.get(symbol)
         if g is None:
             return ZERO
-        with decimal.localcontext(EXACT):
-            base = g.realized_pnl - g.fees + g.funding + g.logged_pnl
-            return base + self.unreal.get(symbol, ZERO)
+        base = g.realized_pnl - g.fees + g.funding + g.logged_pnl
+        return base + self.unreal.get(symbol, ZERO)
 
     def strategy_unrealized(self, strategy: str) -> Decimal:
         """Σ unrealized P&L of the strategy's own open positions."""
         books = self.scopes.get(strategy)
         if books is None:
             return ZERO
-        with decimal.localcontext(EXACT):
-            return sum((books.unrealized_of(s) for s in books._by_symbol), ZERO)
+        return sum((books.unrealized_of(s) for s in books._by_symbol), ZERO)
 
     def strategy_net(self, strategy: str) -> Decimal:
         """Net P&L of ``strategy`` from its own books (realized − fees + unrealized) and logs."""
         g = self.by_strategy.get(strategy)
         if g is None:
             return ZERO
-        with decimal.localcontext(EXACT):
-            return g.realized_pnl - g.fees + g.logged_pnl + self.strategy_unrealized(strategy)
+        return g.realized_pnl - g.fees + g.logged_pnl + self.strategy_unrealized(strategy)
 
     # -- feeds ----------------------------------------------------------------------------
     def check_feed(self, strategy: str, symbol: str, feed: str) -> str | None:
@@ -248,17 +250,15 @@ class LiveBooks:
         old = self.unreal.get(symbol, ZERO)
         if new != old or symbol not in self.unreal:
             self.unreal[symbol] = new
-            with decimal.localcontext(EXACT):
-                self.unreal_total = self.unreal_total - old + new
+            self.unreal_total = self.unreal_total - old + new
 
     def _track_peak(self, at: dt.datetime) -> None:
-        equity = self.equity()
+        equity = self.equity_now = self.equity()
         if equity > self.peak:
             self.peak = equity
             self.peak_time = at
         else:
-            with decimal.localcontext(EXACT):
-                dd = self.peak - equity
+            dd = self.peak - equity
             if dd > self.max_drawdown:
                 self.max_drawdown = dd
 
@@ -282,9 +282,7 @@ class LiveBooks:
         strategy = f.strategy
         books = self.scopes.get(strategy)
         if books is None:
-            books = self.scopes[strategy] = Ledger(
-                cost_basis=self.cost_basis, keep_history=False
-            )
+            books = self.scopes[strategy] = Ledger(cost_basis=self.cost_basis, keep_history=False)
         for symbol in (f.symbol, f.fee_currency):
             if symbol is None:
                 continue
@@ -296,15 +294,14 @@ class LiveBooks:
                     books.apply(Mark(f.timestamp, symbol, mark))
         books.apply(f)
         self.feeds.setdefault((strategy, f.symbol), "fills")
-        with decimal.localcontext(EXACT):
-            s = self._group(self.by_strategy, strategy)
-            s.realized_pnl += books.last_realized
-            s.fees += books.last_fee
-            s.fills += 1
-            y = self._group(self.by_symbol, f.symbol)
-            y.realized_pnl += realized
-            y.fees += fee
-            y.fills += 1
+        s = self._group(self.by_strategy, strategy)
+        s.realized_pnl += books.last_realized
+        s.fees += books.last_fee
+        s.fills += 1
+        y = self._group(self.by_symbol, f.symbol)
+        y.realized_pnl += realized
+        y.fees += fee
+        y.fills += 1
         if slip is not None:
             notional = float(f.quantity * f.price * f.multiplier)
             for g in (s, y):
@@ -328,7 +325,7 @@ class LiveBooks:
         return closed, opened
 
     def trade_slippage(self, t: Trade, account: str) -> float | None:
-        """The notional-weighted slippage (bps) of the fills of a round trip just closed."""
+        """Return the notional-weighted slippage (bps) of the fills of a round trip just closed."""
         w, n = self.episode_slip.pop((account, t.symbol), (0.0, 0.0))
         return w / n if n else None
 
@@ -345,18 +342,16 @@ class LiveBooks:
         """Book funding received (+) or paid (−) on a position."""
         self._time(p.timestamp)
         self.account.apply(p)
-        with decimal.localcontext(EXACT):
-            self._group(self.by_symbol, p.symbol).funding += p.amount
+        self._group(self.by_symbol, p.symbol).funding += p.amount
         self._track_peak(p.timestamp)
 
     def cash_flow(self, c: CashFlow) -> None:
         """Book a deposit (+) or withdrawal (−): equity and peak move by it, P&L does not."""
         self._time(c.timestamp)
         self.account.apply(c)
-        with decimal.localcontext(EXACT):
-            self.peak += c.amount
-            for p in self.periods.values():
-                p.flows += c.amount
+        self.peak += c.amount
+        for p in self.periods.values():
+            p.flows += c.amount
         self._track_peak(c.timestamp)
 
     def trade(self, t: Trade) -> None:
@@ -368,14 +363,15 @@ class LiveBooks:
         if t.status is not TradeStatus.CLOSED or t.net_pnl is None:
             return
         net = t.net_pnl
-        with decimal.localcontext(EXACT):
-            self.logged_pnl += net
-            for g in (self._group(self.by_strategy, t.strategy), self._group(self.by_symbol, t.symbol)):
-                g.logged_pnl += net
-                g.fees += ZERO
-                g.trades += 1
-                if net > 0:
-                    g.wins += 1
+        self.logged_pnl += net
+        for g in (
+            self._group(self.by_strategy, t.strategy),
+            self._group(self.by_symbol, t.symbol),
+        ):
+            g.logged_pnl += net
+            g.trades += 1
+            if net > 0:
+                g.wins += 1
         self.trades_closed += 1
         if net > 0:
             self.wins += 1
@@ -393,19 +389,17 @@ class LiveBooks:
                 start, _ = period_bounds(name, now, self.zone)
                 out[name] = {"start": start, "pnl": ZERO, "strategies": {}, "symbols": {}}
                 continue
-            with decimal.localcontext(EXACT):
-                out[name] = {
-                    "start": p.start,
-                    "pnl": equity - p.equity - p.flows,
-                    "strategies": {
-                        s: self.strategy_net(s) - p.strategies.get(s, ZERO)
-                        for s in sorted(self.by_strategy)
-                    },
-                    "symbols": {
-                        s: self.symbol_net(s) - p.symbols.get(s, ZERO)
-                        for s in sorted(self.by_symbol)
-                    },
-                }
+            out[name] = {
+                "start": p.start,
+                "pnl": equity - p.equity - p.flows,
+                "strategies": {
+                    s: self.strategy_net(s) - p.strategies.get(s, ZERO)
+                    for s in sorted(self.by_strategy)
+                },
+                "symbols": {
+                    s: self.symbol_net(s) - p.symbols.get(s, ZERO) for s in sorted(self.by_symbol)
+                },
+            }
         return out
 
     # -- state ----------------------------------------------------------------------------
@@ -449,6 +443,11 @@ class LiveBooks:
         KeyError, ValueError
             If the document is not one `to_doc` wrote.
         """
+        with exact():
+            return cls._from_doc(doc, zone)
+
+    @classmethod
+    def _from_doc(cls, doc: dict[str, Any], zone: ZoneInfo) -> LiveBooks:
         from tradeperf.ledger.state import load_ledger
 
         account = load_ledger(doc["account"])
@@ -486,4 +485,16 @@ class LiveBooks:
             books._revalue(symbol)
         for symbol in {s for (_, s) in account._positions}:
             books._revalue(symbol)
+        books.equity_now = books.equity()
         return books
+
+
+@contextlib.contextmanager
+def exact() -> Iterator[None]:
+    """Run the block in the exact decimal context (set and restored: cheaper than a copy)."""
+    saved = decimal.getcontext()
+    decimal.setcontext(EXACT)
+    try:
+        yield
+    finally:
+        decimal.setcontext(saved)

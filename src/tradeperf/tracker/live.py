@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from tradeperf.errors import ConfigError, StoreError
+from tradeperf.ledger._exact import round18
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Trade, TradeStatus
 from tradeperf.tracker.base import PerformanceTracker
-from tradeperf.tracker.books import PERIODS, LiveBooks
+from tradeperf.tracker.books import PERIODS, LiveBooks, exact
 from tradeperf.tracker.coerce import (
     TrackerInputError,
     to_cash_flow,
@@ -81,7 +82,9 @@ def _json_default(value: object) -> object:
         return value.isoformat()
     if hasattr(value, "__dataclass_fields__"):
         return {
-            k: getattr(value, k) for k in value.__dataclass_fields__ if k != "extra"  # type: ignore[attr-defined]
+            k: getattr(value, k)
+            for k in value.__dataclass_fields__
+            if k != "extra"  # type: ignore[attr-defined]
         }
     return str(value)
 
@@ -228,9 +231,7 @@ class Tracker(PerformanceTracker):
         self._lock = threading.RLock()
         self._flush_lock = threading.Lock()  # one flush at a time, in sequence order
         self._store_lock = threading.Lock()  # the store's connection, one user at a time
-        self._listeners: dict[str, list[Callable[[TrackerEvent], object]]] = {
-            e: [] for e in EVENTS
-        }
+        self._listeners: dict[str, list[Callable[[TrackerEvent], object]]] = {e: [] for e in EVENTS}
         self._pending: list[tuple[int, Any]] = []
         self._seen: dict[str, tuple[dt.datetime, object]] = {}  # id -> (time, record)
         self._seen_order: deque[tuple[dt.datetime, str]] = deque()
@@ -437,7 +438,8 @@ class Tracker(PerformanceTracker):
         if seen[1] == record:
             return True
         raise TrackerInputError(
-            what, f"id {key.split(':', 1)[1]!r} is known with other content; not applied",
+            what,
+            f"id {key.split(':', 1)[1]!r} is known with other content; not applied",
             field="fill_id" if what == "fill" else "trade_id",
         )
 
@@ -469,10 +471,12 @@ class Tracker(PerformanceTracker):
             For an invalid or naive field, a fill id known with other content, or a
             (strategy, symbol) fed by closed trades; nothing is applied.
         """
-        with self._lock:
+        with self._lock, exact():
             self._check_open()
-            f = fill if type(fill) is Fill and not fields else to_fill(
-                fill, default_id=f"{self.name}:{self._sequence + 1}", **fields
+            f = (
+                fill
+                if type(fill) is Fill and not fields
+                else to_fill(fill, default_id=f"{self.name}:{self._sequence + 1}", **fields)
             )
             key = "f:" + f.fill_id
             if self._known(key, f, "fill"):
@@ -482,7 +486,7 @@ class Tracker(PerformanceTracker):
                 raise TrackerInputError("fill", why, field="symbol")
             slip = self._slippage(f)
             books = self._books
-            before = books.equity()
+            before = books.equity_now
             try:
                 closed, opened = books.fill(f, slip)
             except ValueError as exc:
@@ -495,8 +499,8 @@ class Tracker(PerformanceTracker):
                     f.timestamp,
                     {
                         "fill": f,
-                        "realized_pnl": books.account.last_realized,
-                        "fee": books.account.last_fee,
+                        "realized_pnl": round18(books.account.last_realized),
+                        "fee": round18(books.account.last_fee),
                         "slippage_bps": slip,
                         "position": books.account.position_quantity(f.account, f.symbol),
                     },
@@ -504,7 +508,9 @@ class Tracker(PerformanceTracker):
             for t in closed:
                 trade_slip = books.trade_slippage(t, f.account)
                 if self._wants("trade_closed"):
-                    self._emit("trade_closed", f.timestamp, {"trade": t, "slippage_bps": trade_slip})
+                    self._emit(
+                        "trade_closed", f.timestamp, {"trade": t, "slippage_bps": trade_slip}
+                    )
             if opened and self._wants("trade_opened"):
                 self._emit(
                     "trade_opened",
@@ -534,12 +540,16 @@ class Tracker(PerformanceTracker):
         if not self._wants("equity"):
             return
         books = self._books
-        equity = books.equity()
+        equity = books.equity_now
         if equity != before:
             self._emit(
                 "equity",
                 at,
-                {"equity": equity, "peak_equity": books.peak, "drawdown": books.peak - equity},
+                {
+                    "equity": round18(equity),
+                    "peak_equity": round18(books.peak),
+                    "drawdown": round18(books.peak - equity),
+                },
             )
 
     def record_trade(self, trade: Any = None, **fields: Any) -> Trade:
@@ -561,7 +571,7 @@ class Tracker(PerformanceTracker):
             For an invalid or naive field, a trade id known with other content, or a
             (strategy, symbol) fed by fills; nothing is applied.
         """
-        with self._lock:
+        with self._lock, exact():
             self._check_open()
             t = trade if type(trade) is Trade and not fields else to_trade(trade, **fields)
             key = "t:" + t.trade_id
@@ -570,7 +580,7 @@ class Tracker(PerformanceTracker):
             why = self._books.check_feed(t.strategy, t.symbol, "trades")
             if why is not None:
                 raise TrackerInputError("trade", why, field="symbol")
-            before = self._books.equity()
+            before = self._books.equity_now
             self._books.trade(t)
             at = t.exit_time or t.entry_time
             self._remember(key, at or self._clock(), t)
@@ -598,7 +608,7 @@ class Tracker(PerformanceTracker):
         TrackerInputError
             For an invalid or naive field.
         """
-        with self._lock:
+        with self._lock, exact():
             self._check_open()
             if type(symbol) is Mark:
                 m = symbol
@@ -606,7 +616,7 @@ class Tracker(PerformanceTracker):
                 m = to_mark(symbol=symbol, price=price, timestamp=ts)
             else:
                 m = to_mark(symbol)
-            before = self._books.equity()
+            before = self._books.equity_now
             self._books.mark(m)
             self._queue(m)
             self._equity_changed(before, m.timestamp)
@@ -620,12 +630,14 @@ class Tracker(PerformanceTracker):
         TrackerInputError
             For an invalid or naive field.
         """
-        with self._lock:
+        with self._lock, exact():
             self._check_open()
-            p = payment if type(payment) is FundingPayment and not fields else to_funding(
-                payment, **fields
+            p = (
+                payment
+                if type(payment) is FundingPayment and not fields
+                else to_funding(payment, **fields)
             )
-            before = self._books.equity()
+            before = self._books.equity_now
             self._books.funding(p)
             self._queue(p)
             self._equity_changed(before, p.timestamp)
@@ -639,10 +651,10 @@ class Tracker(PerformanceTracker):
         TrackerInputError
             For an invalid or naive field.
         """
-        with self._lock:
+        with self._lock, exact():
             self._check_open()
             c = flow if type(flow) is CashFlow and not fields else to_cash_flow(flow, **fields)
-            before = self._books.equity()
+            before = self._books.equity_now
             self._books.cash_flow(c)
             self._queue(c)
             self._equity_changed(before, c.timestamp)
@@ -667,13 +679,13 @@ class Tracker(PerformanceTracker):
         trades, wins, ``slippage_bps``). The peak moves with cash flows: a withdrawal is not
         a drawdown.
         """
-        with self._lock:
+        with self._lock, exact():
             return self._snapshot(now or self._clock())
 
     def _snapshot(self, now: dt.datetime) -> dict[str, Any]:
         import decimal
 
-        from tradeperf.ledger._exact import EXACT
+        from tradeperf.ledger._exact import EXACT, round18 as r
 
         b = self._books
         a = b.account
@@ -685,25 +697,29 @@ class Tracker(PerformanceTracker):
             {
                 "account": p.account,
                 "symbol": p.symbol,
-                "quantity": p.quantity,
-                "avg_cost": p.avg_cost,
+                "quantity": r(p.quantity),
+                "avg_cost": r(p.avg_cost),
                 "mark": p.last_mark,
-                "unrealized_pnl": p.unrealized_pnl,
-                "multiplier": p.multiplier,
+                "unrealized_pnl": None if p.unrealized_pnl is None else r(p.unrealized_pnl),
+                "multiplier": r(p.multiplier),
                 "currency": p.currency,
             }
             for p in a.positions()
         ]
         periods = b.period_pnl(now)
+        for p in periods.values():
+            p["pnl"] = r(p["pnl"])
+            for part in ("strategies", "symbols"):
+                p[part] = {k: r(v) for k, v in p[part].items()}
 
         def group(g: Any, unreal: Decimal, net_pnl: Decimal) -> dict[str, Any]:
             return {
-                "realized_pnl": g.realized_pnl,
-                "unrealized_pnl": unreal,
-                "fees": g.fees,
-                "funding": g.funding,
-                "logged_pnl": g.logged_pnl,
-                "net_pnl": net_pnl,
+                "realized_pnl": r(g.realized_pnl),
+                "unrealized_pnl": r(unreal),
+                "fees": r(g.fees),
+                "funding": r(g.funding),
+                "logged_pnl": r(g.logged_pnl),
+                "net_pnl": r(net_pnl),
                 "fills": g.fills,
                 "trades": g.trades,
                 "wins": g.wins,
@@ -714,27 +730,24 @@ class Tracker(PerformanceTracker):
             "tracker": self.name,
             "timestamp": b.last_time,
             "currency": self.currency,
-            "capital": a.capital,
-            "equity": equity,
-            "realized_pnl": a.realized_pnl,
-            "unrealized_pnl": b.unreal_total,
-            "fees": a.fees,
-            "fees_other": dict(a.fees_other),
-            "funding": a.funding,
-            "cash_flows": a.cash_flows,
-            "logged_pnl": b.logged_pnl,
-            "net_pnl": net,
-            "peak_equity": b.peak,
-            "drawdown": drawdown,
-            "drawdown_pct": float(drawdown / b.peak) if b.peak > 0 else None,
-            "max_drawdown": b.max_drawdown,
+            "capital": r(a.capital),
+            "equity": r(equity),
+            "realized_pnl": r(a.realized_pnl),
+            "unrealized_pnl": r(b.unreal_total),
+            "fees": r(a.fees),
+            "fees_other": {k: r(v) for k, v in a.fees_other.items()},
+            "funding": r(a.funding),
+            "cash_flows": r(a.cash_flows),
+            "logged_pnl": r(b.logged_pnl),
+            "net_pnl": r(net),
+            "peak_equity": r(b.peak),
+            "drawdown": r(drawdown),
+            "drawdown_pct": float(drawdown) / float(b.peak) if b.peak > 0 else None,
+            "max_drawdown": r(b.max_drawdown),
             "trades": b.trades_closed,
             "wins": b.wins,
             "positions": positions,
-            **{
-                name: {"start": p["start"], "pnl": p["pnl"]}
-                for name, p in periods.items()
-            },
+            **{name: {"start": p["start"], "pnl": r(p["pnl"])} for name, p in periods.items()},
             "periods": periods,
             "by_strategy": {
                 s: group(g, b.strategy_unrealized(s), b.strategy_net(s))
@@ -827,9 +840,7 @@ class Tracker(PerformanceTracker):
         options = self._summary_options(period, last, since)
         if by not in (None, "strategy", "symbol"):
             raise ConfigError(f"by {by!r}: choose strategy or symbol")
-        summary = self._summary(
-            windows=(), breakdowns=by is not None, series=False, **options
-        )
+        summary = self._summary(windows=(), breakdowns=by is not None, series=False, **options)
         if by == "strategy":
             return {k: dict(v) for k, v in summary.by_strategy.items()}
         if by == "symbol":
@@ -853,7 +864,9 @@ class Tracker(PerformanceTracker):
             options["strategies"] = (strategy,)
         if symbol:
             options["symbols"] = (symbol,)
-        summary = self._summary(windows=(), breakdowns=False, series=False, trade_list=True, **options)
+        summary = self._summary(
+            windows=(), breakdowns=False, series=False, trade_list=True, **options
+        )
         closed = summary.closed
         return [] if closed is None else closed.to_pylist()
 
@@ -948,10 +961,10 @@ class Tracker(PerformanceTracker):
                 pending, self._pending = self._pending, []
                 sequence = self._sequence
                 stored = self._stored_rows + len(pending)
-                state = json.dumps(
-                    {**self._state_doc(), "stored_rows": stored}, sort_keys=True
-                )
-                snap = json.dumps(self._snapshot(now), default=_json_default, sort_keys=True)
+                state = json.dumps({**self._state_doc(), "stored_rows": stored}, sort_keys=True)
+                with exact():
+                    snap = self._snapshot(now)
+                snap_text = json.dumps(snap, default=_json_default, sort_keys=True)
             items = []
             if pending:
                 items.append(
@@ -961,7 +974,7 @@ class Tracker(PerformanceTracker):
                     )
                 )  # fmt: skip
             snaps = [
-                SnapshotRow(self.name, res, at, self._with_bucket(snap, at))
+                SnapshotRow(self.name, res, at, self._with_bucket(snap_text, at))
                 for res, at in self._buckets(now)
                 if res in self._retention
             ]
@@ -1074,4 +1087,3 @@ class Tracker(PerformanceTracker):
 
     def __repr__(self) -> str:
         return f"Tracker(name={self.name!r}, currency={self.currency!r}, records={self._sequence})"
-
