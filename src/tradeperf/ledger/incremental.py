@@ -636,16 +636,59 @@ class Ledger:
         if mark is None:
             return ZERO
         total = ZERO
-        with decimal.localcontext(EXACT):
+        saved = _getcontext()
+        _setcontext(EXACT)
+        try:
             for pos in self._by_symbol.get(symbol, ()):
                 if pos.sign > 0:
                     total += pos.multiplier * (mark * pos.qty - pos.cost)
                 elif pos.sign < 0:
                     total -= pos.multiplier * (mark * -pos.qty - pos.cost)
+        finally:
+            _setcontext(saved)
         return total
 
+    def position_unrealized(self, account: str, symbol: str) -> Decimal:
+        """Return the unrealized P&L of the (account, symbol) position (0 flat or unmarked)."""
+        pos = self._positions.get((account, symbol))
+        mark = self._marks.get(symbol)
+        if pos is None or mark is None or not pos.sign:
+            return ZERO
+        saved = _getcontext()
+        _setcontext(EXACT)
+        try:
+            held = pos.qty if pos.sign > 0 else -pos.qty
+            return pos.sign * pos.multiplier * (mark * held - pos.cost)
+        finally:
+            _setcontext(saved)
+
+    def adopt_position(self, other: Ledger, account: str, symbol: str) -> None:
+        """Take a copy of ``other``'s (account, symbol) position: its lots and open round trip.
+
+        The live tracker keeps a strategy's own books of a position only once a second
+        strategy trades it; until then they are the account's, and this copies them over.
+        Totals (realized P&L, fees) are not copied.
+        """
+        src = other._positions.get((account, symbol))
+        if src is None:
+            return
+        pos = _Position(account, symbol, src.multiplier, src.currency)
+        pos.qty, pos.sign, pos.cost, pos.episodes = src.qty, src.sign, src.cost, src.episodes
+        for lot in src.lots:
+            copy = _Lot(lot.fill, lot.qty, lot.fee, lot.alloc)
+            copy.price, copy.time, copy.fill_qty = lot.price, lot.time, lot.fill_qty
+            pos.lots.append(copy)
+        ep = src.episode
+        if ep is not None:
+            mine = _Episode(ep.number, ep.sign, ep.entry_time, ep.strategy, ep.venue)
+            for name in _Episode.__slots__:
+                setattr(mine, name, getattr(ep, name))
+            pos.episode = mine
+        self._positions[(account, symbol)] = pos
+        self._by_symbol.setdefault(symbol, []).append(pos)
+
     def position_quantity(self, account: str, symbol: str) -> Decimal:
-        """The signed open quantity of (account, symbol): + long, − short, 0 flat."""
+        """Return the signed open quantity of (account, symbol): + long, − short, 0 flat."""
         pos = self._positions.get((account, symbol))
         return ZERO if pos is None else pos.qty
 

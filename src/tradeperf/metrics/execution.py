@@ -75,8 +75,8 @@ def slippage_bps(side: Any, price: Any, reference: Any) -> Any:
 
     Returns
     -------
-    float for one fill, else a float64 array of one value per fill. NaN where the reference
-    is missing or not > 0, or the price is NaN.
+    float for one fill (`fill_slippage_bps`), else a float64 array of one value per fill.
+    NaN where the reference is missing or not > 0, or the price is NaN.
 
     Raises
     ------
@@ -109,10 +109,7 @@ def slippage_bps(side: Any, price: Any, reference: Any) -> Any:
     array([100., 100.,  nan])
     """
     if _scalar(side) and _scalar(price) and _scalar(reference):
-        s, p, r = _sign(side), _price(price), _price(reference)
-        if not r > 0:  # missing (NaN) or not positive
-            return math.nan
-        return s * ((p - r) / r) * BPS
+        return fill_slippage_bps(side, price, reference)
     signs = _signs(side)
     p_arr = as_float_array(price, name="price")
     r_arr = as_float_array(reference, name="reference")
@@ -128,26 +125,46 @@ def slippage_bps(side: Any, price: Any, reference: Any) -> Any:
     return out
 
 
-def fill_slippage_bps(fill: Any) -> float:
-    """Give `slippage_bps` of one `tradeperf.records.Fill` (NaN without a reference price).
+def fill_slippage_bps(side: Any, price: Any, reference: Any) -> float:
+    """Slippage of one fill against its reference price, in basis points (positive = cost).
+
+    The scalar form of `slippage_bps` (which calls it for scalar arguments): the same
+    operations in float64, so it equals the array form's value for that fill to the last bit.
 
     Parameters
     ----------
-    fill
-        A `Fill` (anything with ``side``, ``price`` and ``reference_price``).
+    side
+        ``"BUY"``/``"SELL"`` (any case), a `tradeperf.records.Side`, or +1/−1.
+    price
+        The execution price (Decimal, int or float).
+    reference
+        The price intended or decided at (a `Fill`'s ``reference_price``), or None.
+
+    Returns
+    -------
+    float. NaN when the reference is None, NaN or not > 0, or the price is NaN.
+
+    Raises
+    ------
+    ValueError
+        If the side is not BUY, SELL, +1 or −1.
 
     Examples
     --------
     >>> import datetime as dt
     >>> from decimal import Decimal
     >>> from tradeperf.records import Fill
-    >>> t = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
-    >>> fill_slippage_bps(Fill("1", t, "ES", "SELL", Decimal(1), Decimal("4799.5"),
-    ...                        reference_price=Decimal("4800")))
-    1.0416666666666667
+    >>> f = Fill("1", dt.datetime(2024, 1, 2, tzinfo=dt.UTC), "ES", "SELL", Decimal(1),
+    ...          Decimal("4799.5"), reference_price=Decimal("4800"))
+    >>> round(fill_slippage_bps(f.side, f.price, f.reference_price), 6)  # sold 0.5 below
+    1.041667
+    >>> fill_slippage_bps(-1, 4799.5, None)
+    nan
     """
-    result: float = slippage_bps(fill.side, fill.price, fill.reference_price)
-    return result
+    s, p, r = _sign(side), _price(price), _price(reference)
+    if not r > 0:  # missing (NaN) or not positive
+        return math.nan
+    return s * ((p - r) / r) * BPS
 
 
 def slippage_from_sums(weighted_bps: float, notional: float) -> float:

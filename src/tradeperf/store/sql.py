@@ -479,9 +479,7 @@ class SQLStore(TrackerTables, Store):
             schema=SOURCES_SCHEMA,
         )
         paths = [w.entry.path for w in items]
-        self._exec(
-            f"DELETE FROM sources WHERE path IN ({', '.join('?' for _ in paths)})", paths
-        )
+        self._exec(f"DELETE FROM sources WHERE path IN ({', '.join('?' for _ in paths)})", paths)
         self._stage("_entries", entries)
         cols = ", ".join(c for c in entries.column_names if c in self._columns("sources"))
         self._exec(f"INSERT INTO sources ({cols}) SELECT {cols} FROM _entries")
@@ -1623,7 +1621,8 @@ class SQLStore(TrackerTables, Store):
         """
         if not self._has_table(RecordKind.FILLS.value):
             return SlippageSums()
-        where, params = ["reference_price IS NOT NULL"], []
+        where: list[str] = ["reference_price IS NOT NULL"]
+        params: list[Any] = []
         for column, bound in ((">=", query.start), ("<", query.end)):
             if bound is not None:
                 where.append(f"timestamp {column} ?")

@@ -17,10 +17,8 @@ so sums of amounts are never rounded.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -32,6 +30,8 @@ from tradeperf.ledger.incremental import Ledger
 from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Trade, TradeStatus
 
 ZERO: Final = Decimal(0)
+#: `LiveBooks.owners` of a position several strategies trade (not a strategy name: has NUL).
+SHARED: Final = "\x00shared"
 #: The periods a snapshot gives the P&L of, in the reporting timezone.
 PERIODS: Final = ("today", "week", "month")
 
@@ -142,7 +142,9 @@ class LiveBooks:
         self.zone = zone
         self.account = Ledger(cost_basis=self.cost_basis, capital=self.capital, keep_history=False)
         self.scopes: dict[str, Ledger] = {}
-        self.scope_symbols: dict[str, set[str]] = {}  # symbol -> strategies whose books hold it
+        # (account, symbol) -> the one strategy that trades it (its own books are the
+        # account's), or SHARED once several do (each then books its fills in `scopes`)
+        self.owners: dict[tuple[str, str], str] = {}
         self.unreal: dict[str, Decimal] = {}  # account's unrealized P&L per symbol
         self.unreal_total = ZERO
         self.logged_pnl = ZERO
@@ -192,10 +194,15 @@ class LiveBooks:
 
     def strategy_unrealized(self, strategy: str) -> Decimal:
         """Σ unrealized P&L of the strategy's own open positions."""
+        acc = self.account
+        total = sum(
+            (acc.position_unrealized(*key) for key, o in self.owners.items() if o == strategy),
+            ZERO,
+        )
         books = self.scopes.get(strategy)
-        if books is None:
-            return ZERO
-        return sum((books.unrealized_of(s) for s in books._by_symbol), ZERO)
+        if books is not None:
+            total += sum((books.unrealized_of(s) for s in books._by_symbol), ZERO)
+        return total
 
     def strategy_net(self, strategy: str) -> Decimal:
         """Net P&L of ``strategy`` from its own books (realized − fees + unrealized) and logs."""
@@ -280,23 +287,24 @@ class LiveBooks:
         realized, fee = acc.last_realized, acc.last_fee
         after = acc.position_quantity(f.account, f.symbol)
         strategy = f.strategy
-        books = self.scopes.get(strategy)
-        if books is None:
-            books = self.scopes[strategy] = Ledger(cost_basis=self.cost_basis, keep_history=False)
-        for symbol in (f.symbol, f.fee_currency):
-            if symbol is None:
-                continue
-            holders = self.scope_symbols.setdefault(symbol, set())
-            if strategy not in holders:
-                holders.add(strategy)
-                mark = acc._marks.get(symbol)
-                if mark is not None and f.timestamp is not None:
-                    books.apply(Mark(f.timestamp, symbol, mark))
-        books.apply(f)
+        owner = self.owners.get(key)
+        if owner is None:
+            owner = self.owners[key] = strategy
+        elif owner != strategy and owner != SHARED:
+            # a second strategy trades the position: the first one's own books of it were
+            # the account's until now; from now on each strategy books its own fills
+            (self.scopes.get(owner) or self._scope(owner)).adopt_position(acc, *key)
+            owner = self.owners[key] = SHARED
+        if owner == SHARED:
+            books = self.scopes.get(strategy) or self._scope(strategy)
+            books.apply(f)
+            own_realized, own_fee = books.last_realized, books.last_fee
+        else:
+            own_realized, own_fee = realized, fee
         self.feeds.setdefault((strategy, f.symbol), "fills")
         s = self._group(self.by_strategy, strategy)
-        s.realized_pnl += books.last_realized
-        s.fees += books.last_fee
+        s.realized_pnl += own_realized
+        s.fees += own_fee
         s.fills += 1
         y = self._group(self.by_symbol, f.symbol)
         y.realized_pnl += realized
@@ -329,12 +337,20 @@ class LiveBooks:
         w, n = self.episode_slip.pop((account, t.symbol), (0.0, 0.0))
         return w / n if n else None
 
+    def _scope(self, strategy: str) -> Ledger:
+        """Open the strategy's own books; they share the account's latest marks (one dict).
+
+        Marks are applied to the account's books alone: a strategy's positions are valued,
+        and its fees in another currency converted, at the same latest marks.
+        """
+        books = self.scopes[strategy] = Ledger(cost_basis=self.cost_basis, keep_history=False)
+        books._marks = self.account._marks
+        return books
+
     def mark(self, m: Mark) -> None:
         """Value the positions in ``m.symbol`` (and fees paid in it, if a currency) at ``m``."""
         self._time(m.timestamp)
         self.account.apply(m)
-        for strategy in self.scope_symbols.get(m.symbol, ()):
-            self.scopes[strategy].apply(m)
         self._revalue(m.symbol)
         self._track_peak(m.timestamp)
 
@@ -419,11 +435,12 @@ class LiveBooks:
 
         return {
             "account": dump_ledger(self.account),
-            "scopes": {k: dump_ledger(v) for k, v in self.scopes.items()},
+            "scopes": {k: {**dump_ledger(v), "marks": {}} for k, v in self.scopes.items()},
             "logged_pnl": str(self.logged_pnl),
             "by_strategy": {k: v.to_doc() for k, v in self.by_strategy.items()},
             "by_symbol": {k: v.to_doc() for k, v in self.by_symbol.items()},
             "feeds": [[s, y, f] for (s, y), f in self.feeds.items()],
+            "owners": [[a, y, o] for (a, y), o in self.owners.items()],
             "peak": str(self.peak),
             "peak_time": None if self.peak_time is None else self.peak_time.isoformat(),
             "max_drawdown": str(self.max_drawdown),
@@ -453,14 +470,14 @@ class LiveBooks:
         account = load_ledger(doc["account"])
         books = cls(account.cost_basis, account.capital, zone)
         books.account = account
-        books.scopes = {k: load_ledger(v) for k, v in doc["scopes"].items()}
-        for strategy, ledger in books.scopes.items():
-            for symbol in {*ledger._by_symbol, *ledger._marks}:
-                books.scope_symbols.setdefault(symbol, set()).add(strategy)
+        for strategy, scope in doc["scopes"].items():
+            books.scopes[strategy] = load_ledger(scope)
+            books.scopes[strategy]._marks = account._marks
         books.logged_pnl = Decimal(doc["logged_pnl"])
         books.by_strategy = {k: GroupTotals.from_doc(v) for k, v in doc["by_strategy"].items()}
         books.by_symbol = {k: GroupTotals.from_doc(v) for k, v in doc["by_symbol"].items()}
         books.feeds = {(s, y): f for s, y, f in doc["feeds"]}
+        books.owners = {(a, y): o for a, y, o in doc["owners"]}
         books.peak = Decimal(doc["peak"])
         pt = doc["peak_time"]
         books.peak_time = None if pt is None else dt.datetime.fromisoformat(pt)
@@ -489,12 +506,14 @@ class LiveBooks:
         return books
 
 
-@contextlib.contextmanager
-def exact() -> Iterator[None]:
+class exact:  # noqa: N801  # a context manager, named as one is used
     """Run the block in the exact decimal context (set and restored: cheaper than a copy)."""
-    saved = decimal.getcontext()
-    decimal.setcontext(EXACT)
-    try:
-        yield
-    finally:
-        decimal.setcontext(saved)
+
+    __slots__ = ("saved",)
+
+    def __enter__(self) -> None:
+        self.saved = decimal.getcontext()
+        decimal.setcontext(EXACT)
+
+    def __exit__(self, *exc: object) -> None:
+        decimal.setcontext(self.saved)
