@@ -283,18 +283,18 @@ class LiveBooks:
         acc = self.account
         key = (f.account, f.symbol)
         before = acc.position_quantity(f.account, f.symbol)
-        closed = acc.apply(f)
-        realized, fee = acc.last_realized, acc.last_fee
-        after = acc.position_quantity(f.account, f.symbol)
         strategy = f.strategy
         owner = self.owners.get(key)
-        if owner is None:
-            owner = self.owners[key] = strategy
-        elif owner != strategy and owner != SHARED:
+        if owner is not None and owner != strategy and owner != SHARED:
             # a second strategy trades the position: the first one's own books of it were
             # the account's until now; from now on each strategy books its own fills
             (self.scopes.get(owner) or self._scope(owner)).adopt_position(acc, *key)
             owner = self.owners[key] = SHARED
+        closed = acc.apply(f)
+        realized, fee = acc.last_realized, acc.last_fee
+        after = acc.position_quantity(f.account, f.symbol)
+        if owner is None:
+            owner = self.owners[key] = strategy
         if owner == SHARED:
             books = self.scopes.get(strategy) or self._scope(strategy)
             books.apply(f)

@@ -35,11 +35,8 @@ class TrackerInputError(InputError):
     """
 
     def __init__(self, kind: str, reason: str, *, field: str | None = None) -> None:
+        super().__init__(f"{kind}: {reason}", field=field)
         self.kind = kind
-        self.reason = reason
-        self.field = field
-        where = f" (field {field!r})" if field else ""
-        super().__init__(f"{kind}: {reason}{where}")
 
 
 def as_mapping(value: object, kind: str) -> dict[str, Any]:
