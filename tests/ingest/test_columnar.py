@@ -129,6 +129,7 @@ FILL_COLUMNS = {
     "venue": (["venue", "exchange"], TEXT),
     "order_id": (["order_id"], TEXT),
     "tags": (["tags", "tag"], st.sampled_from(["", "a", "a;b", '["x"]', "null"])),
+    "reference_price": (["reference_price", "arrival_price", "decision_price"], MONEY),
 }
 MARK_COLUMNS = {
     "timestamp": (["timestamp", "ts", "date"], TIMES),
