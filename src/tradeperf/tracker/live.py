@@ -235,6 +235,7 @@ class Tracker(PerformanceTracker):
         self._pending: list[tuple[int, Any]] = []
         self._seen: dict[str, tuple[dt.datetime, object]] = {}  # id -> (time, record)
         self._seen_order: deque[tuple[dt.datetime, str]] = deque()
+        self._last_marks: dict[str, Mark] = {}  # the latest mark of each symbol
         self._sequence = 0
         self._stored_rows = 0
         self._last_check = 0.0
@@ -601,12 +602,14 @@ class Tracker(PerformanceTracker):
         """Value the open positions in ``symbol`` at ``price`` from ``ts`` on.
 
         ``symbol`` may also be a `Mark`, a mapping or a row. A mark whose symbol is a currency
-        (``"BNB"``) converts fees paid in it.
+        (``"BNB"``) converts fees paid in it. The same mark again (symbol, time and price) is
+        ignored; another price for the symbol at the time of its latest mark is refused, as
+        the store refuses conflicting records.
 
         Raises
         ------
         TrackerInputError
-            For an invalid or naive field.
+            For an invalid or naive field, or a conflicting mark.
         """
         with self._lock, exact():
             self._check_open()
@@ -616,6 +619,17 @@ class Tracker(PerformanceTracker):
                 m = to_mark(symbol=symbol, price=price, timestamp=ts)
             else:
                 m = to_mark(symbol)
+            last = self._last_marks.get(m.symbol)
+            if last is not None and last.timestamp == m.timestamp:
+                if last.price == m.price:
+                    return last  # the same mark again
+                raise TrackerInputError(
+                    "mark",
+                    f"{m.symbol} at {m.timestamp.isoformat()} is marked at {last.price} "
+                    f"already, not {m.price} (a mark's key is its symbol and time)",
+                    field="price",
+                )
+            self._last_marks[m.symbol] = m
             before = self._books.equity_now
             self._books.mark(m)
             self._queue(m)
