@@ -315,3 +315,15 @@ def test_reports_in_three_formats(tracker: Tracker) -> None:
     assert html.startswith("<!DOCTYPE html>") and "http://" not in html.split("<body")[0]
     with pytest.raises(ConfigError):
         tracker.report("pdf")
+
+
+def test_a_fill_older_than_its_positions_last_is_refused(tracker: Tracker) -> None:
+    tracker.record_fill(symbol="X", side="buy", quantity=1, price=10, timestamp=at(5),
+                        fill_id="1")  # fmt: skip
+    with pytest.raises(TrackerInputError, match="booked in time order") as err:
+        tracker.record_fill(symbol="X", side="sell", quantity=1, price=11, timestamp=at(4),
+                            fill_id="2")  # fmt: skip
+    assert err.value.field == "timestamp"
+    tracker.record_fill(symbol="Y", side="buy", quantity=1, price=10, timestamp=at(4),
+                        fill_id="3")  # another position: its own order
+    assert tracker.snapshot(now=at(6))["positions"][0]["quantity"] == 1

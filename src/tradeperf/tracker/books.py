@@ -36,6 +36,10 @@ SHARED: Final = "\x00shared"
 PERIODS: Final = ("today", "week", "month")
 
 
+class OutOfOrder(ValueError):
+    """A fill older than the last fill of its position (nothing of it is applied)."""
+
+
 @dataclass(slots=True)
 class GroupTotals:
     """Running sums of one strategy or symbol (exact, in the P&L currency)."""
@@ -145,6 +149,7 @@ class LiveBooks:
         # (account, symbol) -> the one strategy that trades it (its own books are the
         # account's), or SHARED once several do (each then books its fills in `scopes`)
         self.owners: dict[tuple[str, str], str] = {}
+        self.last_fill: dict[tuple[str, str], dt.datetime] = {}  # per position
         self.unreal: dict[str, Decimal] = {}  # account's unrealized P&L per symbol
         self.unreal_total = ZERO
         self.logged_pnl = ZERO
@@ -276,12 +281,20 @@ class LiveBooks:
 
         Raises
         ------
+        OutOfOrder
+            If the fill is older than its position's last fill (nothing is applied).
         ValueError
             If the fill's multiplier differs from its position's (nothing is applied).
         """
+        key = (f.account, f.symbol)
+        last = self.last_fill.get(key)
+        if last is not None and f.timestamp < last:
+            raise OutOfOrder(
+                f"{f.symbol}: its last fill is at {last.isoformat()}, this one at "
+                f"{f.timestamp.isoformat()}; a position's fills are booked in time order"
+            )
         self._time(f.timestamp)
         acc = self.account
-        key = (f.account, f.symbol)
         before = acc.position_quantity(f.account, f.symbol)
         strategy = f.strategy
         owner = self.owners.get(key)
@@ -291,6 +304,7 @@ class LiveBooks:
             (self.scopes.get(owner) or self._scope(owner)).adopt_position(acc, *key)
             owner = self.owners[key] = SHARED
         closed = acc.apply(f)
+        self.last_fill[key] = f.timestamp
         realized, fee = acc.last_realized, acc.last_fee
         after = acc.position_quantity(f.account, f.symbol)
         if owner is None:
@@ -441,6 +455,7 @@ class LiveBooks:
             "by_symbol": {k: v.to_doc() for k, v in self.by_symbol.items()},
             "feeds": [[s, y, f] for (s, y), f in self.feeds.items()],
             "owners": [[a, y, o] for (a, y), o in self.owners.items()],
+            "last_fill": [[a, y, t.isoformat()] for (a, y), t in self.last_fill.items()],
             "peak": str(self.peak),
             "peak_time": None if self.peak_time is None else self.peak_time.isoformat(),
             "max_drawdown": str(self.max_drawdown),
@@ -478,6 +493,7 @@ class LiveBooks:
         books.by_symbol = {k: GroupTotals.from_doc(v) for k, v in doc["by_symbol"].items()}
         books.feeds = {(s, y): f for s, y, f in doc["feeds"]}
         books.owners = {(a, y): o for a, y, o in doc["owners"]}
+        books.last_fill = {(a, y): dt.datetime.fromisoformat(t) for a, y, t in doc["last_fill"]}
         books.peak = Decimal(doc["peak"])
         pt = doc["peak_time"]
         books.peak_time = None if pt is None else dt.datetime.fromisoformat(pt)

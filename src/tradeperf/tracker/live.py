@@ -29,7 +29,7 @@ from tradeperf.ledger._exact import round18
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Trade, TradeStatus
 from tradeperf.tracker.base import PerformanceTracker
-from tradeperf.tracker.books import PERIODS, LiveBooks, exact
+from tradeperf.tracker.books import PERIODS, LiveBooks, OutOfOrder, exact
 from tradeperf.tracker.coerce import (
     TrackerInputError,
     to_cash_flow,
@@ -298,7 +298,8 @@ class Tracker(PerformanceTracker):
         since = last - self._dedup
         from tradeperf.records import RecordKind
 
-        for kind, column in ((RecordKind.FILLS, "fill_id"), (RecordKind.TRADES, "trade_id")):
+        kinds = ((RecordKind.FILLS, "fill_id", "f:"), (RecordKind.TRADES, "trade_id", "t:"))
+        for kind, column, prefix in kinds:
             table = self._store.records(kind, sources=[source])
             if not table.num_rows:
                 continue
@@ -316,7 +317,7 @@ class Tracker(PerformanceTracker):
                 except TrackerInputError:
                     continue
                 at = getattr(record, "timestamp", None) or getattr(record, "exit_time", None)
-                self._remember(row[column], at or since, record)
+                self._remember(prefix + row[column], at or since, record)
 
     def _state_doc(self) -> dict[str, Any]:
         return {
@@ -450,7 +451,9 @@ class Tracker(PerformanceTracker):
         if len(self._pending) >= self._batch_size:
             self._wake.set()
             if len(self._pending) >= 10 * self._batch_size or self._thread is None:
-                self._flush_now()  # the flusher is behind (or there is none): push back
+                # the flusher is behind (or there is none): push back, unless a flush is
+                # under way (it waits for this thread's lock: taking its lock would deadlock)
+                self._flush_now(blocking=False)
 
     def record_fill(self, fill: Any = None, **fields: Any) -> Fill:
         """Record one execution and book it.
@@ -490,6 +493,8 @@ class Tracker(PerformanceTracker):
             before = books.equity_now
             try:
                 closed, opened = books.fill(f, slip)
+            except OutOfOrder as exc:
+                raise TrackerInputError("fill", str(exc), field="timestamp") from None
             except ValueError as exc:
                 raise TrackerInputError("fill", str(exc), field="multiplier") from None
             self._remember(key, f.timestamp, f)
@@ -964,46 +969,61 @@ class Tracker(PerformanceTracker):
         day, _ = period_bounds("today", now, self._zone)
         return [("minute", minute), ("hour", hour), ("day", day)]
 
-    def _flush_now(self) -> int:
-        """Write what waits, with the state and the snapshots due; return the records written."""
+    def _flush_now(self, *, blocking: bool = True) -> int:
+        """Write what waits, with the state and the snapshots due; return the records written.
+
+        Runs in the default decimal context: a flush a record starts (``batch_size``) would
+        otherwise run in the record's exact context, which traps every rounding.
+        """
+        import decimal
+
+        if not self._flush_lock.acquire(blocking=blocking):
+            return 0
+        try:
+            with decimal.localcontext(decimal.DefaultContext):
+                return self._flush_in_context()
+        finally:
+            self._flush_lock.release()
+
+    def _flush_in_context(self) -> int:
+        """The body of `_flush_now`, under the flush lock (lock order: flush, then records)."""
         from tradeperf.store.tracker_sql import SnapshotRow, TrackerStateRow
         from tradeperf.tracker.persist import source_write
 
-        with self._flush_lock:
-            now = self._clock()
-            with self._lock:
-                pending, self._pending = self._pending, []
-                sequence = self._sequence
-                stored = self._stored_rows + len(pending)
-                state = json.dumps({**self._state_doc(), "stored_rows": stored}, sort_keys=True)
-                with exact():
-                    snap = self._snapshot(now)
-                snap_text = json.dumps(snap, default=_json_default, sort_keys=True)
-            items = []
-            if pending:
-                items.append(
-                    source_write(
-                        self.name, pending, sequence=sequence, stored_rows=stored,
-                        capital=self.capital, currency=self.currency, now=now,
-                    )
-                )  # fmt: skip
-            snaps = [
-                SnapshotRow(self.name, res, at, self._with_bucket(snap_text, at))
-                for res, at in self._buckets(now)
-                if res in self._retention
-            ]
-            row = TrackerStateRow(self.name, STATE_FORMAT, sequence, now, state)
-            try:
-                with self._store_lock:
-                    self._store.write_tracker(items, row, snaps, keep=self._retention)  # type: ignore[attr-defined]
-            except Exception:
-                with self._lock:  # keep them for the next flush, in order
-                    self._pending[:0] = pending
-                raise
-            with self._lock:
-                self._stored_rows = stored
-            self._check_alerts(now)
-            return len(pending)
+        now = self._clock()
+        with self._lock:
+            pending, self._pending = self._pending, []
+            sequence = self._sequence
+            stored = self._stored_rows + len(pending)
+            state = json.dumps({**self._state_doc(), "stored_rows": stored}, sort_keys=True)
+            with exact():
+                snap = self._snapshot(now)
+            snap_text = json.dumps(snap, default=_json_default, sort_keys=True)
+        items = []
+        if pending:
+            items.append(
+                source_write(
+                    self.name, pending, sequence=sequence, stored_rows=stored,
+                    capital=self.capital, currency=self.currency, now=now,
+                )
+            )  # fmt: skip
+        snaps = [
+            SnapshotRow(self.name, res, at, self._with_bucket(snap_text, at))
+            for res, at in self._buckets(now)
+            if res in self._retention
+        ]
+        row = TrackerStateRow(self.name, STATE_FORMAT, sequence, now, state)
+        try:
+            with self._store_lock:
+                self._store.write_tracker(items, row, snaps, keep=self._retention)  # type: ignore[attr-defined]
+        except Exception:
+            with self._lock:  # keep them for the next flush, in order
+                self._pending[:0] = pending
+            raise
+        with self._lock:
+            self._stored_rows = stored
+        self._check_alerts(now)
+        return len(pending)
 
     @staticmethod
     def _with_bucket(snap: str, at: dt.datetime) -> str:
