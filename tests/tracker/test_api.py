@@ -104,13 +104,25 @@ def test_the_snapshot_equals_the_batch_ledger(tracker: Tracker) -> None:
     [
         lambda: {"symbol": "X", "side": "BUY", "qty": "2", "price": 10, "time": T0, "id": "d"},
         lambda: __import__("pandas").Series(
-            {"symbol": "X", "side": "buy", "quantity": 2, "price": 10.0,
-             "timestamp": __import__("pandas").Timestamp(T0), "fill_id": "p"}
-        ),  # fmt: skip
+            {
+                "symbol": "X",
+                "side": "buy",
+                "quantity": 2,
+                "price": 10.0,
+                "timestamp": __import__("pandas").Timestamp(T0),
+                "fill_id": "p",
+            }
+        ),
         lambda: __import__("polars").DataFrame(
-            {"symbol": ["X"], "side": ["buy"], "quantity": [2], "price": [10.0],
-             "timestamp": [T0], "fill_id": ["pl"]}
-        ),  # fmt: skip
+            {
+                "symbol": ["X"],
+                "side": ["buy"],
+                "quantity": [2],
+                "price": [10.0],
+                "timestamp": [T0],
+                "fill_id": ["pl"],
+            }
+        ),
         lambda: Fill("r", T0, "X", "BUY", Decimal(2), Decimal(10)),
     ],
     ids=["dict", "pandas", "polars", "record"],
@@ -127,7 +139,8 @@ def test_keywords_and_a_trade_in_the_news_bot_layout(tracker: Tracker) -> None:
         {"trade_id": "n1", "asset": "ETH-USD", "pnl": 12.5, "exit_time": "2024-05-01T12:00:00Z",
          "news_events": ["e1"], "sentiment_scores": [0.8]}
     )  # fmt: skip
-    assert t.net_pnl == Decimal("12.5") and t.news_event_ids == ("e1",)
+    assert t.net_pnl == Decimal("12.5")
+    assert t.news_event_ids == ("e1",)
     assert tracker.snapshot(now=T0)["equity"] == Decimal("1012.5")
     history = tracker.get_trade_history()
     assert [h["trade_id"] for h in history] == ["n1"]
@@ -140,7 +153,7 @@ def test_keywords_and_a_trade_in_the_news_bot_layout(tracker: Tracker) -> None:
     ids=["iso-text", "datetime", "date"],
 )
 def test_a_naive_time_is_refused_naming_the_field(tracker: Tracker, value) -> None:
-    with pytest.raises(TrackerInputError, match="timestamp .* has no timezone") as err:
+    with pytest.raises(TrackerInputError, match=r"timestamp .* has no timezone") as err:
         tracker.record_fill(symbol="X", side="buy", quantity=1, price=1, timestamp=value)
     assert err.value.field == "timestamp"
     with pytest.raises(TrackerInputError, match="exit_time"):
@@ -196,7 +209,8 @@ def test_listeners_get_every_event_in_order_and_one_that_raises_breaks_nothing(
     assert [n for n, _ in seen] == [
         "fill", "trade_opened", "equity", "equity", "fill", "trade_closed", "equity",
     ]  # fmt: skip
-    assert "a fill listener raised" in caplog.text and "ZeroDivisionError" in caplog.text
+    assert "a fill listener raised" in caplog.text
+    assert "ZeroDivisionError" in caplog.text
     assert tracker.snapshot(now=at(3))["net_pnl"] == Decimal("1.9")
     with pytest.raises(ConfigError, match="unknown event"):
         tracker.on("tick", print)
@@ -213,11 +227,13 @@ def test_an_unsubscribed_listener_is_not_called(tracker: Tracker) -> None:
 
 def test_events_are_structured_json_log_lines(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("my.bot")
-    with Tracker(flush_interval=0, logger=logger, capital=100) as tracker:
-        with caplog.at_level(logging.INFO, logger="my.bot"):
-            tracker.record_fill(symbol="X", side="buy", quantity=1, price=10, timestamp=at(0),
+    with (
+        Tracker(flush_interval=0, logger=logger, capital=100) as tracker,
+        caplog.at_level(logging.INFO, logger="my.bot"),
+    ):
+        tracker.record_fill(symbol="X", side="buy", quantity=1, price=10, timestamp=at(0),
                                 fill_id="1")  # fmt: skip
-            tracker.record_fill(symbol="X", side="sell", quantity=1, price=13, timestamp=at(1),
+        tracker.record_fill(symbol="X", side="sell", quantity=1, price=13, timestamp=at(1),
                                 fill_id="2")  # fmt: skip
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "my.bot"]
     assert [line["event"] for line in lines] == ["trade_opened", "trade_closed"]  # fills: DEBUG
@@ -255,9 +271,12 @@ def test_per_strategy_books_are_each_strategys_own(tracker: Tracker) -> None:
     tracker.mark("X", 12, at(2))
     snap = tracker.snapshot(now=at(3))
     a, b = snap["by_strategy"]["a"], snap["by_strategy"]["b"]
-    assert a["unrealized_pnl"] == 4 and a["realized_pnl"] == 0  # long 2 from 10
-    assert b["unrealized_pnl"] == -1 and b["realized_pnl"] == 0  # short 1 from 11
-    assert snap["realized_pnl"] == 1 and snap["unrealized_pnl"] == 2  # netted: long 1
+    assert a["unrealized_pnl"] == 4
+    assert a["realized_pnl"] == 0
+    assert b["unrealized_pnl"] == -1
+    assert b["realized_pnl"] == 0
+    assert snap["realized_pnl"] == 1
+    assert snap["unrealized_pnl"] == 2
     assert a["net_pnl"] + b["net_pnl"] == snap["net_pnl"]
     by = tracker.metrics(by="strategy")
     assert set(by) == {"a", "b"}
@@ -276,7 +295,8 @@ def test_slippage_per_fill_trade_and_strategy(tracker: Tracker) -> None:
                         fill_id="3")  # fmt: skip
     buy, sell = 0.1 / 100 * 1e4, 0.2 / 100 * 1e4  # paid 10 bps above, sold 20 bps below
     weighted = (buy * 100.1 + sell * 3 * 99.8) / (100.1 + 3 * 99.8)
-    assert got[0] == pytest.approx(buy) and got[1] == pytest.approx(sell)
+    assert got[0] == pytest.approx(buy)
+    assert got[1] == pytest.approx(sell)
     assert got[2] == ("trade", pytest.approx(weighted))  # the first round trip closed
     assert got[3] is None  # no reference price
     strategy = tracker.snapshot(now=at(3))["by_strategy"]["default"]
@@ -312,7 +332,8 @@ def test_reports_in_three_formats(tracker: Tracker) -> None:
     validate(json.loads(dumps(doc)), "summary")
     assert "Net P&L" in tracker.report("md")
     html = tracker.report("html")
-    assert html.startswith("<!DOCTYPE html>") and "http://" not in html.split("<body")[0]
+    assert html.startswith("<!DOCTYPE html>")
+    assert "http://" not in html.split("<body")[0]
     with pytest.raises(ConfigError):
         tracker.report("pdf")
 
@@ -324,6 +345,7 @@ def test_a_fill_older_than_its_positions_last_is_refused(tracker: Tracker) -> No
         tracker.record_fill(symbol="X", side="sell", quantity=1, price=11, timestamp=at(4),
                             fill_id="2")  # fmt: skip
     assert err.value.field == "timestamp"
-    tracker.record_fill(symbol="Y", side="buy", quantity=1, price=10, timestamp=at(4),
-                        fill_id="3")  # another position: its own order
+    tracker.record_fill(
+        symbol="Y", side="buy", quantity=1, price=10, timestamp=at(4), fill_id="3"
+    )  # another position: its own order
     assert tracker.snapshot(now=at(6))["positions"][0]["quantity"] == 1

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from tests.tracker.events import T0, exact_view, feed, stream
+
 from tradeperf.errors import ConfigError, StoreError
 from tradeperf.records import Fill, Mark, RecordKind
 from tradeperf.store import open_store
@@ -195,7 +195,8 @@ def test_state_to_an_object_store_and_back(where: str, tmp_path: Path) -> None:
 
     with fsspec.open(url, "r") as fh:
         doc = json.load(fh)
-    assert doc["format"] == "tradeperf.tracker/1" and doc["sequence"] == 300
+    assert doc["format"] == "tradeperf.tracker/1"
+    assert doc["sequence"] == 300
     with Tracker.load(url, flush_interval=0) as again:
         assert again.capital == 5000
         feed(again, records[300:])
@@ -227,4 +228,5 @@ def test_snapshots_over_time_with_retention(tmp_path: Path) -> None:
     assert [Decimal(m["equity"]) for m in minutes] == [103, 104, 105, 105]
     assert [h["bucket"][11:16] for h in hours] == ["10:00", "11:00", "12:00", "13:00"]
     assert [Decimal(h["equity"]) for h in hours] == [101, 103, 105, 105]  # each hour's last
-    assert len(days) == 1 and Decimal(days[0]["equity"]) == 105
+    assert len(days) == 1
+    assert Decimal(days[0]["equity"]) == 105

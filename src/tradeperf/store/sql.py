@@ -433,7 +433,7 @@ class SQLStore(TrackerTables, Store):
             raise StoreError(f"cannot store {where}: {exc}") from exc
 
     def _write_sources_locked(self, items: Sequence[SourceWrite], where: str) -> int:
-        """The body of `write_sources`, in the caller's transaction and writers' lock."""
+        """Run the body of `write_sources` in the caller's transaction and writers' lock."""
         inserted = 0
         items = self._not_yet_stored(items)
         if not items:

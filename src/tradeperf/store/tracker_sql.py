@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class TrackerStateRow:
-    """A tracker's saved state: its format tag, the sequence number of its last event, the
-    time it was saved and the state document (JSON, `tradeperf.tracker.state`)."""
+    """A tracker's saved state.
+
+    Its format tag, the sequence number of its last record, the time it was saved and the
+    state document (JSON, docs/tracker.md).
+    """
 
     name: str
     format: str
@@ -33,8 +36,10 @@ class TrackerStateRow:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRow:
-    """One snapshot of a tracker at ``timestamp`` for ``resolution`` (``minute``, ``day``...),
-    as the JSON document `tradeperf.tracker.Tracker.snapshot` gives."""
+    """One snapshot of a tracker at ``timestamp`` for ``resolution`` (``minute``, ``day``...).
+
+    ``snapshot`` is the JSON document of `tradeperf.tracker.Tracker.snapshot`.
+    """
 
     name: str
     resolution: str
@@ -148,7 +153,7 @@ class TrackerTables:
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
-    """A stored TIMESTAMPTZ as an aware UTC datetime."""
+    """Return a stored TIMESTAMPTZ as an aware UTC datetime."""
     if at.tzinfo is None:
         return at.replace(tzinfo=dt.UTC)
     return at.astimezone(dt.UTC)

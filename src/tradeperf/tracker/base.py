@@ -31,7 +31,7 @@ class PerformanceTracker(abc.ABC):
 
     @abc.abstractmethod
     def calculate_metrics(self, period: str = "all") -> dict[str, Any]:
-        """Return the figures of ``period`` (``all``, ``today``, ``week``, ``month`` or a duration)."""
+        """Return the figures of ``period``: all, today, week, month or a duration."""
 
     @abc.abstractmethod
     def get_trade_history(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:

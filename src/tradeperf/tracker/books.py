@@ -522,14 +522,16 @@ class LiveBooks:
         return books
 
 
-class exact:  # noqa: N801  # a context manager, named as one is used
+class exact:  # a context manager, named as one is used
     """Run the block in the exact decimal context (set and restored: cheaper than a copy)."""
 
     __slots__ = ("saved",)
 
     def __enter__(self) -> None:
+        """Set the exact context, keeping the one it replaces."""
         self.saved = decimal.getcontext()
         decimal.setcontext(EXACT)
 
     def __exit__(self, *exc: object) -> None:
+        """Restore the context `__enter__` replaced."""
         decimal.setcontext(self.saved)

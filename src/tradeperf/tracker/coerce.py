@@ -158,9 +158,10 @@ def to_fill(value: object = None, *, default_id: str | None = None, **fields: An
     >>> f.side.value, f.quantity == 0.5
     ('BUY', True)
     >>> to_fill(symbol="X", side="buy", qty=1, price=1, timestamp="2024-05-01T12:00:00")
+    ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tradeperf.tracker.coerce.TrackerInputError: fill: timestamp '2024-05-01T12:00:00' has no timezone: give an aware time (UTC or with an offset) (field 'timestamp')
+    tradeperf.tracker.coerce.TrackerInputError: fill: timestamp ... has no timezone: ...
     """
     if type(value) is Fill and not fields:
         return value

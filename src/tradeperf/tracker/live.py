@@ -81,11 +81,8 @@ def _json_default(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if hasattr(value, "__dataclass_fields__"):
-        return {
-            k: getattr(value, k)
-            for k in value.__dataclass_fields__
-            if k != "extra"  # type: ignore[attr-defined]
-        }
+        names = value.__dataclass_fields__
+        return {k: getattr(value, k) for k in names if k != "extra"}
     return str(value)
 
 
@@ -464,6 +461,8 @@ class Tracker(PerformanceTracker):
             A `Fill`, a mapping, a pandas or Polars row; or None and the fields as keywords
             (``symbol``, ``side``, ``quantity``, ``price``, ``timestamp``, ``fee``,
             ``strategy``, ``fill_id``, ``reference_price``...; any name the readers take).
+        **fields
+            The fill's fields as keywords (they override those of ``fill``).
 
         Returns
         -------
@@ -566,6 +565,8 @@ class Tracker(PerformanceTracker):
         trade
             A `Trade`, a mapping (any layout the trade readers take: ``asset``, ``pnl``,
             ``exit_time``...), a pandas or Polars row; or the fields as keywords.
+        **fields
+            The trade's fields as keywords (they override those of ``trade``).
 
         Returns
         -------
@@ -704,7 +705,8 @@ class Tracker(PerformanceTracker):
     def _snapshot(self, now: dt.datetime) -> dict[str, Any]:
         import decimal
 
-        from tradeperf.ledger._exact import EXACT, round18 as r
+        from tradeperf.ledger._exact import EXACT
+        from tradeperf.ledger._exact import round18 as r
 
         b = self._books
         a = b.account
@@ -986,7 +988,7 @@ class Tracker(PerformanceTracker):
             self._flush_lock.release()
 
     def _flush_in_context(self) -> int:
-        """The body of `_flush_now`, under the flush lock (lock order: flush, then records)."""
+        """Run the body of `_flush_now` under the flush lock (lock order: flush, then records)."""
         from tradeperf.store.tracker_sql import SnapshotRow, TrackerStateRow
         from tradeperf.tracker.persist import source_write
 
@@ -1114,10 +1116,13 @@ class Tracker(PerformanceTracker):
                 self._store.close()
 
     def __enter__(self) -> Tracker:
+        """Use the tracker in a ``with`` block; it is closed at the end."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the tracker (`close`)."""
         self.close()
 
     def __repr__(self) -> str:
+        """Show the name, currency and the number of records recorded."""
         return f"Tracker(name={self.name!r}, currency={self.currency!r}, records={self._sequence})"

@@ -48,7 +48,7 @@ _KINDS: Final = (
 
 
 def source_of(name: str) -> str:
-    """The source path of the tracker ``name`` (``tracker://NAME``)."""
+    """Return the source path of the tracker ``name`` (``tracker://NAME``)."""
     return f"{SOURCE_SCHEME}{name}"
 
 
@@ -85,7 +85,7 @@ def source_write(
         chosen = [(n, r) for n, r in records if type(r) is cls]
         if not chosen:
             continue
-        table = to_table([r for _, r in chosen])
+        table = to_table([r for _, r in chosen])  # type: ignore[misc]  # all of type cls
         lines = pa.array([n for n, _ in chosen], type=pa.int64())
         table = table.set_column(table.schema.get_field_index("source_line"), "source_line", lines)
         parts[kind] = table
