@@ -168,6 +168,10 @@ class Ledger:
         runs for weeks (the live tracker): keep only the open lots and the totals; the caller
         reads each fill's ``last_realized`` and ``last_fee`` and the trades `apply` returns,
         and checks fill ids itself.
+    round_trips
+        False: make no flat-to-flat `Trade` records (`apply` returns none); the books, P&L and
+        ``last_realized`` are the same. For books whose totals alone are read (a strategy's
+        own books in the live tracker).
 
     Raises
     ------
@@ -191,6 +195,7 @@ class Ledger:
         round_trip: RoundTrip = RoundTrip.FLAT_TO_FLAT,
         capital: Decimal = ZERO,
         keep_history: bool = True,
+        round_trips: bool = True,
     ) -> None:
         self.cost_basis = CostBasis(cost_basis)
         self.round_trip = RoundTrip(round_trip)
@@ -221,6 +226,7 @@ class Ledger:
         self.cash = ZERO
         self.last_time: datetime | None = None
         self._keep = keep_history
+        self._round_trips = round_trips or self.round_trip is RoundTrip.PER_LOT
         #: the realized P&L and the fee (in the P&L currency) of the last fill applied
         self.last_realized = ZERO
         self.last_fee = ZERO
@@ -572,7 +578,7 @@ class Ledger:
             pos.sign = 0
             pos.episode = None
             pos.cost = ZERO
-            if not self._per_lot:
+            if not self._per_lot and self._round_trips:
                 trades.append(
                     make_trade(
                         TradeParts(

@@ -115,6 +115,7 @@ def dump_ledger(ledger: Ledger) -> dict[str, Any]:
         )
     return {
         "cost_basis": ledger.cost_basis.value,
+        "round_trips": ledger._round_trips,
         "round_trip": ledger.round_trip.value,
         "capital": str(ledger.capital),
         "realized_pnl": str(ledger.realized_pnl),
@@ -142,6 +143,7 @@ def load_ledger(doc: dict[str, Any]) -> Ledger:
         round_trip=RoundTrip(doc["round_trip"]),
         capital=Decimal(doc["capital"]),
         keep_history=False,
+        round_trips=doc.get("round_trips", True),
     )
     led.realized_pnl = Decimal(doc["realized_pnl"])
     led.fees = Decimal(doc["fees"])

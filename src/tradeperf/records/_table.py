@@ -41,6 +41,8 @@ def records_to_table(
     >>> table.column("amount").to_pylist()
     [Decimal('1.00')]
     """
+    if decimals is None:
+        return _fast_table(list(records), schema)
     columns: dict[str, list[object]] = {f.name: [] for f in schema}
     for r in records:
         for name, values in columns.items():
@@ -53,3 +55,31 @@ def records_to_table(
                 value = decimals(value)
             values.append(value)
     return pa.table(columns, schema=schema)
+
+
+def _converted(values: list[object]) -> list[object]:
+    out: list[object] = []
+    for value in values:
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        out.append(value)
+    return out
+
+
+def _fast_table(records: list[object], schema: pa.Schema) -> pa.Table:
+    """`records_to_table` without ``decimals``: one column at a time.
+
+    Arrow takes a text enum as its text and a tuple as a list; a column it refuses as it
+    is (an enum of numbers) is converted as the general path converts it.
+    """
+    arrays = []
+    for f in schema:
+        name = f.name
+        values = [getattr(r, name, None) for r in records]
+        try:
+            arrays.append(pa.array(values, type=f.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays.append(pa.array(_converted(values), type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)

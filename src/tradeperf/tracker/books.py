@@ -357,7 +357,9 @@ class LiveBooks:
         Marks are applied to the account's books alone: a strategy's positions are valued,
         and its fees in another currency converted, at the same latest marks.
         """
-        books = self.scopes[strategy] = Ledger(cost_basis=self.cost_basis, keep_history=False)
+        books = self.scopes[strategy] = Ledger(
+            cost_basis=self.cost_basis, keep_history=False, round_trips=False
+        )
         books._marks = self.account._marks
         return books
 
