@@ -349,3 +349,21 @@ def test_a_fill_older_than_its_positions_last_is_refused(tracker: Tracker) -> No
         symbol="Y", side="buy", quantity=1, price=10, timestamp=at(4), fill_id="3"
     )  # another position: its own order
     assert tracker.snapshot(now=at(6))["positions"][0]["quantity"] == 1
+
+
+def test_the_readme_integration_runs_as_written(tmp_path, monkeypatch, capsys) -> None:
+    """The README's ten-line bot integration, executed as it stands (in a fresh folder)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The live tracker a bot embeds", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 12
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert Decimal(out[0].split()[0]) == Decimal("10046.8")  # 10000 + 50 unrealized − 3.2
+    assert out[1] == "closed 73.560000000000000000"  # (64800 − 64000) × 0.1 − 3.2 − 3.24
+    assert Decimal(out[2].split()[0]) == Decimal("73.56")
+    assert out[2].split()[1] == "1.0"
+    assert (tmp_path / "bot.duckdb").exists()
