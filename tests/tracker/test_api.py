@@ -367,3 +367,20 @@ def test_the_readme_integration_runs_as_written(tmp_path, monkeypatch, capsys) -
     assert Decimal(out[2].split()[0]) == Decimal("73.56")
     assert out[2].split()[1] == "1.0"
     assert (tmp_path / "bot.duckdb").exists()
+
+
+def test_the_rule_engine_runs_on_the_trackers_figures(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the alerts' JSONL sink writes under ./logs
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("win_rate: 0.6\nmin_trades: 2\n", encoding="utf-8")
+    alerts: list[dict[str, object]] = []
+    with Tracker(
+        capital=1000, flush_interval=0, targets=targets, check_every=0, clock=lambda: at(60)
+    ) as tracker:
+        tracker.on("alert", lambda e: alerts.append(e.data))
+        for i, pnl in enumerate([5, -3, -2, -4]):
+            tracker.record_trade(asset="X", pnl=pnl, exit_time=at(i), trade_id=f"t{i}")
+        tracker.flush()
+    assert [a["kind"] for a in alerts] == ["fired"]
+    assert alerts[0]["rule"] == "win_rate"
+    assert (tmp_path / "logs" / "performance-alerts.jsonl").exists()
