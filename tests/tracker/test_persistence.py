@@ -130,10 +130,11 @@ def test_sigkill_loses_at_most_the_unflushed_batch(store_url: str, tmp_path: Pat
         assert fills == sum(type(r) is Fill for r in records)
 
 
-def test_many_threads_record_at_once_and_totals_equal_a_serial_run() -> None:
-    """Eight threads, each its own symbols: every figure equals one thread's run."""
+def test_many_threads_record_at_once_and_totals_equal_a_serial_run(store_url: str) -> None:
+    """Eight threads, each its own symbols, the flusher writing meanwhile: every figure equals
+    one thread's run, and the store holds each record once."""
     parts = [stream(400, seed=s, symbols=(f"S{s}a", f"S{s}b"), prefix=f"t{s}-") for s in range(8)]
-    with Tracker(capital=5000, flush_interval=0.01, batch_size=64) as shared:
+    with Tracker(store_url, capital=5000, flush_interval=0.01, batch_size=64) as shared:
         barrier = threading.Barrier(len(parts))
 
         def run(records: list[object]) -> None:
@@ -157,6 +158,9 @@ def test_many_threads_record_at_once_and_totals_equal_a_serial_run() -> None:
         assert live[key] == ref[key], key
     assert live_figures["net_pnl"] == ref_figures["net_pnl"]
     assert live_figures["trades"] == ref_figures["trades"]
+    with open_store(store_url) as store:
+        fills = store.records(RecordKind.FILLS).num_rows
+    assert fills == sum(type(r) is Fill for p in parts for r in p)
 
 
 def test_threads_on_one_symbol_keep_cash_and_inventory_exact() -> None:
