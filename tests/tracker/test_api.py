@@ -283,7 +283,6 @@ def test_per_strategy_books_are_each_strategys_own(tracker: Tracker) -> None:
 
 
 def test_slippage_per_fill_trade_and_strategy(tracker: Tracker) -> None:
-    pytest.importorskip("tradeperf.metrics.execution")
     got: list[object] = []
     tracker.on("fill", lambda e: got.append(e.data["slippage_bps"]))
     tracker.on("trade_closed", lambda e: got.append(("trade", e.data["slippage_bps"])))

@@ -189,7 +189,6 @@ def test_threads_on_one_symbol_keep_cash_and_inventory_exact() -> None:
 
 @pytest.mark.parametrize("where", ["memory", "folder"])
 def test_state_to_an_object_store_and_back(where: str, tmp_path: Path) -> None:
-    pytest.importorskip("fsspec")
     url = "memory://bots/state.json" if where == "memory" else f"file://{tmp_path}/state.json"
     records = stream(500)
     with Tracker(capital=5000, flush_interval=0) as first:
