@@ -110,7 +110,23 @@ SIDES = st.sampled_from(
     ["buy", "sell", "B", "s", "LONG", "short", "1", "-1", "", "null", "x", " Buy ", "bot"]
 )
 TEXT = st.one_of(
-    st.sampled_from(["ES", " NQ ", "BTC-USD", "", "null", "n/a", "a b", "€UR", 'q"t', "x,y"]),
+    st.sampled_from(
+        [
+            "ES",
+            " NQ ",
+            "BTC-USD",
+            "",
+            "null",
+            "n/a",
+            "a b",
+            "€UR",
+            'q"t',
+            "x,y",
+            "X\x00Y",
+            "a\x1fb",
+            " \tZ\r",
+        ]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=4),
 )
 LIQUIDITY = st.sampled_from(["", "maker", "T", "add", "REMOVE", "x", "null"])

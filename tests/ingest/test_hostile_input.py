@@ -169,6 +169,32 @@ def test_nul_byte_inside_a_record_costs_one_row(tmp_path: Path, fast: bool, line
     assert_one_reject_at(read(path, fast=fast), line, expected)
 
 
+@pytest.mark.parametrize("text", ["BTC\x00USDT", "BTC\x01", "\x7fBTC", "a\x1bb"])
+@pytest.mark.parametrize("field", ["symbol", "trade_id", "strategy"])
+def test_escaped_control_character_in_a_text_field_costs_one_row(
+    tmp_path: Path, fast: bool, text: str, field: str
+) -> None:
+    # JSON may spell NUL as \u0000: valid JSON, but no symbol, id or name holds it (the books
+    # key positions by text joined with NUL)
+    lines = [trade_line(i) for i in range(1, 11)]
+    lines[4] = trade_line(5, **{field: text})
+    assert json.loads(lines[4])[field] == text
+    result = read(write_lines(tmp_path / "trades.jsonl", lines), fast=fast)
+    assert_one_reject_at(result, 5, good(1, 2, 3, 4, 6, 7, 8, 9, 10))
+    assert result.rejected[0].field == field
+    assert "control character" in result.rejected[0].reason
+
+
+def test_surrounding_whitespace_of_a_text_field_is_trimmed_not_refused(
+    tmp_path: Path, fast: bool
+) -> None:
+    lines = [trade_line(i) for i in range(1, 4)]
+    lines[1] = trade_line(2, symbol="\tBTCUSDT\r\n")
+    result = read(write_lines(tmp_path / "trades.jsonl", lines), fast=fast)
+    assert not result.rejected
+    assert result.table.column("symbol").to_pylist() == ["BTCUSDT"] * 3
+
+
 def test_jsonl_is_recognised_by_its_readable_lines_after_a_binary_first_line(
     tmp_path: Path, fast: bool
 ) -> None:

@@ -21,7 +21,7 @@ from tests.tracker.events import T0, exact_view, feed, stream
 from tradeperf.errors import ConfigError, StoreError
 from tradeperf.records import Fill, Mark, RecordKind
 from tradeperf.store import open_store
-from tradeperf.tracker import Tracker
+from tradeperf.tracker import Tracker, TrackerInputError
 
 NOW = T0 + dt.timedelta(days=3)
 
@@ -65,6 +65,21 @@ def test_a_restart_recognises_a_fill_sent_again(tmp_path: Path) -> None:
             again.record_fill(Fill("x1", T0, "X", "BUY", Decimal(2), Decimal(10)))
 
 
+@pytest.mark.parametrize("field", ["symbol", "strategy", "fill_id"])
+def test_a_control_character_is_refused_and_the_store_goes_on(tmp_path: Path, field: str) -> None:
+    url = f"duckdb://{tmp_path / 's.duckdb'}"
+    good = {"symbol": "X", "side": "buy", "quantity": 1, "price": 10, "timestamp": T0}
+    with Tracker(url, flush_interval=0) as tracker:
+        tracker.record_fill(**good, fill_id="a")
+        with pytest.raises(TrackerInputError, match=field):
+            tracker.record_fill(**{**good, "fill_id": "b", field: "X\x00Y"})
+        tracker.record_fill(**{**good, "timestamp": T0 + dt.timedelta(seconds=1)}, fill_id="c")
+        assert tracker.flush() >= 0
+    with open_store(url) as store:
+        ids = sorted(store.records(RecordKind.FILLS).column("fill_id").to_pylist())
+    assert ids == ["a", "c"]
+
+
 def test_a_restart_with_other_books_is_refused(tmp_path: Path) -> None:
     url = f"duckdb://{tmp_path / 's.duckdb'}"
     with Tracker(url, flush_interval=0, cost_basis="lifo") as first:
@@ -79,7 +94,7 @@ _CHILD = textwrap.dedent(
     """
     import sys
     from tests.tracker.events import feed, stream
-    from tradeperf.tracker import Tracker
+    from tradeperf.tracker import Tracker, TrackerInputError
 
     url, n = sys.argv[1], int(sys.argv[2])
     records = stream(n)

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ingest.kinds import ColumnBatch, Mask
-from tradeperf.ingest.rows import NULL_SPELLINGS, resolve_row
+from tradeperf.ingest.rows import CONTROL_CHARACTER, NULL_SPELLINGS, resolve_row
 from tradeperf.records import MONEY_TYPE, RecordKind
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
@@ -53,6 +53,7 @@ def fast_enabled(*, fast: bool | None = None) -> bool:
 
 #: What `str.strip` removes from ASCII text.
 _ASCII_SPACE: Final = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_CONTROL_PATTERN: Final = CONTROL_CHARACTER.pattern
 _NULL_SPELLINGS: Final = pa.array(sorted(NULL_SPELLINGS))  # the row reader's, as Arrow
 #: Plain decimals that `to_decimal` reads exactly and Arrow casts to the same value: at most
 #: 20 integer and 18 fractional digits, no exponent, no ``_``.
@@ -120,8 +121,12 @@ def text_values(values: pa.Array | pa.ChunkedArray | None, n: int) -> tuple[pa.A
         return array.cast(pa.string()), none_mask(n)
     if not pa.types.is_string(kind):
         return _unknown(array, n, pa.string())
-    ascii = pc.string_is_ascii(array)
     trimmed = pc.ascii_trim(array, characters=_ASCII_SPACE)
+    # control characters inside are refused by the row path (NUL separates booking keys)
+    ascii = pc.and_kleene(
+        pc.string_is_ascii(array),
+        pc.invert(pc.match_substring_regex(trimmed, _CONTROL_PATTERN)),
+    )
     missing = pc.is_in(pc.ascii_lower(trimmed), value_set=_NULL_SPELLINGS)
     keep = pc.and_(ascii, pc.invert(missing))
     return pc.if_else(keep, trimmed, pa.scalar(None, pa.string())), to_mask(pc.invert(ascii))

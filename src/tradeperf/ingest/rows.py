@@ -178,12 +178,17 @@ def parse_text(value: object, field: str) -> str | None:
     Raises
     ------
     RowError
-        If the value is a list or an object.
+        If the value is a list or an object, or holds a control character inside it
+        (NUL and the other ASCII control codes but tab, LF and CR; surrounding whitespace is
+        trimmed first): junk from a damaged file, never part of a symbol or an id.
     """
     if is_missing(value):
         return None
     if isinstance(value, str):
-        return value.strip()
+        text = value.strip()
+        if CONTROL_CHARACTER.search(text):
+            raise RowError(f"control character in text: {value!r}", field=field)
+        return text
     if isinstance(value, bool | dict | list | tuple):
         raise RowError(f"expected text, got {type(value).__name__}", field=field)
     return str(value)
@@ -193,6 +198,9 @@ def parse_text(value: object, field: str) -> str | None:
 #: below 1e17 microseconds, else nanoseconds.
 _EPOCH_LIMITS: Final = ((Decimal("1e11"), 0), (Decimal("1e14"), 3), (Decimal("1e17"), 6))
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: ASCII control characters other than tab, LF and CR (which a quoted CSV cell may hold):
+#: junk from a damaged file, never part of a symbol, an id or a name.
+CONTROL_CHARACTER: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMERIC = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
 
 

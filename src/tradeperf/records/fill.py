@@ -53,6 +53,8 @@ def _require_aware(name: str, value: datetime) -> None:
 def _require_text(name: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be non-empty text, got {value!r}")
+    if not value.isprintable() and any(c < " " or c == "\x7f" for c in value.strip()):
+        raise ValueError(f"{name} holds a control character: {value!r}")
 
 
 def _exact(name: str, value: object) -> Decimal:
