@@ -1545,15 +1545,21 @@ class SQLStore(TrackerTables, Store):
         return state[2] if state else None
 
     # -- reads --------------------------------------------------------------------------
-    def _trade_filter(self, query: TradeQuery | None) -> tuple[str, list[Any]]:
+    def _trade_filter(
+        self, query: TradeQuery | None, *, time: str = "exit_time", also: Sequence[str] = ()
+    ) -> tuple[str, list[Any]]:
+        """`` WHERE ...`` and its parameters for ``query``, its window on column ``time``.
+
+        ``also`` are further conditions (without parameters) joined with AND.
+        """
         q = query or TradeQuery()
-        where: list[str] = []
+        where: list[str] = list(also)
         params: list[Any] = []
         if q.start is not None:
-            where.append("exit_time >= ?")
+            where.append(f"{time} >= ?")
             params.append(q.start)
         if q.end is not None:
-            where.append("exit_time < ?")
+            where.append(f"{time} < ?")
             params.append(q.end)
         for column, values in (
             ("strategy", q.strategies),
@@ -1568,7 +1574,7 @@ class SQLStore(TrackerTables, Store):
             params.extend([q.currency[1], q.currency[0]])
         if q.session is not None:
             tz = resolve_timezone(q.session_tz).key
-            where.append(q.session.sql_on("exit_time", tz, dialect=self.dialect))
+            where.append(q.session.sql_on(time, tz, dialect=self.dialect))
         return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
@@ -1621,32 +1627,15 @@ class SQLStore(TrackerTables, Store):
         """
         if not self._has_table(RecordKind.FILLS.value):
             return SlippageSums()
-        where: list[str] = ["reference_price IS NOT NULL"]
-        params: list[Any] = []
-        for column, bound in ((">=", query.start), ("<", query.end)):
-            if bound is not None:
-                where.append(f"timestamp {column} ?")
-                params.append(bound)
-        for column, values in (
-            ("strategy", query.strategies),
-            ("symbol", query.symbols),
-            ("source", query.sources),
-        ):
-            if values:
-                where.append(f"{column} IN ({', '.join('?' for _ in values)})")
-                params.extend(values)
-        if query.currency is not None:
-            where.append("coalesce(currency, ?) = ?")
-            params.extend([query.currency[1], query.currency[0]])
-        if query.session is not None:
-            tz = resolve_timezone(query.session_tz).key
-            where.append(query.session.sql_on("timestamp", tz, dialect=self.dialect))
+        where, params = self._trade_filter(
+            query, time="timestamp", also=["reference_price IS NOT NULL"]
+        )
         p, r = "CAST(price AS FLOAT8)", "CAST(reference_price AS FLOAT8)"
         q, m = "CAST(quantity AS FLOAT8)", "CAST(multiplier AS FLOAT8)"
         rows = (
             f"SELECT strategy, symbol, timestamp, abs({q} * {p} * {m}) AS w, "
             f"(CASE WHEN side = 'SELL' THEN -1 ELSE 1 END) * (({p} - {r}) / {r}) "
-            f"* CAST(10000 AS FLOAT8) AS b FROM fills WHERE {' AND '.join(where)}"
+            f"* CAST(10000 AS FLOAT8) AS b FROM fills{where}"
         )
         sums = "sum(w * b), sum(w), count(*)"
         if day_key is None:

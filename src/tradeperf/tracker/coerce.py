@@ -213,12 +213,7 @@ def to_mark(value: object = None, **fields: Any) -> Mark:
     TrackerInputError
         Naming the field, for an invalid or naive value.
     """
-    if type(value) is Mark and not fields:
-        return value
-    if isinstance(value, Mark):
-        value = {"timestamp": value.timestamp, "symbol": value.symbol, "price": value.price}
-    row = _validated(RecordKind.MARKS, "mark", value, fields)
-    return _build(Mark, "mark", ("timestamp", "symbol", "price"), row)
+    return _to_record(Mark, RecordKind.MARKS, "mark", value, fields)
 
 
 def to_funding(value: object = None, **fields: Any) -> FundingPayment:
@@ -229,13 +224,7 @@ def to_funding(value: object = None, **fields: Any) -> FundingPayment:
     TrackerInputError
         Naming the field, for an invalid or naive value.
     """
-    if type(value) is FundingPayment and not fields:
-        return value
-    if isinstance(value, FundingPayment):
-        value = {n: getattr(value, n) for n in FundingPayment.__dataclass_fields__}
-    row = _validated(RecordKind.FUNDING, "funding", value, fields)
-    names = tuple(FundingPayment.__dataclass_fields__)
-    return _build(FundingPayment, "funding", names, row)
+    return _to_record(FundingPayment, RecordKind.FUNDING, "funding", value, fields)
 
 
 def to_cash_flow(value: object = None, **fields: Any) -> CashFlow:
@@ -246,9 +235,16 @@ def to_cash_flow(value: object = None, **fields: Any) -> CashFlow:
     TrackerInputError
         Naming the field, for an invalid or naive value.
     """
-    if type(value) is CashFlow and not fields:
+    return _to_record(CashFlow, RecordKind.CASH_FLOWS, "cash flow", value, fields)
+
+
+def _to_record(
+    cls: type[R], kind: RecordKind, label: str, value: object, fields: dict[str, Any]
+) -> R:
+    """``value`` (a ``cls``, a mapping or a table row) or ``fields`` as a ``cls`` dataclass."""
+    if type(value) is cls and not fields:
         return value
-    if isinstance(value, CashFlow):
-        value = {n: getattr(value, n) for n in CashFlow.__dataclass_fields__}
-    row = _validated(RecordKind.CASH_FLOWS, "cash flow", value, fields)
-    return _build(CashFlow, "cash flow", tuple(CashFlow.__dataclass_fields__), row)
+    names = tuple(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    if isinstance(value, cls):
+        value = {n: getattr(value, n) for n in names}
+    return _build(cls, label, names, _validated(kind, label, value, fields))

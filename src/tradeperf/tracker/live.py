@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from tradeperf.errors import ConfigError, StoreError
 from tradeperf.ledger._exact import round18
@@ -45,6 +45,8 @@ __all__ = ["EVENTS", "Tracker", "TrackerEvent"]
 EVENTS: Final = ("fill", "trade_opened", "trade_closed", "equity", "alert")
 #: The format tag of the tracker's state document (`Tracker.save`, docs/tracker.md).
 STATE_FORMAT: Final = "tradeperf.tracker/1"
+
+_Flow = TypeVar("_Flow", FundingPayment, CashFlow)
 #: Snapshot resolutions kept in the store, and how long each is kept by default.
 DEFAULT_RETENTION: Final[dict[str, str | None]] = {"minute": "24h", "hour": "30d", "day": None}
 _LEVELS: Final = {
@@ -650,18 +652,7 @@ class Tracker(PerformanceTracker):
         TrackerInputError
             For an invalid or naive field.
         """
-        with self._lock, exact():
-            self._check_open()
-            p = (
-                payment
-                if type(payment) is FundingPayment and not fields
-                else to_funding(payment, **fields)
-            )
-            before = self._books.equity_now
-            self._books.funding(p)
-            self._queue(p)
-            self._equity_changed(before, p.timestamp)
-            return p
+        return self._record_flow(lambda: to_funding(payment, **fields), self._books.funding)
 
     def record_cash_flow(self, flow: Any = None, **fields: Any) -> CashFlow:
         """Record a deposit (amount > 0) or withdrawal (< 0): equity moves, P&L does not.
@@ -671,14 +662,18 @@ class Tracker(PerformanceTracker):
         TrackerInputError
             For an invalid or naive field.
         """
+        return self._record_flow(lambda: to_cash_flow(flow, **fields), self._books.cash_flow)
+
+    def _record_flow(self, make: Callable[[], _Flow], apply: Callable[[_Flow], None]) -> _Flow:
+        """Coerce, apply and queue one funding payment or cash flow under the lock."""
         with self._lock, exact():
             self._check_open()
-            c = flow if type(flow) is CashFlow and not fields else to_cash_flow(flow, **fields)
+            flow = make()
             before = self._books.equity_now
-            self._books.cash_flow(c)
-            self._queue(c)
-            self._equity_changed(before, c.timestamp)
-            return c
+            apply(flow)
+            self._queue(flow)
+            self._equity_changed(before, flow.timestamp)
+            return flow
 
     def _check_open(self) -> None:
         if self._closed:
