@@ -248,3 +248,33 @@ def test_snapshots_over_time_with_retention(tmp_path: Path) -> None:
     assert [Decimal(h["equity"]) for h in hours] == [101, 103, 105, 105]  # each hour's last
     assert len(days) == 1
     assert Decimal(days[0]["equity"]) == 105
+
+
+def test_an_in_memory_tracker_writes_its_records_when_needed(monkeypatch) -> None:
+    from tradeperf.tracker import live
+
+    monkeypatch.setattr(live, "MEMORY_BACKLOG", 8)
+
+    def stored(tracker: Tracker) -> int:
+        with tracker._store_lock:  # the flusher uses the store's connection too
+            return tracker._store.records(RecordKind.FILLS).num_rows
+
+    fills = [
+        Fill(f"m{i}", T0 + dt.timedelta(seconds=i), "X", "BUY" if i % 2 == 0 else "SELL",
+             Decimal(1), Decimal(100 + i))
+        for i in range(20)
+    ]  # fmt: skip
+    with Tracker(flush_interval=0.01, capital=1000) as tracker:
+        for f in fills[:5]:
+            tracker.record_fill(f)
+        time.sleep(0.2)  # flushes run: snapshots are taken, five records keep waiting
+        assert stored(tracker) == 0
+        assert tracker.history("minute")  # a query writes them
+        assert stored(tracker) == 5
+        for f in fills[5:]:
+            tracker.record_fill(f)
+        deadline = time.monotonic() + 10
+        while stored(tracker) < 13:  # the backlog of 8
+            assert time.monotonic() < deadline, "the backlog was not written"
+            time.sleep(0.01)
+        assert tracker.metrics()["trades"] == 10  # every round trip, the waiting ones too

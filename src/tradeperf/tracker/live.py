@@ -47,6 +47,9 @@ EVENTS: Final = ("fill", "trade_opened", "trade_closed", "equity", "alert")
 STATE_FORMAT: Final = "tradeperf.tracker/1"
 
 _Flow = TypeVar("_Flow", FundingPayment, CashFlow)
+#: Records an in-memory tracker (no store, no targets) keeps waiting before it writes them
+#: to its store (sooner when a query needs them): this bounds the memory they take.
+MEMORY_BACKLOG: Final = 200_000
 #: Snapshot resolutions kept in the store, and how long each is kept by default.
 DEFAULT_RETENTION: Final[dict[str, str | None]] = {"minute": "24h", "hour": "30d", "day": None}
 _LEVELS: Final = {
@@ -241,6 +244,11 @@ class Tracker(PerformanceTracker):
         self._closed = False
         self._flush_error: Exception | None = None
         self._store = open_store(url)
+        # an in-memory store only answers queries: its records are written when one needs
+        # them (metrics, trades, report, flush, close), not every flush interval; targets
+        # read the store's figures, so with targets every flush writes them
+        self._write_each_flush = store is not None or self._targets is not None
+        self._backlog = self._batch_size if self._write_each_flush else MEMORY_BACKLOG
         try:
             keep_books(self._store, basis)
             self._books = self._restore()
@@ -447,9 +455,11 @@ class Tracker(PerformanceTracker):
     def _queue(self, record: object) -> None:
         self._sequence += 1
         self._pending.append((self._sequence, record))
-        if len(self._pending) >= self._batch_size:
+        if len(self._pending) >= self._backlog:
             self._wake.set()
-            if len(self._pending) >= 10 * self._batch_size or self._thread is None:
+            if self._write_each_flush and (
+                len(self._pending) >= 10 * self._batch_size or self._thread is None
+            ):
                 # the flusher is behind (or there is none): push back, unless a flush is
                 # under way (it waits for this thread's lock: taking its lock would deadlock)
                 self._flush_now(blocking=False)
@@ -966,8 +976,10 @@ class Tracker(PerformanceTracker):
         day, _ = period_bounds("today", now, self._zone)
         return [("minute", minute), ("hour", hour), ("day", day)]
 
-    def _flush_now(self, *, blocking: bool = True) -> int:
+    def _flush_now(self, *, blocking: bool = True, records: bool = True) -> int:
         """Write what waits, with the state and the snapshots due; return the records written.
+
+        ``records=False`` writes the state and snapshots alone (the records keep waiting).
 
         Runs in the default decimal context: a flush a record starts (``batch_size``) would
         otherwise run in the record's exact context, which traps every rounding.
@@ -978,18 +990,18 @@ class Tracker(PerformanceTracker):
             return 0
         try:
             with decimal.localcontext(decimal.DefaultContext):
-                return self._flush_in_context()
+                return self._flush_in_context(records=records)
         finally:
             self._flush_lock.release()
 
-    def _flush_in_context(self) -> int:
+    def _flush_in_context(self, *, records: bool) -> int:
         """Run the body of `_flush_now` under the flush lock (lock order: flush, then records)."""
         from tradeperf.store.tracker_sql import SnapshotRow, TrackerStateRow
         from tradeperf.tracker.persist import source_write
 
         now = self._clock()
         with self._lock:
-            pending, self._pending = self._pending, []
+            pending, self._pending = (self._pending, []) if records else ([], self._pending)
             sequence = self._sequence
             stored = self._stored_rows + len(pending)
             state = json.dumps({**self._state_doc(), "stored_rows": stored}, sort_keys=True)
@@ -1052,7 +1064,8 @@ class Tracker(PerformanceTracker):
             if self._stop.is_set():
                 break
             try:
-                self._flush_now()
+                records = self._write_each_flush or len(self._pending) >= self._backlog
+                self._flush_now(records=records)
                 self._flush_error = None
             except Exception as exc:  # logged once per run of failures; retried next time
                 if self._flush_error is None:
@@ -1103,8 +1116,8 @@ class Tracker(PerformanceTracker):
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
-        try:
-            self._flush_now()
+        try:  # an in-memory store goes with the tracker: what it has not written, it need not
+            self._flush_now(records=self._write_each_flush)
         finally:
             self._closed = True
             with self._store_lock:
