@@ -168,8 +168,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     section = data.get("tradeperf", data)
-    # [targets] and [alerts] are the alerts' tables (tradeperf.alerts.targets, .settings)
-    section = {k: v for k, v in section.items() if k not in ("targets", "alerts")}
+    # [targets] and [alerts] are the alerts' tables (tradeperf.alerts.targets, .settings),
+    # [tracker] the tracker's (tradeperf.tracker.settings)
+    section = {k: v for k, v in section.items() if k not in ("targets", "alerts", "tracker")}
     unknown = set(section) - set(_BY_NAME)
     if unknown:
         raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")

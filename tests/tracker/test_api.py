@@ -315,6 +315,37 @@ def test_bad_settings_are_config_errors() -> None:
         Tracker(cost_basis="hifo")
     with pytest.raises(ConfigError, match="retention"):
         Tracker(retention={"second": "1h"})
+    with pytest.raises(ConfigError, match="batch_size"):
+        Tracker(batch_size=0)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("flush_interval = -1", r"tracker\.flush_interval: a number of seconds of at least 0"),
+        ('flush_interval = "soon"', r"tracker\.flush_interval"),
+        ("batch_size = 2.5", r"tracker\.batch_size: a whole number"),
+        ('dedup_window = "a while"', r"tracker\.dedup_window"),
+        ("retention = 3", r"tracker\.retention: a table"),
+        ('retention = {second = "1h"}', r"unknown resolution 'second'"),
+        ('retention = {minute = "soon"}', r"tracker\.retention\.minute"),
+        ("speed = 1", r"tracker: unknown settings speed"),
+    ],
+)
+def test_a_bad_tracker_table_names_the_file_and_key(tmp_path, table: str, message: str) -> None:
+    config = tmp_path / "tradeperf.toml"
+    config.write_text(f"[tracker]\n{table}\n")
+    with pytest.raises(ConfigError, match=message) as err:
+        Tracker(config_file=config)
+    assert str(config) in str(err.value)
+
+
+def test_an_argument_wins_over_the_tracker_table(tmp_path) -> None:
+    config = tmp_path / "tradeperf.toml"
+    config.write_text('[tracker]\nflush_interval = 0\nbatch_size = 7\ndedup_window = "1h"\n')
+    with Tracker(config_file=config, batch_size=9) as tracker:
+        assert (tracker._thread, tracker._batch_size) == (None, 9)
+        assert tracker._dedup == dt.timedelta(hours=1)
     with Tracker(flush_interval=0) as tracker, pytest.raises(ConfigError, match="period"):
         tracker.metrics("fortnight")
 

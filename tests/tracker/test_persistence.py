@@ -225,11 +225,22 @@ def test_state_to_an_object_store_and_back(where: str, tmp_path: Path) -> None:
         Tracker.load(str(bad))
 
 
-def test_snapshots_over_time_with_retention(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["arguments", "config file"])
+def test_snapshots_over_time_with_retention(tmp_path: Path, how: str) -> None:
     clock = [dt.datetime(2024, 6, 1, 10, 0, 5, tzinfo=dt.UTC)]
     url = f"duckdb://{tmp_path / 's.duckdb'}"
-    with Tracker(url, flush_interval=0, capital=100, clock=lambda: clock[0],
-                 retention={"minute": "2h"}) as tracker:  # fmt: skip
+    options: dict[str, object] = {"flush_interval": 0, "retention": {"minute": "2h"}}
+    if how == "config file":  # the [tracker] table, as a bot's tradeperf.toml gives it
+        config = tmp_path / "tradeperf.toml"
+        config.write_text(
+            'capital = 100\n[tracker]\nflush_interval = 0\n[tracker.retention]\nminute = "2h"\n'
+            'day = "forever"\n'
+        )
+        options = {"config_file": config}
+    else:
+        options["capital"] = 100
+    with Tracker(url, clock=lambda: clock[0], **options) as tracker:  # type: ignore[arg-type]
+        assert tracker._thread is None  # flush_interval = 0: no background flush
         for i in range(6):  # one record and a flush every 30 minutes
             tracker.mark("X", 10 + i, clock[0])
             if i == 0:

@@ -21,8 +21,9 @@ below the real environment; its `PERFORMANCE_SUMMARY_TIMEZONE` counts as `TRADEP
 where that is not set. The same `.env` and environment give the alerts'
 `TRADEPERF_TARGETS` and `TRADEPERF_ALERT_ROLLING_WINDOW` (or `PERFORMANCE_ALERT_ROLLING_WINDOW`),
 and the `TRADEPERF_ALERT_*` settings of the config's `[alerts]` table (repeats, sinks, the
-digest, maintenance windows), see [alerts.md](alerts.md). `TRADEPERF_STORE_WAIT` is how long a
-command waits for a DuckDB file another process holds (seconds, default 10; see
+digest, maintenance windows), see [alerts.md](alerts.md). The `[tracker]` table holds the live
+tracker's flushing and snapshot retention, see [tracker.md](tracker.md). `TRADEPERF_STORE_WAIT`
+is how long a command waits for a DuckDB file another process holds (seconds, default 10; see
 [store.md](store.md)).
 
 The config file is TOML: `./tradeperf.toml` when present, or the file named by

@@ -38,6 +38,7 @@ from tradeperf.tracker.coerce import (
     to_mark,
     to_trade,
 )
+from tradeperf.tracker.settings import DEFAULT_RETENTION
 
 __all__ = ["EVENTS", "Tracker", "TrackerEvent"]
 
@@ -50,8 +51,6 @@ _Flow = TypeVar("_Flow", FundingPayment, CashFlow)
 #: Records an in-memory tracker (no store, no targets) keeps waiting before it writes them
 #: to its store (sooner when a query needs them): this bounds the memory they take.
 MEMORY_BACKLOG: Final = 200_000
-#: Snapshot resolutions kept in the store, and how long each is kept by default.
-DEFAULT_RETENTION: Final[dict[str, str | None]] = {"minute": "24h", "hour": "30d", "day": None}
 _LEVELS: Final = {
     "fill": logging.DEBUG,
     "equity": logging.DEBUG,
@@ -136,7 +135,11 @@ class Tracker(PerformanceTracker):
         the same record again is ignored; another record under a known id is refused.
     config_file
         A config file for the settings not given here (``TRADEPERF_CONFIG`` or
-        ``./tradeperf.toml`` when None).
+        ``./tradeperf.toml`` when None): store, timezone, capital, currency and day start
+        as the commands read them, and the ``[tracker]`` table for ``flush_interval``,
+        ``batch_size``, ``check_every``, ``dedup_window`` and ``retention``
+        (`tradeperf.tracker.settings`). An argument given here wins; None takes the file's
+        value, else the default (1 s, 10,000, 10 s, ``"24h"``, `DEFAULT_RETENTION`).
     clock
         Gives "now" (aware UTC); for tests.
 
@@ -175,13 +178,13 @@ class Tracker(PerformanceTracker):
         cost_basis: str | CostBasis = "fifo",
         name: str = "default",
         day_start: str | None = None,
-        flush_interval: float = 1.0,
-        batch_size: int = 10_000,
+        flush_interval: float | None = None,
+        batch_size: int | None = None,
         logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
         targets: str | Path | None = None,
-        check_every: float = 10.0,
+        check_every: float | None = None,
         retention: dict[str, str | None] | None = None,
-        dedup_window: str = "24h",
+        dedup_window: str | None = None,
         config_file: str | Path | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
@@ -190,6 +193,7 @@ class Tracker(PerformanceTracker):
         from tradeperf.jobs import keep_books, summary_request
         from tradeperf.store import open_store
         from tradeperf.timezones import resolve_timezone
+        from tradeperf.tracker.settings import load_tracker_settings
 
         if not name or "/" in name:
             raise ConfigError(f"tracker name {name!r}: give a non-empty name without '/'")
@@ -214,17 +218,21 @@ class Tracker(PerformanceTracker):
         self._zone = resolve_timezone(self._request.day_key)
         self._clock = clock or _utc_now
         self._log = logger if logger is not None else logging.getLogger("tradeperf")
-        self._flush_interval = float(flush_interval)
-        self._batch_size = max(1, int(batch_size))
-        self._check_every = float(check_every)
+        settings = load_tracker_settings(
+            Path(config_file) if config_file else None,
+            given={
+                "flush_interval": flush_interval, "batch_size": batch_size,
+                "check_every": check_every, "dedup_window": dedup_window,
+                "retention": retention,
+            },
+        )  # fmt: skip
+        self._flush_interval = settings.flush_interval
+        self._batch_size = settings.batch_size
+        self._check_every = settings.check_every
         self._retention = {
-            k: (None if v is None else parse_duration(v))
-            for k, v in {**DEFAULT_RETENTION, **(retention or {})}.items()
+            k: (None if v is None else parse_duration(v)) for k, v in settings.retention.items()
         }
-        unknown = set(self._retention) - set(DEFAULT_RETENTION)
-        if unknown:
-            raise ConfigError(f"retention: unknown resolution {sorted(unknown)} (minute/hour/day)")
-        self._dedup = parse_duration(dedup_window)
+        self._dedup = parse_duration(settings.dedup_window)
         self._targets = None
         if targets is not None:
             from tradeperf.alerts.targets import load_targets
