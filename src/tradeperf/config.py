@@ -177,6 +177,31 @@ def _read_file(path: Path) -> dict[str, Any]:
     return {k: str(v) for k, v in section.items()}
 
 
+def config_table(path: Path, name: str, keys: frozenset[str], doc: str) -> dict[str, Any]:
+    """Return the ``[name]`` table of the config file ``path`` ({} when it has none).
+
+    The table may stand at top level or under ``[tradeperf]``; ``doc`` names the page that
+    documents it (for the error).
+
+    Raises
+    ------
+    ConfigError
+        If the file is unreadable or not TOML, the entry is not a table, or it has a key not
+        in ``keys`` (naming the file, the table and the keys).
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    table = data.get("tradeperf", data).get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {name}: a table of settings ({doc})")
+    unknown = sorted(set(table) - keys)
+    if unknown:
+        raise ConfigError(f"{path}: {name}: unknown settings {', '.join(unknown)}")
+    return table
+
+
 #: A trading bot's names of settings, read when tradeperf's own variable is not set.
 ENV_ALIASES: Final = {"PERFORMANCE_SUMMARY_TIMEZONE": "timezone"}
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -152,17 +151,9 @@ def load_alert_settings(
 
 
 def _table(path: Path) -> dict[str, Any]:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    table = doc.get("tradeperf", doc).get("alerts", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: alerts: a table of settings (docs/alerts.md)")
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: alerts: unknown settings {', '.join(unknown)}")
-    return table
+    from tradeperf.config import config_table
+
+    return config_table(path, "alerts", _KEYS, "docs/alerts.md")
 
 
 def _resolve(values: Mapping[str, tuple[Any, str]]) -> AlertSettings:

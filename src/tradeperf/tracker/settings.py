@@ -15,7 +15,6 @@ resolution left out of ``[tracker.retention]`` keeps its default.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -99,17 +98,9 @@ def load_tracker_settings(
 
 
 def _table(path: Path) -> dict[str, Any]:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    table = doc.get("tradeperf", doc).get("tracker", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: tracker: a table of settings (docs/tracker.md)")
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: tracker: unknown settings {', '.join(unknown)}")
-    return table
+    from tradeperf.config import config_table
+
+    return config_table(path, "tracker", _KEYS, "docs/tracker.md")
 
 
 def _number(
