@@ -37,9 +37,9 @@ def div_round(num: int, den: int) -> int:
 
 
 def _int_exp(d: Decimal) -> tuple[int, int]:
-    sign, digits, exp = d.as_tuple()
-    n = int("".join(map(str, digits))) if digits else 0
-    return (-n if sign else n), int(exp)
+    """``d`` as (signed coefficient, exponent): ``d == n * 10**exp`` (``d`` finite)."""
+    exp = int(d.as_tuple().exponent)
+    return int(d.scaleb(-exp, context=EXACT)), exp  # moves the point: exact, no digit lost
 
 
 def round_ratio(a: Decimal, b: Decimal, c: Decimal) -> Decimal:
