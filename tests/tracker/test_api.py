@@ -414,3 +414,27 @@ def test_the_rule_engine_runs_on_the_trackers_figures(tmp_path, monkeypatch) -> 
     assert [a["kind"] for a in alerts] == ["fired"]
     assert alerts[0]["rule"] == "win_rate"
     assert (tmp_path / "logs" / "performance-alerts.jsonl").exists()
+
+
+@pytest.mark.parametrize("field", ["trade_id", "symbol", "strategy", "account"])
+def test_a_trade_record_with_a_control_character_cannot_be_made(field: str) -> None:
+    from tradeperf.records import PositionSide, Trade, TradeStatus
+
+    good = {
+        "trade_id": "t1", "symbol": "X", "side": PositionSide.LONG,
+        "status": TradeStatus.CLOSED, "entry_time": T0, "exit_time": at(1),
+        "quantity": Decimal(1), "net_pnl": Decimal(1), "strategy": "s", "account": "a",
+    }  # fmt: skip
+    assert Trade(**good).symbol == "X"
+    with pytest.raises(ValueError, match=f"{field} holds a control character"):
+        Trade(**{**good, field: "X\x00Y"})
+
+
+@pytest.mark.parametrize("field", ["fill_id", "symbol", "strategy", "account"])
+def test_a_fill_record_with_a_control_character_cannot_be_made(field: str) -> None:
+    good = {"fill_id": "f", "timestamp": T0, "symbol": "X", "side": "BUY",
+            "quantity": Decimal(1), "price": Decimal(1)}  # fmt: skip
+    assert Fill(**good).symbol == "X"
+    assert Fill(**{**good, field: "X\tY"}).symbol  # a tab inside is text, as in the readers
+    with pytest.raises(ValueError, match=f"{field} holds a control character"):
+        Fill(**{**good, field: "X\x1fY"})

@@ -32,8 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tradeperf.ingest.kinds import ColumnBatch, Mask
-from tradeperf.ingest.rows import CONTROL_CHARACTER, NULL_SPELLINGS, resolve_row
+from tradeperf.ingest.rows import NULL_SPELLINGS, resolve_row
 from tradeperf.records import MONEY_TYPE, RecordKind
+from tradeperf.records.text import CONTROL_CHARACTER
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
 #: Environment variable: ``0``/``false``/``no``/``off`` turns the fast path off.

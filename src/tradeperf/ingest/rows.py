@@ -24,6 +24,7 @@ from typing import Final
 from tradeperf.ingest.aliases import ALIASES
 from tradeperf.ingest.kinds import RowError
 from tradeperf.records import RecordKind, to_decimal
+from tradeperf.records.text import CONTROL_CHARACTER
 
 #: Reserved row key: the source file the row came from (a string).
 SOURCE_KEY: Final = "@source"
@@ -198,9 +199,6 @@ def parse_text(value: object, field: str) -> str | None:
 #: below 1e17 microseconds, else nanoseconds.
 _EPOCH_LIMITS: Final = ((Decimal("1e11"), 0), (Decimal("1e14"), 3), (Decimal("1e17"), 6))
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-#: ASCII control characters other than tab, LF and CR (which a quoted CSV cell may hold):
-#: junk from a damaged file, never part of a symbol, an id or a name.
-CONTROL_CHARACTER: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMERIC = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from tradeperf.records._table import records_to_table
 from tradeperf.records.money import MONEY_TYPE, to_decimal
+from tradeperf.records.text import require_clean_text
 from tradeperf.records.trade import TIMESTAMP_TYPE
 
 ONE: Final = Decimal(1)
@@ -53,8 +54,7 @@ def _require_aware(name: str, value: datetime) -> None:
 def _require_text(name: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be non-empty text, got {value!r}")
-    if not value.isprintable() and any(c < " " or c == "\x7f" for c in value.strip()):
-        raise ValueError(f"{name} holds a control character: {value!r}")
+    require_clean_text(name, value)
 
 
 def _exact(name: str, value: object) -> Decimal:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from tradeperf.records._table import records_to_table
 from tradeperf.records.money import MONEY_TYPE
+from tradeperf.records.text import require_clean_text
 
 #: Arrow type of every timestamp: microseconds, UTC.
 TIMESTAMP_TYPE: Final = pa.timestamp("us", tz="UTC")
@@ -86,7 +87,9 @@ class Trade:
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        """Check the times (aware, exit not before entry) and that a CLOSED trade is complete."""
+        """Check names (no control character), times (aware, ordered) and a CLOSED trade."""
+        for name in ("trade_id", "strategy", "symbol", "account", "venue"):
+            require_clean_text(name, getattr(self, name))
         for name in ("entry_time", "exit_time"):
             t = getattr(self, name)
             if t is not None and t.tzinfo is None:

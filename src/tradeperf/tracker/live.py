@@ -1015,7 +1015,7 @@ class Tracker(PerformanceTracker):
             state = json.dumps({**self._state_doc(), "stored_rows": stored}, sort_keys=True)
             with exact():
                 snap = self._snapshot(now)
-            snap_text = json.dumps(snap, default=_json_default, sort_keys=True)
+        snap.pop("periods", None)  # the snapshots over time keep the running figures alone
         items = []
         if pending:
             items.append(
@@ -1025,7 +1025,14 @@ class Tracker(PerformanceTracker):
                 )
             )  # fmt: skip
         snaps = [
-            SnapshotRow(self.name, res, at, self._with_bucket(snap_text, at))
+            SnapshotRow(
+                self.name,
+                res,
+                at,
+                json.dumps(
+                    {**snap, "bucket": at.isoformat()}, default=_json_default, sort_keys=True
+                ),
+            )
             for res, at in self._buckets(now)
             if res in self._retention
         ]
@@ -1041,13 +1048,6 @@ class Tracker(PerformanceTracker):
             self._stored_rows = stored
         self._check_alerts(now)
         return len(pending)
-
-    @staticmethod
-    def _with_bucket(snap: str, at: dt.datetime) -> str:
-        doc = json.loads(snap)
-        doc.pop("periods", None)
-        doc["bucket"] = at.isoformat()
-        return json.dumps(doc, sort_keys=True)
 
     def flush(self) -> int:
         """Write every record recorded so far to the store (durable when it returns).

@@ -26,7 +26,7 @@ DEFAULT_RETENTION: Final[dict[str, str | None]] = {"minute": "24h", "hour": "30d
 _KEYS: Final = frozenset(
     ("flush_interval", "batch_size", "check_every", "dedup_window", "retention")
 )
-_FOREVER: Final = frozenset(("forever", "none", "never"))
+_FOREVER: Final = frozenset(("forever", "none"))
 
 
 @dataclass(frozen=True, slots=True)
