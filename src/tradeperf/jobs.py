@@ -8,6 +8,7 @@ one (exit 3 in the CLI) leaves nothing behind.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -846,3 +847,44 @@ def add_benchmark(summary: Summary, bench: BenchmarkFile) -> None:
         summary.benchmark = compare_benchmark(
             summary.series, bench, periods_per_year=summary.periods_per_year
         )
+
+
+def edge_options(
+    config: Config,
+    since: str | None,
+    at: str | None,
+    last: int | None,
+    by: str | None,
+    rolling: list[str] | None = None,
+    session: str | None = None,
+) -> dict[str, Any]:
+    """Give the `SummaryRequest` fields of the options since, at, last, by, rolling, session.
+
+    As the CLI's ``--since``... and the service's query parameters of the same names take
+    them: ``since`` a duration back from ``at`` (or now) or an instant, ``at`` the end
+    (exclusive), ``by`` comma-separated breakdown keys, ``rolling`` FIGURE:WINDOW texts.
+
+    Raises
+    ------
+    ConfigError
+        For a bad duration, instant, key or rolling figure.
+    """
+    from tradeperf.analytics.breakdowns import check_keys
+    from tradeperf.durations import parse_instant, parse_since
+    from tradeperf.timezones import resolve_timezone
+
+    tz = resolve_timezone(config.timezone)
+    until = parse_instant(at, tz) if at else None
+    fields: dict[str, Any] = {"until": until, "last": last}
+    if since:  # a trailing window ends at --at, or now
+        fields["until"] = until or dt.datetime.now(dt.UTC)
+        fields["since"] = parse_since(since, until=fields["until"], tz=tz)
+    if by:
+        fields["by"] = check_keys([k for k in by.split(",") if k.strip()])
+    if rolling:
+        from tradeperf.analytics.rolling import parse_rolling
+
+        fields["rolling"] = tuple(parse_rolling(r).text for r in rolling)
+    if session:
+        fields["session"] = session.strip().lower()
+    return fields

@@ -201,25 +201,9 @@ def _edges(
     session: str | None = None,
 ) -> dict[str, Any]:
     """Give the `SummaryRequest` fields of --since, --at, --last, --by, --rolling, --session."""
-    from tradeperf.analytics.breakdowns import check_keys
-    from tradeperf.durations import parse_instant, parse_since
-    from tradeperf.timezones import resolve_timezone
+    from tradeperf.jobs import edge_options
 
-    tz = resolve_timezone(config.timezone)
-    until = parse_instant(at, tz) if at else None
-    fields: dict[str, Any] = {"until": until, "last": last}
-    if since:  # a trailing window ends at --at, or now
-        fields["until"] = until or dt.datetime.now(dt.UTC)
-        fields["since"] = parse_since(since, until=fields["until"], tz=tz)
-    if by:
-        fields["by"] = check_keys([k for k in by.split(",") if k.strip()])
-    if rolling:
-        from tradeperf.analytics.rolling import parse_rolling
-
-        fields["rolling"] = tuple(parse_rolling(r).text for r in rolling)
-    if session:
-        fields["session"] = session.strip().lower()
-    return fields
+    return edge_options(config, since, at, last, by, rolling, session)
 
 
 def _mapping(values: list[str] | None) -> dict[str, str] | None:
@@ -596,6 +580,19 @@ def summary(
         currency=currency,
         config_file=config_file,
     )
+    served = _served(config) if not source else None
+    if served is not None:
+        err.print(f"the store is held by the service at {served}: asking it", highlight=False)
+        doc = _ask_service(
+            served, "/v1/summary",
+            {"window": window.value if window else None, "start": start, "end": end, "tz": tz,
+             "strategy": strategy, "symbol": symbol, "since": since, "at": at, "last": last,
+             "by": by, "rolling": rolling, "session": session, "day_start": day_start},
+        )  # fmt: skip
+        _print_doc(doc, output, windows=window is not None, money_decimals=config.money_decimals)
+        _partial_warning(doc)
+        _other_currencies(doc)
+        return
     result, assumed = jobs.run_summary(
         config,
         sources=source or (),
@@ -709,6 +706,27 @@ def positions(
 
     output = _output(output, INGEST_FORMATS)
     config = _config(store=store, config_file=config_file)
+    served = _served(config)
+    if served is not None:
+        err.print(f"the store is held by the service at {served}: asking it", highlight=False)
+        doc = _ask_service(served, "/v1/positions", {})
+        if output == "json":
+            sys.stdout.write(dumps(doc))
+            return
+        table = Table(title=f"Open positions ({len(doc['positions'])})")
+        for col in ("account", "symbol", "quantity", "avg cost", "mark", "unrealized"):
+            table.add_column(col, justify="left" if col in ("account", "symbol") else "right")
+        for p in doc["positions"]:
+            cur = p["currency"] or config.currency
+            places = money_decimals(cur, config.money_decimals)
+            unreal = p["unrealized_pnl"]
+            table.add_row(
+                p["account"], p["symbol"], str(p["quantity"]), str(p["average_cost"]),
+                "–" if p["mark"] is None else str(p["mark"]),
+                "unknown" if unreal is None else f"{Decimal(str(unreal)):,.{places}f} {cur}",
+            )  # fmt: skip
+        out.print(table)
+        return
     with open_store(config.store) as st:
         held = open_positions(st, cost_basis=cost_basis)
     now = dt.datetime.now(dt.UTC)
@@ -1256,6 +1274,120 @@ def watch(
     ran = watcher.run(on_cycle=said, cycles=1 if once else None)
     if not once:
         err.print(f"stopped after {_n(ran, 'cycle')}", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+    store: StoreOpt = None,
+    tz: TzOpt = None,
+    capital: CapitalOpt = None,
+    currency: CurrencyOpt = None,
+    day_start: DayStartOpt = None,
+    config_file: ConfigOpt = None,
+    targets: TargetsOpt = None,
+    watch_paths: Annotated[
+        list[Path] | None,
+        typer.Option("--watch", help="Also follow these log files or folders (repeatable)."),
+    ] = None,
+    every: Annotated[
+        str, typer.Option("--every", help="Interval between two reads of --watch paths.")
+    ] = "10s",
+    name: Annotated[
+        str, typer.Option("--name", help="The service's tracker name in the store.")
+    ] = "service",
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Replay the sample bot into the service, live.")
+    ] = False,
+    insecure_no_token: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-token", help="Serve write endpoints without a token (loopback only)."
+        ),
+    ] = False,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1024, help="Largest request body, in bytes.")
+    ] = 8 * 1024 * 1024,
+    max_batch: Annotated[
+        int, typer.Option("--max-batch", min=1, help="Most records in one batch.")
+    ] = 10_000,
+) -> None:
+    """Serve the HTTP API, the live dashboard and /metrics (docs/service.md); Ctrl-C stops.
+
+    Write endpoints need the bearer token in TRADEPERF_API_TOKEN. While it runs, the service
+    is the store's one writer; `tradeperf summary` and `positions` on the same DuckDB store
+    go through its API.
+    """
+    import os
+
+    from tradeperf.durations import parse_duration
+    from tradeperf.service.body import Limits
+    from tradeperf.service.runtime import ServiceOptions
+    from tradeperf.service.server import TOKEN_ENV, check_exposure
+    from tradeperf.service.server import serve as run
+
+    token = os.environ.get(TOKEN_ENV) or None
+    check_exposure(host, token, insecure_no_token=insecure_no_token)
+    missing = [str(p) for p in watch_paths or () if not p.exists()]
+    if missing:
+        raise ConfigError(f"--watch: no such file or folder: {', '.join(missing)}")
+    config = _config(
+        store=store, timezone=tz, capital=capital, currency=currency, day_start=day_start,
+        config_file=config_file,
+    )  # fmt: skip
+    options = ServiceOptions(
+        token=token,
+        name=name,
+        targets=targets,
+        config_file=config_file,
+        limits=Limits(max_body_bytes=max_body, max_batch=max_batch),
+        watch=tuple(watch_paths or ()),
+        watch_every=parse_duration(every).total_seconds(),
+    )
+
+    def ready(url: str) -> None:
+        err.print(
+            f"serving {redact_url(config.store)} at {url} (dashboard {url}/, API {url}/docs)"
+            + (", replaying the demo bot" if demo else ""),
+            highlight=False, markup=False, soft_wrap=True,
+        )  # fmt: skip
+
+    run(config, options, host=host, port=port, demo=demo, on_ready=ready)
+    err.print("stopped", highlight=False)
+
+
+def _served(config: Config) -> str | None:
+    """The URL of the service that holds the configured DuckDB store, if one runs."""
+    if not config.store.startswith("duckdb://"):
+        return None
+    from tradeperf.store.duckdb_store import duckdb_path
+    from tradeperf.store.holder import holder_of
+
+    holder = holder_of(duckdb_path(config.store))
+    return None if holder is None else holder.url
+
+
+def _ask_service(url: str, path: str, params: dict[str, Any]) -> Any:
+    """GET ``path`` of the service at ``url``; its JSON, exact (Decimals), or a StoreError."""
+    import httpx
+
+    from tradeperf.errors import StoreError
+
+    query = {k: v for k, v in params.items() if v not in (None, [], ())}
+    try:
+        reply = httpx.get(url + path, params=query, timeout=60)
+    except httpx.HTTPError as exc:
+        raise StoreError(f"the store is held by the service at {url}, which did not answer: "
+                         f"{exc}") from None  # fmt: skip
+    if reply.status_code != 200:
+        try:
+            message = reply.json().get("message", reply.text)
+        except ValueError:
+            message = reply.text
+        error = ConfigError if reply.status_code == 422 else StoreError
+        raise error(f"the service at {url} says: {message}")
+    return json.loads(reply.text, parse_float=Decimal)
 
 
 def main() -> None:

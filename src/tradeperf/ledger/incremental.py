@@ -698,6 +698,11 @@ class Ledger:
         pos = self._positions.get((account, symbol))
         return ZERO if pos is None else pos.qty
 
+    def position_multiplier(self, account: str, symbol: str) -> Decimal | None:
+        """Return the contract multiplier of (account, symbol), or None before its first fill."""
+        pos = self._positions.get((account, symbol))
+        return None if pos is None else pos.multiplier
+
     def inventory_value(self) -> Decimal:
         """Σ signed quantity × multiplier × latest mark over positions with a mark."""
         with decimal.localcontext(EXACT):

@@ -374,6 +374,16 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
+    def latest_records(
+        self, kind: RecordKind, *, limit: int, since: datetime | None = None
+    ) -> tuple[pa.Table, int]:
+        """Return the newest ``limit`` records of ``kind`` (newest first) and how many there are.
+
+        The count is of the records at or after ``since`` (all of them when None); a kind
+        without a ``timestamp`` column (trades, rates) is not asked for.
+        """
+
+    @abc.abstractmethod
     def currencies(self, account: str, sources: Sequence[str] = ()) -> dict[str, int]:
         """Return the currencies of the trades and fills, with how many records each.
 

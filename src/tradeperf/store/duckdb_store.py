@@ -62,6 +62,11 @@ def _connect(path: str, url: str) -> duckdb.DuckDBPyConnection:
             text = str(exc)
             if "lock" not in text.lower():
                 raise StoreError(f"cannot open store {url}: {exc}") from None
+            from tradeperf.store.holder import holder_of
+
+            served = holder_of(path)
+            if served is not None:  # a service holds it for as long as it runs: no wait
+                raise StoreError(f"store {url} is in use: {served.describe()}") from None
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", text)
                 holder = f" (PID {pid.group(1)})" if pid else ""

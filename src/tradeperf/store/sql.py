@@ -1618,6 +1618,20 @@ class SQLStore(TrackerTables, Store):
             f'SELECT * FROM "{kind.value}"{where} ORDER BY {order}', [*sources]
         )
 
+    def latest_records(
+        self, kind: RecordKind, *, limit: int, since: dt.datetime | None = None
+    ) -> tuple[pa.Table, int]:
+        """See `Store.latest_records`."""
+        if not self._has_table(kind.value):
+            return pa.table({}), 0
+        order = ", ".join(f"{c} DESC" for c in _INPUT_ORDER[kind].split(", "))
+        where, params = (" WHERE timestamp >= ?", [since]) if since is not None else ("", [])
+        table = self._fetch_arrow(
+            f'SELECT * FROM "{kind.value}" ORDER BY {order} LIMIT ?', [int(limit)]
+        )
+        rows = self._fetch(f'SELECT count(*) FROM "{kind.value}"{where}', params)
+        return table, int(rows[0][0])
+
     def slippage(self, query: TradeQuery, *, day_key: str | None = None) -> SlippageSums:
         """See `Store.slippage`.
 

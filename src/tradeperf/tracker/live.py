@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +29,7 @@ from tradeperf.ledger._exact import round18
 from tradeperf.ledger.basis import CostBasis
 from tradeperf.records import CashFlow, Fill, FundingPayment, Mark, Trade, TradeStatus
 from tradeperf.tracker.base import PerformanceTracker
+from tradeperf.tracker.batch import BatchResult
 from tradeperf.tracker.books import PERIODS, LiveBooks, OutOfOrder, exact
 from tradeperf.tracker.coerce import (
     TrackerInputError,
@@ -48,6 +49,7 @@ EVENTS: Final = ("fill", "trade_opened", "trade_closed", "equity", "alert")
 STATE_FORMAT: Final = "tradeperf.tracker/1"
 
 _Flow = TypeVar("_Flow", FundingPayment, CashFlow)
+_T = TypeVar("_T")
 #: Records an in-memory tracker (no store, no targets) keeps waiting before it writes them
 #: to its store (sooner when a query needs them): this bounds the memory they take.
 MEMORY_BACKLOG: Final = 200_000
@@ -693,6 +695,109 @@ class Tracker(PerformanceTracker):
             self._equity_changed(before, flow.timestamp)
             return flow
 
+    def record_batch(
+        self, kind: str, rows: Sequence[object], *, require_id: bool = False
+    ) -> BatchResult:
+        """Record a batch of ``kind``, all or nothing (the rule: `tradeperf.tracker.batch`).
+
+        Parameters
+        ----------
+        kind
+            ``fills``, ``trades``, ``marks``, ``funding`` or ``cash_flows``.
+        rows
+            Mappings (or rows) in the batch's order, each as `record_fill` etc. take them.
+        require_id
+            Refuse a fill or trade without its id (so that a retry is safe).
+
+        Returns
+        -------
+        `BatchResult`: rows received, records booked and repeats ignored.
+
+        Raises
+        ------
+        BatchRejected
+            Naming each bad row and field (``invalid``) or the conflicting ids
+            (``conflict``); nothing of the batch is booked.
+
+        Examples
+        --------
+        >>> rows = [{"fill_id": "a", "symbol": "X", "side": "buy", "quantity": 1,
+        ...          "price": 10, "timestamp": "2024-05-01T12:00:00Z"}]
+        >>> with Tracker(capital=100, timezone="UTC", flush_interval=0) as t:
+        ...     first, again = t.record_batch("fills", rows), t.record_batch("fills", rows)
+        >>> first.accepted, again.accepted, again.repeated
+        (1, 0, 1)
+        """
+        from tradeperf.tracker.batch import (
+            BatchRejected,
+            Problem,
+            check_rules,
+            coerce_rows,
+            record_key,
+            shown_id,
+        )
+
+        records = coerce_rows(kind, rows, require_id=require_id)
+        with self._lock, exact():
+            self._check_open()
+            repeats: set[int] = set()
+            conflicts: list[Problem] = []
+            conflict_ids: list[str] = []
+            in_batch: dict[str, tuple[int, object]] = {}
+            for index, r in enumerate(records):
+                key = record_key(r)
+                if key is None:
+                    continue
+                seen = in_batch.get(key)
+                if seen is None and key.startswith("m:"):
+                    last = self._last_marks.get(r.symbol)  # type: ignore[union-attr]
+                    if last is not None and last.timestamp == r.timestamp:  # type: ignore[union-attr]
+                        seen = (-1, last)
+                elif seen is None:
+                    kept = self._seen.get(key)
+                    seen = None if kept is None else (-1, kept[1])
+                if seen is None:
+                    in_batch[key] = (index, r)
+                elif seen[1] == r:
+                    repeats.add(index)
+                else:
+                    where = "this batch" if seen[0] >= 0 else "the tracker"
+                    conflict_ids.append(shown_id(key))
+                    conflicts.append(
+                        Problem(index, None, f"id {shown_id(key)!r} is known to {where} with "
+                                "other content")
+                    )  # fmt: skip
+            if conflicts:
+                raise BatchRejected(kind, "conflict", conflicts, ids=sorted(set(conflict_ids)))
+            problems = check_rules(
+                kind,
+                records,
+                last_fill=self._books.last_fill,
+                feeds=self._books.feeds,
+                multiplier_of=self._books.account.position_multiplier,
+                skip=frozenset(repeats),
+            )
+            if problems:
+                raise BatchRejected(kind, "invalid", problems)
+            book: dict[str, Callable[[Any], object]] = {
+                "fills": self.record_fill,
+                "trades": self.record_trade,
+                "marks": self.mark,
+                "funding": self.record_funding,
+                "cash_flows": self.record_cash_flow,
+            }
+            apply = book[kind]
+            for index, r in enumerate(records):
+                if index in repeats:
+                    continue
+                apply(r)
+                if kind in ("funding", "cash_flows"):
+                    key = record_key(r)
+                    assert key is not None
+                    self._remember(key, r.timestamp, r)  # type: ignore[union-attr]
+            ids = [shown_id(k) for r in records if (k := record_key(r)) and k[0] in "ftm"]
+            return BatchResult(kind, len(rows), len(records) - len(repeats), len(repeats), ids)
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError(f"tracker {self.name!r} is closed")
@@ -957,6 +1062,22 @@ class Tracker(PerformanceTracker):
         with self._store_lock:
             rows = self._store.tracker_snapshots(self.name, resolution, since, until)  # type: ignore[attr-defined]
         return [json.loads(r.snapshot) for r in rows]
+
+    def using_store(self, fn: Callable[[Any], _T]) -> _T:
+        """Run ``fn(store)`` on the tracker's store after a flush, one user at a time.
+
+        For a process that owns the store through its tracker (the service): maintenance
+        and writes of other kinds (alert acknowledgements, files followed) go through here.
+
+        Raises
+        ------
+        StoreError
+            If the tracker is closed, or the flush fails.
+        """
+        self._check_open()
+        self.flush()
+        with self._store_lock:
+            return fn(self._store)
 
     # -- PerformanceTracker ---------------------------------------------------------------
     def calculate_metrics(self, period: str = "all") -> dict[str, Any]:
