@@ -613,6 +613,11 @@ def run_summary(
         return summarize(store, scoped), scoped.capital_assumed
 
 
+#: The earliest and latest instants a period may name (the windows of a summary are days
+#: between its bounds: a period from year 1 would be 740,000 of them).
+EARLIEST: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST: Final = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
 #: What `compare` puts side by side.
 COMPARE_BY: Final = ("source", "strategy", "currency")
 
@@ -879,6 +884,14 @@ def edge_options(
     if since:  # a trailing window ends at --at, or now
         fields["until"] = until or dt.datetime.now(dt.UTC)
         fields["since"] = parse_since(since, until=fields["until"], tz=tz)
+    for name in ("since", "until"):
+        instant = fields.get(name)
+        if instant is not None and not EARLIEST <= instant <= LATEST:
+            shown = "at" if name == "until" else name
+            raise ConfigError(
+                f"{shown} {instant.isoformat()}: give a time between {EARLIEST.year} and "
+                f"{LATEST.year}"
+            )
     if by:
         fields["by"] = check_keys([k for k in by.split(",") if k.strip()])
     if rolling:

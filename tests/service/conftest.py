@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,9 +37,12 @@ class LiveService:
     log: Path
     args: list[str] = field(default_factory=list)
 
-    def post(self, kind: str, rows: Any, **kwargs: Any) -> httpx.Response:
+    def post(self, kind: str, rows: Any, *, durable: bool = True, **kwargs: Any) -> httpx.Response:
+        """POST a batch; ``durable``: answered once it is in the store (read-your-writes)."""
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return httpx.post(f"{self.url}/v1/{kind}", json=rows, headers=headers, timeout=30, **kwargs)
+        params = {"durable": "true"} if durable else {}
+        return httpx.post(f"{self.url}/v1/{kind}", json=rows, headers=headers, timeout=30,
+                          params=params, **kwargs)  # fmt: skip
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=30, **kwargs)
@@ -49,14 +53,24 @@ class LiveService:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
+                spy = shutil.which("py-spy")
+                if spy:  # where it hangs, for the failure's message
+                    dump = subprocess.run([spy, "dump", "--pid", str(self.process.pid)],
+                                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                    with self.log.open("a") as f:
+                        f.write(dump.stdout)
                 self.process.kill()
                 self.process.wait()
         return int(self.process.returncode)
 
 
 def start_service(
-    tmp: Path, *, store: str | None = None, extra: list[str] | None = None,
-    env: dict[str, str] | None = None, token: str | None = TOKEN,
+    tmp: Path,
+    *,
+    store: str | None = None,
+    extra: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    token: str | None = TOKEN,
 ) -> LiveService:
     """Start ``tradeperf serve`` and wait until /healthz answers (the test fails otherwise)."""
     port = free_port()
@@ -68,8 +82,9 @@ def start_service(
     if token is not None:
         environ["TRADEPERF_API_TOKEN"] = token
     log = tmp / f"serve-{port}.log"
-    process = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=environ,
-                               cwd=tmp)
+    process = subprocess.Popen(
+        args, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=environ, cwd=tmp
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

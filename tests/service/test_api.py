@@ -31,7 +31,8 @@ def test_write_needs_the_token(live_service: LiveService) -> None:
     no = httpx.post(f"{live_service.url}/v1/fills", json=ROUND_TRIP, timeout=10)
     wrong = httpx.post(f"{live_service.url}/v1/fills", json=ROUND_TRIP, timeout=10,
                        headers={"Authorization": "Bearer nope"})  # fmt: skip
-    assert no.status_code == 401 and wrong.status_code == 401
+    assert no.status_code == 401
+    assert wrong.status_code == 401
     assert no.headers["www-authenticate"] == "Bearer"
     assert live_service.get("/v1/summary").json()["overall"]["trades"] == 0
 
@@ -39,8 +40,14 @@ def test_write_needs_the_token(live_service: LiveService) -> None:
 def test_batch_booked_and_summarised_exactly(live_service: LiveService) -> None:
     r = live_service.post("fills", ROUND_TRIP)
     assert r.status_code == 200, r.text
-    assert r.json() | {"version": 0} == {"kind": "fills", "received": 2, "accepted": 2,
-                                         "repeated": 0, "ids": ["f1", "f2"], "version": 0}
+    assert r.json() | {"version": 0} == {
+        "kind": "fills",
+        "received": 2,
+        "accepted": 2,
+        "repeated": 0,
+        "ids": ["f1", "f2"],
+        "version": 0,
+    }
     summary = json.loads(live_service.get("/v1/summary").text, parse_float=Decimal)
     # (61000.25 − 60000) × 0.5 = 500.125 gross, fees 3.0
     assert summary["overall"]["trades"] == 1
@@ -53,12 +60,17 @@ def test_batch_booked_and_summarised_exactly(live_service: LiveService) -> None:
 def test_retry_is_idempotent_and_conflict_is_409(live_service: LiveService) -> None:
     assert live_service.post("fills", ROUND_TRIP).status_code == 200
     again = live_service.post("fills", ROUND_TRIP)
-    assert again.status_code == 200 and again.json()["accepted"] == 0
+    assert again.status_code == 200
+    assert again.json()["accepted"] == 0
     assert again.json()["repeated"] == 2
-    changed = [ROUND_TRIP[0] | {"price": "60001"}, fill("f3", "buy", "1", "1", "2026-01-06T00:00:00Z")]
+    changed = [
+        ROUND_TRIP[0] | {"price": "60001"},
+        fill("f3", "buy", "1", "1", "2026-01-06T00:00:00Z"),
+    ]
     r = live_service.post("fills", changed)
     assert r.status_code == 409
-    assert r.json()["ids"] == ["f1"] and r.json()["kept"] == 0
+    assert r.json()["ids"] == ["f1"]
+    assert r.json()["kept"] == 0
     summary = live_service.get("/v1/summary").json()
     assert summary["overall"]["trades"] == 1  # f3 of the refused batch was not kept
     assert live_service.get("/v1/positions").json()["positions"] == []
@@ -67,17 +79,28 @@ def test_retry_is_idempotent_and_conflict_is_409(live_service: LiveService) -> N
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        (b"[{\"fill_id\": ", 422, None),  # malformed JSON
+        (b'[{"fill_id": ', 422, None),  # malformed JSON
         (b"[" * 5000 + b"]" * 5000, 422, None),  # nesting beyond the bound
         (json.dumps([fill("g1", "buy", "x", "1", T0)]).encode(), 422, "quantity"),  # wrong type
-        (json.dumps([fill("g1", "buy", "1", "1", "2026-01-05T10:00:00")]).encode(), 422,
-         "timestamp"),  # a naive timestamp
-        (json.dumps([fill("g1", "buy", "1", "1", T0) | {"colour": "red"}]).encode(), 422,
-         "colour"),  # an unknown field
-        (json.dumps([{k: v for k, v in fill("g1", "buy", "1", "1", T0).items()
-                      if k != "fill_id"}]).encode(), 422, "fill_id"),  # no id: no safe retry
+        (
+            json.dumps([fill("g1", "buy", "1", "1", "2026-01-05T10:00:00")]).encode(),
+            422,
+            "timestamp",
+        ),  # a naive timestamp
+        (
+            json.dumps([fill("g1", "buy", "1", "1", T0) | {"colour": "red"}]).encode(),
+            422,
+            "colour",
+        ),  # an unknown field
+        (
+            json.dumps(
+                [{k: v for k, v in fill("g1", "buy", "1", "1", T0).items() if k != "fill_id"}]
+            ).encode(),
+            422,
+            "fill_id",
+        ),  # no id: no safe retry
         (json.dumps({"fill_id": "g1"}).encode(), 422, None),  # not an array
-        ("[\"\x00\"]".encode(), 422, None),
+        (b'["\x00"]', 422, None),
     ],
 )
 def test_bad_bodies_are_refused_whole(
@@ -85,7 +108,7 @@ def test_bad_bodies_are_refused_whole(
 ) -> None:
     good = json.dumps(fill("ok", "buy", "1", "2", T0))
     payload = body
-    if body.startswith(b"[{\"fill_id\": \"g1\"") or body.startswith(b"[{\"symbol\""):
+    if body.startswith(b'[{"fill_id": "g1"') or body.startswith(b'[{"symbol"'):
         payload = body[:-1] + b", " + good.encode() + b"]"  # a good row beside the bad one
     r = httpx.post(f"{live_service.url}/v1/fills", content=payload, timeout=30,
                    headers={"Authorization": f"Bearer {live_service.token}",
@@ -104,7 +127,7 @@ def test_ndjson_and_limits(tmp_path: Path) -> None:
     service = start_service(tmp_path, extra=["--max-batch", "3", "--max-body", "4096"])
     try:
         lines = "\n".join(json.dumps(r) for r in ROUND_TRIP) + "\n"
-        r = httpx.post(f"{service.url}/v1/fills", content=lines.encode(), timeout=30,
+        r = httpx.post(f"{service.url}/v1/fills?durable=1", content=lines.encode(), timeout=30,
                        headers={"Authorization": f"Bearer {service.token}",
                                 "Content-Type": "application/x-ndjson"})  # fmt: skip
         assert r.status_code == 200, r.text
@@ -121,8 +144,18 @@ def test_ndjson_and_limits(tmp_path: Path) -> None:
 def test_figures_survive_a_restart(tmp_path: Path) -> None:
     first = start_service(tmp_path)
     assert first.post("fills", ROUND_TRIP).status_code == 200
-    assert first.post("fills", [fill("f3", "buy", "0.25", "62000", "2026-01-05T12:00:00Z")]).status_code == 200
-    assert first.post("marks", [{"symbol": "BTC-USD", "price": "62100", "timestamp": "2026-01-05T12:30:00Z"}]).status_code == 200
+    assert (
+        first.post(
+            "fills", [fill("f3", "buy", "0.25", "62000", "2026-01-05T12:00:00Z")]
+        ).status_code
+        == 200
+    )
+    assert (
+        first.post(
+            "marks", [{"symbol": "BTC-USD", "price": "62100", "timestamp": "2026-01-05T12:30:00Z"}]
+        ).status_code
+        == 200
+    )
     before = first.get("/v1/summary").json()["overall"]
     assert first.stop() == 0
     assert not Path(str(tmp_path / "service.duckdb.service.json")).exists()

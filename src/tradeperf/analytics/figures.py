@@ -12,7 +12,7 @@ import functools
 import itertools
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
@@ -181,6 +181,13 @@ class DailyAmounts:
 
     days: np.ndarray
     cumulative: list[Decimal]
+    #: the amount of each listed day, float64 (computed once: every window reads it)
+    flows_f64: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Compute the float64 amounts once."""
+        floats = np.diff(np.array([float(c) for c in self.cumulative], dtype=np.float64))
+        object.__setattr__(self, "flows_f64", floats)
 
     @classmethod
     def of(cls, days: np.ndarray, amounts: list[Decimal]) -> DailyAmounts:
@@ -236,8 +243,7 @@ class DailyAmounts:
 
     def per_day(self, first: dt.date, last: dt.date) -> np.ndarray:
         """Flows per calendar day from ``first`` to ``last`` inclusive, float64."""
-        amounts = np.diff(np.array([float(c) for c in self.cumulative]))
-        return calendar_day_pnl(self.days, amounts, first_day=first, last_day=last)
+        return calendar_day_pnl(self.days, self.flows_f64, first_day=first, last_day=last)
 
 
 #: Deposits and withdrawals by day.

@@ -1358,7 +1358,7 @@ def serve(
 
 
 def _served(config: Config) -> str | None:
-    """The URL of the service that holds the configured DuckDB store, if one runs."""
+    """Return the URL of the service holding the configured DuckDB store, if one runs."""
     if not config.store.startswith("duckdb://"):
         return None
     from tradeperf.store.duckdb_store import duckdb_path

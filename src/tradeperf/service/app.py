@@ -41,6 +41,8 @@ INGEST_PATHS: Final = {
     "funding": "funding",
     "cash-flows": "cash_flows",
 }
+#: The longest period (days) a query may name: every day of it is a window to compute.
+MAX_PERIOD_DAYS: Final = 3700
 #: Seconds between two keep-alive comments on an idle stream.
 PING_SECONDS: Final = 15.0
 _STATIC: Final = Path(str(resources.files("tradeperf.service") / "static"))
@@ -117,7 +119,7 @@ def create_app(service: Service) -> FastAPI:
     metrics = ServiceMetrics(service)
     app.state.service = service
     app.state.metrics = metrics
-    app.add_middleware(_Observe, metrics=metrics)  # type: ignore[arg-type]  # a plain ASGI class
+    app.add_middleware(_Observe, metrics=metrics)
     token = service.options.token
     limits = service.options.limits
 
@@ -182,7 +184,8 @@ def create_app(service: Service) -> FastAPI:
                 service.rejected(kind, "too_large" if exc.status == 413 else "invalid")
                 return JSONResponse(exc.to_json() | {"kind": kind}, status_code=exc.status)
             try:
-                doc = await run_in_threadpool(service.ingest, kind, rows)
+                durable = request.query_params.get("durable", "").lower() in ("1", "true", "yes")
+                doc = await run_in_threadpool(service.ingest, kind, rows, durable=durable)
             except BatchRejected as exc:
                 status = 409 if exc.error == "conflict" else 422
                 return JSONResponse(exc.to_json(), status_code=status)
@@ -253,17 +256,36 @@ def create_app(service: Service) -> FastAPI:
             except ValueError:
                 choices = ", ".join(k.value for k in WindowKind)
                 raise ConfigError(f"window {window!r}: choose {choices}") from None
+        edges = jobs.edge_options(config, since, at, last, by, rolling, session)
+        first, final = _date(start, "start"), _date(end, "end")
+        if edges.get("since") is not None:
+            first = edges["since"].date()
+            final = (edges.get("until") or dt.datetime.now(dt.UTC)).date()
+        today = dt.datetime.now(dt.UTC).date()
+        until = edges.get("until")
+        if first and final and (final - first).days > MAX_PERIOD_DAYS:
+            raise ConfigError(
+                f"a period of {(final - first).days} days: the API answers at most "
+                f"{MAX_PERIOD_DAYS} (ask for a shorter one, or run `tradeperf summary`)"
+            )
+        # every day between a bound and the data is a window: bounds far from today are refused
+        for label, day in (("start", first), ("end", final), ("at", until and until.date())):
+            if day is not None and not -MAX_PERIOD_DAYS <= (day - today).days <= 1:
+                raise ConfigError(
+                    f"{label} {day}: the API answers periods of the last {MAX_PERIOD_DAYS} "
+                    "days up to tomorrow (run `tradeperf summary` for others)"
+                )
         request = jobs.summary_request(
             config,
-            windows=(kind,) if kind else tuple(WindowKind),
-            breakdowns=kind is None,
-            series=kind is None,
+            windows=() if trade_list else (kind,) if kind else tuple(WindowKind),
+            breakdowns=kind is None and not trade_list,
+            series=kind is None and not trade_list,
             start=_date(start, "start"),
             end=_date(end, "end"),
             strategies=tuple(strategy or ()),
             symbols=tuple(symbol or ()),
             trade_list=trade_list,
-            **jobs.edge_options(config, since, at, last, by, rolling, session),
+            **edges,
         )
         summary = service.read(
             lambda store: summarize(store, jobs.scoped_request(store, config, request, ()))
@@ -272,6 +294,7 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/v1/summary", tags=["query"], summary="The summary, as `tradeperf summary`")
     def get_summary(
+        request: Request,
         window: str | None = Query(None, description="daily, weekly or monthly: one kind"),
         since: str | None = Query(None, description="A duration back (24h, 7d) or an instant"),
         at: str | None = Query(None, description="End of the period (exclusive), ISO 8601"),
@@ -286,14 +309,17 @@ def create_app(service: Service) -> FastAPI:
         rolling: list[str] | None = Query(None, description="FIGURE:WINDOW, e.g. sharpe_ratio:30d"),
         session: str | None = Query(None),
     ) -> Response:
-        from tradeperf.reports.json_report import summary_to_json, windows_to_json
+        from tradeperf.reports.json_report import dumps, summary_to_json, windows_to_json
 
-        summary, kind = summary_doc(
-            window=window, since=since, at=at, last=last, by=by, tz=tz, day_start=day_start,
-            start=start, end=end, strategy=strategy, symbol=symbol, rolling=rolling,
-            session=session,
-        )  # fmt: skip
-        return _json(windows_to_json(summary, kind) if kind else summary_to_json(summary))
+        def compute() -> str:
+            summary, kind = summary_doc(
+                window=window, since=since, at=at, last=last, by=by, tz=tz, day_start=day_start,
+                start=start, end=end, strategy=strategy, symbol=symbol, rolling=rolling,
+                session=session,
+            )  # fmt: skip
+            return dumps(windows_to_json(summary, kind) if kind else summary_to_json(summary))
+
+        return _text(service.cached(_key(request), compute))
 
     @app.get("/v1/series", tags=["query"], summary="Daily series: equity, P&L, drawdown")
     def get_series(
@@ -336,12 +362,16 @@ def create_app(service: Service) -> FastAPI:
         return _json({"currency": summary.request.currency, "trades": [_row(r) for r in rows]})
 
     @app.get("/v1/positions", tags=["query"], summary="Open positions with unrealized P&L")
-    def get_positions() -> Response:
+    def get_positions(request: Request) -> Response:
         from tradeperf.analytics.positions import open_positions, positions_to_json
+        from tradeperf.reports.json_report import dumps
 
-        now = dt.datetime.now(dt.UTC)
-        held = service.read(lambda store: open_positions(store))
-        return _json(positions_to_json(held, now))
+        def compute() -> str:
+            now = dt.datetime.now(dt.UTC)
+            held = service.read(lambda store: open_positions(store))
+            return dumps(positions_to_json(held, now))
+
+        return _text(service.cached(_key(request), compute))
 
     @app.get("/v1/equity", tags=["query"], summary="Equity: daily and the recent snapshots")
     def get_equity(
@@ -503,13 +533,16 @@ _SILENCE_SCHEMA: Final = {
 }
 
 
+_SILENCE_FIELDS: Final = ("rule", "for", "reason", "strategy", "symbol")
+
+
 def _silence(service: Service, doc: Any) -> Response:
     from tradeperf.alerts.state import silence
     from tradeperf.durations import parse_duration
 
     if not isinstance(doc, dict):
         return _error(422, "invalid", "the body is a JSON object: {rule, for, reason}")
-    unknown = sorted(set(doc) - set(_SILENCE_SCHEMA["properties"]))  # type: ignore[arg-type]
+    unknown = sorted(set(doc) - set(_SILENCE_FIELDS))
     if unknown:
         return _error(422, "invalid", f"unknown field(s) {unknown}")
     rule, reason = doc.get("rule"), doc.get("reason", "silenced")
@@ -529,6 +562,15 @@ def _silence(service: Service, doc: Any) -> Response:
     return _json({"silence": _row(dataclasses.asdict(kept))})
 
 
+def _key(request: Request) -> tuple[Any, ...]:
+    """Return the cache key of a query: its path and parameters."""
+    return (request.url.path, tuple(sorted(request.query_params.multi_items())))
+
+
+def _text(body: str) -> Response:
+    return Response(body, media_type="application/json")
+
+
 def _sse(event: str, id: int | None, text: str) -> str:
     """One Server-Sent Event: a line of data per line of the JSON text (its digits exact)."""
     data = "\n".join(f"data: {line}" for line in text.splitlines())
@@ -540,13 +582,27 @@ def _date(value: str | None, name: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{name} {value!r}: give a day YYYY-MM-DD") from None
+    if not 1970 <= day.year < 2200:
+        raise ConfigError(f"{name} {value!r}: give a day between 1970 and 2199")
+    return day
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its times as ISO text (the rest as `dumps` writes it)."""
-    return {
-        k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in row.items()
-    }
+    """Return a row with its times as ISO text, nested ones too (the rest as `dumps` has it)."""
+    out: dict[str, Any] = _plain(row)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return value

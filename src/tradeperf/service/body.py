@@ -87,7 +87,7 @@ def _no_constant(name: str) -> None:
 
 
 def parse_rows(body: bytes, *, content_type: str = "", limits: Limits = Limits()) -> list[Any]:
-    """Parse an ingestion body into its rows (each should be a JSON object).
+    r"""Parse an ingestion body into its rows (each should be a JSON object).
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def parse_rows(body: bytes, *, content_type: str = "", limits: Limits = Limits()
     --------
     >>> parse_rows(b'[{"a": 1}, {"a": 2}]')
     [{'a': 1}, {'a': 2}]
-    >>> parse_rows(b'{"a": 1}\\n\\n{"a": 2}\\n')
+    >>> parse_rows(b'{"a": 1}\n\n{"a": 2}\n')
     [{'a': 1}, {'a': 2}]
     >>> try:
     ...     parse_rows(b'[{"a": 1}')

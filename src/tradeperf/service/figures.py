@@ -213,7 +213,7 @@ def dashboard_doc(
                 "drawdown": s.get("drawdown"),
             }
             for s in intraday or []
-        ],  # fmt: skip
+        ],
         "rolling": _rolling(daily, summary.get("rolling") or {}),
         "by_strategy": _groups(summary.get("by_strategy") or {}),
         "by_symbol": _groups(summary.get("by_symbol") or {}),
@@ -229,7 +229,7 @@ def dashboard_doc(
                 "currency": p["currency"] or summary["currency"],
             }
             for p in positions["positions"]  # type: ignore[attr-defined]
-        ],  # fmt: skip
+        ],
         "alerts": alerts,
         "fills": [
             {
@@ -238,5 +238,5 @@ def dashboard_doc(
                 if k in _FILL_COLUMNS
             }
             for row in fills.to_pylist()
-        ],  # fmt: skip
+        ],
     }

@@ -2,7 +2,10 @@
 
 - **Writes** go through one `tradeperf.tracker.Tracker` (named ``service`` unless told),
   which holds the store's only writing connection: a batch is checked whole and booked
-  (`Tracker.record_batch`), then flushed, so a 200 means the records are in the store. A
+  (`Tracker.record_batch`), so a 200 means the batch is booked (the live figures hold it);
+  a writer thread writes what was booked to the store every `WRITE_EVERY` seconds, all
+  batches since the last write in one transaction (a group commit). ``?durable=true``
+  answers only once the batch is in the store. A stop (SIGTERM) writes everything first. A
   DuckDB file has one writing process; this is it.
 - **Reads** (summaries, positions, alerts) run on reader connections of their own (a second
   connection to the same DuckDB database in this process, or to the PostgreSQL server), one
@@ -36,7 +39,13 @@ from tradeperf.store import Store, open_store
 __all__ = ["READERS", "Service", "ServiceOptions"]
 
 #: Reader connections (each answers one query at a time).
-READERS: Final = 2
+READERS: Final = 3
+#: Seconds an answer is reused while the store does not change ("the last 24 h" moves on).
+CACHE_SECONDS: Final = 5.0
+#: How old a record posted to the API may be, in days (older ones go in as files).
+MAX_AGE_DAYS: Final = 3650
+#: Seconds between two writes of the booked batches to the store.
+WRITE_EVERY: Final = 0.25
 T = TypeVar("T")
 _log = logging.getLogger("tradeperf.service")
 
@@ -60,7 +69,7 @@ class ServiceOptions:
     name: str = "service"
     targets: Path | None = None
     config_file: Path | None = None
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     refresh_interval: float = 0.5
     watch: tuple[Path, ...] = ()
     watch_every: float = 10.0
@@ -145,7 +154,12 @@ class Service:
         )
         self.hub = Hub()
         self.counters = _Counters()
-        self.version = 0
+        self.version = 0  # batches accepted
+        self.stored_version = 0  # of them, those in the store
+        self.generation = 0  # changes of the store (writes, acknowledgements, files read)
+        self._cache: dict[tuple[Any, ...], tuple[int, float, Any]] = {}
+        self._computing: set[tuple[Any, ...]] = set()
+        self._cache_lock = threading.Lock()
         self._changed = threading.Condition()
         self._figures = _Figures()
         self._stop = threading.Event()
@@ -158,16 +172,19 @@ class Service:
             day_start=None if config.day_start is None else config.day_start.strftime("%H:%M"),
             targets=options.targets,
             config_file=options.config_file,
-            flush_interval=1.0,
+            flush_interval=0,  # the service's writer thread flushes
             clock=clock,
         )
-        self.tracker.on("alert", lambda e: self.hub.publish("alert", _plain(e.data)))
+        self.tracker.on("alert", self._alerted)
         try:
             self._readers = _Readers(config.store, READERS)
         except BaseException:
             self.tracker.close()
             raise
-        self._threads = [threading.Thread(target=self._refresh, name="tradeperf-figures")]
+        self._threads = [
+            threading.Thread(target=self._refresh, name="tradeperf-figures"),
+            threading.Thread(target=self._write, name="tradeperf-writer"),
+        ]
         if options.watch:
             self._threads.append(threading.Thread(target=self._follow, name="tradeperf-watch"))
         for t in self._threads:
@@ -175,8 +192,8 @@ class Service:
             t.start()
 
     # -- writes ---------------------------------------------------------------------------
-    def ingest(self, kind: str, rows: Sequence[object]) -> dict[str, Any]:
-        """Check and book a batch of ``kind``, all or nothing, and write it to the store.
+    def ingest(self, kind: str, rows: Sequence[object], *, durable: bool = False) -> dict[str, Any]:
+        """Check and book a batch of ``kind``, all or nothing; with ``durable``, store it now.
 
         Returns
         -------
@@ -194,17 +211,22 @@ class Service:
         from tradeperf.tracker.batch import BatchRejected
 
         try:
-            result = self.tracker.record_batch(kind, rows, require_id=True)
+            now = self._clock()
+            within = (now - dt.timedelta(days=MAX_AGE_DAYS), now + dt.timedelta(days=1))
+            result = self.tracker.record_batch(kind, rows, require_id=True, within=within)
         except BatchRejected as exc:
             key = (kind, exc.error)
             self.counters.rejected[key] = self.counters.rejected.get(key, 0) + 1
             raise
         if result.accepted:
-            self.tracker.flush()
             self.counters.ingested[kind] = self.counters.ingested.get(kind, 0) + result.accepted
-            version = self._bump()
+            with self._changed:
+                self.version += 1
+                version = self.version
         else:
             version = self.version
+        if durable:
+            self._write_once()
         doc = {**result.to_json(), "version": version}
         if result.accepted:
             self.hub.publish(
@@ -214,16 +236,35 @@ class Service:
             )  # fmt: skip
         return doc
 
+    def _alerted(self, event: Any) -> None:
+        """Push a notified alert, and recompute the figures (its state is stored)."""
+        self.hub.publish("alert", _plain(event.data))
+        self._changed_store()
+
     def rejected(self, kind: str, reason: str) -> None:
         """Count a request refused before its rows were read (unauthorized, too large)."""
         key = (kind, reason)
         self.counters.rejected[key] = self.counters.rejected.get(key, 0) + 1
 
-    def _bump(self) -> int:
+    def _changed_store(self, stored_version: int | None = None) -> None:
         with self._changed:
-            self.version += 1
+            self.generation += 1
+            if stored_version is not None:
+                self.stored_version = max(self.stored_version, stored_version)
             self._changed.notify_all()
-            return self.version
+
+    def _write_once(self) -> None:
+        """Write what is booked to the store (the group commit of the batches since the last)."""
+        version = self.version
+        if self.tracker.flush() or version > self.stored_version:
+            self._changed_store(version)
+
+    def _write(self) -> None:
+        while not self._stop.wait(WRITE_EVERY):
+            try:
+                self._write_once()
+            except Exception as exc:  # kept booked; written at the next try
+                _log.error("cannot write to the store: %s", exc)
 
     # -- reads ----------------------------------------------------------------------------
     def read(self, fn: Callable[[Store], T]) -> T:
@@ -231,10 +272,36 @@ class Service:
         with self._readers.lend() as store:
             return fn(store)
 
+    def cached(self, key: tuple[Any, ...], fn: Callable[[], T]) -> T:
+        """Return ``fn()`` for ``key``, computed once per change of the store (and 5 s).
+
+        While one request computes it again after a change, the others get the answer of
+        the change before (stale by one write at most) instead of queueing behind it.
+        """
+        generation = self.generation
+        now = time.monotonic()
+        with self._cache_lock:
+            kept = self._cache.get(key)
+            if kept is not None and kept[0] == generation and now - kept[1] < CACHE_SECONDS:
+                return kept[2]  # type: ignore[no-any-return]
+            if kept is not None and key in self._computing:
+                return kept[2]  # type: ignore[no-any-return]
+            self._computing.add(key)
+        try:
+            value = fn()
+        finally:
+            with self._cache_lock:
+                self._computing.discard(key)
+        with self._cache_lock:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = (generation, now, value)
+        return value
+
     def write_store(self, fn: Callable[[Store], T]) -> T:
         """Run ``fn`` on the writer's store (alert acknowledgements, silences), then refresh."""
         result = self.tracker.using_store(fn)
-        self._bump()
+        self._changed_store(self.version)
         return result
 
     def figures(self, *, wait: float = 10.0) -> dict[str, Any]:
@@ -281,9 +348,9 @@ class Service:
         """Recompute the figures after each change (at most every ``refresh_interval``)."""
         while not self._stop.is_set():
             with self._changed:
-                while self._figures.version == self.version and not self._stop.is_set():
+                while self._figures.version == self.generation and not self._stop.is_set():
                     self._changed.wait(1.0)
-                version = self.version
+                generation, version = self.generation, self.stored_version
             if self._stop.is_set():
                 return
             started = time.monotonic()
@@ -293,11 +360,11 @@ class Service:
                 _log.exception("cannot compute the dashboard's figures")
                 with self._changed:
                     self._figures.error = str(exc)
-                    self._figures.version = version
+                    self._figures.version = generation
                     self._changed.notify_all()
                 continue
             with self._changed:
-                self._figures = _Figures(doc, version, time.monotonic())
+                self._figures = _Figures(doc, generation, time.monotonic())
                 self._changed.notify_all()
             self.hub.publish("dashboard", doc)
             rest = self.options.refresh_interval - (time.monotonic() - started)
@@ -316,7 +383,7 @@ class Service:
                     lambda store: jobs.ingest(store, self.options.watch, options=options)
                 )
                 if report.rows_new:
-                    self._bump()
+                    self._changed_store()
                     self.hub.publish(
                         "records",
                         {"kind": "files", "accepted": report.rows_new, "repeated": 0,
@@ -338,7 +405,7 @@ class Service:
             self._changed.notify_all()
         self.hub.close()
         for t in self._threads:
-            t.join(timeout=30)
+            t.join(timeout=5)
         try:
             self.tracker.close()
         finally:

@@ -7,10 +7,10 @@ closes the store; the holder file goes with it.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
-import contextlib
 from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Final

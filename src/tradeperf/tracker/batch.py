@@ -163,7 +163,11 @@ def _known_names(kind: RecordKind) -> Callable[[str], bool]:
 
 
 def coerce_rows(
-    kind: str, rows: Sequence[object], *, require_id: bool = False
+    kind: str,
+    rows: Sequence[object],
+    *,
+    require_id: bool = False,
+    within: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> list[Fill | Trade | Mark | FundingPayment | CashFlow]:
     """Validate every row of a batch of ``kind``; return the records, or raise for them all.
 
@@ -175,6 +179,9 @@ def coerce_rows(
         Mappings (JSON objects), in the batch's order.
     require_id
         Refuse a fill or trade without its id (the service: a retry is safe only by id).
+    within
+        The earliest and latest time a record may carry (the service refuses a fill dated
+        in year 1 or 2999: every day between it and the rest would be a window).
 
     Raises
     ------
@@ -186,13 +193,14 @@ def coerce_rows(
     record_kind = _RECORD_KINDS[kind]
     label = _LABELS[kind]
     known = _known_names(record_kind)
-    make: Callable[..., Any] = {
+    makers: dict[str, Callable[..., Any]] = {
         "fills": to_fill,
         "trades": to_trade,
         "marks": to_mark,
         "funding": to_funding,
         "cash_flows": to_cash_flow,
-    }[kind]
+    }
+    make = makers[kind]
     id_field = _ID_FIELDS.get(kind)
     records: list[Any] = []
     problems: list[Problem] = []
@@ -210,14 +218,35 @@ def coerce_rows(
             )
             continue
         try:
-            records.append(make(row))
+            record = make(row)
         except TrackerInputError as exc:
             problems.append(Problem(index, exc.field, exc.reason))
+            continue
         except (TypeError, ValueError, ArithmeticError) as exc:  # a value no reader expects
             problems.append(Problem(index, None, f"{type(exc).__name__}: {exc}"))
+            continue
+        if within is not None:
+            late = _out_of(record, within)
+            if late is not None:
+                problems.append(Problem(index, late[0], late[1]))
+                continue
+        records.append(record)
     if problems:
         raise BatchRejected(kind, "invalid", problems)
     return records
+
+
+def _out_of(record: object, within: tuple[dt.datetime, dt.datetime]) -> tuple[str, str] | None:
+    """Return the field of ``record`` whose time is outside ``within``, and why; or None."""
+    first, last = within
+    for name in ("timestamp", "entry_time", "exit_time"):
+        at = getattr(record, name, None)
+        if at is not None and not first <= at <= last:
+            return name, (
+                f"{name} {at.isoformat()} is outside {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+                "(older records go in as files: tradeperf ingest)"
+            )
+    return None
 
 
 def _what(value: object) -> str:

@@ -696,7 +696,12 @@ class Tracker(PerformanceTracker):
             return flow
 
     def record_batch(
-        self, kind: str, rows: Sequence[object], *, require_id: bool = False
+        self,
+        kind: str,
+        rows: Sequence[object],
+        *,
+        require_id: bool = False,
+        within: tuple[dt.datetime, dt.datetime] | None = None,
     ) -> BatchResult:
         """Record a batch of ``kind``, all or nothing (the rule: `tradeperf.tracker.batch`).
 
@@ -708,6 +713,8 @@ class Tracker(PerformanceTracker):
             Mappings (or rows) in the batch's order, each as `record_fill` etc. take them.
         require_id
             Refuse a fill or trade without its id (so that a retry is safe).
+        within
+            The earliest and latest time a record of the batch may carry.
 
         Returns
         -------
@@ -737,7 +744,7 @@ class Tracker(PerformanceTracker):
             shown_id,
         )
 
-        records = coerce_rows(kind, rows, require_id=require_id)
+        records = coerce_rows(kind, rows, require_id=require_id, within=within)
         with self._lock, exact():
             self._check_open()
             repeats: set[int] = set()

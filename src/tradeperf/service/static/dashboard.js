@@ -273,9 +273,9 @@
   }
 
   // ------------------------------------------------------------------ rendering
-  function kpi(label, value, cls, sub, title) {
+  function kpi(key, label, value, cls, sub, title) {
     return (
-      '<div class="kpi"' + (title ? ' title="' + esc(title) + '"' : "") + ">" +
+      '<div class="kpi" data-k="' + key + '"' + (title ? ' title="' + esc(title) + '"' : "") + ">" +
       '<div class="kpi-label">' + esc(label) + "</div>" +
       '<div class="kpi-value ' + (cls || "") + '">' + esc(value) + "</div>" +
       '<div class="kpi-sub">' + (sub || "&nbsp;") + "</div></div>"
@@ -296,7 +296,7 @@
       const x = p[key] || {};
       const start = parseTime(x.start);
       const title = start ? label + " since " + when(x.start) : label;
-      return kpi(label, money(x.pnl, { signed: true }), tone(x.pnl), esc(trades(x.trades)), title);
+      return kpi(key, label, money(x.pnl, { signed: true }), tone(x.pnl), esc(trades(x.trades)), title);
     };
     const dd = num(h.drawdown);
     const ddSub = [];
@@ -305,17 +305,17 @@
     const pnlSub = [];
     if (num(h.fees) !== null) pnlSub.push("after " + money(h.fees) + " fees");
     $("kpis").innerHTML =
-      kpi("Equity", money(h.equity), "", esc(trades(h.trades)), "Equity now") +
-      kpi("Net P&L", money(h.net_pnl, { signed: true }), tone(h.net_pnl), esc(pnlSub.join(" · ")),
+      kpi("equity", "Equity", money(h.equity), "", esc(trades(h.trades)), "Equity now") +
+      kpi("net_pnl", "Net P&L", money(h.net_pnl, { signed: true }), tone(h.net_pnl), esc(pnlSub.join(" · ")),
         "Net profit and loss after fees") +
       period("today", "Today") +
       period("week", "This week") +
       period("month", "This month") +
-      kpi("Drawdown", ddPct(dd), dd ? "neg" : "", esc(ddSub.join(" · ")),
+      kpi("drawdown", "Drawdown", ddPct(dd), dd ? "neg" : "", esc(ddSub.join(" · ")),
         "Current fall from the equity peak");
 
     const stat = (label, value, cls, title) =>
-      '<span class="stat"' + (title ? ' title="' + esc(title) + '"' : "") + '><span class="stat-label">' +
+      '<span class="stat" data-k="' + label.toLowerCase().replace(/ /g, "_") + '"' + (title ? ' title="' + esc(title) + '"' : "") + '><span class="stat-label">' +
       esc(label) + '</span><span class="stat-value ' + (cls || "") + '">' + esc(value) + "</span></span>";
     $("stats").innerHTML =
       stat("Trades", plain(h.trades, 0), "", "Closed trades") +
@@ -673,6 +673,7 @@
     const eq = curve.map((p) => num(p.equity));
     const dd = curve.map((p) => { const v = num(p.drawdown); return v === null ? null : -Math.abs(v); });
     const deepest = Math.min.apply(null, dd.filter((v) => v !== null).concat([0]));
+    const eqRange = rangeOf(eq);
     $("equity-note").textContent = curve.length ? curve.length + (curve.length === 1 ? " day" : " days") : "";
     const data = [
       {
@@ -688,10 +689,11 @@
     ];
     const layout = baseLayout((axis) => ({
       xaxis: Object.assign({ type: "date", anchor: "y2" }, axis, { range: dayRange(x, 10) }),
-      yaxis: Object.assign({ domain: [0.34, 1], tickformat: "$,.0f", range: rangeOf(eq) }, axis),
+      yaxis: Object.assign({ domain: [0.34, 1], tickformat: moneyTicks(eqRange), range: eqRange }, axis),
       yaxis2: Object.assign(
-        { domain: [0, 0.27], tickformat: deepest > -0.05 ? ".1%" : ".0%", nticks: 4, rangemode: "tozero" },
-        axis
+        { domain: [0, 0.27], tickformat: deepest > -0.05 ? ".1%" : ".0%", nticks: 4 },
+        axis,
+        { range: [Math.min(deepest * 1.12, -0.01), 0.0015] }
       ),
     }));
     plot("chart-equity", data, layout);
@@ -720,7 +722,7 @@
       ],
       baseLayout((axis) => ({
         xaxis: Object.assign({ type: "date", tickformat: "%H:%M" }, axis),
-        yaxis: Object.assign({ tickformat: "$,.0f", nticks: 4 }, axis, {
+        yaxis: Object.assign({ tickformat: moneyTicks(rangeOf(ys)), nticks: 4 }, axis, {
           range: rangeOf(ys),
         }),
       }))
@@ -734,6 +736,11 @@
     const hi = Math.max.apply(null, known);
     const pad = Math.max((hi - lo) * 0.08, Math.abs(hi + lo) * 0.001, 1);
     return [lo - pad, hi + pad];
+  }
+
+  function moneyTicks(range) {
+    // whole units unless the axis spans so little that they would repeat ($498, $498)
+    return range && range[1] - range[0] < 6 ? "$,.2f" : "$,.0f";
   }
 
   function renderRolling(doc) {
@@ -764,13 +771,15 @@
       }
       const ys = [];
       traces.forEach((t) => t.y.forEach((v) => ys.push(v)));
+      const yrange = rangeOf(ys);
+      const ticks = yaxis.tickformat === "$" ? { tickformat: moneyTicks(yrange) } : yaxis;
       plot(id, traces, baseLayout((axis) => ({
         showlegend: true, legend, margin: { l: 8, r: 8, t: 22, b: 6 },
         xaxis: Object.assign({ type: "date" }, axis, { range: xrange }),
-        yaxis: Object.assign({}, axis, yaxis, { range: rangeOf(ys) }),
+        yaxis: Object.assign({}, axis, ticks, { range: yrange }),
       })));
     };
-    draw("chart-rolling-pnl", "pnl", "%{y:$,.2f}", { tickformat: "$,.0f" }, "No rolling P&L yet");
+    draw("chart-rolling-pnl", "pnl", "%{y:$,.2f}", { tickformat: "$" }, "No rolling P&L yet");
     draw("chart-rolling-sharpe", "sharpe_ratio", "%{y:.2f}", { tickformat: ".1f", zeroline: true },
       "Not enough daily history for a rolling Sharpe ratio yet");
   }
@@ -1075,7 +1084,8 @@
     es.addEventListener("hello", (ev) => {
       const d = data(ev);
       if (state.stream !== "live") setStream("live");
-      if (d && num(d.version) !== null && num(d.version) !== state.version) load(true);
+      // the first read is under way when the page opens; later, a new version is read again
+      if (d && state.doc && num(d.version) !== null && num(d.version) !== state.version) load(true);
     });
     es.addEventListener("dashboard", (ev) => {
       const d = data(ev);
