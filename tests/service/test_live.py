@@ -47,6 +47,8 @@ def test_stream_pushes_records_and_figures(live_service: LiveService) -> None:
     assert records
     assert records[0]["accepted"] == 2
     assert records[0]["version"] == posted["version"]
+    assert [f["fill_id"] for f in records[0]["fills"]] == ["f2", "f1"]  # newest first
+    assert records[0]["fills"][0]["price"] == 61000.25
     newest = [d for e, d in seen if e == "dashboard"][-1]
     assert newest["version"] == posted["version"]
     assert newest["headline"]["trades"] == 1

@@ -109,6 +109,48 @@ def _headline(overall: dict[str, Any], daily: list[dict[str, Any]]) -> dict[str,
     }
 
 
+def _intraday(snapshots: list[dict[str, Any]], equity_now: Any) -> list[dict[str, Any]]:
+    """Return the minute snapshots' equity, moved to the store's level.
+
+    The snapshots are of the service's own records (its tracker's books); the store may hold
+    more (files read before). Each point is the store's equity now less what the service's
+    books gained since that minute: the shape of the last 24 hours at the account's level.
+    """
+    points = [
+        (s.get("bucket") or s.get("timestamp"), Decimal(str(s["equity"])))
+        for s in snapshots
+        if s.get("equity") is not None
+    ]
+    if not points or equity_now is None:
+        return []
+    offset = Decimal(str(equity_now)) - points[-1][1]
+    peak = None
+    out = []
+    for at, equity in points:
+        level = equity + offset
+        peak = level if peak is None or level > peak else peak
+        out.append({"t": at, "equity": level, "drawdown": level - peak})
+    return out
+
+
+def fill_rows(fills: list[Any]) -> list[dict[str, Any]]:
+    """Return fills (`Fill` records or store rows) as the dashboard's ``fills`` rows."""
+    out = []
+    for f in fills:
+        row = f if isinstance(f, dict) else {k: getattr(f, k, None) for k in _FILL_COLUMNS}
+        shown = {}
+        for k, v in row.items():
+            if k not in _FILL_COLUMNS:
+                continue
+            if isinstance(v, dt.datetime):
+                v = v.isoformat()
+            elif k == "side":
+                v = getattr(v, "value", v)
+            shown[k] = v
+        out.append(shown)
+    return out
+
+
 def dashboard_doc(
     store: Store,
     config: Config,
@@ -206,14 +248,7 @@ def dashboard_doc(
         "equity_curve": [
             {"t": d["day"], "equity": d["equity"], "drawdown": d["drawdown"]} for d in daily
         ],
-        "intraday": [
-            {
-                "t": s.get("timestamp") or s.get("bucket"),
-                "equity": s.get("equity"),
-                "drawdown": s.get("drawdown"),
-            }
-            for s in intraday or []
-        ],
+        "intraday": _intraday(intraday or [], overall.get("equity_end")),
         "rolling": _rolling(daily, summary.get("rolling") or {}),
         "by_strategy": _groups(summary.get("by_strategy") or {}),
         "by_symbol": _groups(summary.get("by_symbol") or {}),
@@ -231,12 +266,5 @@ def dashboard_doc(
             for p in positions["positions"]  # type: ignore[attr-defined]
         ],
         "alerts": alerts,
-        "fills": [
-            {
-                k: (v.isoformat() if isinstance(v, dt.datetime) else v)
-                for k, v in row.items()
-                if k in _FILL_COLUMNS
-            }
-            for row in fills.to_pylist()
-        ],
+        "fills": fill_rows(fills.to_pylist()),
     }

@@ -229,11 +229,15 @@ class Service:
             self._write_once()
         doc = {**result.to_json(), "version": version}
         if result.accepted:
-            self.hub.publish(
-                "records",
-                {"kind": kind, "accepted": result.accepted, "repeated": result.repeated,
-                 "version": version, "at": self._clock().isoformat()},
-            )  # fmt: skip
+            event: dict[str, Any] = {
+                "kind": kind, "accepted": result.accepted, "repeated": result.repeated,
+                "version": version, "at": self._clock().isoformat(),
+            }  # fmt: skip
+            if kind == "fills":  # the page shows them at once, before the figures follow
+                from tradeperf.service.figures import fill_rows
+
+                event["fills"] = fill_rows(result.records[-20:][::-1])
+            self.hub.publish("records", event)
         return doc
 
     def _alerted(self, event: Any) -> None:

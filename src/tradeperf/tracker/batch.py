@@ -136,6 +136,8 @@ class BatchResult:
     accepted: int
     repeated: int
     ids: list[str] = field(default_factory=list)
+    #: the records booked (repeats left out), in order
+    records: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as a JSON-able document (the service's 200 body)."""

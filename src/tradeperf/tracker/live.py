@@ -803,7 +803,8 @@ class Tracker(PerformanceTracker):
                     assert key is not None
                     self._remember(key, r.timestamp, r)  # type: ignore[union-attr]
             ids = [shown_id(k) for r in records if (k := record_key(r)) and k[0] in "ftm"]
-            return BatchResult(kind, len(rows), len(records) - len(repeats), len(repeats), ids)
+            booked = [r for i, r in enumerate(records) if i not in repeats]
+            return BatchResult(kind, len(rows), len(booked), len(repeats), ids, records=booked)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -1095,6 +1095,18 @@
       const d = data(ev);
       const v = d && num(d.version);
       if (v === null || v <= state.version) return;
+      if (state.doc && Array.isArray(d.fills) && d.fills.length) {
+        // the fills show at once; the figures follow with the next `dashboard` event
+        const known = new Set(d.fills.map((f) => f.fill_id));
+        const kept = (state.doc.fills || []).filter((f) => !known.has(f.fill_id));
+        state.doc.fills = d.fills.concat(kept).slice(0, 20);
+        if (state.doc.empty) {
+          state.doc.empty = false;
+          accept(state.doc, true);
+        } else {
+          renderFills(state.doc);
+        }
+      }
       clearTimeout(recordsTimer);
       recordsTimer = setTimeout(() => {
         if (state.version < v) load(false);
