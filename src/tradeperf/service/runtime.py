@@ -337,16 +337,24 @@ class Service:
         return None if not at else time.monotonic() - at
 
     def _compute(self, version: int) -> dict[str, Any]:
+        import json
+
         from tradeperf.service.figures import dashboard_doc
 
         now = self._clock()
-        intraday = [s for s in self.tracker.history("minute", since=now - dt.timedelta(hours=24))]
-        return self.read(
-            lambda store: dashboard_doc(
+        since = now - dt.timedelta(hours=24)
+
+        def compute(store: Store) -> dict[str, Any]:
+            # the snapshots as stored (a reader's: `Tracker.history` would flush and take
+            # the writer's connection)
+            rows = store.tracker_snapshots(self.tracker.name, "minute", since, None)  # type: ignore[attr-defined]
+            intraday = [json.loads(r.snapshot) for r in rows]
+            return dashboard_doc(
                 store, self.config, now=now, intraday=intraday, version=version,
                 auth_required=self.options.token is not None,
-            )
-        )  # fmt: skip
+            )  # fmt: skip
+
+        return self.read(compute)
 
     def _refresh(self) -> None:
         """Recompute the figures after each change (at most every ``refresh_interval``)."""
