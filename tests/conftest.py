@@ -6,10 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.cli.conftest import tradeperf  # the in-process command, for every test folder
+from tests.reports.conftest import chromium
+from tradeperf.reports.pdf_report import CHROMIUM_FLAGS
 
 __all__ = ["tradeperf"]
 
@@ -103,3 +106,14 @@ def _pg_schema_url() -> Iterator[str]:
     yield f"{base}{sep}options=-csearch_path%3D{schema}"
     with psycopg.connect(base, autocommit=True) as con:
         con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the session (the reports' and the dashboard's tests)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium(), args=list(CHROMIUM_FLAGS))
+        yield launched
+        launched.close()

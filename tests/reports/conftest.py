@@ -7,7 +7,6 @@ and counted, so a test sees whether a page asked for the network at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import pytest
 
 from tradeperf import jobs
 from tradeperf.config import load_config
-from tradeperf.reports.pdf_report import CHROMIUM_FLAGS
 from tradeperf.sample import write_sample
 
 CHROMIUM = "/usr/bin/chromium"
@@ -30,17 +28,6 @@ def chromium() -> str:
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)")
     return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium(), args=list(CHROMIUM_FLAGS))
-        yield launched
-        launched.close()
 
 
 @dataclass

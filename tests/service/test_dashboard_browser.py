@@ -11,16 +11,14 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.reports.conftest import ARTIFACTS, chromium
+from tests.reports.conftest import ARTIFACTS
 from tests.service.conftest import LiveService
-from tradeperf.reports.pdf_report import CHROMIUM_FLAGS
 
 # two real services and two page loads of Plotly: about 30 s
 pytestmark = pytest.mark.slow
@@ -28,17 +26,6 @@ pytestmark = pytest.mark.slow
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: How long the page may take to show what the API was sent (the page aims at one second).
 LIVE_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module (Debian's; fails when it is missing)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium(), args=list(CHROMIUM_FLAGS))
-        yield launched
-        launched.close()
 
 
 @dataclass

@@ -191,19 +191,11 @@ def _date(value: str | None, name: str) -> dt.date | None:
         raise ConfigError(f"--{name}: expected a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _edges(
-    config: Config,
-    since: str | None,
-    at: str | None,
-    last: int | None,
-    by: str | None,
-    rolling: list[str] | None = None,
-    session: str | None = None,
-) -> dict[str, Any]:
+def _edges(config: Config, *options: Any) -> dict[str, Any]:
     """Give the `SummaryRequest` fields of --since, --at, --last, --by, --rolling, --session."""
     from tradeperf.jobs import edge_options
 
-    return edge_options(config, since, at, last, by, rolling, session)
+    return edge_options(config, *options)
 
 
 def _mapping(values: list[str] | None) -> dict[str, str] | None:

@@ -57,7 +57,11 @@ class Hub:
     ...     message = await sub.queue.get()
     ...     hub.unsubscribe(sub)
     ...     return message.event, message.data, hub.clients
-    >>> asyncio.run(demo())
+    >>> import threading  # a loop of its own (the caller's thread may run one)
+    >>> got = []
+    >>> worker = threading.Thread(target=lambda: got.append(asyncio.run(demo())))
+    >>> worker.start(); worker.join()
+    >>> got[0]
     ('records', {'accepted': 2}, 0)
     """
 
