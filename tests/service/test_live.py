@@ -65,6 +65,9 @@ def test_metrics_in_prometheus_text(live_service: LiveService) -> None:
         if live_service.get("/v1/dashboard").json()["version"] >= 2:
             break
         time.sleep(0.2)
+    equity = live_service.get("/v1/equity").json()
+    assert equity["snapshots"], "a write takes the minute's snapshot"
+    assert set(equity["snapshots"][-1]) >= {"at", "equity", "drawdown", "net_pnl"}
     text = live_service.get("/metrics").text
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value

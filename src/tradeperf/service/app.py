@@ -378,7 +378,7 @@ def create_app(service: Service) -> FastAPI:
         resolution: str = Query("minute", pattern="^(minute|hour|day)$"),
     ) -> Response:
         doc = service.figures()
-        snapshots = service.tracker.history(resolution)
+        snapshots = service.snapshots(resolution)
         keep = ("equity", "realized_pnl", "unrealized_pnl", "drawdown", "net_pnl")
         return _json(
             {

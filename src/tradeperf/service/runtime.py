@@ -336,19 +336,28 @@ class Service:
         at = self._figures.at
         return None if not at else time.monotonic() - at
 
-    def _compute(self, version: int) -> dict[str, Any]:
+    def snapshots(
+        self, resolution: str, since: dt.datetime | None = None, *, store: Store | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the tracker's snapshots at ``resolution`` as stored, read on a reader.
+
+        Not `Tracker.history`, which flushes and takes the writer's connection.
+        """
         import json
 
+        if store is None:
+            return self.read(lambda st: self.snapshots(resolution, since, store=st))
+        rows = store.tracker_snapshots(self.tracker.name, resolution, since, None)  # type: ignore[attr-defined]
+        return [json.loads(r.snapshot) for r in rows]
+
+    def _compute(self, version: int) -> dict[str, Any]:
         from tradeperf.service.figures import dashboard_doc
 
         now = self._clock()
         since = now - dt.timedelta(hours=24)
 
         def compute(store: Store) -> dict[str, Any]:
-            # the snapshots as stored (a reader's: `Tracker.history` would flush and take
-            # the writer's connection)
-            rows = store.tracker_snapshots(self.tracker.name, "minute", since, None)  # type: ignore[attr-defined]
-            intraday = [json.loads(r.snapshot) for r in rows]
+            intraday = self.snapshots("minute", since, store=store)
             return dashboard_doc(
                 store, self.config, now=now, intraday=intraday, version=version,
                 auth_required=self.options.token is not None,
