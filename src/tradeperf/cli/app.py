@@ -27,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tradeperf.analytics.window_kinds import WindowKind
+from tradeperf.cli.mm import mm_app
 from tradeperf.config import Config, load_config
 from tradeperf.errors import ConfigError, TradeperfError
 from tradeperf.ingest.format_names import FORMAT_NAMES as FORMATS
@@ -54,6 +55,7 @@ alerts_app = typer.Typer(
     help="Check the performance targets (docs/alerts.md).", no_args_is_help=True
 )
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(mm_app, name="mm")
 
 out = Console()
 err = Console(stderr=True)

@@ -210,6 +210,50 @@ FX_RATE_ALIASES: Final[dict[str, str]] = {
     "fxratetobase": "rate",
 }
 
+_MARKET_COMMON: Final[dict[str, str]] = {
+    "time": "timestamp",
+    "ts": "timestamp",
+    "ts_event": "timestamp",
+    "datetime": "timestamp",
+    "pair": "symbol",
+    "ticker": "symbol",
+    "instrument": "symbol",
+    "instrument_id": "symbol",
+    "asset": "symbol",
+    "exchange": "venue",
+}
+QUOTE_ALIASES: Final[dict[str, str]] = {
+    **_MARKET_COMMON,
+    "bid_price": "bid",
+    "best_bid": "bid",
+    "bid_px": "bid",
+    "ask_price": "ask",
+    "best_ask": "ask",
+    "offer": "ask",
+    "ask_px": "ask",
+    "bid_qty": "bid_size",
+    "bid_sz": "bid_size",
+    "bid_volume": "bid_size",
+    "bidsize": "bid_size",
+    "ask_qty": "ask_size",
+    "ask_sz": "ask_size",
+    "ask_volume": "ask_size",
+    "asksize": "ask_size",
+}
+PUBLIC_TRADE_ALIASES: Final[dict[str, str]] = {
+    **_MARKET_COMMON,
+    "id": "trade_id",
+    "tradeid": "trade_id",
+    "px": "price",
+    "qty": "quantity",
+    "size": "quantity",
+    "amount": "quantity",
+    "aggressor_side": "aggressor",
+    "taker_side": "aggressor",
+    "is_buyer_maker": "buyer_maker",
+    "isbuyermaker": "buyer_maker",
+}
+
 #: Every kind's aliases.
 ALIASES: Final[Mapping[RecordKind, Mapping[str, str]]] = {
     RecordKind.TRADES: TRADE_ALIASES,
@@ -218,4 +262,6 @@ ALIASES: Final[Mapping[RecordKind, Mapping[str, str]]] = {
     RecordKind.FUNDING: FUNDING_ALIASES,
     RecordKind.CASH_FLOWS: CASH_FLOW_ALIASES,
     RecordKind.FX_RATES: FX_RATE_ALIASES,
+    RecordKind.QUOTES: QUOTE_ALIASES,
+    RecordKind.PUBLIC_TRADES: PUBLIC_TRADE_ALIASES,
 }

@@ -1,6 +1,7 @@
 """The record kinds readers know, listed explicitly, and how a source's columns pick one.
 
-`KINDS` is the one list of kinds (trades, fills, marks, funding, cash flows, FX rates): a new
+`KINDS` is the one list of kinds (trades, fills, marks, funding, cash flows, FX rates,
+quotes, public trades): a new
 kind is a `tradeperf.ingest.kinds.KindSpec` added here, with its aliases in
 `tradeperf.ingest.aliases`.
 The record kind of a source is the kind whose signature its columns (after the column mapping
@@ -17,6 +18,7 @@ from tradeperf.ingest.assemble import mapped_columns
 from tradeperf.ingest.fills import CASH_FLOWS_SPEC, FILLS_SPEC, FUNDING_SPEC, MARKS_SPEC
 from tradeperf.ingest.fx import FX_RATES_SPEC
 from tradeperf.ingest.kinds import KindSpec
+from tradeperf.ingest.market import PUBLIC_TRADES_SPEC, QUOTES_SPEC
 from tradeperf.ingest.rows import canonical_columns
 from tradeperf.ingest.trades import TRADES_SPEC
 from tradeperf.records import RecordKind
@@ -24,7 +26,16 @@ from tradeperf.records import RecordKind
 #: Every record kind a reader can produce, highest detection priority first.
 KINDS: Final[tuple[KindSpec, ...]] = tuple(
     sorted(
-        (TRADES_SPEC, FILLS_SPEC, MARKS_SPEC, FUNDING_SPEC, CASH_FLOWS_SPEC, FX_RATES_SPEC),
+        (
+            TRADES_SPEC,
+            FILLS_SPEC,
+            MARKS_SPEC,
+            FUNDING_SPEC,
+            CASH_FLOWS_SPEC,
+            FX_RATES_SPEC,
+            QUOTES_SPEC,
+            PUBLIC_TRADES_SPEC,
+        ),
         key=lambda s: -s.priority,
     )
 )

@@ -29,6 +29,7 @@ from tradeperf.records.fill import (
 )
 from tradeperf.records.fx import FX_RATE_SCHEMA
 from tradeperf.records.kinds import SCHEMAS, RecordKind
+from tradeperf.records.market import PUBLIC_TRADE_SCHEMA, QUOTE_SCHEMA
 from tradeperf.records.money import MONEY_TYPE, ZERO, to_decimal
 from tradeperf.records.quarantine import QUARANTINE_SCHEMA, RejectedRow
 from tradeperf.records.trade import (
@@ -60,7 +61,9 @@ __all__ = [
     "FX_RATE_SCHEMA",
     "MARK_SCHEMA",
     "MONEY_TYPE",
+    "PUBLIC_TRADE_SCHEMA",
     "QUARANTINE_SCHEMA",
+    "QUOTE_SCHEMA",
     "SCHEMAS",
     "TIMESTAMP_TYPE",
     "TRADE_SCHEMA",

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from tradeperf.records.fill import CASH_FLOW_SCHEMA, FILL_SCHEMA, FUNDING_SCHEMA, MARK_SCHEMA
 from tradeperf.records.fx import FX_RATE_SCHEMA
+from tradeperf.records.market import PUBLIC_TRADE_SCHEMA, QUOTE_SCHEMA
 from tradeperf.records.trade import TRADE_SCHEMA
 
 
@@ -22,6 +23,8 @@ class RecordKind(enum.StrEnum):
     FUNDING = "funding"
     CASH_FLOWS = "cash_flows"
     FX_RATES = "fx_rates"
+    QUOTES = "quotes"
+    PUBLIC_TRADES = "public_trades"
 
 
 #: The Arrow schema of each record kind's validated rows.
@@ -32,4 +35,6 @@ SCHEMAS: Final[Mapping[RecordKind, pa.Schema]] = {
     RecordKind.FUNDING: FUNDING_SCHEMA,
     RecordKind.CASH_FLOWS: CASH_FLOW_SCHEMA,
     RecordKind.FX_RATES: FX_RATE_SCHEMA,
+    RecordKind.QUOTES: QUOTE_SCHEMA,
+    RecordKind.PUBLIC_TRADES: PUBLIC_TRADE_SCHEMA,
 }

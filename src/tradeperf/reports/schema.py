@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 #: Schema names a user can print with ``tradeperf schema NAME``.
-SCHEMA_NAMES: Final = ("summary", "window", "figures")
+SCHEMA_NAMES: Final = ("summary", "window", "figures", "markouts")
 
 
 @cache

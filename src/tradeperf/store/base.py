@@ -28,6 +28,8 @@ NATURAL_KEYS: Final[dict[RecordKind, tuple[str, ...]]] = {
     RecordKind.FUNDING: ("source", "source_line"),
     RecordKind.CASH_FLOWS: ("source", "source_line"),
     RecordKind.FX_RATES: ("date", "currency", "base"),
+    RecordKind.QUOTES: ("source", "source_line"),
+    RecordKind.PUBLIC_TRADES: ("symbol", "trade_id"),
 }
 
 

@@ -353,6 +353,46 @@ DDL: Final[dict[str, dict[str, str]]] = {
             '  PRIMARY KEY ("scope", "trade_id")\n'
             ")"
         ),
+        "quotes@19": (
+            'CREATE TABLE IF NOT EXISTS "quotes" (\n'
+            '  "timestamp" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" VARCHAR NOT NULL,\n'
+            '  "bid" DOUBLE,\n'
+            '  "ask" DOUBLE,\n'
+            '  "bid_size" DOUBLE,\n'
+            '  "ask_size" DOUBLE,\n'
+            '  "venue" VARCHAR,\n'
+            '  "source" VARCHAR,\n'
+            '  "source_line" BIGINT\n'
+            ")"
+        ),
+        "public_trades@19": (
+            'CREATE TABLE IF NOT EXISTS "public_trades" (\n'
+            '  "trade_id" VARCHAR NOT NULL,\n'
+            '  "timestamp" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" VARCHAR NOT NULL,\n'
+            '  "price" DOUBLE NOT NULL,\n'
+            '  "quantity" DOUBLE NOT NULL,\n'
+            '  "aggressor" VARCHAR,\n'
+            '  "venue" VARCHAR,\n'
+            '  "source" VARCHAR,\n'
+            '  "source_line" BIGINT,\n'
+            '  PRIMARY KEY ("symbol", "trade_id")\n'
+            ")"
+        ),
+        "conflicts_public_trades@19": (
+            'CREATE TABLE IF NOT EXISTS "conflicts_public_trades" (\n'
+            '  "trade_id" VARCHAR NOT NULL,\n'
+            '  "timestamp" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" VARCHAR NOT NULL,\n'
+            '  "price" DOUBLE NOT NULL,\n'
+            '  "quantity" DOUBLE NOT NULL,\n'
+            '  "aggressor" VARCHAR,\n'
+            '  "venue" VARCHAR,\n'
+            '  "source" VARCHAR,\n'
+            '  "source_line" BIGINT\n'
+            ")"
+        ),
     },
     "postgres": {
         "trades@1": (
@@ -696,6 +736,46 @@ DDL: Final[dict[str, dict[str, str]]] = {
             '  "source" TEXT,\n'
             '  "source_line" BIGINT,\n'
             '  PRIMARY KEY ("scope", "trade_id")\n'
+            ")"
+        ),
+        "quotes@19": (
+            'CREATE TABLE IF NOT EXISTS "quotes" (\n'
+            '  "timestamp" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" TEXT NOT NULL,\n'
+            '  "bid" DOUBLE PRECISION,\n'
+            '  "ask" DOUBLE PRECISION,\n'
+            '  "bid_size" DOUBLE PRECISION,\n'
+            '  "ask_size" DOUBLE PRECISION,\n'
+            '  "venue" TEXT,\n'
+            '  "source" TEXT,\n'
+            '  "source_line" BIGINT\n'
+            ")"
+        ),
+        "public_trades@19": (
+            'CREATE TABLE IF NOT EXISTS "public_trades" (\n'
+            '  "trade_id" TEXT NOT NULL,\n'
+            '  "timestamp" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" TEXT NOT NULL,\n'
+            '  "price" DOUBLE PRECISION NOT NULL,\n'
+            '  "quantity" DOUBLE PRECISION NOT NULL,\n'
+            '  "aggressor" TEXT,\n'
+            '  "venue" TEXT,\n'
+            '  "source" TEXT,\n'
+            '  "source_line" BIGINT,\n'
+            '  PRIMARY KEY ("symbol", "trade_id")\n'
+            ")"
+        ),
+        "conflicts_public_trades@19": (
+            'CREATE TABLE IF NOT EXISTS "conflicts_public_trades" (\n'
+            '  "trade_id" TEXT NOT NULL,\n'
+            '  "timestamp" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" TEXT NOT NULL,\n'
+            '  "price" DOUBLE PRECISION NOT NULL,\n'
+            '  "quantity" DOUBLE PRECISION NOT NULL,\n'
+            '  "aggressor" TEXT,\n'
+            '  "venue" TEXT,\n'
+            '  "source" TEXT,\n'
+            '  "source_line" BIGINT\n'
             ")"
         ),
     },

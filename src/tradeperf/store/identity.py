@@ -32,6 +32,7 @@ CONFLICT_KINDS: Final = (
     RecordKind.FILLS,
     RecordKind.MARKS,
     RecordKind.FX_RATES,
+    RecordKind.PUBLIC_TRADES,
 )
 #: Columns that say where a record was read, not what it is.
 ORIGIN_COLUMNS: Final = frozenset({"source", "source_line"})

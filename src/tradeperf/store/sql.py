@@ -31,6 +31,7 @@ from tradeperf.records import (
     FX_RATE_SCHEMA,
     MARK_SCHEMA,
     MONEY_TYPE,
+    PUBLIC_TRADE_SCHEMA,
     QUARANTINE_SCHEMA,
     TIMESTAMP_TYPE,
     TRADE_SCHEMA,
@@ -106,10 +107,10 @@ SOURCES_SCHEMA: Final = pa.schema(
 
 
 #: Record kinds whose old raw rows `SQLStore.prune` may delete, by their time column.
-#: ``quotes`` is listed ahead of its table: pruning a table that does not exist deletes nothing.
 PRUNABLE: Final[dict[str, str]] = {
     "marks": "timestamp",
     "quotes": "timestamp",
+    "public_trades": "timestamp",
     "fills": "timestamp",
     "funding": "timestamp",
 }
@@ -141,6 +142,7 @@ _CONFLICT_SCHEMAS: Final = {
     RecordKind.FILLS: FILL_SCHEMA,
     RecordKind.MARKS: MARK_SCHEMA,
     RecordKind.FX_RATES: FX_RATE_SCHEMA,
+    RecordKind.PUBLIC_TRADES: PUBLIC_TRADE_SCHEMA,
 }
 
 #: The reporting timezone whose partials every store maintains from the start.
@@ -285,6 +287,17 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
         18: [
             f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS reference_price DECIMAL(38, 18)"
             for table in ("fills", "conflicts_fills")
+        ],
+        # market data for markouts: top-of-book quotes and public trades (docs/markouts.md)
+        19: [
+            t["quotes@19"],
+            t["public_trades@19"],
+            t["conflicts_public_trades@19"],
+            *(
+                ['CREATE INDEX IF NOT EXISTS quotes_symbol_time ON quotes (symbol, "timestamp")']
+                if dialect == "postgres"
+                else []
+            ),
         ],
     }
 

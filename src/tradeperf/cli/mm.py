@@ -1,0 +1,115 @@
+"""``tradeperf mm``: market-making figures (markouts) and the market-making demo day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+mm_app = typer.Typer(
+    help="Market making: markouts, spread capture, adverse selection (docs/markouts.md).",
+    no_args_is_help=True,
+)
+out = Console()
+err = Console(stderr=True)
+
+FilesOpt = Annotated[list[Path] | None, typer.Option(show_default=False)]
+
+
+@mm_app.command("report")
+def report(
+    quotes: Annotated[
+        list[Path],
+        typer.Option("--quotes", help="Quote files: Parquet, CSV, JSONL or LEAN *_quote.zip."),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for markouts.json and .md.")],
+    fills: Annotated[
+        list[Path] | None,
+        typer.Option("--fills", help="The desk's fill files.", show_default=False),
+    ] = None,
+    public_trades: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-trades",
+            help="Public-trade files: Parquet, CSV, JSONL or LEAN *_trade.zip.",
+            show_default=False,
+        ),
+    ] = None,
+    public_trades_as: Annotated[
+        str | None,
+        typer.Option(
+            "--public-trades-as",
+            help="'maker': read the public trades as the fills of their passive side.",
+        ),
+    ] = None,
+    horizons: Annotated[
+        str | None,
+        typer.Option(
+            "--horizons",
+            help="Comma-separated horizons, e.g. 100ms,1s,5s,10s (0s always added; default "
+            "100ms,1s,5s,10s,1min,5min).",
+        ),
+    ] = None,
+    fee_bps: Annotated[
+        float | None,
+        typer.Option("--fee-bps", help="Fee in bps of notional for fills that record none."),
+    ] = None,
+    reference: Annotated[
+        str, typer.Option("--reference", help="mid, weighted_mid or micro_price.")
+    ] = "mid",
+    symbol: Annotated[
+        str | None,
+        typer.Option("--symbol", help="Symbol of files that have no symbol column."),
+    ] = None,
+) -> None:
+    """Compute markouts of fills against quotes; write markouts.json and markouts.md."""
+    from tradeperf.mm.job import MarkoutRequest, compute_markouts, write_markouts
+
+    request = MarkoutRequest(
+        quotes=quotes,
+        fills=fills or (),
+        public_trades=public_trades or (),
+        public_trades_as=public_trades_as,
+        horizons=horizons,
+        fee_bps=fee_bps,
+        reference=reference,
+        symbol=symbol,
+    )
+    doc = compute_markouts(request)
+    paths = write_markouts(doc, out_dir)
+    for name, part in doc["inputs"].items():
+        if part["rejected"]:
+            first = part["examples"][0] if part["examples"] else {}
+            err.print(
+                f"[yellow]partial:[/] {part['rejected']:,} {name} rows rejected, e.g. "
+                f"{first.get('source')} line {first.get('line')} field {first.get('field')}: "
+                f"{first.get('reason')}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    for note in doc["notes"]:
+        err.print(f"note: {note}", highlight=False, soft_wrap=True)
+    top = next(
+        (
+            r
+            for r in doc["markouts"]
+            if r["symbol"] == "*"
+            and r["side"] == "*"
+            and r["liquidity"] == "*"
+            and r["strategy"] == "*"
+            and not r["net_of_fee"]
+            and r["horizon"] == doc["horizons"][-1]
+        ),
+        None,
+    )
+    if top is not None:
+        mean = "n/a" if top["mean_bps"] is None else format(top["mean_bps"], "+.3f")
+        out.print(
+            f"{top['count']:,} fills ({top['missing']:,} missing at {top['horizon']}): "
+            f"spread capture {top['spread_capture_bps']:+.3f} bps, markout at {top['horizon']} "
+            f"{mean} bps",
+            highlight=False,
+        )
+    out.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)

@@ -1,0 +1,1 @@
+"""Market-making analytics: quotes, public trades, markouts."""

@@ -1,0 +1,158 @@
+"""The markouts document (``markouts.json``, schema ``tradeperf schema markouts``) and its Markdown.
+
+One row per group and horizon, gross and net of fees: the groups are the full cube over symbol
+× side × liquidity × strategy (``"*"`` for all), for the window ``"all"`` (the whole input).
+Statistics are in basis points (1 bp = 1e-4 of the fill price) and follow
+`tradeperf.mm.stats`; ``spread_capture_bps`` and ``adverse_selection_bps`` are the means of
+capture and adverse selection over the same fills as ``mean_bps``, so that ``mean_bps`` =
+``spread_capture_bps`` − ``adverse_selection_bps`` up to float rounding (per fill it holds
+exactly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+
+from tradeperf.mm.markouts import LIQUIDITIES, SIDES, Markouts
+from tradeperf.mm.stats import ALL, LeafGroups
+
+#: Decimal places of bps figures in the document (1e-10 bp; well below any price tick).
+PLACES: Final = 10
+
+DEFINITIONS: Final = {
+    "unit": "basis points of the fill price (1 bp = 1e-4)",
+    "sign": "s = +1 for a buy, -1 for a sell: a positive markout is in the desk's favour",
+    "reference_price": (
+        "the book's reference price after the last quote row with timestamp <= t (ties: "
+        "the last row in input order); one-sided rows carry the other side forward"
+    ),
+    "markout": "s * (ref(t+h) - p) / p * 1e4",
+    "spread_capture": "the markout at h = 0: s * (ref(t) - p) / p * 1e4",
+    "adverse_selection": "spread capture - markout(h) = s * (ref(t) - ref(t+h)) / p * 1e4",
+    "net_of_fee": (
+        "markout - fee in bps of notional |q| * p * multiplier (a rebate is a negative "
+        "fee); --fee-bps applies to fills whose fee is 0; a fee in another currency "
+        "leaves the net value missing"
+    ),
+    "missing": (
+        "no valid book at or before t (every horizon), or t + h past the symbol's last "
+        "quote; missing values are counted, never zero"
+    ),
+    "quantiles": "linear interpolation between order statistics at (n - 1) * q",
+    "std": "sample standard deviation (n - 1); null below 2 values",
+    "notional_weighted_mean": "sum(|q| * p * x) / sum(|q| * p) over fills with a value",
+    "groups": "full cube over symbol x side x liquidity x strategy; '*' means all",
+}
+
+
+def _round(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, PLACES)
+    return value
+
+
+def markout_rows(m: Markouts, *, window: str = "all") -> list[dict[str, Any]]:
+    """Build the document's rows from per-fill markouts (see the module docstring)."""
+    f = m.fills
+    groups = LeafGroups(
+        {
+            "symbol": f.symbol,
+            "side": (f.sign < 0).astype(np.int8),
+            "liquidity": f.liquidity,
+            "strategy": f.strategy,
+        },
+        {
+            "symbol": f.symbols,
+            "side": list(SIDES),
+            "liquidity": list(LIQUIDITIES),
+            "strategy": f.strategies,
+        },
+    )
+    rows: list[dict[str, Any]] = []
+    for j, horizon in enumerate(m.horizons):
+        for net in (False, True):
+            fee = f.fee_bps if net else 0.0
+            values = m.markout[:, j] - fee
+            capture = m.capture - fee
+            extra = {"spread_capture_bps": capture, "adverse_selection_bps": m.adverse[:, j]}
+            for g in groups.stats(values, f.notional, extra):
+                rows.append(
+                    {
+                        "symbol": g["symbol"],
+                        "side": g["side"],
+                        "liquidity": g["liquidity"],
+                        "strategy": g["strategy"],
+                        "window": window,
+                        "horizon": horizon.label,
+                        "horizon_ns": horizon.ns,
+                        "net_of_fee": net,
+                        "count": g["count"],
+                        "missing": g["missing"],
+                        **{
+                            f"{name}_bps": _round(g[name])
+                            for name in ("mean", "median", "p5", "p95", "std")
+                        },
+                        "notional_weighted_mean_bps": _round(g["notional_weighted_mean"]),
+                        "spread_capture_bps": _round(g["spread_capture_bps"]),
+                        "adverse_selection_bps": _round(g["adverse_selection_bps"]),
+                    }
+                )
+    return rows
+
+
+def markouts_document(
+    m: Markouts,
+    *,
+    reference: str,
+    fee_bps: float | None,
+    inputs: Mapping[str, Mapping[str, Any]],
+    notes: list[str],
+) -> dict[str, Any]:
+    """Assemble ``markouts.json``: horizons, definitions, inputs (rows and rejects), rows."""
+    return {
+        "horizons": [h.label for h in m.horizons],
+        "reference": reference,
+        "fee_bps": fee_bps,
+        "definitions": DEFINITIONS,
+        "inputs": {k: dict(v) for k, v in inputs.items()},
+        "partial": any(int(v.get("rejected", 0)) > 0 for v in inputs.values()),
+        "notes": notes,
+        "markouts": markout_rows(m),
+    }
+
+
+def _fmt(value: object) -> str:
+    return "–" if value is None else f"{float(value):+.2f}"  # type: ignore[arg-type]
+
+
+def markouts_markdown(doc: Mapping[str, Any]) -> str:
+    """Render the markout curves (mean bps per horizon) per symbol, side and liquidity."""
+    horizons: list[str] = list(doc["horizons"])
+    lines = ["# Markouts", ""]
+    lines.append(
+        f"Reference price: {doc['reference']}. Mean markout in bps by horizon "
+        "(0s = spread capture); n = fills with a value at 0s, missing in brackets."
+    )
+    if doc.get("partial"):
+        lines += ["", "**Partial:** some input rows were rejected (see `inputs` in markouts.json)."]
+    for note in doc.get("notes", []):
+        lines += ["", f"Note: {note}"]
+    for net in (False, True):
+        lines += ["", f"## {'Net of fees' if net else 'Gross'}", ""]
+        lines.append("| symbol | side | liquidity | n | " + " | ".join(horizons) + " |")
+        lines.append("|---|---|---|---:|" + "---:|" * len(horizons))
+        curves: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for r in doc["markouts"]:
+            if r["net_of_fee"] is not net or r["strategy"] != ALL:
+                continue
+            key = (r["symbol"], r["side"], r["liquidity"])
+            curves.setdefault(key, {})[r["horizon"]] = r
+        for key, by_h in curves.items():
+            first = by_h.get(horizons[0], {})
+            cells = [_fmt(by_h.get(h, {}).get("mean_bps")) for h in horizons]
+            n = f"{first.get('count', 0)} ({first.get('missing', 0)})"
+            lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

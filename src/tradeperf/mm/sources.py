@@ -1,0 +1,263 @@
+"""Fills, quotes and public trades as DuckDB relations for the markout join.
+
+A Parquet file whose columns (after the kind's aliases, `tradeperf.ingest.aliases`) have the
+canonical types is read in place: DuckDB scans it, the rows that break the kind's rules are
+left out and counted (the first `EXAMPLES` named by row and field), and nothing is copied. Any
+other file (CSV, JSONL, a Parquet file of text columns) goes through the readers
+(`tradeperf.ingest.read.read_source`), with their validation and quarantine. LEAN tick zips
+are read by `tradeperf.mm.lean`. A store's tables are read where they are.
+
+Every relation has the canonical columns: fills those of `FILL_SCHEMA`; quotes ``symbol,
+timestamp, seq, bid, ask, bid_size, ask_size`` with ``seq`` the input order (file index·2^40 +
+line); public trades those of `PUBLIC_TRADE_SCHEMA` plus ``seq``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tradeperf.errors import InputError
+from tradeperf.ingest.rows import canonical_name
+from tradeperf.records import RecordKind
+
+#: Rejected rows named one by one in the output (the rest are counted).
+EXAMPLES: Final = 20
+_FILE_SHIFT: Final = 1 << 40
+
+
+@dataclass(slots=True)
+class Rejects:
+    """Rows left out of a relation: how many, and the first few named by file, row, field."""
+
+    count: int = 0
+    examples: list[dict[str, object]] = field(default_factory=list)
+
+    def add(self, source: str, line: int | None, field_: str | None, reason: str) -> None:
+        """Count one rejected row; keep it as an example while there are fewer than `EXAMPLES`."""
+        self.count += 1
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(
+                {"source": source, "line": line, "field": field_, "reason": reason}
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation registered in the connection, and what was left out of it."""
+
+    name: str
+    rows: int
+    rejects: Rejects
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _canonical(kind: RecordKind, schema: pa.Schema) -> dict[str, str]:
+    """Canonical column -> the file's column, by the kind's aliases."""
+    found: dict[str, str] = {}
+    for name in schema.names:
+        found.setdefault(canonical_name(kind, name), name)
+    return found
+
+
+def _numeric(t: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
+
+
+#: Per kind: the rules a row must meet in place, as (field, SQL condition, reason).
+_RULES: Final = {
+    RecordKind.FILLS: (
+        ("timestamp", "timestamp IS NOT NULL", "missing timestamp"),
+        ("symbol", "symbol IS NOT NULL AND symbol <> ''", "missing symbol"),
+        ("side", "upper(side) IN ('BUY', 'SELL')", "side must be BUY or SELL"),
+        ("quantity", "quantity > 0 AND isfinite(quantity::DOUBLE)", "quantity must be > 0"),
+        ("price", "price > 0 AND isfinite(price::DOUBLE)", "price must be > 0"),
+        ("fee", "fee IS NOT NULL AND isfinite(fee::DOUBLE)", "fee must be a number"),
+    ),
+    RecordKind.QUOTES: (
+        ("timestamp", "timestamp IS NOT NULL", "missing timestamp"),
+        ("symbol", "symbol IS NOT NULL AND symbol <> ''", "missing symbol"),
+        ("bid", "coalesce(bid, 0) >= 0 AND isfinite(coalesce(bid, 0))", "bid must be > 0"),
+        ("ask", "coalesce(ask, 0) >= 0 AND isfinite(coalesce(ask, 0))", "ask must be > 0"),
+        ("bid", "coalesce(bid, 0) > 0 OR coalesce(ask, 0) > 0", "a quote needs a bid or an ask"),
+        ("bid_size", "coalesce(bid_size, 0) >= 0", "bid_size must be >= 0"),
+        ("ask_size", "coalesce(ask_size, 0) >= 0", "ask_size must be >= 0"),
+    ),
+    RecordKind.PUBLIC_TRADES: (
+        ("timestamp", "timestamp IS NOT NULL", "missing timestamp"),
+        ("symbol", "symbol IS NOT NULL AND symbol <> ''", "missing symbol"),
+        ("price", "price > 0 AND isfinite(price)", "price must be > 0"),
+        ("quantity", "quantity > 0 AND isfinite(quantity)", "quantity must be > 0"),
+    ),
+}
+
+
+def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | None) -> str | None:
+    """Build the canonical SELECT of a Parquet file read in place (None: its types do not fit)."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowInvalid):
+        return None
+    cols = _canonical(kind, schema)
+    types = {canonical_name(kind, f.name): f.type for f in schema}
+
+    def take(name: str, default: str = "NULL") -> str:
+        return f'"{cols[name]}"' if name in cols else default
+
+    if "timestamp" not in cols or not pa.types.is_timestamp(types["timestamp"]):
+        return None
+    sym = take("symbol", "NULL" if symbol is None else "'" + symbol.replace("'", "''") + "'")
+    if "symbol" in cols and not pa.types.is_string(types["symbol"]):
+        return None
+    seq = f"({index}::UBIGINT * {_FILE_SHIFT} + file_row_number::UBIGINT)"
+    ts = f"{take('timestamp')}::TIMESTAMPTZ"
+    src = f"read_parquet({_quote(path)}, file_row_number = true)"
+    if kind is RecordKind.QUOTES:
+        if not all(_numeric(types[c]) for c in ("bid", "ask") if c in cols):
+            return None
+        if "bid" not in cols or "ask" not in cols:
+            return None
+        return (
+            f"SELECT {ts} AS timestamp, {sym} AS symbol, {seq} AS seq, "
+            f"nullif({take('bid')}::DOUBLE, 0) AS bid, nullif({take('ask')}::DOUBLE, 0) AS ask, "
+            f"{take('bid_size')}::DOUBLE AS bid_size, {take('ask_size')}::DOUBLE AS ask_size, "
+            f"file_row_number + 1 AS source_line FROM {src}"
+        )
+    if kind is RecordKind.FILLS:
+        needed = ("side", "quantity", "price")
+        if not all(c in cols for c in needed) or not all(
+            _numeric(types[c]) for c in ("quantity", "price", "fee", "multiplier") if c in cols
+        ):
+            return None
+        return (
+            f"SELECT {take('fill_id', 'file_row_number::VARCHAR')}::VARCHAR AS fill_id, "
+            f"{ts} AS timestamp, {sym} AS symbol, upper({take('side')}) AS side, "
+            f"{take('quantity')}::DOUBLE AS quantity, {take('price')}::DOUBLE AS price, "
+            f"coalesce({take('fee')}::DOUBLE, 0) AS fee, {take('fee_currency')} AS fee_currency, "
+            f"{take('currency')} AS currency, {take('liquidity')} AS liquidity, "
+            f"coalesce({take('strategy')}, 'default') AS strategy, "
+            f"coalesce({take('multiplier')}::DOUBLE, 1) AS multiplier, "
+            f"file_row_number + 1 AS source_line FROM {src}"
+        )
+    if not all(c in cols for c in ("price", "quantity")):
+        return None
+    if "aggressor" in cols:
+        aggressor = f"upper({take('aggressor')})"
+    elif "buyer_maker" in cols:
+        maker = f"lower({take('buyer_maker')}::VARCHAR)"
+        aggressor = (
+            f"CASE WHEN {maker} IN ('true', '1', 't') THEN 'SELL' "
+            f"WHEN {maker} IN ('false', '0', 'f') THEN 'BUY' END"
+        )
+    else:
+        aggressor = "NULL"
+    return (
+        f"SELECT coalesce({take('trade_id')}::VARCHAR, file_row_number::VARCHAR) AS trade_id, "
+        f"{ts} AS timestamp, {sym} AS symbol, {take('price')}::DOUBLE AS price, "
+        f"{take('quantity')}::DOUBLE AS quantity, {aggressor} AS aggressor, {seq} AS seq, "
+        f"file_row_number + 1 AS source_line FROM {src}"
+    )
+
+
+def _check_in_place(
+    con: duckdb.DuckDBPyConnection, kind: RecordKind, select: str, source: str, rejects: Rejects
+) -> str:
+    """Count (and name the first of) the rows breaking the kind's rules; return the kept SELECT."""
+    rules = list(_RULES[kind])
+    ok = " AND ".join(f"coalesce(({c}), false)" for c in dict.fromkeys(c for _, c, _ in rules))
+    bad = con.execute(
+        f"SELECT source_line, {', '.join(f'coalesce(({c}), false)' for _, c, _ in rules)} "
+        f"FROM ({select}) q WHERE NOT ({ok}) ORDER BY source_line"
+    ).fetchall()
+    for row in bad:
+        failed = next(i for i, v in enumerate(row[1:]) if not v)
+        field_, _, reason = rules[failed]
+        rejects.add(source, int(row[0]), field_, reason)
+    return f"SELECT * FROM ({select}) q WHERE {ok}"
+
+
+def register(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    kind: RecordKind,
+    paths: Sequence[Path],
+    *,
+    symbol: str | None = None,
+) -> Relation:
+    """Register the files of ``kind`` as view ``name`` with the canonical columns.
+
+    Raises
+    ------
+    InputError
+        If a file does not exist or holds no records of ``kind``.
+    """
+    from tradeperf.ingest.read import read_source
+
+    rejects = Rejects()
+    parts: list[str] = []
+    for index, path in enumerate(paths):
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        select = _in_place_select(kind, path, index, symbol) if path.suffix == ".parquet" else None
+        if select is not None:
+            parts.append(_check_in_place(con, kind, select, str(path), rejects))
+            continue
+        table = _read_other(kind, path, symbol, rejects, read_source)
+        staged = f"_mm_{name}_{index}"
+        con.register(staged, table)
+        seq = f"({index}::UBIGINT * {_FILE_SHIFT} + coalesce(source_line, 0)::UBIGINT)"
+        parts.append(f"SELECT *, {seq} AS seq FROM {staged}")
+    union = " UNION ALL BY NAME ".join(parts)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {union}")
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    return Relation(name, int(rows[0]) if rows else 0, rejects)
+
+
+def _read_other(
+    kind: RecordKind, path: Path, symbol: str | None, rejects: Rejects, read_source: object
+) -> pa.Table:
+    """Read a file through the readers (or the LEAN reader) into the kind's schema."""
+    from tradeperf.mm import lean
+
+    if lean.is_lean_ticks(path):
+        result = lean.read_lean_ticks(path, symbol=symbol)
+        if result.kind != kind.value:
+            raise InputError(f"{path}: holds LEAN {result.kind}, not {kind.value}")
+        table, rejected = result.table, result.rejected
+    else:
+        read = read_source(path)  # type: ignore[operator]
+        if read.unreadable or (read.kind is not kind and read.table.num_rows):
+            why = read.rejected[0].reason if read.rejected else f"holds {read.kind}"
+            raise InputError(f"{path}: cannot be read as {kind.value}: {why}")
+        table, rejected = read.table, read.rejected
+    for r in rejected:
+        rejects.add(r.source, r.line, r.field, r.reason)
+    return table
+
+
+def store_relations(con: duckdb.DuckDBPyConnection) -> None:
+    """Create views ``mm_quotes``/``mm_public_trades`` (with ``seq``) over a store's tables.
+
+    The input order of stored rows is (source, source_line): ``seq`` numbers the sources in
+    name order (a small table) times 2^40, plus the line.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _mm_sources AS SELECT source, "
+        "(row_number() OVER (ORDER BY source))::UBIGINT AS n FROM "
+        "(SELECT DISTINCT source FROM quotes UNION SELECT DISTINCT source FROM public_trades) s"
+    )
+    for table in ("quotes", "public_trades"):
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW mm_{table} AS SELECT t.*, "
+            f"(coalesce(s.n, 0) * {_FILE_SHIFT} + coalesce(t.source_line, 0)::UBIGINT) AS seq "
+            f"FROM {table} t LEFT JOIN _mm_sources s ON t.source IS NOT DISTINCT FROM s.source"
+        )
