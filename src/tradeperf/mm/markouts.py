@@ -49,6 +49,7 @@ class FillSet:
     sign : +1 buy, −1 sell (int8).
     price : float64 fill price; notional |q|·p·multiplier (float64, currency of the price).
     fee_bps : fee in bps of notional (float64; NaN when its currency is not the price's).
+    position : the index of each ``fid`` of table ``_mm_fills`` in these arrays.
     """
 
     us: np.ndarray
@@ -61,6 +62,7 @@ class FillSet:
     fee_bps: np.ndarray
     symbols: list[str]
     strategies: list[str]
+    position: np.ndarray
 
     @property
     def size(self) -> int:
@@ -78,6 +80,8 @@ class Markouts:
     """Per-fill markouts in bps: ``capture`` (n,), ``adverse`` and ``markout`` (n, H).
 
     ``markout[:, j] == capture - adverse[:, j]`` exactly; ``horizons[0]`` is 0 s. NaN is missing.
+    Fills are numbered leaf by leaf (`load_fill_set`) and the matrices are in Fortran order, so
+    each horizon's leaves are contiguous.
     """
 
     fills: FillSet
@@ -108,37 +112,66 @@ def fill_set_sql(fills: str, fee_bps: float | None) -> str:
     )
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    labels, codes = np.unique(values.astype(str), return_inverse=True)
-    return codes.astype(np.int32), [str(v) for v in labels]
+def _labels(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    return [
+        str(r[0]) for r in con.execute(f"SELECT {column} FROM {table} ORDER BY code").fetchall()
+    ]
 
 
 def load_fill_set(con: duckdb.DuckDBPyConnection, fills: str, fee_bps: float | None) -> FillSet:
-    """Load the fills of relation ``fills`` numbered into temp table ``_mm_fills``.
+    """Load the fills of relation ``fills``, numbered (``fid``) into temp table ``_mm_fills``.
 
     ``fills`` has the canonical fill columns (timestamp, symbol, side, quantity, price, fee,
-    fee_currency, currency, liquidity, strategy, multiplier). ``_mm_fills`` keeps (fid, us,
-    symbol) for the join.
+    fee_currency, currency, liquidity, strategy, multiplier). Symbols and strategies get
+    codes in name order (tables ``_mm_symbols`` and ``_mm_strategies``); ``_mm_fills`` keeps
+    (fid, c, us) for the join.
     """
+    for table, column in (("_mm_symbols", "symbol"), ("_mm_strategies", "strategy")):
+        value = column if column == "symbol" else "coalesce(strategy, 'default')"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {column}, "
+            f"(row_number() OVER (ORDER BY {column}) - 1)::INTEGER AS code "
+            f"FROM (SELECT DISTINCT {value} AS {column} FROM {fills})"
+        )
+    inputs = fill_set_sql(f"(SELECT * FROM {fills})", fee_bps)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _mm_fills AS SELECT (row_number() OVER () - 1) AS fid, * "
-        f"FROM ({fill_set_sql(f'(SELECT * FROM {fills})', fee_bps)}) f"
+        "CREATE OR REPLACE TEMP TABLE _mm_fills AS SELECT (row_number() OVER () - 1) AS fid, "
+        "s.code AS c, g.code AS sc, f.us, f.liquidity, f.sign, f.price, f.notional, f.fee_bps "
+        f"FROM ({inputs}) f JOIN _mm_symbols s USING (symbol) "
+        "JOIN _mm_strategies g USING (strategy)"
     )
-    table = con.sql("SELECT * FROM _mm_fills ORDER BY fid").to_arrow_table()
-    col = {name: table.column(name).to_numpy() for name in table.column_names}
-    symbol, symbols = _codes(col["symbol"])
-    strategy, strategies = _codes(col["strategy"])
+    table = con.sql("SELECT * FROM _mm_fills").to_arrow_table()
+    fid = table.column("fid").to_numpy()
+    symbols = _labels(con, "_mm_symbols", "symbol")
+    strategies = _labels(con, "_mm_strategies", "strategy")
+
+    def raw(name: str) -> np.ndarray:
+        return np.asarray(table.column(name).to_numpy(zero_copy_only=False))
+
+    # fills are numbered leaf by leaf (symbol, side, liquidity, strategy, as
+    # `tradeperf.mm.stats.LeafGroups` codes them), so the statistics need no reordering
+    leaf = raw("c").astype(np.int64) * 2 + (raw("sign") < 0)
+    leaf = (leaf * len(LIQUIDITIES) + raw("liquidity")) * max(len(strategies), 1) + raw("sc")
+    small = leaf.astype(np.int16 if leaf.max(initial=0) < 2**15 else np.int32)
+    order = np.argsort(small, kind="stable")  # a radix sort for small integers
+    position = np.empty(len(fid), dtype=np.int64)
+    position[fid[order]] = np.arange(len(fid))
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        return raw(name)[order].astype(dtype, copy=False)
+
     return FillSet(
-        us=col["us"].astype(np.int64),
-        symbol=symbol,
-        strategy=strategy,
-        liquidity=col["liquidity"].astype(np.int8),
-        sign=col["sign"].astype(np.int8),
-        price=col["price"].astype(np.float64),
-        notional=col["notional"].astype(np.float64),
-        fee_bps=col["fee_bps"].astype(np.float64),
+        us=column("us", np.int64),
+        symbol=column("c", np.int32),
+        strategy=column("sc", np.int32),
+        liquidity=column("liquidity", np.int8),
+        sign=column("sign", np.int8),
+        price=column("price", np.float64),
+        notional=column("notional", np.float64),
+        fee_bps=column("fee_bps", np.float64),
         symbols=symbols,
         strategies=strategies,
+        position=position,
     )
 
 
@@ -175,43 +208,42 @@ def duckdb_markouts(
         Per-fill capture, adverse selection and markout in bps.
     """
     con.execute("SET asof_loop_join_threshold = 0")
+    # nothing here depends on the engine keeping row order (fills are numbered, then placed)
+    con.execute("SET preserve_insertion_order = false")
     fill_set = load_fill_set(con, fills, fee_bps)
-    con.execute("CREATE OR REPLACE TEMP TABLE _mm_symbols (symbol VARCHAR, c INTEGER)")
-    con.executemany(
-        "INSERT INTO _mm_symbols VALUES (?, ?)", [[s, i] for i, s in enumerate(fill_set.symbols)]
-    )
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW _mm_quotes AS SELECT s.c, epoch_us(q.timestamp) AS us, "
+        "CREATE OR REPLACE TEMP VIEW _mm_quotes AS SELECT s.code AS c, "
+        "epoch_us(q.timestamp) AS us, "
         f"epoch_us(q.timestamp)::HUGEINT * {SHIFT} + q.seq::HUGEINT AS k, "
         "q.bid, q.ask, q.bid_size, q.ask_size "
         f"FROM {quotes} q JOIN _mm_symbols s ON q.symbol = s.symbol"
     )
-    one_sided = bool(
-        con.execute(
-            "SELECT count(*) FROM _mm_quotes WHERE bid IS NULL OR ask IS NULL LIMIT 1"
-        ).fetchone()[0]  # type: ignore[index]
-    )
+    # one scan: each symbol's last quote row (the end of data) and whether any row is one-sided
+    scan = con.execute(
+        "SELECT c, max(us), bool_or(bid IS NULL OR ask IS NULL) FROM _mm_quotes GROUP BY c"
+    ).fetchall()
+    one_sided = any(bool(r[2]) for r in scan)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _mm_book AS "
+        "CREATE OR REPLACE TEMP VIEW _mm_book AS "
         + book_sql("_mm_quotes", one_sided=one_sided, reference=reference)
     )
-    bounds = con.execute(
-        "SELECT s.c, (SELECT min(us) FROM _mm_book b WHERE b.c = s.c), "
-        "(SELECT max(us) FROM _mm_quotes q WHERE q.c = s.c) FROM _mm_symbols s ORDER BY s.c"
-    ).fetchall()
+    # no valid book at or before t shows as a missing reference at h = 0 (`assemble`)
+    last = {int(r[0]): r[1] for r in scan}
+    bounds = [(c, None, last.get(c)) for c in range(len(fill_set.symbols))]
     values = ", ".join(f"({i}, {h.ns // 1000})" for i, h in enumerate(horizons))
     joined = con.sql(
         f"WITH h(hi, dus) AS (VALUES {values}), "
-        "p AS (SELECT f.fid, s.c, h.hi, "
-        f"(f.us + h.dus)::HUGEINT * {SHIFT} + {_LAST_SEQ} AS k "
-        "FROM _mm_fills f JOIN _mm_symbols s ON f.symbol = s.symbol, h) "
+        "p AS (SELECT f.fid, f.c, h.hi, "
+        f"(f.us + h.dus)::HUGEINT * {SHIFT} + {_LAST_SEQ} AS k FROM _mm_fills f, h) "
         "SELECT p.fid, p.hi, b.ref FROM p ASOF LEFT JOIN _mm_book b ON p.c = b.c AND p.k >= b.k"
     ).to_arrow_table()
-    refs = np.full((fill_set.size, len(horizons)), np.nan)
+    refs = np.full((fill_set.size, len(horizons)), np.nan, order="F")  # columns contiguous
     fid = joined.column("fid").to_numpy()
     hi = joined.column("hi").to_numpy()
-    refs[fid, hi] = joined.column("ref").to_numpy(zero_copy_only=False).astype(np.float64)
-    con.execute("DROP TABLE IF EXISTS _mm_book")
+    refs[fill_set.position[fid], hi] = (
+        joined.column("ref").to_numpy(zero_copy_only=False).astype(np.float64)
+    )
+    del joined
     return assemble(fill_set, horizons, refs, bounds)
 
 
@@ -223,24 +255,31 @@ def assemble(
 ) -> Markouts:
     """Turn reference prices per (fill, horizon) into markouts, applying the missing rules.
 
-    ``bounds`` gives per symbol code its first valid book time and its last quote time (µs).
+    ``refs`` (n, H) is consumed: it becomes the adverse-selection matrix.
+
+    ``bounds`` gives per symbol code its first valid book time (None: the reference at h = 0
+    already says) and its last quote time (µs). A fill without a reference at h = 0 is missing
+    at every horizon.
     """
-    first = np.full(len(fills.symbols), np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(len(fills.symbols), np.iinfo(np.int64).min, dtype=np.int64)
-    for code, lo, hi in bounds:
-        if lo is not None:
-            first[code] = lo
+    last = np.full(len(fills.symbols), -(2**62), dtype=np.int64)  # no quote: all missing
+    for code, _, hi in bounds:
         if hi is not None:
             last[code] = hi
-    refs = refs.copy()
-    refs[fills.us < first[fills.symbol], :] = np.nan
+    if any(lo is not None for _, lo, _ in bounds):
+        first = np.full(len(fills.symbols), np.iinfo(np.int64).max, dtype=np.int64)
+        for code, lo, _ in bounds:
+            if lo is not None:
+                first[code] = lo
+        refs[fills.us < first[fills.symbol], :] = np.nan
+    ends = last[fills.symbol] - fills.us  # µs left until the symbol's last quote
     for j, h in enumerate(horizons):
-        past = fills.us + h.ns // 1000 > last[fills.symbol]
-        refs[past, j] = np.nan
-    sign = fills.sign.astype(np.float64)
-    price = fills.price
-    capture = sign * (refs[:, 0] - price) / price * 1e4
-    adverse = sign[:, None] * (refs[:, :1] - refs) / price[:, None] * 1e4
+        refs[h.ns // 1000 > ends, j] = np.nan
+    scale = fills.sign.astype(np.float64) * 1e4 / fills.price  # s / p * 1e4
+    capture = (refs[:, 0] - fills.price) * scale
+    # adverse = s (r(t) - r(t+h)) / p 1e4, written into the reference matrix itself
+    adverse = refs
+    np.subtract(refs[:, :1], refs, out=adverse)
+    adverse *= scale[:, None]
     adverse[np.isnan(capture), :] = np.nan
-    markout = capture[:, None] - adverse
+    markout = np.subtract(capture[:, None], adverse, out=np.empty_like(adverse))
     return Markouts(fills, horizons, capture, adverse, markout)

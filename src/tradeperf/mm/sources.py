@@ -170,19 +170,28 @@ def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | Non
 
 def _check_in_place(
     con: duckdb.DuckDBPyConnection, kind: RecordKind, select: str, source: str, rejects: Rejects
-) -> str:
-    """Count (and name the first of) the rows breaking the kind's rules; return the kept SELECT."""
+) -> tuple[str, int]:
+    """Count (and name the first of) the rows breaking the kind's rules.
+
+    Returns the SELECT of the rows kept and their number; one scan when every row is good.
+    """
     rules = list(_RULES[kind])
     ok = " AND ".join(f"coalesce(({c}), false)" for c in dict.fromkeys(c for _, c, _ in rules))
-    bad = con.execute(
-        f"SELECT source_line, {', '.join(f'coalesce(({c}), false)' for _, c, _ in rules)} "
-        f"FROM ({select}) q WHERE NOT ({ok}) ORDER BY source_line"
-    ).fetchall()
-    for row in bad:
-        failed = next(i for i, v in enumerate(row[1:]) if not v)
-        field_, _, reason = rules[failed]
-        rejects.add(source, int(row[0]), field_, reason)
-    return f"SELECT * FROM ({select}) q WHERE {ok}"
+    counts = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT ({ok})) FROM ({select}) q"
+    ).fetchone()
+    total, bad = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    if bad:
+        examples = con.execute(
+            f"SELECT source_line, {', '.join(f'coalesce(({c}), false)' for _, c, _ in rules)} "
+            f"FROM ({select}) q WHERE NOT ({ok}) ORDER BY source_line LIMIT {EXAMPLES}"
+        ).fetchall()
+        for row in examples:
+            failed = next(i for i, v in enumerate(row[1:]) if not v)
+            field_, _, reason = rules[failed]
+            rejects.add(source, int(row[0]), field_, reason)
+        rejects.count += bad - len(examples)
+    return f"SELECT * FROM ({select}) q WHERE {ok}", total - bad
 
 
 def register(
@@ -204,22 +213,25 @@ def register(
 
     rejects = Rejects()
     parts: list[str] = []
+    rows = 0
     for index, path in enumerate(paths):
         if not path.exists():
             raise InputError(f"{path}: no such file")
         select = _in_place_select(kind, path, index, symbol) if path.suffix == ".parquet" else None
         if select is not None:
-            parts.append(_check_in_place(con, kind, select, str(path), rejects))
+            kept, n = _check_in_place(con, kind, select, str(path), rejects)
+            parts.append(kept)
+            rows += n
             continue
         table = _read_other(kind, path, symbol, rejects, read_source)
+        rows += table.num_rows
         staged = f"_mm_{name}_{index}"
         con.register(staged, table)
         seq = f"({index}::UBIGINT * {_FILE_SHIFT} + coalesce(source_line, 0)::UBIGINT)"
         parts.append(f"SELECT *, {seq} AS seq FROM {staged}")
     union = " UNION ALL BY NAME ".join(parts)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {union}")
-    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()
-    return Relation(name, int(rows[0]) if rows else 0, rejects)
+    return Relation(name, rows, rejects)
 
 
 def _read_other(

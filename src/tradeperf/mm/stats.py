@@ -62,17 +62,34 @@ def kth_of_runs(runs: Sequence[np.ndarray], k: int) -> float:
             lo = [max(lo_, u) for lo_, u in zip(lo, upto, strict=True)]
 
 
+def _next_of_runs(runs: Sequence[np.ndarray], value: float, k: int) -> float:
+    """Return the (k+1)-th smallest value given that the k-th is ``value``."""
+    if sum(int(np.searchsorted(r, value, side="right")) for r in runs) > k + 1:
+        return value
+    after = [r[i] for r in runs if (i := int(np.searchsorted(r, value, side="right"))) < len(r)]
+    return float(min(after))
+
+
 def quantile_of_runs(runs: Sequence[np.ndarray], q: float) -> float:
-    """Linear-interpolation quantile (NumPy's default) of the union of sorted runs."""
+    """Linear-interpolation quantile (NumPy's default) of the union of sorted runs.
+
+    Examples
+    --------
+    >>> quantile_of_runs([np.array([1.0, 4.0, 9.0]), np.array([2.0, 3.0])], 0.5)
+    3.0
+    """
     n = sum(len(r) for r in runs)
     pos = (n - 1) * q
     low = int(np.floor(pos))
     frac = pos - low
-    a = kth_of_runs(runs, low)
-    if frac == 0 or low + 1 >= n:
-        return a
-    b = kth_of_runs(runs, low + 1)
-    return a + (b - a) * frac
+    if len(runs) == 1:
+        run = runs[0]
+        a = float(run[low])
+        b = float(run[low + 1]) if frac and low + 1 < n else a
+    else:
+        a = kth_of_runs(runs, low)
+        b = _next_of_runs(runs, a, low) if frac and low + 1 < n else a
+    return a if b == a else a + (b - a) * frac
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +143,22 @@ class LeafGroups:
             leaf = leaf * size + np.asarray(codes[d], dtype=np.int64)
         self.sizes = sizes
         self.n_leaves = int(np.prod(sizes)) if sizes else 1
-        small = leaf.astype(np.int16 if self.n_leaves < 2**15 else np.int32)
-        self.order = np.argsort(small, kind="stable")  # a radix sort for small integers
+        self.order: np.ndarray | None = None  # None: the observations are in leaf order
+        if n > 1 and not bool(np.all(leaf[1:] >= leaf[:-1])):
+            small = leaf.astype(np.int16 if self.n_leaves < 2**15 else np.int32)
+            self.order = np.argsort(small, kind="stable")  # a radix sort for small integers
         counts = np.bincount(leaf, minlength=self.n_leaves)
         self.bounds = np.concatenate([[0], np.cumsum(counts)])
         self.leaf = leaf
+        self.leaf_arranged = leaf if self.order is None else leaf[self.order]
+
+    def arrange(self, values: np.ndarray) -> np.ndarray:
+        """Reorder observations (the rows of a 1-D or 2-D array) leaf by leaf, as `stats` wants.
+
+        A 2-D result is in Fortran order, so that each column's leaves are contiguous.
+        """
+        out = values if self.order is None else values[self.order]
+        return np.asfortranarray(out) if out.ndim == 2 else out
 
     def _leaf_coords(self, leaf: int) -> tuple[int, ...]:
         coords = []
@@ -144,6 +172,8 @@ class LeafGroups:
         values: np.ndarray,
         weights: np.ndarray,
         extra: Mapping[str, np.ndarray] | None = None,
+        *,
+        arranged: bool = False,
     ) -> list[dict[str, object]]:
         """Return one row per group of the cube: the dimension labels and the statistics.
 
@@ -156,15 +186,25 @@ class LeafGroups:
         extra
             name -> float64 array: each row also gets the mean of it over the observations
             counted (those with a value), under that name.
+        arranged
+            Whether the arrays are already in leaf order (`arrange`): several statistics of
+            the same observations then share one reordering.
 
         Rows come in a fixed order: grouping sets from the coarsest (every dimension
         ``"*"``) to the finest, and within a set by the labels' codes; groups with no
         observation at all are left out.
         """
         names = list(extra or {})
-        xs = values[self.order]
-        ws = weights[self.order]
-        es = [np.asarray(extra[n])[self.order] for n in names] if extra else []
+        xs = values if arranged else self.arrange(values)
+        ws = weights if arranged else self.arrange(weights)
+        if names:
+            assert extra is not None
+            valid = ~np.isnan(values)
+            leaf = (self.leaf_arranged if arranged else self.leaf)[valid]
+            sums_by_leaf = [
+                np.bincount(leaf, weights=np.asarray(extra[n])[valid], minlength=self.n_leaves)
+                for n in names
+            ]
         runs: list[np.ndarray] = []
         moments: list[_Moments] = []
         totals: list[int] = []
@@ -173,7 +213,7 @@ class LeafGroups:
             x, w = xs[a:b], ws[a:b]
             ok = ~np.isnan(x)
             x, w = x[ok], w[ok]
-            sums = tuple(float(np.sum(e[a:b][ok])) for e in es)
+            sums = tuple(float(per_leaf[i]) for per_leaf in sums_by_leaf) if names else ()
             x_sorted = np.sort(x)
             runs.append(x_sorted)
             totals.append(b - a)
