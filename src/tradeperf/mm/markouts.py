@@ -23,6 +23,7 @@ quotes never do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -126,12 +127,12 @@ def load_fill_set(con: duckdb.DuckDBPyConnection, fills: str, fee_bps: float | N
     codes in name order (tables ``_mm_symbols`` and ``_mm_strategies``); ``_mm_fills`` keeps
     (fid, c, us) for the join.
     """
-    for table, column in (("_mm_symbols", "symbol"), ("_mm_strategies", "strategy")):
-        value = column if column == "symbol" else "coalesce(strategy, 'default')"
+    for table, name in (("_mm_symbols", "symbol"), ("_mm_strategies", "strategy")):
+        value = name if name == "symbol" else "coalesce(strategy, 'default')"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {column}, "
-            f"(row_number() OVER (ORDER BY {column}) - 1)::INTEGER AS code "
-            f"FROM (SELECT DISTINCT {value} AS {column} FROM {fills})"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {name}, "
+            f"(row_number() OVER (ORDER BY {name}) - 1)::INTEGER AS code "
+            f"FROM (SELECT DISTINCT {value} AS {name} FROM {fills})"
         )
     inputs = fill_set_sql(f"(SELECT * FROM {fills})", fee_bps)
     con.execute(
@@ -251,7 +252,7 @@ def assemble(
     fills: FillSet,
     horizons: tuple[Horizon, ...],
     refs: np.ndarray,
-    bounds: list[tuple[int, int | None, int | None]],
+    bounds: Sequence[tuple[int, int | None, int | None]],
 ) -> Markouts:
     """Turn reference prices per (fill, horizon) into markouts, applying the missing rules.
 
