@@ -20,11 +20,15 @@ FilesOpt = Annotated[list[Path] | None, typer.Option(show_default=False)]
 
 @mm_app.command("report")
 def report(
-    quotes: Annotated[
-        list[Path],
-        typer.Option("--quotes", help="Quote files: Parquet, CSV, JSONL or LEAN *_quote.zip."),
-    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for markouts.json and .md.")],
+    quotes: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--quotes",
+            help="Quote files: Parquet, CSV, JSONL or LEAN *_quote.zip.",
+            show_default=False,
+        ),
+    ] = None,
     fills: Annotated[
         list[Path] | None,
         typer.Option("--fills", help="The desk's fill files.", show_default=False),
@@ -63,12 +67,20 @@ def report(
         str | None,
         typer.Option("--symbol", help="Symbol of files that have no symbol column."),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Read the fills (or public trades) and quotes kept in this store instead.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Compute markouts of fills against quotes; write markouts.json and markouts.md."""
     from tradeperf.mm.job import MarkoutRequest, compute_markouts, write_markouts
 
     request = MarkoutRequest(
-        quotes=quotes,
+        quotes=quotes or (),
         fills=fills or (),
         public_trades=public_trades or (),
         public_trades_as=public_trades_as,
@@ -76,6 +88,7 @@ def report(
         fee_bps=fee_bps,
         reference=reference,
         symbol=symbol,
+        store=store,
     )
     doc = compute_markouts(request)
     paths = write_markouts(doc, out_dir)
@@ -112,4 +125,47 @@ def report(
             f"{mean} bps",
             highlight=False,
         )
+    out.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
+
+
+@mm_app.command("demo")
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the day's files and the markouts report.")
+    ] = Path("tradeperf-mm-demo"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the day (same seed, same day).")] = 7,
+    hours: Annotated[
+        float, typer.Option("--hours", help="Hours of the day to simulate (from 00:00 UTC).")
+    ] = 24.0,
+    file_format: Annotated[
+        str, typer.Option("--format", help="parquet or jsonl (JSON lines take longer).")
+    ] = "parquet",
+    horizons: Annotated[
+        str | None, typer.Option("--horizons", help="Markout horizons of the report.")
+    ] = None,
+) -> None:
+    """Write a seeded, realistic market-making day and its markouts report.
+
+    Quotes, public trades, the desk's orders, fills (maker rebates, taker fees) and perpetual
+    funding for three correlated instruments with a stress hour (`tradeperf.mm.generator`);
+    then `tradeperf mm report` on its fills and quotes, into OUT/report.
+    """
+    from tradeperf.errors import ConfigError
+    from tradeperf.mm.generator import MMDayConfig, generate_mm_day, write_mm_day
+    from tradeperf.mm.job import MarkoutRequest, compute_markouts, write_markouts
+
+    if file_format not in ("parquet", "jsonl"):
+        raise ConfigError(f"--format {file_format!r}: use parquet or jsonl")
+    try:
+        config = MMDayConfig(seed=seed, hours=hours)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    day = generate_mm_day(config)
+    files = write_mm_day(day, out_dir, format=file_format)  # type: ignore[arg-type]
+    for kind, path in files.items():
+        out.print(f"{kind}: {path}", highlight=False)
+    doc = compute_markouts(
+        MarkoutRequest(quotes=[files["quotes"]], fills=[files["fills"]], horizons=horizons)
+    )
+    paths = write_markouts(doc, out_dir / "report")
     out.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)

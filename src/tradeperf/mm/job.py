@@ -18,11 +18,12 @@ import duckdb
 
 from tradeperf.errors import ConfigError, InputError
 from tradeperf.mm.book import REFERENCES
-from tradeperf.mm.horizons import parse_horizons
+from tradeperf.mm.horizons import Horizon, parse_horizons
 from tradeperf.mm.markouts import duckdb_markouts
 from tradeperf.mm.report import markouts_document, markouts_markdown
 from tradeperf.mm.sources import Relation, register
 from tradeperf.records import RecordKind
+from tradeperf.store import redact_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,11 @@ class MarkoutRequest:
     fee_bps : fee in bps of notional for fills with a fee of 0 (none recorded).
     reference : ``mid``, ``weighted_mid`` or ``micro_price``.
     symbol : the symbol of files that have no symbol column.
+    store : a store URL: the fills (or, with ``public_trades_as``, the public trades) and the
+        quotes stored there, instead of files.
     """
 
-    quotes: Sequence[Path]
+    quotes: Sequence[Path] = ()
     fills: Sequence[Path] = ()
     public_trades: Sequence[Path] = ()
     public_trades_as: str | None = None
@@ -49,6 +52,7 @@ class MarkoutRequest:
     fee_bps: float | None = None
     reference: str = "mid"
     symbol: str | None = None
+    store: str | None = None
 
 
 def _maker_fills_sql(trades: str) -> str:
@@ -80,11 +84,17 @@ def compute_markouts(
     """
     if request.reference not in REFERENCES:
         raise ConfigError(f"--reference {request.reference!r}: choose {', '.join(REFERENCES)}")
-    if not request.fills and not (request.public_trades and request.public_trades_as):
-        raise ConfigError("give --fills, or --public-trades with --public-trades-as maker")
     if request.public_trades_as not in (None, "maker"):
         raise ConfigError(f"--public-trades-as {request.public_trades_as!r}: only 'maker'")
     horizons = parse_horizons(request.horizons)
+    if request.store is not None:
+        if request.quotes or request.fills or request.public_trades:
+            raise ConfigError("give --store or files (--quotes, --fills), not both")
+        return _from_store(request, horizons)
+    if not request.quotes:
+        raise ConfigError("give --quotes (or --store)")
+    if not request.fills and not (request.public_trades and request.public_trades_as):
+        raise ConfigError("give --fills, or --public-trades with --public-trades-as maker")
     con = con or duckdb.connect()
     quotes = register(con, "mm_quotes", RecordKind.QUOTES, request.quotes, symbol=request.symbol)
     if not quotes.rows:
@@ -101,28 +111,7 @@ def compute_markouts(
         )
         inputs["public_trades"] = _summary(trades)
         source = "mm_trades"
-        unflagged = con.execute("SELECT count(*) FROM mm_trades WHERE aggressor IS NULL").fetchone()
-        if unflagged and unflagged[0]:
-            from tradeperf.mm.classify import classify_trades
-
-            _classification_book(con)
-            classify_trades(con, "mm_trades", "_mm_tob").create("_mm_classified")
-            counts = dict(
-                con.execute(
-                    "SELECT coalesce(classified_by, 'unclassified'), count(*) "
-                    "FROM _mm_classified GROUP BY ALL"
-                ).fetchall()
-            )
-            inputs["public_trades"]["classified_by"] = counts
-            notes.append(
-                f"{unflagged[0]} public trades carry no aggressor flag: their side is inferred "
-                "by the Lee-Ready rule (quote rule against the consolidated best bid and offer, "
-                "tick rule at the mid); unclassified trades are left out"
-            )
-            source = "_mm_classified"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW mm_maker AS {_maker_fills_sql(source)}")
-        fills_name = "mm_maker"
-        notes.append("fills are the public trades' passive (maker) side")
+        fills_name = _maker_fills(con, "mm_trades", "mm_quotes", inputs["public_trades"], notes)
     markouts = duckdb_markouts(
         con, fills_name, "mm_quotes", horizons, reference=request.reference, fee_bps=request.fee_bps
     )
@@ -131,14 +120,104 @@ def compute_markouts(
     )
 
 
-def _classification_book(con: duckdb.DuckDBPyConnection) -> None:
+def _maker_fills(
+    con: duckdb.DuckDBPyConnection,
+    trades: str,
+    quotes: str,
+    summary: dict[str, Any],
+    notes: list[str],
+) -> str:
+    """View ``mm_maker``: the public trades as maker fills, classified first where unflagged."""
+    source = trades
+    unflagged = con.execute(f"SELECT count(*) FROM {trades} WHERE aggressor IS NULL").fetchone()
+    if unflagged and unflagged[0]:
+        from tradeperf.mm.classify import classify_trades
+
+        _classification_book(con, quotes)
+        classify_trades(con, trades, "_mm_tob").create("_mm_classified")
+        counts = dict(
+            con.execute(
+                "SELECT coalesce(classified_by, 'unclassified'), count(*) "
+                "FROM _mm_classified GROUP BY ALL"
+            ).fetchall()
+        )
+        summary["classified_by"] = counts
+        notes.append(
+            f"{unflagged[0]} public trades carry no aggressor flag: their side is inferred "
+            "by the Lee-Ready rule (quote rule against the consolidated best bid and offer, "
+            "tick rule at the mid); unclassified trades are left out"
+        )
+        source = "_mm_classified"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW mm_maker AS {_maker_fills_sql(source)}")
+    notes.append("fills are the public trades' passive (maker) side")
+    return "mm_maker"
+
+
+def _from_store(request: MarkoutRequest, horizons: tuple[Horizon, ...]) -> dict[str, Any]:
+    """Markouts of the fills (or public trades) and quotes kept in a store."""
+    from tradeperf.store import open_store
+
+    assert request.store is not None
+    notes = [
+        f"read from the store {redact_url(request.store)}; rows it rejected at ingest are "
+        "in its quarantine (tradeperf quarantine)"
+    ]
+    with open_store(request.store) as store:
+        kinds = ("quotes", "public_trades" if request.public_trades_as else "fills")
+        inputs = {
+            kind: {
+                "rows": int(store._fetch(f"SELECT count(*) FROM {kind}")[0][0]),
+                "rejected": 0,
+                "examples": [],
+            }
+            for kind in kinds
+        }
+        if not inputs["quotes"]["rows"]:
+            raise InputError(f"the store {redact_url(request.store)} holds no quotes")
+        if store.dialect == "postgres":
+            from tradeperf.mm.markouts_pg import postgres_markouts
+
+            fills_sql = "SELECT * FROM fills"
+            if request.public_trades_as:
+                fills_sql = _maker_fills_sql("public_trades").replace(", seq ", " ")
+                notes.append(
+                    "fills are the public trades' passive (maker) side; trades "
+                    "without an aggressor flag are left out on PostgreSQL"
+                )
+            markouts = postgres_markouts(
+                store, fills_sql, horizons, reference=request.reference, fee_bps=request.fee_bps
+            )
+        else:
+            from tradeperf.mm.sources import store_relations
+
+            con = store.con  # type: ignore[attr-defined]
+            store_relations(con)
+            fills_name = "fills"
+            if request.public_trades_as:
+                fills_name = _maker_fills(
+                    con, "mm_public_trades", "mm_quotes", inputs["public_trades"], notes
+                )
+            markouts = duckdb_markouts(
+                con,
+                fills_name,
+                "mm_quotes",
+                horizons,
+                reference=request.reference,
+                fee_bps=request.fee_bps,
+            )
+    return markouts_document(
+        markouts, reference=request.reference, fee_bps=request.fee_bps, inputs=inputs, notes=notes
+    )
+
+
+def _classification_book(con: duckdb.DuckDBPyConnection, quotes: str) -> None:
     """``_mm_tob``: the consolidated top of book (symbol, timestamp, bid, ask) per timestamp."""
     w = "OVER (PARTITION BY symbol ORDER BY timestamp, seq ROWS UNBOUNDED PRECEDING)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _mm_tob AS SELECT symbol, timestamp, "
         "arg_max(bid, seq) AS bid, arg_max(ask, seq) AS ask FROM ("
         f"SELECT symbol, timestamp, seq, last_value(bid IGNORE NULLS) {w} AS bid, "
-        f"last_value(ask IGNORE NULLS) {w} AS ask FROM mm_quotes) q GROUP BY symbol, timestamp"
+        f"last_value(ask IGNORE NULLS) {w} AS ask FROM {quotes}) q GROUP BY symbol, timestamp"
     )
 
 

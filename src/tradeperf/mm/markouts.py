@@ -92,10 +92,11 @@ class Markouts:
     markout: np.ndarray
 
 
-def fill_set_sql(fills: str, fee_bps: float | None) -> str:
+def fill_set_sql(fills: str, fee_bps: float | None, *, numbered: bool = False) -> str:
     """SELECT of the per-fill inputs from a canonical fills relation.
 
-    ``fee_bps`` (the default fee) applies where a fill's fee is 0 (none recorded).
+    ``fee_bps`` (the default fee) applies where a fill's fee is 0 (none recorded). With
+    ``numbered`` the relation's own ``fid`` column is kept.
     """
     notional = "(abs(quantity::DOUBLE) * price::DOUBLE * multiplier::DOUBLE)"
     own = f"(fee::DOUBLE / nullif({notional}, 0) * 1e4)"
@@ -106,7 +107,7 @@ def fill_set_sql(fills: str, fee_bps: float | None) -> str:
         f"WHEN {same} THEN {own} ELSE 'NaN'::DOUBLE END"
     )
     return (
-        "SELECT epoch_us(timestamp) AS us, symbol, coalesce(strategy, 'default') AS strategy, "
+        f"SELECT {'fid, ' if numbered else ''}epoch_us(timestamp) AS us, symbol, coalesce(strategy, 'default') AS strategy, "
         "CASE upper(liquidity) WHEN 'MAKER' THEN 0 WHEN 'TAKER' THEN 1 ELSE 2 END AS liquidity, "
         "CASE WHEN upper(side) = 'BUY' THEN 1 ELSE -1 END AS sign, price::DOUBLE AS price, "
         f"{notional} AS notional, {fee} AS fee_bps FROM {fills}"
@@ -119,13 +120,16 @@ def _labels(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str
     ]
 
 
-def load_fill_set(con: duckdb.DuckDBPyConnection, fills: str, fee_bps: float | None) -> FillSet:
+def load_fill_set(
+    con: duckdb.DuckDBPyConnection, fills: str, fee_bps: float | None, *, numbered: bool = False
+) -> FillSet:
     """Load the fills of relation ``fills``, numbered (``fid``) into temp table ``_mm_fills``.
 
     ``fills`` has the canonical fill columns (timestamp, symbol, side, quantity, price, fee,
     fee_currency, currency, liquidity, strategy, multiplier). Symbols and strategies get
     codes in name order (tables ``_mm_symbols`` and ``_mm_strategies``); ``_mm_fills`` keeps
-    (fid, c, us) for the join.
+    (fid, c, us) for the join. With ``numbered`` the relation's ``fid`` column (0 … n − 1)
+    numbers the fills instead (the fills of another engine, numbered there).
     """
     for table, name in (("_mm_symbols", "symbol"), ("_mm_strategies", "strategy")):
         value = name if name == "symbol" else "coalesce(strategy, 'default')"
@@ -134,9 +138,10 @@ def load_fill_set(con: duckdb.DuckDBPyConnection, fills: str, fee_bps: float | N
             f"(row_number() OVER (ORDER BY {name}) - 1)::INTEGER AS code "
             f"FROM (SELECT DISTINCT {value} AS {name} FROM {fills})"
         )
-    inputs = fill_set_sql(f"(SELECT * FROM {fills})", fee_bps)
+    inputs = fill_set_sql(f"(SELECT * FROM {fills})", fee_bps, numbered=numbered)
+    fid_sql = "f.fid" if numbered else "(row_number() OVER () - 1)"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _mm_fills AS SELECT (row_number() OVER () - 1) AS fid, "
+        f"CREATE OR REPLACE TEMP TABLE _mm_fills AS SELECT {fid_sql} AS fid, "
         "s.code AS c, g.code AS sc, f.us, f.liquidity, f.sign, f.price, f.notional, f.fee_bps "
         f"FROM ({inputs}) f JOIN _mm_symbols s USING (symbol) "
         "JOIN _mm_strategies g USING (strategy)"
