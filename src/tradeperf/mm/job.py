@@ -110,7 +110,6 @@ def compute_markouts(
             con, "mm_trades", RecordKind.PUBLIC_TRADES, request.public_trades, symbol=request.symbol
         )
         inputs["public_trades"] = _summary(trades)
-        source = "mm_trades"
         fills_name = _maker_fills(con, "mm_trades", "mm_quotes", inputs["public_trades"], notes)
     markouts = duckdb_markouts(
         con, fills_name, "mm_quotes", horizons, reference=request.reference, fee_bps=request.fee_bps
@@ -162,7 +161,11 @@ def _from_store(request: MarkoutRequest, horizons: tuple[Horizon, ...]) -> dict[
         f"read from the store {redact_url(request.store)}; rows it rejected at ingest are "
         "in its quarantine (tradeperf quarantine)"
     ]
-    with open_store(request.store) as store:
+    with open_store(request.store) as opened:
+        from tradeperf.store.sql import SQLStore
+
+        assert isinstance(opened, SQLStore)  # both backends are SQL stores
+        store = opened
         kinds = ("quotes", "public_trades" if request.public_trades_as else "fills")
         inputs = {
             kind: {

@@ -107,7 +107,8 @@ def fill_set_sql(fills: str, fee_bps: float | None, *, numbered: bool = False) -
         f"WHEN {same} THEN {own} ELSE 'NaN'::DOUBLE END"
     )
     return (
-        f"SELECT {'fid, ' if numbered else ''}epoch_us(timestamp) AS us, symbol, coalesce(strategy, 'default') AS strategy, "
+        f"SELECT {'fid, ' if numbered else ''}epoch_us(timestamp) AS us, symbol, "
+        "coalesce(strategy, 'default') AS strategy, "
         "CASE upper(liquidity) WHEN 'MAKER' THEN 0 WHEN 'TAKER' THEN 1 ELSE 2 END AS liquidity, "
         "CASE WHEN upper(side) = 'BUY' THEN 1 ELSE -1 END AS sign, price::DOUBLE AS price, "
         f"{notional} AS notional, {fee} AS fee_bps FROM {fills}"

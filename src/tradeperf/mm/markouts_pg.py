@@ -98,7 +98,7 @@ def postgres_markouts(
 
 
 def _one_sided_ref(reference: str) -> str:
-    """The reference price of a book of ``b.bid, b.bid_size`` and ``a.ask, a.ask_size``."""
+    """Build the reference price of a book of ``b.bid, b.bid_size`` and ``a.ask, a.ask_size``."""
     sizes = "nullif(b.bid_size + a.ask_size, 0)"
     if reference == "mid":
         return "(b.bid + a.ask) / 2"
