@@ -843,7 +843,10 @@ def store_info(
 def store_prune(
     older_than: Annotated[str, typer.Option("--older-than", help="Age to keep, e.g. 90d.")],
     kinds: Annotated[
-        str, typer.Option("--kinds", help="Raw kinds to prune: marks, quotes, fills, funding.")
+        str,
+        typer.Option(
+            "--kinds", help="Raw kinds to prune: marks, quotes, public_trades, fills, funding."
+        ),
     ] = "marks,quotes",
     store: StoreOpt = None,
     config_file: ConfigOpt = None,
@@ -862,7 +865,12 @@ def store_prune(
         kept = st.pruned_kept
     for kind, n in deleted.items():
         why = ""
-        if kept.get(kind):
+        if kept.get(kind) and kind == "quotes":
+            why = (
+                f" ({kept[kind]:,} older kept: markouts not yet in the hourly partials need "
+                "them, and each symbol's last quote; run tradeperf mm partials)"
+            )
+        elif kept.get(kind):
             why = (
                 f" ({kept[kind]:,} older kept: the books need them, for a round trip open "
                 "then or the mark that values it)"

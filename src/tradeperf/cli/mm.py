@@ -169,3 +169,84 @@ def demo(
     )
     paths = write_markouts(doc, out_dir / "report")
     out.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
+
+
+StoreArg = Annotated[
+    str | None,
+    typer.Option("--store", help="Store URL (env TRADEPERF_STORE).", show_default=False),
+]
+ReferenceOpt = Annotated[str, typer.Option("--reference", help="mid, weighted_mid or micro_price.")]
+
+
+def _store_url(store: str | None) -> str:
+    from tradeperf.config import load_config
+
+    return load_config({"store": store}).store
+
+
+@mm_app.command("partials")
+def partials(
+    store: StoreArg = None,
+    horizons: Annotated[
+        str | None, typer.Option("--horizons", help="Horizons of the partials (default 6).")
+    ] = None,
+    reference: ReferenceOpt = "mid",
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Build every hour again, not only the new ones.")
+    ] = False,
+) -> None:
+    """Bring the store's hourly markout partials up to date (from the last final hour on).
+
+    Rolling windows (`tradeperf mm rolling`) add them up; raw quotes older than the hours
+    built can then be pruned (`tradeperf store prune --kinds quotes`).
+    """
+    from tradeperf.mm.store_job import build_partials
+
+    done = build_partials(
+        _store_url(store), horizons=horizons, reference=reference, rebuild=rebuild
+    )
+    since = done["since"] or "the start"
+    out.print(
+        f"markout partials from {since}: {done['fills']:,} fills, {done['rows']:,} rows; "
+        f"final up to {done['built_through']}",
+        highlight=False,
+    )
+
+
+@mm_app.command("rolling")
+def rolling(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for markouts-rolling.json.")],
+    store: StoreArg = None,
+    windows: Annotated[
+        str, typer.Option("--windows", help="Trailing windows, e.g. 24h,7d,30d,90d.")
+    ] = "24h,7d,30d,90d",
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="End of the windows, ISO 8601 with offset (default now)."),
+    ] = None,
+    reference: ReferenceOpt = "mid",
+) -> None:
+    """Markouts over trailing windows, added up from the hourly partials (no quotes read)."""
+    import datetime as dt
+    import json
+
+    from tradeperf.errors import ConfigError
+    from tradeperf.mm.report import markouts_markdown
+    from tradeperf.mm.store_job import rolling_document
+    from tradeperf.reports.schema import validate
+
+    end = None
+    if at is not None:
+        try:
+            end = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise ConfigError(f"--at {at!r}: not an ISO 8601 time") from None
+        if end.tzinfo is None:
+            raise ConfigError(f"--at {at!r}: give an offset (Z or +HH:MM)")
+    doc = rolling_document(_store_url(store), windows=windows, at=end, reference=reference)
+    validate(doc, "markouts")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "markouts-rolling.json"
+    path.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    (out_dir / "markouts-rolling.md").write_text(markouts_markdown(doc), encoding="utf-8")
+    out.print(f"{len(doc['markouts']):,} rows; wrote {path}", highlight=False)

@@ -192,7 +192,8 @@ def _curve_layout(title: str, horizons: Sequence[str]) -> dict[str, Any]:
     )
     layout["yaxis"]["zeroline"] = True
     layout["yaxis"]["zerolinecolor"] = "#8c959f"
-    layout["legend"]["y"] = -0.25
+    # "normal": a band (fill "tonexty") would otherwise turn the legend upside down
+    layout["legend"].update(y=-0.25, traceorder="normal")
     return layout
 
 
@@ -236,10 +237,15 @@ def curve_chart(doc: Mapping[str, Any]) -> charts.Figure:
                 "connectgaps": False,
             },
         ]
-    for index, ((_, side, liquidity), curve) in enumerate(gross.items()):
+
+    def margin(key: tuple[str, str, str]) -> bool:
+        return (key[1] == ALL) != (key[2] == ALL)
+
+    # the legend: all fills, the (side, liquidity) leaves, then the hidden margins
+    ordered = sorted(gross.items(), key=lambda kv: margin(kv[0]))
+    for index, ((_, side, liquidity), curve) in enumerate(ordered):
         colour = _colour((side, liquidity), index)
-        margin = (side == ALL) != (liquidity == ALL)
-        shown: dict[str, Any] = {"visible": "legendonly"} if margin else {}
+        shown: dict[str, Any] = {"visible": "legendonly"} if margin((ALL, side, liquidity)) else {}
         name = _group_name(side, liquidity)
         width = 2.5 if side == liquidity == ALL else 1.5
         data.append(
@@ -260,7 +266,7 @@ def symbol_chart(doc: Mapping[str, Any]) -> charts.Figure | None:
     """Chart the gross markout curve of each symbol (all sides, liquidities, strategies).
 
     None when there is one symbol only. At most `charts.MAX_GROUP_LINES` symbols: those of
-    the most fills at 0s; the title counts the rest.
+    the most fills; the title counts the rest.
     """
     horizons = _horizons(doc)
     rows = doc.get("markouts") or ()
@@ -270,7 +276,7 @@ def symbol_chart(doc: Mapping[str, Any]) -> charts.Figure | None:
         return None
 
     def fills(key: tuple[str, str, str]) -> int:
-        """The symbol's fills: those with a value and those without (the same at every h)."""
+        """Count the symbol's fills: with a value and without (the same at every h)."""
         return max((int(r["count"]) + int(r["missing"]) for r in curves[key] if r), default=0)
 
     ranked = sorted(symbols, key=lambda k: (-fills(k), k[0]))

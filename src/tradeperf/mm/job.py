@@ -18,12 +18,11 @@ import duckdb
 
 from tradeperf.errors import ConfigError, InputError
 from tradeperf.mm.book import REFERENCES
-from tradeperf.mm.horizons import Horizon, parse_horizons
+from tradeperf.mm.horizons import parse_horizons
 from tradeperf.mm.markouts import duckdb_markouts
 from tradeperf.mm.report import markouts_document, markouts_markdown
 from tradeperf.mm.sources import Relation, register
 from tradeperf.records import RecordKind
-from tradeperf.store import redact_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +89,9 @@ def compute_markouts(
     if request.store is not None:
         if request.quotes or request.fills or request.public_trades:
             raise ConfigError("give --store or files (--quotes, --fills), not both")
-        return _from_store(request, horizons)
+        from tradeperf.mm.store_job import markouts_from_store
+
+        return markouts_from_store(request, horizons)
     if not request.quotes:
         raise ConfigError("give --quotes (or --store)")
     if not request.fills and not (request.public_trades and request.public_trades_as):
@@ -152,67 +153,6 @@ def _maker_fills(
     return "mm_maker"
 
 
-def _from_store(request: MarkoutRequest, horizons: tuple[Horizon, ...]) -> dict[str, Any]:
-    """Markouts of the fills (or public trades) and quotes kept in a store."""
-    from tradeperf.store import open_store
-
-    assert request.store is not None
-    notes = [
-        f"read from the store {redact_url(request.store)}; rows it rejected at ingest are "
-        "in its quarantine (tradeperf quarantine)"
-    ]
-    with open_store(request.store) as opened:
-        from tradeperf.store.sql import SQLStore
-
-        assert isinstance(opened, SQLStore)  # both backends are SQL stores
-        store = opened
-        kinds = ("quotes", "public_trades" if request.public_trades_as else "fills")
-        inputs = {
-            kind: {
-                "rows": int(store._fetch(f"SELECT count(*) FROM {kind}")[0][0]),
-                "rejected": 0,
-                "examples": [],
-            }
-            for kind in kinds
-        }
-        if not inputs["quotes"]["rows"]:
-            raise InputError(f"the store {redact_url(request.store)} holds no quotes")
-        if store.dialect == "postgres":
-            from tradeperf.mm.markouts_pg import postgres_markouts
-
-            fills_sql = "SELECT * FROM fills"
-            if request.public_trades_as:
-                fills_sql = _maker_fills_sql("public_trades").replace(", seq ", " ")
-                notes.append(
-                    "fills are the public trades' passive (maker) side; trades "
-                    "without an aggressor flag are left out on PostgreSQL"
-                )
-            markouts = postgres_markouts(
-                store, fills_sql, horizons, reference=request.reference, fee_bps=request.fee_bps
-            )
-        else:
-            from tradeperf.mm.sources import store_relations
-
-            con = store.con  # type: ignore[attr-defined]
-            store_relations(con)
-            fills_name = "fills"
-            if request.public_trades_as:
-                fills_name = _maker_fills(
-                    con, "mm_public_trades", "mm_quotes", inputs["public_trades"], notes
-                )
-            markouts = duckdb_markouts(
-                con,
-                fills_name,
-                "mm_quotes",
-                horizons,
-                reference=request.reference,
-                fee_bps=request.fee_bps,
-            )
-    return markouts_document(
-        markouts, reference=request.reference, fee_bps=request.fee_bps, inputs=inputs, notes=notes
-    )
-
-
 def _classification_book(con: duckdb.DuckDBPyConnection, quotes: str) -> None:
     """``_mm_tob``: the consolidated top of book (symbol, timestamp, bid, ask) per timestamp."""
     w = "OVER (PARTITION BY symbol ORDER BY timestamp, seq ROWS UNBOUNDED PRECEDING)"
@@ -225,12 +165,14 @@ def _classification_book(con: duckdb.DuckDBPyConnection, quotes: str) -> None:
 
 
 def write_markouts(doc: dict[str, Any], out: Path) -> list[Path]:
-    """Write ``markouts.json`` (validated against its schema) and ``markouts.md`` into ``out``."""
+    """Write ``markouts.json`` (validated), ``markouts.md`` and ``markouts.html`` into ``out``."""
+    from tradeperf.mm.html import markouts_html
     from tradeperf.reports.schema import validate
 
     validate(doc, "markouts")
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "markouts.json", out / "markouts.md"]
+    paths = [out / "markouts.json", out / "markouts.md", out / "markouts.html"]
     paths[0].write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     paths[1].write_text(markouts_markdown(doc), encoding="utf-8")
+    paths[2].write_text(markouts_html(doc), encoding="utf-8")
     return paths

@@ -393,6 +393,28 @@ DDL: Final[dict[str, dict[str, str]]] = {
             '  "source_line" BIGINT\n'
             ")"
         ),
+        "markout_partials@20": (
+            'CREATE TABLE IF NOT EXISTS "markout_partials" (\n'
+            '  "reference" VARCHAR NOT NULL,\n'
+            '  "hour" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" VARCHAR NOT NULL,\n'
+            '  "side" VARCHAR NOT NULL,\n'
+            '  "liquidity" VARCHAR NOT NULL,\n'
+            '  "strategy" VARCHAR NOT NULL,\n'
+            '  "horizon_ns" BIGINT NOT NULL,\n'
+            '  "net_of_fee" BOOLEAN NOT NULL,\n'
+            '  "count" BIGINT NOT NULL,\n'
+            '  "missing" BIGINT NOT NULL,\n'
+            '  "sum" DOUBLE NOT NULL,\n'
+            '  "sum_sq" DOUBLE NOT NULL,\n'
+            '  "sum_w" DOUBLE NOT NULL,\n'
+            '  "sum_wx" DOUBLE NOT NULL,\n'
+            '  "sum_capture" DOUBLE NOT NULL,\n'
+            '  "sum_adverse" DOUBLE NOT NULL,\n'
+            '  PRIMARY KEY ("reference", "hour", "symbol", "side", "liquidity", "strategy", '
+            '"horizon_ns", "net_of_fee")\n'
+            ")"
+        ),
     },
     "postgres": {
         "trades@1": (
@@ -776,6 +798,28 @@ DDL: Final[dict[str, dict[str, str]]] = {
             '  "venue" TEXT,\n'
             '  "source" TEXT,\n'
             '  "source_line" BIGINT\n'
+            ")"
+        ),
+        "markout_partials@20": (
+            'CREATE TABLE IF NOT EXISTS "markout_partials" (\n'
+            '  "reference" TEXT NOT NULL,\n'
+            '  "hour" TIMESTAMPTZ NOT NULL,\n'
+            '  "symbol" TEXT NOT NULL,\n'
+            '  "side" TEXT NOT NULL,\n'
+            '  "liquidity" TEXT NOT NULL,\n'
+            '  "strategy" TEXT NOT NULL,\n'
+            '  "horizon_ns" BIGINT NOT NULL,\n'
+            '  "net_of_fee" BOOLEAN NOT NULL,\n'
+            '  "count" BIGINT NOT NULL,\n'
+            '  "missing" BIGINT NOT NULL,\n'
+            '  "sum" DOUBLE PRECISION NOT NULL,\n'
+            '  "sum_sq" DOUBLE PRECISION NOT NULL,\n'
+            '  "sum_w" DOUBLE PRECISION NOT NULL,\n'
+            '  "sum_wx" DOUBLE PRECISION NOT NULL,\n'
+            '  "sum_capture" DOUBLE PRECISION NOT NULL,\n'
+            '  "sum_adverse" DOUBLE PRECISION NOT NULL,\n'
+            '  PRIMARY KEY ("reference", "hour", "symbol", "side", "liquidity", "strategy", '
+            '"horizon_ns", "net_of_fee")\n'
             ")"
         ),
     },

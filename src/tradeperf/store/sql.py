@@ -66,6 +66,7 @@ from tradeperf.store.identity import (
     match_sql,
     quarantine_sql,
 )
+from tradeperf.store.markout_sql import MarkoutTables
 from tradeperf.store.partials_sql import (
     ALL,
     CLOSED_SQL,
@@ -299,6 +300,13 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
                 else []
             ),
         ],
+        # hourly markout partials and the instant up to which they are final (docs/markouts.md)
+        20: [
+            t["markout_partials@20"],
+            "CREATE TABLE IF NOT EXISTS markout_state (reference VARCHAR PRIMARY KEY, "
+            "horizons VARCHAR NOT NULL, built_through TIMESTAMPTZ NOT NULL, "
+            "built_at TIMESTAMPTZ NOT NULL)",
+        ],
     }
 
 
@@ -306,7 +314,7 @@ def migrations(dialect: str) -> dict[int, list[Migration]]:
 SCHEMA_VERSION: Final = max(migrations("duckdb"))
 
 
-class SQLStore(TrackerTables, Store):
+class SQLStore(TrackerTables, MarkoutTables, Store):
     """A store on a SQL engine. Subclasses implement the connection hooks."""
 
     dialect: str
@@ -1445,6 +1453,7 @@ class SQLStore(TrackerTables, Store):
             )
         cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
         out: dict[str, int] = {}
+        self.pruned_kept = {}
         try:
             with self._transaction():
                 self._lock()
@@ -1456,6 +1465,9 @@ class SQLStore(TrackerTables, Store):
                     if not self._has_table(kind):
                         out[kind] = 0
                         continue
+                    if kind == "quotes":
+                        out[kind] = self._prune_quotes(cutoff)
+                        continue
                     column = PRUNABLE[kind]
                     out[kind] = self._exec(f'DELETE FROM "{kind}" WHERE "{column}" < ?', [cutoff])
         except (ConfigError, StoreError):
@@ -1463,6 +1475,33 @@ class SQLStore(TrackerTables, Store):
         except Exception as exc:
             raise StoreError(f"cannot prune {self.url}: {exc}") from exc
         return out
+
+    def _prune_quotes(self, cutoff: dt.datetime) -> int:
+        """Delete quotes older than ``cutoff`` that no markout still needs; return how many.
+
+        With fills stored, quotes go only up to the hour the markout partials are final from
+        (`markouts_built_through`, where their next build starts; none built: none go), and
+        each symbol keeps its last quote rows before it, the book a later fill's markout
+        starts from. The kept
+        count goes to ``pruned_kept`` (docs/markouts.md, retention).
+        """
+        limit = cutoff
+        if self.has_records(RecordKind.FILLS):
+            built = self.markouts_built_through()
+            if built is None:
+                limit = dt.datetime.min.replace(tzinfo=dt.UTC)
+            else:  # the next build starts at the hour of ``built`` (`tradeperf.mm.store_job`)
+                hour = built.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+                limit = min(cutoff, hour)
+        deleted = self._exec(
+            "DELETE FROM quotes WHERE timestamp < ? AND NOT EXISTS (SELECT 1 FROM "
+            "(SELECT symbol, max(timestamp) AS last FROM quotes WHERE timestamp < ? "
+            "GROUP BY symbol) k WHERE k.symbol = quotes.symbol AND k.last = quotes.timestamp)",
+            [limit, limit],
+        )
+        kept = int(self._fetch("SELECT count(*) FROM quotes WHERE timestamp < ?", [cutoff])[0][0])
+        self.pruned_kept = {**self.pruned_kept, "quotes": kept}
+        return deleted
 
     def _prune_booked(self, kinds: Sequence[str], cutoff: dt.datetime) -> dict[str, int]:
         """Prune booked kinds up to each position's floor, and record the floors and horizon.
