@@ -169,8 +169,10 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     section = data.get("tradeperf", data)
     # [targets] and [alerts] are the alerts' tables (tradeperf.alerts.targets, .settings),
-    # [tracker] the tracker's (tradeperf.tracker.settings)
-    section = {k: v for k, v in section.items() if k not in ("targets", "alerts", "tracker")}
+    # [tracker] the tracker's (tradeperf.tracker.settings), [retention] the store's
+    # (tradeperf.store.retention)
+    tables = ("targets", "alerts", "tracker", "retention")
+    section = {k: v for k, v in section.items() if k not in tables}
     unknown = set(section) - set(_BY_NAME)
     if unknown:
         raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")

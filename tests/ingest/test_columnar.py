@@ -185,7 +185,17 @@ TRADE_COLUMNS = {
     "metadata_json": (["metadata"], st.sampled_from(["", '{"side": "short"}', "null", "x"])),
     "is_short": (["is_short"], st.sampled_from(["", "true", "false"])),
 }
+QUOTE_COLUMNS = {
+    "timestamp": (["timestamp", "ts", "time"], TIMES),
+    "symbol": (["symbol", "pair"], TEXT),
+    "bid": (["bid", "bid_price", "best_bid"], FLOATS),
+    "ask": (["ask", "ask_price", "offer"], FLOATS),
+    "bid_size": (["bid_size", "bid_qty"], FLOATS),
+    "ask_size": (["ask_size", "ask_qty"], FLOATS),
+    "venue": (["venue", "exchange"], TEXT),
+}
 REQUIRED = {
+    RecordKind.QUOTES: ["timestamp", "symbol", "bid", "ask"],
     RecordKind.TRADES: ["symbol", "exit_time", "net_pnl"],
     RecordKind.FILLS: ["timestamp", "symbol", "side", "quantity", "price"],
     RecordKind.MARKS: ["timestamp", "symbol", "price"],
@@ -204,6 +214,10 @@ CLEAN = {
     "quantity": "2",
     "price": "4800.25",
     "fee": "0.5",
+    "bid": "4800",
+    "ask": "4800.5",
+    "bid_size": "3",
+    "ask_size": "0",
 }
 
 
@@ -214,6 +228,7 @@ def layouts(draw: st.DrawFn, kind: RecordKind) -> tuple[list[str], list[list[str
         RecordKind.FILLS: FILL_COLUMNS,
         RecordKind.MARKS: MARK_COLUMNS,
         RecordKind.TRADES: TRADE_COLUMNS,
+        RecordKind.QUOTES: QUOTE_COLUMNS,
     }[kind]
     optional = [c for c in spec if c not in REQUIRED[kind]]
     chosen = list(REQUIRED[kind])
@@ -276,7 +291,9 @@ def _write_csv(
     path.write_bytes(out.getvalue().encode("utf-8"))
 
 
-@pytest.mark.parametrize("kind", [RecordKind.FILLS, RecordKind.MARKS, RecordKind.TRADES])
+@pytest.mark.parametrize(
+    "kind", [RecordKind.FILLS, RecordKind.MARKS, RecordKind.TRADES, RecordKind.QUOTES]
+)
 @SETTINGS
 @given(data=st.data())
 def test_csv_fast_equals_row_path(tmp_path: Path, kind: RecordKind, data: st.DataObject) -> None:
@@ -321,7 +338,9 @@ def _typed(values: list[str], how: str) -> pa.Array:
     return pa.array(converted)
 
 
-@pytest.mark.parametrize("kind", [RecordKind.FILLS, RecordKind.MARKS, RecordKind.TRADES])
+@pytest.mark.parametrize(
+    "kind", [RecordKind.FILLS, RecordKind.MARKS, RecordKind.TRADES, RecordKind.QUOTES]
+)
 @SETTINGS
 @given(data=st.data())
 def test_parquet_fast_equals_row_path(

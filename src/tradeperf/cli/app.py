@@ -524,10 +524,12 @@ def ingest(
             on_start=lambda n: progress.update(task, total=n),
             on_file=lambda _p: progress.advance(task),
         )
+        pruned = _apply_retention(st, config_file)
     if output == "json":
         _print_json(rep)
     else:
         out.print(_ingest_line(rep), highlight=False, soft_wrap=True)
+        _print_pruned(pruned, to=err)
 
 
 @app.command()
@@ -839,9 +841,42 @@ def store_info(
     out.print(table)
 
 
+def _apply_retention(st: Any, config_file: Path | None) -> dict[str, tuple[int, int]]:
+    """Prune by the config's ``[retention]`` (`tradeperf.store.retention`); {} when none."""
+    from tradeperf.store.retention import apply_retention, load_retention
+
+    ages = load_retention(config_file)
+    return apply_retention(st, ages) if ages else {}
+
+
+def _print_pruned(
+    pruned: Mapping[str, tuple[int, int]], *, to: Console | None = None, age: str | None = None
+) -> None:
+    console = to or out
+    for kind, (n, kept) in pruned.items():
+        why = ""
+        if kept and kind == "quotes":
+            why = (
+                f" ({kept:,} older kept: markouts not yet in the hourly partials need "
+                "them, and each symbol's last quote; run tradeperf mm partials)"
+            )
+        elif kept:
+            why = (
+                f" ({kept:,} older kept: the books need them, for a round trip open "
+                "then or the mark that values it)"
+            )
+        older = f"rows older than {age}" if age else "rows past their retention"
+        console.print(f"{kind}: {n:,} {older} deleted{why}", highlight=False)
+
+
 @store_app.command("prune")
 def store_prune(
-    older_than: Annotated[str, typer.Option("--older-than", help="Age to keep, e.g. 90d.")],
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than", help="Age to keep, e.g. 90d (default: the config's [retention])."
+        ),
+    ] = None,
     kinds: Annotated[
         str,
         typer.Option(
@@ -853,29 +888,29 @@ def store_prune(
 ) -> None:
     """Delete raw records (marks, quotes, fills, funding) older than --older-than.
 
-    Trades, the daily partial aggregates and the books are kept, and no figure changes
-    (fills of a round trip still open at the horizon stay).
+    Without --older-than, each kind of the config's [retention] table is pruned by its age
+    (docs/store.md, retention). Trades, the daily partial aggregates, the markout partials
+    and the books are kept, and no figure changes (fills of a round trip still open at the
+    horizon stay; quotes go only once the markout partials are final past them).
     """
     from tradeperf.store import open_store, parse_age, parse_kinds
 
-    age, chosen = parse_age(older_than), parse_kinds(kinds)
     config = _config(store=store, config_file=config_file)
+    if older_than is None:
+        with open_store(config.store) as st:
+            pruned = _apply_retention(st, config_file)
+        if not pruned:
+            raise ConfigError(
+                "give --older-than, or a [retention] table in the config file "
+                "(docs/store.md, retention)"
+            )
+        _print_pruned(pruned)
+        return
+    age, chosen = parse_age(older_than), parse_kinds(kinds)
     with open_store(config.store) as st:
         deleted = st.prune(chosen, older_than=age)
         kept = st.pruned_kept
-    for kind, n in deleted.items():
-        why = ""
-        if kept.get(kind) and kind == "quotes":
-            why = (
-                f" ({kept[kind]:,} older kept: markouts not yet in the hourly partials need "
-                "them, and each symbol's last quote; run tradeperf mm partials)"
-            )
-        elif kept.get(kind):
-            why = (
-                f" ({kept[kind]:,} older kept: the books need them, for a round trip open "
-                "then or the mark that values it)"
-            )
-        out.print(f"{kind}: {n:,} rows older than {older_than} deleted{why}")
+    _print_pruned({kind: (n, kept.get(kind, 0)) for kind, n in deleted.items()}, age=older_than)
 
 
 @store_app.command("forget")

@@ -22,7 +22,10 @@ where that is not set. The same `.env` and environment give the alerts'
 `TRADEPERF_TARGETS` and `TRADEPERF_ALERT_ROLLING_WINDOW` (or `PERFORMANCE_ALERT_ROLLING_WINDOW`),
 and the `TRADEPERF_ALERT_*` settings of the config's `[alerts]` table (repeats, sinks, the
 digest, maintenance windows), see [alerts.md](alerts.md). The `[tracker]` table holds the live
-tracker's flushing and snapshot retention, see [tracker.md](tracker.md). `TRADEPERF_STORE_WAIT`
+tracker's flushing and snapshot retention, see [tracker.md](tracker.md). The `[retention]`
+table keeps raw records of each kind for an age (`quotes = "7d"`; default `"forever"`),
+applied by `tradeperf store prune` and after each ingest, see [markouts.md](markouts.md).
+`TRADEPERF_STORE_WAIT`
 is how long a command waits for a DuckDB file another process holds (seconds, default 10; see
 [store.md](store.md)).
 

@@ -20,7 +20,9 @@ FilesOpt = Annotated[list[Path] | None, typer.Option(show_default=False)]
 
 @mm_app.command("report")
 def report(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for markouts.json and .md.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for markouts.json, .md and .html.")
+    ],
     quotes: Annotated[
         list[Path] | None,
         typer.Option(
@@ -76,7 +78,11 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Compute markouts of fills against quotes; write markouts.json and markouts.md."""
+    """Compute markouts of fills against quotes; write markouts.json, .md and .html.
+
+    Spread capture, markouts and adverse selection in bps at each horizon, gross and net of
+    fees, for every group of symbol x side x liquidity x strategy (docs/markouts.md).
+    """
     from tradeperf.mm.job import MarkoutRequest, compute_markouts, write_markouts
 
     request = MarkoutRequest(

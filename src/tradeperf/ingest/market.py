@@ -242,6 +242,10 @@ PUBLIC_TRADES_SPEC: Final = KindSpec(
     signature=(
         frozenset({"timestamp", "symbol", "price", "quantity", "aggressor"}),
         frozenset({"timestamp", "symbol", "price", "quantity", "buyer_maker"}),
+        # without a symbol column (a venue's export of one market): read, so that each row
+        # is quarantined naming the missing field rather than the file refused
+        frozenset({"timestamp", "price", "quantity", "buyer_maker"}),
+        frozenset({"timestamp", "price", "quantity", "aggressor"}),
     ),
     validate=validate_public_trade,
     priority=18,

@@ -151,19 +151,26 @@ def markouts_markdown(doc: Mapping[str, Any]) -> str:
         lines += ["", "**Partial:** some input rows were rejected (see `inputs` in markouts.json)."]
     for note in doc.get("notes", []):
         lines += ["", f"Note: {note}"]
-    for net in (False, True):
-        lines += ["", f"## {'Net of fees' if net else 'Gross'}", ""]
-        lines.append("| symbol | side | liquidity | n | " + " | ".join(horizons) + " |")
-        lines.append("|---|---|---|---:|" + "---:|" * len(horizons))
-        curves: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for r in doc["markouts"]:
-            if r["net_of_fee"] is not net or r["strategy"] != ALL:
-                continue
-            key = (r["symbol"], r["side"], r["liquidity"])
-            curves.setdefault(key, {})[r["horizon"]] = r
-        for key, by_h in curves.items():
-            first = by_h.get(horizons[0], {})
-            cells = [_fmt(by_h.get(h, {}).get("mean_bps")) for h in horizons]
-            n = f"{first.get('count', 0)} ({first.get('missing', 0)})"
-            lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {n} | " + " | ".join(cells) + " |")
+    windows = list(dict.fromkeys(r["window"] for r in doc["markouts"])) or ["all"]
+    for window in windows:
+        for net in (False, True):
+            title = "Net of fees" if net else "Gross"
+            if len(windows) > 1 or window != "all":
+                title = f"{title}, window {window}"
+            lines += ["", f"## {title}", ""]
+            lines.append("| symbol | side | liquidity | n | " + " | ".join(horizons) + " |")
+            lines.append("|---|---|---|---:|" + "---:|" * len(horizons))
+            curves: dict[tuple[str, str, str], dict[str, Any]] = {}
+            for r in doc["markouts"]:
+                if r["net_of_fee"] is not net or r["strategy"] != ALL or r["window"] != window:
+                    continue
+                key = (r["symbol"], r["side"], r["liquidity"])
+                curves.setdefault(key, {})[r["horizon"]] = r
+            for key, by_h in curves.items():
+                first = by_h.get(horizons[0], {})
+                cells = [_fmt(by_h.get(h, {}).get("mean_bps")) for h in horizons]
+                n = f"{first.get('count', 0)} ({first.get('missing', 0)})"
+                lines.append(
+                    f"| {key[0]} | {key[1]} | {key[2]} | {n} | " + " | ".join(cells) + " |"
+                )
     return "\n".join(lines) + "\n"
