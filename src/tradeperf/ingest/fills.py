@@ -36,14 +36,13 @@ import pyarrow.compute as pc
 from tradeperf.ingest import columns as col
 from tradeperf.ingest.kinds import ColumnBatch, KindSpec, RowError
 from tradeperf.ingest.rows import (
-    LINE_KEY,
-    SOURCE_KEY,
     is_missing,
     parse_money,
     parse_text,
     parse_text_list,
-    parse_timestamp,
+    required_time,
     resolve_row,
+    row_origin,
 )
 from tradeperf.ingest.trades import derived_trade_id
 from tradeperf.records import (
@@ -81,19 +80,6 @@ _LIQUIDITY: Final = {
     "t": "TAKER",
     "remove": "TAKER",
 }
-
-
-def _origin(r: Mapping[str, object]) -> tuple[str | None, int | None]:
-    source = r.get(SOURCE_KEY)
-    line = r.get(LINE_KEY)
-    return (None if source is None else str(source)), (line if isinstance(line, int) else None)
-
-
-def _required_time(r: Mapping[str, object]) -> object:
-    ts = parse_timestamp(r.get("timestamp"), "timestamp")
-    if ts is None:
-        raise RowError("missing timestamp", field="timestamp")
-    return ts
 
 
 def _required_text(r: Mapping[str, object], name: str) -> str:
@@ -138,8 +124,8 @@ def validate_fill(row: Mapping[str, object]) -> dict[str, object]:
     ('BUY', '2.000000000000000000', '0')
     """
     r = resolve_row(RecordKind.FILLS, row, canonical=_FILL_CANON)
-    source, line = _origin(r)
-    ts = _required_time(r)
+    source, line = row_origin(r)
+    ts = required_time(r)
     symbol = _required_text(r, "symbol")
     qty = _required_money(r, "quantity")
     side_raw = r.get("side")
@@ -207,9 +193,9 @@ def validate_mark(row: Mapping[str, object]) -> dict[str, object]:
         Naming the field when the timestamp, symbol or price is missing or invalid.
     """
     r = resolve_row(RecordKind.MARKS, row, canonical=_MARK_CANON)
-    source, line = _origin(r)
+    source, line = row_origin(r)
     return {
-        "timestamp": _required_time(r),
+        "timestamp": required_time(r),
         "symbol": _required_text(r, "symbol"),
         "price": _required_money(r, "price"),
         "source": source,
@@ -226,9 +212,9 @@ def validate_funding(row: Mapping[str, object]) -> dict[str, object]:
         Naming the field when the timestamp, symbol or amount is missing or invalid.
     """
     r = resolve_row(RecordKind.FUNDING, row, canonical=_FUNDING_CANON)
-    source, line = _origin(r)
+    source, line = row_origin(r)
     return {
-        "timestamp": _required_time(r),
+        "timestamp": required_time(r),
         "account": parse_text(r.get("account"), "account") or "default",
         "symbol": _required_text(r, "symbol"),
         "amount": _required_money(r, "amount"),
@@ -250,7 +236,7 @@ def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
         unknown.
     """
     r = resolve_row(RecordKind.CASH_FLOWS, row, canonical=_CASH_CANON)
-    source, line = _origin(r)
+    source, line = row_origin(r)
     amount = _required_money(r, "amount")
     kind = parse_text(r.get("type"), "type")
     if kind is not None:
@@ -262,7 +248,7 @@ def validate_cash_flow(row: Mapping[str, object]) -> dict[str, object]:
         else:
             raise RowError(f"unknown cash flow type {kind!r}", field="type")
     return {
-        "timestamp": _required_time(r),
+        "timestamp": required_time(r),
         "account": parse_text(r.get("account"), "account") or "default",
         "amount": amount,
         "currency": parse_text(r.get("currency"), "currency"),

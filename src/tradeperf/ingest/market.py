@@ -29,13 +29,12 @@ import pyarrow.compute as pc
 from tradeperf.ingest import columns as col
 from tradeperf.ingest.kinds import ColumnBatch, KindSpec, RowError
 from tradeperf.ingest.rows import (
-    LINE_KEY,
-    SOURCE_KEY,
     is_missing,
     parse_float,
     parse_text,
-    parse_timestamp,
+    required_time,
     resolve_row,
+    row_origin,
 )
 from tradeperf.ingest.trades import derived_trade_id
 from tradeperf.records import PUBLIC_TRADE_SCHEMA, QUOTE_SCHEMA, RecordKind
@@ -53,19 +52,6 @@ _AGGRESSOR: Final = {
 }
 _TRUE: Final = frozenset({"true", "t", "1", "yes", "y"})
 _FALSE: Final = frozenset({"false", "f", "0", "no", "n"})
-
-
-def _origin(r: Mapping[str, object]) -> tuple[str | None, int | None]:
-    source = r.get(SOURCE_KEY)
-    line = r.get(LINE_KEY)
-    return (None if source is None else str(source)), (line if isinstance(line, int) else None)
-
-
-def _time(r: Mapping[str, object]) -> object:
-    ts = parse_timestamp(r.get("timestamp"), "timestamp")
-    if ts is None:
-        raise RowError("missing timestamp", field="timestamp")
-    return ts
 
 
 def _symbol(r: Mapping[str, object]) -> str:
@@ -109,12 +95,12 @@ def validate_quote(row: Mapping[str, object]) -> dict[str, object]:
     (40000.5, None)
     """
     r = resolve_row(RecordKind.QUOTES, row, canonical=_QUOTE_CANON)
-    source, line = _origin(r)
+    source, line = row_origin(r)
     bid, ask = _price(r, "bid"), _price(r, "ask")
     if bid is None and ask is None:
         raise RowError("a quote needs a bid or an ask (> 0)", field="bid")
     return {
-        "timestamp": _time(r),
+        "timestamp": required_time(r),
         "symbol": _symbol(r),
         "bid": bid,
         "ask": ask,
@@ -161,7 +147,7 @@ def validate_public_trade(row: Mapping[str, object]) -> dict[str, object]:
     ('7', 'SELL')
     """
     r = resolve_row(RecordKind.PUBLIC_TRADES, row, canonical=_TRADE_CANON)
-    source, line = _origin(r)
+    source, line = row_origin(r)
     values: dict[str, float] = {}
     for name in ("price", "quantity"):
         value = parse_float(r.get(name), name)
@@ -173,7 +159,7 @@ def validate_public_trade(row: Mapping[str, object]) -> dict[str, object]:
     trade_id = parse_text(r.get("trade_id"), "trade_id") or derived_trade_id(source, line)
     return {
         "trade_id": trade_id,
-        "timestamp": _time(r),
+        "timestamp": required_time(r),
         "symbol": _symbol(r),
         "price": values["price"],
         "quantity": values["quantity"],

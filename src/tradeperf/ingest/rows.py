@@ -331,3 +331,24 @@ def parse_json_field(value: object, field: str) -> tuple[str | None, object]:
         return to_json_text(parsed), parsed
     except (TypeError, ValueError):
         raise RowError(f"cannot be written as JSON: {value!r}", field=field) from None
+
+
+def row_origin(r: Mapping[str, object]) -> tuple[str | None, int | None]:
+    """Return the source and line a reader attached to a resolved row (None where unknown)."""
+    source = r.get(SOURCE_KEY)
+    line = r.get(LINE_KEY)
+    return (None if source is None else str(source)), (line if isinstance(line, int) else None)
+
+
+def required_time(r: Mapping[str, object]) -> datetime:
+    """Return the row's ``timestamp``, aware.
+
+    Raises
+    ------
+    RowError
+        If it is missing or not a time.
+    """
+    ts = parse_timestamp(r.get("timestamp"), "timestamp")
+    if ts is None:
+        raise RowError("missing timestamp", field="timestamp")
+    return ts
