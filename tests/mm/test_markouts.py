@@ -288,3 +288,60 @@ def test_cli_refuses_without_fills(binance: tuple[Path, Path], tmp_path: Path) -
     )
     assert result.exit_code != 0
     assert "--fills" in str(result.exception) or "--fills" in result.output
+
+
+def test_cli_demo_writes_a_day_whose_makers_are_adversely_selected(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["mm", "demo", "--out", str(tmp_path), "--hours", "1", "--horizons", "1s,10s"]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("quotes", "fills", "public_trades", "orders", "funding"):
+        assert (tmp_path / f"{name}.parquet").is_file()
+    doc = json.loads((tmp_path / "report" / "markouts.json").read_text())
+    validate(doc, "markouts")
+    capture = _row(doc, horizon="0s", liquidity="MAKER")
+    later = _row(doc, horizon="10s", liquidity="MAKER")
+    # informed flow moves the mid against the maker: positive capture, negative 10 s markout
+    assert capture["mean_bps"] > 0 > later["mean_bps"]
+    assert later["adverse_selection_bps"] > 0
+    assert (tmp_path / "report" / "markouts.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("reference", "bps"),
+    [("mid", 100.0), ("weighted_mid", 150.0), ("micro_price", 50.0)],
+)
+def test_reference_prices(tmp_path: Path, reference: str, bps: float) -> None:
+    ts = pa.array(pd.to_datetime(["2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z"]))
+    quotes = _write(
+        tmp_path / "q.parquet",
+        pa.table(
+            {
+                "timestamp": ts,
+                "symbol": ["X", "X"],
+                "bid": [100.0, 100.0],
+                "ask": [102.0, 102.0],
+                "bid_size": [1.0, 1.0],
+                "ask_size": [3.0, 3.0],
+            }
+        ),
+    )
+    fills = _write(
+        tmp_path / "f.parquet",
+        pa.table(
+            {
+                "timestamp": ts.slice(0, 1),
+                "symbol": ["X"],
+                "side": ["BUY"],
+                "quantity": [1.0],
+                "price": [100.0],
+                "fee": [0.0],
+            }
+        ),
+    )
+    doc = compute_markouts(
+        MarkoutRequest(quotes=[quotes], fills=[fills], horizons="1s", reference=reference)
+    )
+    # mid 101; size-weighted (100*1 + 102*3)/4 = 101.5; micro-price (100*3 + 102*1)/4 = 100.5
+    assert _row(doc, horizon="0s")["mean_bps"] == pytest.approx(bps, abs=1e-9)
+    assert doc["reference"] == reference

@@ -18,7 +18,8 @@ def _strip(doc: dict) -> list[dict]:
     return doc["markouts"]
 
 
-def test_store_markouts_equal_file_markouts(store_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("reference", ["mid", "micro_price"])
+def test_store_markouts_equal_file_markouts(store_url: str, tmp_path: Path, reference: str) -> None:
     day = generate_mm_day(MMDayConfig(seed=3, hours=0.5, stress_start=0.2, stress_hours=0.1))
     files = write_mm_day(day, tmp_path / "day")
     # a few one-sided rows and a tie at the same instant, so both book rules are exercised
@@ -39,9 +40,13 @@ def test_store_markouts_equal_file_markouts(store_url: str, tmp_path: Path) -> N
             fills=[files["fills"]],
             horizons=horizons,
             fee_bps=1.0,
+            reference=reference,
         )
     )
-    from_store = compute_markouts(MarkoutRequest(store=store_url, horizons=horizons, fee_bps=1.0))
+    from_store = compute_markouts(
+        MarkoutRequest(store=store_url, horizons=horizons, fee_bps=1.0, reference=reference)
+    )
+    assert from_store["reference"] == reference
     assert from_store["inputs"]["fills"]["rows"] == day.fills.num_rows
     a, b = _strip(from_files), _strip(from_store)
     assert len(a) == len(b) > 100
