@@ -118,9 +118,9 @@ def test_store_info_on_a_url_with_a_password_does_not_show_it(
         (["quarantine", "--format", "xml"], 3, "choose table or json"),
         (["store", "info", "--format", "xml"], 3, "choose table or json"),
         (["summary", "--format", "xml"], 3, "choose table, json or md"),
+        (["store", "prune"], 3, "give --older-than, or a [retention] table"),
         # usage errors stay Typer's: exit 2
         (["report", "logs", "--bogus"], 2, "No such option"),
-        (["store", "prune"], 2, "Missing option"),
         (["report"], 2, "Missing argument"),
     ],
 )

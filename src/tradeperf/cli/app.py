@@ -897,14 +897,16 @@ def store_prune(
 
     config = _config(store=store, config_file=config_file)
     if older_than is None:
-        with open_store(config.store) as st:
-            pruned = _apply_retention(st, config_file)
-        if not pruned:
+        from tradeperf.store.retention import apply_retention, load_retention
+
+        ages = load_retention(config_file)
+        if not ages:
             raise ConfigError(
                 "give --older-than, or a [retention] table in the config file "
                 "(docs/store.md, retention)"
             )
-        _print_pruned(pruned)
+        with open_store(config.store) as st:
+            _print_pruned(apply_retention(st, ages))
         return
     age, chosen = parse_age(older_than), parse_kinds(kinds)
     with open_store(config.store) as st:
