@@ -345,3 +345,33 @@ def test_reference_prices(tmp_path: Path, reference: str, bps: float) -> None:
     # mid 101; size-weighted (100*1 + 102*3)/4 = 101.5; micro-price (100*3 + 102*1)/4 = 100.5
     assert _row(doc, horizon="0s")["mean_bps"] == pytest.approx(bps, abs=1e-9)
     assert doc["reference"] == reference
+
+
+def test_cli_horizons_past_the_end_of_data_are_missing_not_an_error(
+    binance: tuple[Path, Path], tmp_path: Path
+) -> None:
+    quotes_path, trades_path = binance
+    # the default horizons reach 5 min; the Binance data lasts 46 s
+    result = CliRunner().invoke(
+        app,
+        [
+            "mm",
+            "report",
+            "--quotes",
+            str(quotes_path),
+            "--public-trades",
+            str(trades_path),
+            "--public-trades-as",
+            "maker",
+            "--symbol",
+            "BTC/USDT",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "markout at 10s" in result.output
+    doc = json.loads((tmp_path / "markouts.json").read_text())
+    five = _row(doc, horizon="5min")
+    assert (five["count"], five["mean_bps"]) == (0, None)
+    assert five["missing"] == 2001

@@ -110,25 +110,24 @@ def report(
             )
     for note in doc["notes"]:
         err.print(f"note: {note}", highlight=False, soft_wrap=True)
-    top = next(
-        (
-            r
-            for r in doc["markouts"]
-            if r["symbol"] == "*"
-            and r["side"] == "*"
-            and r["liquidity"] == "*"
-            and r["strategy"] == "*"
-            and not r["net_of_fee"]
-            and r["horizon"] == doc["horizons"][-1]
-        ),
-        None,
-    )
-    if top is not None:
-        mean = "n/a" if top["mean_bps"] is None else format(top["mean_bps"], "+.3f")
+    overall = [
+        r
+        for r in doc["markouts"]
+        if r["symbol"] == r["side"] == r["liquidity"] == r["strategy"] == "*"
+        and not r["net_of_fee"]
+    ]
+    if overall:
+        capture = overall[0]  # 0s
+        valued = [r for r in overall[1:] if r["count"]] or overall[-1:]
+        last = valued[-1]
+
+        def bps(value: float | None) -> str:
+            return "n/a (no fill has a value)" if value is None else f"{value:+.3f} bps"
+
         out.print(
-            f"{top['count']:,} fills ({top['missing']:,} missing at {top['horizon']}): "
-            f"spread capture {top['spread_capture_bps']:+.3f} bps, markout at {top['horizon']} "
-            f"{mean} bps",
+            f"{capture['count']:,} fills with a book ({capture['missing']:,} without): spread "
+            f"capture {bps(capture['mean_bps'])}; markout at {last['horizon']} "
+            f"{bps(last['mean_bps'])} over {last['count']:,} fills",
             highlight=False,
         )
     out.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
