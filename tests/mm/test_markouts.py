@@ -375,3 +375,43 @@ def test_cli_horizons_past_the_end_of_data_are_missing_not_an_error(
     five = _row(doc, horizon="5min")
     assert (five["count"], five["mean_bps"]) == (0, None)
     assert five["missing"] == 2001
+
+
+def _fills_file(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_fill_twice_counts_once_and_a_conflict_is_named(tmp_path: Path) -> None:
+    ts = pa.array(pd.to_datetime(["2026-01-01T00:00:00Z", "2026-01-01T00:00:10Z"]))
+    quotes = _write(
+        tmp_path / "q.parquet",
+        pa.table(
+            {"timestamp": ts, "symbol": ["X", "X"], "bid": [99.0, 99.0], "ask": [101.0, 101.0]}
+        ),
+    )
+    a = {
+        "fill_id": "a",
+        "timestamp": "2026-01-01T00:00:01Z",
+        "symbol": "X",
+        "side": "buy",
+        "quantity": "1",
+        "price": "99.5",
+    }
+    b = {**a, "fill_id": "b", "price": "99.8"}
+    first = _fills_file(tmp_path / "one.jsonl", [a, b, a])  # a rotated log repeats a
+    doc = compute_markouts(MarkoutRequest(quotes=[quotes], fills=[first], horizons="1s"))
+    assert doc["inputs"]["fills"]["rows"] == 2
+    assert _row(doc, horizon="0s")["count"] == 2
+    other = _fills_file(tmp_path / "two.jsonl", [{**a, "price": "99.6"}])
+    forward = compute_markouts(MarkoutRequest(quotes=[quotes], fills=[first, other], horizons="1s"))
+    backward = compute_markouts(
+        MarkoutRequest(quotes=[quotes], fills=[other, first], horizons="1s")
+    )
+    fills = forward["inputs"]["fills"]
+    assert (fills["rows"], fills["rejected"]) == (1, 3)  # every version of a is left out
+    assert {e["reason"] for e in fills["examples"]} == {
+        "conflicting records: a appears with other content"
+    }
+    assert forward["markouts"] == backward["markouts"]  # the order of the files does not matter
+    assert _row(forward, horizon="0s")["mean_bps"] == pytest.approx(0.2 / 99.8 * 1e4, abs=1e-9)

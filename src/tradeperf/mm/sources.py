@@ -119,6 +119,9 @@ def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | Non
     if "symbol" in cols and not pa.types.is_string(types["symbol"]):
         return None
     seq = f"({index}::UBIGINT * {_FILE_SHIFT} + file_row_number::UBIGINT)"
+    origin = "'" + str(path).replace("'", "''") + "' AS source"
+    # a row without an id of its own: file and row, unique across the files of a report
+    row_id = f"('row-{index}-' || (file_row_number + 1)::VARCHAR)"
     ts = f"{take('timestamp')}::TIMESTAMPTZ"
     src = f"read_parquet({_quote(path)}, file_row_number = true)"
     if kind is RecordKind.QUOTES:
@@ -130,7 +133,7 @@ def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | Non
             f"SELECT {ts} AS timestamp, {sym} AS symbol, {seq} AS seq, "
             f"nullif({take('bid')}::DOUBLE, 0) AS bid, nullif({take('ask')}::DOUBLE, 0) AS ask, "
             f"{take('bid_size')}::DOUBLE AS bid_size, {take('ask_size')}::DOUBLE AS ask_size, "
-            f"file_row_number + 1 AS source_line FROM {src}"
+            f"{origin}, file_row_number + 1 AS source_line FROM {src}"
         )
     if kind is RecordKind.FILLS:
         needed = ("side", "quantity", "price")
@@ -139,14 +142,14 @@ def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | Non
         ):
             return None
         return (
-            f"SELECT {take('fill_id', 'file_row_number::VARCHAR')}::VARCHAR AS fill_id, "
+            f"SELECT {take('fill_id', row_id)}::VARCHAR AS fill_id, "
             f"{ts} AS timestamp, {sym} AS symbol, upper({take('side')}) AS side, "
             f"{take('quantity')}::DOUBLE AS quantity, {take('price')}::DOUBLE AS price, "
             f"coalesce({take('fee')}::DOUBLE, 0) AS fee, {take('fee_currency')} AS fee_currency, "
             f"{take('currency')} AS currency, {take('liquidity')} AS liquidity, "
             f"coalesce({take('strategy')}, 'default') AS strategy, "
-            f"coalesce({take('multiplier')}::DOUBLE, 1) AS multiplier, "
-            f"file_row_number + 1 AS source_line FROM {src}"
+            f"coalesce({take('multiplier')}::DOUBLE, 1) AS multiplier, {seq} AS seq, "
+            f"{origin}, file_row_number + 1 AS source_line FROM {src}"
         )
     if not all(c in cols for c in ("price", "quantity")):
         return None
@@ -161,10 +164,10 @@ def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | Non
     else:
         aggressor = "NULL"
     return (
-        f"SELECT coalesce({take('trade_id')}::VARCHAR, file_row_number::VARCHAR) AS trade_id, "
+        f"SELECT coalesce({take('trade_id')}::VARCHAR, {row_id}) AS trade_id, "
         f"{ts} AS timestamp, {sym} AS symbol, {take('price')}::DOUBLE AS price, "
         f"{take('quantity')}::DOUBLE AS quantity, {aggressor} AS aggressor, {seq} AS seq, "
-        f"file_row_number + 1 AS source_line FROM {src}"
+        f"{origin}, file_row_number + 1 AS source_line FROM {src}"
     )
 
 
@@ -230,8 +233,67 @@ def register(
         seq = f"({index}::UBIGINT * {_FILE_SHIFT} + coalesce(source_line, 0)::UBIGINT)"
         parts.append(f"SELECT *, {seq} AS seq FROM {staged}")
     union = " UNION ALL BY NAME ".join(parts)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {union}")
+    if kind in _IDENTITY:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _mm_{name}_all AS {union}")
+        rows -= _one_per_key(con, name, kind, rejects)
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {union}")
     return Relation(name, rows, rejects)
+
+
+#: The natural key of the kinds whose records can arrive twice (a fill, a print).
+_IDENTITY: Final = {
+    RecordKind.FILLS: ("fill_id",),
+    RecordKind.PUBLIC_TRADES: ("symbol", "trade_id"),
+}
+
+
+def _one_per_key(
+    con: duckdb.DuckDBPyConnection, name: str, kind: RecordKind, rejects: Rejects
+) -> int:
+    """Create view ``name``: one row per natural key; return how many rows went.
+
+    The same record twice (every column but where it was read) counts once, the first in
+    input order; a key with other content is a conflict: every version is left out and
+    named, never one chosen silently (as the store does, `tradeperf.store.identity`).
+    """
+    source = f"_mm_{name}_all"
+    keys = ", ".join(_IDENTITY[kind])
+    repeated = con.execute(
+        f"SELECT count(*) FROM (SELECT {keys} FROM {source} GROUP BY {keys} HAVING count(*) > 1)"
+    ).fetchone()
+    if not repeated or not repeated[0]:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
+        return 0
+    columns = [r[0] for r in con.execute(f"DESCRIBE {source}").fetchall()]
+    content = [c for c in columns if c not in ("source", "source_line", "seq")]
+    fields = ", ".join(f'"{c}" := "{c}"' for c in content)
+    digest = f"md5(CAST(to_json(struct_pack({fields})) AS VARCHAR))"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _mm_{name}_dups AS SELECT {keys}, "
+        f"count(DISTINCT {digest}) AS versions, min(seq) AS first FROM {source} "
+        f"GROUP BY {keys} HAVING count(*) > 1"
+    )
+    match = " AND ".join(f"d.{k} = r.{k}" for k in _IDENTITY[kind])
+    for src, line, *key in con.execute(
+        f"SELECT r.source, r.source_line, {', '.join(f'r.{k}' for k in _IDENTITY[kind])} "
+        f"FROM {source} r JOIN _mm_{name}_dups d ON {match} WHERE d.versions > 1 "
+        "ORDER BY r.seq"
+    ).fetchall():
+        rejects.add(
+            str(src),
+            None if line is None else int(line),
+            _IDENTITY[kind][-1],
+            f"conflicting records: {'/'.join(map(str, key))} appears with other content",
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT r.* FROM {source} r "
+        f"LEFT JOIN _mm_{name}_dups d ON {match} "
+        "WHERE d.versions IS NULL OR (d.versions = 1 AND r.seq = d.first)"
+    )
+    before = con.execute(f"SELECT count(*) FROM {source}").fetchone()
+    after = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    return int(before[0]) - int(after[0]) if before and after else 0
 
 
 def _read_other(
