@@ -113,7 +113,13 @@ def compute_markouts(
         inputs["public_trades"] = _summary(trades)
         fills_name = _maker_fills(con, "mm_trades", "mm_quotes", inputs["public_trades"], notes)
     markouts = duckdb_markouts(
-        con, fills_name, "mm_quotes", horizons, reference=request.reference, fee_bps=request.fee_bps
+        con,
+        fills_name,
+        "mm_quotes",
+        horizons,
+        reference=request.reference,
+        fee_bps=request.fee_bps,
+        scanned=quotes.quotes,
     )
     return markouts_document(
         markouts, reference=request.reference, fee_bps=request.fee_bps, inputs=inputs, notes=notes

@@ -25,13 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from tradeperf.mm.book import book_sql
 from tradeperf.mm.horizons import Horizon
+
+if TYPE_CHECKING:
+    from tradeperf.mm.sources import QuoteScan
 
 #: 2^64: a quote's order key is its time in µs times this plus its input sequence.
 SHIFT: Final = 1 << 64
@@ -132,13 +136,19 @@ def load_fill_set(
     (fid, c, us) for the join. With ``numbered`` the relation's ``fid`` column (0 … n − 1)
     numbers the fills instead (the fills of another engine, numbered there).
     """
-    for table, name in (("_mm_symbols", "symbol"), ("_mm_strategies", "strategy")):
-        value = name if name == "symbol" else "coalesce(strategy, 'default')"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {name}, "
-            f"(row_number() OVER (ORDER BY {name}) - 1)::INTEGER AS code "
-            f"FROM (SELECT DISTINCT {value} AS {name} FROM {fills})"
-        )
+    # one scan for both: the (symbol, strategy) pairs are few
+    pairs = con.execute(
+        f"SELECT DISTINCT symbol, coalesce(strategy, 'default') FROM {fills}"
+    ).fetchall()
+    for table, name, labels in (
+        ("_mm_symbols", "symbol", sorted({str(p[0]) for p in pairs})),
+        ("_mm_strategies", "strategy", sorted({str(p[1]) for p in pairs})),
+    ):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({name} VARCHAR, code INTEGER)")
+        if labels:
+            con.executemany(
+                f"INSERT INTO {table} VALUES (?, ?)", [[v, i] for i, v in enumerate(labels)]
+            )
     inputs = fill_set_sql(f"(SELECT * FROM {fills})", fee_bps, numbered=numbered)
     fid_sql = "f.fid" if numbered else "(row_number() OVER () - 1)"
     con.execute(
@@ -190,6 +200,7 @@ def duckdb_markouts(
     *,
     reference: str = "mid",
     fee_bps: float | None = None,
+    scanned: QuoteScan | None = None,
 ) -> Markouts:
     """Compute every fill's markouts with one ASOF JOIN in DuckDB.
 
@@ -208,6 +219,9 @@ def duckdb_markouts(
         The book's reference price (`tradeperf.mm.book.REFERENCES`).
     fee_bps
         Fee in bps of notional for fills whose fee is 0 (none recorded).
+    scanned
+        What a scan of the quotes already found (`tradeperf.mm.sources.QuoteScan`): each
+        symbol's last time and whether a row is one-sided; None scans them here.
 
     Returns
     -------
@@ -226,9 +240,15 @@ def duckdb_markouts(
         f"FROM {quotes} q JOIN _mm_symbols s ON q.symbol = s.symbol"
     )
     # one scan: each symbol's last quote row (the end of data) and whether any row is one-sided
-    scan = con.execute(
-        "SELECT c, max(us), bool_or(bid IS NULL OR ask IS NULL) FROM _mm_quotes GROUP BY c"
-    ).fetchall()
+    if scanned is None:
+        scan = con.execute(
+            "SELECT c, max(us), bool_or(bid IS NULL OR ask IS NULL) FROM _mm_quotes GROUP BY c"
+        ).fetchall()
+    else:
+        codes = {sym: c for c, sym in enumerate(fill_set.symbols)}
+        scan = [
+            (codes[sym], us, scanned.one_sided) for sym, us in scanned.ends.items() if sym in codes
+        ]
     one_sided = any(bool(r[2]) for r in scan)
     con.execute(
         "CREATE OR REPLACE TEMP VIEW _mm_book AS "
@@ -244,14 +264,25 @@ def duckdb_markouts(
         f"(f.us + h.dus)::HUGEINT * {SHIFT} + {_LAST_SEQ} AS k FROM _mm_fills f, h) "
         "SELECT p.fid, p.hi, b.ref FROM p ASOF LEFT JOIN _mm_book b ON p.c = b.c AND p.k >= b.k"
     ).to_arrow_table()
-    refs = np.full((fill_set.size, len(horizons)), np.nan, order="F")  # columns contiguous
-    fid = joined.column("fid").to_numpy()
-    hi = joined.column("hi").to_numpy()
-    refs[fill_set.position[fid], hi] = (
-        joined.column("ref").to_numpy(zero_copy_only=False).astype(np.float64)
-    )
+    refs = place_references(fill_set, len(horizons), joined)
     del joined
     return assemble(fill_set, horizons, refs, bounds)
+
+
+def place_references(fills: FillSet, n_horizons: int, joined: pa.Table) -> np.ndarray:
+    """Put the join's (fid, hi, ref) rows into an (n, H) matrix in Fortran order (NaN: none).
+
+    One flat scatter: row ``position[fid]`` of column ``hi`` is ``hi·n + position[fid]``.
+    """
+    n = fills.size
+    flat = np.full(n * n_horizons, np.nan)
+    fid = np.asarray(joined.column("fid").to_numpy(zero_copy_only=False), dtype=np.int64)
+    hi = np.asarray(joined.column("hi").to_numpy(zero_copy_only=False), dtype=np.int64)
+    where = fills.position[fid]
+    where += hi * n
+    ref = joined.column("ref").to_numpy(zero_copy_only=False)
+    flat[where] = np.asarray(ref, dtype=np.float64)
+    return flat.reshape((n_horizons, n)).T  # (n, H), each horizon contiguous
 
 
 def assemble(

@@ -16,12 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from tradeperf.mm.book import reference_sql
 from tradeperf.mm.horizons import Horizon
-from tradeperf.mm.markouts import Markouts, assemble, load_fill_set
+from tradeperf.mm.markouts import Markouts, assemble, load_fill_set, place_references
 
 #: The canonical fill columns read from the server (the fills relation's, as text or numbers).
 _FILL_COLUMNS = (
@@ -88,11 +87,7 @@ def postgres_markouts(
         f"h(hi, dus) AS (VALUES {values}) "
         f"SELECT f.fid, h.hi, {select}::float8 AS ref FROM f CROSS JOIN h {lateral}"
     )
-    refs = np.full((fill_set.size, len(horizons)), np.nan, order="F")
-    fid = np.asarray(joined.column("fid").to_numpy(zero_copy_only=False), dtype=np.int64)
-    hi = np.asarray(joined.column("hi").to_numpy(zero_copy_only=False), dtype=np.int64)
-    ref_values = joined.column("ref").to_numpy(zero_copy_only=False)
-    refs[fill_set.position[fid], hi] = np.asarray(ref_values, dtype=np.float64)
+    refs = place_references(fill_set, len(horizons), joined)
     bounds = [(c, None, last.get(c)) for c in range(len(fill_set.symbols))]
     return assemble(fill_set, horizons, refs, bounds)
 

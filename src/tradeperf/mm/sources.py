@@ -55,6 +55,18 @@ class Relation:
     name: str
     rows: int
     rejects: Rejects
+    quotes: QuoteScan | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteScan:
+    """What the scan of quotes read in place found: each symbol's last time (µs), one-sidedness.
+
+    `tradeperf.mm.markouts.duckdb_markouts` takes it instead of scanning the quotes again.
+    """
+
+    ends: dict[str, int]
+    one_sided: bool
 
 
 def _quote(path: Path) -> str:
@@ -171,19 +183,52 @@ def _in_place_select(kind: RecordKind, path: Path, index: int, symbol: str | Non
     )
 
 
+@dataclass(slots=True)
+class _Scan:
+    """What one scan of a file read in place found besides its bad rows."""
+
+    kept: int = 0
+    distinct_keys: int | None = None  # keys of fills or prints (None: not counted)
+    ends: dict[str, int] = field(default_factory=dict)  # quotes: symbol -> last µs
+    one_sided: bool = False  # quotes: some row carries one side only
+
+
 def _check_in_place(
     con: duckdb.DuckDBPyConnection, kind: RecordKind, select: str, source: str, rejects: Rejects
-) -> tuple[str, int]:
+) -> tuple[str, _Scan]:
     """Count (and name the first of) the rows breaking the kind's rules.
 
-    Returns the SELECT of the rows kept and their number; one scan when every row is good.
+    Returns the SELECT of the rows kept and what the scan found (one scan when every row is
+    good): for quotes each symbol's last time and whether a row is one-sided, for fills and
+    prints the number of distinct keys.
     """
     rules = list(_RULES[kind])
     ok = " AND ".join(f"coalesce(({c}), false)" for c in dict.fromkeys(c for _, c, _ in rules))
-    counts = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE NOT ({ok})) FROM ({select}) q"
-    ).fetchone()
-    total, bad = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    extra = ""
+    if kind is RecordKind.QUOTES:
+        extra = (
+            f", max(epoch_us(timestamp)) FILTER (WHERE {ok}), "
+            f"bool_or(bid IS NULL OR ask IS NULL) FILTER (WHERE {ok})"
+        )
+    elif kind in _IDENTITY:
+        extra = f", count(DISTINCT ({', '.join(_IDENTITY[kind])}))"
+    group = " GROUP BY symbol" if kind is RecordKind.QUOTES else ""
+    found = con.execute(
+        f"SELECT {'symbol, ' if group else ''}count(*), count(*) FILTER (WHERE NOT ({ok})){extra} "
+        f"FROM ({select}) q{group}"
+    ).fetchall()
+    scan = _Scan()
+    total = bad = 0
+    for row in found:
+        values = list(row[1:]) if group else list(row)
+        total += int(values[0])
+        bad += int(values[1])
+        if kind is RecordKind.QUOTES:
+            if values[2] is not None and row[0] is not None:
+                scan.ends[str(row[0])] = int(values[2])
+            scan.one_sided |= bool(values[3])
+        elif kind in _IDENTITY:
+            scan.distinct_keys = int(values[2])
     if bad:
         examples = con.execute(
             f"SELECT source_line, {', '.join(f'coalesce(({c}), false)' for _, c, _ in rules)} "
@@ -194,7 +239,10 @@ def _check_in_place(
             field_, _, reason = rules[failed]
             rejects.add(source, int(row[0]), field_, reason)
         rejects.count += bad - len(examples)
-    return f"SELECT * FROM ({select}) q WHERE {ok}", total - bad
+    scan.kept = total - bad
+    if scan.distinct_keys is not None and scan.distinct_keys < total:
+        scan.distinct_keys = None  # some key repeats: `_one_per_key` sorts it out
+    return f"SELECT * FROM ({select}) q WHERE {ok}", scan
 
 
 def register(
@@ -217,14 +265,16 @@ def register(
     rejects = Rejects()
     parts: list[str] = []
     rows = 0
+    scans: list[_Scan | None] = []
     for index, path in enumerate(paths):
         if not path.exists():
             raise InputError(f"{path}: no such file")
         select = _in_place_select(kind, path, index, symbol) if path.suffix == ".parquet" else None
         if select is not None:
-            kept, n = _check_in_place(con, kind, select, str(path), rejects)
+            kept, scan = _check_in_place(con, kind, select, str(path), rejects)
             parts.append(kept)
-            rows += n
+            scans.append(scan)
+            rows += scan.kept
             continue
         table = _read_other(kind, path, symbol, rejects, read_source)
         rows += table.num_rows
@@ -232,13 +282,23 @@ def register(
         con.register(staged, table)
         seq = f"({index}::UBIGINT * {_FILE_SHIFT} + coalesce(source_line, 0)::UBIGINT)"
         parts.append(f"SELECT *, {seq} AS seq FROM {staged}")
+        scans.append(None)
     union = " UNION ALL BY NAME ".join(parts)
-    if kind in _IDENTITY:
+    in_place = [scan for scan in scans if scan is not None]
+    unique = len(scans) == 1 and bool(in_place) and in_place[0].distinct_keys is not None
+    if kind in _IDENTITY and not unique:
         con.execute(f"CREATE OR REPLACE TEMP VIEW _mm_{name}_all AS {union}")
         rows -= _one_per_key(con, name, kind, rejects)
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {union}")
-    return Relation(name, rows, rejects)
+    book = None
+    if kind is RecordKind.QUOTES and len(in_place) == len(scans):
+        ends: dict[str, int] = {}
+        for part in in_place:
+            for sym, us in part.ends.items():
+                ends[sym] = max(us, ends.get(sym, us))
+        book = QuoteScan(ends, any(part.one_sided for part in in_place))
+    return Relation(name, rows, rejects, book)
 
 
 #: The natural key of the kinds whose records can arrive twice (a fill, a print).

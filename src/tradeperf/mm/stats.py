@@ -197,32 +197,37 @@ class LeafGroups:
         names = list(extra or {})
         xs = values if arranged else self.arrange(values)
         ws = weights if arranged else self.arrange(weights)
-        if names:
-            assert extra is not None
-            valid = ~np.isnan(values)
-            leaf = (self.leaf_arranged if arranged else self.leaf)[valid]
-            sums_by_leaf = [
-                np.bincount(leaf, weights=np.asarray(extra[n])[valid], minlength=self.n_leaves)
+        es = (
+            [
+                np.asarray(extra[n]) if arranged else self.arrange(np.asarray(extra[n]))
                 for n in names
             ]
+            if extra
+            else []
+        )
         runs: list[np.ndarray] = []
         moments: list[_Moments] = []
         totals: list[int] = []
         for i in range(self.n_leaves):
             a, b = int(self.bounds[i]), int(self.bounds[i + 1])
             x, w = xs[a:b], ws[a:b]
-            ok = ~np.isnan(x)
-            x, w = x[ok], w[ok]
-            sums = tuple(float(per_leaf[i]) for per_leaf in sums_by_leaf) if names else ()
-            x_sorted = np.sort(x)
-            runs.append(x_sorted)
+            x_sorted = np.sort(x)  # NaN (missing) sort last
+            n = len(x_sorted)
+            if n and np.isnan(x_sorted[-1]):
+                n = int(np.searchsorted(x_sorted, np.nan, side="left"))
+                ok = ~np.isnan(x)
+                x, w = x[ok], w[ok]
+                sums = tuple(float(np.sum(e[a:b][ok])) for e in es)
+            else:  # the usual leaf: every fill has a value, no copy
+                sums = tuple(float(np.sum(e[a:b])) for e in es)
+            run = x_sorted[:n]
+            runs.append(run)
             totals.append(b - a)
-            if len(x):
-                mean = float(np.mean(x_sorted))
-                m2 = float(np.sum((x_sorted - mean) ** 2))
-                moments.append(
-                    _Moments(len(x), mean, m2, float(np.sum(w)), float(np.dot(w, x)), sums)
-                )
+            if n:
+                mean = float(np.mean(run))
+                centred = run - mean
+                m2 = float(np.dot(centred, centred))
+                moments.append(_Moments(n, mean, m2, float(np.sum(w)), float(np.dot(w, x)), sums))
             else:
                 moments.append(_Moments(0, 0.0, 0.0, 0.0, 0.0, sums))
         coords = [self._leaf_coords(i) for i in range(self.n_leaves)]
