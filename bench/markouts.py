@@ -57,8 +57,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -67,6 +65,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+# siblings in bench/ (the script's folder is on sys.path, as bench/store.py imports ingest)
+from books import session_rss_mb
+from store import fresh_pg
 
 #: The issue's goal for the whole ``mm report`` process, seconds.
 GOAL_S = 30.0
@@ -279,19 +281,6 @@ class Run:
     stdout: str
 
 
-def _session_rss_mb(sid: int) -> float:
-    """The summed RSS of the processes of session ``sid`` (Linux /proc), MB."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == sid:
-            total += int(fields[21])
-    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def run(cmd: list[str], *, timeout: float, max_rss_mb: float) -> Run:
     """Run ``cmd`` in its own session: wall time, peak RSS, stdout.
 
@@ -315,7 +304,7 @@ def run(cmd: list[str], *, timeout: float, max_rss_mb: float) -> Run:
                 took = time.perf_counter() - start
                 if took > timeout:
                     killed.append(f"after {timeout:g} s")
-                elif (mb := _session_rss_mb(p.pid)) > max_rss_mb:
+                elif (mb := session_rss_mb(p.pid)) > max_rss_mb:
                     killed.append(f"at {mb:,.0f} MB RSS after {took:.0f} s")
                 else:
                     continue
@@ -466,22 +455,6 @@ def mm_report(
         bar = bar or "\u2595" in runs[-1].stdout  # DuckDB's progress bar: "▕"
         shutil.rmtree(out)
     return Report(runs, counts, bar)
-
-
-def fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
-    """A throwaway schema in the database ``base``: its store URL and how to drop it."""
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base, autocommit=True) as con:
-        con.execute(f'CREATE SCHEMA "{schema}"')
-
-    def drop() -> None:
-        with psycopg.connect(base, autocommit=True) as con:
-            con.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
 
 
 def postgres_rows(
