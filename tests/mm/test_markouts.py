@@ -415,3 +415,55 @@ def test_a_fill_twice_counts_once_and_a_conflict_is_named(tmp_path: Path) -> Non
     }
     assert forward["markouts"] == backward["markouts"]  # the order of the files does not matter
     assert _row(forward, horizon="0s")["mean_bps"] == pytest.approx(0.2 / 99.8 * 1e4, abs=1e-9)
+
+
+def test_daily_windows_split_the_fills_by_local_day(tmp_path: Path) -> None:
+    times = ["2026-01-01T22:00:00Z", "2026-01-02T01:00:00Z", "2026-01-02T06:00:00Z"]
+    quotes = _write(
+        tmp_path / "q.parquet",
+        pa.table(
+            {
+                "timestamp": pa.array(pd.to_datetime([*times, "2026-01-03T00:00:00Z"])),
+                "symbol": ["X"] * 4,
+                "bid": [99.0] * 4,
+                "ask": [101.0] * 4,
+            }
+        ),
+    )
+    fills = _write(
+        tmp_path / "f.parquet",
+        pa.table(
+            {
+                "timestamp": pa.array(pd.to_datetime(times)),
+                "symbol": ["X"] * 3,
+                "side": ["BUY", "BUY", "SELL"],
+                "quantity": [1.0] * 3,
+                "price": [99.0, 99.5, 100.5],
+                "fee": [0.0] * 3,
+            }
+        ),
+    )
+    doc = compute_markouts(
+        MarkoutRequest(quotes=[quotes], fills=[fills], horizons="1s", daily_tz="America/New_York")
+    )
+    validate(doc, "markouts")
+    top = {
+        r["window"]: r
+        for r in doc["markouts"]
+        if r["horizon"] == "0s"
+        and not r["net_of_fee"]
+        and r["symbol"] == r["side"] == r["liquidity"] == r["strategy"] == "*"
+    }
+    # New York: 17:00 and 20:00 on Jan 1 (EST, UTC-5), 01:00 on Jan 2
+    assert sorted(top) == ["2026-01-01", "2026-01-02", "all"]
+    assert (top["2026-01-01"]["count"], top["2026-01-02"]["count"], top["all"]["count"]) == (
+        2,
+        1,
+        3,
+    )
+    first_day = (1.0 / 99.0 + 0.5 / 99.5) / 2 * 1e4
+    assert top["2026-01-01"]["mean_bps"] == pytest.approx(first_day, abs=1e-9)
+    assert top["2026-01-02"]["mean_bps"] == pytest.approx(0.5 / 100.5 * 1e4, abs=1e-9)
+    from tradeperf.mm.html import markouts_html
+
+    assert "2026-01-02" not in markouts_html(doc)  # the page shows the whole input

@@ -77,6 +77,10 @@ def report(
             show_default=False,
         ),
     ] = None,
+    daily: Annotated[
+        bool, typer.Option("--daily", help="Also one window per local day of --tz.")
+    ] = False,
+    tz: Annotated[str, typer.Option("--tz", help="IANA timezone of the --daily windows.")] = "UTC",
 ) -> None:
     """Compute markouts of fills against quotes; write markouts.json, .md and .html.
 
@@ -95,6 +99,7 @@ def report(
         reference=reference,
         symbol=symbol,
         store=store,
+        daily_tz=tz if daily else None,
     )
     doc = compute_markouts(request)
     paths = write_markouts(doc, out_dir)

@@ -406,6 +406,10 @@ def markouts_html(doc: Mapping[str, Any]) -> str:
     """
     from tradeperf import __version__
 
+    # the page shows the first window (``all`` for a report); daily windows stay in the JSON
+    rows = list(doc.get("markouts") or ())
+    first = rows[0]["window"] if rows else "all"
+    doc = {**doc, "markouts": [r for r in rows if r.get("window", first) == first]}
     horizons = _horizons(doc)
     definitions: Mapping[str, str] = doc.get("definitions") or {}
     figure_list = [

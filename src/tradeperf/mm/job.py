@@ -41,6 +41,7 @@ class MarkoutRequest:
     symbol : the symbol of files that have no symbol column.
     store : a store URL: the fills (or, with ``public_trades_as``, the public trades) and the
         quotes stored there, instead of files.
+    daily_tz : add the rows of each local day of this IANA timezone (None: the whole input).
     """
 
     quotes: Sequence[Path] = ()
@@ -52,6 +53,7 @@ class MarkoutRequest:
     reference: str = "mid"
     symbol: str | None = None
     store: str | None = None
+    daily_tz: str | None = None
 
 
 def _maker_fills_sql(trades: str) -> str:
@@ -122,7 +124,12 @@ def compute_markouts(
         scanned=quotes.quotes,
     )
     return markouts_document(
-        markouts, reference=request.reference, fee_bps=request.fee_bps, inputs=inputs, notes=notes
+        markouts,
+        reference=request.reference,
+        fee_bps=request.fee_bps,
+        inputs=inputs,
+        notes=notes,
+        daily_tz=request.daily_tz,
     )
 
 

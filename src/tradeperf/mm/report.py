@@ -11,6 +11,7 @@ exactly).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,53 @@ def markout_rows(m: Markouts, *, window: str = "all") -> list[dict[str, Any]]:
     return rows
 
 
+def _subset(m: Markouts, keep: np.ndarray) -> Markouts:
+    """Keep the markouts of the fills where ``keep`` (in their leaf order)."""
+    f = m.fills
+    arrays = {
+        name: getattr(f, name)[keep]
+        for name in (
+            "us",
+            "symbol",
+            "strategy",
+            "liquidity",
+            "sign",
+            "price",
+            "notional",
+            "fee_bps",
+        )
+    }
+    fills = dataclasses.replace(f, **arrays, position=np.arange(int(keep.sum())))
+    return dataclasses.replace(
+        m,
+        fills=fills,
+        capture=m.capture[keep],
+        adverse=np.asfortranarray(m.adverse[keep]),
+        markout=np.asfortranarray(m.markout[keep]),
+    )
+
+
+def daily_rows(m: Markouts, tz: str) -> list[dict[str, Any]]:
+    """Rows of each local day of ``tz`` (the window is the day, ``YYYY-MM-DD``), by fill time.
+
+    Raises
+    ------
+    tradeperf.errors.ConfigError
+        If ``tz`` is not an IANA timezone.
+    """
+    import pandas as pd
+
+    from tradeperf.timezones import resolve_timezone
+
+    zone = resolve_timezone(tz)
+    local = pd.to_datetime(m.fills.us, unit="us", utc=True).tz_convert(zone.key)
+    days = np.asarray(local.strftime("%Y-%m-%d"))
+    rows: list[dict[str, Any]] = []
+    for day in sorted(set(days.tolist())):
+        rows += markout_rows(_subset(m, days == day), window=str(day))
+    return rows
+
+
 def markouts_document(
     m: Markouts,
     *,
@@ -121,8 +169,17 @@ def markouts_document(
     fee_bps: float | None,
     inputs: Mapping[str, Mapping[str, Any]],
     notes: list[str],
+    daily_tz: str | None = None,
 ) -> dict[str, Any]:
-    """Assemble ``markouts.json``: horizons, definitions, inputs (rows and rejects), rows."""
+    """Assemble ``markouts.json``: horizons, definitions, inputs (rows and rejects), rows.
+
+    With ``daily_tz``, each local day of that timezone adds its own rows (window
+    ``YYYY-MM-DD``) after those of the whole input (window ``all``).
+    """
+    rows = markout_rows(m)
+    if daily_tz is not None:
+        rows += daily_rows(m, daily_tz)
+        notes = [*notes, f"daily windows are calendar days in {daily_tz}, by fill time"]
     return {
         "horizons": [h.label for h in m.horizons],
         "reference": reference,
@@ -131,7 +188,7 @@ def markouts_document(
         "inputs": {k: dict(v) for k, v in inputs.items()},
         "partial": any(int(v.get("rejected", 0)) > 0 for v in inputs.values()),
         "notes": notes,
-        "markouts": markout_rows(m),
+        "markouts": rows,
     }
 
 

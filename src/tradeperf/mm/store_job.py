@@ -103,7 +103,12 @@ def markouts_from_store(request: MarkoutRequest, horizons: tuple[Horizon, ...]) 
             summary=inputs.get("public_trades"),
         )
     return markouts_document(
-        markouts, reference=request.reference, fee_bps=request.fee_bps, inputs=inputs, notes=notes
+        markouts,
+        reference=request.reference,
+        fee_bps=request.fee_bps,
+        inputs=inputs,
+        notes=notes,
+        daily_tz=request.daily_tz,
     )
 
 
