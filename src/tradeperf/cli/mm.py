@@ -15,8 +15,6 @@ mm_app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-FilesOpt = Annotated[list[Path] | None, typer.Option(show_default=False)]
-
 
 @mm_app.command("report")
 def report(

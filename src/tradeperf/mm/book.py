@@ -26,12 +26,17 @@ from tradeperf.errors import ConfigError
 
 #: The reference prices a markout can be taken against.
 REFERENCES: Final = ("mid", "weighted_mid", "micro_price")
-#: Input order within one timestamp: the sequence is the low 64 bits of the order key.
-SEQ_BITS: Final = 64
 
 
-def reference_sql(reference: str) -> str:
-    """Return the SQL expression of ``reference`` over columns bid, ask, bid_size, ask_size.
+def reference_sql(
+    reference: str,
+    *,
+    bid: str = "bid",
+    ask: str = "ask",
+    bid_size: str = "bid_size",
+    ask_size: str = "ask_size",
+) -> str:
+    """Return the SQL expression of ``reference`` over the book's columns (named as given).
 
     Raises
     ------
@@ -44,12 +49,13 @@ def reference_sql(reference: str) -> str:
     '(bid + ask) / 2'
     """
     if reference == "mid":
-        return "(bid + ask) / 2"
-    sizes = "nullif(coalesce(bid_size, 0) + coalesce(ask_size, 0), 0)"
+        return f"({bid} + {ask}) / 2"
+    bs, as_ = f"coalesce({bid_size}, 0)", f"coalesce({ask_size}, 0)"
+    sizes = f"nullif({bs} + {as_}, 0)"
     if reference == "weighted_mid":
-        return f"(bid * coalesce(bid_size, 0) + ask * coalesce(ask_size, 0)) / {sizes}"
+        return f"({bid} * {bs} + {ask} * {as_}) / {sizes}"
     if reference == "micro_price":
-        return f"(bid * coalesce(ask_size, 0) + ask * coalesce(bid_size, 0)) / {sizes}"
+        return f"({bid} * {as_} + {ask} * {bs}) / {sizes}"
     raise ConfigError(f"reference {reference!r}: choose one of {', '.join(REFERENCES)}")
 
 

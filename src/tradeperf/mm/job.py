@@ -56,12 +56,17 @@ class MarkoutRequest:
     daily_tz: str | None = None
 
 
-def _maker_fills_sql(trades: str) -> str:
+def _maker_fills_sql(trades: str, *, seq: bool = True) -> str:
+    """SELECT of public trades as maker fills (an aggressor BUY is a maker SELL).
+
+    ``seq`` keeps the trades' input-order column (the relations of `tradeperf.mm.sources`
+    have one; a store's table has not).
+    """
     return (
         "SELECT trade_id AS fill_id, timestamp, symbol, "
         "CASE aggressor WHEN 'BUY' THEN 'SELL' WHEN 'SELL' THEN 'BUY' END AS side, "
         "quantity, price, 0.0 AS fee, NULL::VARCHAR AS fee_currency, NULL::VARCHAR AS currency, "
-        "'MAKER' AS liquidity, 'market' AS strategy, 1.0 AS multiplier, seq "
+        f"'MAKER' AS liquidity, 'market' AS strategy, 1.0 AS multiplier{', seq' if seq else ''} "
         f"FROM {trades} WHERE aggressor IS NOT NULL"
     )
 

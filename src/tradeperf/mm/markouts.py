@@ -23,7 +23,7 @@ quotes never do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -86,7 +86,7 @@ class Markouts:
 
     ``markout[:, j] == capture - adverse[:, j]`` exactly; ``horizons[0]`` is 0 s. NaN is missing.
     Fills are numbered leaf by leaf (`load_fill_set`) and the matrices are in Fortran order, so
-    each horizon's leaves are contiguous.
+    each horizon's leaves are contiguous. ``ends_us``: each symbol code's last quote time (µs).
     """
 
     fills: FillSet
@@ -94,6 +94,7 @@ class Markouts:
     capture: np.ndarray
     adverse: np.ndarray
     markout: np.ndarray
+    ends_us: Mapping[int, int]
 
 
 def fill_set_sql(fills: str, fee_bps: float | None, *, numbered: bool = False) -> str:
@@ -256,7 +257,6 @@ def duckdb_markouts(
     )
     # no valid book at or before t shows as a missing reference at h = 0 (`assemble`)
     last = {int(r[0]): r[1] for r in scan}
-    bounds = [(c, None, last.get(c)) for c in range(len(fill_set.symbols))]
     values = ", ".join(f"({i}, {h.ns // 1000})" for i, h in enumerate(horizons))
     joined = con.sql(
         f"WITH h(hi, dus) AS (VALUES {values}), "
@@ -266,7 +266,7 @@ def duckdb_markouts(
     ).to_arrow_table()
     refs = place_references(fill_set, len(horizons), joined)
     del joined
-    return assemble(fill_set, horizons, refs, bounds)
+    return assemble(fill_set, horizons, refs, last)
 
 
 def place_references(fills: FillSet, n_horizons: int, joined: pa.Table) -> np.ndarray:
@@ -289,26 +289,17 @@ def assemble(
     fills: FillSet,
     horizons: tuple[Horizon, ...],
     refs: np.ndarray,
-    bounds: Sequence[tuple[int, int | None, int | None]],
+    ends_us: Mapping[int, int],
 ) -> Markouts:
     """Turn reference prices per (fill, horizon) into markouts, applying the missing rules.
 
-    ``refs`` (n, H) is consumed: it becomes the adverse-selection matrix.
-
-    ``bounds`` gives per symbol code its first valid book time (None: the reference at h = 0
-    already says) and its last quote time (µs). A fill without a reference at h = 0 is missing
-    at every horizon.
+    ``refs`` (n, H) is consumed: it becomes the adverse-selection matrix. ``ends_us`` gives
+    each symbol code's last quote time (µs); horizon h of a fill past it is missing. A fill
+    without a reference at h = 0 (no valid book at or before t) is missing at every horizon.
     """
     last = np.full(len(fills.symbols), -(2**62), dtype=np.int64)  # no quote: all missing
-    for code, _, hi in bounds:
-        if hi is not None:
-            last[code] = hi
-    if any(lo is not None for _, lo, _ in bounds):
-        first = np.full(len(fills.symbols), np.iinfo(np.int64).max, dtype=np.int64)
-        for code, lo, _ in bounds:
-            if lo is not None:
-                first[code] = lo
-        refs[fills.us < first[fills.symbol], :] = np.nan
+    for code, us in ends_us.items():
+        last[code] = us
     ends = last[fills.symbol] - fills.us  # µs left until the symbol's last quote
     for j, h in enumerate(horizons):
         refs[h.ns // 1000 > ends, j] = np.nan
@@ -320,4 +311,4 @@ def assemble(
     adverse *= scale[:, None]
     adverse[np.isnan(capture), :] = np.nan
     markout = np.subtract(capture[:, None], adverse, out=np.empty_like(adverse))
-    return Markouts(fills, horizons, capture, adverse, markout)
+    return Markouts(fills, horizons, capture, adverse, markout, dict(ends_us))

@@ -74,7 +74,8 @@ def postgres_markouts(
             f"LEFT JOIN LATERAL (SELECT q.ask, coalesce(q.ask_size, 0) AS ask_size FROM quotes q "
             f"WHERE {probe} AND q.ask IS NOT NULL {_ORDER}) a ON true"
         )
-        select = f"({_one_sided_ref(reference)})"
+        sides = {"bid": "b.bid", "ask": "a.ask", "bid_size": "b.bid_size", "ask_size": "a.ask_size"}
+        select = f"({reference_sql(reference, **sides)})"
     else:
         expr = reference_sql(reference)
         lateral = (
@@ -88,15 +89,4 @@ def postgres_markouts(
         f"SELECT f.fid, h.hi, {select}::float8 AS ref FROM f CROSS JOIN h {lateral}"
     )
     refs = place_references(fill_set, len(horizons), joined)
-    bounds = [(c, None, last.get(c)) for c in range(len(fill_set.symbols))]
-    return assemble(fill_set, horizons, refs, bounds)
-
-
-def _one_sided_ref(reference: str) -> str:
-    """Build the reference price of a book of ``b.bid, b.bid_size`` and ``a.ask, a.ask_size``."""
-    sizes = "nullif(b.bid_size + a.ask_size, 0)"
-    if reference == "mid":
-        return "(b.bid + a.ask) / 2"
-    if reference == "weighted_mid":
-        return f"(b.bid * b.bid_size + a.ask * a.ask_size) / {sizes}"
-    return f"(b.bid * a.ask_size + a.ask * b.bid_size) / {sizes}"
+    return assemble(fill_set, horizons, refs, last)

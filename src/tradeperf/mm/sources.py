@@ -260,8 +260,6 @@ def register(
     InputError
         If a file does not exist or holds no records of ``kind``.
     """
-    from tradeperf.ingest.read import read_source
-
     rejects = Rejects()
     parts: list[str] = []
     rows = 0
@@ -276,7 +274,7 @@ def register(
             scans.append(scan)
             rows += scan.kept
             continue
-        table = _read_other(kind, path, symbol, rejects, read_source)
+        table = _read_other(kind, path, symbol, rejects)
         rows += table.num_rows
         staged = f"_mm_{name}_{index}"
         con.register(staged, table)
@@ -356,10 +354,9 @@ def _one_per_key(
     return int(before[0]) - int(after[0]) if before and after else 0
 
 
-def _read_other(
-    kind: RecordKind, path: Path, symbol: str | None, rejects: Rejects, read_source: object
-) -> pa.Table:
+def _read_other(kind: RecordKind, path: Path, symbol: str | None, rejects: Rejects) -> pa.Table:
     """Read a file through the readers (or the LEAN reader) into the kind's schema."""
+    from tradeperf.ingest.read import read_source
     from tradeperf.mm import lean
 
     if lean.is_lean_ticks(path):
@@ -368,7 +365,7 @@ def _read_other(
             raise InputError(f"{path}: holds LEAN {result.kind}, not {kind.value}")
         table, rejected = result.table, result.rejected
     else:
-        read = read_source(path)  # type: ignore[operator]
+        read = read_source(path)
         if read.unreadable or (read.kind is not kind and read.table.num_rows):
             why = read.rejected[0].reason if read.rejected else f"holds {read.kind}"
             raise InputError(f"{path}: cannot be read as {kind.value}: {why}")

@@ -150,7 +150,6 @@ class LeafGroups:
         counts = np.bincount(leaf, minlength=self.n_leaves)
         self.bounds = np.concatenate([[0], np.cumsum(counts)])
         self.leaf = leaf
-        self.leaf_arranged = leaf if self.order is None else leaf[self.order]
 
     def arrange(self, values: np.ndarray) -> np.ndarray:
         """Reorder observations (the rows of a 1-D or 2-D array) leaf by leaf, as `stats` wants.

@@ -23,6 +23,8 @@ from tradeperf.mm.report import DEFINITIONS, markouts_document
 from tradeperf.store import open_store, redact_url
 from tradeperf.store.sql import SQLStore
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 
 def _store_markouts(
     store: SQLStore,
@@ -43,7 +45,7 @@ def _store_markouts(
 
         fills_sql = f"SELECT * FROM fills{where}"
         if public_trades_as:
-            fills_sql = _maker_fills_sql("public_trades").replace(", seq ", " ")
+            fills_sql = _maker_fills_sql("public_trades", seq=False)
             notes.append(
                 "fills are the public trades' passive (maker) side; trades without an "
                 "aggressor flag are left out on PostgreSQL"
@@ -144,9 +146,17 @@ def build_partials(
             since = state[1].astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
         markouts = _store_markouts(store, chosen, reference=reference, fee_bps=None, since=since)
         rows = hourly_partials(markouts, reference)
-        ends = store._fetch("SELECT symbol, max(timestamp) FROM quotes GROUP BY symbol")
+        # the markouts already know each symbol's last quote; without fills, the quotes say
+        ends = [_EPOCH + dt.timedelta(microseconds=us) for us in markouts.ends_us.values()]
+        if not ends:
+            ends = [
+                t
+                for _, t in store._fetch(
+                    "SELECT symbol, max(timestamp) FROM quotes GROUP BY symbol"
+                )
+            ]
         longest = dt.timedelta(microseconds=chosen[-1].ns // 1000)
-        built = min(t for _, t in ends) - longest
+        built = min(ends) - longest
         if since is not None:
             built = max(built, since)
         store.replace_markout_partials(reference, since, rows, built_through=built, horizons=spec)
